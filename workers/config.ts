@@ -1,0 +1,205 @@
+// One zod schema for every environment variable of design.md §2, parsed once at start.
+// Errors name variables, never their values.
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
+
+/**
+ * Credentials of the embedded emulator's one API connection, used when AVINODE_BASE_URL is unset.
+ * They only ever travel to a loopback emulator; `.env.example` documents the same values.
+ */
+export const LOCAL_AVINODE_DEFAULTS = {
+  AVINODE_API_TOKEN: '00000000-0000-4000-8000-00000000c4a7',
+  AVINODE_CLIENT_ID: 'charterflow-local',
+  AVINODE_CLIENT_SECRET: 'local-emulator-secret',
+  AVINODE_CLIENT_AUTH_METHOD: 'client_secret_post',
+  WEBHOOK_USERNAME: 'avinode',
+  WEBHOOK_PASSWORD: 'local-webhook-password',
+} as const;
+
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
+
+const SECRET_VARIABLES = new Set([
+  'AVINODE_API_TOKEN',
+  'AVINODE_BEARER_TOKEN',
+  'AVINODE_CLIENT_SECRET',
+  'WEBHOOK_PASSWORD',
+  'CALLBACK_SECRET',
+]);
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const url = z.url({ protocol: /^https?$/ });
+
+const Env = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+
+  AVINODE_BASE_URL: url.optional(),
+  AVINODE_API_TOKEN: z.string().min(1).optional(),
+  AVINODE_AUTH: z.enum(['oauth', 'static']).default('oauth'),
+  AVINODE_BEARER_TOKEN: z.string().min(1).optional(),
+  AVINODE_CLIENT_ID: z.string().min(1).optional(),
+  AVINODE_CLIENT_SECRET: z.string().min(1).optional(),
+  AVINODE_CLIENT_AUTH_METHOD: z.enum(CLIENT_AUTH_METHODS).optional(),
+  AVINODE_TOKEN_URL: url.optional(),
+  AVINODE_TOKEN_MINUTES: z.coerce.number().int().min(1).max(120).default(30),
+  AVINODE_PRODUCT: z.string().min(1).default('charterflow/0.1'),
+  AVINODE_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v1.0').default('v1.0'),
+  AVINODE_ACT_AS_ACCOUNT: z.string().min(1).optional(),
+  AVINODE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
+  AVINODE_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+
+  EMULATOR_PORT: port.default(8280),
+  WEBHOOK_PORT: port.default(8281),
+  WEBHOOK_USERNAME: z.string().min(1).optional(),
+  WEBHOOK_PASSWORD: z.string().min(8).optional(),
+  WEBHOOK_PUBLIC_URL: url.optional(),
+  WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
+  CALLBACK_URL: url.optional(),
+  CALLBACK_SECRET: z.string().min(16).optional(),
+
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+type Env = z.infer<typeof Env>;
+
+export interface Config {
+  temporal: {
+    /** Unset: the embedded dev server is started by `charterflow start`. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    uiPort: number;
+    cliPath?: string;
+  };
+  avinode: {
+    /** Unset means the embedded emulator (`charterflow start` fills in its URL). */
+    baseUrl?: string;
+    embedded: boolean;
+    apiToken: string;
+    auth: 'oauth' | 'static';
+    bearerToken?: string;
+    clientId?: string;
+    clientSecret?: string;
+    clientAuthMethod: ClientAuthMethod;
+    tokenUrl?: string;
+    tokenMinutes: number;
+    product: string;
+    apiVersion: string;
+    actAsAccount?: string;
+    rateLimitPerSecond: number;
+    httpTimeoutMs: number;
+  };
+  emulator: { port: number };
+  webhooks: { port: number; username: string; password: string; publicUrl?: string; maxBodyBytes: number };
+  callback: { url?: string; secret?: string };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
+
+/** HTTPS is required for every URL that carries credentials, except towards this machine. */
+function requireHttps(name: string, value: string | undefined, problems: string[]) {
+  if (!value) return;
+  const parsed = new URL(value);
+  if (parsed.protocol !== 'https:' && !isLoopback(parsed.hostname)) {
+    problems.push(`${name}: must use https:// for a non-loopback host`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        // zod messages for our checks never contain the input; keep it that way for secrets.
+        const message = SECRET_VARIABLES.has(name) && issue.code !== 'too_small' ? 'is invalid' : issue.message;
+        return `${name}: ${message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const embedded = e.AVINODE_BASE_URL === undefined;
+  const problems: string[] = [];
+  const pick = <K extends keyof typeof LOCAL_AVINODE_DEFAULTS>(key: K, value: string | undefined) =>
+    value ?? (embedded ? LOCAL_AVINODE_DEFAULTS[key] : undefined);
+
+  const apiToken = pick('AVINODE_API_TOKEN', e.AVINODE_API_TOKEN);
+  const clientId = pick('AVINODE_CLIENT_ID', e.AVINODE_CLIENT_ID);
+  const clientSecret = pick('AVINODE_CLIENT_SECRET', e.AVINODE_CLIENT_SECRET);
+  const clientAuthMethod = (pick('AVINODE_CLIENT_AUTH_METHOD', e.AVINODE_CLIENT_AUTH_METHOD) ??
+    'client_secret_post') as ClientAuthMethod;
+  const webhookUsername = e.WEBHOOK_USERNAME ?? LOCAL_AVINODE_DEFAULTS.WEBHOOK_USERNAME;
+  const webhookPassword = e.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
+
+  if (!apiToken) problems.push('AVINODE_API_TOKEN: required when AVINODE_BASE_URL is set');
+  if (e.AVINODE_AUTH === 'static') {
+    if (!e.AVINODE_BEARER_TOKEN && !embedded) problems.push('AVINODE_BEARER_TOKEN: required when AVINODE_AUTH=static');
+  } else {
+    if (!clientId) problems.push('AVINODE_CLIENT_ID: required when AVINODE_AUTH=oauth');
+    if (!clientSecret) problems.push('AVINODE_CLIENT_SECRET: required when AVINODE_AUTH=oauth');
+    if (!e.AVINODE_CLIENT_AUTH_METHOD && !embedded) {
+      problems.push(`AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`);
+    }
+  }
+  if (!webhookPassword) problems.push('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)');
+  if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push('CALLBACK_SECRET: required when CALLBACK_URL is set');
+  requireHttps('AVINODE_BASE_URL', e.AVINODE_BASE_URL, problems);
+  requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
+  requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
+  requireHttps('WEBHOOK_PUBLIC_URL', e.WEBHOOK_PUBLIC_URL, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiPort: e.TEMPORAL_UI_PORT,
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    avinode: {
+      baseUrl: e.AVINODE_BASE_URL?.replace(/\/+$/, ''),
+      embedded,
+      apiToken: apiToken!,
+      auth: e.AVINODE_AUTH,
+      bearerToken: e.AVINODE_BEARER_TOKEN,
+      clientId,
+      clientSecret,
+      clientAuthMethod,
+      tokenUrl: e.AVINODE_TOKEN_URL,
+      tokenMinutes: e.AVINODE_TOKEN_MINUTES,
+      product: e.AVINODE_PRODUCT,
+      apiVersion: e.AVINODE_API_VERSION,
+      actAsAccount: e.AVINODE_ACT_AS_ACCOUNT,
+      rateLimitPerSecond: e.AVINODE_RATE_LIMIT_PER_SECOND,
+      httpTimeoutMs: e.AVINODE_HTTP_TIMEOUT_MS,
+    },
+    emulator: { port: e.EMULATOR_PORT },
+    webhooks: {
+      port: e.WEBHOOK_PORT,
+      username: webhookUsername,
+      password: webhookPassword!,
+      publicUrl: e.WEBHOOK_PUBLIC_URL,
+      maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
+    },
+    callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/** The token endpoint: explicit, or `<base>/oauth/token` as documented. */
+export function avinodeTokenUrl(avinode: Pick<Config['avinode'], 'tokenUrl' | 'baseUrl'>): string | undefined {
+  return avinode.tokenUrl ?? (avinode.baseUrl ? `${avinode.baseUrl}/oauth/token` : undefined);
+}

@@ -1,0 +1,294 @@
+// The shared contract of charterflow: imported by workflows, activities, workers, the client
+// library and the CLI. Workflow-safe: plain data and types plus @temporalio/* definitions.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const DEFAULT_TASK_QUEUE = 'charter-trips';
+export const WORKFLOW_ID_PREFIX = 'trip-';
+
+/** One table of failure types (style.md §3). Activities throw these; workflows branch on them. */
+export const FailureType = {
+  RateLimited: 'AvinodeRateLimited',
+  Unavailable: 'AvinodeUnavailable',
+  AuthRejected: 'AvinodeAuthRejected',
+  Forbidden: 'AvinodeForbidden',
+  RequestInvalid: 'AvinodeRequestInvalid',
+  NotFound: 'AvinodeNotFound',
+  ContractViolation: 'AvinodeContractViolation',
+  TokenEndpointRejected: 'TokenEndpointRejected',
+  QuotesNotReady: 'QuotesNotReady',
+  /** A trip that existed now answers NOT_FOUND: the weekly sandbox rebuild. The workflow decides. */
+  TripVanished: 'TripVanished',
+  /** An href pointing outside the configured Avinode origin: refused, never followed. */
+  ForeignHref: 'ForeignHref',
+  CallbackRejected: 'CallbackRejected',
+  ConfigurationInvalid: 'ConfigurationInvalid',
+  TripFailed: 'TripFailed',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Types that retrying cannot fix; repeated in every retry policy's nonRetryableErrorTypes. */
+export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
+  FailureType.AuthRejected,
+  FailureType.Forbidden,
+  FailureType.RequestInvalid,
+  FailureType.NotFound,
+  FailureType.ContractViolation,
+  FailureType.TokenEndpointRejected,
+  FailureType.TripVanished,
+  FailureType.ForeignHref,
+  FailureType.CallbackRejected,
+  FailureType.ConfigurationInvalid,
+  FailureType.TripFailed,
+];
+
+export const TRIP_PHASES = [
+  'creating_trip',
+  'awaiting_rfqs',
+  'collecting_quotes',
+  'blocked',
+  'completed',
+  'cancelled',
+  'expired',
+  'failed',
+] as const;
+export type TripPhase = (typeof TRIP_PHASES)[number];
+export const TERMINAL_PHASES: readonly TripPhase[] = ['completed', 'cancelled', 'expired', 'failed'];
+
+/** Aircraft categories as named in Avinode's terminology page. */
+export const AIRCRAFT_CATEGORIES = [
+  'Piston',
+  'Turbo prop',
+  'Entry level jet (VLJ)',
+  'Light jet',
+  'Super light jet',
+  'Midsize jet',
+  'Super midsize jet',
+  'Heavy jet',
+  'Ultra long range',
+  'VIP airliner',
+  'Airliner',
+  'Helicopter single engine',
+  'Helicopter twin engine',
+] as const;
+export type AircraftCategory = (typeof AIRCRAFT_CATEGORIES)[number];
+
+export const CANCEL_REASONS = ['BY_CLIENT', 'CHANGED', 'BOOKED', 'OTHER'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
+export const DECLINE_REASONS = [
+  'AIRCRAFT_NOT_AVAILABLE',
+  'CABOTAGE',
+  'CREW_NOT_AVAILABLE',
+  'OWNER_DECLINED',
+  'UNATTRACTIVE_TRIP',
+  'UNKNOWN',
+  'OTHER',
+] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
+
+export const WEBHOOK_EVENT_TYPES = ['TripRequestMine', 'TripRequestSellerResponse', 'TripChatFromSeller'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export type ResetPolicy = 'recreate' | 'fail';
+
+/** One leg of the itinerary. Times are local to the departure airport ("HH:MM"); absent = TBD. */
+export interface TripLeg {
+  from: string; // ICAO, 4 letters
+  to: string;
+  date: string; // YYYY-MM-DD
+  time?: string; // HH:MM
+  pax: number;
+}
+
+/** Intervals and deadlines are inputs so tests run in seconds. All durations in milliseconds. */
+export interface TripTiming {
+  /** First reconciliation poll interval after RFQs go out; doubles up to pollMaxMs. */
+  pollInitialMs: number;
+  pollMaxMs: number;
+  /** Interval at which a blocked run re-checks its credentials. */
+  credentialRecheckMs: number;
+  /** Continue-as-new once history reaches this many events (0 = only when the server suggests). */
+  continueAsNewAfterEvents: number;
+}
+
+export const DEFAULT_TIMING: TripTiming = {
+  pollInitialMs: 30_000,
+  pollMaxMs: 15 * 60_000,
+  credentialRecheckMs: 5 * 60_000,
+  continueAsNewAfterEvents: 0,
+};
+
+/** What the backend asks for. Validated by client/trip-request.ts before anything starts. */
+export interface TripRequest {
+  externalId: string;
+  legs: TripLeg[];
+  aircraftCategory?: AircraftCategory;
+  /** ISO-8601 instant after which quote collection ends (phase `expired` if nothing selected). */
+  quoteDeadline?: string;
+  onReset: ResetPolicy;
+  /** Where signed JSON events are POSTed (deep link ready, quote received, phase changed). */
+  callbackUrl?: string;
+  timing?: Partial<TripTiming>;
+  /** Shown to operators on cancel when the caller gives no message. */
+  notes?: string;
+}
+
+export interface DeepLinks {
+  searchInAvinode?: string;
+  viewInAvinode?: string;
+  cancel?: string;
+}
+
+/** What createTrip returns and the start call hands back (update-with-start). */
+export interface TripCreated {
+  atripId: string; // atrip-…
+  tripId: string; // short id, e.g. Q4K7ZP
+  href: string;
+  deepLinks: DeepLinks;
+  /** True when an earlier attempt's trip was found instead of posting again. */
+  reused: boolean;
+}
+
+export interface TripStarted extends TripCreated {
+  workflowId: string;
+}
+
+export type LiftStatus = 'unanswered' | 'quoted' | 'declined' | 'cancelled';
+
+export interface LiftSnapshot {
+  liftId: string; // asellerlift-…
+  status: LiftStatus;
+  aircraftCategory?: string;
+  aircraftType?: string;
+  aircraftTail?: string;
+  maxPax?: number;
+  quoteIds: string[];
+  price?: number;
+  currency?: string;
+}
+
+export interface RfqSnapshot {
+  rfqId: string; // arfq-…
+  operator: string;
+  lifts: LiftSnapshot[];
+  messageIds: string[];
+  createdOn?: string;
+}
+
+export interface QuoteSnapshot {
+  quoteId: string; // aquote-…
+  rfqId?: string;
+  liftId?: string;
+  operator: string;
+  aircraftCategory?: string;
+  aircraftType?: string;
+  aircraftTail?: string;
+  seats?: number;
+  price: number;
+  currency: string;
+  createdOn?: string;
+  updatedOn?: string;
+}
+
+export interface TripMessageSnapshot {
+  messageId: string; // asellermsg-… | abuyermsg-…
+  operator?: string;
+  text: string;
+  quoteId?: string;
+  rfqId?: string;
+  createdOn?: string;
+}
+
+export interface QuoteRecord extends QuoteSnapshot {
+  firstSeenAt: string;
+  /** Earlier prices, oldest first, when the operator re-priced. */
+  priceHistory: { price: number; currency: string; seenAt: string }[];
+}
+
+export interface DeclineRecord {
+  rfqId: string;
+  liftId: string;
+  operator: string;
+  seenAt: string;
+}
+
+export interface PhaseChange {
+  phase: TripPhase;
+  at: string;
+  reason?: string;
+}
+
+export interface TripProgress {
+  workflowId: string;
+  externalId: string;
+  phase: TripPhase;
+  route: string;
+  atripId?: string;
+  tripId?: string;
+  deepLinks?: DeepLinks;
+  rfqs: RfqSnapshot[];
+  quotes: QuoteRecord[];
+  declines: DeclineRecord[];
+  messages: TripMessageSnapshot[];
+  counts: { rfqs: number; lifts: number; answered: number; quotes: number; declines: number; polls: number; webhooks: number };
+  lastPollAt?: string;
+  nextPollAt?: string;
+  quoteDeadline?: string;
+  blockedReason?: string;
+  resets: number;
+  selectedQuoteId?: string;
+  endReason?: string;
+  phaseHistory: PhaseChange[];
+  continuedAsNew: number;
+}
+
+export interface AvinodeEvent {
+  eventType: WebhookEventType;
+  id: string;
+  href: string;
+  tripId?: string;
+}
+
+export interface CancelTripInput {
+  reason: CancelReason;
+  messageToSeller?: string;
+}
+export interface SelectQuoteInput {
+  quoteId: string;
+}
+export interface ExtendDeadlineInput {
+  until: string; // ISO-8601 instant
+}
+
+export const getProgress = defineQuery<TripProgress>('getProgress');
+export const getTrip = defineUpdate<TripStarted>('getTrip');
+export const cancelTrip = defineUpdate<TripProgress, [CancelTripInput]>('cancelTrip');
+export const selectQuote = defineUpdate<TripProgress, [SelectQuoteInput]>('selectQuote');
+export const extendDeadline = defineUpdate<TripProgress, [ExtendDeadlineInput]>('extendDeadline');
+export const avinodeEvent = defineSignal<[AvinodeEvent]>('avinodeEvent');
+export const credentialsUpdated = defineSignal('credentialsUpdated');
+
+export const SearchAttributes = {
+  TripPhase: defineSearchAttributeKey('TripPhase', SearchAttributeType.KEYWORD),
+  AvinodeTripId: defineSearchAttributeKey('AvinodeTripId', SearchAttributeType.KEYWORD),
+  AvinodeTripRef: defineSearchAttributeKey('AvinodeTripRef', SearchAttributeType.KEYWORD),
+  Route: defineSearchAttributeKey('Route', SearchAttributeType.KEYWORD),
+  DepartureDate: defineSearchAttributeKey('DepartureDate', SearchAttributeType.DATETIME),
+  QuoteCount: defineSearchAttributeKey('QuoteCount', SearchAttributeType.INT),
+} as const;
+
+/** `--search-attribute` arguments for the dev server, derived from the keys above. */
+export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = Object.values(SearchAttributes).map((key) => {
+  const type = key.type === SearchAttributeType.DATETIME ? 'Datetime' : key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
+  return `${key.name}=${type}`;
+});
+
+export function workflowIdFor(externalId: string): string {
+  return `${WORKFLOW_ID_PREFIX}${externalId}`;
+}
+
+export function routeOf(legs: readonly Pick<TripLeg, 'from' | 'to'>[]): string {
+  if (legs.length === 0) return '';
+  return [legs[0]!.from, ...legs.map((leg) => leg.to)].join('-');
+}
