@@ -43,13 +43,12 @@ export function cliVersion(path: string): string | undefined {
   return /temporal version (\S+)/.exec(out.stdout)?.[1];
 }
 
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
+function findAllOnPath(name: string, env: NodeJS.ProcessEnv): string[] {
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .filter(isExecutable);
 }
 
 function goVersion(env: NodeJS.ProcessEnv): [number, number] | undefined {
@@ -138,9 +137,10 @@ export async function ensureTemporalCli(options: EnsureOptions = {}): Promise<st
     return path;
   }
 
-  const onPath = findOnPath('temporal', env);
-  if (onPath && cliVersion(onPath) === TEMPORAL_CLI_VERSION) return onPath;
-  if (onPath) progress(`Ignoring ${onPath}: not version ${TEMPORAL_CLI_VERSION}.`);
+  for (const onPath of findAllOnPath('temporal', env)) {
+    if (cliVersion(onPath) === TEMPORAL_CLI_VERSION) return onPath;
+    progress(`Ignoring ${onPath}: not version ${TEMPORAL_CLI_VERSION}.`);
+  }
 
   if (isExecutable(cachePath)) {
     if (cliVersion(cachePath) === TEMPORAL_CLI_VERSION) return cachePath;

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, LOCAL_AVINODE_DEFAULTS, loadConfig } from '../../workers/config.ts';
+
+const realSandbox = {
+  AVINODE_BASE_URL: 'https://sandbox.avinode.com/api',
+  AVINODE_API_TOKEN: 'api-token-value-7f1e2d',
+  AVINODE_CLIENT_ID: 'client-id-123',
+  AVINODE_CLIENT_SECRET: 'sup3r-secret-value-x9',
+  AVINODE_CLIENT_AUTH_METHOD: 'client_secret_jwt',
+  WEBHOOK_PASSWORD: 'webhook-password-q7',
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('runs on embedded local defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.avinode.embedded).toBe(true);
+    expect(config.avinode.baseUrl).toBeUndefined();
+    expect(config.avinode.clientId).toBe(LOCAL_AVINODE_DEFAULTS.AVINODE_CLIENT_ID);
+    expect(config.avinode.clientAuthMethod).toBe('client_secret_post');
+    expect(config.temporal.taskQueue).toBe('charter-trips');
+    expect(config.avinode.tokenMinutes).toBe(30);
+    expect(config.webhooks.port).toBe(8281);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ AVINODE_BASE_URL: '  ', TEMPORAL_TASK_QUEUE: '' }).temporal.taskQueue).toBe('charter-trips');
+  });
+
+  it('accepts a complete real-sandbox configuration and strips the trailing slash of the base URL', () => {
+    const config = loadConfig({ ...realSandbox, AVINODE_BASE_URL: 'https://sandbox.avinode.com/api/' });
+    expect(config.avinode.embedded).toBe(false);
+    expect(config.avinode.baseUrl).toBe('https://sandbox.avinode.com/api');
+    expect(config.avinode.clientAuthMethod).toBe('client_secret_jwt');
+  });
+
+  it('names every missing variable for a real base URL, and no secret value', () => {
+    const message = problemsOf({ AVINODE_BASE_URL: 'https://sandbox.avinode.com/api' });
+    for (const name of ['AVINODE_API_TOKEN', 'AVINODE_CLIENT_ID', 'AVINODE_CLIENT_SECRET', 'AVINODE_CLIENT_AUTH_METHOD', 'WEBHOOK_PASSWORD']) {
+      expect(message).toContain(name);
+    }
+  });
+
+  it('names bad values without echoing secrets', () => {
+    const message = problemsOf({
+      ...realSandbox,
+      AVINODE_CLIENT_AUTH_METHOD: 'client_secret_sup3r-secret-value-x9',
+      AVINODE_TOKEN_MINUTES: '121',
+      WEBHOOK_PASSWORD: 'short',
+      TEMPORAL_ADDRESS: 'not an address',
+      AVINODE_AUTH: 'cookie',
+    });
+    expect(message).toContain('AVINODE_CLIENT_AUTH_METHOD');
+    expect(message).toContain('AVINODE_TOKEN_MINUTES');
+    expect(message).toContain('WEBHOOK_PASSWORD');
+    expect(message).toContain('TEMPORAL_ADDRESS');
+    expect(message).toContain('AVINODE_AUTH');
+    for (const secret of ['sup3r-secret-value-x9', 'api-token-value-7f1e2d', 'short']) expect(message).not.toContain(secret);
+  });
+
+  it('requires https for a non-loopback Avinode base URL but allows http on loopback', () => {
+    expect(problemsOf({ ...realSandbox, AVINODE_BASE_URL: 'http://sandbox.avinode.com/api' })).toContain('AVINODE_BASE_URL: must use https://');
+    expect(loadConfig({ ...realSandbox, AVINODE_BASE_URL: 'http://127.0.0.1:8280/api' }).avinode.baseUrl).toBe('http://127.0.0.1:8280/api');
+  });
+
+  it('requires the bearer token in static mode and a secret with a callback URL', () => {
+    const message = problemsOf({ ...realSandbox, AVINODE_AUTH: 'static', CALLBACK_URL: 'https://backend.example.test/events' });
+    expect(message).toContain('AVINODE_BEARER_TOKEN');
+    expect(message).toContain('CALLBACK_SECRET');
+  });
+
+  it('documents every variable of the schema in .env.example', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const documented = new Set([...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+    const source = readFileSync(new URL('../../workers/config.ts', import.meta.url), 'utf8');
+    const declared = [...source.matchAll(/^  ([A-Z][A-Z_]+): /gm)].map((m) => m[1]);
+    expect(declared.length).toBeGreaterThan(20);
+    expect(declared.filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
