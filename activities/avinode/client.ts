@@ -1,0 +1,72 @@
+// The Avinode API client the activities and the `charterflow avinode` commands use.
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
+import { AvinodeHttp, type AvinodeHttpOptions, type CallOptions } from './http.ts';
+import { readQuote, readRfq, readTripMessage, readTripRfqs } from './rfqs.ts';
+import {
+  cancelTrip,
+  createTrip,
+  findTripsByExternalId,
+  readTrip,
+  type CancelTripRequest,
+  type CreateTripOptions,
+} from './trips.ts';
+import { createWebhookSetting, listWebhookSettings, updateWebhookSetting, type WebhookSettingInput } from './webhooks.ts';
+
+export type AvinodeClientOptions = AvinodeHttpOptions;
+
+/** A resource an href (webhook payload, `links`) points at, read through the client. */
+export type HrefResource =
+  | { type: 'rfqs'; value: Awaited<ReturnType<typeof readRfq>> }
+  | { type: 'tripmsgs'; value: Awaited<ReturnType<typeof readTripMessage>> }
+  | { type: 'quotes'; value: Awaited<ReturnType<typeof readQuote>> }
+  | { type: 'trips'; value: Awaited<ReturnType<typeof readTrip>> };
+
+export function createAvinodeClient(options: AvinodeClientOptions) {
+  const http = new AvinodeHttp(options);
+  return {
+    http,
+    baseUrl: http.baseUrl,
+    close: () => http.close(),
+    createTrip: (request: Pick<TripRequest, 'legs' | 'aircraftCategory'>, externalTripId: string, opts?: CreateTripOptions): Promise<TripCreated> =>
+      createTrip(http, request, externalTripId, opts),
+    findTripsByExternalId: (externalTripId: string, opts?: CallOptions) => findTripsByExternalId(http, externalTripId, opts),
+    readTrip: (atripId: string, opts?: CallOptions) => readTrip(http, atripId, opts),
+    readTripRfqs: (ids: { tripId: string; atripId?: string }, opts?: CallOptions) => readTripRfqs(http, ids, opts),
+    readRfq: (arfqId: string, opts?: CallOptions) => readRfq(http, arfqId, opts),
+    readQuote: (aquoteId: string, opts?: CallOptions & { rfqId?: string; liftId?: string }) => readQuote(http, aquoteId, opts),
+    readTripMessage: (messageId: string, opts?: CallOptions) => readTripMessage(http, messageId, opts),
+    cancelTrip: (atripId: string, cancel: CancelTripRequest, opts?: CallOptions) => cancelTrip(http, atripId, cancel, opts),
+    listWebhookSettings: (opts?: CallOptions) => listWebhookSettings(http, opts),
+    createWebhookSetting: (setting: WebhookSettingInput, opts?: CallOptions) => createWebhookSetting(http, setting, opts),
+    updateWebhookSetting: (id: string, setting: Partial<WebhookSettingInput>, opts?: CallOptions) =>
+      updateWebhookSetting(http, id, setting, opts),
+    /**
+     * Follows an href from untrusted input (webhook payloads): only into the configured API
+     * origin and only to a known resource kind; anything else is a ForeignHref failure.
+     */
+    readByHref: async (href: string, opts?: CallOptions): Promise<HrefResource> => {
+      const path = http.pathOfHref(href);
+      const match = /^\/(rfqs|tripmsgs|quotes|trips)\/([^/?#]+)$/.exec(path);
+      const id = match?.[2] ? decodeURIComponent(match[2]) : undefined;
+      switch (match?.[1]) {
+        case 'rfqs':
+          return { type: 'rfqs', value: await readRfq(http, id!, opts) };
+        case 'tripmsgs':
+          return { type: 'tripmsgs', value: await readTripMessage(http, id!, opts) };
+        case 'quotes':
+          return { type: 'quotes', value: await readQuote(http, id!, opts) };
+        case 'trips':
+          return { type: 'trips', value: await readTrip(http, id!, opts) };
+        default:
+          throw ApplicationFailure.create({
+            type: FailureType.ForeignHref,
+            message: 'refused href: not a trip, rfq, quote or trip message of the Avinode API',
+            nonRetryable: true,
+          });
+      }
+    },
+  };
+}
+
+export type AvinodeClient = ReturnType<typeof createAvinodeClient>;

@@ -1,0 +1,187 @@
+// Trips: the documented POST /trips body built from our TripRequest, find-or-create, read, cancel.
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { FailureType, type CancelReason, type DeepLinks, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
+import { httpStatusOf } from '../failures.ts';
+import type { AvinodeHttp, CallOptions } from './http.ts';
+import { toRfqSnapshot } from './normalize.ts';
+import { Trip, type ErrorItem } from './schemas.ts';
+import type { RfqSnapshot } from '../../workflows/contract.ts';
+
+export interface CreateTripSegment {
+  startAirport: { icao: string };
+  endAirport: { icao: string };
+  dateTime: { date: string; time?: string; departure: true; local: true };
+  paxCount: string;
+  paxSegment: true;
+  paxTBD: false;
+  timeTBD: boolean;
+}
+
+export interface CreateTripBody {
+  externalTripId: string;
+  sourcing: true;
+  criteria: { requiredLift?: { aircraftCategory: string }[] };
+  segments: CreateTripSegment[];
+}
+
+function invalidInput(problem: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.RequestInvalid, message: `trip request: ${problem}`, nonRetryable: true });
+}
+
+/**
+ * The documented body (avinode-api.md §5). Undocumented shapes (`legs`, `passengers`,
+ * `criteria.legs`) are accepted by the sandbox but produce trips with no itinerary, so only
+ * `segments` is ever sent; lift entries carry no empty `aircraftType`/`aircraftTail` (422).
+ */
+export function buildCreateTripBody(trip: Pick<TripRequest, 'legs' | 'aircraftCategory'>, externalTripId: string): CreateTripBody {
+  if (!externalTripId.trim()) throw invalidInput('externalTripId is empty');
+  if (trip.legs.length === 0) throw invalidInput('legs: at least one leg is required');
+  const segments = trip.legs.map((leg, index): CreateTripSegment => {
+    const from = leg.from.trim().toUpperCase();
+    const to = leg.to.trim().toUpperCase();
+    if (!/^[A-Z0-9]{4}$/.test(from)) throw invalidInput(`legs[${index}].from: expected a 4-character ICAO code`);
+    if (!/^[A-Z0-9]{4}$/.test(to)) throw invalidInput(`legs[${index}].to: expected a 4-character ICAO code`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(leg.date)) throw invalidInput(`legs[${index}].date: expected YYYY-MM-DD`);
+    if (leg.time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(leg.time)) throw invalidInput(`legs[${index}].time: expected HH:MM`);
+    if (!Number.isInteger(leg.pax) || leg.pax < 1) throw invalidInput(`legs[${index}].pax: expected a whole number ≥ 1`);
+    const timeTBD = leg.time === undefined;
+    return {
+      startAirport: { icao: from },
+      endAirport: { icao: to },
+      dateTime: { date: leg.date, ...(timeTBD ? {} : { time: leg.time }), departure: true, local: true },
+      paxCount: String(leg.pax),
+      paxSegment: true,
+      paxTBD: false,
+      timeTBD,
+    };
+  });
+  const category = trip.aircraftCategory?.trim();
+  return {
+    externalTripId,
+    sourcing: true,
+    criteria: category ? { requiredLift: [{ aircraftCategory: category }] } : {},
+    segments,
+  };
+}
+
+export function deepLinksOf(trip: Pick<Trip, 'actions'>): DeepLinks {
+  const actions = trip.actions ?? {};
+  const links: DeepLinks = {};
+  if (actions.searchInAvinode?.href) links.searchInAvinode = actions.searchInAvinode.href;
+  if (actions.viewInAvinode?.href) links.viewInAvinode = actions.viewInAvinode.href;
+  if (actions.cancel?.href) links.cancel = actions.cancel.href;
+  return links;
+}
+
+function tripCreated(http: AvinodeHttp, trip: Trip, reused: boolean): TripCreated {
+  return {
+    atripId: trip.id,
+    tripId: trip.tripId,
+    href: trip.href ?? `${http.baseUrl}/trips/${encodeURIComponent(trip.id)}`,
+    deepLinks: deepLinksOf(trip),
+    reused,
+  };
+}
+
+/** Trips carrying this externalTripId, newest first (`GET /trips?externalTripId=`). */
+export async function findTripsByExternalId(http: AvinodeHttp, externalTripId: string, options: CallOptions = {}): Promise<Trip[]> {
+  const { data } = await http.call({
+    ...options,
+    method: 'GET',
+    route: '/trips',
+    query: { externalTripId },
+    schema: z.array(Trip),
+    softErrors: 'warn',
+  });
+  return data.filter((trip) => trip.externalTripId === undefined || trip.externalTripId === externalTripId);
+}
+
+export interface CreateTripOptions extends CallOptions {
+  /**
+   * Search for an existing trip before posting. Default: only on attempts after the first, when
+   * an earlier attempt may have created the trip and lost the answer (ambiguous timeout).
+   */
+  findFirst?: boolean;
+}
+
+/**
+ * Find-or-create. The search is `GET /trips?externalTripId=` (inferred "Search trips"). If the
+ * search answers 429 or the network fails, the attempt fails and Temporal retries; if it answers
+ * anything else (unsupported on this host: 4xx/5xx), the create goes ahead, logged, because a
+ * missing search must not block trip creation forever.
+ * Soft errors (200/201 + meta.errors, e.g. START_AIRPORT_INVALID) fail as RequestInvalid: the
+ * trip would not be the itinerary the customer asked for.
+ */
+export async function createTrip(
+  http: AvinodeHttp,
+  trip: Pick<TripRequest, 'legs' | 'aircraftCategory'>,
+  externalTripId: string,
+  options: CreateTripOptions = {},
+): Promise<TripCreated> {
+  const body = buildCreateTripBody(trip, externalTripId);
+  const { findFirst = (options.attempt ?? 1) > 1, ...call } = options;
+  if (findFirst) {
+    const existing = await findExisting(http, externalTripId, call);
+    if (existing) return tripCreated(http, existing, true);
+  }
+  const { data } = await http.call({ ...call, method: 'POST', route: '/trips', body, schema: Trip, softErrors: 'fail' });
+  return tripCreated(http, data, false);
+}
+
+async function findExisting(http: AvinodeHttp, externalTripId: string, options: CallOptions): Promise<Trip | undefined> {
+  try {
+    return (await findTripsByExternalId(http, externalTripId, options))[0];
+  } catch (error) {
+    // No HTTP status (network, token layer, cancellation) or 401/429: try again later rather
+    // than risk a duplicate. Any other status means the search is unusable here.
+    const status = httpStatusOf(error);
+    if (status === undefined || status === 401 || status === 429) throw error;
+    return undefined;
+  }
+}
+
+export interface TripRead {
+  trip: Trip;
+  rfqs: RfqSnapshot[];
+  deepLinks: DeepLinks;
+  warnings: ErrorItem[];
+}
+
+/** `GET /trips/{atripId}` with its embedded RFQs normalized. NOT_FOUND → NotFound (TripVanished is the workflow's call). */
+export async function readTrip(http: AvinodeHttp, atripId: string, options: CallOptions = {}): Promise<TripRead> {
+  const { data, warnings } = await http.call({
+    ...options,
+    method: 'GET',
+    route: '/trips/{id}',
+    params: { id: atripId },
+    schema: Trip,
+    softErrors: 'warn',
+  });
+  return { trip: data, rfqs: (data.rfqs ?? []).map(toRfqSnapshot), deepLinks: deepLinksOf(data), warnings };
+}
+
+export interface CancelTripRequest {
+  reason: CancelReason;
+  messageToSeller?: string;
+}
+
+/** `PUT /trips/{id}/cancel`: cancels the trip and all its RFQs; the message goes to the operators. */
+export async function cancelTrip(
+  http: AvinodeHttp,
+  atripId: string,
+  cancel: CancelTripRequest,
+  options: CallOptions = {},
+): Promise<{ status: number }> {
+  const body = { id: atripId, reason: cancel.reason, ...(cancel.messageToSeller ? { messageToSeller: cancel.messageToSeller } : {}) };
+  const { status } = await http.call({
+    ...options,
+    method: 'PUT',
+    route: '/trips/{id}/cancel',
+    params: { id: atripId },
+    body,
+    schema: z.unknown(),
+    softErrors: 'fail',
+  });
+  return { status };
+}

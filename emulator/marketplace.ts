@@ -1,0 +1,314 @@
+// The simulated actors: the broker who sends RFQs from the deep link, operators who quote, decline,
+// re-price and chat (on command or on autopilot), and trip cancellation. Fires the webhooks.
+import { CANCEL_REASONS, DECLINE_REASONS } from '../workflows/contract.ts';
+import { fail, type Reply } from './http-kit.ts';
+import type { Stats } from './journal.ts';
+import type { ResourceRenderer } from './resources.ts';
+import type { SeededRandom } from './rng.ts';
+import { CATEGORY_AIRCRAFT, OPERATORS, type LiftRecord, type MarketStore, type RfqRecord, type TripRecord } from './store.ts';
+import type { ValidTrip } from './trip-validation.ts';
+import type { WebhookDispatcher } from './webhooks.ts';
+
+export interface AutopilotOptions {
+  enabled: boolean;
+  /** Delay after a trip is created before the simulated broker sends RFQs. */
+  sendRfqsAfterMs: number;
+  operators: number;
+  /** Delay after an RFQ is sent before its operator answers (spread a little per operator). */
+  quoteAfterMs: number;
+  /** Share of operators that decline instead of quoting, 0..1. */
+  declineRatio?: number;
+  /** When set, quoting operators change their price this long after quoting. */
+  repriceAfterMs?: number;
+  /** Share of operators that send a chat message before answering, 0..1. */
+  chatRatio?: number;
+}
+
+export interface RespondInput {
+  action: 'quote' | 'decline' | 'reprice' | 'chat';
+  price?: number;
+  currency?: string;
+  reason?: string;
+  message?: string;
+  aircraftCategory?: string;
+  aircraftType?: string;
+  aircraftTail?: string;
+  seats?: number;
+  liftId?: string;
+}
+
+export interface RespondResult {
+  rfqId: string;
+  liftId: string;
+  action: RespondInput['action'];
+  messageId: string;
+  quoteId?: string;
+  price?: number;
+  currency?: string;
+  status: LiftRecord['status'];
+}
+
+/** A failed actor step, carrying the reply the admin API answers with. */
+export class ActorError extends Error {
+  constructor(readonly reply: Reply) {
+    super('actor step refused');
+  }
+}
+
+export class Marketplace {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: MarketStore,
+    private readonly render: ResourceRenderer,
+    private readonly webhooks: WebhookDispatcher,
+    private readonly stats: Stats,
+    private readonly rng: SeededRandom,
+    private readonly clock: () => number,
+    public autopilot: AutopilotOptions,
+  ) {}
+
+  private iso(): string {
+    return new Date(this.clock()).toISOString();
+  }
+
+  createTrip(input: ValidTrip): TripRecord {
+    const at = this.iso();
+    const trip = this.store.addTrip({
+      id: this.store.nextId('trip'),
+      tripId: this.store.newShortTripId(),
+      ...(input.externalTripId !== undefined ? { externalTripId: input.externalTripId } : {}),
+      segments: input.segments,
+      criteria: input.criteria,
+      sourcing: input.sourcing,
+      status: 'Active',
+      createdOn: at,
+      updatedOn: at,
+      rfqIds: [],
+    });
+    this.stats.trips += 1;
+    if (input.externalTripId !== undefined) {
+      this.stats.tripsByExternalId[input.externalTripId] = (this.stats.tripsByExternalId[input.externalTripId] ?? 0) + 1;
+    }
+    if (this.autopilot.enabled) {
+      this.later(this.autopilot.sendRfqsAfterMs, () => {
+        const current = this.store.trips.get(trip.id);
+        if (current?.status === 'Active' && current.rfqIds.length === 0) this.sendRfqs(trip.id, this.autopilot.operators);
+      });
+    }
+    return trip;
+  }
+
+  /** The broker's manual step in the web UI: one RFQ (with one requested lift) per operator. */
+  sendRfqs(atripId: string, operators: number): RfqRecord[] {
+    const trip = this.store.trips.get(atripId);
+    if (!trip) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
+    if (trip.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The trip is cancelled; RFQs can no longer be sent'));
+    const requested = firstRequestedLift(trip.criteria);
+    const created: RfqRecord[] = [];
+    const at = this.iso();
+    for (let i = 0; i < operators; i++) {
+      const operator = OPERATORS[(trip.rfqIds.length + i) % OPERATORS.length]!;
+      const category = requested.aircraftCategory ?? operator.aircraftCategory;
+      const catalogue = CATEGORY_AIRCRAFT[category];
+      const sameAsOperator = category === operator.aircraftCategory;
+      const rfq: RfqRecord = {
+        id: this.store.nextId('rfq'),
+        tripRef: trip.id,
+        operator,
+        createdOn: at,
+        updatedOn: at,
+        status: 'Active',
+        liftIds: [],
+        messageIds: [],
+      };
+      const lift: LiftRecord = {
+        id: this.store.nextId('lift'),
+        rfqId: rfq.id,
+        aircraftCategory: category,
+        aircraftType: requested.aircraftType ?? (sameAsOperator ? operator.aircraftType : catalogue?.type ?? operator.aircraftType),
+        aircraftTail: requested.aircraftTail ?? `${operator.tailPrefix}${String(this.rng.int(100, 999))}${operator.displayName.slice(0, 2).toUpperCase()}`,
+        maxPax: sameAsOperator ? operator.maxPax : catalogue?.maxPax ?? operator.maxPax,
+        status: 'Unanswered',
+        quoteIds: [],
+      };
+      rfq.liftIds.push(lift.id);
+      this.store.rfqs.set(rfq.id, rfq);
+      this.store.lifts.set(lift.id, lift);
+      trip.rfqIds.push(rfq.id);
+      created.push(rfq);
+    }
+    trip.updatedOn = at;
+    this.stats.rfqs += created.length;
+    for (const rfq of created) {
+      this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
+      if (this.autopilot.enabled) this.scheduleOperator(rfq.id);
+    }
+    return created;
+  }
+
+  respond(arfqId: string, input: RespondInput): RespondResult {
+    const rfq = this.store.rfqs.get(arfqId);
+    if (!rfq) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
+    const trip = this.store.trips.get(rfq.tripRef)!;
+    if (trip.status !== 'Active' || rfq.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The trip is cancelled; operators can no longer answer'));
+    const lift = this.pickLift(rfq, input);
+    const at = this.iso();
+    const messageId = this.store.nextId('message');
+    const result: RespondResult = { rfqId: rfq.id, liftId: lift.id, action: input.action, messageId, status: lift.status };
+    let text: string;
+    let quoteId: string | undefined;
+    let decline: { reason: string } | undefined;
+
+    switch (input.action) {
+      case 'quote': {
+        if (input.aircraftCategory !== undefined) lift.aircraftCategory = input.aircraftCategory;
+        if (input.aircraftType !== undefined) lift.aircraftType = input.aircraftType;
+        if (input.aircraftTail !== undefined) lift.aircraftTail = input.aircraftTail;
+        if (input.seats !== undefined) lift.maxPax = input.seats;
+        const price = input.price ?? this.suggestPrice(trip, lift);
+        const currency = input.currency ?? 'USD';
+        text = input.message ?? `${rfq.operator.displayName} is pleased to offer the ${lift.aircraftType} (${lift.aircraftTail}) for ${price} ${currency}.`;
+        quoteId = this.store.nextId('quote');
+        this.store.quotes.set(quoteId, { id: quoteId, rfqId: rfq.id, liftId: lift.id, price, currency, sellerMessage: text, createdOn: at, updatedOn: at });
+        lift.quoteIds.push(quoteId);
+        lift.status = 'Accepted';
+        this.stats.quotes += 1;
+        Object.assign(result, { quoteId, price, currency });
+        break;
+      }
+      case 'reprice': {
+        const latest = this.render.latestQuote(lift);
+        if (!latest || lift.status !== 'Accepted') throw new ActorError(fail(409, 'NOT_QUOTED', 'Only a quoted lift can be re-priced'));
+        latest.price = input.price ?? Math.round(latest.price * 0.95);
+        if (input.currency !== undefined) latest.currency = input.currency;
+        latest.updatedOn = at;
+        text = input.message ?? `Updated price: ${latest.price} ${latest.currency}.`;
+        latest.sellerMessage = text;
+        quoteId = latest.id;
+        this.stats.reprices += 1;
+        Object.assign(result, { quoteId, price: latest.price, currency: latest.currency });
+        break;
+      }
+      case 'decline': {
+        const reason = input.reason ?? 'AIRCRAFT_NOT_AVAILABLE';
+        text = input.message ?? `Unfortunately we have to decline (${reason}).`;
+        decline = { reason };
+        lift.status = 'Declined';
+        this.stats.declines += 1;
+        break;
+      }
+      case 'chat':
+        text = input.message ?? 'Could you confirm the passenger count and any catering requests?';
+        this.stats.chats += 1;
+        break;
+    }
+    this.store.messages.set(messageId, {
+      id: messageId,
+      rfqId: rfq.id,
+      liftId: lift.id,
+      message: text,
+      createdOn: at,
+      ...(quoteId ? { quoteId } : {}),
+      ...(decline ? { decline } : {}),
+    });
+    rfq.messageIds.push(messageId);
+    rfq.updatedOn = at;
+    trip.updatedOn = at;
+    result.status = lift.status;
+    const eventType = input.action === 'chat' ? 'TripChatFromSeller' : 'TripRequestSellerResponse';
+    this.webhooks.publish(eventType, { id: messageId, href: this.render.apiHref(`tripmsgs/${messageId}`), type: 'tripmsgs', tripId: trip.tripId });
+    return result;
+  }
+
+  cancelTrip(trip: TripRecord, reason: string, messageToSeller?: string): void {
+    if (trip.status === 'Cancelled') return;
+    const at = this.iso();
+    trip.status = 'Cancelled';
+    trip.updatedOn = at;
+    trip.cancellation = { reason, ...(messageToSeller !== undefined ? { messageToSeller } : {}) };
+    this.stats.cancels += 1;
+    for (const rfqId of trip.rfqIds) {
+      const rfq = this.store.rfqs.get(rfqId)!;
+      rfq.status = 'Cancelled';
+      rfq.updatedOn = at;
+      for (const liftId of rfq.liftIds) {
+        const lift = this.store.lifts.get(liftId)!;
+        if (lift.status === 'Unanswered') lift.status = 'Cancelled';
+      }
+      // TripRequestMine also fires for a cancellation made by my company.
+      this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
+    }
+  }
+
+  /** Stops every scheduled autopilot step (reset and close). */
+  clearSchedule(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private pickLift(rfq: RfqRecord, input: RespondInput): LiftRecord {
+    if (input.liftId !== undefined) {
+      if (!rfq.liftIds.includes(input.liftId)) throw new ActorError(fail(404, 'NOT_FOUND', 'The lift does not belong to this RFQ', 'liftId'));
+      return this.store.lifts.get(input.liftId)!;
+    }
+    const lifts = rfq.liftIds.map((id) => this.store.lifts.get(id)!);
+    const preferred = input.action === 'reprice' ? lifts.find((lift) => lift.status === 'Accepted') : lifts.find((lift) => lift.status === 'Unanswered');
+    return preferred ?? lifts[0]!;
+  }
+
+  private suggestPrice(trip: TripRecord, lift: LiftRecord): number {
+    const hourly = CATEGORY_AIRCRAFT[lift.aircraftCategory]?.hourly ?? 6000;
+    const hours = trip.segments.length * (2 + this.rng.next() * 2);
+    return Math.round((hourly * hours) / 50) * 50;
+  }
+
+  private scheduleOperator(rfqId: string): void {
+    const pilot = this.autopilot;
+    const spread = Math.round(pilot.quoteAfterMs * 0.5 * this.rng.next());
+    const chats = this.rng.next() < (pilot.chatRatio ?? 0);
+    const declines = this.rng.next() < (pilot.declineRatio ?? 0);
+    const active = () => {
+      const rfq = this.store.rfqs.get(rfqId);
+      return rfq?.status === 'Active' && this.store.trips.get(rfq.tripRef)?.status === 'Active';
+    };
+    if (chats) this.later(Math.round((pilot.quoteAfterMs + spread) / 2), () => active() && this.respond(rfqId, { action: 'chat' }));
+    this.later(pilot.quoteAfterMs + spread, () => {
+      if (!active()) return;
+      if (declines) {
+        this.respond(rfqId, { action: 'decline', reason: this.rng.pick(DECLINE_REASONS) });
+        return;
+      }
+      this.respond(rfqId, { action: 'quote' });
+      if (pilot.repriceAfterMs !== undefined) this.later(pilot.repriceAfterMs, () => active() && this.respond(rfqId, { action: 'reprice' }));
+    });
+  }
+
+  private later(delayMs: number, step: () => unknown): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      try {
+        step();
+      } catch {
+        // The trip changed under the autopilot (cancelled, reset, already answered): skip the step.
+      }
+    }, Math.max(0, delayMs));
+    timer.unref();
+    this.timers.add(timer);
+  }
+}
+
+function firstRequestedLift(criteria: Record<string, unknown>): { aircraftCategory?: string; aircraftType?: string; aircraftTail?: string } {
+  const list = criteria.requiredLift;
+  const first = Array.isArray(list) ? list[0] : undefined;
+  if (typeof first !== 'object' || first === null) return {};
+  const { aircraftCategory, aircraftType, aircraftTail } = first as Record<string, unknown>;
+  return {
+    ...(typeof aircraftCategory === 'string' ? { aircraftCategory } : {}),
+    ...(typeof aircraftType === 'string' ? { aircraftType } : {}),
+    ...(typeof aircraftTail === 'string' ? { aircraftTail } : {}),
+  };
+}
+
+export const isCancelReason = (value: unknown): boolean => typeof value === 'string' && (CANCEL_REASONS as readonly string[]).includes(value);
+export const isDeclineReason = (value: unknown): boolean => typeof value === 'string' && (DECLINE_REASONS as readonly string[]).includes(value);

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../../emulator/index.ts';
+import { runAvinodeCommand, type CliIo } from '../../../client/avinode-cli.ts';
+import { runDoctorCommand } from '../../../client/doctor.ts';
+import { admin, captureLogs, envFor, futureDate, tokenSourceFactory, type AuthMethod, type Emulator } from './helpers.ts';
+
+let emulator: Emulator;
+let jwtEmulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0 });
+  jwtEmulator = await startEmulator({ port: 0, credentials: { authMethod: 'client_secret_jwt' } });
+});
+afterAll(async () => {
+  await emulator?.close();
+  await jwtEmulator?.close();
+});
+
+async function run(command: (argv: string[], io: CliIo) => Promise<number>, argv: string[], env: NodeJS.ProcessEnv) {
+  let stdout = '';
+  let stderr = '';
+  const logs = captureLogs();
+  const code = await command(argv, {
+    env,
+    stdout: (text) => void (stdout += text),
+    stderr: (text) => void (stderr += text),
+    logger: logs.logger,
+    createTokenSource: tokenSourceFactory,
+  });
+  return { code, stdout, stderr, logs: logs.text() };
+}
+
+const LONG_OPAQUE = /[A-Za-z0-9_-]{40,}/;
+
+describe('charterflow avinode', () => {
+  it('token prints the token type and lifetime, never the token', async () => {
+    const result = await run(runAvinodeCommand, ['token'], envFor(emulator));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Bearer token via client_secret_post from http:\/\/127\.0\.0\.1:\d+\/api: expires in 1799 s \(~30 min\)/);
+    expect(result.stdout).not.toMatch(LONG_OPAQUE);
+    expect(result.stdout).not.toContain(emulator.credentials.clientSecret);
+  });
+
+  it('create-trip posts a round trip and prints ids and deep links; get-trip and rfqs read it back', async () => {
+    const created = await run(
+      runAvinodeCommand,
+      ['create-trip', '--from', 'KTEB', '--to', 'KPBI', '--date', futureDate(), '--time', '09:30', '--pax', '5', '--category', 'midsize jet', '--return-date', futureDate(33), '--external-id', 'cli-it-1'],
+      envFor(emulator),
+    );
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const trip = JSON.parse(created.stdout) as { atripId: string; tripId: string; externalTripId: string; deepLinks: { searchInAvinode?: string } };
+    expect(trip.externalTripId).toBe('cli-it-1');
+    expect(trip.atripId).toMatch(/^atrip-/);
+    expect(trip.deepLinks.searchInAvinode).toContain(trip.atripId);
+
+    await admin(emulator, 'POST', `/_emulator/trips/${trip.atripId}/send-rfqs`, { operators: 2 });
+    const read = await run(runAvinodeCommand, ['get-trip', trip.atripId], envFor(emulator));
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)).toMatchObject({ atripId: trip.atripId, tripId: trip.tripId });
+    expect(JSON.parse(read.stdout).rfqs).toHaveLength(2);
+
+    const rfqs = await run(runAvinodeCommand, ['rfqs', trip.tripId], envFor(emulator));
+    expect(rfqs.code).toBe(0);
+    expect(JSON.parse(rfqs.stdout)).toMatchObject({ tripId: trip.tripId, source: 'rfqs' });
+    expect(JSON.parse(rfqs.stdout).rfqs).toHaveLength(2);
+  });
+
+  it('explains that the embedded emulator is the target when AVINODE_BASE_URL is unset and no --base-url is given', async () => {
+    const result = await run(runAvinodeCommand, ['token'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('AVINODE_BASE_URL is unset, so the target is the embedded emulator');
+    expect(result.stderr).toContain('--base-url');
+  });
+
+  it('reaches the emulator with --base-url on the embedded defaults', async () => {
+    const result = await run(runAvinodeCommand, ['token', '--base-url', emulator.apiBaseUrl], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Bearer token via client_secret_post');
+  });
+
+  it('refuses a non-HTTPS remote base URL before sending any credential', async () => {
+    const result = await run(runAvinodeCommand, ['token', '--base-url', 'http://sandbox.avinode.example/api'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is not HTTPS');
+  });
+
+  it('names a bad flag value and exits non-zero', async () => {
+    const result = await run(runAvinodeCommand, ['create-trip', '--from', 'TEB', '--to', 'KPBI', '--date', futureDate(), '--pax', '2'], envFor(emulator));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--from must be a 4-character ICAO code');
+  });
+});
+
+describe('charterflow doctor', () => {
+  it('passes every check against a correctly configured emulator', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator));
+    expect(result.stdout).toContain('✓ token obtained');
+    expect(result.stdout).toContain('✓ API call GET /webhooks/settings succeeded');
+    expect(result.stdout).toContain('✓ clock in sync with the server');
+    expect(result.stdout).toContain('All checks passed.');
+    expect(result.code).toBe(0);
+  });
+
+  it('names the configured and the expected client auth method when they differ', async () => {
+    const configured: AuthMethod = 'client_secret_basic';
+    const result = await run(runDoctorCommand, [], envFor(jwtEmulator, { AVINODE_CLIENT_AUTH_METHOD: configured }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('client auth method mismatch: configured client_secret_basic, but the secret works with client_secret_jwt');
+    expect(result.stdout).toContain('errorDetails codes: invalid_client_secret_basic');
+    expect(result.stdout).toContain('Set AVINODE_CLIENT_AUTH_METHOD=client_secret_jwt');
+    expect(result.stdout).not.toContain(jwtEmulator.credentials.clientSecret);
+  });
+
+  it('explains a secret that no method accepts: wrong, rotated by the weekly reset, or an idle connection', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_CLIENT_SECRET: 'not-the-secret' }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('token request rejected: invalid_client');
+    expect(result.stdout).toContain('No other client auth method works');
+    expect(result.stdout).toContain('Mondays 06:00–08:00 UTC');
+    expect(result.stdout).toContain('60 days');
+    expect(result.stdout).not.toContain('not-the-secret');
+  });
+
+  it('explains an unset or empty client secret', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_CLIENT_SECRET: '' }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('AVINODE_CLIENT_SECRET: required when AVINODE_AUTH=oauth — the client secret is unset or empty');
+  });
+
+  it('flags a secret with trailing whitespace', async () => {
+    const secret = `${emulator.credentials.clientSecret}\n`;
+    const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_CLIENT_SECRET: secret }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ AVINODE_CLIENT_SECRET has leading or trailing whitespace');
+  });
+
+  it('explains a rejected API token after a fresh access token', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_API_TOKEN: '11111111-2222-4333-8444-555555555555' }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✓ token obtained');
+    expect(result.stdout).toContain('✗ the API rejected a freshly issued token');
+    expect(result.stdout).toContain('AVINODE_API_TOKEN');
+  });
+
+  it('explains that the embedded emulator needs --base-url when AVINODE_BASE_URL is unset', async () => {
+    const result = await run(runDoctorCommand, [], {});
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('AVINODE_BASE_URL is unset, so the target is the embedded emulator');
+  });
+});
