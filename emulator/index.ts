@@ -3,11 +3,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../workers/config.ts';
+import { emulatorAdmin, type EmulatorAdmin } from './admin-client.ts';
 import type { EmulatorCredentials } from './avinode-auth.ts';
 import { DEFAULT_EMULATOR_PORT, type EmulatorOptions } from './options.ts';
 import type { PartnerCredentials } from './partners.ts';
 import { Emulator } from './server.ts';
 
+export { emulatorAdmin, EmulatorAdminError } from './admin-client.ts';
+export type { CredentialsChange, DeliveryRecord, EmulatorAdmin, EmulatorStats, JournalEntry, RespondResult } from './admin-client.ts';
 export type { EmulatorCredentials } from './avinode-auth.ts';
 export type { FaultRule, FaultKind } from './faults.ts';
 export { FAULT_KINDS, parseFaultFlag } from './faults.ts';
@@ -31,6 +34,8 @@ export interface RunningEmulator {
   tokenUrl: string;
   /** Registered credentials of Avionté, Avvail and AirVantage. */
   partners: PartnerCredentials;
+  /** Typed client of the admin API of this instance (same as emulatorAdmin(url)). */
+  admin: EmulatorAdmin;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   emulator.origin = url;
   options.logger?.info({ url }, 'emulator listening');
+  // Also wipe an idle sandbox on time; requests check the schedule themselves.
+  const scheduleTimer = options.resetSchedule?.enabled ? setInterval(() => emulator.runScheduledReset(), 30_000).unref() : undefined;
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -84,8 +91,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     tokenUrl: `${url}/api/oauth/token`,
     partners: emulator.partners.credentials,
+    admin: emulatorAdmin(url),
     close() {
       closing ??= new Promise<void>((resolve) => {
+        clearInterval(scheduleTimer);
         emulator.market.clearSchedule();
         emulator.webhooks.close();
         server.close(() => resolve());

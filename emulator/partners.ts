@@ -138,6 +138,7 @@ export class PartnerServers {
   }
 
   private async count(provider: string, run: () => Reply | Promise<Reply>): Promise<Reply> {
+    this.stats.tokenRequests.total += 1;
     this.stats.tokenRequests.byProvider[provider] = (this.stats.tokenRequests.byProvider[provider] ?? 0) + 1;
     const reply = await run();
     if (reply.status === 200) this.stats.tokenRequests.issued += 1;

@@ -191,8 +191,8 @@ export class Emulator implements AdminTarget {
 
   // ---- request handling ----
 
-  /** The weekly wipe is checked lazily on every request, so it follows the injectable clock exactly. */
-  private runScheduledReset(): void {
+  /** The weekly wipe is checked on every request (and by a slow timer), so it follows the injectable clock exactly. */
+  runScheduledReset(): void {
     if (this.nextResetAt === undefined) return;
     const now = this.now();
     if (now < this.nextResetAt) return;

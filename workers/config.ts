@@ -12,6 +12,7 @@ export const LOCAL_AVINODE_DEFAULTS = {
   AVINODE_CLIENT_ID: 'charterflow-local',
   AVINODE_CLIENT_SECRET: 'local-emulator-secret',
   AVINODE_CLIENT_AUTH_METHOD: 'client_secret_post',
+  AVINODE_BEARER_TOKEN: 'local-emulator-static-token',
   WEBHOOK_USERNAME: 'avinode',
   WEBHOOK_PASSWORD: 'local-webhook-password',
 } as const;
@@ -174,7 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       embedded,
       apiToken: apiToken!,
       auth: e.AVINODE_AUTH,
-      bearerToken: e.AVINODE_BEARER_TOKEN,
+      bearerToken: pick('AVINODE_BEARER_TOKEN', e.AVINODE_BEARER_TOKEN),
       clientId,
       clientSecret,
       clientAuthMethod,

@@ -176,14 +176,29 @@ describe('out-of-order webhooks and the Date header', () => {
       await h.api('POST', '/webhooks/settings', { body: { targetURI: receiver.url, eventTypes: ['TripRequestSellerResponse'] } });
       const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
       const { rfqIds } = (await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 2 })).json.data;
-      await h.admin('PUT', '/faults', { rules: [{ kind: 'delay_webhooks', latencyMs: 1500, times: 1 }] });
+      // Held for a minute: the later event is certainly delivered first; close() discards the held one.
+      await h.admin('PUT', '/faults', { rules: [{ kind: 'delay_webhooks', latencyMs: 60_000, times: 1 }] });
       const first = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'quote' })).json.data;
       const second = (await h.admin('POST', `/rfqs/${rfqIds[1]}/respond`, { action: 'decline' })).json.data;
       await waitFor(() => receiver.received.length === 1, { what: 'the undelayed delivery' });
+      expect(receiver.received[0]!.body.id).toBe(second.messageId);
       const held = (await h.admin('GET', '/webhooks')).json.data.find((d: any) => d.payload.id === first.messageId);
       expect(held).toMatchObject({ state: 'pending', attempts: 0 });
-      await waitFor(() => receiver.received.length === 2, { what: 'the held delivery' });
-      expect(receiver.received.map((r) => r.body.id)).toEqual([second.messageId, first.messageId]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('delay_webhooks still delivers the held event once its delay has passed', async () => {
+    h = await startHarness();
+    const receiver = await startReceiver();
+    try {
+      await h.api('POST', '/webhooks/settings', { body: { targetURI: receiver.url, eventTypes: ['TripRequestMine'] } });
+      await h.admin('PUT', '/faults', { rules: [{ kind: 'delay_webhooks', latencyMs: 20 }] });
+      const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
+      const { rfqIds } = (await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 1 })).json.data;
+      await waitFor(() => receiver.received.length === 1, { what: 'the held delivery' });
+      expect(receiver.received[0]!.body.id).toBe(rfqIds[0]);
     } finally {
       await receiver.close();
     }

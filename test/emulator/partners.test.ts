@@ -186,6 +186,14 @@ describe('AirVantage OAuth', () => {
     expect((await call(`${h.emu.url}/airvantage/api/oauth/expire?access_token=${encodeURIComponent(granted.access_token)}`)).status).toBe(401);
   });
 
+  it('counts every partner token request in the stats by provider', async () => {
+    h = await startHarness();
+    await token(h, { grant_type: 'password', username: av.username, password: av.password });
+    await token(h, { grant_type: 'password', username: av.username, password: 'wrong' });
+    const stats = (await h.admin('GET', '/stats')).json.data.tokenRequests;
+    expect(stats).toMatchObject({ total: 2, issued: 1, rejected: 1, byProvider: { airvantage: 2 } });
+  });
+
   it('accepts only one client authentication method per request', async () => {
     h = await startHarness();
     const res = await token(h, { grant_type: 'password', username: av.username, password: av.password, client_secret: av.clientSecret });

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEmulatorArgs } from '../../emulator/cli.ts';
@@ -34,17 +33,18 @@ describe('bad input never crashes the emulator', () => {
 
   it('answers a chunked oversize body (no content-length) with 413 too', async () => {
     h = await startHarness();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${h!.emu.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
-      req.on('error', reject);
-      const chunk = Buffer.alloc(256 * 1024, 'a');
-      for (let i = 0; i < 6; i++) req.write(chunk);
-      req.end();
+    const chunk = new Uint8Array(256 * 1024).fill(97);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 6) controller.enqueue(chunk);
+        else controller.close();
+      },
     });
-    expect(status).toBe(413);
+    const res = await fetch(`${h.emu.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    expect(res.headers.get('content-length')).toBeTruthy();
+    expect(res.status).toBe(413);
+    expect((await h.admin('GET', '/stats')).json.data.resets).toBe(0);
   });
 
   it('answers unknown routes with a NOT_FOUND envelope and wrong methods with 405', async () => {

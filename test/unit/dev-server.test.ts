@@ -2,7 +2,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { describe, expect, inject, it } from 'vitest';
+import { SearchAttributes } from '../../workflows/contract.ts';
 import { DevServerError, startDevServer } from '../../workers/dev-server.ts';
 
 describe('the dev server lifecycle', () => {
@@ -27,9 +29,10 @@ describe('the dev server lifecycle', () => {
     await expect(attempt).rejects.toThrow(/exited with code 3[\s\S]*Last server log lines:[\s\S]*disk on fire/);
   });
 
-  it('starts a second real server with a persistent SQLite file and a Web UI, then stops it', async () => {
+  it('starts a real server with a persistent SQLite file and a Web UI, stops it, and restarts on the same file with every search attribute', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dev-server-'));
-    const server = await startDevServer({ cliPath: inject('temporalCliPath'), uiPort: 0, dbFilename: join(dir, 'sub', 'temporal.sqlite') });
+    const dbFilename = join(dir, 'sub', 'temporal.sqlite');
+    const server = await startDevServer({ cliPath: inject('temporalCliPath'), uiPort: 0, dbFilename });
     try {
       expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
       const health = await fetch(`${server.uiUrl}/healthz`);
@@ -38,5 +41,15 @@ describe('the dev server lifecycle', () => {
       await server.stop();
     }
     await expect(fetch(`${server.uiUrl}/healthz`)).rejects.toThrow();
+
+    const again = await startDevServer({ cliPath: inject('temporalCliPath'), headless: true, dbFilename });
+    try {
+      const connection = await Connection.connect({ address: again.address });
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      await connection.close();
+      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(Object.values(SearchAttributes).map((key) => key.name)));
+    } finally {
+      await again.stop();
+    }
   });
 });
