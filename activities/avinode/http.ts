@@ -3,6 +3,7 @@
 // validation, one forced token refresh + replay on 401, and every outcome mapped through
 // activities/failures.ts. One log line per HTTP exchange; never bodies, headers or tokens.
 import { Agent, request, type Dispatcher } from 'undici';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Logger } from '../../workers/logging.ts';
@@ -61,6 +62,17 @@ export interface CallOptions {
   attempt?: number;
   /** Overrides the configured X-Avinode-ActAsAccount for this call; `null` omits it. */
   actAsAccount?: string | null;
+}
+
+/** Cancellation signal and attempt of the running activity; empty outside an activity (CLI, tests). */
+export function activityCallOptions(): CallOptions {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return {};
+  }
+  return { signal: context.cancellationSignal, attempt: context.info.attempt };
 }
 
 export interface RequestSpec<T> extends CallOptions {

@@ -285,3 +285,15 @@ describe('logging', () => {
     for (const secret of [API_TOKEN, 'access-token-1', 'access-token-2', 'atrip-1']) expect(all).not.toContain(secret);
   });
 });
+
+describe('activity context', () => {
+  it('takes the cancellation signal and attempt from the running activity', async () => {
+    const { MockActivityEnvironment } = await import('@temporalio/testing');
+    const { activityCallOptions } = await import('../../../activities/avinode/http.ts');
+    expect(activityCallOptions()).toEqual({});
+    const env = new MockActivityEnvironment({ attempt: 4 });
+    const options = (await env.run(async () => activityCallOptions())) as ReturnType<typeof activityCallOptions>;
+    expect(options.attempt).toBe(4);
+    expect(options.signal).toBeInstanceOf(AbortSignal);
+  });
+});
