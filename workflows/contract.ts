@@ -22,6 +22,8 @@ export const FailureType = {
   /** An href pointing outside the configured Avinode origin: refused, never followed. */
   ForeignHref: 'ForeignHref',
   CallbackRejected: 'CallbackRejected',
+  /** The callback endpoint answered non-2xx or could not be reached: retried durably. */
+  CallbackUndelivered: 'CallbackUndelivered',
   ConfigurationInvalid: 'ConfigurationInvalid',
   TripFailed: 'TripFailed',
 } as const;
@@ -110,6 +112,8 @@ export interface TripTiming {
   credentialRecheckMs: number;
   /** Continue-as-new once history reaches this many events (0 = only when the server suggests). */
   continueAsNewAfterEvents: number;
+  /** How long a run about to continue as new waits for pending callbacks before carrying them over (default 30 s). */
+  callbackDrainMs?: number;
 }
 
 export const DEFAULT_TIMING: TripTiming = {
@@ -204,6 +208,8 @@ export interface QuoteRecord extends QuoteSnapshot {
   firstSeenAt: string;
   /** Earlier prices, oldest first, when the operator re-priced. */
   priceHistory: { price: number; currency: string; seenAt: string }[];
+  /** Set when the trip this quote belongs to vanished (sandbox reset): kept for the record, not selectable. */
+  vanishedAt?: string;
 }
 
 export interface DeclineRecord {
@@ -259,6 +265,24 @@ export interface SelectQuoteInput {
 }
 export interface ExtendDeadlineInput {
   until: string; // ISO-8601 instant
+}
+
+/** Signed JSON events POSTed to `TripRequest.callbackUrl` (see activities/callbacks.ts for the signature). */
+export type CallbackEventType = 'deep_link_ready' | 'quote_received' | 'phase_changed';
+export interface CallbackEvent {
+  type: CallbackEventType;
+  /** Stable per event, so receivers can dedupe redeliveries. */
+  eventId: string;
+  workflowId: string;
+  externalId: string;
+  at: string;
+  phase: TripPhase;
+  tripId?: string;
+  atripId?: string;
+  deepLinks?: DeepLinks;
+  quote?: QuoteSnapshot;
+  reason?: string;
+  resets?: number;
 }
 
 export const getProgress = defineQuery<TripProgress>('getProgress');

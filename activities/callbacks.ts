@@ -1,0 +1,107 @@
+// Signed JSON callbacks to the backend (deep link ready, quote received, phase changed).
+// Signature: `X-Charterflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
+// keyed with CALLBACK_SECRET, so receivers can check origin and freshness. Temporal retries.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { request, type Dispatcher } from 'undici';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, type CallbackEvent } from '../workflows/contract.ts';
+
+export const SIGNATURE_HEADER = 'x-charterflow-signature';
+export const EVENT_ID_HEADER = 'x-charterflow-event-id';
+export const EVENT_TYPE_HEADER = 'x-charterflow-event';
+
+/** Answers that retrying will not change: the receiver refuses this event. Everything else is retried. */
+const REJECTING_STATUSES = new Set([400, 410, 413, 422]);
+
+export function signCallback(secret: string, body: string, timestampSeconds: number): string {
+  const mac = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
+  return `t=${timestampSeconds},v1=${mac}`;
+}
+
+/** For receivers (and tests): true when the header signs this body with this secret within the tolerance. */
+export function verifyCallbackSignature(
+  secret: string,
+  body: string,
+  header: string | undefined,
+  options: { nowSeconds?: number; toleranceSeconds?: number } = {},
+): boolean {
+  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!match) return false;
+  const timestamp = Number(match[1]);
+  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
+  if (Math.abs(now - timestamp) > (options.toleranceSeconds ?? 300)) return false;
+  const expected = Buffer.from(signCallback(secret, body, timestamp).slice(-64), 'hex');
+  return timingSafeEqual(expected, Buffer.from(match[2]!, 'hex'));
+}
+
+const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
+
+function rejected(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.CallbackRejected, message, nonRetryable: true });
+}
+
+/** Only the origin goes into messages: callback URLs may carry tokens in their path or query. */
+function checkedUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw rejected('callback URL is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw rejected(`callback URL ${url.origin} must use https:// (http only towards this machine)`);
+  }
+  return url;
+}
+
+export interface CallbackDeliveryOptions {
+  secret: string | undefined;
+  dispatcher?: Dispatcher;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  nowSeconds?: () => number;
+}
+
+export async function deliverSignedCallback(rawUrl: string, event: CallbackEvent, options: CallbackDeliveryOptions): Promise<{ status: number }> {
+  if (!options.secret) {
+    throw ApplicationFailure.create({
+      type: FailureType.ConfigurationInvalid,
+      message: 'CALLBACK_SECRET is not set: callbacks are only sent signed',
+      nonRetryable: true,
+    });
+  }
+  const url = checkedUrl(rawUrl);
+  const body = JSON.stringify(event);
+  const timestamp = options.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let status: number;
+  try {
+    const response = await request(url, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signCallback(options.secret, body, timestamp),
+        [EVENT_ID_HEADER]: event.eventId,
+        [EVENT_TYPE_HEADER]: event.type,
+      },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    status = response.statusCode;
+    await response.body.dump();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw ApplicationFailure.create({
+      type: FailureType.CallbackUndelivered,
+      message: `POST callback ${url.origin} → network error${typeof code === 'string' ? ` ${code}` : ''}`,
+    });
+  }
+  if (status >= 200 && status < 300) return { status };
+  if (REJECTING_STATUSES.has(status)) throw rejected(`POST callback ${url.origin} → ${status} (receiver refused the event)`);
+  throw ApplicationFailure.create({ type: FailureType.CallbackUndelivered, message: `POST callback ${url.origin} → ${status}` });
+}
+
+export const deliverCallback = deliverSignedCallback;

@@ -1,0 +1,234 @@
+// createActivities(deps): what the worker registers. Every Avinode call gets the running
+// activity's cancellation signal and attempt (find-or-create on retried createTrip).
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Dispatcher } from 'undici';
+import type {
+  AvinodeEventResolution,
+  CharterActivities,
+  CredentialCheck,
+  EventTrip,
+  ReadTripStateInput,
+  TripState,
+} from '../workflows/activity-types.ts';
+import { FailureType, type AvinodeEvent, type QuoteSnapshot, type RfqSnapshot } from '../workflows/contract.ts';
+import type { AvinodeClient } from './avinode/client.ts';
+import { activityCallOptions, type CallOptions } from './avinode/http.ts';
+import { deliverCallback } from './callbacks.ts';
+import { isFailureOfType } from './failures.ts';
+
+export interface ActivityLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+}
+
+export interface ActivityDeps {
+  avinode: AvinodeClient;
+  /** HMAC key for callback signatures (CALLBACK_SECRET); without it no callback is sent. */
+  callbackSecret?: string;
+  logger?: ActivityLogger;
+  /** undici dispatcher for callback delivery (tests: MockAgent). */
+  dispatcher?: Dispatcher;
+  /** Replaces the default credential probe (e.g. the doctor's explanation). */
+  checkCredentials?: (options: CallOptions) => Promise<CredentialCheck>;
+  callbackTimeoutMs?: number;
+  /** Finds trip runs by search attribute (webhook routing); default: the activity context's client. */
+  temporalClient?: Client;
+}
+
+const CREDENTIAL_FAILURES: readonly string[] = [FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden];
+/** An externalTripId nobody uses: the search proves the token and API token work, nothing more. */
+const PROBE_EXTERNAL_ID = 'charterflow-credential-check';
+
+function isType(error: unknown, ...types: string[]): boolean {
+  return error instanceof ApplicationFailure && typeof error.type === 'string' && types.includes(error.type);
+}
+
+export function createActivities(deps: ActivityDeps): CharterActivities {
+  const { avinode } = deps;
+
+  async function readQuotes(
+    wanted: { quoteId: string; rfqId?: string; liftId?: string }[],
+    options: CallOptions,
+  ): Promise<QuoteSnapshot[]> {
+    const quotes: QuoteSnapshot[] = [];
+    for (const { quoteId, rfqId, liftId } of wanted) {
+      try {
+        const { quote } = await avinode.readQuote(quoteId, { ...options, ...(rfqId ? { rfqId } : {}), ...(liftId ? { liftId } : {}) });
+        quotes.push(quote);
+      } catch (error) {
+        // A withdrawn quote is not a failure of the read; the next poll shows the lift's state.
+        if (!isFailureOfType(error, FailureType.NotFound)) throw error;
+      }
+    }
+    return quotes;
+  }
+
+  function quotesOf(rfq: RfqSnapshot): { quoteId: string; rfqId: string; liftId: string }[] {
+    return rfq.lifts.flatMap((lift) => lift.quoteIds.map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })));
+  }
+
+  async function readTripState({ atripId, tripId, knownQuotes }: ReadTripStateInput): Promise<TripState> {
+    const options = activityCallOptions();
+    let read;
+    try {
+      read = await avinode.readTripRfqs({ tripId, atripId }, options);
+    } catch (error) {
+      if (!isFailureOfType(error, FailureType.NotFound)) throw error;
+      throw ApplicationFailure.create({
+        type: FailureType.TripVanished,
+        message: `GET /trips/{id} → NOT_FOUND for a trip that existed`,
+        nonRetryable: true,
+      });
+    }
+    const known = new Map(knownQuotes.map((quote) => [quote.quoteId, quote]));
+    const wanted = read.rfqs.flatMap((rfq) =>
+      rfq.lifts.flatMap((lift) =>
+        lift.quoteIds
+          .filter((quoteId) => {
+            const before = known.get(quoteId);
+            if (!before) return true;
+            // The lift shows the current price: only a difference is worth a quote read.
+            return lift.price !== undefined && (lift.price !== before.price || (lift.currency !== undefined && lift.currency !== before.currency));
+          })
+          .map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })),
+      ),
+    );
+    const quotes = (await readQuotes(wanted, options)).filter((quote) => {
+      const before = known.get(quote.quoteId);
+      return !before || before.price !== quote.price || before.currency !== quote.currency;
+    });
+    return { rfqs: read.rfqs, quotes };
+  }
+
+  async function resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution> {
+    const options = activityCallOptions();
+    let resource;
+    try {
+      resource = await avinode.readByHref(event.href, options);
+    } catch (error) {
+      if (isType(error, FailureType.ForeignHref, FailureType.NotFound)) {
+        deps.logger?.warn({ eventType: event.eventType, id: event.id, failureType: (error as ApplicationFailure).type }, 'webhook resource not readable');
+        return { quotes: [], unresolved: (error as ApplicationFailure).message };
+      }
+      throw error;
+    }
+    const fromEvent = event.tripId ? { tripId: event.tripId } : {};
+    switch (resource.type) {
+      case 'rfqs': {
+        const { rfq, raw } = resource.value;
+        const tripId = raw.tripId ?? event.tripId;
+        return { ...(tripId ? { tripId } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options) };
+      }
+      case 'quotes': {
+        const { quote } = resource.value;
+        const rfq = quote.rfqId ? await readRfqOrNothing(quote.rfqId, options) : undefined;
+        const tripId = rfq?.tripId ?? event.tripId;
+        return { ...(tripId ? { tripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), quotes: [quote] };
+      }
+      case 'tripmsgs': {
+        const { message } = resource.value;
+        const rfq = message.rfqId ? await readRfqOrNothing(message.rfqId, options) : undefined;
+        const quoteIds = message.quoteId ? [{ quoteId: message.quoteId, ...(message.rfqId ? { rfqId: message.rfqId } : {}) }] : [];
+        const tripId = rfq?.tripId ?? event.tripId;
+        return { ...(tripId ? { tripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), message, quotes: await readQuotes(quoteIds, options) };
+      }
+      case 'trips': {
+        const { trip } = resource.value;
+        return { ...fromEvent, tripId: trip.tripId, atripId: trip.id, quotes: [] };
+      }
+    }
+  }
+
+  async function readRfqOrNothing(rfqId: string, options: CallOptions): Promise<{ rfq: RfqSnapshot; tripId?: string } | undefined> {
+    try {
+      const { rfq, raw } = await avinode.readRfq(rfqId, options);
+      return { rfq, ...(raw.tripId ? { tripId: raw.tripId } : {}) };
+    } catch (error) {
+      if (isFailureOfType(error, FailureType.NotFound)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The trip run carrying this short trip id, through the `AvinodeTripId` search attribute:
+   * Avinode reads trips only by their `atrip-` ref, and webhook payloads carry the short id.
+   */
+  async function findRunByTripId(tripId: string): Promise<string | undefined> {
+    // Webhook payloads are untrusted: only a plain id goes into the visibility query.
+    if (!/^[A-Za-z0-9]{1,32}$/.test(tripId)) return undefined;
+    const client = deps.temporalClient ?? Context.current().client;
+    const query = `WorkflowType = 'charterTripWorkflow' AND AvinodeTripId = '${tripId}'`;
+    for await (const execution of client.workflow.list({ query })) return execution.workflowId;
+    return undefined;
+  }
+
+  async function findTripOfEvent(event: AvinodeEvent): Promise<EventTrip> {
+    const options = activityCallOptions();
+    let tripRef = event.tripId;
+    try {
+      if (!tripRef) {
+        const resource = await avinode.readByHref(event.href, options);
+        if (resource.type === 'trips') {
+          const { trip } = resource.value;
+          return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
+        }
+        const rfqId =
+          resource.type === 'rfqs' ? resource.value.rfq.rfqId : resource.type === 'quotes' ? resource.value.quote.rfqId : resource.value.message.rfqId;
+        tripRef = resource.type === 'rfqs' ? resource.value.raw.tripId : rfqId ? (await readRfqOrNothing(rfqId, options))?.tripId : undefined;
+      }
+      if (!tripRef) return { unresolved: 'the event names no trip' };
+      if (tripRef.startsWith('atrip-')) {
+        const { trip } = await avinode.readTrip(tripRef, options);
+        return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
+      }
+      // Not found: a trip of this company that charterflow did not start (or not yet visible).
+      const workflowId = await findRunByTripId(tripRef);
+      return { ...(workflowId ? { externalTripId: workflowId } : {}), tripId: tripRef };
+    } catch (error) {
+      if (isType(error, FailureType.NotFound, FailureType.ForeignHref, FailureType.RequestInvalid)) {
+        return { unresolved: (error as ApplicationFailure).message };
+      }
+      throw error;
+    }
+  }
+
+  async function probeCredentials(options: CallOptions): Promise<CredentialCheck> {
+    try {
+      await avinode.findTripsByExternalId(PROBE_EXTERNAL_ID, options);
+      return { ok: true };
+    } catch (error) {
+      if (isType(error, ...CREDENTIAL_FAILURES)) return { ok: false, explanation: (error as ApplicationFailure).message };
+      // Any other answer (404, 400, …) came back past authentication: the credentials work.
+      if (isType(error, FailureType.NotFound, FailureType.RequestInvalid, FailureType.ContractViolation)) return { ok: true };
+      throw error;
+    }
+  }
+
+  return {
+    createTrip: async ({ request, workflowId }) => avinode.createTrip(request, workflowId, activityCallOptions()),
+    readTripState,
+    resolveAvinodeEvent,
+    findTripOfEvent,
+    cancelAvinodeTrip: async ({ atripId, reason, messageToSeller }) => {
+      try {
+        const { status } = await avinode.cancelTrip(atripId, { reason, ...(messageToSeller ? { messageToSeller } : {}) }, activityCallOptions());
+        return { status };
+      } catch (error) {
+        if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' };
+        throw error;
+      }
+    },
+    checkCredentials: async () => (deps.checkCredentials ?? probeCredentials)(activityCallOptions()),
+    deliverCallback: async ({ url, event }) => {
+      const options = activityCallOptions();
+      return deliverCallback(url, event, {
+        secret: deps.callbackSecret,
+        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(deps.callbackTimeoutMs ? { timeoutMs: deps.callbackTimeoutMs } : {}),
+      });
+    },
+  };
+}

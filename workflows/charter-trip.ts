@@ -1,0 +1,741 @@
+// charterTripWorkflow: one charter request from trip creation to a clean end (design.md §1–2).
+// Webhooks are hints; the adaptive reconciliation poll is the source of truth.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CharterActivities, CredentialCheck } from './activity-types.ts';
+import { callbackOptions, cancelOptions, createTripOptions, credentialCheckOptions, readOptions } from './activity-options.ts';
+import {
+  avinodeEvent,
+  CANCEL_REASONS,
+  cancelTrip,
+  credentialsUpdated,
+  DEFAULT_TIMING,
+  extendDeadline,
+  FailureType,
+  getProgress,
+  getTrip,
+  routeOf,
+  SearchAttributes,
+  selectQuote,
+  TERMINAL_PHASES,
+  type AvinodeEvent,
+  type CallbackEvent,
+  type DeclineRecord,
+  type LiftSnapshot,
+  type PhaseChange,
+  type QuoteRecord,
+  type QuoteSnapshot,
+  type RfqSnapshot,
+  type TripCreated,
+  type TripMessageSnapshot,
+  type TripPhase,
+  type TripProgress,
+  type TripRequest,
+  type TripTiming,
+} from './contract.ts';
+import { renderDetails } from './presentation.ts';
+
+const createActs = proxyActivities<Pick<CharterActivities, 'createTrip'>>(createTripOptions);
+const readActs = proxyActivities<Pick<CharterActivities, 'readTripState' | 'resolveAvinodeEvent'>>(readOptions);
+const cancelActs = proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(cancelOptions);
+const credentialActs = proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(credentialCheckOptions);
+const callbackActs = proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(callbackOptions);
+
+/** Failures a person must fix (credentials, permissions): the run waits in `blocked`, it does not fail. */
+const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden]);
+const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
+/** Local departure times have no zone here; +12 h is the latest UTC instant any zone can mean. */
+const DEPARTURE_SLACK_MS = 12 * 3_600_000;
+const MAX_MESSAGES = 100;
+const CALLBACK_DRAIN_BEFORE_CONTINUE_MS = 30_000;
+
+type Counts = TripProgress['counts'];
+
+/** Everything a continued run needs; ids, quotes and counters only, never secrets. */
+export interface CarriedTripState {
+  phase: TripPhase;
+  trip?: TripCreated;
+  rfqs: RfqSnapshot[];
+  quotes: QuoteRecord[];
+  declines: DeclineRecord[];
+  messages: TripMessageSnapshot[];
+  counts: Pick<Counts, 'polls' | 'webhooks'>;
+  resets: number;
+  phaseHistory: PhaseChange[];
+  quoteDeadline?: string;
+  lastPollAt?: string;
+  pollIntervalMs: number;
+  nextPollAt: string;
+  pendingEvents: AvinodeEvent[];
+  callbackSeq: number;
+  /** Callback events not yet delivered when the run continued as new; the next run sends them (same eventIds). */
+  undeliveredCallbacks?: CallbackEvent[];
+  continuedAsNew: number;
+}
+
+export interface CharterTripInput extends TripRequest {
+  /** Set only by the workflow itself when it continues as new. */
+  carried?: CarriedTripState;
+}
+
+export async function charterTripWorkflow(input: CharterTripInput): Promise<TripProgress> {
+  const run = new TripRun(input);
+  run.registerHandlers();
+  return run.main();
+}
+
+function failureOf(error: unknown): { type?: string; message: string } {
+  const failure = error instanceof ActivityFailure && error.cause ? error.cause : error;
+  if (failure instanceof ApplicationFailure) return { type: failure.type ?? undefined, message: failure.message };
+  if (failure instanceof Error) return { message: failure.message };
+  return { message: String(error) };
+}
+
+function nominalDeparture(request: TripRequest): Date | undefined {
+  const first = request.legs[0];
+  if (!first) return undefined;
+  const at = Date.parse(`${first.date}T${first.time ?? '00:00'}:00Z`);
+  return Number.isNaN(at) ? undefined : new Date(at);
+}
+
+function departureDeadlineMs(request: TripRequest): number | undefined {
+  const first = request.legs[0];
+  if (!first) return undefined;
+  const at = Date.parse(`${first.date}T${first.time ?? '23:59'}:00Z`);
+  return Number.isNaN(at) ? undefined : at + DEPARTURE_SLACK_MS;
+}
+
+/** Avinode rebuilds the sandbox on Mondays 06:00–08:00 UTC; rejections then may be the rebuild, not the credentials. */
+export function withResetWindowNote(reason: string, nowMs: number): string {
+  const now = new Date(nowMs);
+  const inside = now.getUTCDay() === 1 && now.getUTCHours() >= 6 && now.getUTCHours() < 8;
+  return inside ? `${reason} (inside the weekly sandbox reset window, Mondays 06:00–08:00 UTC: may clear by itself)` : reason;
+}
+
+class TripRun {
+  private readonly request: TripRequest;
+  private readonly timing: TripTiming;
+  private readonly workflowId = workflowInfo().workflowId;
+  private readonly departureMs: number | undefined;
+
+  private phase: TripPhase = 'creating_trip';
+  private phaseHistory: PhaseChange[] = [];
+  private trip: TripCreated | undefined;
+  private readonly rfqs = new Map<string, RfqSnapshot>();
+  private readonly quotes = new Map<string, QuoteRecord>();
+  private declines: DeclineRecord[] = [];
+  private messages: TripMessageSnapshot[] = [];
+  private polls = 0;
+  private webhooks = 0;
+  private resets = 0;
+  private quoteDeadlineMs: number | undefined;
+  private lastPollAt: string | undefined;
+  private pollIntervalMs: number;
+  private nextPollAtMs: number;
+  private pendingEvents: AvinodeEvent[] = [];
+  private callbackSeq = 0;
+  private continuedAsNew = 0;
+
+  private blockedReason: string | undefined;
+  private selectedQuoteId: string | undefined;
+  private endReason: string | undefined;
+  private failure: ApplicationFailure | undefined;
+  private credentialsHint = false;
+  /** Wakes the main loop to recompute its timer (deadline extended). */
+  private wake = false;
+  /** Delivered in order by one background pump; the head is the event in flight. */
+  private callbackQueue: CallbackEvent[] = [];
+  private callbackPumping = false;
+  private lastQuoteCount = -1;
+
+  constructor(input: CharterTripInput) {
+    const { carried, ...request } = input;
+    this.request = request;
+    this.timing = { ...DEFAULT_TIMING, ...request.timing };
+    this.departureMs = departureDeadlineMs(request);
+    this.pollIntervalMs = this.timing.pollInitialMs;
+    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+    if (request.quoteDeadline) {
+      const at = Date.parse(request.quoteDeadline);
+      if (!Number.isNaN(at)) this.quoteDeadlineMs = at;
+    }
+    if (carried) this.restore(carried);
+  }
+
+  private restore(carried: CarriedTripState): void {
+    this.phase = carried.phase;
+    this.phaseHistory = [...carried.phaseHistory];
+    this.trip = carried.trip;
+    for (const rfq of carried.rfqs) this.rfqs.set(rfq.rfqId, rfq);
+    for (const quote of carried.quotes) this.quotes.set(quote.quoteId, quote);
+    this.declines = [...carried.declines];
+    this.messages = [...carried.messages];
+    this.polls = carried.counts.polls;
+    this.webhooks = carried.counts.webhooks;
+    this.resets = carried.resets;
+    this.quoteDeadlineMs = carried.quoteDeadline ? Date.parse(carried.quoteDeadline) : undefined;
+    this.lastPollAt = carried.lastPollAt;
+    this.pollIntervalMs = carried.pollIntervalMs;
+    this.nextPollAtMs = Date.parse(carried.nextPollAt);
+    this.pendingEvents = [...carried.pendingEvents];
+    this.callbackSeq = carried.callbackSeq;
+    this.callbackQueue = [...(carried.undeliveredCallbacks ?? [])];
+    this.continuedAsNew = carried.continuedAsNew;
+  }
+
+  private carry(): CarriedTripState {
+    return {
+      phase: this.phase,
+      ...(this.trip ? { trip: this.trip } : {}),
+      rfqs: [...this.rfqs.values()],
+      quotes: [...this.quotes.values()],
+      declines: this.declines,
+      messages: this.messages,
+      counts: { polls: this.polls, webhooks: this.webhooks },
+      resets: this.resets,
+      phaseHistory: this.phaseHistory,
+      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
+      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
+      pollIntervalMs: this.pollIntervalMs,
+      nextPollAt: new Date(this.nextPollAtMs).toISOString(),
+      pendingEvents: this.pendingEvents,
+      callbackSeq: this.callbackSeq,
+      ...(this.callbackQueue.length > 0 ? { undeliveredCallbacks: this.callbackQueue } : {}),
+      continuedAsNew: this.continuedAsNew + 1,
+    };
+  }
+
+  // ── messages ────────────────────────────────────────────────────────────────
+
+  registerHandlers(): void {
+    setHandler(getProgress, () => this.progress());
+
+    setHandler(getTrip, async () => {
+      await condition(() => this.trip !== undefined || this.isTerminal());
+      if (!this.trip) {
+        throw ApplicationFailure.create({
+          type: FailureType.TripFailed,
+          message: `no Avinode trip: ${this.endReason ?? this.phase}`,
+          nonRetryable: true,
+        });
+      }
+      return { workflowId: this.workflowId, ...this.trip };
+    });
+
+    setHandler(
+      cancelTrip,
+      async ({ reason, messageToSeller }) => {
+        // A trip being created is cancelled once it exists; a run blocked before creation has none.
+        await condition(() => this.trip !== undefined || this.isTerminal() || this.phase === 'blocked');
+        if (this.isTerminal()) return this.progress();
+        if (!this.trip) {
+          this.end('cancelled', `cancelled (${reason}) before an Avinode trip existed`);
+          return this.progress();
+        }
+        const message = messageToSeller ?? this.request.notes;
+        const outcome = await this.cancelOnAvinode(this.trip, { reason, ...(message ? { messageToSeller: message } : {}) });
+        this.end('cancelled', `cancelled (${reason})${outcome}`);
+        return this.progress();
+      },
+      {
+        validator: ({ reason }) => {
+          if (!CANCEL_REASONS.includes(reason)) throw new Error(`reason must be one of ${CANCEL_REASONS.join(', ')}`);
+          if (this.isTerminal()) throw new Error(`the run has already ended (${this.phase})`);
+        },
+      },
+    );
+
+    setHandler(
+      selectQuote,
+      ({ quoteId }) => {
+        this.selectedQuoteId = quoteId;
+        this.end('completed', `quote ${quoteId} selected`);
+        return this.progress();
+      },
+      {
+        validator: ({ quoteId }) => {
+          if (this.isTerminal()) throw new Error(`the run has already ended (${this.phase})`);
+          const quote = this.quotes.get(quoteId);
+          if (!quote) throw new Error(`unknown quote ${quoteId}`);
+          if (quote.vanishedAt) throw new Error(`quote ${quoteId} belonged to a trip that vanished in a sandbox reset`);
+        },
+      },
+    );
+
+    setHandler(
+      extendDeadline,
+      ({ until }) => {
+        this.quoteDeadlineMs = Date.parse(until);
+        this.wake = true;
+        this.refreshDetails();
+        return this.progress();
+      },
+      {
+        validator: ({ until }) => {
+          if (this.isTerminal()) throw new Error(`the run has already ended (${this.phase})`);
+          const at = Date.parse(until);
+          if (Number.isNaN(at)) throw new Error('until must be an ISO-8601 instant');
+          if (at <= Date.now()) throw new Error('until must be in the future');
+          if (this.quoteDeadlineMs !== undefined && at <= this.quoteDeadlineMs) {
+            throw new Error(`until must be later than the current deadline ${new Date(this.quoteDeadlineMs).toISOString()}`);
+          }
+        },
+      },
+    );
+
+    setHandler(avinodeEvent, (event) => {
+      if (this.isTerminal()) return;
+      const duplicate = this.pendingEvents.some((pending) => pending.eventType === event.eventType && pending.id === event.id);
+      if (!duplicate) this.pendingEvents.push(event);
+    });
+
+    setHandler(credentialsUpdated, () => {
+      this.credentialsHint = true;
+    });
+  }
+
+  // ── main loop ───────────────────────────────────────────────────────────────
+
+  async main(): Promise<TripProgress> {
+    if (this.continuedAsNew === 0) this.initialSearchAttributes();
+    this.pumpCallbacks();
+    this.refreshDetails();
+    if (!this.trip && !this.isTerminal()) await this.createAvinodeTrip('started');
+    while (!this.isTerminal()) {
+      if (this.shouldContinueAsNew()) await this.continueAsNew();
+      if (this.checkDeadlines()) break;
+      const waitMs = this.nextWakeAt() - Date.now();
+      if (waitMs > 0) {
+        await condition(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs);
+      }
+      this.wake = false;
+      if (this.isTerminal()) break;
+      if (this.pendingEvents.length > 0) {
+        await this.processEvents();
+        this.resetPollInterval();
+      } else if (Date.now() >= this.nextPollAtMs) {
+        await this.poll();
+        this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
+        this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+      }
+      this.checkAllAnswered();
+    }
+    await condition(allHandlersFinished);
+    await this.drainCallbacks();
+    if (this.failure) throw this.failure;
+    return this.progress();
+  }
+
+  private nextWakeAt(): number {
+    return Math.min(this.nextPollAtMs, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+  }
+
+  private checkDeadlines(): boolean {
+    const now = Date.now();
+    if (this.quoteDeadlineMs !== undefined && now >= this.quoteDeadlineMs) {
+      this.end('expired', 'quote deadline passed');
+      return true;
+    }
+    if (this.departureMs !== undefined && now >= this.departureMs) {
+      this.end('expired', 'departure time passed');
+      return true;
+    }
+    return false;
+  }
+
+  private resetPollInterval(): void {
+    this.pollIntervalMs = this.timing.pollInitialMs;
+    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+  }
+
+  private async createAvinodeTrip(reason: string): Promise<void> {
+    this.setPhase('creating_trip', reason);
+    let created: TripCreated | undefined;
+    try {
+      created = await this.withCredentials(() =>
+        createActs.createTrip({
+          request: { legs: this.request.legs, ...(this.request.aircraftCategory ? { aircraftCategory: this.request.aircraftCategory } : {}) },
+          workflowId: this.workflowId,
+        }),
+      );
+    } catch (error) {
+      const { type, message } = failureOf(error);
+      this.fail(`createTrip failed: ${message}`, type === FailureType.RequestInvalid ? FailureType.RequestInvalid : FailureType.TripFailed);
+      return;
+    }
+    if (!created) return;
+    this.trip = created;
+    upsertSearchAttributes([
+      { key: SearchAttributes.AvinodeTripId, value: created.tripId },
+      { key: SearchAttributes.AvinodeTripRef, value: created.atripId },
+    ]);
+    if (this.phase === 'cancelled') {
+      // Cancelled while the create was in flight: do not leave a live trip behind on Avinode.
+      await this.cancelOnAvinode(created, { reason: 'BY_CLIENT' });
+      return;
+    }
+    if (this.isTerminal()) return;
+    this.emit({ type: 'deep_link_ready', reason });
+    this.setPhase('awaiting_rfqs', created.reused ? 'trip found (created by an earlier attempt)' : 'trip created');
+    this.resetPollInterval();
+  }
+
+  private async poll(): Promise<void> {
+    const trip = this.trip;
+    if (!trip) return;
+    const knownQuotes = [...this.quotes.values()]
+      .filter((quote) => !quote.vanishedAt)
+      .map(({ quoteId, price, currency }) => ({ quoteId, price, currency }));
+    let state;
+    try {
+      state = await this.withCredentials(() => readActs.readTripState({ atripId: trip.atripId, tripId: trip.tripId, knownQuotes }));
+    } catch (error) {
+      const { type, message } = failureOf(error);
+      if (type === FailureType.TripVanished) {
+        await this.tripVanished(trip, message);
+        return;
+      }
+      log.warn('reconciliation poll failed; the next poll retries', { failureType: type, message });
+      return;
+    } finally {
+      this.polls++;
+      this.lastPollAt = new Date().toISOString();
+    }
+    if (!state || this.isTerminal() || this.trip !== trip) return;
+    for (const rfq of state.rfqs) this.mergeRfq(rfq);
+    for (const quote of state.quotes) this.mergeQuote(quote);
+    this.afterChange();
+  }
+
+  private async processEvents(): Promise<void> {
+    while (this.pendingEvents.length > 0 && !this.isTerminal()) {
+      const event = this.pendingEvents.shift()!;
+      this.webhooks++;
+      const trip = this.trip;
+      let resolution;
+      try {
+        resolution = await this.withCredentials(() => readActs.resolveAvinodeEvent(event));
+      } catch (error) {
+        const { type, message } = failureOf(error);
+        log.warn('webhook event could not be resolved; the poll will reconcile', { eventType: event.eventType, id: event.id, failureType: type, message });
+        continue;
+      }
+      if (!resolution || this.isTerminal() || !trip || this.trip !== trip) continue;
+      if (resolution.unresolved) {
+        log.info('webhook event names nothing readable', { eventType: event.eventType, id: event.id, reason: resolution.unresolved });
+        continue;
+      }
+      const foreign =
+        (resolution.atripId !== undefined && resolution.atripId !== trip.atripId) ||
+        (resolution.atripId === undefined && resolution.tripId !== undefined && resolution.tripId !== trip.tripId);
+      if (foreign) {
+        log.info('webhook event belongs to another trip; ignored', { eventType: event.eventType, id: event.id });
+        continue;
+      }
+      if (resolution.rfq) this.mergeRfq(resolution.rfq);
+      for (const quote of resolution.quotes) this.mergeQuote(quote);
+      if (resolution.message) this.addMessage(resolution.message);
+      this.afterChange();
+    }
+  }
+
+  /** A trip that existed answers NOT_FOUND: the weekly sandbox rebuild. The run's policy decides. */
+  private async tripVanished(trip: TripCreated, detail: string): Promise<void> {
+    const what = `Avinode trip ${trip.tripId} (${trip.atripId}) no longer exists (${detail}); the sandbox was probably reset`;
+    if (this.request.onReset === 'fail') {
+      this.fail(`${what}; onReset policy is "fail"`, FailureType.TripVanished);
+      return;
+    }
+    this.resets++;
+    const now = new Date().toISOString();
+    // Quotes stay on the record (someone may have seen them) but can no longer be selected.
+    for (const quote of this.quotes.values()) if (!quote.vanishedAt) quote.vanishedAt = now;
+    this.rfqs.clear();
+    this.trip = undefined;
+    this.updateQuoteCount();
+    await this.createAvinodeTrip(`${what}; recreating (reset ${this.resets})`);
+  }
+
+  // ── credentials ─────────────────────────────────────────────────────────────
+
+  /** Runs an Avinode activity; rejected credentials park the run in `blocked` until they work. undefined = the run ended meanwhile. */
+  private async withCredentials<T>(call: () => Promise<T>): Promise<T | undefined> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        const { type, message } = failureOf(error);
+        if (!type || !CREDENTIAL_FAILURES.has(type) || this.isTerminal()) throw error;
+        if (!(await this.waitForCredentials(message))) return undefined;
+      }
+    }
+  }
+
+  private async waitForCredentials(reason: string): Promise<boolean> {
+    const resumePhase = this.phase;
+    this.blockedReason = withResetWindowNote(reason, Date.now());
+    this.setPhase('blocked', reason);
+    for (;;) {
+      this.credentialsHint = false;
+      const until = Math.min(Date.now() + this.timing.credentialRecheckMs, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+      await condition(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - Date.now()));
+      this.wake = false;
+      if (this.isTerminal() || this.checkDeadlines()) return false;
+      if (!this.credentialsHint && Date.now() < until) continue;
+      let check: CredentialCheck;
+      try {
+        check = await credentialActs.checkCredentials();
+      } catch (error) {
+        check = { ok: false, explanation: `credential check failed: ${failureOf(error).message}` };
+      }
+      if (this.isTerminal()) return false;
+      if (check.ok) break;
+      this.blockedReason = withResetWindowNote(check.explanation, Date.now());
+      this.refreshDetails();
+    }
+    this.blockedReason = undefined;
+    this.setPhase(resumePhase, 'credentials accepted again');
+    return true;
+  }
+
+  // ── state merging ───────────────────────────────────────────────────────────
+
+  private mergeRfq(incoming: RfqSnapshot): void {
+    const previous = this.rfqs.get(incoming.rfqId);
+    const firstRfq = this.rfqs.size === 0;
+    const lifts = incoming.lifts.map((lift) => {
+      const old = previous?.lifts.find((candidate) => candidate.liftId === lift.liftId);
+      const quoteIds = [...new Set([...(old?.quoteIds ?? []), ...lift.quoteIds])];
+      // Answers never go back to unanswered: an older read arriving late must not undo them.
+      if (old && ANSWERED.has(old.status) && !ANSWERED.has(lift.status)) return { ...old, quoteIds };
+      return { ...lift, quoteIds };
+    });
+    for (const old of previous?.lifts ?? []) if (!lifts.some((lift) => lift.liftId === old.liftId)) lifts.push(old);
+    const messageIds = [...new Set([...(previous?.messageIds ?? []), ...incoming.messageIds])];
+    this.rfqs.set(incoming.rfqId, { ...incoming, lifts, messageIds });
+    for (const lift of lifts) {
+      if (lift.status === 'declined' && !this.declines.some((decline) => decline.liftId === lift.liftId)) {
+        this.declines.push({ rfqId: incoming.rfqId, liftId: lift.liftId, operator: incoming.operator, seenAt: new Date().toISOString() });
+      }
+    }
+    if (firstRfq && this.phase === 'awaiting_rfqs') {
+      this.setPhase('collecting_quotes', 'RFQs sent to operators');
+      this.resetPollInterval();
+    }
+  }
+
+  private mergeQuote(incoming: QuoteSnapshot): void {
+    const now = new Date().toISOString();
+    const existing = this.quotes.get(incoming.quoteId);
+    if (!existing) {
+      this.quotes.set(incoming.quoteId, { ...incoming, firstSeenAt: now, priceHistory: [] });
+      this.markLiftQuoted(incoming);
+      this.emit({ type: 'quote_received', quote: incoming });
+      return;
+    }
+    if (existing.price === incoming.price && existing.currency === incoming.currency) return;
+    // Out of order: a read older than what we hold must not roll a re-price back.
+    if (existing.updatedOn && incoming.updatedOn && incoming.updatedOn < existing.updatedOn) return;
+    const priceHistory = [...existing.priceHistory, { price: existing.price, currency: existing.currency, seenAt: now }];
+    this.quotes.set(incoming.quoteId, { ...existing, ...incoming, firstSeenAt: existing.firstSeenAt, priceHistory });
+    this.emit({ type: 'quote_received', quote: incoming, reason: 're-priced' });
+  }
+
+  private markLiftQuoted(quote: QuoteSnapshot): void {
+    if (!quote.liftId) return;
+    for (const rfq of this.rfqs.values()) {
+      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId);
+      if (!lift) continue;
+      if (!lift.quoteIds.includes(quote.quoteId)) lift.quoteIds = [...lift.quoteIds, quote.quoteId];
+      if (lift.status === 'unanswered') {
+        lift.status = 'quoted';
+        lift.price = quote.price;
+        lift.currency = quote.currency;
+      }
+    }
+  }
+
+  private addMessage(message: TripMessageSnapshot): void {
+    if (this.messages.some((known) => known.messageId === message.messageId)) return;
+    this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
+  }
+
+  private checkAllAnswered(): void {
+    if (this.isTerminal() || this.rfqs.size === 0) return;
+    const lifts = [...this.rfqs.values()].flatMap((rfq) => rfq.lifts);
+    if (lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status))) this.end('completed', 'all lifts answered');
+  }
+
+  // ── phases, visibility, callbacks ───────────────────────────────────────────
+
+  private isTerminal(): boolean {
+    return TERMINAL_PHASES.includes(this.phase);
+  }
+
+  private setPhase(phase: TripPhase, reason?: string): void {
+    if (this.isTerminal() && !TERMINAL_PHASES.includes(phase)) return;
+    const changed = phase !== this.phase || this.phaseHistory.length === 0;
+    this.phase = phase;
+    if (changed) {
+      this.phaseHistory.push({ phase, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+      upsertSearchAttributes([{ key: SearchAttributes.TripPhase, value: phase }]);
+      this.emit({ type: 'phase_changed', ...(reason ? { reason } : {}) });
+    }
+    this.refreshDetails();
+  }
+
+  private end(phase: TripPhase, reason: string): void {
+    if (this.isTerminal()) return;
+    this.endReason = reason;
+    this.setPhase(phase, reason);
+  }
+
+  private fail(message: string, type: string): void {
+    if (this.isTerminal()) return;
+    this.failure = ApplicationFailure.create({ type, message, nonRetryable: true });
+    this.end('failed', message);
+  }
+
+  private async cancelOnAvinode(trip: TripCreated, cancel: { reason: (typeof CANCEL_REASONS)[number]; messageToSeller?: string }): Promise<string> {
+    try {
+      const { status } = await cancelActs.cancelAvinodeTrip({ atripId: trip.atripId, ...cancel });
+      return status === 'vanished' ? '; the Avinode trip no longer existed' : '; cancelled on Avinode';
+    } catch (error) {
+      return `; cancelling on Avinode failed: ${failureOf(error).message}`;
+    }
+  }
+
+  private afterChange(): void {
+    this.updateQuoteCount();
+    this.refreshDetails();
+  }
+
+  private liveQuotes(): QuoteRecord[] {
+    return [...this.quotes.values()].filter((quote) => !quote.vanishedAt);
+  }
+
+  private updateQuoteCount(): void {
+    const count = this.liveQuotes().length;
+    if (count === this.lastQuoteCount) return;
+    this.lastQuoteCount = count;
+    upsertSearchAttributes([{ key: SearchAttributes.QuoteCount, value: count }]);
+  }
+
+  private initialSearchAttributes(): void {
+    const departure = nominalDeparture(this.request);
+    upsertSearchAttributes([
+      { key: SearchAttributes.TripPhase, value: this.phase },
+      { key: SearchAttributes.Route, value: routeOf(this.request.legs) },
+      ...(departure ? [{ key: SearchAttributes.DepartureDate, value: departure }] : []),
+    ]);
+    this.updateQuoteCount();
+  }
+
+  private refreshDetails(): void {
+    setCurrentDetails(renderDetails(this.progress()));
+  }
+
+  private emit(event: Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason'>>): void {
+    const url = this.request.callbackUrl;
+    if (!url) return;
+    this.callbackSeq++;
+    const full: CallbackEvent = {
+      ...event,
+      eventId: `${this.workflowId}/${this.callbackSeq}`,
+      workflowId: this.workflowId,
+      externalId: this.request.externalId,
+      at: new Date().toISOString(),
+      phase: this.phase,
+      ...(this.trip ? { tripId: this.trip.tripId, atripId: this.trip.atripId, deepLinks: this.trip.deepLinks } : {}),
+      ...(this.resets > 0 ? { resets: this.resets } : {}),
+    };
+    this.callbackQueue.push(full);
+    this.pumpCallbacks();
+  }
+
+  /** The main loop never waits on a slow receiver: delivery runs in the background, in order. */
+  private pumpCallbacks(): void {
+    const url = this.request.callbackUrl;
+    if (this.callbackPumping || !url || this.callbackQueue.length === 0) return;
+    this.callbackPumping = true;
+    void (async () => {
+      while (this.callbackQueue.length > 0) {
+        const event = this.callbackQueue[0]!;
+        try {
+          await callbackActs.deliverCallback({ url, event });
+        } catch (error) {
+          log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message });
+        }
+        this.callbackQueue.shift();
+      }
+      this.callbackPumping = false;
+    })();
+  }
+
+  /** Waits for the callback queue to empty; with a bound, what is left is carried to the next run. */
+  private async drainCallbacks(boundMs?: number): Promise<void> {
+    this.pumpCallbacks();
+    if (boundMs === undefined) await condition(() => this.callbackQueue.length === 0);
+    else await condition(() => this.callbackQueue.length === 0, boundMs);
+  }
+
+  private shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    const threshold = this.timing.continueAsNewAfterEvents;
+    return info.continueAsNewSuggested || (threshold > 0 && info.historyLength >= threshold);
+  }
+
+  private async continueAsNew(): Promise<void> {
+    await condition(allHandlersFinished);
+    // A receiver that is down must not hold the loop: undelivered events move to the next run.
+    await this.drainCallbacks(this.timing.callbackDrainMs ?? CALLBACK_DRAIN_BEFORE_CONTINUE_MS);
+    if (this.isTerminal()) return;
+    await continueAsNew<typeof charterTripWorkflow>({ ...this.request, carried: this.carry() });
+  }
+
+  progress(): TripProgress {
+    const rfqs = [...this.rfqs.values()];
+    const lifts = rfqs.flatMap((rfq) => rfq.lifts);
+    const quotes = [...this.quotes.values()];
+    return {
+      workflowId: this.workflowId,
+      externalId: this.request.externalId,
+      phase: this.phase,
+      route: routeOf(this.request.legs),
+      ...(this.trip ? { atripId: this.trip.atripId, tripId: this.trip.tripId, deepLinks: this.trip.deepLinks } : {}),
+      rfqs,
+      quotes,
+      declines: this.declines,
+      messages: this.messages,
+      counts: {
+        rfqs: rfqs.length,
+        lifts: lifts.length,
+        answered: lifts.filter((lift) => ANSWERED.has(lift.status)).length,
+        quotes: this.liveQuotes().length,
+        declines: this.declines.length,
+        polls: this.polls,
+        webhooks: this.webhooks,
+      },
+      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
+      ...(!this.isTerminal() && this.trip && this.phase !== 'blocked' ? { nextPollAt: new Date(this.nextPollAtMs).toISOString() } : {}),
+      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
+      ...(this.blockedReason ? { blockedReason: this.blockedReason } : {}),
+      resets: this.resets,
+      ...(this.selectedQuoteId ? { selectedQuoteId: this.selectedQuoteId } : {}),
+      ...(this.endReason ? { endReason: this.endReason } : {}),
+      phaseHistory: this.phaseHistory,
+      continuedAsNew: this.continuedAsNew,
+    };
+  }
+}
