@@ -13,10 +13,11 @@ import type {
   TripState,
 } from '../workflows/activity-types.ts';
 import { FailureType, type AvinodeEvent, type QuoteSnapshot, type RfqSnapshot } from '../workflows/contract.ts';
+import type { Config } from '../workers/config.ts';
 import type { AvinodeClient } from './avinode/client.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';
 import { deliverCallback } from './callbacks.ts';
-import { isFailureOfType } from './failures.ts';
+import { httpStatusOf, isFailureOfType } from './failures.ts';
 
 export interface ActivityLogger {
   info(object: object, message?: string): void;
@@ -35,18 +36,92 @@ export interface ActivityDeps {
   callbackTimeoutMs?: number;
   /** Finds trip runs by search attribute (webhook routing); default: the activity context's client. */
   temporalClient?: Client;
+  /**
+   * How this worker authenticates, e.g. `OAuth client_secret_post` or `static bearer token` (never a
+   * secret): appended to credential failures so a blocked run says which method was rejected.
+   */
+  authDescription?: string;
+  /** The method's own name (`client_secret_post`, `static`): a message that already names it gets nothing appended. */
+  authMethod?: string;
+  /** How often and how far apart to look a trip run up before calling it unknown (visibility lag). */
+  visibilityLookup?: { attempts?: number; delayMs?: number };
+}
+
+/** A quote read per lift can add up: heartbeats let a cancellation reach the activity between reads. */
+function heartbeatIfInActivity(details: unknown): void {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return;
+  }
+  context.heartbeat(details);
+}
+
+/** How the configured credentials authenticate, for explanations (names a method, never a value). */
+export function describeAvinodeAuth(avinode: Pick<Config['avinode'], 'auth' | 'clientAuthMethod'>): string {
+  return avinode.auth === 'static' ? 'static bearer token (AVINODE_AUTH=static)' : `OAuth client credentials, ${avinode.clientAuthMethod}`;
+}
+
+/** The deps a worker passes, from its loaded configuration. */
+export function activityDepsFromConfig(
+  config: Pick<Config, 'avinode' | 'callback'>,
+  avinode: AvinodeClient,
+  logger?: ActivityLogger,
+): ActivityDeps {
+  return {
+    avinode,
+    ...(config.callback.secret ? { callbackSecret: config.callback.secret } : {}),
+    ...(logger ? { logger } : {}),
+    authDescription: describeAvinodeAuth(config.avinode),
+    authMethod: config.avinode.auth === 'static' ? 'static' : config.avinode.clientAuthMethod,
+  };
 }
 
 const CREDENTIAL_FAILURES: readonly string[] = [FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden];
 /** An externalTripId nobody uses: the search proves the token and API token work, nothing more. */
 const PROBE_EXTERNAL_ID = 'charterflow-credential-check';
 
+/** The failure type, also of typed errors that are not ApplicationFailures (a token layer may throw those). */
+function failureTypeOf(error: unknown): string | undefined {
+  const type = error instanceof ApplicationFailure ? error.type : (error as { type?: unknown } | null | undefined)?.type;
+  return typeof type === 'string' ? type : undefined;
+}
+
 function isType(error: unknown, ...types: string[]): boolean {
-  return error instanceof ApplicationFailure && typeof error.type === 'string' && types.includes(error.type);
+  const type = failureTypeOf(error);
+  return type !== undefined && types.includes(type);
 }
 
 export function createActivities(deps: ActivityDeps): CharterActivities {
   const { avinode } = deps;
+
+  function withAuthMethod(error: unknown): unknown {
+    if (!isType(error, ...CREDENTIAL_FAILURES)) return error;
+    const auth = deps.authDescription;
+    const raw = (error as { message?: unknown }).message;
+    const message = typeof raw === 'string' ? raw : 'credentials rejected';
+    // Already what the workflow needs: typed, final, and naming the method.
+    const named = !auth || message.includes(auth) || (deps.authMethod !== undefined && message.includes(deps.authMethod));
+    if (error instanceof ApplicationFailure && error.nonRetryable && named) return error;
+    return ApplicationFailure.create({
+      type: failureTypeOf(error)!,
+      message: named ? message : `${message} (auth: ${auth})`,
+      nonRetryable: true,
+      // Details of an untyped error are unknown territory: they stay out of the history.
+      ...(error instanceof ApplicationFailure && error.details ? { details: [...error.details] } : {}),
+    });
+  }
+
+  function explained<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args) => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw withAuthMethod(error);
+      }
+    };
+  }
 
   async function readQuotes(
     wanted: { quoteId: string; rfqId?: string; liftId?: string }[],
@@ -54,6 +129,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   ): Promise<QuoteSnapshot[]> {
     const quotes: QuoteSnapshot[] = [];
     for (const { quoteId, rfqId, liftId } of wanted) {
+      heartbeatIfInActivity({ quotesRead: quotes.length, of: wanted.length });
       try {
         const { quote } = await avinode.readQuote(quoteId, { ...options, ...(rfqId ? { rfqId } : {}), ...(liftId ? { liftId } : {}) });
         quotes.push(quote);
@@ -86,11 +162,12 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     const wanted = read.rfqs.flatMap((rfq) =>
       rfq.lifts.flatMap((lift) =>
         lift.quoteIds
-          .filter((quoteId) => {
+          .filter((quoteId, index) => {
             const before = known.get(quoteId);
             if (!before) return true;
-            // The lift shows the current price: only a difference is worth a quote read.
-            return lift.price !== undefined && (lift.price !== before.price || (lift.currency !== undefined && lift.currency !== before.currency));
+            // The lift shows the price of its latest quote: only a difference there is worth a read.
+            const latest = index === lift.quoteIds.length - 1;
+            return latest && lift.price !== undefined && (lift.price !== before.price || (lift.currency !== undefined && lift.currency !== before.currency));
           })
           .map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })),
       ),
@@ -160,8 +237,13 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     if (!/^[A-Za-z0-9]{1,32}$/.test(tripId)) return undefined;
     const client = deps.temporalClient ?? Context.current().client;
     const query = `WorkflowType = 'charterTripWorkflow' AND AvinodeTripId = '${tripId}'`;
-    for await (const execution of client.workflow.list({ query })) return execution.workflowId;
-    return undefined;
+    const { attempts, delayMs } = { attempts: 4, delayMs: 250, ...deps.visibilityLookup };
+    for (let attempt = 1; ; attempt++) {
+      for await (const execution of client.workflow.list({ query })) return execution.workflowId;
+      // Visibility trails the run by a moment: a trip created just now may not be listed yet.
+      if (attempt >= attempts) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 
   async function findTripOfEvent(event: AvinodeEvent): Promise<EventTrip> {
@@ -194,33 +276,41 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     }
   }
 
-  async function probeCredentials(options: CallOptions): Promise<CredentialCheck> {
+  /**
+   * One authenticated read: the run's own trip when it has one, else a trip search. Any HTTP answer
+   * other than a credential rejection (404 after a sandbox wipe, 400, even 5xx from an unsupported
+   * search) came back past authentication, so the credentials work. Network errors and 429 throw:
+   * Temporal retries them, and they say nothing about the credentials.
+   */
+  async function probeCredentials(options: CallOptions, atripId?: string): Promise<CredentialCheck> {
     try {
-      await avinode.findTripsByExternalId(PROBE_EXTERNAL_ID, options);
+      if (atripId) await avinode.readTrip(atripId, options);
+      else await avinode.findTripsByExternalId(PROBE_EXTERNAL_ID, options);
       return { ok: true };
     } catch (error) {
-      if (isType(error, ...CREDENTIAL_FAILURES)) return { ok: false, explanation: (error as ApplicationFailure).message };
-      // Any other answer (404, 400, …) came back past authentication: the credentials work.
-      if (isType(error, FailureType.NotFound, FailureType.RequestInvalid, FailureType.ContractViolation)) return { ok: true };
+      if (isType(error, ...CREDENTIAL_FAILURES)) return { ok: false, explanation: (withAuthMethod(error) as ApplicationFailure).message };
+      const status = httpStatusOf(error);
+      if (status !== undefined && status !== 429) return { ok: true };
       throw error;
     }
   }
 
   return {
-    createTrip: async ({ request, workflowId }) => avinode.createTrip(request, workflowId, activityCallOptions()),
-    readTripState,
-    resolveAvinodeEvent,
-    findTripOfEvent,
-    cancelAvinodeTrip: async ({ atripId, reason, messageToSeller }) => {
+    createTrip: explained(async ({ request, workflowId }) => avinode.createTrip(request, workflowId, activityCallOptions())),
+    readTripState: explained(readTripState),
+    resolveAvinodeEvent: explained(resolveAvinodeEvent),
+    findTripOfEvent: explained(findTripOfEvent),
+    cancelAvinodeTrip: explained(async ({ atripId, reason, messageToSeller }) => {
       try {
         const { status } = await avinode.cancelTrip(atripId, { reason, ...(messageToSeller ? { messageToSeller } : {}) }, activityCallOptions());
         return { status };
       } catch (error) {
-        if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' };
+        if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' as const };
         throw error;
       }
-    },
-    checkCredentials: async () => (deps.checkCredentials ?? probeCredentials)(activityCallOptions()),
+    }),
+    checkCredentials: async (input = {}) =>
+      deps.checkCredentials ? deps.checkCredentials(activityCallOptions()) : probeCredentials(activityCallOptions(), input.atripId),
     deliverCallback: async ({ url, event }) => {
       const options = activityCallOptions();
       return deliverCallback(url, event, {

@@ -64,6 +64,11 @@ export interface CancelAvinodeTripInput {
 
 export type CredentialCheck = { ok: true } | { ok: false; explanation: string };
 
+export interface CheckCredentialsInput {
+  /** The run's trip, when it has one: reading it is the cheapest authenticated call Avinode documents. */
+  atripId?: string;
+}
+
 export interface DeliverCallbackInput {
   url: string;
   event: CallbackEvent;
@@ -76,6 +81,6 @@ export interface CharterActivities {
   resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution>;
   findTripOfEvent(event: AvinodeEvent): Promise<EventTrip>;
   cancelAvinodeTrip(input: CancelAvinodeTripInput): Promise<{ status: number | 'vanished' }>;
-  checkCredentials(): Promise<CredentialCheck>;
+  checkCredentials(input?: CheckCredentialsInput): Promise<CredentialCheck>;
   deliverCallback(input: DeliverCallbackInput): Promise<{ status: number }>;
 }

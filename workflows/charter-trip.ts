@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -58,6 +59,10 @@ const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declin
 /** Local departure times have no zone here; +12 h is the latest UTC instant any zone can mean. */
 const DEPARTURE_SLACK_MS = 12 * 3_600_000;
 const MAX_MESSAGES = 100;
+/** The first change (the start) is kept, then the latest ones. */
+const MAX_PHASE_CHANGES = 100;
+/** Patch id: runs recorded before it completed on webhook data alone, without a confirming poll. */
+const CONFIRM_END_BY_POLL = 'confirm-end-by-poll';
 const CALLBACK_DRAIN_BEFORE_CONTINUE_MS = 30_000;
 
 type Counts = TripProgress['counts'];
@@ -154,9 +159,10 @@ class TripRun {
   private credentialsHint = false;
   /** Wakes the main loop to recompute its timer (deadline extended). */
   private wake = false;
-  /** Delivered in order by one background pump; the head is the event in flight. */
+  /** Callback events not yet acknowledged, oldest first. */
   private callbackQueue: CallbackEvent[] = [];
-  private callbackPumping = false;
+  private callbackChain: Promise<void> = Promise.resolve();
+  private carriedCallbacks: CallbackEvent[] = [];
   private lastQuoteCount = -1;
 
   constructor(input: CharterTripInput) {
@@ -190,7 +196,7 @@ class TripRun {
     this.nextPollAtMs = Date.parse(carried.nextPollAt);
     this.pendingEvents = [...carried.pendingEvents];
     this.callbackSeq = carried.callbackSeq;
-    this.callbackQueue = [...(carried.undeliveredCallbacks ?? [])];
+    this.carriedCallbacks = [...(carried.undeliveredCallbacks ?? [])];
     this.continuedAsNew = carried.continuedAsNew;
   }
 
@@ -309,7 +315,7 @@ class TripRun {
 
   async main(): Promise<TripProgress> {
     if (this.continuedAsNew === 0) this.initialSearchAttributes();
-    this.pumpCallbacks();
+    for (const event of this.carriedCallbacks) this.enqueueCallback(event);
     this.refreshDetails();
     if (!this.trip && !this.isTerminal()) await this.createAvinodeTrip('started');
     while (!this.isTerminal()) {
@@ -324,6 +330,9 @@ class TripRun {
       if (this.pendingEvents.length > 0) {
         await this.processEvents();
         this.resetPollInterval();
+        // Webhooks are hints: an RFQ whose webhook is still on its way would be missed, so the
+        // end is confirmed by one reconciliation poll (the source of truth) before it is declared.
+        if (this.allLiftsAnswered() && patched(CONFIRM_END_BY_POLL)) await this.poll();
       } else if (Date.now() >= this.nextPollAtMs) {
         await this.poll();
         this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
@@ -495,7 +504,7 @@ class TripRun {
       if (!this.credentialsHint && Date.now() < until) continue;
       let check: CredentialCheck;
       try {
-        check = await credentialActs.checkCredentials();
+        check = await credentialActs.checkCredentials(this.trip ? { atripId: this.trip.atripId } : {});
       } catch (error) {
         check = { ok: false, explanation: `credential check failed: ${failureOf(error).message}` };
       }
@@ -571,10 +580,13 @@ class TripRun {
     this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
   }
 
-  private checkAllAnswered(): void {
-    if (this.isTerminal() || this.rfqs.size === 0) return;
+  private allLiftsAnswered(): boolean {
     const lifts = [...this.rfqs.values()].flatMap((rfq) => rfq.lifts);
-    if (lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status))) this.end('completed', 'all lifts answered');
+    return lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status));
+  }
+
+  private checkAllAnswered(): void {
+    if (!this.isTerminal() && this.allLiftsAnswered()) this.end('completed', 'all lifts answered');
   }
 
   // ── phases, visibility, callbacks ───────────────────────────────────────────
@@ -589,6 +601,8 @@ class TripRun {
     this.phase = phase;
     if (changed) {
       this.phaseHistory.push({ phase, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
+      // Flapping credentials over a days-long run must not grow the carried state without bound.
+      if (this.phaseHistory.length > MAX_PHASE_CHANGES) this.phaseHistory.splice(1, this.phaseHistory.length - MAX_PHASE_CHANGES);
       upsertSearchAttributes([{ key: SearchAttributes.TripPhase, value: phase }]);
       this.emit({ type: 'phase_changed', ...(reason ? { reason } : {}) });
     }
@@ -660,32 +674,28 @@ class TripRun {
       ...(this.trip ? { tripId: this.trip.tripId, atripId: this.trip.atripId, deepLinks: this.trip.deepLinks } : {}),
       ...(this.resets > 0 ? { resets: this.resets } : {}),
     };
-    this.callbackQueue.push(full);
-    this.pumpCallbacks();
+    this.enqueueCallback(full);
   }
 
-  /** The main loop never waits on a slow receiver: delivery runs in the background, in order. */
-  private pumpCallbacks(): void {
+  /** Delivered in order, in the background: the main loop never waits on a slow receiver. */
+  private enqueueCallback(event: CallbackEvent): void {
     const url = this.request.callbackUrl;
-    if (this.callbackPumping || !url || this.callbackQueue.length === 0) return;
-    this.callbackPumping = true;
-    void (async () => {
-      while (this.callbackQueue.length > 0) {
-        const event = this.callbackQueue[0]!;
-        try {
-          await callbackActs.deliverCallback({ url, event });
-        } catch (error) {
-          log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message });
-        }
-        this.callbackQueue.shift();
-      }
-      this.callbackPumping = false;
-    })();
+    if (!url) return;
+    this.callbackQueue.push(event);
+    this.callbackChain = this.callbackChain
+      .then(() => callbackActs.deliverCallback({ url, event }))
+      .then(
+        () => undefined,
+        (error: unknown) => log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message }),
+      )
+      .finally(() => {
+        this.callbackQueue.splice(this.callbackQueue.indexOf(event), 1);
+      });
   }
 
   /** Waits for the callback queue to empty; with a bound, what is left is carried to the next run. */
   private async drainCallbacks(boundMs?: number): Promise<void> {
-    this.pumpCallbacks();
+    if (this.callbackQueue.length === 0) return;
     if (boundMs === undefined) await condition(() => this.callbackQueue.length === 0);
     else await condition(() => this.callbackQueue.length === 0, boundMs);
   }

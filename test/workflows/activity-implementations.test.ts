@@ -6,7 +6,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AvinodeClient } from '../../activities/avinode/client.ts';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
-import { createActivities } from '../../activities/index.ts';
+import { activityDepsFromConfig, createActivities } from '../../activities/index.ts';
+import { loadConfig } from '../../workers/config.ts';
 import { FailureType, type CallbackEvent, type QuoteSnapshot, type RfqSnapshot } from '../../workflows/contract.ts';
 
 const CALLBACK_SECRET = 'callback-secret-for-tests-0123456789';
@@ -58,7 +59,7 @@ describe('readTripState', () => {
         rfqs: [
           rfq('arfq-1', [{ liftId: 'asellerlift-1', status: 'quoted', quoteIds: ['aquote-1'], price: 1000 }]),
           rfq('arfq-2', [{ liftId: 'asellerlift-2', status: 'quoted', quoteIds: ['aquote-2'], price: 900 }]),
-          rfq('arfq-3', [{ liftId: 'asellerlift-3', status: 'quoted', quoteIds: ['aquote-3'], price: 800 }]),
+          rfq('arfq-3', [{ liftId: 'asellerlift-3', status: 'quoted', quoteIds: ['aquote-0', 'aquote-3'], price: 800 }]),
           rfq('arfq-4', [{ liftId: 'asellerlift-4', status: 'declined' }]),
         ],
       }),
@@ -71,6 +72,8 @@ describe('readTripState', () => {
       knownQuotes: [
         { quoteId: 'aquote-1', price: 1000, currency: 'USD' },
         { quoteId: 'aquote-2', price: 950, currency: 'USD' },
+        // An older quote of a lift whose price now shows its newer quote: no re-read.
+        { quoteId: 'aquote-0', price: 990, currency: 'USD' },
       ],
     });
     expect(calls.filter((call) => call.method === 'readQuote').map((call) => call.args[0])).toEqual(['aquote-2', 'aquote-3']);
@@ -184,13 +187,38 @@ describe('findTripOfEvent', () => {
       readByHref: () => ({ type: 'rfqs', value: { rfq: rfq('arfq-1', []), raw: { tripId: 'ZZ9PLZ' } } }),
     });
     const { temporalClient, queries } = fakeTemporal([]);
-    const found = await createActivities({ avinode: client, temporalClient }).findTripOfEvent({
+    const found = await createActivities({ avinode: client, temporalClient, visibilityLookup: { attempts: 3, delayMs: 1 } }).findTripOfEvent({
       eventType: 'TripRequestMine',
       id: 'arfq-1',
       href: 'https://sandbox.avinode.com/api/rfqs/arfq-1',
     });
     expect(found).toEqual({ tripId: 'ZZ9PLZ' });
-    expect(queries).toHaveLength(1);
+    // Looked up again while visibility may still lag, then given up: no endless retries.
+    expect(queries).toHaveLength(3);
+  });
+
+  it('looks again while visibility lags and finds a run listed a moment later', async () => {
+    const { client } = scriptedAvinode({});
+    const queries: string[] = [];
+    const temporalClient = {
+      workflow: {
+        list: ({ query }: { query: string }) => {
+          queries.push(query);
+          const listed = queries.length >= 2 ? [{ workflowId: 'trip-late' }] : [];
+          return (async function* () {
+            yield* listed;
+          })();
+        },
+      },
+    } as never;
+    const found = await createActivities({ avinode: client, temporalClient, visibilityLookup: { attempts: 4, delayMs: 1 } }).findTripOfEvent({
+      eventType: 'TripRequestMine',
+      id: 'arfq-1',
+      href: 'https://sandbox.avinode.com/api/rfqs/arfq-1',
+      tripId: 'Q4K7ZP',
+    });
+    expect(found.externalTripId).toBe('trip-late');
+    expect(queries).toHaveLength(2);
   });
 
   it('never puts an untrusted trip id with quotes into a visibility query', async () => {
@@ -218,12 +246,75 @@ describe('checkCredentials and cancelAvinodeTrip', () => {
       ok: false,
       explanation: 'POST /oauth/token → 401 invalid_client (client_secret_post)',
     });
-    const notFound = scriptedAvinode({
-      findTripsByExternalId: () => {
-        throw failure(FailureType.NotFound, 'GET /trips → 404');
+    const wiped = scriptedAvinode({
+      readTrip: () => {
+        throw ApplicationFailure.create({ type: FailureType.NotFound, message: 'GET /trips/{id} → 404 NOT_FOUND', nonRetryable: true, details: [{ status: 404 }] });
       },
     });
-    expect(await createActivities({ avinode: notFound.client }).checkCredentials()).toEqual({ ok: true });
+    expect(await createActivities({ avinode: wiped.client }).checkCredentials({ atripId: 'atrip-1' })).toEqual({ ok: true });
+    expect(wiped.calls.map((call) => [call.method, call.args[0]])).toEqual([['readTrip', 'atrip-1']]);
+    const unsupportedSearch = scriptedAvinode({
+      findTripsByExternalId: () => {
+        throw ApplicationFailure.create({ type: FailureType.Unavailable, message: 'GET /trips → 500 ERR_INTERNAL_CRITICAL', details: [{ status: 500 }] });
+      },
+    });
+    expect(await createActivities({ avinode: unsupportedSearch.client }).checkCredentials()).toEqual({ ok: true });
+  });
+
+  it('appends nothing when the failure already names the method', async () => {
+    const message = 'avinode token endpoint at h (client c, method client_secret_jwt) rejected the request: 401 invalid_client';
+    const { client } = scriptedAvinode({
+      findTripsByExternalId: () => {
+        throw failure(FailureType.TokenEndpointRejected, message);
+      },
+    });
+    const activities = createActivities({ avinode: client, authDescription: 'OAuth client credentials, client_secret_jwt', authMethod: 'client_secret_jwt' });
+    expect(await activities.checkCredentials()).toEqual({ ok: false, explanation: message });
+  });
+
+  it('turns a typed credential error that is not an ApplicationFailure into a final one, without its details', async () => {
+    const { client } = scriptedAvinode({
+      createTrip: () => {
+        throw Object.assign(new Error('token endpoint → 401 invalid_client'), { type: FailureType.TokenEndpointRejected, details: [{ raw: 'anything' }] });
+      },
+    });
+    const error = (await createActivities({ avinode: client })
+      .createTrip({ request: { legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', pax: 5 }] }, workflowId: 'trip-x' })
+      .catch((e: unknown) => e)) as ApplicationFailure;
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect([error.type, error.nonRetryable, error.message]).toEqual([FailureType.TokenEndpointRejected, true, 'token endpoint → 401 invalid_client']);
+    expect(error.details ?? []).toEqual([]);
+  });
+
+  it('lets a network failure of the credential check through for Temporal to retry', async () => {
+    const { client } = scriptedAvinode({
+      findTripsByExternalId: () => {
+        throw ApplicationFailure.create({ type: FailureType.Unavailable, message: 'GET /trips → network error ECONNRESET' });
+      },
+    });
+    const error = (await createActivities({ avinode: client }).checkCredentials().catch((e: unknown) => e)) as ApplicationFailure;
+    expect(error.type).toBe(FailureType.Unavailable);
+  });
+
+  it('names the configured auth method in credential failures and explanations, and leaves other failures alone', async () => {
+    const { client } = scriptedAvinode({
+      readTripRfqs: () => {
+        throw failure(FailureType.AuthRejected, 'GET /rfqs/{tripId} → 401 AUTHENTICATION_INVALID (still rejected after one token refresh)');
+      },
+      findTripsByExternalId: () => {
+        throw failure(FailureType.AuthRejected, 'GET /trips → 401 AUTHENTICATION_INVALID');
+      },
+      cancelTrip: () => {
+        throw failure(FailureType.RequestInvalid, 'PUT /trips/{id}/cancel → 400 ERR_INPUT_MISSING');
+      },
+    });
+    const activities = createActivities({ avinode: client, authDescription: 'OAuth client_secret_jwt' });
+    const rejected = (await activities.readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [] }).catch((e: unknown) => e)) as ApplicationFailure;
+    expect([rejected.type, rejected.nonRetryable]).toEqual([FailureType.AuthRejected, true]);
+    expect(rejected.message).toBe('GET /rfqs/{tripId} → 401 AUTHENTICATION_INVALID (still rejected after one token refresh) (auth: OAuth client_secret_jwt)');
+    expect(await activities.checkCredentials()).toEqual({ ok: false, explanation: 'GET /trips → 401 AUTHENTICATION_INVALID (auth: OAuth client_secret_jwt)' });
+    const invalid = (await activities.cancelAvinodeTrip({ atripId: 'atrip-1', reason: 'BY_CLIENT' }).catch((e: unknown) => e)) as ApplicationFailure;
+    expect(invalid.message).toBe('PUT /trips/{id}/cancel → 400 ERR_INPUT_MISSING');
   });
 
   it('reports a trip that is already gone as vanished when cancelling', async () => {
@@ -314,5 +405,19 @@ describe('the blocked explanation', () => {
     expect(withResetWindowNote(reason, Date.parse('2027-05-17T06:30:00Z'))).toMatch(/reset window/);
     expect(withResetWindowNote(reason, Date.parse('2027-05-17T08:00:00Z'))).toBe(reason);
     expect(withResetWindowNote(reason, Date.parse('2027-05-18T06:30:00Z'))).toBe(reason);
+  });
+});
+
+describe('activityDepsFromConfig', () => {
+  it('passes the callback secret and names the auth method without any credential value', () => {
+    const config = loadConfig({ CALLBACK_SECRET: CALLBACK_SECRET, AVINODE_CLIENT_AUTH_METHOD: 'client_secret_basic' });
+    const deps = activityDepsFromConfig(config, scriptedAvinode({}).client);
+    expect(deps.callbackSecret).toBe(CALLBACK_SECRET);
+    expect(deps.authDescription).toBe('OAuth client credentials, client_secret_basic');
+    expect(deps.authMethod).toBe('client_secret_basic');
+    const secrets = [config.avinode.clientSecret, config.avinode.apiToken, config.avinode.bearerToken].filter((v): v is string => !!v);
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(deps.authDescription).not.toContain(secret);
+    expect(activityDepsFromConfig(loadConfig({ AVINODE_AUTH: 'static' }), scriptedAvinode({}).client).authDescription).toMatch(/static bearer token/);
   });
 });

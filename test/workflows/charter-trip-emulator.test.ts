@@ -3,16 +3,20 @@
 // driven through the emulator's admin API; autopilot is off so every step is the test's.
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAvinodeClient, type AvinodeClient } from '../../activities/avinode/client.ts';
-import { createActivities } from '../../activities/index.ts';
+import { createAvinodeTokenSource, type TokenSource } from '../../activities/auth/index.ts';
+import { activityDepsFromConfig, createActivities, type ActivityDeps } from '../../activities/index.ts';
+import { loadConfig } from '../../workers/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
 import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
-import { cancelTrip, getProgress, getTrip, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
-import { futureDate, tokenSourceFor } from '../integration/avinode/helpers.ts';
+import { cancelTrip, credentialsUpdated, getProgress, getTrip, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
+import { envFor, futureDate } from '../integration/avinode/helpers.ts';
+import { historyText } from './support.ts';
 
 let connection: Connection;
 let nativeConnection: NativeConnection;
@@ -20,6 +24,10 @@ let client: Client;
 let bundle: WorkflowBundleWithSourceMap;
 let emulator: RunningEmulator;
 let avinode: AvinodeClient;
+let tokenSource: TokenSource;
+let deps: ActivityDeps;
+/** Every run this file starts, for the secrets scan. */
+const workflowIds: string[] = [];
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
@@ -30,13 +38,17 @@ beforeAll(async () => {
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
   emulator = await startEmulator({ port: 0, autopilot: { ...DEFAULT_AUTOPILOT, enabled: false } });
+  // What the worker does: configuration → token layer → API client → activity deps.
+  const config = loadConfig(envFor(emulator, { CALLBACK_SECRET: 'callback-secret-for-emulator-tests' }));
+  tokenSource = createAvinodeTokenSource(config.avinode);
   avinode = createAvinodeClient({
     baseUrl: emulator.apiBaseUrl,
-    apiToken: emulator.credentials.apiToken,
+    apiToken: config.avinode.apiToken,
     product: 'charterflow-wf-test/1',
-    apiVersion: 'v1.0',
-    tokenSource: tokenSourceFor(emulator),
+    apiVersion: config.avinode.apiVersion,
+    tokenSource,
   });
+  deps = activityDepsFromConfig(config, avinode);
 });
 
 afterAll(async () => {
@@ -53,19 +65,24 @@ async function withRealWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise
     namespace: inject('temporalNamespace'),
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ avinode }),
+    activities: createActivities(deps),
   });
   return worker.runUntil(fn(taskQueue));
 }
 
-function request(timing: TripRequest['timing']): TripRequest {
+function request(timing: TripRequest['timing'], onReset: TripRequest['onReset'] = 'recreate'): TripRequest {
   return {
     externalId: `emu-${randomUUID().slice(0, 12)}`,
     legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(30), time: '09:30', pax: 5 }],
     aircraftCategory: 'Midsize jet',
-    onReset: 'recreate',
+    onReset,
     timing,
   };
+}
+
+function routingId(workflowId: string): string {
+  workflowIds.push(workflowId);
+  return workflowId;
 }
 
 async function start(taskQueue: string, trip: TripRequest) {
@@ -75,6 +92,7 @@ async function start(taskQueue: string, trip: TripRequest) {
     args: [trip],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
+  workflowIds.push(workflowIdFor(trip.externalId));
   const started = await client.workflow.executeUpdateWithStart(getTrip, { startWorkflowOperation });
   return { started, handle: await startWorkflowOperation.workflowHandle() };
 }
@@ -119,7 +137,7 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const answer = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 39_900, currency: 'USD' });
       const routed = await client.workflow.execute(avinodeEventWorkflow, {
         taskQueue,
-        workflowId: `avinode-event-TripRequestSellerResponse-${answer.messageId}-${randomUUID().slice(0, 6)}`,
+        workflowId: routingId(`avinode-event-TripRequestSellerResponse-${answer.messageId}-${randomUUID().slice(0, 6)}`),
         args: [
           {
             eventType: 'TripRequestSellerResponse',
@@ -133,7 +151,8 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const progress = await waitFor(handle, (p) => p.phase === 'completed', 'the webhook quote');
       expect(progress.quotes.map((q) => [q.quoteId, q.price])).toEqual([[answer.quoteId, 39_900]]);
       expect(progress.counts.webhooks).toBe(1);
-      expect(progress.counts.polls).toBe(0);
+      // No periodic poll came due; the one poll is the reconciliation that confirms the end.
+      expect(progress.counts.polls).toBe(1);
     });
   });
 
@@ -141,7 +160,7 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
     await withRealWorker(async (taskQueue) => {
       const result = await client.workflow.execute(avinodeEventWorkflow, {
         taskQueue,
-        workflowId: `avinode-event-TripRequestMine-${randomUUID()}`,
+        workflowId: routingId(`avinode-event-TripRequestMine-${randomUUID()}`),
         args: [{ eventType: 'TripRequestMine', id: 'arfq-99999999', href: `${emulator.apiBaseUrl}/rfqs/arfq-99999999`, tripId: 'ZZZZZZ' }],
       });
       expect(result.outcome).toBe('unknown_trip');
@@ -159,5 +178,89 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       expect((await emulator.admin.stats()).cancels).toBe(before + 1);
       expect((await handle.result()).phase).toBe('cancelled');
     });
+  });
+
+  it('recreates the trip after a sandbox reset under policy recreate, then completes on the new trip', async () => {
+    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, trip);
+      const first = await emulator.admin.sendRfqs(started.atripId, 2);
+      const oldQuote = await emulator.admin.respond(first.rfqIds[0]!, { action: 'quote', price: 50_000, currency: 'USD' });
+      await waitFor(handle, (p) => p.quotes.length === 1, 'the first quote');
+      await emulator.admin.reset();
+      const recreated = await waitFor(handle, (p) => p.resets === 1 && p.atripId !== undefined && p.atripId !== started.atripId, 'the recreated trip');
+      expect(recreated.phase).toBe('awaiting_rfqs');
+      expect(recreated.counts.quotes).toBe(0);
+      expect(recreated.quotes.find((q) => q.quoteId === oldQuote.quoteId)?.vanishedAt).toBeDefined();
+      const again = await handle.executeUpdate(getTrip);
+      expect(again.atripId).toBe(recreated.atripId);
+      expect(again.deepLinks.searchInAvinode).not.toBe(started.deepLinks.searchInAvinode);
+      const second = await emulator.admin.sendRfqs(recreated.atripId!, 1);
+      const newQuote = await emulator.admin.respond(second.rfqIds[0]!, { action: 'quote', price: 48_000, currency: 'USD' });
+      const result = await handle.result();
+      expect(result.phase).toBe('completed');
+      expect(result.quotes.filter((q) => !q.vanishedAt).map((q) => q.quoteId)).toEqual([newQuote.quoteId]);
+      // One trip before the wipe, one after it: never a duplicate.
+      expect((await emulator.admin.stats()).tripsByExternalId[workflowIdFor(trip.externalId)]).toBe(2);
+    });
+  });
+
+  it('fails the run with TripVanished after a sandbox reset under policy fail', async () => {
+    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 }, 'fail');
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, trip);
+      await emulator.admin.sendRfqs(started.atripId, 1);
+      await waitFor(handle, (p) => p.phase === 'collecting_quotes', 'the RFQs');
+      await emulator.admin.reset();
+      const error = await handle.result().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const cause = (error as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe('TripVanished');
+      expect(cause?.message).toMatch(/no longer exists.*onReset policy is "fail"/);
+      const progress = await handle.query(getProgress);
+      expect(progress.phase).toBe('failed');
+    });
+  });
+
+  it('blocks on a rotated client secret with the explanation, and completes after the secret is fixed and credentialsUpdated', async () => {
+    // A re-check an hour away: only the signal can resume the run.
+    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 });
+    const original = emulator.credentials.clientSecret;
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, trip);
+      await emulator.admin.updateCredentials({ clientSecret: 'rotated-by-someone-else-0123', revokeTokens: true });
+      try {
+        const blocked = await waitFor(handle, (p) => p.phase === 'blocked', 'the blocked phase');
+        expect(blocked.blockedReason).toMatch(/invalid_client/);
+        // Which method was used: the doctor's first question.
+        expect(blocked.blockedReason).toContain(emulator.credentials.authMethod);
+        expect(blocked.blockedReason).not.toContain(original);
+      } finally {
+        await emulator.admin.updateCredentials({ clientSecret: original });
+      }
+      await handle.signal(credentialsUpdated);
+      await waitFor(handle, (p) => p.phase === 'awaiting_rfqs', 'the resumed phase');
+      const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 1);
+      await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 45_000, currency: 'USD' });
+      const result = await handle.result();
+      expect(result.phase).toBe('completed');
+      expect(result.phaseHistory.map((change) => change.phase)).toEqual(['creating_trip', 'awaiting_rfqs', 'blocked', 'awaiting_rfqs', 'collecting_quotes', 'completed']);
+      expect(result.blockedReason).toBeUndefined();
+    });
+  });
+
+  it('leaves none of the credentials or the minted access token in any history of this file', async () => {
+    const { value: accessToken } = await tokenSource.getToken();
+    const secrets = [emulator.credentials.clientSecret, emulator.credentials.apiToken, accessToken].filter((secret): secret is string => !!secret);
+    expect(secrets.length).toBe(3);
+    expect(workflowIds.length).toBeGreaterThanOrEqual(8);
+    const hits: string[] = [];
+    for (const workflowId of workflowIds) {
+      const text = historyText(await client.workflow.getHandle(workflowId).fetchHistory());
+      expect(text).toContain(workflowId);
+      for (const secret of secrets) if (text.includes(secret)) hits.push(`${workflowId}: ${secret.slice(0, 4)}…`);
+    }
+    expect(hits).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 // charterTripWorkflow under adversity: sandbox resets, rejected credentials, long runs, visibility.
 import { WorkflowFailedError } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsUpdated, getProgress, getTrip, selectQuote } from '../../workflows/contract.ts';
+import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote } from '../../workflows/contract.ts';
 import { FAKE_SECRETS, FakeAvinode, keepHistory, oneWay, secretsIn, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
 
 let env: TemporalEnv;
@@ -136,6 +137,100 @@ describe('charterTripWorkflow with rejected credentials', () => {
       const result = await handle.result();
       expect(result.phase).toBe('completed');
       expect(result.phaseHistory.slice(0, 3).map((change: { phase: string }) => change.phase)).toEqual(['creating_trip', 'blocked', 'creating_trip']);
+    });
+  });
+});
+
+describe('charterTripWorkflow with transient Avinode failures and early cancels', () => {
+  it('retries createTrip through 5xx and 429 (honouring nextRetryDelay) and creates exactly one trip', async () => {
+    const fake = new FakeAvinode();
+    const attempts: number[] = [];
+    const base = fake.activities();
+    const activities = fake.activities({
+      async createTrip(input) {
+        const { attempt } = Context.current().info;
+        attempts.push(attempt);
+        if (attempt === 1) throw ApplicationFailure.create({ type: 'AvinodeUnavailable', message: 'POST /trips → 503' });
+        if (attempt === 2) throw ApplicationFailure.create({ type: 'AvinodeRateLimited', message: 'POST /trips → 429 (retry after 1 s)', nextRetryDelay: 100 });
+        return base.createTrip(input);
+      },
+    });
+    await withWorker(env, activities, async (taskQueue) => {
+      const { handle, started } = await startTrip(env, taskQueue, oneWay());
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(fake.tripCount(started.workflowId)).toBe(1);
+      await handle.executeUpdate(cancelTrip, { args: [{ reason: 'OTHER' }] });
+      expect((await handle.result()).phase).toBe('cancelled');
+    });
+  });
+
+  it('keeps collecting when a poll fails with a non-retryable error, and the next poll reconciles', async () => {
+    const fake = new FakeAvinode();
+    const base = fake.activities();
+    let failures = 0;
+    const activities = fake.activities({
+      async readTripState(input) {
+        if (failures < 2) {
+          failures++;
+          throw ApplicationFailure.create({ type: 'AvinodeContractViolation', message: 'GET /rfqs/{tripId} → 200 response violates its schema: 0.id:invalid_string', nonRetryable: true });
+        }
+        return base.readTripState(input);
+      },
+    });
+    await withWorker(env, activities, async (taskQueue) => {
+      const { handle, started } = await startTrip(env, taskQueue, oneWay());
+      const [a] = fake.sendRfqs(started.atripId, 1);
+      fake.quote(a!, 19_000);
+      const result = await handle.result();
+      expect(failures).toBe(2);
+      expect(result.phase).toBe('completed');
+      expect(result.counts.polls).toBeGreaterThanOrEqual(3);
+    });
+  });
+
+  it('cancels a trip whose creation is still in flight, once it exists', async () => {
+    const fake = new FakeAvinode();
+    let releaseCreate!: () => void;
+    const createMayFinish = new Promise<void>((resolve) => (releaseCreate = resolve));
+    const base = fake.activities();
+    const activities = fake.activities({
+      async createTrip(input) {
+        await createMayFinish;
+        return base.createTrip(input);
+      },
+    });
+    await withWorker(env, activities, async (taskQueue) => {
+      const request = oneWay();
+      const starting = startTrip(env, taskQueue, request);
+      const handle = env.client.workflow.getHandle(`trip-${request.externalId}`);
+      await waitForProgress(handle as never, (p) => p.phase === 'creating_trip', 'creating_trip');
+      const cancelling = handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
+      releaseCreate();
+      const { started } = await starting;
+      await cancelling;
+      const result = await handle.result();
+      expect(result.phase).toBe('cancelled');
+      expect(fake.cancels.map((cancel) => cancel.atripId)).toEqual([started.atripId]);
+    });
+  });
+
+  it('cancels a run blocked before any trip exists without calling Avinode', async () => {
+    const fake = new FakeAvinode();
+    fake.credentialsOk = false;
+    await withWorker(env, fake.activities(), async (taskQueue) => {
+      const request = oneWay({ timing: { pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 } });
+      const starting = startTrip(env, taskQueue, request).then(
+        () => 'started',
+        (error: unknown) => (error as Error).name,
+      );
+      const handle = env.client.workflow.getHandle(`trip-${request.externalId}`);
+      await waitForProgress(handle as never, (p) => p.phase === 'blocked', 'blocked');
+      const progress = await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
+      expect(progress).toMatchObject({ phase: 'cancelled', endReason: 'cancelled (BY_CLIENT) before an Avinode trip existed' });
+      expect(await starting).toBe('WorkflowUpdateFailedError');
+      expect((await handle.result()).phase).toBe('cancelled');
+      expect(fake.cancels).toEqual([]);
+      expect(fake.createCalls).toEqual([]);
     });
   });
 });

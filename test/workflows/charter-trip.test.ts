@@ -73,15 +73,40 @@ describe('charterTripWorkflow', () => {
       await waitForProgress(handle, (p) => p.phase === 'collecting_quotes', 'collecting_quotes');
       const qa = fake.quote(a!, 30_000);
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', qa));
+      await waitForProgress(handle, (p) => p.quotes.length === 1 && p.counts.polls === 1, 'the first quote and its confirming poll');
       const qb = fake.quote(b!, 31_000);
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', qb));
       const result = await handle.result();
       expect(result.phase).toBe('completed');
-      expect(result.counts.polls).toBe(0);
       expect(result.counts.webhooks).toBe(3);
       expect(result.quotes.map((q) => q.quoteId).sort()).toEqual([qa, qb].sort());
-      expect(fake.calls.readTripState ?? 0).toBe(0);
+      // No scheduled poll came due; the only reads are the confirmations of a seemingly complete set
+      // (after qa, when RFQ b had not been seen yet, and after qb).
+      expect(result.counts.polls).toBe(2);
+      expect(fake.calls.readTripState).toBe(2);
       await keepHistory(env, handle, 'signals-only');
+    });
+  });
+
+  it('does not end on webhook data alone while another RFQ has not been announced yet', async () => {
+    const fake = new FakeAvinode();
+    await withWorker(env, fake.activities(), async (taskQueue) => {
+      const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing }));
+      const [a, b] = fake.sendRfqs(started.atripId, 2);
+      // Only RFQ a's webhooks arrive; RFQ b's TripRequestMine is still being redelivered.
+      const qa = fake.quote(a!, 14_000);
+      await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', qa));
+      const progress = await waitForProgress(handle, (p) => p.counts.polls === 1, 'the confirming poll');
+      expect(progress.phase).toBe('collecting_quotes');
+      expect(progress.rfqs.map((rfq) => rfq.rfqId).sort()).toEqual([a, b].sort());
+      expect(progress.counts).toMatchObject({ lifts: 2, answered: 1 });
+      fake.decline(b!);
+      await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', b!));
+      const result = await handle.result();
+      expect(result).toMatchObject({ phase: 'completed', endReason: 'all lifts answered' });
+      expect(result.declines.map((decline) => decline.rfqId)).toEqual([b]);
+      await keepHistory(env, handle, 'webhook-end-confirmed-by-poll');
     });
   });
 

@@ -1,0 +1,39 @@
+// The token layer: one TokenSource per credential, for every provider in our partner documents.
+import { ApplicationFailure } from '@temporalio/common';
+import { avinodeTokenUrl, type Config } from '../../workers/config.ts';
+import { FailureType } from '../../workflows/contract.ts';
+import { createAvinodeOAuthTokenSource, createAvinodeStaticTokenSource, type AvinodeTokenDeps } from './avinode.ts';
+import type { TokenSource } from './token-source.ts';
+
+export * from './avinode.ts';
+export * from './basic.ts';
+export * from './retry-after.ts';
+export * from './token-endpoint.ts';
+export * from './token-source.ts';
+export * from './www-authenticate.ts';
+
+/** The Avinode credential of a loaded configuration (base URL resolved: the emulator's when embedded). */
+export function createAvinodeTokenSource(
+  avinode: Pick<Config['avinode'], 'auth' | 'bearerToken' | 'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenUrl' | 'tokenMinutes' | 'baseUrl'>,
+  deps: AvinodeTokenDeps = {},
+): TokenSource {
+  const missing = (what: string) =>
+    ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `Avinode credentials incomplete: ${what} is not set`, nonRetryable: true });
+  if (!avinode.baseUrl) throw missing('AVINODE_BASE_URL');
+  if (avinode.auth === 'static') {
+    if (!avinode.bearerToken) throw missing('AVINODE_BEARER_TOKEN');
+    return createAvinodeStaticTokenSource(avinode.bearerToken, avinode.baseUrl);
+  }
+  if (!avinode.clientId) throw missing('AVINODE_CLIENT_ID');
+  if (!avinode.clientSecret) throw missing('AVINODE_CLIENT_SECRET');
+  return createAvinodeOAuthTokenSource(
+    {
+      tokenUrl: avinodeTokenUrl(avinode)!,
+      clientId: avinode.clientId,
+      clientSecret: avinode.clientSecret,
+      method: avinode.clientAuthMethod,
+      expiresInMinutes: avinode.tokenMinutes,
+    },
+    deps,
+  );
+}

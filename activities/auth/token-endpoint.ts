@@ -1,0 +1,171 @@
+// One POST to a token endpoint and the mapping of every outcome to an action (oauth-providers.md §5).
+import { ApplicationFailure } from '@temporalio/common';
+import { request, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import { FailureType } from '../../workflows/contract.ts';
+import type { Logger } from '../../workers/logging.ts';
+import { parseRetryAfter } from './retry-after.ts';
+import type { TokenGrant, TokenSourceDescription } from './token-source.ts';
+
+export interface TokenHttpDeps {
+  dispatcher?: Dispatcher;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  timeoutMs?: number;
+}
+
+/** Non-secret facts of a token-endpoint failure, kept in the failure's details for `doctor`. */
+export interface TokenEndpointErrorDetails {
+  provider: string;
+  host: string;
+  clientId?: string;
+  method: string;
+  status: number;
+  error?: string;
+  errorDetails: string[];
+}
+
+const REJECTIONS = new Set(['invalid_client', 'unauthorized_client', 'invalid_scope', 'invalid_grant', 'invalid_request', 'unsupported_grant_type', 'access_denied']);
+
+const TokenResponse = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().min(1),
+  expires_in: z.coerce.number().positive().optional(),
+  scope: z.string().optional(),
+  refresh_token: z.string().min(1).optional(),
+});
+export type TokenResponse = z.infer<typeof TokenResponse>;
+
+const OAuthError = z.object({
+  error: z.string(),
+  error_description: z.string().optional(),
+  errorDetails: z.array(z.object({ code: z.string() })).optional(),
+});
+
+export interface TokenCall {
+  url: string;
+  method?: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body?: string;
+  description: TokenSourceDescription;
+  /** How this call is named in logs and messages (never a URL with secrets). */
+  route?: string;
+  /** Provider-specific explanation of a 401/403 without an OAuth body. */
+  bareRejectionHint?: string;
+  /** Extra words for invalid_client (e.g. Avinode's reset window). */
+  invalidClientHint?: string;
+}
+
+function what(d: TokenSourceDescription): string {
+  return `${d.provider} token endpoint at ${d.host} (client ${d.clientId ?? 'n/a'}, method ${d.method})`;
+}
+
+export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, signal?: AbortSignal): Promise<{ status: number; json: unknown }> {
+  const started = performance.now();
+  const route = call.route ?? new URL(call.url).pathname;
+  let status = 0;
+  let text = '';
+  let retryAfter: string | string[] | undefined;
+  try {
+    const response = await request(call.url, {
+      method: call.method ?? 'POST',
+      headers: { accept: 'application/json', ...call.headers },
+      body: call.body,
+      dispatcher: deps.dispatcher,
+      signal,
+      headersTimeout: deps.timeoutMs ?? 15_000,
+      bodyTimeout: deps.timeoutMs ?? 15_000,
+    });
+    status = response.statusCode;
+    retryAfter = response.headers['retry-after'];
+    text = await response.body.text();
+  } catch (error) {
+    deps.logger?.warn({ provider: call.description.provider, host: call.description.host, route, durationMs: Math.round(performance.now() - started), network: (error as Error).name }, 'token request failed');
+    if ((error as Error).name === 'AbortError') throw error;
+    throw ApplicationFailure.create({
+      type: FailureType.Unavailable,
+      message: `${what(call.description)} unreachable: ${(error as { code?: string }).code ?? (error as Error).name}`,
+    });
+  }
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const parsedError = OAuthError.safeParse(json);
+  const codes = parsedError.success ? [parsedError.data.error, ...(parsedError.data.errorDetails ?? []).map((d) => d.code)] : [];
+  deps.logger?.info(
+    { provider: call.description.provider, host: call.description.host, route, status, durationMs: Math.round(performance.now() - started), errorCodes: codes },
+    'token request',
+  );
+  if (status >= 200 && status < 300) return { status, json };
+
+  const details: TokenEndpointErrorDetails = {
+    provider: call.description.provider,
+    host: call.description.host,
+    ...(call.description.clientId ? { clientId: call.description.clientId } : {}),
+    method: call.description.method,
+    status,
+    ...(parsedError.success ? { error: parsedError.data.error } : {}),
+    errorDetails: parsedError.success ? (parsedError.data.errorDetails ?? []).map((d) => d.code) : [],
+  };
+  const codeText = details.errorDetails.length ? ` (errorDetails: ${details.errorDetails.join(', ')})` : '';
+
+  if (status === 429) {
+    throw ApplicationFailure.create({
+      type: FailureType.RateLimited,
+      message: `${what(call.description)} answered 429`,
+      nextRetryDelay: parseRetryAfter(retryAfter) ?? 30_000,
+      details: [details],
+    });
+  }
+  if (status >= 500 || status === 408) {
+    throw ApplicationFailure.create({ type: FailureType.Unavailable, message: `${what(call.description)} answered ${status}`, details: [details] });
+  }
+  if (parsedError.success && REJECTIONS.has(parsedError.data.error)) {
+    const hint = parsedError.data.error === 'invalid_client' && call.invalidClientHint ? ` ${call.invalidClientHint}` : '';
+    throw ApplicationFailure.create({
+      type: FailureType.TokenEndpointRejected,
+      message: `${what(call.description)} rejected the request: ${status} ${parsedError.data.error}${codeText}.${hint}`,
+      nonRetryable: true,
+      details: [details],
+    });
+  }
+  if ((status === 401 || status === 403) && call.bareRejectionHint) {
+    throw ApplicationFailure.create({ type: FailureType.TokenEndpointRejected, message: `${what(call.description)}: ${status}, ${call.bareRejectionHint}`, nonRetryable: true, details: [details] });
+  }
+  if (status === 401 || status === 403) {
+    throw ApplicationFailure.create({ type: FailureType.TokenEndpointRejected, message: `${what(call.description)} answered ${status}${codeText}`, nonRetryable: true, details: [details] });
+  }
+  if (status === 404 || status === 405) {
+    throw ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `${what(call.description)} answered ${status}: is the token URL right?`, nonRetryable: true, details: [details] });
+  }
+  throw ApplicationFailure.create({
+    type: FailureType.RequestInvalid,
+    message: `${what(call.description)} answered ${status}${parsedError.success ? ` ${parsedError.data.error}` : ' without an OAuth error body'}: the token request is malformed (a request-builder or configuration bug)`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+/** A 2xx body must carry access_token and token_type (RFC 6749 §5.1); anything else is a provider anomaly. */
+export function tokenResponseOf(json: unknown, description: TokenSourceDescription): TokenResponse {
+  const parsed = TokenResponse.safeParse(json);
+  if (!parsed.success) {
+    throw ApplicationFailure.create({
+      type: FailureType.ContractViolation,
+      message: `${what(description)} answered 2xx without a usable token (${parsed.error.issues.map((i) => i.path.join('.') || 'body').join(', ')} invalid)`,
+      nonRetryable: false,
+    });
+  }
+  return parsed.data;
+}
+
+export function grantOf(response: TokenResponse): TokenGrant {
+  return {
+    value: response.access_token,
+    tokenType: response.token_type,
+    ...(response.expires_in !== undefined ? { expiresInSeconds: response.expires_in } : {}),
+    ...(response.scope !== undefined ? { scope: response.scope } : {}),
+  };
+}

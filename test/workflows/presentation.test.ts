@@ -1,0 +1,82 @@
+// The one-line summary and the Markdown details an operator reads in the Temporal UI.
+import { describe, expect, it } from 'vitest';
+import type { TripProgress } from '../../workflows/contract.ts';
+import { renderDetails, tripSummary } from '../../workflows/presentation.ts';
+
+function progress(overrides: Partial<TripProgress> = {}): TripProgress {
+  return {
+    workflowId: 'trip-crm-1',
+    externalId: 'crm-1',
+    phase: 'collecting_quotes',
+    route: 'KTEB-KPBI',
+    tripId: 'Q4K7ZP',
+    atripId: 'atrip-1001',
+    deepLinks: { searchInAvinode: 'https://sandbox.avinode.com/marketplace/mvc/search/load/atrip-1001?source=api' },
+    rfqs: [
+      {
+        rfqId: 'arfq-1',
+        operator: 'Skyward | Charter',
+        lifts: [{ liftId: 'asellerlift-1', status: 'quoted', aircraftType: 'Citation XLS+', quoteIds: ['aquote-1'], price: 41250, currency: 'USD' }],
+        messageIds: [],
+      },
+      { rfqId: 'arfq-2', operator: 'Coastline Air', lifts: [{ liftId: 'asellerlift-2', status: 'unanswered', quoteIds: [] }], messageIds: [] },
+    ],
+    quotes: [
+      {
+        quoteId: 'aquote-1',
+        operator: 'Skyward | Charter',
+        aircraftType: 'Citation XLS+',
+        seats: 8,
+        price: 41250,
+        currency: 'USD',
+        firstSeenAt: '2026-05-01T10:00:00.000Z',
+        priceHistory: [{ price: 43000, currency: 'USD', seenAt: '2026-05-01T09:00:00.000Z' }],
+      },
+      { quoteId: 'aquote-old', operator: 'Gone Jets', price: 1, currency: 'USD', firstSeenAt: 'x', priceHistory: [], vanishedAt: 'y' },
+    ],
+    declines: [],
+    messages: [],
+    counts: { rfqs: 2, lifts: 2, answered: 1, quotes: 1, declines: 0, polls: 4, webhooks: 2 },
+    resets: 0,
+    phaseHistory: [],
+    continuedAsNew: 0,
+    ...overrides,
+  };
+}
+
+describe('tripSummary', () => {
+  it('reads route, first departure and passengers in one line', () => {
+    expect(tripSummary({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', time: '09:30', pax: 5 }] })).toBe('KTEB→KPBI · 14 May 09:30 · 5 pax');
+  });
+
+  it('adds the return of a round trip and leaves out an unknown time', () => {
+    const legs = [
+      { from: 'KTEB', to: 'KPBI', date: '2027-05-14', pax: 5 },
+      { from: 'KPBI', to: 'KTEB', date: '2027-05-18', time: '16:00', pax: 4 },
+    ];
+    expect(tripSummary({ legs })).toBe('KTEB→KPBI→KTEB · 14 May · 5 pax · return 18 May 16:00');
+  });
+});
+
+describe('renderDetails', () => {
+  it('shows phase, ids, deep link and counts, one table row per lift and per live quote', () => {
+    const markdown = renderDetails(progress());
+    expect(markdown).toContain('**Phase:** collecting_quotes');
+    expect(markdown).toContain('**Trip:** Q4K7ZP (atrip-1001)');
+    expect(markdown).toContain('**Deep link:** https://sandbox.avinode.com/marketplace/mvc/search/load/atrip-1001?source=api');
+    expect(markdown).toContain('2 RFQs · 1/2 lifts answered · 1 quotes · 0 declines · 4 polls · 2 webhooks');
+    expect(markdown).toContain('| arfq-1 | Skyward \\| Charter | asellerlift-1 | Citation XLS+ | quoted | 41,250 USD |');
+    expect(markdown).toContain('| arfq-2 | Coastline Air | asellerlift-2 | — | unanswered | — |');
+    expect(markdown).toContain('| aquote-1 | Skyward \\| Charter | Citation XLS+ | 8 | 41,250 USD | 1× |');
+    expect(markdown).not.toContain('aquote-old');
+  });
+
+  it('explains a blocked run and how a run ended', () => {
+    const blocked = renderDetails(progress({ phase: 'blocked', blockedReason: 'token endpoint answered 401 invalid_client' }));
+    expect(blocked).toContain('**Phase:** blocked — token endpoint answered 401 invalid_client');
+    const ended = renderDetails(progress({ phase: 'completed', selectedQuoteId: 'aquote-1', endReason: 'quote aquote-1 selected', resets: 1 }));
+    expect(ended).toContain('**Selected quote:** aquote-1');
+    expect(ended).toContain('**Ended:** quote aquote-1 selected');
+    expect(ended).toContain('· 1 resets');
+  });
+});

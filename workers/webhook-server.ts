@@ -1,0 +1,211 @@
+// `charterflow webhooks`: receives Avinode webhooks and hands each one durably to Temporal.
+// 200 only after the routing workflow exists (redeliveries dedupe on its id); 503 when Temporal
+// cannot be reached, so Avinode redelivers (it retries for 48 h).
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
+import { loadConfig, type Config } from './config.ts';
+import { createLogger, redactError, type Logger } from './logging.ts';
+
+const HANDOFF_TIMEOUT_MS = 5_000;
+
+export const WebhookPayload = z.object({
+  id: z.string().regex(/^a[a-z]+-[A-Za-z0-9-]+$/, 'expected a prefixed Avinode id such as arfq-… or asellermsg-…').max(200),
+  href: z.url({ protocol: /^https?$/ }).max(2_000),
+  type: z.string().min(1).max(50),
+  tripId: z.string().regex(/^[A-Za-z0-9]{1,20}$/).optional(),
+});
+
+/** Only the routing workflow's start is needed: tests pass a fake. */
+export interface WorkflowStarter {
+  workflow: Pick<Client['workflow'], 'start'>;
+}
+
+export interface WebhookServerOptions {
+  config: Readonly<Config>;
+  client: WorkflowStarter;
+  logger: Logger;
+  port?: number;
+  host?: string;
+}
+
+export interface RunningWebhookServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function routingWorkflowId(eventType: WebhookEventType, resourceId: string): string {
+  return `avinode-event-${eventType}-${resourceId}`;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function authorized(req: IncomingMessage, config: Config['webhooks']): boolean {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  // Evaluate both comparisons so timing does not reveal which part was wrong.
+  const userOk = sameSecret(decoded.slice(0, colon), config.username);
+  const passOk = sameSecret(decoded.slice(colon + 1), config.password);
+  return userOk && passOk;
+}
+
+function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function isUnreachable(error: unknown): boolean {
+  if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+  const text = `${(error as Error)?.name} ${(error as Error)?.message} ${(error as { code?: unknown })?.code}`;
+  return /unavailable|deadline|connect|ECONNREFUSED|timed? ?out|14 UNAVAILABLE|4 DEADLINE/i.test(text);
+}
+
+export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
+  const { config, client, logger } = options;
+  const allowedOrigin = config.avinode.baseUrl ? new URL(config.avinode.baseUrl).origin : undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://receiver');
+    const match = /^\/webhooks\/avinode\/([A-Za-z]+)$/.exec(url.pathname);
+    const eventType = match?.[1] as WebhookEventType | undefined;
+    if (req.method === 'GET' && url.pathname === '/healthz') return reply(res, 200, { ok: true });
+    if (!eventType || !WEBHOOK_EVENT_TYPES.includes(eventType)) {
+      return reply(res, 404, { error: `unknown route; POST /webhooks/avinode/<${WEBHOOK_EVENT_TYPES.join('|')}>` });
+    }
+    if (req.method !== 'POST') return reply(res, 405, { error: 'only POST' }, { allow: 'POST' });
+    if (!authorized(req, config.webhooks)) {
+      logger.warn({ eventType, status: 401 }, 'webhook rejected: bad or missing Basic credentials');
+      return reply(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Basic realm="charterflow-webhooks"' });
+    }
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      return reply(res, 415, { error: 'Content-Type must be application/json' });
+    }
+    let payload: z.infer<typeof WebhookPayload>;
+    try {
+      const text = await readBody(req, config.webhooks.maxBodyBytes);
+      const parsed = WebhookPayload.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        return reply(res, 422, { error: 'invalid payload', fields: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
+      }
+      payload = parsed.data;
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return reply(res, 413, { error: `body larger than ${config.webhooks.maxBodyBytes} bytes` });
+      return reply(res, 400, { error: 'body is not JSON' });
+    }
+    if (!allowedOrigin || new URL(payload.href).origin !== allowedOrigin) {
+      // Untrusted input: an href elsewhere is never followed (our credentials would go with it).
+      logger.warn({ eventType, id: payload.id, status: 422 }, 'webhook refused: href outside the configured Avinode origin');
+      return reply(res, 422, { error: 'href is not on the configured Avinode API origin; refused' });
+    }
+    const event: AvinodeEvent = { eventType, id: payload.id, href: payload.href, ...(payload.tripId ? { tripId: payload.tripId } : {}) };
+    const workflowId = routingWorkflowId(eventType, payload.id);
+    const started = performance.now();
+    try {
+      await withTimeout(
+        client.workflow.start('avinodeEventWorkflow', {
+          workflowId,
+          taskQueue: config.temporal.taskQueue,
+          args: [event],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // A redelivery after the routing run finished is a duplicate too: answered 200, not re-run.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `${eventType} ${payload.id}${payload.tripId ? ` · trip ${payload.tripId}` : ''}`,
+        }),
+        HANDOFF_TIMEOUT_MS,
+      );
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+        const unreachable = isUnreachable(error);
+        logger.error({ eventType, id: payload.id, err: redactError(error), status: unreachable ? 503 : 500 }, 'webhook hand-off failed');
+        return reply(res, unreachable ? 503 : 500, { error: unreachable ? 'Temporal unreachable; redeliver later' : 'hand-off failed' }, unreachable ? { 'retry-after': '30' } : {});
+      }
+    }
+    logger.info({ eventType, id: payload.id, tripId: payload.tripId, workflowId, durationMs: Math.round(performance.now() - started), status: 200 }, 'webhook handed off');
+    return reply(res, 200, { ok: true, workflowId });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: redactError(error) }, 'webhook handler crashed');
+      if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+  server.requestTimeout = 30_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.webhooks.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`Temporal did not answer within ${ms} ms (deadline)`), { code: 'DEADLINE' })), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export async function runWebhooksCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' } } });
+  if (values.help) {
+    process.stdout.write('Usage: charterflow webhooks [--port N]\n\nServes POST /webhooks/avinode/<EventType> (HTTP Basic: WEBHOOK_USERNAME/WEBHOOK_PASSWORD) on WEBHOOK_PORT.\n');
+    return 0;
+  }
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'charterflow-webhooks' });
+  const connection = await Connection.connect({ address: config.temporal.address ?? '127.0.0.1:7233', connectTimeout: 10_000 });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const port = values.port !== undefined ? Number(values.port) : config.webhooks.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0-65535`);
+  const server = await startWebhookServer({ config, client, logger, port });
+  process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'webhooks', url: server.url })}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await connection.close();
+  return 0;
+}

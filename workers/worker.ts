@@ -1,0 +1,169 @@
+// `charterflow worker`: config → logger → Runtime → connection → Worker, plus the Avinode webhook
+// subscriptions registered (or updated) at start.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
+import { createAvinodeTokenSource } from '../activities/auth/index.ts';
+import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
+import { WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
+import { loadConfig, type Config } from './config.ts';
+import { createLogger, redactError, type Logger } from './logging.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+/** Temporal's Logger interface on top of our redacting pino logger. */
+export function temporalLoggerFor(logger: Logger): TemporalLogger {
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level] ?? 'info';
+    logger[method]({ ...meta, sdk: true }, message);
+  };
+  return {
+    log: write,
+    trace: (message, meta) => write('TRACE', message, meta),
+    debug: (message, meta) => write('DEBUG', message, meta),
+    info: (message, meta) => write('INFO', message, meta),
+    warn: (message, meta) => write('WARN', message, meta),
+    error: (message, meta) => write('ERROR', message, meta),
+  };
+}
+
+/** Installs the Runtime once per process; later calls (tests, `start`) keep the first one. */
+export function installRuntime(logger: Logger, shutdownSignals: NodeJS.Signals[]): void {
+  try {
+    Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals });
+  } catch {
+    // Already installed in this process.
+  }
+}
+
+export function webhookTargetUri(config: Pick<Config, 'webhooks'>, eventType: string): string {
+  const base = (config.webhooks.publicUrl ?? `http://127.0.0.1:${config.webhooks.port}`).replace(/\/+$/, '');
+  return `${base}/webhooks/avinode/${eventType}`;
+}
+
+/**
+ * One subscription per event type (payloads name the resource, not the event), created or brought
+ * in line with our target and credentials; idempotent across restarts and workers.
+ */
+export async function registerWebhookSubscriptions(avinode: AvinodeClient, config: Pick<Config, 'webhooks'>, logger?: Logger): Promise<{ created: number; updated: number }> {
+  const existing = await avinode.listWebhookSettings();
+  const counts = { created: 0, updated: 0 };
+  for (const eventType of WEBHOOK_EVENT_TYPES) {
+    const targetURI = webhookTargetUri(config, eventType);
+    const wanted = {
+      targetURI,
+      displayName: `charterflow ${eventType}`,
+      active: true,
+      clientIdentifier: config.webhooks.username,
+      clientSecret: config.webhooks.password,
+      clientAuthenticationType: 'BASIC' as const,
+      eventTypes: [eventType],
+    };
+    const mine = existing.find((setting) => setting.targetURI === targetURI);
+    if (!mine) {
+      await avinode.createWebhookSetting(wanted);
+      counts.created += 1;
+    } else {
+      // Avinode never returns the secret, so it cannot be compared: re-sending it on every start
+      // makes a rotated WEBHOOK_PASSWORD take effect and reactivates a deactivated subscription.
+      await avinode.updateWebhookSetting(mine.id, wanted);
+      counts.updated += 1;
+    }
+  }
+  logger?.info({ ...counts }, 'webhook subscriptions registered');
+  return counts;
+}
+
+export interface StartWorkerOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  connection?: NativeConnection;
+  /** A prebuilt bundle (tests bundle once per file); default: bundle workflows/index.ts at start. */
+  workflowBundle?: WorkflowBundleOption;
+  taskQueue?: string;
+  /** Default true: register the Avinode webhook subscriptions at start. */
+  registerWebhooks?: boolean;
+  shutdownGraceTime?: string;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  avinode: AvinodeClient;
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { config, logger } = options;
+  if (!config.avinode.baseUrl) throw new Error('AVINODE_BASE_URL is unset: the worker needs the Avinode API (or the emulator) to talk to');
+  installRuntime(logger, []);
+  const tokenSource = createAvinodeTokenSource(config.avinode, { logger, timeoutMs: config.avinode.httpTimeoutMs });
+  const avinode = createAvinodeClient({
+    baseUrl: config.avinode.baseUrl,
+    apiToken: config.avinode.apiToken,
+    product: config.avinode.product,
+    apiVersion: config.avinode.apiVersion,
+    ...(config.avinode.actAsAccount ? { actAsAccount: config.avinode.actAsAccount } : {}),
+    tokenSource,
+    logger,
+    timeouts: { headersMs: config.avinode.httpTimeoutMs, bodyMs: config.avinode.httpTimeoutMs },
+  });
+  const ownsConnection = !options.connection;
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS }));
+  const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  try {
+    if (options.registerWebhooks ?? true) await registerWebhookSubscriptions(avinode, config, logger);
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      activities: createActivities(activityDepsFromConfig(config, avinode, logger)),
+      maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
+      shutdownGraceTime: options.shutdownGraceTime ?? '10s',
+    });
+    let running: Promise<void> | undefined;
+    return {
+      worker,
+      avinode,
+      run: () =>
+        (running ??= worker.run().finally(async () => {
+          await avinode.close();
+          if (ownsConnection) await connection.close();
+        })),
+      shutdown: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running?.catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await avinode.close();
+    if (ownsConnection) await connection.close();
+    throw error;
+  }
+}
+
+export async function runWorkerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, 'no-webhook-registration': { type: 'boolean' } } });
+  if (values.help) {
+    process.stdout.write('Usage: charterflow worker [--no-webhook-registration]\n\nRuns a worker for TEMPORAL_TASK_QUEUE against TEMPORAL_ADDRESS and AVINODE_BASE_URL. SIGTERM/SIGINT drain it gracefully.\n');
+    return 0;
+  }
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'charterflow-worker' });
+  // The Runtime owns SIGINT/SIGTERM here: it shuts every worker down gracefully and run() resolves.
+  installRuntime(logger, ['SIGINT', 'SIGTERM', 'SIGQUIT']);
+  try {
+    const running = await startWorker({ config, logger, registerWebhooks: !values['no-webhook-registration'] });
+    process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'worker', taskQueue: config.temporal.taskQueue, address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS })}\n`);
+    await running.run();
+    logger.info('worker stopped');
+    return 0;
+  } catch (error) {
+    logger.error({ err: redactError(error) }, 'worker failed');
+    throw error;
+  }
+}
