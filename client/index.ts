@@ -1,0 +1,184 @@
+// CharterClient: what a broker's backend imports to run charter requests on Temporal.
+import { Client, Connection, WithStartWorkflowOperation, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  cancelTrip,
+  DEFAULT_TASK_QUEUE,
+  extendDeadline,
+  getProgress,
+  getTrip,
+  routeOf,
+  SearchAttributes,
+  selectQuote,
+  TERMINAL_PHASES,
+  TRIP_PHASES,
+  workflowIdFor,
+  type CancelReason,
+  type TripPhase,
+  type TripProgress,
+  type TripRequest,
+  type TripStarted,
+} from '../workflows/contract.ts';
+import type { charterTripWorkflow } from '../workflows/charter-trip.ts';
+import { tripSummary } from '../workflows/presentation.ts';
+import { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
+
+export { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
+export type { TripProgress, TripRequest, TripStarted, TripPhase, CancelReason } from '../workflows/contract.ts';
+
+/** Input of startTrip: a TripRequest whose onReset may be omitted (default recreate). */
+export type StartTripInput = Omit<TripRequest, 'onReset'> & { onReset?: TripRequest['onReset'] };
+
+export interface TripListing {
+  workflowId: string;
+  externalId: string;
+  runId: string;
+  status: string;
+  phase?: TripPhase;
+  route?: string;
+  avinodeTripId?: string;
+  quoteCount?: number;
+  departureDate?: string;
+  startTime: string;
+}
+
+export interface CharterClientOptions {
+  taskQueue?: string;
+  /** Clock for validation (dates in the past); tests pin it. */
+  now?: () => number;
+}
+
+function staticDetailsOf(request: TripRequest): string {
+  const rows = request.legs.map((leg, i) => `| ${i + 1} | ${leg.from} | ${leg.to} | ${leg.date} ${leg.time ?? 'TBD'} | ${leg.pax} |`);
+  return [
+    `**Charter request ${request.externalId}**${request.aircraftCategory ? ` · ${request.aircraftCategory}` : ''}`,
+    '',
+    '| Leg | From | To | Departure (local) | Pax |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `On sandbox reset: ${request.onReset}.${request.quoteDeadline ? ` Quote deadline ${request.quoteDeadline}.` : ''}`,
+  ].join('\n');
+}
+
+export class CharterClient {
+  readonly taskQueue: string;
+  private readonly now: () => number;
+
+  constructor(
+    readonly client: Client,
+    options: CharterClientOptions = {},
+    private readonly ownedConnection?: Connection,
+  ) {
+    this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+    this.now = options.now ?? Date.now;
+  }
+
+  static async connect(options: { address?: string; namespace?: string } & CharterClientOptions = {}): Promise<CharterClient> {
+    const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233' });
+    return new CharterClient(new Client({ connection, namespace: options.namespace ?? 'default' }), options, connection);
+  }
+
+  async close(): Promise<void> {
+    await this.ownedConnection?.close();
+  }
+
+  /**
+   * Validates the request (throws TripRequestInvalid naming each bad field; nothing starts), then
+   * starts the run or attaches to the running one, and returns as soon as the Avinode trip exists.
+   */
+  async startTrip(input: StartTripInput): Promise<TripStarted> {
+    const request = parseTripRequest(input, this.now());
+    const first = request.legs[0]!;
+    const departure = new Date(`${first.date}T${first.time ?? '00:00'}:00Z`);
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof charterTripWorkflow>('charterTripWorkflow', {
+      workflowId: workflowIdFor(request.externalId),
+      taskQueue: this.taskQueue,
+      args: [request],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: tripSummary(request),
+      staticDetails: staticDetailsOf(request),
+      typedSearchAttributes: [
+        { key: SearchAttributes.TripPhase, value: 'creating_trip' },
+        { key: SearchAttributes.Route, value: routeOf(request.legs) },
+        { key: SearchAttributes.DepartureDate, value: departure },
+        { key: SearchAttributes.QuoteCount, value: 0 },
+      ],
+    });
+    return await this.client.workflow.executeUpdateWithStart(getTrip, { startWorkflowOperation });
+  }
+
+  private handle(externalId: string) {
+    return this.client.workflow.getHandle(workflowIdFor(externalId));
+  }
+
+  /** Progress of a run; a finished run answers from its result (queries need no open run then). */
+  async getProgress(externalId: string): Promise<TripProgress> {
+    const handle = this.handle(externalId);
+    const description = await handle.describe();
+    if (description.status.name === 'RUNNING') return await handle.query(getProgress);
+    try {
+      return (await handle.result()) as TripProgress;
+    } catch {
+      return await handle.query(getProgress);
+    }
+  }
+
+  /** Yields progress whenever it changes, until the run reaches a terminal phase. */
+  async *watch(externalId: string, { intervalMs = 1_000, signal }: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<TripProgress> {
+    let last = '';
+    while (!signal?.aborted) {
+      const progress = await this.getProgress(externalId);
+      const fingerprint = JSON.stringify(progress);
+      if (fingerprint !== last) {
+        last = fingerprint;
+        yield progress;
+      }
+      if (TERMINAL_PHASES.includes(progress.phase)) return;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  async cancelTrip(externalId: string, input: { reason: CancelReason; messageToSeller?: string }): Promise<TripProgress> {
+    return await this.handle(externalId).executeUpdate(cancelTrip, { args: [input] });
+  }
+
+  async selectQuote(externalId: string, quoteId: string): Promise<TripProgress> {
+    return await this.handle(externalId).executeUpdate(selectQuote, { args: [{ quoteId }] });
+  }
+
+  async extendDeadline(externalId: string, until: Date | string): Promise<TripProgress> {
+    return await this.handle(externalId).executeUpdate(extendDeadline, { args: [{ until: new Date(until).toISOString() }] });
+  }
+
+  async listTrips({ phase, limit = 100 }: { phase?: TripPhase; limit?: number } = {}): Promise<TripListing[]> {
+    if (phase !== undefined && !TRIP_PHASES.includes(phase)) throw new TripRequestInvalid([`phase: must be one of ${TRIP_PHASES.join(', ')}`]);
+    const query = `WorkflowType = 'charterTripWorkflow'${phase ? ` AND TripPhase = '${phase}'` : ''}`;
+    const out: TripListing[] = [];
+    for await (const execution of this.client.workflow.list({ query })) {
+      out.push(listingOf(execution));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}
+
+function listingOf(execution: WorkflowExecutionInfo): TripListing {
+  const attributes = execution.typedSearchAttributes;
+  const departure = attributes.get(SearchAttributes.DepartureDate);
+  const phase = attributes.get(SearchAttributes.TripPhase) as TripPhase | undefined;
+  const route = attributes.get(SearchAttributes.Route);
+  const avinodeTripId = attributes.get(SearchAttributes.AvinodeTripId);
+  const quoteCount = attributes.get(SearchAttributes.QuoteCount);
+  return {
+    workflowId: execution.workflowId,
+    externalId: execution.workflowId.replace(/^trip-/, ''),
+    runId: execution.runId,
+    status: execution.status.name,
+    ...(phase ? { phase } : {}),
+    ...(route ? { route } : {}),
+    ...(avinodeTripId ? { avinodeTripId } : {}),
+    ...(quoteCount !== undefined ? { quoteCount } : {}),
+    ...(departure ? { departureDate: departure.toISOString() } : {}),
+    startTime: execution.startTime.toISOString(),
+  };
+}

@@ -1,0 +1,95 @@
+// Validation of a charter request before anything starts: every bad field is named.
+import { z } from 'zod';
+import { AIRCRAFT_CATEGORIES, type TripRequest } from '../workflows/contract.ts';
+
+export const MIN_PAX = 1;
+export const MAX_PAX = 200;
+
+export class TripRequestInvalid extends Error {
+  override name = 'TripRequestInvalid';
+  constructor(readonly problems: string[]) {
+    super(`Invalid trip request:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
+const validDate = (value: string) => {
+  const at = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === value;
+};
+
+const Leg = z.object({
+  from: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'must be a 4-character ICAO airport code such as KTEB'),
+  to: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'must be a 4-character ICAO airport code such as KPBI'),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').refine(validDate, 'is not a calendar date'),
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)').optional(),
+  pax: z.number({ error: 'must be a number' }).int('must be a whole number').min(MIN_PAX, `must be at least ${MIN_PAX}`).max(MAX_PAX, `must be at most ${MAX_PAX}`),
+});
+
+function schema(nowMs: number) {
+  const today = new Date(nowMs).toISOString().slice(0, 10);
+  return z
+    .object({
+      externalId: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 characters: letters, digits, . _ : - (it becomes the workflow id trip-<externalId>)'),
+      legs: z.array(Leg).min(1, 'at least one leg is required').max(12, 'at most 12 legs'),
+      aircraftCategory: z.enum(AIRCRAFT_CATEGORIES, { error: `must be one of: ${AIRCRAFT_CATEGORIES.join(', ')}` }).optional(),
+      quoteDeadline: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant such as 2026-12-01T18:00:00Z' }).optional(),
+      onReset: z.enum(['recreate', 'fail'], { error: 'must be recreate or fail' }).default('recreate'),
+      callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+      timing: z
+        .object({
+          pollInitialMs: z.number().int().min(10).max(86_400_000),
+          pollMaxMs: z.number().int().min(10).max(86_400_000),
+          credentialRecheckMs: z.number().int().min(10).max(86_400_000),
+          continueAsNewAfterEvents: z.number().int().min(0).max(50_000),
+        })
+        .partial()
+        .optional(),
+      notes: z.string().max(2_000).optional(),
+    })
+    .superRefine((request, ctx) => {
+      request.legs.forEach((leg, index) => {
+        if (leg.from === leg.to) ctx.addIssue({ code: 'custom', path: ['legs', index, 'to'], message: `must differ from legs[${index}].from (${leg.from})` });
+        if (leg.date < today) ctx.addIssue({ code: 'custom', path: ['legs', index, 'date'], message: `${leg.date} is in the past (today is ${today} UTC)` });
+        const previous = request.legs[index - 1];
+        if (previous && leg.date < previous.date) {
+          ctx.addIssue({ code: 'custom', path: ['legs', index, 'date'], message: `${leg.date} is before legs[${index - 1}].date (${previous.date})` });
+        }
+      });
+      if (request.quoteDeadline && Date.parse(request.quoteDeadline) <= nowMs) {
+        ctx.addIssue({ code: 'custom', path: ['quoteDeadline'], message: 'must be in the future' });
+      }
+      if (request.callbackUrl) {
+        const url = new URL(request.callbackUrl);
+        if (url.protocol !== 'https:' && !isLoopback(url.hostname)) ctx.addIssue({ code: 'custom', path: ['callbackUrl'], message: 'must use https:// for a non-loopback host' });
+      }
+      const timing = request.timing;
+      if (timing?.pollInitialMs !== undefined && timing.pollMaxMs !== undefined && timing.pollMaxMs < timing.pollInitialMs) {
+        ctx.addIssue({ code: 'custom', path: ['timing', 'pollMaxMs'], message: 'must be at least timing.pollInitialMs' });
+      }
+    });
+}
+
+function pathOf(path: PropertyKey[]): string {
+  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+}
+
+/** Returns a normalized TripRequest or throws TripRequestInvalid naming each bad field. */
+export function parseTripRequest(input: unknown, nowMs: number = Date.now()): TripRequest {
+  const parsed = schema(nowMs).safeParse(input);
+  if (!parsed.success) {
+    throw new TripRequestInvalid(parsed.error.issues.map((issue) => `${pathOf(issue.path) || 'request'}: ${issue.message}`));
+  }
+  const { aircraftCategory, quoteDeadline, callbackUrl, timing, notes, ...rest } = parsed.data;
+  return {
+    ...rest,
+    legs: rest.legs.map(({ time, ...leg }) => ({ ...leg, ...(time ? { time } : {}) })),
+    ...(aircraftCategory ? { aircraftCategory } : {}),
+    ...(quoteDeadline ? { quoteDeadline: new Date(quoteDeadline).toISOString() } : {}),
+    ...(callbackUrl ? { callbackUrl } : {}),
+    ...(timing ? { timing } : {}),
+    ...(notes ? { notes } : {}),
+  };
+}
