@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { SearchAttributes } from '../workflows/contract.ts';
 
 export interface DevServerOptions {
@@ -98,7 +98,7 @@ async function ensureSearchAttributes(connection: Connection, namespace: string)
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = Object.values(SearchAttributes).filter((key) => !(key.name in (customAttributes ?? {})));
   if (missing.length === 0) return;
-  const { IndexedValueType } = temporal.api.enums.v1;
+  const { IndexedValueType } = proto.temporal.api.enums.v1;
   await connection.operatorService.addSearchAttributes({
     namespace,
     searchAttributes: Object.fromEntries(missing.map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),

@@ -2,6 +2,8 @@
 // against the emulator over real HTTP, on the shared dev server. The broker and the operators are
 // driven through the emulator's admin API; autopilot is off so every step is the test's.
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -9,6 +11,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSo
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAvinodeClient, type AvinodeClient } from '../../activities/avinode/client.ts';
 import { createAvinodeTokenSource, type TokenSource } from '../../activities/auth/index.ts';
+import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
 import { activityDepsFromConfig, createActivities, type ActivityDeps } from '../../activities/index.ts';
 import { loadConfig } from '../../workers/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
@@ -26,6 +29,11 @@ let emulator: RunningEmulator;
 let avinode: AvinodeClient;
 let tokenSource: TokenSource;
 let deps: ActivityDeps;
+const CALLBACK_SECRET = 'callback-secret-for-emulator-tests';
+/** The backend's callback endpoint: what arrived, and whether each signature verified. */
+let callbackServer: Server;
+let callbackUrl: string;
+const callbacks: { body: string; signed: boolean }[] = [];
 /** Every run this file starts, for the secrets scan. */
 const workflowIds: string[] = [];
 
@@ -39,7 +47,19 @@ beforeAll(async () => {
   });
   emulator = await startEmulator({ port: 0, autopilot: { ...DEFAULT_AUTOPILOT, enabled: false } });
   // What the worker does: configuration → token layer → API client → activity deps.
-  const config = loadConfig(envFor(emulator, { CALLBACK_SECRET: 'callback-secret-for-emulator-tests' }));
+  const config = loadConfig(envFor(emulator, { CALLBACK_SECRET }));
+  callbackServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      callbacks.push({ body, signed: verifyCallbackSignature(CALLBACK_SECRET, body, req.headers[SIGNATURE_HEADER] as string | undefined) });
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', () => resolve()));
+  callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/charter-events`;
   tokenSource = createAvinodeTokenSource(config.avinode);
   avinode = createAvinodeClient({
     baseUrl: emulator.apiBaseUrl,
@@ -52,6 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await new Promise<void>((resolve) => (callbackServer ? callbackServer.close(() => resolve()) : resolve()));
   await avinode?.close();
   await emulator?.close();
   await nativeConnection?.close();
@@ -110,7 +131,7 @@ async function waitFor(handle: { query: (q: typeof getProgress) => Promise<TripP
 
 describe('charterTripWorkflow with the real activities against the emulator', () => {
   it('creates one trip, returns its deep link, and completes from polling once one operator quoted and one declined', async () => {
-    const trip = request({ pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
+    const trip = { ...request({ pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 }), callbackUrl };
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, trip);
       expect(started.atripId).toMatch(/^atrip-\d+$/);
@@ -125,6 +146,12 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       expect(result.declines.map((d) => d.rfqId)).toEqual([rfqIds[1]]);
       const stats = await emulator.admin.stats();
       expect(stats.tripsByExternalId[workflowIdFor(trip.externalId)]).toBe(1);
+      // Signed events reached the backend: the run waits for them before it ends.
+      const events = callbacks.map(({ body }) => JSON.parse(body) as { type: string; workflowId: string; deepLinks?: { searchInAvinode?: string } });
+      expect(callbacks.every((callback) => callback.signed)).toBe(true);
+      expect(events.every((event) => event.workflowId === handle.workflowId)).toBe(true);
+      expect(events.find((event) => event.type === 'deep_link_ready')?.deepLinks?.searchInAvinode).toBe(started.deepLinks.searchInAvinode);
+      expect(events.filter((event) => event.type === 'quote_received')).toHaveLength(1);
     });
   });
 
@@ -250,11 +277,34 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
     });
   });
 
+  it('waits out a 429 storm on the poll as Retry-After says, then completes', async () => {
+    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, trip);
+      const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 1);
+      await waitFor(handle, (p) => p.phase === 'collecting_quotes', 'the RFQs');
+      const [last] = await emulator.admin.requests({ limit: 1 });
+      await emulator.admin.setFaults([{ route: 'GET /api/rfqs/:id', kind: '429', times: 3, retryAfterSeconds: 1 }]);
+      await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 44_000, currency: 'USD' });
+      const result = await handle.result();
+      expect(result.phase).toBe('completed');
+      const polls = (await emulator.admin.requests({ sinceSeq: last?.seq ?? 0 }))
+        .filter((entry) => entry.method === 'GET' && entry.path.startsWith('/api/rfqs/'))
+        .sort((a, b) => a.seq - b.seq);
+      const storm = polls.findIndex((entry) => entry.status === 429);
+      expect(polls.slice(storm, storm + 4).map((entry) => entry.status)).toEqual([429, 429, 429, 200]);
+      const gaps = polls.slice(storm + 1, storm + 4).map((entry, index) => Date.parse(entry.at) - Date.parse(polls[storm + index]!.at));
+      // Never a hot loop: every retry waited the second Retry-After asked for.
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
+    });
+  });
+
   it('leaves none of the credentials or the minted access token in any history of this file', async () => {
     const { value: accessToken } = await tokenSource.getToken();
-    const secrets = [emulator.credentials.clientSecret, emulator.credentials.apiToken, accessToken].filter((secret): secret is string => !!secret);
-    expect(secrets.length).toBe(3);
-    expect(workflowIds.length).toBeGreaterThanOrEqual(8);
+    const secrets = [emulator.credentials.clientSecret, emulator.credentials.apiToken, accessToken, CALLBACK_SECRET].filter((secret): secret is string => !!secret);
+    expect(secrets.length).toBe(4);
+    expect(callbacks.length).toBeGreaterThan(0);
+    expect(workflowIds.length).toBeGreaterThanOrEqual(9);
     const hits: string[] = [];
     for (const workflowId of workflowIds) {
       const text = historyText(await client.workflow.getHandle(workflowId).fetchHistory());
