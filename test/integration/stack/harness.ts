@@ -1,0 +1,156 @@
+// The whole product in one test process: emulator (real HTTP), webhook receiver, a real worker on
+// the shared dev server, and the CharterClient the backend uses. Autopilot off: tests drive actors.
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { CharterClient } from '../../../client/index.ts';
+import { DEFAULT_AUTOPILOT, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.ts';
+import { loadConfig, type Config } from '../../../workers/config.ts';
+import { createLogger } from '../../../workers/logging.ts';
+import { startWebhookServer, type RunningWebhookServer } from '../../../workers/webhook-server.ts';
+import { startWorker, type RunningWorker } from '../../../workers/worker.ts';
+import { TERMINAL_PHASES, workflowIdFor, type TripProgress, type TripRequest } from '../../../workflows/contract.ts';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../../../workflows/index.ts', import.meta.url)),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+  return bundle;
+}
+
+export const WEBHOOK_PASSWORD = 'stack-webhook-password';
+
+export interface Stack {
+  emulator: RunningEmulator;
+  config: Readonly<Config>;
+  env: NodeJS.ProcessEnv;
+  webhooks: RunningWebhookServer;
+  worker?: RunningWorker;
+  client: Client;
+  charter: CharterClient;
+  logs: () => string;
+  startWorker(): Promise<RunningWorker>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  emulator?: EmulatorOptions;
+  env?: Record<string, string>;
+  /** Start the in-process worker (default true); the SIGKILL test runs its own process. */
+  worker?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const emulator = await startEmulator({
+    port: 0,
+    autopilot: { ...DEFAULT_AUTOPILOT, enabled: false },
+    webhookRetry: { firstDelayMs: 100, maxDelayMs: 500, horizonMs: 20_000 },
+    tokenRequestsPerMinute: 10_000,
+    ...options.emulator,
+  });
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const taskQueue = `stack-${randomUUID()}`;
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: inject('temporalNamespace') });
+  const baseEnv = (webhookUrl?: string): NodeJS.ProcessEnv => ({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AVINODE_BASE_URL: emulator.apiBaseUrl,
+    AVINODE_API_TOKEN: emulator.credentials.apiToken,
+    AVINODE_CLIENT_ID: emulator.credentials.clientId,
+    AVINODE_CLIENT_SECRET: emulator.credentials.clientSecret,
+    AVINODE_CLIENT_AUTH_METHOD: emulator.credentials.authMethod,
+    WEBHOOK_PASSWORD,
+    WEBHOOK_PORT: '0',
+    ...(webhookUrl ? { WEBHOOK_PUBLIC_URL: webhookUrl } : {}),
+    ...options.env,
+  });
+  const webhooks = await startWebhookServer({ config: loadConfig(baseEnv()), client, logger, port: 0 });
+  const env = baseEnv(webhooks.url);
+  const config = loadConfig(env);
+  const stack: Stack = {
+    emulator,
+    config,
+    env,
+    webhooks,
+    client,
+    charter: new CharterClient(client, { taskQueue }),
+    logs: () => lines.join(''),
+    async startWorker() {
+      const running = await startWorker({ config, logger, workflowBundle: await workflowBundle(), shutdownGraceTime: '2s' });
+      void running.run();
+      stack.worker = running;
+      return running;
+    },
+    async stopWorker() {
+      await stack.worker?.shutdown();
+      stack.worker = undefined;
+    },
+    async close() {
+      await stack.stopWorker();
+      await webhooks.close();
+      await connection.close();
+      await emulator.close();
+    },
+  };
+  if (options.worker ?? true) await stack.startWorker();
+  return stack;
+}
+
+export function futureDate(daysAhead = 30): string {
+  return new Date(Date.now() + daysAhead * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function oneWayRequest(overrides: Partial<TripRequest> = {}): TripRequest {
+  return {
+    externalId: `it-${randomUUID().slice(0, 12)}`,
+    legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), time: '09:30', pax: 5 }],
+    aircraftCategory: 'Midsize jet',
+    onReset: 'recreate',
+    timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300 },
+    ...overrides,
+  };
+}
+
+/** Polls getProgress until the predicate holds; the deadline only bounds a broken run. */
+export async function waitForProgress(stack: Stack, externalId: string, predicate: (p: TripProgress) => boolean, timeoutMs = 45_000): Promise<TripProgress> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TripProgress | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await stack.charter.getProgress(externalId);
+      if (predicate(last)) return last;
+    } catch {
+      // The run may be between workers (restart test) or not yet visible.
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting on ${externalId}; last progress: ${JSON.stringify(last && { phase: last.phase, counts: last.counts, blockedReason: last.blockedReason })}`);
+}
+
+export const isTerminal = (p: TripProgress) => TERMINAL_PHASES.includes(p.phase);
+
+/** Every event of a run's history as text (payloads decoded), for secret scans. */
+export async function historyText(stack: Stack, externalId: string): Promise<string> {
+  const history = await stack.client.workflow.getHandle(workflowIdFor(externalId)).fetchHistory();
+  const text = historyToJSON(history);
+  const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+  return `${text}\n${decoded}`;
+}
