@@ -1,5 +1,5 @@
 // CharterClient: what a broker's backend imports to run charter requests on Temporal.
-import { Client, Connection, WithStartWorkflowOperation, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionInfo } from '@temporalio/client';
 import {
   cancelTrip,
   DEFAULT_TASK_QUEUE,
@@ -95,6 +95,8 @@ export class CharterClient {
       taskQueue: this.taskQueue,
       args: [request],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      // An ended run is not started again: that would create a second Avinode trip for the same request.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: tripSummary(request),
       staticDetails: staticDetailsOf(request),
       typedSearchAttributes: [
@@ -104,7 +106,22 @@ export class CharterClient {
         { key: SearchAttributes.QuoteCount, value: 0 },
       ],
     });
-    return await this.client.workflow.executeUpdateWithStart(getTrip, { startWorkflowOperation });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(getTrip, { startWorkflowOperation });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      // The run for this externalId already ended: answer with the trip it created.
+      const progress = await this.getProgress(request.externalId);
+      if (!progress.atripId || !progress.tripId) throw error;
+      return {
+        workflowId: progress.workflowId,
+        atripId: progress.atripId,
+        tripId: progress.tripId,
+        href: progress.deepLinks?.cancel?.replace(/\/cancel$/, '') ?? '',
+        deepLinks: progress.deepLinks ?? {},
+        reused: true,
+      };
+    }
   }
 
   private handle(externalId: string) {

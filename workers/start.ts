@@ -39,7 +39,8 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const baseConfig = loadConfig();
-  const logger = createLogger({ level: baseConfig.logLevel, name: 'charterflow' });
+  // The banner is the interface here; structured logs stay at warn unless LOG_LEVEL asks for more.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ? baseConfig.logLevel : 'warn', name: 'charterflow' });
   const running: Stoppable[] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () =>

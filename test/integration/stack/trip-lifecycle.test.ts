@@ -37,6 +37,9 @@ describe('charter trips on the whole stack', () => {
     expect(done.quotes).toHaveLength(1);
     expect(done.quotes[0]).toMatchObject({ price: 41_250, currency: 'USD', aircraftTail: 'N123EX' });
     expect(done.declines).toHaveLength(1);
+
+    const again = await stack.charter.startTrip(request);
+    expect(again).toMatchObject({ atripId: trip.atripId, tripId: trip.tripId, reused: true });
     expect((await stack.emulator.admin.stats()).tripsByExternalId[trip.workflowId]).toBe(1);
   });
 
