@@ -31,6 +31,8 @@ export interface WebhookServerOptions {
   logger: Logger;
   port?: number;
   host?: string;
+  /** How long the durable hand-off may take before answering 503 (default 5 s; tests shorten it). */
+  handoffTimeoutMs?: number;
 }
 
 export interface RunningWebhookServer {
@@ -137,7 +139,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           staticSummary: `${eventType} ${payload.id}${payload.tripId ? ` · trip ${payload.tripId}` : ''}`,
         }),
-        HANDOFF_TIMEOUT_MS,
+        options.handoffTimeoutMs ?? HANDOFF_TIMEOUT_MS,
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
@@ -188,9 +190,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function runWebhooksCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, host: { type: 'string' } } });
   if (values.help) {
-    process.stdout.write('Usage: charterflow webhooks [--port N]\n\nServes POST /webhooks/avinode/<EventType> (HTTP Basic: WEBHOOK_USERNAME/WEBHOOK_PASSWORD) on WEBHOOK_PORT.\n');
+    process.stdout.write('Usage: charterflow webhooks [--port N] [--host H]\n\nServes POST /webhooks/avinode/<EventType> (HTTP Basic: WEBHOOK_USERNAME/WEBHOOK_PASSWORD) on WEBHOOK_PORT.\n--host defaults to 127.0.0.1 (use 0.0.0.0 inside a container).\n');
     return 0;
   }
   const config = loadConfig();
@@ -199,7 +201,7 @@ export async function runWebhooksCommand(argv: string[]): Promise<number> {
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const port = values.port !== undefined ? Number(values.port) : config.webhooks.port;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0-65535`);
-  const server = await startWebhookServer({ config, client, logger, port });
+  const server = await startWebhookServer({ config, client, logger, port, ...(values.host ? { host: values.host } : {}) });
   process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'webhooks', url: server.url })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { ClientAuthMethod } from '../../workers/config.ts';
 import { encodeBasicCredentials, type BasicEncoding } from './basic.ts';
-import { callTokenEndpoint, grantOf, tokenResponseOf, type TokenHttpDeps } from './token-endpoint.ts';
+import { CLIENT_AUTH_METHODS } from '../../workers/config.ts';
+import { grantOf, requestToken, tokenEndpointErrorDetailsOf, type AnomalyRetryDeps, type TokenEndpointErrorDetails, type TokenHttpDeps } from './token-endpoint.ts';
 import { CachedTokenSource, StaticTokenSource, type TokenSource, type TokenSourceDescription } from './token-source.ts';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -21,7 +22,7 @@ export interface AvinodeOAuthCredential {
   assertionAudience?: string;
 }
 
-export interface AvinodeTokenDeps extends TokenHttpDeps {
+export interface AvinodeTokenDeps extends TokenHttpDeps, AnomalyRetryDeps {
   now?: () => number;
   /** Wall clock in ms for assertion iat/exp. */
   wallClock?: () => number;
@@ -81,12 +82,12 @@ export function createAvinodeOAuthTokenSource(credential: AvinodeOAuthCredential
     defaultLifetimeSeconds: (credential.expiresInMinutes ?? 30) * 60,
     fetch: async (signal) => {
       const { headers, body } = await avinodeTokenRequest(credential, deps.wallClock?.());
-      const { json } = await callTokenEndpoint(
+      const response = await requestToken(
         { url: credential.tokenUrl, headers, body, description, route: '/oauth/token', invalidClientHint: INVALID_CLIENT_HINT },
         deps,
         signal,
       );
-      return grantOf(tokenResponseOf(json, description));
+      return grantOf(response);
     },
   });
 }
@@ -124,4 +125,54 @@ export function describeStaticToken(token: string): StaticTokenFacts {
   } catch {
     return { kind: 'opaque' };
   }
+}
+
+export interface AuthMethodDiagnosis {
+  configured: ClientAuthMethod;
+  /** The configured method works. */
+  ok: boolean;
+  /** A method the secret works with when the configured one does not (found by one token request per method). */
+  working?: ClientAuthMethod;
+  /** Non-secret facts of the configured method's failure. */
+  failure?: TokenEndpointErrorDetails;
+  explanation: string;
+}
+
+/**
+ * For `charterflow doctor`: requests a token with the configured method and, if Avinode answers
+ * invalid_client, with each other method, to name both the configured and the expected method.
+ * Costs up to three token requests; never part of the activity path.
+ */
+export async function diagnoseAvinodeAuthMethod(credential: AvinodeOAuthCredential, deps: AvinodeTokenDeps = {}): Promise<AuthMethodDiagnosis> {
+  const attempt = async (method: ClientAuthMethod) => {
+    try {
+      await createAvinodeOAuthTokenSource({ ...credential, method }, { ...deps, anomalyRetryDelaysMs: [] }).getToken();
+      return undefined;
+    } catch (error) {
+      return { error, details: tokenEndpointErrorDetailsOf(error) };
+    }
+  };
+  const configured = credential.method;
+  const first = await attempt(configured);
+  if (!first) return { configured, ok: true, explanation: `${configured} works for client ${credential.clientId}.` };
+  if (first.details?.error !== 'invalid_client') {
+    return { configured, ok: false, ...(first.details ? { failure: first.details } : {}), explanation: (first.error as Error).message };
+  }
+  for (const method of CLIENT_AUTH_METHODS.filter((m) => m !== configured)) {
+    if (!(await attempt(method))) {
+      return {
+        configured,
+        ok: false,
+        working: method,
+        failure: first.details,
+        explanation: `The client auth method doesn't match the secret: configured ${configured} (AVINODE_CLIENT_AUTH_METHOD), but the secret of client ${credential.clientId} works with ${method}. Set AVINODE_CLIENT_AUTH_METHOD=${method}.`,
+      };
+    }
+  }
+  return {
+    configured,
+    ok: false,
+    failure: first.details,
+    explanation: `Avinode rejected client ${credential.clientId} with every client auth method (configured ${configured}): the secret is wrong, expired or revoked, or the API connection is inactive.`,
+  };
 }

@@ -5,8 +5,12 @@ import { FailureType } from '../../workflows/contract.ts';
 import { createAvinodeOAuthTokenSource, createAvinodeStaticTokenSource, type AvinodeTokenDeps } from './avinode.ts';
 import type { TokenSource } from './token-source.ts';
 
+export * from './airvantage.ts';
 export * from './avinode.ts';
+export * from './avionte.ts';
+export * from './avvail.ts';
 export * from './basic.ts';
+export * from './refresh-token-store.ts';
 export * from './retry-after.ts';
 export * from './token-endpoint.ts';
 export * from './token-source.ts';

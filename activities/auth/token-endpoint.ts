@@ -123,7 +123,9 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
     throw ApplicationFailure.create({ type: FailureType.Unavailable, message: `${what(call.description)} answered ${status}`, details: [details] });
   }
   if (parsedError.success && REJECTIONS.has(parsedError.data.error)) {
-    const hint = parsedError.data.error === 'invalid_client' && call.invalidClientHint ? ` ${call.invalidClientHint}` : '';
+    const evaluated = evaluatedMethodOf(details);
+    const mismatch = evaluated && evaluated !== details.method ? ` The server evaluated the request as ${evaluated}, but ${details.method} is configured.` : '';
+    const hint = (parsedError.data.error === 'invalid_client' && call.invalidClientHint ? ` ${call.invalidClientHint}` : '') + mismatch;
     throw ApplicationFailure.create({
       type: FailureType.TokenEndpointRejected,
       message: `${what(call.description)} rejected the request: ${status} ${parsedError.data.error}${codeText}.${hint}`,
@@ -168,4 +170,76 @@ export function grantOf(response: TokenResponse): TokenGrant {
     ...(response.expires_in !== undefined ? { expiresInSeconds: response.expires_in } : {}),
     ...(response.scope !== undefined ? { scope: response.scope } : {}),
   };
+}
+
+/** The client auth method a server says it evaluated, from an errorDetails code like `invalid_client_secret_post`. */
+export function evaluatedMethodOf(details: Pick<TokenEndpointErrorDetails, 'errorDetails'>): string | undefined {
+  for (const code of details.errorDetails) {
+    const match = /^invalid_(client_secret_(?:basic|post|jwt)|private_key_jwt)$/.exec(code);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/** The non-secret details a token-endpoint failure carries, or undefined for any other error. */
+export function tokenEndpointErrorDetailsOf(error: unknown): TokenEndpointErrorDetails | undefined {
+  if (!(error instanceof ApplicationFailure)) return undefined;
+  const first = (error.details ?? [])[0] as Partial<TokenEndpointErrorDetails> | undefined;
+  if (!first || typeof first !== 'object' || typeof first.status !== 'number' || typeof first.provider !== 'string') return undefined;
+  return { errorDetails: [], method: 'unknown', host: '', ...first } as TokenEndpointErrorDetails;
+}
+
+/** One plain-words explanation of a token-endpoint failure, for `charterflow doctor`. */
+export function explainTokenEndpointError(details: TokenEndpointErrorDetails): string {
+  const who = `${details.provider} (${details.host}, client ${details.clientId ?? 'n/a'})`;
+  const codes = details.errorDetails.length ? ` [${details.errorDetails.join(', ')}]` : '';
+  const evaluated = evaluatedMethodOf(details);
+  switch (details.error) {
+    case 'invalid_client':
+      if (evaluated && evaluated !== details.method) {
+        return `${who}: the client auth method doesn't match the secret: configured ${details.method}, the server evaluated ${evaluated}${codes}.`;
+      }
+      return `${who}: the secret was rejected for ${details.method}${codes}: it is wrong, expired or revoked, or it was created for another client auth method.`;
+    case 'unauthorized_client':
+      return `${who}: the client may not use this grant (OAuth not enabled for it?)${codes}; this needs the provider's support.`;
+    case 'invalid_scope':
+      return `${who}: the requested scope is not allowed for this client${codes}.`;
+    case 'invalid_grant':
+      return `${who}: the grant (refresh token, code or password) is invalid or used up${codes}; a person must authorize again.`;
+    case 'invalid_request':
+    case 'unsupported_grant_type':
+      return `${who}: the token request is malformed (${details.error})${codes}: a request-builder bug.`;
+    default:
+      if (details.status === 429) return `${who}: too many token requests; cooling down.`;
+      if (details.status >= 500) return `${who}: the token endpoint is failing (${details.status}); retry later.`;
+      return `${who}: the token endpoint answered ${details.status}${details.error ? ` ${details.error}` : ''}${codes}.`;
+  }
+}
+
+export interface AnomalyRetryDeps {
+  /** Pauses between attempts when a 2xx carries no usable token; default [250, 1000] (3 attempts). */
+  anomalyRetryDelaysMs?: readonly number[];
+}
+
+/**
+ * POSTs and parses a token response. A 2xx without a usable token is a provider anomaly: retried a
+ * few times here, then a non-retryable ContractViolation (the type is in every nonRetryableErrorTypes).
+ */
+export async function requestToken(call: TokenCall, deps: TokenHttpDeps & AnomalyRetryDeps, signal?: AbortSignal): Promise<TokenResponse> {
+  const delays = deps.anomalyRetryDelaysMs ?? [250, 1000];
+  for (let attempt = 0; ; attempt += 1) {
+    const { json } = await callTokenEndpoint(call, deps, signal);
+    try {
+      return tokenResponseOf(json, call.description);
+    } catch (error) {
+      if (attempt >= delays.length) {
+        throw ApplicationFailure.create({
+          type: FailureType.ContractViolation,
+          message: `${(error as Error).message} after ${attempt + 1} attempts`,
+          nonRetryable: true,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    }
+  }
 }

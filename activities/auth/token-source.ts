@@ -135,6 +135,22 @@ export class CachedTokenSource implements TokenSource {
     return this.inFlight;
   }
 
+  /** Caches a token obtained elsewhere (e.g. an authorization-code exchange); `sentAt` on this source's clock. */
+  prime(grant: TokenGrant, sentAt: number = this.now()): AccessToken {
+    return this.store(grant, sentAt);
+  }
+
+  private store(grant: TokenGrant, sentAt: number): AccessToken {
+    const token = new AccessToken(grant);
+    const lifetime = grant.expiresInSeconds ?? this.options.defaultLifetimeSeconds ?? 300;
+    this.cached = {
+      token,
+      refreshAt: sentAt + refreshAheadSeconds(lifetime) * 1000,
+      hardDeadline: sentAt + lifetime * 1000 - STOP_SERVING_BEFORE_DEADLINE_MS,
+    };
+    return token;
+  }
+
   private async fetchAndCache(signal: AbortSignal | undefined): Promise<AccessToken> {
     const sentAt = this.now();
     let grant: TokenGrant;
@@ -147,14 +163,7 @@ export class CachedTokenSource implements TokenSource {
       }
       throw error;
     }
-    const token = new AccessToken(grant);
-    const lifetime = grant.expiresInSeconds ?? this.options.defaultLifetimeSeconds ?? 300;
-    this.cached = {
-      token,
-      refreshAt: sentAt + refreshAheadSeconds(lifetime) * 1000,
-      hardDeadline: sentAt + lifetime * 1000 - STOP_SERVING_BEFORE_DEADLINE_MS,
-    };
-    return token;
+    return this.store(grant, sentAt);
   }
 
   private cooldownFailure(remainingMs: number): ApplicationFailure {

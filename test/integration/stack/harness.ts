@@ -45,6 +45,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start the in-process worker (default true); the SIGKILL test runs its own process. */
   worker?: boolean;
+  /** Another Temporal server than the suite's shared one (the browser test runs one with a Web UI). */
+  temporalAddress?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -66,10 +68,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }),
   });
   const taskQueue = `stack-${randomUUID()}`;
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const temporalAddress = options.temporalAddress ?? inject('temporalAddress');
+  const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: inject('temporalNamespace') });
   const baseEnv = (webhookUrl?: string): NodeJS.ProcessEnv => ({
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     AVINODE_BASE_URL: emulator.apiBaseUrl,

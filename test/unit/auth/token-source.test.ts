@@ -1,0 +1,183 @@
+import { inspect } from 'node:util';
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { AccessToken, CachedTokenSource, cacheKeyOf, refreshAheadSeconds, StaticTokenSource, type TokenGrant } from '../../../activities/auth/token-source.ts';
+import { FailureType } from '../../../workflows/contract.ts';
+
+const description = { provider: 'test', host: 'auth.example', clientId: 'client-1', method: 'client_secret_post' };
+
+/** A source over a scripted fetcher and a hand-driven monotonic clock. */
+function harness(lifetimeSeconds = 1799) {
+  let clock = 1_000;
+  let issued = 0;
+  const queue: Array<() => Promise<TokenGrant>> = [];
+  const source = new CachedTokenSource({
+    description,
+    now: () => clock,
+    fetch: () => {
+      issued += 1;
+      const next = queue.shift();
+      return next ? next() : Promise.resolve({ value: `token-${issued}`, tokenType: 'Bearer', expiresInSeconds: lifetimeSeconds });
+    },
+  });
+  return {
+    source,
+    advance: (ms: number) => (clock += ms),
+    fetches: () => issued,
+    nextFetch: (run: () => Promise<TokenGrant>) => queue.push(run),
+  };
+}
+
+const rateLimited = (retryAfterMs?: number) =>
+  ApplicationFailure.create({ type: FailureType.RateLimited, message: '429', ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}) });
+
+describe('refreshAheadSeconds (vector 11)', () => {
+  it.each([
+    [59, 47.2],
+    [1799, 1499],
+    [3600, 3300],
+    [43199, 42899],
+    [86400, 86100],
+  ])('refreshes a %i s token after %f s', (lifetime, refreshAt) => {
+    expect(refreshAheadSeconds(lifetime)).toBeCloseTo(refreshAt, 6);
+  });
+});
+
+describe('CachedTokenSource', () => {
+  it('serves the cached token until the refresh-ahead point, then fetches a new one', async () => {
+    const h = harness(1799);
+    expect((await h.source.getToken()).value).toBe('token-1');
+    h.advance(1_498_999);
+    expect((await h.source.getToken()).value).toBe('token-1');
+    expect(h.fetches()).toBe(1);
+    h.advance(2);
+    expect((await h.source.getToken()).value).toBe('token-2');
+    expect(h.fetches()).toBe(2);
+  });
+
+  it('measures the lifetime from when the request was sent, not when the answer arrived', async () => {
+    const h = harness(59);
+    let release!: () => void;
+    h.nextFetch(() => new Promise((resolve) => (release = () => resolve({ value: 'slow', tokenType: 'Bearer', expiresInSeconds: 59 }))));
+    const pending = h.source.getToken();
+    h.advance(10_000); // the answer takes 10 s
+    release();
+    expect((await pending).value).toBe('slow');
+    h.advance(37_100); // 47.1 s after sending: still inside the refresh-ahead point (47.2 s)
+    expect((await h.source.getToken()).value).toBe('slow');
+    h.advance(200); // 47.3 s after sending
+    expect((await h.source.getToken()).value).toBe('token-2');
+  });
+
+  it('makes one request for 100 concurrent calls on a cold cache and gives all the same token (vector 14)', async () => {
+    const h = harness();
+    const tokens = await Promise.all(Array.from({ length: 100 }, () => h.source.getToken()));
+    expect(h.fetches()).toBe(1);
+    expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['token-1']));
+  });
+
+  it('caches nothing when the fetch fails, so the next call fetches again (vector 14)', async () => {
+    const h = harness();
+    h.nextFetch(() => Promise.reject(ApplicationFailure.create({ type: FailureType.Unavailable, message: '503' })));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => h.source.getToken()));
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(h.fetches()).toBe(1);
+    expect((await h.source.getToken()).value).toBe('token-2');
+    expect(h.fetches()).toBe(2);
+  });
+
+  it('keeps token B when a 401 reports the older token A, and fetches nothing (vector 15)', async () => {
+    const h = harness();
+    const a = await h.source.getToken();
+    expect(h.source.invalidate(a)).toBe(true);
+    const b = await h.source.getToken();
+    expect(b.value).toBe('token-2');
+    expect(h.source.invalidate(a)).toBe(false);
+    expect(h.source.invalidate(a.value)).toBe(false);
+    expect((await h.source.getToken()).value).toBe('token-2');
+    expect(h.fetches()).toBe(2);
+  });
+
+  it('drops the token that got the 401 and fetches a new one on the next call', async () => {
+    const h = harness();
+    const a = await h.source.getToken();
+    expect(h.source.invalidate(a.value)).toBe(true);
+    expect((await h.source.getToken()).value).toBe('token-2');
+  });
+
+  it('stops handing a token out 5 s before its deadline even when a refresh fails', async () => {
+    const h = harness(59);
+    await h.source.getToken();
+    h.advance(50_000); // past refresh-ahead, 9 s before the deadline: a failed refresh still serves the old token
+    h.nextFetch(() => Promise.reject(ApplicationFailure.create({ type: FailureType.Unavailable, message: '503' })));
+    expect((await h.source.getToken()).value).toBe('token-1');
+    h.advance(4_500); // 4.5 s before the deadline
+    h.nextFetch(() => Promise.reject(ApplicationFailure.create({ type: FailureType.Unavailable, message: '503' })));
+    await expect(h.source.getToken()).rejects.toMatchObject({ type: FailureType.Unavailable });
+  });
+
+  it('keeps serving a still-valid token during a 429 cooldown without asking again', async () => {
+    const h = harness(1799);
+    await h.source.getToken();
+    h.advance(1_500_000); // refresh due
+    h.nextFetch(() => Promise.reject(rateLimited(60_000)));
+    expect((await h.source.getToken()).value).toBe('token-1');
+    expect(h.fetches()).toBe(2);
+    h.advance(30_000); // inside the cooldown: no request
+    expect((await h.source.getToken()).value).toBe('token-1');
+    expect(h.fetches()).toBe(2);
+    h.advance(31_000); // cooldown over
+    expect((await h.source.getToken()).value).toBe('token-3');
+  });
+
+  it('throws a retryable RateLimited with the remaining cooldown when no valid token exists', async () => {
+    const h = harness();
+    h.nextFetch(() => Promise.reject(rateLimited(17_000)));
+    await expect(h.source.getToken()).rejects.toMatchObject({ type: FailureType.RateLimited });
+    h.advance(7_000);
+    const failure = await h.source.getToken().catch((e: unknown) => e as ApplicationFailure);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: FailureType.RateLimited, nonRetryable: false, nextRetryDelay: 10_000 });
+    expect(h.fetches()).toBe(1);
+  });
+
+  it('uses a 30 s cooldown when the 429 carried no usable Retry-After', async () => {
+    const h = harness();
+    h.nextFetch(() => Promise.reject(rateLimited()));
+    await expect(h.source.getToken()).rejects.toMatchObject({ type: FailureType.RateLimited });
+    await expect(h.source.getToken()).rejects.toMatchObject({ nextRetryDelay: 30_000 });
+    h.advance(30_001);
+    expect((await h.source.getToken()).value).toBe('token-2');
+  });
+
+  it('builds its cache key from provider, host, client id, method, scope and extras', () => {
+    expect(cacheKeyOf({ ...description, scope: 's1' }, [30])).toBe('test|auth.example|client-1|client_secret_post|s1|30');
+    expect(cacheKeyOf({ ...description, scope: 's1' }, [30])).not.toBe(cacheKeyOf({ ...description, scope: 's1' }, [60]));
+    expect(cacheKeyOf(description)).not.toBe(cacheKeyOf({ ...description, method: 'client_secret_basic' }));
+  });
+});
+
+describe('AccessToken', () => {
+  const token = new AccessToken({ value: 'very-secret-access-token', tokenType: 'Bearer', expiresInSeconds: 60 });
+
+  it('does not leak its value through JSON.stringify, util.inspect, String() or spreading', () => {
+    for (const text of [JSON.stringify(token), JSON.stringify({ token }), inspect(token), inspect({ token }, { depth: 5 }), String(token), `${token}`, JSON.stringify({ ...token })]) {
+      expect(text).not.toContain('very-secret-access-token');
+    }
+    expect(Object.keys(token)).not.toContain('value');
+  });
+
+  it('still gives the value to the code that builds the Authorization header', () => {
+    expect(token.value).toBe('very-secret-access-token');
+  });
+});
+
+describe('StaticTokenSource', () => {
+  it('always returns the configured bearer and refuses to invalidate it', async () => {
+    const source = new StaticTokenSource('static-bearer', { provider: 'avinode', host: 'h', method: 'static' });
+    const token = await source.getToken();
+    expect(token.value).toBe('static-bearer');
+    expect(source.invalidate(token)).toBe(false);
+    expect((await source.getToken()).value).toBe('static-bearer');
+  });
+});
