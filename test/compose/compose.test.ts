@@ -1,0 +1,228 @@
+// Static checks of the container deployment: docker-compose.yml, Dockerfile, .dockerignore.
+// No Docker is needed: the files are parsed and their promises checked against the code.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseEmulatorArgs } from '../../emulator/cli.ts';
+import { SEARCH_ATTRIBUTE_FLAGS, SearchAttributes } from '../../workflows/contract.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const read = (name: string) => readFileSync(`${root}${name}`, 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  entrypoint?: string[] | string;
+  environment?: Record<string, string | number | null> | string[];
+  env_file?: string | (string | { path: string })[];
+  ports?: (string | { published: string | number; target: number })[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[] | string };
+  profiles?: string[];
+  volumes?: string[];
+}
+
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const services = compose.services;
+
+function service(name: string): Service {
+  const found = services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+function envOf(name: string): Record<string, string> {
+  const env = service(name).environment ?? {};
+  if (Array.isArray(env)) {
+    return Object.fromEntries(env.map((line) => [line.split('=')[0]!, line.slice(line.indexOf('=') + 1)]));
+  }
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)]));
+}
+
+/** Ports as "published:target" strings, whatever syntax the file uses. */
+function portsOf(name: string): string[] {
+  return (service(name).ports ?? []).map((port) =>
+    typeof port === 'string' ? port.replace(/^(?:[\d.]+:)?(\d+):(\d+)(?:\/tcp)?$/, '$1:$2') : `${port.published}:${port.target}`,
+  );
+}
+
+function dependencies(name: string): Record<string, string> {
+  const dependsOn = service(name).depends_on ?? {};
+  if (Array.isArray(dependsOn)) return Object.fromEntries(dependsOn.map((dep) => [dep, 'service_started']));
+  return Object.fromEntries(Object.entries(dependsOn).map(([dep, spec]) => [dep, spec.condition ?? 'service_started']));
+}
+
+function commandOf(name: string): string[] {
+  const command = service(name).command ?? [];
+  return typeof command === 'string' ? command.split(/\s+/) : command;
+}
+
+/** Kahn's algorithm over depends_on; throws on a cycle or an unknown dependency. */
+function startOrder(): string[] {
+  const pending = new Map(Object.keys(services).map((name) => [name, new Set(Object.keys(dependencies(name)))]));
+  for (const [name, deps] of pending) {
+    for (const dep of deps) if (!(dep in services)) throw new Error(`${name} depends on unknown service ${dep}`);
+  }
+  const order: string[] = [];
+  while (pending.size > 0) {
+    const ready = [...pending].filter(([, deps]) => deps.size === 0).map(([name]) => name);
+    if (ready.length === 0) throw new Error(`depends_on cycle among ${[...pending.keys()].join(', ')}`);
+    for (const name of ready) {
+      order.push(name);
+      pending.delete(name);
+      for (const deps of pending.values()) deps.delete(name);
+    }
+  }
+  return order;
+}
+
+const dockerfile = read('Dockerfile');
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((line) => line.trim())
+  .filter((line) => line !== '' && !line.startsWith('#'))
+  .map((line) => {
+    const [keyword, ...rest] = line.split(/\s+/);
+    return { keyword: keyword!.toUpperCase(), args: rest.join(' ') };
+  });
+
+describe('docker-compose.yml', () => {
+  it('defines Temporal on PostgreSQL, its UI, the admin job, the worker, the webhook receiver and the emulator', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['emulator', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'webhooks', 'worker'].sort(),
+    );
+    expect(service('postgresql').image).toMatch(/^postgres:16/);
+    expect(service('temporal').image).toMatch(/^temporalio\/auto-setup:/);
+    expect(service('temporal-admin-tools').image).toMatch(/^temporalio\/admin-tools:/);
+    expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:/);
+  });
+
+  it('keeps PostgreSQL data in a named volume and checks its health with pg_isready', () => {
+    const [volume] = service('postgresql').volumes ?? [];
+    const volumeName = volume?.split(':')[0] ?? '';
+    expect(Object.keys(compose.volumes ?? {})).toContain(volumeName);
+    expect(JSON.stringify(service('postgresql').healthcheck?.test)).toContain('pg_isready');
+  });
+
+  it('points Temporal at the postgresql service with the postgres12 schema', () => {
+    const env = envOf('temporal');
+    expect(env).toMatchObject({ DB: 'postgres12', DB_PORT: '5432', POSTGRES_SEEDS: 'postgresql' });
+    expect(env.POSTGRES_USER).toBeDefined();
+    expect(env.POSTGRES_PWD).toBeDefined();
+    expect(JSON.stringify(service('temporal').healthcheck?.test)).toMatch(/cluster.*health/);
+  });
+
+  it('publishes Temporal on 7233, the UI on 8233, webhooks on 8281 and the emulator on 8280', () => {
+    expect(portsOf('temporal')).toContain('7233:7233');
+    expect(portsOf('temporal-ui')).toContain('8233:8080');
+    expect(envOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(portsOf('webhooks')).toContain('8281:8281');
+    expect(portsOf('emulator')).toContain('8280:8280');
+    expect(portsOf('worker')).toEqual([]);
+  });
+
+  it('starts the emulator only under the emulator profile, listening on all interfaces of its container', () => {
+    expect(service('emulator').profiles).toEqual(['emulator']);
+    for (const name of Object.keys(services).filter((n) => n !== 'emulator')) expect(service(name).profiles).toBeUndefined();
+    const [subcommand, ...flags] = commandOf('emulator');
+    expect(subcommand).toBe('emulator');
+    expect(parseEmulatorArgs(flags).options).toMatchObject({ host: '0.0.0.0', port: 8280 });
+  });
+
+  it('orders the start: postgres healthy, then Temporal healthy, then the admin job done, then worker and webhooks', () => {
+    expect(dependencies('temporal')).toEqual({ postgresql: 'service_healthy' });
+    expect(dependencies('temporal-admin-tools')).toEqual({ temporal: 'service_healthy' });
+    expect(dependencies('temporal-ui')).toMatchObject({ temporal: 'service_healthy' });
+    for (const name of ['worker', 'webhooks']) {
+      expect(dependencies(name)).toEqual({ temporal: 'service_healthy', 'temporal-admin-tools': 'service_completed_successfully' });
+    }
+    // Every service_healthy dependency must have a healthcheck, or compose waits forever.
+    for (const name of Object.keys(services)) {
+      for (const [dep, condition] of Object.entries(dependencies(name))) {
+        if (condition === 'service_healthy') expect(service(dep).healthcheck?.test, `${dep} needs a healthcheck`).toBeDefined();
+      }
+    }
+    const order = startOrder();
+    const position = (name: string) => order.indexOf(name);
+    expect(position('postgresql')).toBeLessThan(position('temporal'));
+    expect(position('temporal')).toBeLessThan(position('temporal-admin-tools'));
+    expect(position('temporal-admin-tools')).toBeLessThan(position('worker'));
+    expect(position('temporal-admin-tools')).toBeLessThan(position('webhooks'));
+  });
+
+  it('builds worker and webhooks from this repository with their commands, .env and the Temporal address', () => {
+    for (const name of ['worker', 'webhooks', 'emulator']) {
+      expect(service(name).build).toBeDefined();
+      expect([service(name).env_file].flat()).toContain('.env');
+    }
+    expect(commandOf('worker')).toEqual(['worker']);
+    expect(commandOf('webhooks').slice(0, 1)).toEqual(['webhooks']);
+    // A receiver bound to 127.0.0.1 inside its container would be unreachable through the port.
+    expect(commandOf('webhooks').join(' ')).toContain('--host 0.0.0.0');
+    for (const name of ['worker', 'webhooks']) expect(envOf(name).TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('writes no secret inline: every password, secret or token value is a ${…} reference', () => {
+    const secretName = /PASSWORD|PWD|SECRET|TOKEN/i;
+    const checked: string[] = [];
+    for (const name of Object.keys(services)) {
+      for (const [key, value] of Object.entries(envOf(name))) {
+        if (!secretName.test(key)) continue;
+        checked.push(`${name}.${key}`);
+        expect(value, `${name}.${key}`).toMatch(/^\$\{[A-Z_][A-Z0-9_]*(?::?[?-][^}]*)?\}$/);
+        expect(value, `${name}.${key} must not fall back to a default value`).not.toMatch(/:?-/);
+      }
+    }
+    expect(checked).toEqual(expect.arrayContaining(['postgresql.POSTGRES_PASSWORD', 'temporal.POSTGRES_PWD']));
+    const text = read('docker-compose.yml');
+    for (const localDefault of ['local-webhook-password', 'local-emulator-secret', 'local-emulator-static-token']) {
+      expect(text).not.toContain(localDefault);
+    }
+  });
+
+  it('registers exactly the search attributes of the workflow contract, idempotently', () => {
+    const declared = envOf('temporal-admin-tools').SEARCH_ATTRIBUTES?.split(/\s+/).filter(Boolean) ?? [];
+    expect([...declared].sort()).toEqual([...SEARCH_ATTRIBUTE_FLAGS].sort());
+    expect(declared.map((flag) => flag.split('=')[0]).sort()).toEqual(Object.values(SearchAttributes).map((key) => key.name).sort());
+    const script = [service('temporal-admin-tools').entrypoint, service('temporal-admin-tools').command].flat().join('\n');
+    expect(script).toContain('temporal operator search-attribute create --address temporal:7233');
+    expect(script).toMatch(/--name "\$\$name" --type "\$\$type"/);
+    expect(script).toContain('$${SEARCH_ATTRIBUTES}');
+    expect(script).toMatch(/already exists/i);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('builds on node 20 and installs production dependencies only, tsx among them', () => {
+    expect(instructions[0]).toEqual({ keyword: 'FROM', args: 'node:20-bookworm-slim' });
+    expect(instructions.some((i) => i.keyword === 'RUN' && /npm ci --omit=dev/.test(i.args))).toBe(true);
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
+    expect(Object.keys(pkg.dependencies)).toContain('tsx');
+  });
+
+  it('runs as the non-root node user through bin/charterflow.js', () => {
+    const userIndex = instructions.map((i) => i.keyword).lastIndexOf('USER');
+    expect(userIndex).toBeGreaterThan(-1);
+    expect(instructions[userIndex]!.args).toBe('node');
+    const entrypoint = instructions.find((i) => i.keyword === 'ENTRYPOINT');
+    expect(JSON.parse(entrypoint!.args)).toEqual(['node', 'bin/charterflow.js']);
+    expect(instructions.findIndex((i) => i.keyword === 'ENTRYPOINT')).toBeGreaterThan(userIndex);
+  });
+
+  it('copies the runtime sources and never .env, tests or local tool folders', () => {
+    const copied = instructions
+      .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')
+      .flatMap((i) => i.args.split(/\s+/).filter((arg) => !arg.startsWith('--')).slice(0, -1));
+    for (const folder of ['bin', 'activities', 'client', 'emulator', 'workers', 'workflows']) expect(copied).toContain(folder);
+    for (const source of copied) expect(source).not.toMatch(/^(\.|\.\/)?$|\.env|^test|\.tools|\.data|node_modules/);
+    expect(instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG').map((i) => i.args).join(' ')).not.toMatch(/PASSWORD|SECRET|TOKEN/i);
+  });
+
+  it('keeps .env, tests, tools, data and node_modules out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    for (const entry of ['.env', 'test', '.tools', '.data', 'node_modules', '.git']) expect(ignored).toContain(entry);
+  });
+});
