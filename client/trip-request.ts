@@ -18,26 +18,51 @@ const validDate = (value: string) => {
   return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === value;
 };
 
-const Leg = z.object({
-  from: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'must be a 4-character ICAO airport code such as KTEB'),
-  to: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'must be a 4-character ICAO airport code such as KPBI'),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').refine(validDate, 'is not a calendar date'),
-  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)').optional(),
-  pax: z.number({ error: 'must be a number' }).int('must be a whole number').min(MIN_PAX, `must be at least ${MIN_PAX}`).max(MAX_PAX, `must be at most ${MAX_PAX}`),
-});
-
 function schema(nowMs: number) {
   const today = new Date(nowMs).toISOString().slice(0, 10);
+  // Field-level checks run even when other fields are bad, so every problem is named at once.
+  const Leg = z
+    .object({
+      from: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'must be a 4-character ICAO airport code such as KTEB'),
+      to: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{4}$/, 'must be a 4-character ICAO airport code such as KPBI'),
+      date: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+        .refine(validDate, 'is not a calendar date')
+        .superRefine((date, ctx) => {
+          if (validDate(date) && date < today) ctx.addIssue({ code: 'custom', message: `${date} is in the past (today is ${today} UTC)` });
+        }),
+      time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)').optional(),
+      pax: z.number({ error: 'must be a number' }).int('must be a whole number').min(MIN_PAX, `must be at least ${MIN_PAX}`).max(MAX_PAX, `must be at most ${MAX_PAX}`),
+    });
   return z
     .object({
       externalId: z
         .string()
         .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'must be 1-100 characters: letters, digits, . _ : - (it becomes the workflow id trip-<externalId>)'),
-      legs: z.array(Leg).min(1, 'at least one leg is required').max(12, 'at most 12 legs'),
+      legs: z
+        .array(Leg)
+        .min(1, 'at least one leg is required')
+        .max(12, 'at most 12 legs')
+        .superRefine((legs, ctx) => {
+          legs.forEach((leg, index) => {
+            if (leg.from === leg.to) ctx.addIssue({ code: 'custom', path: [index, 'to'], message: `must differ from legs[${index}].from (${leg.from})` });
+            const previous = legs[index - 1];
+            if (previous && validDate(leg.date) && validDate(previous.date) && leg.date < previous.date) {
+              ctx.addIssue({ code: 'custom', path: [index, 'date'], message: `${leg.date} is before legs[${index - 1}].date (${previous.date})` });
+            }
+          });
+        }),
       aircraftCategory: z.enum(AIRCRAFT_CATEGORIES, { error: `must be one of: ${AIRCRAFT_CATEGORIES.join(', ')}` }).optional(),
-      quoteDeadline: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 instant such as 2026-12-01T18:00:00Z' }).optional(),
+      quoteDeadline: z.iso
+        .datetime({ offset: true, error: 'must be an ISO-8601 instant such as 2026-12-01T18:00:00Z' })
+        .refine((value) => Number.isNaN(Date.parse(value)) || Date.parse(value) > nowMs, 'must be in the future')
+        .optional(),
       onReset: z.enum(['recreate', 'fail'], { error: 'must be recreate or fail' }).default('recreate'),
-      callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+      callbackUrl: z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .refine((value) => new URL(value).protocol === 'https:' || isLoopback(new URL(value).hostname), 'must use https:// for a non-loopback host')
+        .optional(),
       timing: z
         .object({
           pollInitialMs: z.number().int().min(10).max(86_400_000),
@@ -46,29 +71,12 @@ function schema(nowMs: number) {
           continueAsNewAfterEvents: z.number().int().min(0).max(50_000),
         })
         .partial()
+        .refine((t) => t.pollInitialMs === undefined || t.pollMaxMs === undefined || t.pollMaxMs >= t.pollInitialMs, {
+          path: ['pollMaxMs'],
+          message: 'must be at least timing.pollInitialMs',
+        })
         .optional(),
       notes: z.string().max(2_000).optional(),
-    })
-    .superRefine((request, ctx) => {
-      request.legs.forEach((leg, index) => {
-        if (leg.from === leg.to) ctx.addIssue({ code: 'custom', path: ['legs', index, 'to'], message: `must differ from legs[${index}].from (${leg.from})` });
-        if (leg.date < today) ctx.addIssue({ code: 'custom', path: ['legs', index, 'date'], message: `${leg.date} is in the past (today is ${today} UTC)` });
-        const previous = request.legs[index - 1];
-        if (previous && leg.date < previous.date) {
-          ctx.addIssue({ code: 'custom', path: ['legs', index, 'date'], message: `${leg.date} is before legs[${index - 1}].date (${previous.date})` });
-        }
-      });
-      if (request.quoteDeadline && Date.parse(request.quoteDeadline) <= nowMs) {
-        ctx.addIssue({ code: 'custom', path: ['quoteDeadline'], message: 'must be in the future' });
-      }
-      if (request.callbackUrl) {
-        const url = new URL(request.callbackUrl);
-        if (url.protocol !== 'https:' && !isLoopback(url.hostname)) ctx.addIssue({ code: 'custom', path: ['callbackUrl'], message: 'must use https:// for a non-loopback host' });
-      }
-      const timing = request.timing;
-      if (timing?.pollInitialMs !== undefined && timing.pollMaxMs !== undefined && timing.pollMaxMs < timing.pollInitialMs) {
-        ctx.addIssue({ code: 'custom', path: ['timing', 'pollMaxMs'], message: 'must be at least timing.pollInitialMs' });
-      }
     });
 }
 

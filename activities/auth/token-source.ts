@@ -195,7 +195,7 @@ export class StaticTokenSource implements TokenSource {
   }
 
   /** A rejected static token cannot be refreshed: the API call's 401 then stands (AuthRejected). */
-  invalidate(): boolean {
+  invalidate(_token?: AccessToken | { value: string } | string): boolean {
     return false;
   }
 

@@ -90,6 +90,8 @@ describe('webhook receiver', () => {
     expect(h.calls).toHaveLength(1);
     let answered = false;
     void pending.then(() => (answered = true));
+    // A full round trip through the same server: had it answered early, the answer would be here by now.
+    expect((await fetch(`${h.server.url}/healthz`)).status).toBe(200);
     await new Promise((r) => setImmediate(r));
     expect(answered).toBe(false);
     release();
