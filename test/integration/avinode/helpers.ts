@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { startEmulator, type FaultRule } from '../../../emulator/index.ts';
 import { createAvinodeClient } from '../../../activities/avinode/client.ts';
+import { createAvinodeTokenSource } from '../../../activities/auth/index.ts';
 import type { TokenSource } from '../../../activities/avinode/http.ts';
 import { createLogger, type Logger } from '../../../workers/logging.ts';
 import { loadConfig } from '../../../workers/config.ts';
@@ -57,65 +58,6 @@ export function clientFor(emulator: Emulator, tokenSource: TokenSource, logger?:
   });
 }
 
-// DRAFT: replaced by activities/auth's createAvinodeTokenSource once it lands.
-export const draftTokenSourceFactory = (target: {
-  baseUrl: string;
-  tokenUrl?: string;
-  clientId?: string;
-  clientSecret?: string;
-  clientAuthMethod: AuthMethod;
-}): TokenSource & { requests: number; getToken(): Promise<{ value: string; tokenType: string; expiresInSeconds: number }> } => {
-  let current: { value: string; tokenType: string; expiresInSeconds: number } | undefined;
-  const method = target.clientAuthMethod;
-  const tokenUrl = target.tokenUrl ?? `${target.baseUrl}/oauth/token`;
-  const source = {
-    requests: 0,
-    async getToken() {
-      if (current) return current;
-      source.requests += 1;
-      const clientId = target.clientId ?? '';
-      const clientSecret = target.clientSecret ?? '';
-      const form = new URLSearchParams({ grant_type: 'client_credentials' });
-      const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' };
-      if (method === 'client_secret_basic') headers.authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
-      else if (method === 'client_secret_post') {
-        form.set('client_id', clientId);
-        form.set('client_secret', clientSecret);
-      } else {
-        const { SignJWT } = await import('jose');
-        const assertion = await new SignJWT({})
-          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-          .setIssuer(clientId)
-          .setSubject(clientId)
-          .setAudience(tokenUrl)
-          .setJti(crypto.randomUUID())
-          .setIssuedAt()
-          .setExpirationTime('60s')
-          .sign(new TextEncoder().encode(clientSecret));
-        form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-        form.set('client_assertion', assertion);
-      }
-      const response = await request(tokenUrl, { method: 'POST', headers, body: form.toString() });
-      const body = (await response.body.json()) as { access_token?: string; expires_in?: number; token_type?: string; error?: string; errorDetails?: { code: string }[] };
-      if (!body.access_token) {
-        throw Object.assign(new Error(`token endpoint → ${response.statusCode} ${body.error ?? ''}`), {
-          type: 'TokenEndpointRejected',
-          details: [{ provider: 'avinode', status: response.statusCode, error: body.error, errorDetails: (body.errorDetails ?? []).map((d) => d.code), method }],
-        });
-      }
-      current = { value: body.access_token, tokenType: body.token_type ?? 'Bearer', expiresInSeconds: body.expires_in ?? 0 };
-      return current;
-    },
-    invalidate(token: { value: string }) {
-      if (current?.value !== token.value) return false;
-      current = undefined;
-      return true;
-    },
-  };
-  return source;
-};
-
-/** The environment a deployment pointed at this emulator would have. */
 export function envFor(emulator: Emulator, overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const { clientId, clientSecret, apiToken, authMethod } = emulator.credentials;
   return {
@@ -134,7 +76,7 @@ export function targetFor(emulator: Emulator, overrides: Record<string, string |
 }
 
 /** The product's token layer, as the activities and the CLI build it. */
-export const tokenSourceFactory: TokenSourceFactory = (target) => draftTokenSourceFactory(target);
+export const tokenSourceFactory: TokenSourceFactory = (target, deps) => createAvinodeTokenSource(target, deps);
 
 export const tokenSourceFor = (emulator: Emulator, method: AuthMethod = emulator.credentials.authMethod, logger?: Logger) =>
   tokenSourceFactory(targetFor(emulator, { AVINODE_CLIENT_AUTH_METHOD: method }), { ...(logger ? { logger } : {}) });
