@@ -1,6 +1,7 @@
 // Signed JSON callbacks to the backend (deep link ready, quote received, phase changed).
 // Signature: `X-Charterflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 // keyed with CALLBACK_SECRET, so receivers can check origin and freshness. Temporal retries.
+import { isLoopback } from '../workers/config.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';
@@ -34,7 +35,6 @@ export function verifyCallbackSignature(
   return timingSafeEqual(expected, Buffer.from(match[2]!, 'hex'));
 }
 
-const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
 
 function rejected(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.CallbackRejected, message, nonRetryable: true });

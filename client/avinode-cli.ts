@@ -2,7 +2,7 @@
 // client and token layer the activities use, for debugging credentials against any base URL.
 import { parseArgs } from 'node:util';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadConfig, type Config } from '../workers/config.ts';
+import { loadConfig, type Config, isLoopback } from '../workers/config.ts';
 import { createLogger, type Logger } from '../workers/logging.ts';
 import { AIRCRAFT_CATEGORIES, type AircraftCategory, type TripLeg } from '../workflows/contract.ts';
 
@@ -27,7 +27,6 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
 
 export const EMBEDDED_EMULATOR_HINT = [
   'AVINODE_BASE_URL is unset, so the target is the embedded emulator. It only runs inside',

@@ -1,4 +1,5 @@
 // Validation of a charter request before anything starts: every bad field is named.
+import { isLoopback } from '../workers/config.ts';
 import { z } from 'zod';
 import { AIRCRAFT_CATEGORIES, type TripRequest } from '../workflows/contract.ts';
 
@@ -12,7 +13,6 @@ export class TripRequestInvalid extends Error {
   }
 }
 
-const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
 const validDate = (value: string) => {
   const at = Date.parse(`${value}T00:00:00Z`);
   return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === value;

@@ -106,7 +106,8 @@ export class ConfigError extends Error {
   }
 }
 
-const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
+/** Hosts on this machine, where plain HTTP is acceptable (the emulator, local receivers). */
+export const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
 
 /** HTTPS is required for every URL that carries credentials, except towards this machine. */
 function requireHttps(name: string, value: string | undefined, problems: string[]) {
