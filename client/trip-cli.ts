@@ -137,6 +137,8 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     client = await CharterClient.connect({ address: config.temporal.address ?? '127.0.0.1:7233', namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
     switch (command) {
       case 'start': {
+        // CALLBACK_URL is the default receiver of signed events for trips started here.
+        if (config.callback.url && !input!.callbackUrl) input!.callbackUrl = config.callback.url;
         const started = await client.startTrip(input!);
         print(started, [
           `workflow   ${started.workflowId}${started.reused ? ' (already existed: attached to the running trip)' : ''}`,
