@@ -134,7 +134,10 @@ export async function runTripCommand(argv: string[]): Promise<number> {
   try {
     const input = command === 'start' ? tripInputFromFlags(values) : undefined;
     const config = loadConfig();
-    client = await CharterClient.connect({ address: config.temporal.address ?? '127.0.0.1:7233', namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
+    const address = config.temporal.address ?? '127.0.0.1:7233';
+    client = await CharterClient.connect({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {
+      throw new UsageError(`cannot reach Temporal at ${address} (${error.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+    });
     switch (command) {
       case 'start': {
         // CALLBACK_URL is the default receiver of signed events for trips started here.

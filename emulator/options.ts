@@ -41,6 +41,11 @@ export interface EmulatorOptions {
   faults?: FaultRule[];
   /** Seed of the PRNG behind probability faults, short trip ids and the autopilot; default 1. */
   seed?: number;
+  /**
+   * Added to every numeric id (atrip-, arfq-, aquote-, …); default 0. `charterflow start` keeps
+   * Temporal's history across restarts, so it starts each emulator in a fresh id range.
+   */
+  idOffset?: number;
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
   /** Journal ring-buffer size; default 2000. */

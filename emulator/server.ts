@@ -49,7 +49,7 @@ export class Emulator implements AdminTarget {
 
   constructor(private readonly options: EmulatorOptions) {
     this.rng = new SeededRandom(options.seed ?? 1);
-    this.store = new MarketStore(this.rng);
+    this.store = new MarketStore(this.rng, options.idOffset ?? 0);
     this.faults = new FaultInjector(this.rng);
     this.faults.set(options.faults ?? []);
     this.statsData = newStats(new Date(this.now()).toISOString());

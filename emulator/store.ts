@@ -129,7 +129,13 @@ export class MarketStore {
   private counters = { trip: 70_001_000, rfq: 80_004_000, lift: 90_001_000, quote: 95_550_000, message: 96_660_000, webhook: 1_580 };
   private tripSeq = 0;
 
-  constructor(private readonly rng: SeededRandom) {}
+  /** `idOffset` moves every id counter, so ids differ between emulator processes that share a Temporal database. */
+  constructor(
+    private readonly rng: SeededRandom,
+    idOffset = 0,
+  ) {
+    for (const kind of Object.keys(this.counters) as (keyof MarketStore['counters'])[]) this.counters[kind] += idOffset;
+  }
 
   nextId(kind: keyof MarketStore['counters']): string {
     const n = ++this.counters[kind];

@@ -91,6 +91,9 @@ export async function runStartCommand(argv: string[]): Promise<number> {
         port: baseConfig.emulator.port,
         credentials: emulatorCredentialsFromConfig(baseConfig.avinode),
         autopilot: values['no-autopilot'] ? { ...DEFAULT_AUTOPILOT, enabled: false } : DEFAULT_AUTOPILOT,
+        // .data/ keeps earlier runs (and their webhook routing ids): never hand out the same ids again.
+        idOffset: (Math.floor(Date.now() / 1000) % 100_000) * 10_000,
+        seed: Date.now() % 2_147_483_647,
         logger: logger.child({ service: 'emulator' }),
       });
       running.push({ name: 'emulator', stop: emulator.close });
