@@ -1,5 +1,6 @@
 // `charterflow avinode token|create-trip|get-trip|rfqs`: one direct call through the same API
 // client and token layer the activities use, for debugging credentials against any base URL.
+import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { parseArgs } from 'node:util';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
 import { loadConfig, type Config, isLoopback } from '../workers/config.ts';
@@ -54,15 +55,8 @@ export function resolveTarget(config: Readonly<Config>, baseUrlFlag: string | un
 
 export type TokenSourceFactory = (target: AvinodeTarget, deps: { logger?: Logger }) => CliTokenSource;
 
-// TEMPORARY until activities/auth lands: resolved at run time so typecheck stays clean meanwhile.
-async function defaultTokenSourceFactory(): Promise<TokenSourceFactory> {
-  const specifier = '../activities/auth/index.ts';
-  const module = (await import(specifier)) as { createAvinodeTokenSource: TokenSourceFactory };
-  return module.createAvinodeTokenSource;
-}
-
 export async function createTokenSourceFor(target: AvinodeTarget, logger?: Logger, factory?: TokenSourceFactory): Promise<CliTokenSource> {
-  return (factory ?? (await defaultTokenSourceFactory()))(target, { ...(logger ? { logger } : {}) });
+  return (factory ?? createAvinodeTokenSource)(target, { ...(logger ? { logger } : {}) });
 }
 
 export function createClientFor(target: AvinodeTarget, tokenSource: CliTokenSource, logger?: Logger): AvinodeClient {
