@@ -20,6 +20,9 @@ export function pkceChallengeOf(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
+/** The name the token-layer issue uses. */
+export const pkceChallenge = pkceChallengeOf;
+
 /** 32 random bytes → a 43-character base64url verifier, and its S256 challenge. */
 export function createPkcePair(): PkcePair {
   const verifier = randomBytes(32).toString('base64url');
@@ -39,9 +42,13 @@ export interface AirvantageClient {
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /** The browser redirect of the authorization-code flow; always S256 and a state. */
-export function buildAuthorizeUrl(options: { baseUrl: string; clientId: string; redirectUri: string; codeChallenge: string; state: string; scope?: string }): string {
+export function buildAuthorizeUrl(
+  options: ({ baseUrl: string } | { host: string }) & { clientId: string; redirectUri: string; codeChallenge: string; state: string; scope?: string },
+): string {
   if (!options.state) throw new Error('buildAuthorizeUrl: state is required');
-  const url = new URL(`${trimSlash(options.baseUrl)}/api/oauth/authorize`);
+  if (!options.codeChallenge) throw new Error('buildAuthorizeUrl: codeChallenge is required (AirVantage treats a missing method as plain)');
+  const base = 'baseUrl' in options ? options.baseUrl : options.host;
+  const url = new URL(`${trimSlash(base)}/api/oauth/authorize`);
   url.search = new URLSearchParams({
     response_type: 'code',
     client_id: options.clientId,
@@ -62,7 +69,7 @@ export interface AirvantageTokenSource extends TokenSource {
   /** Finishes the authorization-code flow: saves the grant's refresh token, then caches the access token. */
   exchangeAuthorizationCode(input: { code: string; redirectUri: string; codeVerifier: string }, options?: { signal?: AbortSignal }): Promise<AccessToken>;
   /** The password grant (RFC 9700 forbids it; only for a headless account without 2FA). */
-  loginWithPassword(input: { username: string; password: string }, options?: { signal?: AbortSignal }): Promise<AccessToken>;
+  loginWithPassword(input: { username: string; password: string; factor?: string }, options?: { signal?: AbortSignal }): Promise<AccessToken>;
   /** Kills the current access token and with it the whole grant (decommissioning only). */
   expire(options?: { signal?: AbortSignal }): Promise<'expired' | 'already-expired' | 'no-token'>;
 }
@@ -85,6 +92,11 @@ export function createAirvantageTokenSource(
   grant: { grantId: string; store: RefreshTokenStore },
   deps: AirvantageTokenDeps = {},
 ): AirvantageTokenSource {
+  for (const [name, value] of Object.entries({ baseUrl: client.baseUrl, clientId: client.clientId, clientSecret: client.clientSecret, grantId: grant.grantId })) {
+    if (!value?.trim()) {
+      throw ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `AirVantage credential: ${name} is empty`, nonRetryable: true });
+    }
+  }
   const baseUrl = trimSlash(client.baseUrl);
   const tokenUrl = `${baseUrl}/api/oauth/token`;
   const description: TokenSourceDescription = { provider: 'airvantage', host: new URL(baseUrl).host, clientId: client.clientId, method: 'client_secret_basic' };
@@ -157,8 +169,8 @@ export function createAirvantageTokenSource(
     describe: () => source.describe(),
     exchangeAuthorizationCode: ({ code, redirectUri, codeVerifier }, options = {}) =>
       start(new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }), options.signal),
-    loginWithPassword: ({ username, password }, options = {}) =>
-      start(new URLSearchParams({ grant_type: 'password', username, password }), options.signal),
+    loginWithPassword: ({ username, password, factor }, options = {}) =>
+      start(new URLSearchParams({ grant_type: 'password', username, password, ...(factor ? { factor } : {}) }), options.signal),
     async expire(options = {}) {
       let token: AccessToken;
       try {
@@ -190,4 +202,16 @@ export async function expireToken(client: Pick<AirvantageClient, 'baseUrl' | 'cl
     if (tokenEndpointErrorDetailsOf(error)?.status === 401) return 'already-expired';
     throw error;
   }
+}
+
+/** The names the token-layer issue uses. */
+export const createAirVantageTokenSource = createAirvantageTokenSource;
+
+/** expireToken with the issue's argument shape: `host` is the regional base URL. */
+export function expireAccessToken(
+  options: { host: string; token: string | { value: string }; clientId?: string; signal?: AbortSignal },
+  deps: TokenHttpDeps = {},
+): Promise<'expired' | 'already-expired'> {
+  const value = typeof options.token === 'string' ? options.token : options.token.value;
+  return expireToken({ baseUrl: options.host, clientId: options.clientId ?? 'n/a' }, value, deps, options.signal);
 }

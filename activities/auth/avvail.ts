@@ -70,24 +70,28 @@ export function createAvvailTokenSource(credential: AvvailCredential, deps: Avva
     fetch: async (signal) => {
       const { headers, body } = avvailTokenRequest(credential);
       const response = await requestToken({ url: credential.tokenUrl, headers, body, description, route: '/oauth/token' }, deps, signal);
+      let claimedScope: unknown;
       try {
-        await jwtVerify(response.access_token, jwks, {
+        ({ payload: { scope: claimedScope } } = await jwtVerify(response.access_token, jwks, {
           algorithms: ['RS256'],
           issuer,
           audience: credential.audience,
           ...(deps.wallClock ? { currentDate: new Date(deps.wallClock()) } : {}),
-        });
+        }));
       } catch (error) {
         const code = (error as { code?: string }).code ?? (error as Error).name;
         const claim = error instanceof joseErrors.JWTClaimValidationFailed ? ` (claim ${error.claim})` : '';
-        const unreachable = error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError);
+        // jose reports a non-200 JWKS answer as a generic JOSEError: the key set is unreachable, not the token bad.
+        const unreachable = error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError) || /JSON Web Key Set HTTP response/.test((error as Error).message);
         throw ApplicationFailure.create({
           type: unreachable ? FailureType.Unavailable : FailureType.ContractViolation,
           message: unreachable ? `${who}: the JWKS could not be fetched (${code})` : `${who} failed verification: ${code}${claim}`,
           nonRetryable: !unreachable,
         });
       }
-      const granted = new Set((response.scope ?? '').split(' ').filter(Boolean));
+      // The response's `scope` is what was granted; without one, the token's own `scope` claim.
+      const scope = response.scope ?? (typeof claimedScope === 'string' ? claimedScope : '');
+      const granted = new Set(scope.split(' ').filter(Boolean));
       const missing = (credential.requiredScopes ?? []).filter((scope) => !granted.has(scope));
       if (missing.length > 0) {
         throw ApplicationFailure.create({
@@ -97,7 +101,7 @@ export function createAvvailTokenSource(credential: AvvailCredential, deps: Avva
           details: [{ provider: 'avvail', host: description.host, clientId: credential.clientId, method: description.method, status: 200, error: 'insufficient_scope', errorDetails: missing }],
         });
       }
-      return grantOf(response);
+      return { ...grantOf(response), ...(scope ? { scope } : {}) };
     },
   });
 }

@@ -3,9 +3,14 @@
 export type BasicEncoding = 'form' | 'raw' | 'strict';
 
 const formEncode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+// oauth4webapi's encoding: every byte but A–Z a–z 0–9 escaped, except a space, which becomes `+` (vector 6).
 const strictEncode = (value: string) =>
   [...Buffer.from(value, 'utf8')]
-    .map((byte) => (/[A-Za-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`))
+    .map((byte) => {
+      const char = String.fromCharCode(byte);
+      if (/[A-Za-z0-9]/.test(char)) return char;
+      return byte === 0x20 ? '+' : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
     .join('');
 
 /** `Basic base64(enc(id) ":" enc(secret))` over UTF-8 bytes; never btoa (Latin-1, throws on €). */

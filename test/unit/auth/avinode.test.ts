@@ -98,6 +98,16 @@ describe('Avinode token request shape', () => {
   });
 });
 
+describe('Avinode single flight over HTTP (vector 14)', () => {
+  it('makes one POST for 100 concurrent calls on a cold cache', async () => {
+    const seen = capture(agent, ORIGIN, '/api/oauth/token', ok);
+    const source = createAvinodeOAuthTokenSource(credential('client_secret_post'), { dispatcher: agent });
+    const tokens = await Promise.all(Array.from({ length: 100 }, () => source.getToken()));
+    expect(seen).toHaveLength(1);
+    expect(new Set(tokens.map((t) => t.value))).toEqual(new Set(['issued-access-token']));
+  });
+});
+
 describe('client_secret_jwt assertion (vector 10)', () => {
   it('verifies the published vector with jose at 1700000030', async () => {
     const jwt =

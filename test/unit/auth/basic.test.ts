@@ -43,6 +43,7 @@ describe('encodeBasicCredentials', () => {
     const expected =
       'Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUyRjhiTCUyQndmRlR0MXJGdyUzRA==';
     expect(encodeBasicCredentials('1PpG/Q 1', 'z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=', 'form')).toBe(expected);
+    expect(encodeBasicCredentials('1PpG/Q 1', 'z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=', 'strict')).toBe(expected);
   });
 
   it('form-encodes the RFC 6749 Appendix B characters (vector 7)', () => {
