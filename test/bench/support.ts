@@ -1,0 +1,53 @@
+// Benchmarks measure, print and check targets; they never run under `npm test`. Results of the last
+// run are written to `.bench/results.json` so a change can be compared with the previous numbers.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.bench', 'results.json');
+
+export interface Measurement {
+  [metric: string]: number;
+}
+
+export function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** Runs `task` for each of `count` items with at most `concurrency` in flight; returns each latency (ms). */
+export async function runConcurrently(count: number, concurrency: number, task: (index: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count) {
+      const index = next++;
+      const started = performance.now();
+      await task(index);
+      latencies.push(performance.now() - started);
+    }
+  });
+  await Promise.all(lanes);
+  return latencies;
+}
+
+const round = (value: number) => (Number.isInteger(value) ? value : Math.round(value * 10) / 10);
+
+/** Prints one benchmark's numbers and stores them next to the previous run's. */
+export function report(name: string, measurement: Measurement): void {
+  const rounded = Object.fromEntries(Object.entries(measurement).map(([key, value]) => [key, round(value)]));
+  process.stdout.write(`[bench] ${name}: ${Object.entries(rounded).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // First run, or an unreadable file: start over.
+  }
+  all[name] = { ...rounded, at: new Date().toISOString() };
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+export const mib = (bytes: number) => bytes / 1024 / 1024;
