@@ -18,6 +18,7 @@ import type { AvinodeClient } from './avinode/client.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';
 import { deliverCallback } from './callbacks.ts';
 import { httpStatusOf, isFailureOfType } from './failures.ts';
+import { heartbeatIfInActivity, heartbeatWhile } from './heartbeat.ts';
 
 export interface ActivityLogger {
   info(object: object, message?: string): void;
@@ -45,17 +46,6 @@ export interface ActivityDeps {
   authMethod?: string;
   /** How often and how far apart to look a trip run up before calling it unknown (visibility lag). */
   visibilityLookup?: { attempts?: number; delayMs?: number };
-}
-
-/** A quote read per lift can add up: heartbeats let a cancellation reach the activity between reads. */
-function heartbeatIfInActivity(details: unknown): void {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    return;
-  }
-  context.heartbeat(details);
 }
 
 /** How the configured credentials authenticate, for explanations (names a method, never a value). */
@@ -113,10 +103,14 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     });
   }
 
+  /**
+   * Every Avinode activity: heartbeats while its calls are in flight (a dead worker is noticed at the
+   * heartbeatTimeout, not the startToCloseTimeout), and credential failures name the auth method.
+   */
   function explained<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return async (...args) => {
       try {
-        return await fn(...args);
+        return await heartbeatWhile(() => fn(...args));
       } catch (error) {
         throw withAuthMethod(error);
       }
@@ -129,6 +123,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   ): Promise<QuoteSnapshot[]> {
     const quotes: QuoteSnapshot[] = [];
     for (const { quoteId, rfqId, liftId } of wanted) {
+      // A quote read per lift can add up: a beat between reads also lets a cancellation in.
       heartbeatIfInActivity({ quotesRead: quotes.length, of: wanted.length });
       try {
         const { quote } = await avinode.readQuote(quoteId, { ...options, ...(rfqId ? { rfqId } : {}), ...(liftId ? { liftId } : {}) });
@@ -310,15 +305,19 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       }
     }),
     checkCredentials: async (input = {}) =>
-      deps.checkCredentials ? deps.checkCredentials(activityCallOptions()) : probeCredentials(activityCallOptions(), input.atripId),
+      heartbeatWhile(() =>
+        deps.checkCredentials ? deps.checkCredentials(activityCallOptions()) : probeCredentials(activityCallOptions(), input.atripId),
+      ),
     deliverCallback: async ({ url, event }) => {
       const options = activityCallOptions();
-      return deliverCallback(url, event, {
-        secret: deps.callbackSecret,
-        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(deps.callbackTimeoutMs ? { timeoutMs: deps.callbackTimeoutMs } : {}),
-      });
+      return heartbeatWhile(() =>
+        deliverCallback(url, event, {
+          secret: deps.callbackSecret,
+          ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(deps.callbackTimeoutMs ? { timeoutMs: deps.callbackTimeoutMs } : {}),
+        }),
+      );
     },
   };
 }

@@ -69,6 +69,8 @@ function schema(nowMs: number) {
           pollMaxMs: z.number().int().min(10).max(86_400_000),
           credentialRecheckMs: z.number().int().min(10).max(86_400_000),
           continueAsNewAfterEvents: z.number().int().min(0).max(50_000),
+          // Below the activities' 60 s startToCloseTimeout, or it would never fire first.
+          activityHeartbeatMs: z.number().int().min(500).max(59_000),
         })
         .partial()
         .refine((t) => t.pollInitialMs === undefined || t.pollMaxMs === undefined || t.pollMaxMs >= t.pollInitialMs, {

@@ -18,6 +18,9 @@ export const FAULT_KINDS = [
   'soft_error',
   'short_tokens',
   'delay_webhooks',
+  // The call is handled (a POST stores its resource) and only then is the answer held back by
+  // latencyMs: the ambiguous outcome a client sees when it dies or times out mid-call.
+  'delay_response',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -58,7 +61,7 @@ export function parseFaultRules(input: unknown): { rules: FaultRule[]; problems:
     if (latencyMs !== undefined && (!Number.isInteger(latencyMs) || (latencyMs as number) < 0 || (latencyMs as number) > 120_000)) problems.push(`rules[${i}].latencyMs: must be an integer from 0 to 120000`);
     if (retryAfterSeconds !== undefined && (!Number.isInteger(retryAfterSeconds) || (retryAfterSeconds as number) < 0)) problems.push(`rules[${i}].retryAfterSeconds: must be a non-negative integer`);
     if (tokenLifetimeSeconds !== undefined && (!Number.isInteger(tokenLifetimeSeconds) || (tokenLifetimeSeconds as number) < 1)) problems.push(`rules[${i}].tokenLifetimeSeconds: must be a positive integer`);
-    if ((kind === 'latency' || kind === 'delay_webhooks') && latencyMs === undefined) problems.push(`rules[${i}].latencyMs: required for kind latency`);
+    if ((kind === 'latency' || kind === 'delay_webhooks' || kind === 'delay_response') && latencyMs === undefined) problems.push(`rules[${i}].latencyMs: required for kind ${kind}`);
     rules.push({
       kind: kind as FaultKind,
       ...(typeof route === 'string' ? { route: route.trim() } : {}),
@@ -93,6 +96,8 @@ export function parseFaultFlag(spec: string): FaultRule {
 
 export interface FaultDecision {
   latencyMs: number;
+  /** delay_response: handle the call first, then hold its answer this long (released early when the client goes away). */
+  delayResponseMs: number;
   revokeTokens: boolean;
   /** soft_error: run the handler, then add an error to meta.errors of a 2xx envelope. */
   softError: boolean;
@@ -117,9 +122,9 @@ export class FaultInjector {
 
   /** Decides the faults for one request to `route`; consumes `times` of the rules that fire. */
   forRequest(route: string, oauthStyle: boolean): FaultDecision {
-    const decision: FaultDecision = { latencyMs: 0, revokeTokens: false, softError: false, fired: [] };
+    const decision: FaultDecision = { latencyMs: 0, delayResponseMs: 0, revokeTokens: false, softError: false, fired: [] };
     // Lazy: once one rule has decided the reply, further reply rules are neither evaluated nor consumed.
-    const replyKind = (kind: FaultKind) => !['latency', 'revoke_tokens', 'soft_error', 'short_tokens'].includes(kind);
+    const replyKind = (kind: FaultKind) => !['latency', 'delay_response', 'revoke_tokens', 'soft_error', 'short_tokens'].includes(kind);
     const applies = (rule: FaultRule) =>
       !WEBHOOK_KINDS.has(rule.kind) &&
       ((rule.route ?? '*') === '*' || rule.route === route) &&
@@ -129,6 +134,7 @@ export class FaultInjector {
     for (const rule of this.firing(applies)) {
       decision.fired.push(rule.kind);
       if (rule.kind === 'latency') decision.latencyMs += rule.latencyMs ?? 0;
+      else if (rule.kind === 'delay_response') decision.delayResponseMs += rule.latencyMs ?? 0;
       else if (rule.kind === 'revoke_tokens') decision.revokeTokens = true;
       else if (rule.kind === 'soft_error') decision.softError = true;
       else if (rule.kind === 'short_tokens') decision.tokenLifetimeSeconds = rule.tokenLifetimeSeconds ?? 5;

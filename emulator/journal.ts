@@ -79,6 +79,8 @@ export interface JournalEntry {
   requestBody?: unknown;
   responseBody?: unknown;
   fault?: string;
+  /** The client closed the connection before the answer was written: `status` is what it would have got. */
+  clientGone?: boolean;
 }
 
 export class Journal {

@@ -214,6 +214,9 @@ export class Emulator implements AdminTarget {
     let rawBody: Buffer = Buffer.alloc(0);
     let reply: Reply;
     let faultNote: string | undefined;
+    // Aborted when the connection closes before the answer is written (a client that died or gave up).
+    const clientGone = new AbortController();
+    res.once('close', () => clientGone.abort());
     try {
       this.runScheduledReset();
       rawBody = await readBody(req, this.maxBodyBytes, MAX_DRAIN_BYTES);
@@ -226,7 +229,7 @@ export class Emulator implements AdminTarget {
       } else {
         route = match.route;
         const ctx: RequestContext = { method, route, url, params: match.params, headers: req.headers, rawBody, now: this.now() };
-        reply = await this.dispatch(ctx, match.handler, (note) => (faultNote = note));
+        reply = await this.dispatch(ctx, match.handler, (note) => (faultNote = note), clientGone.signal);
       }
     } catch (error) {
       if (error instanceof ReplyError) reply = error.reply;
@@ -236,25 +239,37 @@ export class Emulator implements AdminTarget {
         reply = fail(500, 'ERR_INTERNAL_SERVER_ERROR', 'The emulator failed to handle this request');
       }
     }
+    const gone = clientGone.signal.aborted;
     // The Date header follows the emulator clock, so clock-skew diagnostics can be tested with it.
     const sent = send(res, { ...reply, headers: { date: new Date(this.now()).toUTCString(), ...reply.headers } }, method === 'HEAD');
-    this.record(route, method, url, req, rawBody, reply, sent, performance.now() - started, faultNote);
+    this.record(route, method, url, req, rawBody, reply, sent, performance.now() - started, faultNote, gone);
   }
 
-  private async dispatch(ctx: RequestContext, handler: (ctx: RequestContext) => Reply | Promise<Reply>, noteFault: (note: string) => void): Promise<Reply> {
-    if (!ctx.route.includes(' /_emulator/')) {
-      const faults = this.faults.forRequest(ctx.route, TOKEN_ROUTES.has(ctx.route));
-      if (faults.fired.length > 0) {
-        noteFault(faults.fired.join(','));
-        for (const kind of faults.fired) this.statsData.faultsInjected[kind] = (this.statsData.faultsInjected[kind] ?? 0) + 1;
-      }
-      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-      if (faults.revokeTokens) this.revokeTokens();
-      if (faults.reply) return faults.reply;
-      if (faults.tokenLifetimeSeconds !== undefined) ctx.tokenLifetimeCapSeconds = faults.tokenLifetimeSeconds;
-      if (faults.softError) return withSoftError(await this.authorizedHandler(ctx, handler));
+  private async dispatch(
+    ctx: RequestContext,
+    handler: (ctx: RequestContext) => Reply | Promise<Reply>,
+    noteFault: (note: string) => void,
+    clientGone: AbortSignal,
+  ): Promise<Reply> {
+    if (ctx.route.includes(' /_emulator/')) return this.authorizedHandler(ctx, handler);
+    const faults = this.faults.forRequest(ctx.route, TOKEN_ROUTES.has(ctx.route));
+    if (faults.fired.length > 0) {
+      noteFault(faults.fired.join(','));
+      for (const kind of faults.fired) this.statsData.faultsInjected[kind] = (this.statsData.faultsInjected[kind] ?? 0) + 1;
     }
-    return this.authorizedHandler(ctx, handler);
+    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.revokeTokens) this.revokeTokens();
+    let reply: Reply;
+    if (faults.reply) {
+      reply = faults.reply;
+    } else {
+      if (faults.tokenLifetimeSeconds !== undefined) ctx.tokenLifetimeCapSeconds = faults.tokenLifetimeSeconds;
+      reply = await this.authorizedHandler(ctx, handler);
+      if (faults.softError) reply = withSoftError(reply);
+    }
+    // delay_response: the call has had its effect (a POST stored its trip); only the answer waits.
+    if (faults.delayResponseMs > 0) await holdUnlessGone(faults.delayResponseMs, clientGone);
+    return reply;
   }
 
   private async authorizedHandler(ctx: RequestContext, handler: (ctx: RequestContext) => Reply | Promise<Reply>): Promise<Reply> {
@@ -265,7 +280,18 @@ export class Emulator implements AdminTarget {
     return handler(ctx);
   }
 
-  private record(route: string, method: string, url: URL, req: IncomingMessage, rawBody: Buffer, reply: Reply, sent: { text?: string; contentType?: string }, durationMs: number, fault?: string): void {
+  private record(
+    route: string,
+    method: string,
+    url: URL,
+    req: IncomingMessage,
+    rawBody: Buffer,
+    reply: Reply,
+    sent: { text?: string; contentType?: string },
+    durationMs: number,
+    fault: string | undefined,
+    clientGone: boolean,
+  ): void {
     const stats = this.statsData;
     stats.requests += 1;
     stats.requestsByRoute[route] = (stats.requestsByRoute[route] ?? 0) + 1;
@@ -283,8 +309,23 @@ export class Emulator implements AdminTarget {
       ...(rawBody.length > 0 ? { requestBody: rawBody.length > 65_536 ? `[${rawBody.length} bytes]` : describeBody(rawBody, req.headers['content-type']) } : {}),
       ...(sent.text ? { responseBody: describeBody(sent.text, sent.contentType) } : {}),
       ...(fault ? { fault } : {}),
+      ...(clientGone ? { clientGone: true } : {}),
     });
   }
+}
+
+/** Waits `ms`, or less when the client closes the connection (nobody is left to answer; emulator close releases it too). */
+function holdUnlessGone(ms: number, clientGone: AbortSignal): Promise<void> {
+  if (clientGone.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      clientGone.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    clientGone.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Avinode's "soft error": the operation succeeded but part of the input was invalid (HTTP 200). */
@@ -308,7 +349,7 @@ function send(res: ServerResponse, reply: Reply, headOnly: boolean): { text?: st
   }
   if (text !== undefined) headers['content-length'] = String(Buffer.byteLength(text));
   else headers['content-length'] = '0';
-  if (!res.headersSent) {
+  if (!res.headersSent && !res.destroyed) {
     res.writeHead(reply.status, headers);
     res.end(headOnly ? undefined : text);
   }

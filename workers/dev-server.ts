@@ -42,11 +42,13 @@ export class DevServerError extends Error {
 const HOST = '127.0.0.1';
 const LOG_LINES_KEPT = 40;
 
-const BASE_DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
+export const BASE_DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
   'frontend.enableUpdateWorkflowExecution': true,
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
   'frontend.enableExecuteMultiOperation': true,
   'system.enableActivityEagerExecution': true,
+  // Task queues honour activity priorities (workflows/activity-options.ts) only with the new matcher.
+  'matching.useNewMatcher': true,
 };
 
 export function findFreePort(): Promise<number> {

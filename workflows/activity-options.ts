@@ -6,10 +6,35 @@ import { NON_RETRYABLE_FAILURE_TYPES } from './contract.ts';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURE_TYPES];
 
+/**
+ * Activities heartbeat while their HTTP call is in flight (activities/heartbeat.ts), so a worker
+ * that dies mid-call is noticed after this long and the attempt is retried elsewhere;
+ * `startToCloseTimeout` stays the outer bound of one attempt. Per run: `timing.activityHeartbeatMs`.
+ */
+export const DEFAULT_ACTIVITY_HEARTBEAT_MS = 20_000;
+
+/** The preset with the run's heartbeat timeout (a non-positive or non-finite value keeps the default). */
+export function withHeartbeatTimeout(options: ActivityOptions, heartbeatMs: number | undefined): ActivityOptions {
+  const valid = heartbeatMs !== undefined && Number.isFinite(heartbeatMs) && heartbeatMs > 0;
+  return { ...options, heartbeatTimeout: valid ? heartbeatMs : DEFAULT_ACTIVITY_HEARTBEAT_MS };
+}
+
+/**
+ * Task-queue priority (lower goes first; Temporal's default is 3). The queue's activity rate limit
+ * (AVINODE_RATE_LIMIT_PER_SECOND) is shared by every run, so under load the backlog is ordered by
+ * what a person is waiting for: creating or cancelling a trip (the caller holds the start call for
+ * the deep link), then webhook-driven reads, then callbacks, and last the reconciliation polls,
+ * which only catch what webhooks missed. Servers order by priority with `matching.useNewMatcher`
+ * (set by workers/dev-server.ts and deploy/temporal/dynamicconfig.yaml); others ignore it.
+ */
+export const ActivityPriority = { userWaiting: 1, webhookRead: 2, callback: 3, reconciliationPoll: 4 } as const;
+
 /** POST /trips: must eventually succeed (find-or-create makes retries safe), so attempts are unbounded. */
 export const createTripOptions: ActivityOptions = {
   startToCloseTimeout: '60s',
+  heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes },
+  priority: { priorityKey: ActivityPriority.userWaiting },
   summary: 'create the Avinode trip',
 };
 
@@ -19,28 +44,41 @@ export const createTripOptions: ActivityOptions = {
  */
 export const readOptions: ActivityOptions = {
   startToCloseTimeout: '60s',
+  heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
 };
 
+/** The reconciliation poll: last in the queue (see ActivityPriority). */
+export const pollOptions: ActivityOptions = { ...readOptions, priority: { priorityKey: ActivityPriority.reconciliationPoll } };
+
+/** Resolving a webhook event: ahead of polls, it is what makes a quote appear promptly. */
+export const eventReadOptions: ActivityOptions = { ...readOptions, priority: { priorityKey: ActivityPriority.webhookRead } };
+
 export const cancelOptions: ActivityOptions = {
   startToCloseTimeout: '60s',
+  heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes },
+  priority: { priorityKey: ActivityPriority.userWaiting },
   summary: 'cancel the Avinode trip',
 };
 
 /** A blocked run checks its credentials once per re-check; the next re-check is the retry. */
 export const credentialCheckOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
+  heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
   retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes },
+  priority: { priorityKey: ActivityPriority.userWaiting },
   summary: 'check Avinode credentials',
 };
 
 /** Callbacks: retried durably with backoff for about a day, never blocking the main loop. */
 export const callbackOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
+  heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
+  priority: { priorityKey: ActivityPriority.callback },
   summary: 'deliver callback',
 };

@@ -3,10 +3,10 @@
 // Unknown trips and finished runs are recorded in the result; nothing here retries forever.
 import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { CharterActivities } from './activity-types.ts';
-import { readOptions } from './activity-options.ts';
+import { eventReadOptions } from './activity-options.ts';
 import { avinodeEvent, WORKFLOW_ID_PREFIX, type AvinodeEvent } from './contract.ts';
 
-const { findTripOfEvent } = proxyActivities<Pick<CharterActivities, 'findTripOfEvent'>>({ ...readOptions, summary: 'find the trip of a webhook event' });
+const { findTripOfEvent } = proxyActivities<Pick<CharterActivities, 'findTripOfEvent'>>({ ...eventReadOptions, summary: 'find the trip of a webhook event' });
 
 export type AvinodeEventOutcome = 'signalled' | 'unknown_trip' | 'not_running' | 'unresolved';
 

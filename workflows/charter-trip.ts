@@ -14,8 +14,17 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/common';
 import type { CharterActivities, CredentialCheck } from './activity-types.ts';
-import { callbackOptions, cancelOptions, createTripOptions, credentialCheckOptions, readOptions } from './activity-options.ts';
+import {
+  callbackOptions,
+  cancelOptions,
+  createTripOptions,
+  credentialCheckOptions,
+  eventReadOptions,
+  pollOptions,
+  withHeartbeatTimeout,
+} from './activity-options.ts';
 import {
   avinodeEvent,
   CANCEL_REASONS,
@@ -47,11 +56,18 @@ import {
 } from './contract.ts';
 import { renderDetails } from './presentation.ts';
 
-const createActs = proxyActivities<Pick<CharterActivities, 'createTrip'>>(createTripOptions);
-const readActs = proxyActivities<Pick<CharterActivities, 'readTripState' | 'resolveAvinodeEvent'>>(readOptions);
-const cancelActs = proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(cancelOptions);
-const credentialActs = proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(credentialCheckOptions);
-const callbackActs = proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(callbackOptions);
+/** The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`). */
+function activitiesFor(timing: TripTiming) {
+  const options = (preset: ActivityOptions) => withHeartbeatTimeout(preset, timing.activityHeartbeatMs);
+  return {
+    createActs: proxyActivities<Pick<CharterActivities, 'createTrip'>>(options(createTripOptions)),
+    pollActs: proxyActivities<Pick<CharterActivities, 'readTripState'>>(options(pollOptions)),
+    eventActs: proxyActivities<Pick<CharterActivities, 'resolveAvinodeEvent'>>(options(eventReadOptions)),
+    cancelActs: proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(options(cancelOptions)),
+    credentialActs: proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(options(credentialCheckOptions)),
+    callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(options(callbackOptions)),
+  };
+}
 
 /** Failures a person must fix (credentials, permissions): the run waits in `blocked`, it does not fail. */
 const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden]);
@@ -131,6 +147,7 @@ export function withResetWindowNote(reason: string, nowMs: number): string {
 class TripRun {
   private readonly request: TripRequest;
   private readonly timing: TripTiming;
+  private readonly acts: ReturnType<typeof activitiesFor>;
   private readonly workflowId = workflowInfo().workflowId;
   private readonly departureMs: number | undefined;
 
@@ -169,6 +186,7 @@ class TripRun {
     const { carried, ...request } = input;
     this.request = request;
     this.timing = { ...DEFAULT_TIMING, ...request.timing };
+    this.acts = activitiesFor(this.timing);
     this.departureMs = departureDeadlineMs(request);
     this.pollIntervalMs = this.timing.pollInitialMs;
     this.nextPollAtMs = Date.now() + this.pollIntervalMs;
@@ -373,7 +391,7 @@ class TripRun {
     let created: TripCreated | undefined;
     try {
       created = await this.withCredentials(() =>
-        createActs.createTrip({
+        this.acts.createActs.createTrip({
           request: { legs: this.request.legs, ...(this.request.aircraftCategory ? { aircraftCategory: this.request.aircraftCategory } : {}) },
           workflowId: this.workflowId,
         }),
@@ -408,7 +426,7 @@ class TripRun {
       .map(({ quoteId, price, currency }) => ({ quoteId, price, currency }));
     let state;
     try {
-      state = await this.withCredentials(() => readActs.readTripState({ atripId: trip.atripId, tripId: trip.tripId, knownQuotes }));
+      state = await this.withCredentials(() => this.acts.pollActs.readTripState({ atripId: trip.atripId, tripId: trip.tripId, knownQuotes }));
     } catch (error) {
       const { type, message } = failureOf(error);
       if (type === FailureType.TripVanished) {
@@ -434,7 +452,7 @@ class TripRun {
       const trip = this.trip;
       let resolution;
       try {
-        resolution = await this.withCredentials(() => readActs.resolveAvinodeEvent(event));
+        resolution = await this.withCredentials(() => this.acts.eventActs.resolveAvinodeEvent(event));
       } catch (error) {
         const { type, message } = failureOf(error);
         log.warn('webhook event could not be resolved; the poll will reconcile', { eventType: event.eventType, id: event.id, failureType: type, message });
@@ -504,7 +522,7 @@ class TripRun {
       if (!this.credentialsHint && Date.now() < until) continue;
       let check: CredentialCheck;
       try {
-        check = await credentialActs.checkCredentials(this.trip ? { atripId: this.trip.atripId } : {});
+        check = await this.acts.credentialActs.checkCredentials(this.trip ? { atripId: this.trip.atripId } : {});
       } catch (error) {
         check = { ok: false, explanation: `credential check failed: ${failureOf(error).message}` };
       }
@@ -623,7 +641,7 @@ class TripRun {
 
   private async cancelOnAvinode(trip: TripCreated, cancel: { reason: (typeof CANCEL_REASONS)[number]; messageToSeller?: string }): Promise<string> {
     try {
-      const { status } = await cancelActs.cancelAvinodeTrip({ atripId: trip.atripId, ...cancel });
+      const { status } = await this.acts.cancelActs.cancelAvinodeTrip({ atripId: trip.atripId, ...cancel });
       return status === 'vanished' ? '; the Avinode trip no longer existed' : '; cancelled on Avinode';
     } catch (error) {
       return `; cancelling on Avinode failed: ${failureOf(error).message}`;
@@ -683,7 +701,7 @@ class TripRun {
     if (!url) return;
     this.callbackQueue.push(event);
     this.callbackChain = this.callbackChain
-      .then(() => callbackActs.deliverCallback({ url, event }))
+      .then(() => this.acts.callbackActs.deliverCallback({ url, event }))
       .then(
         () => undefined,
         (error: unknown) => log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message }),

@@ -114,6 +114,12 @@ export interface TripTiming {
   continueAsNewAfterEvents: number;
   /** How long a run about to continue as new waits for pending callbacks before carrying them over (default 30 s). */
   callbackDrainMs?: number;
+  /**
+   * Heartbeat timeout of the run's activities (default 20 s): they heartbeat while an Avinode call
+   * is in flight, so a worker that dies mid-call is noticed after this long, not after the 60 s
+   * startToCloseTimeout, and the retried attempt (find-or-create) runs on another worker.
+   */
+  activityHeartbeatMs?: number;
 }
 
 export const DEFAULT_TIMING: TripTiming = {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseEmulatorArgs } from '../../emulator/cli.ts';
+import { BASE_DYNAMIC_CONFIG } from '../../workers/dev-server.ts';
 import { SEARCH_ATTRIBUTE_FLAGS, SearchAttributes } from '../../workflows/contract.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -113,6 +114,16 @@ describe('docker-compose.yml', () => {
     expect(env.POSTGRES_USER).toBeDefined();
     expect(env.POSTGRES_PWD).toBeDefined();
     expect(JSON.stringify(service('temporal').healthcheck?.test)).toMatch(/cluster.*health/);
+  });
+
+  it('gives Temporal the dynamic configuration of the embedded dev server, activity priorities included', () => {
+    const mount = service('temporal').volumes?.find((volume) => volume.startsWith('./deploy/temporal/'));
+    const [hostPath, containerPath] = mount?.split(':') ?? [];
+    expect(containerPath).toBe(`/etc/temporal/${envOf('temporal').DYNAMIC_CONFIG_FILE_PATH}`);
+    const file = parse(read(hostPath!.slice(2))) as Record<string, { value: unknown }[]>;
+    const values = Object.fromEntries(Object.entries(file).map(([key, constrained]) => [key, constrained[0]?.value]));
+    expect(values).toEqual(BASE_DYNAMIC_CONFIG);
+    expect(values['matching.useNewMatcher']).toBe(true);
   });
 
   it('publishes Temporal on 7233, the UI on 8233, webhooks on 8281 and the emulator on 8280', () => {

@@ -1,5 +1,6 @@
 // The whole product in one test process: emulator (real HTTP), webhook receiver, a real worker on
 // the shared dev server, and the CharterClient the backend uses. Autopilot off: tests drive actors.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -156,4 +157,49 @@ export async function historyText(stack: Stack, externalId: string): Promise<str
   const text = historyToJSON(history);
   const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
   return `${text}\n${decoded}`;
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/charterflow.js', import.meta.url));
+
+/** `charterflow worker` as its own process, with the stack's configuration; resolves when ready. */
+export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'worker', '--no-webhook-registration'], {
+    env: { ...process.env, ...stack.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker not ready in 60 s:\n${stderr}`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('"event":"ready"')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+/** Sends `signal` to a child process and resolves once it has exited (at once if it already has). */
+export function killProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+/** Polls `check` until it returns a truthy value; the deadline only bounds a broken run. */
+export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 60_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
