@@ -5,7 +5,9 @@ import { parseArgs } from 'node:util';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
 import { loadConfig, type Config, isLoopback } from '../workers/config.ts';
 import { createLogger, type Logger } from '../workers/logging.ts';
-import { AIRCRAFT_CATEGORIES, type AircraftCategory, type TripLeg } from '../workflows/contract.ts';
+import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError, type TripFlags } from './trip-flags.ts';
+
+export { UsageError } from './trip-flags.ts';
 
 export interface CliIo {
   env?: NodeJS.ProcessEnv;
@@ -23,11 +25,6 @@ export interface CliTokenSource {
 }
 
 export type AvinodeTarget = Config['avinode'] & { baseUrl: string };
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 
 export const EMBEDDED_EMULATOR_HINT = [
   'AVINODE_BASE_URL is unset, so the target is the embedded emulator. It only runs inside',
@@ -85,66 +82,13 @@ Configuration comes from AVINODE_* variables (see .env.example); --base-url over
 
 const OPTIONS = {
   'base-url': { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  date: { type: 'string' },
-  time: { type: 'string' },
-  pax: { type: 'string' },
-  category: { type: 'string' },
-  'return-date': { type: 'string' },
-  'return-time': { type: 'string' },
-  'external-id': { type: 'string' },
+  ...TRIP_FLAG_OPTIONS,
   'atrip-id': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-function required(values: Values, name: 'from' | 'to' | 'date' | 'pax'): string {
-  const value = values[name];
-  if (value === undefined || value.trim() === '') throw new UsageError(`create-trip: --${name} is required`);
-  return value.trim();
-}
-
-/** Trip flags → legs (shared with `charterflow trip start`). */
-export function legsFromFlags(values: {
-  from?: string;
-  to?: string;
-  date?: string;
-  time?: string;
-  pax?: string;
-  'return-date'?: string;
-  'return-time'?: string;
-}): TripLeg[] {
-  const from = required(values as Values, 'from').toUpperCase();
-  const to = required(values as Values, 'to').toUpperCase();
-  const date = required(values as Values, 'date');
-  const paxText = required(values as Values, 'pax');
-  for (const [flag, value] of [['--from', from], ['--to', to]] as const) {
-    if (!/^[A-Z0-9]{4}$/.test(value)) throw new UsageError(`create-trip: ${flag} must be a 4-character ICAO code (e.g. KTEB)`);
-  }
-  for (const [flag, value] of [['--date', date], ['--return-date', values['return-date']]] as const) {
-    if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`create-trip: ${flag} must be YYYY-MM-DD`);
-  }
-  for (const [flag, value] of [['--time', values.time], ['--return-time', values['return-time']]] as const) {
-    if (value !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) throw new UsageError(`create-trip: ${flag} must be HH:MM (24 h)`);
-  }
-  if (!/^\d+$/.test(paxText) || Number(paxText) < 1) throw new UsageError('create-trip: --pax must be a whole number ≥ 1');
-  const pax = Number(paxText);
-  const legs: TripLeg[] = [{ from, to, date, ...(values.time ? { time: values.time } : {}), pax }];
-  if (values['return-date']) {
-    legs.push({ from: to, to: from, date: values['return-date'], ...(values['return-time'] ? { time: values['return-time'] } : {}), pax });
-  }
-  return legs;
-}
-
-export function categoryFromFlag(value: string | undefined): AircraftCategory | undefined {
-  if (value === undefined) return undefined;
-  const match = AIRCRAFT_CATEGORIES.find((category) => category.toLowerCase() === value.trim().toLowerCase());
-  if (!match) throw new UsageError(`--category must be one of: ${AIRCRAFT_CATEGORIES.join(', ')}`);
-  return match;
-}
 
 export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise<number> {
   const out = io.stdout ?? ((text: string) => void process.stdout.write(text));
@@ -184,9 +128,10 @@ export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise
         return 0;
       }
       case 'create-trip': {
-        const legs = legsFromFlags(values);
-        const aircraftCategory = categoryFromFlag(values.category);
-        const externalId = values['external-id'] ?? `cli-${new Date().toISOString().replace(/[-:.TZ]/g, '')}`;
+        const { externalId, legs, aircraftCategory } = tripRequestFromFlags(values, {
+          command: 'create-trip',
+          newExternalId: () => `cli-${new Date().toISOString().replace(/[-:.TZ]/g, '')}`,
+        });
         client = createClientFor(target, tokens, logger);
         const created = await client.createTrip({ legs, ...(aircraftCategory ? { aircraftCategory } : {}) }, externalId);
         out(`${JSON.stringify({ externalTripId: externalId, ...created }, null, 2)}\n`);

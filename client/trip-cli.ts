@@ -1,9 +1,9 @@
 // `charterflow trip start|status|watch|cancel|select|list`: the client library from a shell.
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../workers/config.ts';
-import { CANCEL_REASONS, TERMINAL_PHASES, type CancelReason, type TripLeg, type TripPhase, type TripProgress } from '../workflows/contract.ts';
-import { CharterClient, TripRequestInvalid, type StartTripInput } from './index.ts';
+import { CANCEL_REASONS, TERMINAL_PHASES, type CancelReason, type TripPhase, type TripProgress } from '../workflows/contract.ts';
+import { CharterClient, TripRequestInvalid } from './index.ts';
+import { parseDeadline, TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } from './trip-flags.ts';
 
 const USAGE = `Usage: charterflow trip <command> [options]   (--json: machine-readable output)
 
@@ -17,39 +17,8 @@ const USAGE = `Usage: charterflow trip <command> [options]   (--json: machine-re
   extend <externalId> --until ISO|30m|2h|3d
   list [--phase PHASE]`;
 
-class UsageError extends Error {}
-
-/** `2h`, `30m`, `3d` from now, or an ISO instant. */
-export function parseDeadline(value: string, nowMs: number = Date.now()): string {
-  const relative = /^(\d+)\s*(m|h|d)$/i.exec(value.trim());
-  if (relative) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2]!.toLowerCase() as 'm' | 'h' | 'd'];
-    return new Date(nowMs + Number(relative[1]) * unit).toISOString();
-  }
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) throw new UsageError(`--deadline/--until: "${value}" is neither an ISO-8601 instant nor a duration like 30m, 2h or 3d`);
-  return new Date(at).toISOString();
-}
-
-export function tripInputFromFlags(values: Record<string, string | boolean | undefined>, nowMs: number = Date.now()): StartTripInput {
-  const missing = ['from', 'to', 'date', 'pax'].filter((name) => !values[name]);
-  if (missing.length) throw new UsageError(`trip start: missing ${missing.map((m) => `--${m}`).join(', ')}`);
-  const pax = Number(values.pax);
-  const outbound: TripLeg = { from: String(values.from), to: String(values.to), date: String(values.date), pax, ...(values.time ? { time: String(values.time) } : {}) };
-  const legs: TripLeg[] = [outbound];
-  if (values['return-date']) {
-    legs.push({ from: outbound.to, to: outbound.from, date: String(values['return-date']), pax, ...(values['return-time'] ? { time: String(values['return-time']) } : {}) });
-  }
-  const onReset = values['on-reset'] ? String(values['on-reset']) : undefined;
-  return {
-    externalId: values['external-id'] ? String(values['external-id']) : `cf-${randomBytes(5).toString('hex')}`,
-    legs,
-    ...(values.category ? { aircraftCategory: String(values.category) as StartTripInput['aircraftCategory'] } : {}),
-    ...(values.deadline ? { quoteDeadline: parseDeadline(String(values.deadline), nowMs) } : {}),
-    ...(onReset ? { onReset: onReset as 'recreate' | 'fail' } : {}),
-    ...(values['callback-url'] ? { callbackUrl: String(values['callback-url']) } : {}),
-  };
-}
+// Re-exported for the command's callers and tests; the trip flags are shared with `avinode create-trip`.
+export { parseDeadline, tripInputFromFlags } from './trip-flags.ts';
 
 function pad(text: string, width: number) {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
@@ -100,15 +69,7 @@ export async function runTripCommand(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       json: { type: 'boolean' },
       watch: { type: 'boolean' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      date: { type: 'string' },
-      time: { type: 'string' },
-      pax: { type: 'string' },
-      category: { type: 'string' },
-      'return-date': { type: 'string' },
-      'return-time': { type: 'string' },
-      'external-id': { type: 'string' },
+      ...TRIP_FLAG_OPTIONS,
       deadline: { type: 'string' },
       until: { type: 'string' },
       'on-reset': { type: 'string' },
@@ -132,7 +93,8 @@ export async function runTripCommand(argv: string[]): Promise<number> {
 
   let client: CharterClient | undefined;
   try {
-    const input = command === 'start' ? tripInputFromFlags(values) : undefined;
+    // Flags are checked before connecting, so a typo is reported without Temporal running.
+    const input = command === 'start' ? tripRequestFromFlags(values, { command: 'trip start' }) : undefined;
     const config = loadConfig();
     const address = config.temporal.address ?? '127.0.0.1:7233';
     client = await CharterClient.connect({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {

@@ -3,7 +3,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,15 +16,7 @@ import {
 } from '../../../activities/auth/index.ts';
 import { EMULATOR_PARTNER_DEFAULTS, startEmulator, type RunningEmulator } from '../../../emulator/index.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-
-const failureOf = async (promise: Promise<unknown>): Promise<ApplicationFailure> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-};
+import { failureOf } from '../../support.ts';
 
 describe('Avinode client auth method mismatch', () => {
   let emulator: RunningEmulator;

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ApplicationFailure } from '@temporalio/common';
 import { startEmulator } from '../../../emulator/index.ts';
 import { FailureType } from '../../../workflows/contract.ts';
+import { failureOf } from '../../support.ts';
 import { admin, captureLogs, clientFor, futureDate, setFaults, tokenSourceFor, type Emulator } from './helpers.ts';
 
 let emulator: Emulator;
@@ -26,15 +26,6 @@ afterAll(async () => {
 });
 
 const tokensIssued = async (): Promise<number> => (await admin(emulator, 'GET', '/_emulator/stats')).tokenRequests.issued;
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-}
 
 describe('injected faults map to failure types', () => {
   it.each([

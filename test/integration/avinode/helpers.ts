@@ -1,31 +1,18 @@
 // Shared setup for the Avinode client integration tests: the real emulator over real HTTP.
-import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { startEmulator, type FaultRule } from '../../../emulator/index.ts';
 import { createAvinodeClient } from '../../../activities/avinode/client.ts';
 import { createAvinodeTokenSource } from '../../../activities/auth/index.ts';
 import type { TokenSource } from '../../../activities/avinode/http.ts';
-import { createLogger, type Logger } from '../../../workers/logging.ts';
+import type { Logger } from '../../../workers/logging.ts';
 import { loadConfig } from '../../../workers/config.ts';
 import { resolveTarget, type AvinodeTarget, type TokenSourceFactory } from '../../../client/avinode-cli.ts';
+import { captureLogs } from '../../support.ts';
+
+export { captureLogs };
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 export type AuthMethod = Emulator['credentials']['authMethod'];
-
-export function captureLogs(): { logger: Logger; text: () => string; records: () => Record<string, unknown>[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return {
-    logger: createLogger({ level: 'debug', destination: stream }),
-    text: () => lines.join('\n'),
-    records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
 
 export async function admin(emulator: Emulator, method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<any> {
   const response = await request(`${emulator.url}${path}`, {

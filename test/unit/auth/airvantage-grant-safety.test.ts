@@ -1,7 +1,6 @@
 // AirVantage grant safety (oauth-providers.md §4.3, §4.5): the rotated refresh token is stored before
 // anyone gets the access token, refreshes run under the store's lock, and the expire URL never leaks.
-import { ApplicationFailure } from '@temporalio/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MockAgent } from 'undici';
 import {
   buildAuthorizeUrl,
@@ -13,7 +12,8 @@ import {
   type RefreshTokenStore,
 } from '../../../activities/auth/index.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { capture, memoryLogger, mockNetwork } from './support.ts';
+import { failureOf } from '../../support.ts';
+import { capture, memoryLogger, mockNetworkPerTest } from './support.ts';
 
 const ORIGIN = 'https://na.airvantage.net';
 const SECRET = 'client+secret/with=odd&chars';
@@ -24,22 +24,8 @@ const tokenReply = (access: string, refresh?: string) => ({
 });
 
 let agent: MockAgent;
-beforeEach(() => {
-  agent = mockNetwork();
-});
-afterEach(async () => {
-  agent.assertNoPendingInterceptors();
-  await agent.close();
-});
+mockNetworkPerTest((fresh) => (agent = fresh));
 
-const failureOf = async (promise: Promise<unknown>): Promise<ApplicationFailure> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-};
 const turns = async (n: number) => {
   for (let i = 0; i < n; i += 1) await new Promise((resolve) => setImmediate(resolve));
 };

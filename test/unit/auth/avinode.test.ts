@@ -1,6 +1,5 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createAvinodeOAuthTokenSource,
   createClientAssertion,
@@ -11,7 +10,8 @@ import {
 import { createAvinodeTokenSource } from '../../../activities/auth/index.ts';
 import { explainTokenEndpointError, tokenEndpointErrorDetailsOf } from '../../../activities/auth/token-endpoint.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { capture, memoryLogger, mockNetwork } from './support.ts';
+import { failureOf } from '../../support.ts';
+import { capture, memoryLogger, mockNetworkPerTest } from './support.ts';
 import type { MockAgent } from 'undici';
 
 const ORIGIN = 'https://sandbox.avinode.com';
@@ -27,22 +27,7 @@ const credential = (method: AvinodeOAuthCredential['method'], extra: Partial<Avi
 const ok = { status: 200, json: { access_token: 'issued-access-token', expires_in: 1799, token_type: 'Bearer' } };
 
 let agent: MockAgent;
-beforeEach(() => {
-  agent = mockNetwork();
-});
-afterEach(async () => {
-  agent.assertNoPendingInterceptors();
-  await agent.close();
-});
-
-const failureOf = async (promise: Promise<unknown>): Promise<ApplicationFailure> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-};
+mockNetworkPerTest((fresh) => (agent = fresh));
 
 describe('Avinode token request shape', () => {
   it('client_secret_basic sends form-encoded Basic credentials and no secret in the body', async () => {

@@ -1,12 +1,12 @@
 // Avvail (oauth-providers.md §3): JSON body with audience, RS256 access token verified against the
 // JWKS, granted scope checked, all with the network disabled.
-import { ApplicationFailure } from '@temporalio/common';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MockAgent } from 'undici';
 import { createAvvailTokenSource, type AvvailCredential } from '../../../activities/auth/index.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { capture, mockNetwork } from './support.ts';
+import { failureOf } from '../../support.ts';
+import { capture, mockNetworkPerTest } from './support.ts';
 
 const ORIGIN = 'https://sandbox.auth.avvail.com';
 const ISSUER = `${ORIGIN}/`;
@@ -41,22 +41,8 @@ async function accessToken(options: { iss?: string; aud?: string; scope?: string
 }
 
 let agent: MockAgent;
-beforeEach(() => {
-  agent = mockNetwork();
-});
-afterEach(async () => {
-  agent.assertNoPendingInterceptors();
-  await agent.close();
-});
+mockNetworkPerTest((fresh) => (agent = fresh));
 
-const failureOf = async (promise: Promise<unknown>): Promise<ApplicationFailure> => {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-};
 const localJwks = () => createLocalJWKSet({ keys: [signing.jwk] });
 const reply = async (body: Record<string, unknown>) => capture(agent, ORIGIN, '/oauth/token', { status: 200, json: { token_type: 'Bearer', expires_in: 86_400, ...body } });
 

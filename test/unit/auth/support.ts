@@ -1,7 +1,10 @@
 // MockAgent with the network disabled, and a way to see exactly what a token request sent.
-import { Writable } from 'node:stream';
-import { MockAgent } from 'undici';
-import { createLogger, type Logger } from '../../../workers/logging.ts';
+import type { MockAgent } from 'undici';
+import { afterEach, beforeEach } from 'vitest';
+import type { Logger } from '../../../workers/logging.ts';
+import { captureLogs, headersOf, mockNetwork } from '../../support.ts';
+
+export { mockNetwork };
 
 export interface CapturedRequest {
   method: string;
@@ -10,20 +13,20 @@ export interface CapturedRequest {
   body: string;
 }
 
-export function mockNetwork(): MockAgent {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  return agent;
-}
-
-export function lowerCaseHeaders(headers: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(headers)) {
-    for (let i = 0; i < headers.length; i += 2) out[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
-  } else if (headers && typeof headers === 'object') {
-    for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = String(v);
-  }
-  return out;
+/**
+ * A fresh network-disabled MockAgent for every test, handed to `use`; after each test every
+ * interceptor must have been used.
+ */
+export function mockNetworkPerTest(use: (agent: MockAgent) => void): void {
+  let agent: MockAgent;
+  beforeEach(() => {
+    agent = mockNetwork();
+    use(agent);
+  });
+  afterEach(async () => {
+    agent.assertNoPendingInterceptors();
+    await agent.close();
+  });
 }
 
 /** Replies with `reply` and records the request it answered. */
@@ -39,21 +42,15 @@ export function capture(
     .get(origin)
     .intercept({ path: (p) => p.split('?')[0] === path, method })
     .reply((options) => {
-      seen.push({ method: options.method, path: options.path, headers: lowerCaseHeaders(options.headers), body: typeof options.body === 'string' ? options.body : String(options.body ?? '') });
+      seen.push({ method: options.method, path: options.path, headers: headersOf(options.headers), body: typeof options.body === 'string' ? options.body : String(options.body ?? '') });
       const data = reply.text ?? (reply.json === undefined ? '' : JSON.stringify(reply.json));
       return { statusCode: reply.status, data, responseOptions: { headers: { 'content-type': 'application/json', ...reply.headers } } };
     });
   return seen;
 }
 
-/** A real pino logger (with the project's redaction) writing into a string. */
+/** A real pino logger (with the project's redaction) writing into memory; `output` is what it wrote. */
 export function memoryLogger(): { logger: Logger; output: () => string } {
-  let text = '';
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination: sink }), output: () => text };
+  const { logger, text } = captureLogs();
+  return { logger, output: text };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { describeStaticToken, insideWeeklyResetWindow, methodTriedByServer, tokenRejectionOf } from '../../../client/doctor.ts';
-import { legsFromFlags, resolveTarget, UsageError } from '../../../client/avinode-cli.ts';
+import { resolveTarget } from '../../../client/avinode-cli.ts';
+import { tripRequestFromFlags, UsageError, type TripFlags } from '../../../client/trip-flags.ts';
 import { loadConfig } from '../../../workers/config.ts';
 
 describe('doctor helpers', () => {
@@ -51,12 +52,13 @@ describe('doctor helpers', () => {
 
 describe('avinode CLI helpers', () => {
   it('builds a round trip from the trip flags', () => {
+    const legsFromFlags = (flags: TripFlags) => tripRequestFromFlags(flags, { command: 'create-trip', nowMs: Date.parse('2026-05-01T00:00:00Z') }).legs;
     expect(legsFromFlags({ from: 'kteb', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: '5', 'return-date': '2026-05-18' })).toEqual([
       { from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 },
       { from: 'KPBI', to: 'KTEB', date: '2026-05-18', pax: 5 },
     ]);
     expect(() => legsFromFlags({ from: 'KTEB', to: 'KPBI', date: '2026-05-14', pax: '0' })).toThrow(UsageError);
-    expect(() => legsFromFlags({ to: 'KPBI', date: '2026-05-14', pax: '1' })).toThrow('--from is required');
+    expect(() => legsFromFlags({ to: 'KPBI', date: '2026-05-14', pax: '1' })).toThrow('create-trip: missing --from');
   });
 
   it('uses --base-url over the configuration and refuses remote plain HTTP', () => {

@@ -1,8 +1,6 @@
 // Shared test doubles for the Avinode client unit tests (no network: MockAgent only).
-import { MockAgent } from 'undici';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../../workers/logging.ts';
 import { createAvinodeClient } from '../../../activities/avinode/client.ts';
+import { captureLogs, mockNetwork } from '../../support.ts';
 
 export const ORIGIN = 'https://sandbox.avinode.test';
 export const BASE_URL = `${ORIGIN}/api`;
@@ -25,21 +23,8 @@ export class FakeTokenSource {
   }
 }
 
-export function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination: stream });
-  return { logger, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
-
 export function setup(overrides: { actAsAccount?: string; now?: () => Date } = {}) {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
+  const agent = mockNetwork();
   const pool = agent.get(ORIGIN);
   const tokens = new FakeTokenSource();
   const logs = captureLogs();
@@ -91,15 +76,4 @@ export function rfqResource(id = 'arfq-80004567', lifts: unknown[] = []) {
     sellerLift: lifts,
     links: { tripmsgs: [{ id: 'asellermsg-96660002', href: `${BASE_URL}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' }] },
   };
-}
-
-/** Lower-cases header names whatever shape undici hands the interceptor. */
-export function headersOf(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
-  } else if (raw && typeof raw === 'object') {
-    for (const [key, value] of Object.entries(raw as Record<string, unknown>)) out[key.toLowerCase()] = String(value);
-  }
-  return out;
 }

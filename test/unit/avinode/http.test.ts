@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../../workflows/contract.ts';
-import { API_TOKEN, BASE_URL, JSON_HEADERS, envelope, errorEnvelope, headersOf, setup, tripResource } from './fakes.ts';
+import { failureOf, headersOf } from '../../support.ts';
+import { API_TOKEN, BASE_URL, JSON_HEADERS, envelope, errorEnvelope, setup, tripResource } from './fakes.ts';
 
 let current: ReturnType<typeof setup> | undefined;
 const fresh = (overrides?: Parameters<typeof setup>[0]) => (current = setup(overrides));
@@ -10,15 +10,6 @@ afterEach(async () => {
   await current?.agent.close();
   current = undefined;
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApplicationFailure);
-  return error as ApplicationFailure;
-}
 
 describe('Avinode request headers', () => {
   it('sends bearer token, API token, timestamp, product, version, act-as and JSON content headers', async () => {

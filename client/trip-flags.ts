@@ -1,0 +1,166 @@
+// The trip flags shared by `charterflow trip start` and `charterflow avinode create-trip`:
+// flags → StartTripInput → parseTripRequest, with every problem reported by the flag that caused it.
+import { randomBytes } from 'node:crypto';
+import { AIRCRAFT_CATEGORIES, type TripRequest } from '../workflows/contract.ts';
+import type { StartTripInput } from './index.ts';
+import { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
+
+/** A bad flag or argument: the CLIs print the message and exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Bad trip flags, each problem naming its flag (`--pax must be at least 1`). */
+export class TripFlagsInvalid extends UsageError {
+  override name = 'TripFlagsInvalid';
+  constructor(
+    readonly command: string,
+    readonly problems: string[],
+  ) {
+    super(
+      problems.length === 1
+        ? `${command}: ${problems[0]}`
+        : `${command}: ${problems.length} problems with the trip flags:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+/** parseArgs options of the flags both commands accept. */
+export const TRIP_FLAG_OPTIONS = {
+  from: { type: 'string' },
+  to: { type: 'string' },
+  date: { type: 'string' },
+  time: { type: 'string' },
+  pax: { type: 'string' },
+  category: { type: 'string' },
+  'return-date': { type: 'string' },
+  'return-time': { type: 'string' },
+  'external-id': { type: 'string' },
+} as const;
+
+/** The shared flags, plus those only `trip start` declares (create-trip's parser rejects them). */
+export interface TripFlags {
+  from?: string | undefined;
+  to?: string | undefined;
+  date?: string | undefined;
+  time?: string | undefined;
+  pax?: string | undefined;
+  category?: string | undefined;
+  'return-date'?: string | undefined;
+  'return-time'?: string | undefined;
+  'external-id'?: string | undefined;
+  deadline?: string | undefined;
+  'on-reset'?: string | undefined;
+  'callback-url'?: string | undefined;
+}
+
+export interface TripFlagsOptions {
+  /** Prefix of error messages: `trip start`, `create-trip`. */
+  command?: string;
+  nowMs?: number;
+  /** External id when `--external-id` is absent; default `cf-<10 hex>`. */
+  newExternalId?: () => string;
+}
+
+const REQUIRED = ['from', 'to', 'date', 'pax'] as const;
+
+/** `2h`, `30m`, `3d` from now, or an ISO instant. */
+export function parseDeadline(value: string, nowMs: number = Date.now()): string {
+  const relative = /^(\d+)\s*(m|h|d)$/i.exec(value.trim());
+  if (relative) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2]!.toLowerCase() as 'm' | 'h' | 'd'];
+    return new Date(nowMs + Number(relative[1]) * unit).toISOString();
+  }
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new UsageError(`--deadline/--until: "${value}" is neither an ISO-8601 instant nor a duration like 30m, 2h or 3d`);
+  return new Date(at).toISOString();
+}
+
+/** The required flags that are absent or blank, as `--name`. */
+export function missingTripFlags(flags: TripFlags): string[] {
+  return REQUIRED.filter((name) => !flags[name]?.trim()).map((name) => `--${name}`);
+}
+
+/** A decimal number, or NaN so validation reports `--pax must be a number` (Number() takes `1e1`, `0x10`). */
+function paxOf(text: string): number {
+  return /^\s*[+-]?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** A known category in any case is written the canonical way; anything else is left for validation to reject. */
+function categoryOf(text: string): string {
+  return AIRCRAFT_CATEGORIES.find((category) => category.toLowerCase() === text.trim().toLowerCase()) ?? text;
+}
+
+/** Flags → the request as typed (not yet validated); throws only for missing required flags. */
+export function tripInputFromFlags(flags: TripFlags, nowMs: number = Date.now(), options: Omit<TripFlagsOptions, 'nowMs'> = {}): StartTripInput {
+  const missing = missingTripFlags(flags);
+  if (missing.length) throw new TripFlagsInvalid(options.command ?? 'trip start', [`missing ${missing.join(', ')}`]);
+  const pax = paxOf(flags.pax!);
+  const outbound = { from: flags.from!, to: flags.to!, date: flags.date!, pax, ...(flags.time ? { time: flags.time } : {}) };
+  const legs = [outbound];
+  if (flags['return-date']) {
+    legs.push({ from: outbound.to, to: outbound.from, date: flags['return-date'], pax, ...(flags['return-time'] ? { time: flags['return-time'] } : {}) });
+  }
+  return {
+    externalId: flags['external-id'] ?? options.newExternalId?.() ?? `cf-${randomBytes(5).toString('hex')}`,
+    legs,
+    ...(flags.category ? { aircraftCategory: categoryOf(flags.category) as StartTripInput['aircraftCategory'] } : {}),
+    ...(flags.deadline ? { quoteDeadline: parseDeadline(flags.deadline, nowMs) } : {}),
+    ...(flags['on-reset'] ? { onReset: flags['on-reset'] as StartTripInput['onReset'] } : {}),
+    ...(flags['callback-url'] ? { callbackUrl: flags['callback-url'] } : {}),
+  };
+}
+
+/** TripRequest field path → the flag it came from. The return leg's route and pax repeat the outbound flags. */
+const FLAG_OF_FIELD: Record<string, string | null> = {
+  externalId: '--external-id',
+  'legs[0].from': '--from',
+  'legs[0].to': '--to',
+  'legs[0].date': '--date',
+  'legs[0].time': '--time',
+  'legs[0].pax': '--pax',
+  'legs[1].from': null,
+  'legs[1].to': null,
+  'legs[1].date': '--return-date',
+  'legs[1].time': '--return-time',
+  'legs[1].pax': null,
+  aircraftCategory: '--category',
+  quoteDeadline: '--deadline',
+  onReset: '--on-reset',
+  callbackUrl: '--callback-url',
+};
+
+/** `legs[0].from: must differ …` → `--to must differ from --from …`; null for a problem another flag already reports. */
+function inFlagTerms(problem: string): { flag: string; message: string } | null {
+  const [, field = '', message = problem] = /^([^:]*): ([\s\S]*)$/.exec(problem) ?? [];
+  const flag = FLAG_OF_FIELD[field];
+  if (flag === null) return null;
+  const named = message.replace(/legs\[[01]\]\.\w+/g, (ref) => FLAG_OF_FIELD[ref] ?? ref);
+  return { flag: flag ?? field, message: named };
+}
+
+/**
+ * The trip flags as a validated, normalized TripRequest (see parseTripRequest), or TripFlagsInvalid
+ * naming every bad flag at once: `create-trip: 2 problems with the trip flags: - --to … - --pax …`.
+ */
+export function tripRequestFromFlags(flags: TripFlags, options: TripFlagsOptions = {}): TripRequest {
+  const command = options.command ?? 'trip start';
+  const nowMs = options.nowMs ?? Date.now();
+  const input = tripInputFromFlags(flags, nowMs, { ...options, command });
+  const problems = new Map<string, string>();
+  // Airport codes get the flag-worded message create-trip always printed; parseTripRequest checks the same form.
+  for (const [flag, value, example] of [['--from', input.legs[0]!.from, 'KTEB'], ['--to', input.legs[0]!.to, 'KPBI']] as const) {
+    if (!/^[A-Z0-9]{4}$/.test(value.trim().toUpperCase())) problems.set(flag, `must be a 4-character ICAO code (e.g. ${example})`);
+  }
+  let request: TripRequest | undefined;
+  try {
+    request = parseTripRequest(input, nowMs);
+  } catch (error) {
+    if (!(error instanceof TripRequestInvalid)) throw error;
+    for (const named of error.problems.map(inFlagTerms)) {
+      if (named && !problems.has(named.flag)) problems.set(named.flag, named.message);
+    }
+  }
+  if (problems.size || !request) throw new TripFlagsInvalid(command, [...problems].map(([flag, message]) => `${flag} ${message}`));
+  return request;
+}
