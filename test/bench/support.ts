@@ -33,6 +33,21 @@ export async function runConcurrently(count: number, concurrency: number, task: 
   return latencies;
 }
 
+/** Starts `task` for item i at i × intervalMs (open loop: arrivals do not wait for answers); returns each latency (ms). */
+export async function runPaced(count: number, intervalMs: number, task: (index: number) => Promise<unknown>): Promise<number[]> {
+  const latencies: number[] = [];
+  const origin = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, origin + index * intervalMs - performance.now())));
+      const started = performance.now();
+      await task(index);
+      latencies.push(performance.now() - started);
+    }),
+  );
+  return latencies;
+}
+
 const round = (value: number) => (Number.isInteger(value) ? value : Math.round(value * 10) / 10);
 
 /** Prints one benchmark's numbers and stores them next to the previous run's. */
