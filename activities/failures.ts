@@ -32,6 +32,8 @@ export interface HttpOutcome {
   /** Raw Retry-After header value, if any. */
   retryAfter?: string | null;
   now?: number;
+  /** False when the bearer is static: a 401 was not met with a refresh and a replay. */
+  tokenRefreshable?: boolean;
 }
 
 export function clampRetryAfterMs(ms: number): number {
@@ -85,7 +87,7 @@ export function failureTypeForStatus(status: number, codes: readonly string[] = 
 
 const RETRYABLE: ReadonlySet<FailureType> = new Set([FailureType.RateLimited, FailureType.Unavailable]);
 
-/** A non-2xx answer (a 401 reaching here has already survived one forced refresh and replay). */
+/** A non-2xx answer (a 401 reaching here has survived one forced refresh and replay, unless the token is static). */
 export function httpStatusFailure(outcome: HttpOutcome): ApplicationFailure {
   const codes = [...(outcome.codes ?? [])];
   const type = failureTypeForStatus(outcome.status, codes);
@@ -98,7 +100,9 @@ export function httpStatusFailure(outcome: HttpOutcome): ApplicationFailure {
     text += ` (retry after ${Math.round(delay / 1000)} s)`;
     return failure(type, details, text, { nextRetryDelay: delay });
   }
-  if (type === FailureType.AuthRejected) text += ' (still rejected after one token refresh)';
+  if (type === FailureType.AuthRejected) {
+    text += outcome.tokenRefreshable === false ? ' (a static bearer token cannot be refreshed: replace AVINODE_BEARER_TOKEN)' : ' (still rejected after one token refresh)';
+  }
   return failure(type, details, text, { nonRetryable: !RETRYABLE.has(type) });
 }
 

@@ -1,5 +1,7 @@
 // A cached access token per credential: refreshed ahead of expiry on a monotonic clock, one
 // request in flight, compare-and-invalidate, 429 cooldown while a still-valid token is served.
+// The one request runs on its own AbortController and timeout, never on a caller's signal: a
+// cancelled activity drops out of the wait alone, and the request is aborted only when nobody waits.
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../workflows/contract.ts';
@@ -49,12 +51,15 @@ export interface TokenSourceDescription {
 
 export interface TokenSource {
   readonly key: string;
+  /** False for a token that cannot be replaced (static bearer): a 401 is then final, no replay. */
+  readonly refreshable?: boolean;
   getToken(options?: { signal?: AbortSignal; forceRefresh?: boolean }): Promise<AccessToken>;
   /** Drops the cached token only if it is still `token` (compare-and-invalidate); true if dropped. */
   invalidate(token: AccessToken | { value: string } | string): boolean;
   describe(): TokenSourceDescription;
 }
 
+/** Gets a grant; `signal` is the shared request's own (aborted on its timeout or when every waiter left). */
 export type TokenFetcher = (signal: AbortSignal | undefined) => Promise<TokenGrant>;
 
 export interface CachedTokenSourceOptions {
@@ -68,7 +73,11 @@ export interface CachedTokenSourceOptions {
   defaultLifetimeSeconds?: number;
   /** Cooldown after a 429 without a usable Retry-After. */
   defaultCooldownMs?: number;
+  /** Upper bound of one shared token request, whoever waits for it; default 30 s. */
+  fetchTimeoutMs?: number;
 }
+
+export const DEFAULT_TOKEN_FETCH_TIMEOUT_MS = 30_000;
 
 const STOP_SERVING_BEFORE_DEADLINE_MS = 5_000;
 
@@ -87,10 +96,17 @@ interface Cached {
   hardDeadline: number;
 }
 
+/** The one token request in flight and how many callers still wait for it. */
+interface Flight {
+  promise: Promise<AccessToken>;
+  controller: AbortController;
+  waiters: number;
+}
+
 export class CachedTokenSource implements TokenSource {
   readonly key: string;
   private cached: Cached | undefined;
-  private inFlight: Promise<AccessToken> | undefined;
+  private inFlight: Flight | undefined;
   private cooldownUntil = 0;
   private readonly now: () => number;
 
@@ -115,6 +131,7 @@ export class CachedTokenSource implements TokenSource {
     try {
       return await this.refresh(signal);
     } catch (error) {
+      if (signal?.aborted) throw error;
       // A transient refresh failure must not take away a token that still works.
       if (usable && !forceRefresh && isRetryable(error) && this.now() < usable.hardDeadline) return usable.token;
       throw error;
@@ -129,10 +146,63 @@ export class CachedTokenSource implements TokenSource {
   }
 
   private refresh(signal: AbortSignal | undefined): Promise<AccessToken> {
-    this.inFlight ??= this.fetchAndCache(signal).finally(() => {
-      this.inFlight = undefined;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const flight = (this.inFlight ??= this.startFlight());
+    return this.wait(flight, signal);
+  }
+
+  private startFlight(): Flight {
+    const controller = new AbortController();
+    const timeoutMs = this.options.fetchTimeoutMs ?? DEFAULT_TOKEN_FETCH_TIMEOUT_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Bounds the wait itself too, so a fetcher that ignores its signal cannot hold waiters forever.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const failure = this.timeoutFailure(timeoutMs);
+        controller.abort(failure);
+        reject(failure);
+      }, timeoutMs);
+      timer.unref?.();
     });
-    return this.inFlight;
+    const flight: Flight = { controller, waiters: 0, promise: undefined as unknown as Promise<AccessToken> };
+    flight.promise = Promise.race([this.fetchAndCache(controller.signal), timeout]).finally(() => {
+      clearTimeout(timer);
+      if (this.inFlight === flight) this.inFlight = undefined;
+    });
+    // An abandoned flight rejects with nobody listening; waiters attach their own handlers.
+    flight.promise.catch(() => undefined);
+    return flight;
+  }
+
+  /** One caller's wait: its own abort rejects only itself; the last one to leave aborts the request. */
+  private wait(flight: Flight, signal: AbortSignal | undefined): Promise<AccessToken> {
+    flight.waiters += 1;
+    if (!signal) return flight.promise; // a caller that cannot cancel keeps the request alive
+    return new Promise<AccessToken>((resolve, reject) => {
+      let done = false;
+      const leave = () => {
+        if (done) return false;
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const onAbort = () => {
+        if (!leave()) return;
+        flight.waiters -= 1;
+        reject(abortReason(signal));
+        if (flight.waiters === 0) this.abandon(flight);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      flight.promise.then(
+        (token) => leave() && resolve(token),
+        (error: unknown) => leave() && reject(error),
+      );
+    });
+  }
+
+  private abandon(flight: Flight): void {
+    if (this.inFlight === flight) this.inFlight = undefined;
+    flight.controller.abort(new DOMException('every caller waiting for this token request has gone', 'AbortError'));
   }
 
   /** Caches a token obtained elsewhere (e.g. an authorization-code exchange); `sentAt` on this source's clock. */
@@ -166,6 +236,15 @@ export class CachedTokenSource implements TokenSource {
     return this.store(grant, sentAt);
   }
 
+  private timeoutFailure(timeoutMs: number): ApplicationFailure {
+    const { provider, host } = this.options.description;
+    return ApplicationFailure.create({
+      type: FailureType.Unavailable,
+      message: `${provider} token endpoint at ${host} did not answer within ${timeoutMs} ms`,
+      details: [{ provider, host, timeoutMs }],
+    });
+  }
+
   private cooldownFailure(remainingMs: number): ApplicationFailure {
     const { provider, host } = this.options.description;
     return ApplicationFailure.create({
@@ -180,6 +259,7 @@ export class CachedTokenSource implements TokenSource {
 /** A fixed bearer (Avinode's static "Authentication Token"): never cached, refreshed or invalidated. */
 export class StaticTokenSource implements TokenSource {
   readonly key: string;
+  readonly refreshable = false;
   private readonly token: AccessToken;
 
   constructor(
@@ -202,6 +282,10 @@ export class StaticTokenSource implements TokenSource {
   describe(): TokenSourceDescription {
     return { ...this.description };
   }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
 function isRetryable(error: unknown): boolean {

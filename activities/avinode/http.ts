@@ -22,6 +22,8 @@ import { Envelope, type ErrorItem } from './schemas.ts';
 export interface TokenSource {
   getToken(options?: { signal?: AbortSignal }): Promise<{ value: string }>;
   invalidate(token: { value: string }): boolean;
+  /** False for a static bearer: a 401 is final (no refresh, no replay). */
+  readonly refreshable?: boolean;
 }
 
 export interface HttpTimeouts {
@@ -30,6 +32,8 @@ export interface HttpTimeouts {
   bodyMs: number;
 }
 export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 15_000, bodyMs: 15_000 };
+/** Larger than any Avinode answer we expect (a trip with all its RFQs and quotes is well under 1 MiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
 export interface AvinodeHttpOptions {
   /** e.g. `https://sandbox.avinode.com/api`; every credentialed request stays under its origin. */
@@ -43,6 +47,8 @@ export interface AvinodeHttpOptions {
   /** Tests inject an undici MockAgent; production gets a keep-alive Agent (one Pool per origin). */
   dispatcher?: Dispatcher;
   timeouts?: Partial<HttpTimeouts>;
+  /** Response bodies larger than this stop being read (default DEFAULT_MAX_RESPONSE_BYTES, 5 MiB). */
+  maxResponseBytes?: number;
   /** Wall clock for X-Avinode-SentTimestamp (tests pin it). */
   now?: () => Date;
 }
@@ -99,6 +105,8 @@ interface RawExchange {
   headers: Record<string, string | string[] | undefined>;
   json: unknown;
   parseFailed: boolean;
+  /** The body went past maxResponseBytes and was not read to the end (json is then undefined). */
+  tooLarge: boolean;
   durationMs: number;
 }
 
@@ -128,6 +136,43 @@ export function expandRoute(route: string, params: Record<string, string> = {}):
   });
 }
 
+/**
+ * The body as text, or undefined once it exceeds `limit` bytes (declared or received): reading
+ * stops there and the body is destroyed, so a runaway answer costs at most `limit` bytes of memory.
+ */
+async function readCapped(body: Dispatcher.ResponseData['body'], contentLength: string | undefined, limit: number): Promise<string | undefined> {
+  // undici turns destroy() into a RequestAbortedError 'error' event: listen, or it is uncaught.
+  const discard = () => body.on('error', () => undefined).destroy();
+  if (contentLength !== undefined && Number(contentLength) > limit) {
+    discard();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      discard();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
+/**
+ * A 2xx whose body is larger than maxResponseBytes: not an answer we can use. Non-retryable like
+ * any other response outside the contract; a non-2xx keeps the failure type of its status.
+ */
+function responseTooLarge(method: string, route: string, status: number, limit: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.ContractViolation,
+    message: `${method} ${route} → ${status} response body exceeds the ${limit}-byte limit (maxResponseBytes); not read further`,
+    nonRetryable: true,
+    details: [{ method, route, status, codes: ['RESPONSE_TOO_LARGE'], maxResponseBytes: limit }],
+  });
+}
+
 export class AvinodeHttp {
   readonly baseUrl: string;
   readonly origin: string;
@@ -135,6 +180,7 @@ export class AvinodeHttp {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
   private readonly timeouts: HttpTimeouts;
+  private readonly maxResponseBytes: number;
   private readonly now: () => Date;
 
   constructor(private readonly options: AvinodeHttpOptions) {
@@ -143,6 +189,8 @@ export class AvinodeHttp {
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!(this.maxResponseBytes > 0)) throw new RangeError('maxResponseBytes must be positive');
     this.now = options.now ?? (() => new Date());
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
@@ -185,13 +233,14 @@ export class AvinodeHttp {
     }
     let token = await this.token(spec);
     let exchange = await this.exchange(spec, url, token.value, false);
-    if (exchange.status === 401 && !this.forbidden(exchange)) {
+    const refreshable = this.options.tokenSource.refreshable !== false;
+    if (exchange.status === 401 && !this.forbidden(exchange) && refreshable) {
       // invalid_token (expired, revoked, rotated): drop exactly this token, fetch one, replay once.
       this.options.tokenSource.invalidate(token);
       token = await this.token(spec);
       exchange = await this.exchange(spec, url, token.value, true);
     }
-    return this.interpret(spec, exchange);
+    return this.interpret(spec, exchange, refreshable);
   }
 
   private forbidden(exchange: RawExchange): boolean {
@@ -236,10 +285,11 @@ export class AvinodeHttp {
         headersTimeout: this.timeouts.headersMs,
         bodyTimeout: this.timeouts.bodyMs,
       });
-      const text = await response.body.text();
+      const text = await readCapped(response.body, header(response.headers, 'content-length'), this.maxResponseBytes);
+      const tooLarge = text === undefined;
       let json: unknown = undefined;
       let parseFailed = false;
-      if (text.trim() !== '') {
+      if (text !== undefined && text.trim() !== '') {
         try {
           json = JSON.parse(text);
         } catch {
@@ -248,10 +298,10 @@ export class AvinodeHttp {
       }
       const durationMs = Math.round(performance.now() - started);
       const codes = response.statusCode >= 400 ? errorCodesOf(json, header(response.headers, 'www-authenticate')) : [];
-      const line = { ...logFields, status: response.statusCode, durationMs, codes };
-      if (response.statusCode >= 400) this.options.logger?.warn(line, 'avinode http');
+      const line = { ...logFields, status: response.statusCode, durationMs, codes, ...(tooLarge ? { responseTooLarge: true, maxResponseBytes: this.maxResponseBytes } : {}) };
+      if (response.statusCode >= 400 || tooLarge) this.options.logger?.warn(line, 'avinode http');
       else this.options.logger?.info(line, 'avinode http');
-      return { status: response.statusCode, headers: response.headers, json, parseFailed, durationMs };
+      return { status: response.statusCode, headers: response.headers, json, parseFailed, tooLarge, durationMs };
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
       const failure = networkFailure(spec.method, spec.route, error);
@@ -261,17 +311,19 @@ export class AvinodeHttp {
     }
   }
 
-  private interpret<T>(spec: RequestSpec<T>, exchange: RawExchange): AvinodeResponse<T> {
+  private interpret<T>(spec: RequestSpec<T>, exchange: RawExchange, tokenRefreshable: boolean): AvinodeResponse<T> {
     const { status } = exchange;
     if (status < 200 || status >= 300) {
       throw httpStatusFailure({
         method: spec.method,
         route: spec.route,
         status,
+        tokenRefreshable,
         codes: errorCodesOf(exchange.json, header(exchange.headers, 'www-authenticate')),
         retryAfter: header(exchange.headers, 'retry-after') ?? null,
       });
     }
+    if (exchange.tooLarge) throw responseTooLarge(spec.method, spec.route, status, this.maxResponseBytes);
     if (exchange.parseFailed) {
       throw contractViolation(spec.method, spec.route, status, [{ path: [], code: 'not_json' }]);
     }

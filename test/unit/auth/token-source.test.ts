@@ -1,8 +1,11 @@
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
-import { describe, expect, it } from 'vitest';
+import type { MockAgent } from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAvinodeOAuthTokenSource } from '../../../activities/auth/avinode.ts';
 import { AccessToken, CachedTokenSource, cacheKeyOf, refreshAheadSeconds, StaticTokenSource, type TokenGrant } from '../../../activities/auth/token-source.ts';
 import { FailureType } from '../../../workflows/contract.ts';
+import { capture, memoryLogger, mockNetwork } from './support.ts';
 
 const description = { provider: 'test', host: 'auth.example', clientId: 'client-1', method: 'client_secret_post' };
 
@@ -179,5 +182,122 @@ describe('StaticTokenSource', () => {
     expect(token.value).toBe('static-bearer');
     expect(source.invalidate(token)).toBe(false);
     expect((await source.getToken()).value).toBe('static-bearer');
+  });
+});
+
+describe('CachedTokenSource single flight and cancellation', () => {
+  const TOKEN_URL = 'https://sandbox.avinode.test/api/oauth/token';
+  const credential = { tokenUrl: TOKEN_URL, clientId: 'client-1', clientSecret: 'client-secret-value', method: 'client_secret_post' } as const;
+  let agent: MockAgent;
+  beforeEach(() => {
+    agent = mockNetwork();
+  });
+  afterEach(async () => {
+    agent.assertNoPendingInterceptors();
+    await agent.close();
+  });
+
+  /** Answers the token endpoint after `delayMs`, counting the requests that reached it. */
+  function slowTokenEndpoint(delayMs: number, times = 1): { requests: () => number } {
+    let requests = 0;
+    agent
+      .get('https://sandbox.avinode.test')
+      .intercept({ path: '/api/oauth/token', method: 'POST' })
+      .reply(() => {
+        requests += 1;
+        return { statusCode: 200, data: JSON.stringify({ access_token: `shared-token-${requests}`, token_type: 'Bearer', expires_in: 1799 }), responseOptions: { headers: { 'content-type': 'application/json' } } };
+      })
+      .delay(delayMs)
+      .times(times);
+    return { requests: () => requests };
+  }
+
+  it('gives waiter B the token when waiter A is cancelled mid-request, with one token request', async () => {
+    const endpoint = slowTokenEndpoint(150);
+    const source = createAvinodeOAuthTokenSource(credential, { dispatcher: agent });
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = source.getToken({ signal: a.signal });
+    const second = source.getToken({ signal: b.signal });
+    setTimeout(() => a.abort(new Error('activity A cancelled')), 20);
+    await expect(first).rejects.toThrow('activity A cancelled');
+    expect((await second).value).toBe('shared-token-1');
+    expect(endpoint.requests()).toBe(1);
+    expect((await source.getToken()).value).toBe('shared-token-1');
+  });
+
+  it('aborts the shared request once every waiter has been cancelled, and the next caller starts a fresh one', async () => {
+    const { logger, output } = memoryLogger();
+    slowTokenEndpoint(300);
+    const source = createAvinodeOAuthTokenSource(credential, { dispatcher: agent, logger });
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = source.getToken({ signal: a.signal });
+    const second = source.getToken({ signal: b.signal });
+    setTimeout(() => a.abort(new Error('A cancelled')), 20);
+    setTimeout(() => b.abort(new Error('B cancelled')), 40);
+    await expect(first).rejects.toThrow('A cancelled');
+    await expect(second).rejects.toThrow('B cancelled');
+    // MockAgent surfaces an abort when its delayed reply is due; a real socket is torn down at once.
+    const failedLines = () =>
+      output()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'token request failed' || line.msg === 'token request');
+    for (let waited = 0; failedLines().length === 0 && waited < 2_000; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(failedLines()).toMatchObject([{ msg: 'token request failed', network: 'AbortError' }]);
+    expect(output()).not.toContain('client-secret-value');
+
+    capture(agent, 'https://sandbox.avinode.test', '/api/oauth/token', { status: 200, json: { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 1799 } });
+    expect((await source.getToken()).value).toBe('fresh-token');
+  });
+
+  it('keeps the request alive while a caller without a signal still waits', async () => {
+    let seen: AbortSignal | undefined;
+    let release!: (grant: TokenGrant) => void;
+    const source = new CachedTokenSource({
+      description,
+      fetch: (signal) => {
+        seen = signal;
+        return new Promise((resolve) => (release = resolve));
+      },
+    });
+    const a = new AbortController();
+    const cancellable = source.getToken({ signal: a.signal });
+    const patient = source.getToken();
+    a.abort(new Error('A cancelled'));
+    await expect(cancellable).rejects.toThrow('A cancelled');
+    expect(seen?.aborted).toBe(false);
+    release({ value: 'kept', tokenType: 'Bearer', expiresInSeconds: 60 });
+    expect((await patient).value).toBe('kept');
+  });
+
+  it('rejects at once, without a request, for a caller whose signal is already aborted', async () => {
+    let fetches = 0;
+    const source = new CachedTokenSource({ description, fetch: async () => (fetches += 1, { value: 'x', tokenType: 'Bearer' }) });
+    const a = new AbortController();
+    a.abort(new Error('already cancelled'));
+    await expect(source.getToken({ signal: a.signal })).rejects.toThrow('already cancelled');
+    expect(fetches).toBe(0);
+  });
+
+  it('bounds the shared request by its own timeout: every waiter gets a retryable Unavailable and the fetch is aborted', async () => {
+    let seen: AbortSignal | undefined;
+    const source = new CachedTokenSource({
+      description,
+      fetchTimeoutMs: 50,
+      fetch: (signal) => {
+        seen = signal;
+        return new Promise(() => undefined); // never answers, ignores the signal
+      },
+    });
+    const results = await Promise.allSettled([source.getToken(), source.getToken({ signal: new AbortController().signal })]);
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ type: FailureType.Unavailable, nonRetryable: false });
+      expect(String((result as PromiseRejectedResult).reason.message)).toContain('did not answer within 50 ms');
+    }
+    expect(seen?.aborted).toBe(true);
   });
 });
