@@ -1,5 +1,8 @@
 // CharterClient: what a broker's backend imports to run charter requests on Temporal.
 import { Client, Connection, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionInfo } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { loadPayloadEncryption } from '../workers/config.ts';
+import { payloadCodecsFor } from '../workers/payload-codec.ts';
 import {
   cancelTrip,
   DEFAULT_TASK_QUEUE,
@@ -23,6 +26,9 @@ import { tripSummary } from '../workflows/presentation.ts';
 import { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
 
 export { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
+// For backends that build their own Client: `dataConverter: { payloadCodecs: payloadCodecsFor(loadPayloadEncryption()) }`.
+export { loadPayloadEncryption, type PayloadEncryptionConfig } from '../workers/config.ts';
+export { EncryptionCodec, PayloadDecryptionError, payloadCodecsFor } from '../workers/payload-codec.ts';
 export type { TripProgress, TripRequest, TripStarted, TripPhase, CancelReason } from '../workflows/contract.ts';
 
 /** Input of startTrip: a TripRequest whose onReset may be omitted (default recreate). */
@@ -73,9 +79,17 @@ export class CharterClient {
     this.now = options.now ?? Date.now;
   }
 
-  static async connect(options: { address?: string; namespace?: string } & CharterClientOptions = {}): Promise<CharterClient> {
+  /**
+   * Connects with the payload codec of the workers: `payloadCodecs` when given (`[]` for none),
+   * otherwise the one PAYLOAD_ENCRYPTION_KEY / _KEY_ID / PAYLOAD_DECRYPTION_KEYS describe in `env`
+   * (default process.env; none when unset), validated like the worker's configuration.
+   */
+  static async connect(
+    options: { address?: string; namespace?: string; payloadCodecs?: PayloadCodec[]; env?: NodeJS.ProcessEnv } & CharterClientOptions = {},
+  ): Promise<CharterClient> {
+    const payloadCodecs = options.payloadCodecs ?? payloadCodecsFor(loadPayloadEncryption(options.env ?? process.env));
     const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233' });
-    return new CharterClient(new Client({ connection, namespace: options.namespace ?? 'default' }), options, connection);
+    return new CharterClient(new Client({ connection, namespace: options.namespace ?? 'default', dataConverter: { payloadCodecs } }), options, connection);
   }
 
   async close(): Promise<void> {

@@ -26,10 +26,54 @@ const SECRET_VARIABLES = new Set([
   'AVINODE_CLIENT_SECRET',
   'WEBHOOK_PASSWORD',
   'CALLBACK_SECRET',
+  'PAYLOAD_ENCRYPTION_KEY',
+  'PAYLOAD_DECRYPTION_KEYS',
 ]);
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const url = z.url({ protocol: /^https?$/ });
+
+const ENCRYPTION_KEY_BYTES = 32;
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const KEY_ID_RULE = 'must be 1-64 characters of A-Z a-z 0-9 . _ -';
+const KEY_RULE = `must be the base64 encoding of ${ENCRYPTION_KEY_BYTES} bytes (e.g. \`openssl rand -base64 32\`)`;
+
+/** base64 (or base64url) of exactly 32 bytes; anything else is undefined. Never echoes the input. */
+function decodeKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return undefined;
+  const bytes = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+  return bytes.byteLength === ENCRYPTION_KEY_BYTES ? bytes : undefined;
+}
+
+// Custom issues carry our own messages, which never contain the value (even for secret variables).
+const encryptionKey = z.string().transform((text, ctx) => {
+  const key = decodeKey(text);
+  if (!key) {
+    ctx.addIssue({ code: 'custom', message: KEY_RULE });
+    return z.NEVER;
+  }
+  return key;
+});
+
+/** `id:base64key` entries separated by commas; messages name the entry by position and id only. */
+const decryptionKeys = z.string().transform((text, ctx) => {
+  const keys: { keyId: string; key: Buffer }[] = [];
+  text.split(',').forEach((entry, index) => {
+    const at = entry.indexOf(':');
+    const keyId = at > 0 ? entry.slice(0, at).trim() : '';
+    const where = `entry ${index + 1}`;
+    if (!KEY_ID.test(keyId)) {
+      ctx.addIssue({ code: 'custom', message: `${where}: expected keyId:base64key, keyId ${KEY_ID_RULE}` });
+      return;
+    }
+    const key = decodeKey(entry.slice(at + 1));
+    if (!key) ctx.addIssue({ code: 'custom', message: `${where} (key id "${keyId}"): key ${KEY_RULE}` });
+    else if (keys.some((k) => k.keyId === keyId)) ctx.addIssue({ code: 'custom', message: `${where}: key id "${keyId}" appears twice` });
+    else keys.push({ keyId, key });
+  });
+  return keys;
+});
 
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
@@ -62,9 +106,24 @@ const Env = z.object({
   CALLBACK_URL: url.optional(),
   CALLBACK_SECRET: z.string().min(16).optional(),
 
+  PAYLOAD_ENCRYPTION_KEY: encryptionKey.optional(),
+  PAYLOAD_ENCRYPTION_KEY_ID: z.string().regex(KEY_ID, KEY_ID_RULE).optional(),
+  PAYLOAD_DECRYPTION_KEYS: decryptionKeys.optional(),
+  CODEC_SERVER_PORT: port.default(8282),
+
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 type Env = z.infer<typeof Env>;
+
+const EncryptionEnv = Env.pick({ PAYLOAD_ENCRYPTION_KEY: true, PAYLOAD_ENCRYPTION_KEY_ID: true, PAYLOAD_DECRYPTION_KEYS: true });
+
+/** Keys of the payload codec (workers/payload-codec.ts). Unset variables: undefined, no encryption. */
+export interface PayloadEncryptionConfig {
+  /** Encrypts new payloads; absent when only PAYLOAD_DECRYPTION_KEYS is set (reads old histories). */
+  current?: { keyId: string; key: Uint8Array };
+  /** Decrypt-only keys from earlier rotations. */
+  previous: { keyId: string; key: Uint8Array }[];
+}
 
 export interface Config {
   temporal: {
@@ -96,6 +155,10 @@ export interface Config {
   emulator: { port: number };
   webhooks: { port: number; username: string; password: string; publicUrl?: string; maxBodyBytes: number };
   callback: { url?: string; secret?: string };
+  /** Unset: payloads are stored in plain, as before. */
+  payloadEncryption?: PayloadEncryptionConfig;
+  /** Local remote-codec endpoint `charterflow start` serves for the Web UI when encryption is on. */
+  codecServer: { port: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -118,20 +181,48 @@ function requireHttps(name: string, value: string | undefined, problems: string[
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = Env.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
-        const name = issue.path.join('.') || '(environment)';
+        const name = String(issue.path[0] ?? '(environment)');
         // zod messages for our checks never contain the input; keep it that way for secrets.
-        const message = SECRET_VARIABLES.has(name) && issue.code !== 'too_small' ? 'is invalid' : issue.message;
+        const message = SECRET_VARIABLES.has(name) && issue.code !== 'too_small' && issue.code !== 'custom' ? 'is invalid' : issue.message;
         return `${name}: ${message}`;
       }),
     );
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: string[]): PayloadEncryptionConfig | undefined {
+  const key = e.PAYLOAD_ENCRYPTION_KEY;
+  const keyId = e.PAYLOAD_ENCRYPTION_KEY_ID;
+  const previous = e.PAYLOAD_DECRYPTION_KEYS ?? [];
+  if (key && !keyId) problems.push('PAYLOAD_ENCRYPTION_KEY_ID: required when PAYLOAD_ENCRYPTION_KEY is set (stored with each payload, for key rotation)');
+  if (keyId && !key) problems.push('PAYLOAD_ENCRYPTION_KEY: required when PAYLOAD_ENCRYPTION_KEY_ID is set');
+  if (keyId && previous.some((k) => k.keyId === keyId)) {
+    problems.push(`PAYLOAD_DECRYPTION_KEYS: key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id`);
+  }
+  if (!key && previous.length === 0) return undefined;
+  return { ...(key && keyId ? { current: { keyId, key } } : {}), previous };
+}
+
+/**
+ * Only the payload-encryption variables, for processes that need no other configuration (the
+ * CharterClient of a backend, the trip CLI). Same schema and messages as loadConfig.
+ */
+export function loadPayloadEncryption(env: NodeJS.ProcessEnv = process.env): PayloadEncryptionConfig | undefined {
+  const problems: string[] = [];
+  const encryption = payloadEncryptionOf(parseEnv(EncryptionEnv, env), problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return encryption;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const e = parseEnv(Env, env);
   const embedded = e.AVINODE_BASE_URL === undefined;
   const problems: string[] = [];
   const pick = <K extends keyof typeof LOCAL_AVINODE_DEFAULTS>(key: K, value: string | undefined) =>
@@ -161,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
   requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
   requireHttps('WEBHOOK_PUBLIC_URL', e.WEBHOOK_PUBLIC_URL, problems);
+  const payloadEncryption = payloadEncryptionOf(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -197,6 +289,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
     },
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
+    ...(payloadEncryption ? { payloadEncryption } : {}),
+    codecServer: { port: e.CODEC_SERVER_PORT },
     logLevel: e.LOG_LEVEL,
   });
 }

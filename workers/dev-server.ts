@@ -21,6 +21,8 @@ export interface DevServerOptions {
   /** Extra `--dynamic-config-value K=JSON` pairs. */
   dynamicConfig?: Record<string, string | number | boolean>;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Remote codec endpoint the Web UI calls to show decoded payloads (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   /** Receives each line the server prints. */
   onLog?: (line: string) => void;
 }
@@ -120,6 +122,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   args.push('--log-level', options.logLevel ?? 'warn', '--log-format', 'json');
   args.push(...(uiPort !== undefined ? ['--ui-port', String(uiPort)] : ['--headless']));
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+  if (options.codecEndpoint && uiPort !== undefined) args.push('--ui-codec-endpoint', options.codecEndpoint);
   for (const key of Object.values(SearchAttributes)) {
     const type = { KEYWORD: 'Keyword', INT: 'Int', DATETIME: 'Datetime' }[key.type as 'KEYWORD' | 'INT' | 'DATETIME'];
     args.push('--search-attribute', `${key.name}=${type}`);

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from './config.ts';
-import { startDevServer, type RunningDevServer } from './dev-server.ts';
+import { startCodecServer, uiOrigins } from './codec-server.ts';
+import { findFreePort, startDevServer, type RunningDevServer } from './dev-server.ts';
 import { createLogger } from './logging.ts';
+import { payloadCodecsFor } from './payload-codec.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 
 const USAGE = `Usage: charterflow start [--no-autopilot] [--port N]
@@ -15,7 +17,9 @@ Starts, each only when not configured to use an existing one:
   - the Temporal dev server (gRPC --port, default 7233; Web UI on TEMPORAL_UI_PORT, default 8233;
     SQLite in .data/temporal.sqlite, so runs survive restarts),
   - the Avinode sandbox emulator (EMULATOR_PORT, default 8280) with simulated broker and operators,
-  - a worker for the task queue and the webhook receiver (WEBHOOK_PORT, default 8281).
+  - a worker for the task queue and the webhook receiver (WEBHOOK_PORT, default 8281),
+  - with PAYLOAD_ENCRYPTION_KEY set, a local codec endpoint for the Web UI (CODEC_SERVER_PORT,
+    default 8282; the embedded dev server's UI is started with --ui-codec-endpoint).
 Ctrl-C stops everything.`;
 
 type Stoppable = { name: string; stop: () => Promise<void> };
@@ -67,13 +71,25 @@ export async function runStartCommand(argv: string[]): Promise<number> {
   try {
     let address = baseConfig.temporal.address;
     let uiUrl: string | undefined;
+    // Encryption on: every client and worker below shares the codec, and the Web UI decodes through
+    // a loopback codec endpoint started first, because the dev server needs its URL at start.
+    const payloadCodecs = payloadCodecsFor(baseConfig.payloadEncryption);
+    const uiPort = address ? baseConfig.temporal.uiPort : baseConfig.temporal.uiPort || (await findFreePort());
+    let codecEndpoint: string | undefined;
+    if (payloadCodecs[0]) {
+      const codecServer = await startCodecServer({ codec: payloadCodecs[0], allowedOrigins: uiOrigins(uiPort), port: baseConfig.codecServer.port, logger });
+      running.push({ name: 'codec server', stop: codecServer.close });
+      codecEndpoint = codecServer.endpoint;
+      printJson({ event: 'listening', service: 'codec', url: codecEndpoint });
+    }
     if (!address) {
       const cliPath = await ensureTemporalCli({ progress: (line) => process.stderr.write(`${line}\n`) });
       const started = Date.now();
       const server: RunningDevServer = await startDevServer({
         cliPath,
         port: values.port ? Number(values.port) : 7233,
-        uiPort: baseConfig.temporal.uiPort,
+        uiPort,
+        ...(codecEndpoint ? { codecEndpoint } : {}),
         dbFilename: join(PROJECT_ROOT, '.data', 'temporal.sqlite'),
         namespace: baseConfig.temporal.namespace,
       });
@@ -109,7 +125,7 @@ export async function runStartCommand(argv: string[]): Promise<number> {
 
     const connection = await Connection.connect({ address });
     running.push({ name: 'temporal client', stop: () => connection.close() });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs } });
     const { startWebhookServer } = await import('./webhook-server.ts');
     const webhooks = await startWebhookServer({ config, client, logger, port: config.webhooks.port });
     running.push({ name: 'webhooks', stop: webhooks.close });
@@ -123,6 +139,12 @@ export async function runStartCommand(argv: string[]): Promise<number> {
         `  Temporal         ${address} (task queue ${config.temporal.taskQueue})`,
         `  Avinode API      ${config.avinode.baseUrl}${config.avinode.embedded ? ' (emulator, simulated broker and operators)' : ''}`,
         `  Webhooks         ${webhooks.url}/webhooks/avinode/<EventType>`,
+        ...(codecEndpoint
+          ? [
+              `  Payload codec    ${codecEndpoint} (${config.payloadEncryption?.current ? `encrypting with key id ${config.payloadEncryption.current.keyId}` : 'decrypt only'}` +
+                `${uiUrl ? '; the Web UI decodes through it' : '; set it as the Web UI codec endpoint'})`,
+            ]
+          : []),
         '',
         'In another terminal, start a trip and watch the quotes arrive:',
         `  ${exampleTripCommand()}`,

@@ -10,6 +10,7 @@ import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/c
 import { WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
+import { payloadCodecsFor } from './payload-codec.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -123,6 +124,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
       activities: createActivities(activityDepsFromConfig(config, avinode, logger)),
       maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
+      // Also used by the activities' Context client (worker.client inherits it).
+      dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
       shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     });
     let running: Promise<void> | undefined;

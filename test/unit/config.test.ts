@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, LOCAL_AVINODE_DEFAULTS, loadConfig } from '../../workers/config.ts';
+import { ConfigError, LOCAL_AVINODE_DEFAULTS, loadConfig, loadPayloadEncryption } from '../../workers/config.ts';
 
 const realSandbox = {
   AVINODE_BASE_URL: 'https://sandbox.avinode.com/api',
@@ -86,5 +86,55 @@ describe('configuration', () => {
     const declared = [...source.matchAll(/^  ([A-Z][A-Z_]+): /gm)].map((m) => m[1]);
     expect(declared.length).toBeGreaterThan(20);
     expect(declared.filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
+
+describe('payload encryption configuration', () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const OLD_KEY = Buffer.alloc(32, 9).toString('base64');
+
+  it('leaves encryption off when nothing is set', () => {
+    expect(loadConfig({}).payloadEncryption).toBeUndefined();
+    expect(loadPayloadEncryption({})).toBeUndefined();
+    expect(loadConfig({}).codecServer.port).toBe(8282);
+  });
+
+  it('reads the current key, its id and older decrypt-only keys', () => {
+    const env = { PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: '2025-06', PAYLOAD_DECRYPTION_KEYS: ` 2024-12:${OLD_KEY} ` };
+    const encryption = loadConfig(env).payloadEncryption!;
+    expect(encryption.current?.keyId).toBe('2025-06');
+    expect(Buffer.from(encryption.current!.key).equals(Buffer.alloc(32, 7))).toBe(true);
+    expect(encryption.previous.map((k) => k.keyId)).toEqual(['2024-12']);
+    expect(loadPayloadEncryption(env)).toEqual(encryption);
+    expect(loadPayloadEncryption({ PAYLOAD_DECRYPTION_KEYS: `2024-12:${OLD_KEY}` })).toMatchObject({ previous: [{ keyId: '2024-12' }] });
+  });
+
+  it('names a key of the wrong length or encoding without echoing it', () => {
+    for (const bad of [Buffer.alloc(16, 3).toString('base64'), 'not base64 at all!', Buffer.alloc(32, 3).toString('hex')]) {
+      const message = problemsOf({ PAYLOAD_ENCRYPTION_KEY: bad, PAYLOAD_ENCRYPTION_KEY_ID: 'k1' });
+      expect(message).toContain('PAYLOAD_ENCRYPTION_KEY: must be the base64 encoding of 32 bytes');
+      expect(message).not.toContain(bad);
+    }
+    expect(() => loadPayloadEncryption({ PAYLOAD_ENCRYPTION_KEY: 'c2hvcnQ=', PAYLOAD_ENCRYPTION_KEY_ID: 'k1' })).toThrow(/PAYLOAD_ENCRYPTION_KEY: must be/);
+  });
+
+  it('names bad decryption keys by position and key id, never by value', () => {
+    const short = Buffer.alloc(8, 1).toString('base64');
+    const message = problemsOf({ PAYLOAD_DECRYPTION_KEYS: `old:${short},${OLD_KEY},dup:${OLD_KEY},dup:${OLD_KEY}` });
+    expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: entry 1 (key id "old"): key must be the base64 encoding of 32 bytes');
+    expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: entry 2: expected keyId:base64key');
+    expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: entry 4: key id "dup" appears twice');
+    expect(message).not.toContain(short);
+    expect(message).not.toContain(OLD_KEY);
+  });
+
+  it('requires the key and its id together, and distinct ids across current and old keys', () => {
+    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY })).toContain('PAYLOAD_ENCRYPTION_KEY_ID: required when PAYLOAD_ENCRYPTION_KEY is set');
+    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY_ID: 'k1' })).toContain('PAYLOAD_ENCRYPTION_KEY: required when PAYLOAD_ENCRYPTION_KEY_ID is set');
+    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'has space' })).toContain('PAYLOAD_ENCRYPTION_KEY_ID: must be 1-64 characters');
+    const message = problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'k1', PAYLOAD_DECRYPTION_KEYS: `k1:${OLD_KEY}` });
+    expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: key id "k1" is already PAYLOAD_ENCRYPTION_KEY_ID');
+    expect(message).not.toContain(KEY);
+    expect(message).not.toContain(OLD_KEY);
   });
 });

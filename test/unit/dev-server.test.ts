@@ -52,4 +52,14 @@ describe('the dev server lifecycle', () => {
       await again.stop();
     }
   });
+
+  it('hands the codec endpoint to the Web UI settings', async () => {
+    const server = await startDevServer({ cliPath: inject('temporalCliPath'), uiPort: 0, codecEndpoint: 'http://127.0.0.1:8282/codec' });
+    try {
+      const settings = (await (await fetch(`${server.uiUrl}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+      expect(settings.Codec.Endpoint).toBe('http://127.0.0.1:8282/codec');
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -10,8 +10,9 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { inject } from 'vitest';
 import { CharterClient } from '../../../client/index.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.ts';
-import { loadConfig, type Config } from '../../../workers/config.ts';
+import { loadConfig, loadPayloadEncryption, type Config } from '../../../workers/config.ts';
 import { createLogger } from '../../../workers/logging.ts';
+import { payloadCodecsFor } from '../../../workers/payload-codec.ts';
 import { startWebhookServer, type RunningWebhookServer } from '../../../workers/webhook-server.ts';
 import { startWorker, type RunningWorker } from '../../../workers/worker.ts';
 import { TERMINAL_PHASES, workflowIdFor, type TripProgress, type TripRequest } from '../../../workflows/contract.ts';
@@ -71,7 +72,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = `stack-${randomUUID()}`;
   const temporalAddress = options.temporalAddress ?? inject('temporalAddress');
   const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection, namespace: inject('temporalNamespace') });
+  // PAYLOAD_ENCRYPTION_* in options.env: the worker (via config), this client and the CharterClient share the codec.
+  const payloadCodecs = payloadCodecsFor(loadPayloadEncryption(options.env ?? {}));
+  const client = new Client({ connection, namespace: inject('temporalNamespace'), dataConverter: { payloadCodecs } });
   const baseEnv = (webhookUrl?: string): NodeJS.ProcessEnv => ({
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),

@@ -1,0 +1,138 @@
+// Temporal's remote codec protocol for the Web UI (docs.temporal.io/codec-server): POST
+// <endpoint>/encode and <endpoint>/decode with { payloads: [{ metadata: {k: base64}, data: base64 }] }.
+// The browser calls it, so CORS answers the UI origin only. It decrypts for anyone who can reach
+// it: it listens on loopback and `charterflow start` runs it for local use only.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { z } from 'zod';
+import type { Logger } from './logging.ts';
+
+export const CODEC_PATH = '/codec';
+const MAX_BODY_BYTES = 8 * 1_048_576;
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+const Body = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() })).max(10_000),
+});
+type JsonPayload = z.infer<typeof Body>['payloads'][number];
+
+const fromJson = (p: JsonPayload): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+const toJson = (p: Payload) => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+export interface CodecServerOptions {
+  codec: PayloadCodec;
+  /** Browser origins allowed to call it, e.g. the Web UI's `http://127.0.0.1:8233`. */
+  allowedOrigins: readonly string[];
+  port?: number;
+  host?: string;
+  logger?: Logger;
+}
+
+export interface RunningCodecServer {
+  /** The endpoint to give the UI (`--ui-codec-endpoint`): `<url>/encode` and `<url>/decode` are served. */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Both spellings of a loopback UI origin on this port (the browser uses whichever the user typed). */
+export function uiOrigins(uiPort: number): string[] {
+  return [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
+  const { codec, logger } = options;
+  const allowed = new Set(options.allowedOrigins);
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const origin = req.headers.origin;
+    if (origin && allowed.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+    }
+    res.setHeader('Vary', 'Origin');
+    const send = (status: number, body: object) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const path = new URL(req.url ?? '/', 'http://codec').pathname;
+    const operation = path === `${CODEC_PATH}/encode` ? 'encode' : path === `${CODEC_PATH}/decode` ? 'decode' : undefined;
+    if (!operation) return send(404, { error: 'not found' });
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'POST, OPTIONS',
+        'Access-Control-Allow-Headers': 'content-type, x-namespace, authorization',
+        'Access-Control-Max-Age': '600',
+      });
+      return res.end();
+    }
+    if (req.method !== 'POST') return send(405, { error: 'use POST' });
+    if (origin && !allowed.has(origin)) return send(403, { error: 'origin not allowed' });
+    const raw = await readBody(req);
+    if (!raw) return send(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return send(400, { error: 'body is not JSON' });
+    }
+    const parsed = Body.safeParse(json);
+    if (!parsed.success) return send(400, { error: `expected { payloads: [{ metadata, data }] }: ${z.prettifyError(parsed.error)}` });
+    try {
+      const payloads = parsed.data.payloads.map(fromJson);
+      const result = operation === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+      return send(200, { payloads: result.map(toJson) });
+    } catch (error) {
+      // Codec errors name key ids only; they help whoever looks at an old history with a missing key.
+      const message = error instanceof Error ? error.message : String(error);
+      logger?.warn({ operation, namespace: req.headers['x-namespace'], error: message }, 'codec request failed');
+      return send(400, { error: message });
+    }
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger?.error({ error: error instanceof Error ? error.message : String(error) }, 'codec server error');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`codec server port ${options.port} on ${host} is already in use (CODEC_SERVER_PORT)`) : error),
+    );
+    server.listen(options.port ?? 0, host, () => {
+      server.removeAllListeners('error');
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${host}:${port}${CODEC_PATH}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
