@@ -110,6 +110,9 @@ const Env = z.object({
   PAYLOAD_ENCRYPTION_KEY_ID: z.string().regex(KEY_ID, KEY_ID_RULE).optional(),
   PAYLOAD_DECRYPTION_KEYS: decryptionKeys.optional(),
   CODEC_SERVER_PORT: port.default(8282),
+  // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
+  METRICS_PORT: port.default(9464),
+  METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
 
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -159,6 +162,8 @@ export interface Config {
   payloadEncryption?: PayloadEncryptionConfig;
   /** Local remote-codec endpoint `charterflow start` serves for the Web UI when encryption is on. */
   codecServer: { port: number };
+  /** Prometheus scrape endpoint of worker processes; undefined when METRICS_PORT=0. */
+  metrics?: { bindAddress: string };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -291,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
     ...(payloadEncryption ? { payloadEncryption } : {}),
     codecServer: { port: e.CODEC_SERVER_PORT },
+    ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: `${e.METRICS_HOST.includes(':') && !e.METRICS_HOST.startsWith('[') ? `[${e.METRICS_HOST}]` : e.METRICS_HOST}:${e.METRICS_PORT}` } } : {}),
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -118,8 +118,10 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     }
     if (interrupted) return 130;
 
-    const { startWorker } = await import('./worker.ts');
+    const { installRuntime, metricsUrl, startWorker } = await import('./worker.ts');
+    const metrics = config.metrics && installRuntime(logger, [], config.metrics) ? metricsUrl(config.metrics.bindAddress) : undefined;
     const worker = await startWorker({ config, logger });
+    if (metrics) printJson({ event: 'listening', service: 'metrics', url: metrics });
     running.push({ name: 'worker', stop: worker.shutdown });
     const workerDone = worker.run();
 
@@ -139,6 +141,7 @@ export async function runStartCommand(argv: string[]): Promise<number> {
         `  Temporal         ${address} (task queue ${config.temporal.taskQueue})`,
         `  Avinode API      ${config.avinode.baseUrl}${config.avinode.embedded ? ' (emulator, simulated broker and operators)' : ''}`,
         `  Webhooks         ${webhooks.url}/webhooks/avinode/<EventType>`,
+        ...(metrics ? [`  Metrics          ${metrics} (Prometheus)`] : []),
         ...(codecEndpoint
           ? [
               `  Payload codec    ${codecEndpoint} (${config.payloadEncryption?.current ? `encrypting with key id ${config.payloadEncryption.current.keyId}` : 'decrypt only'}` +

@@ -2,7 +2,7 @@
 // subscriptions registered (or updated) at start.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { IllegalStateError, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
@@ -32,11 +32,30 @@ export function temporalLoggerFor(logger: Logger): TemporalLogger {
 }
 
 /** Installs the Runtime once per process; later calls (tests, `start`) keep the first one. */
-export function installRuntime(logger: Logger, shutdownSignals: NodeJS.Signals[]): void {
+/** Where Prometheus scrapes a worker process. */
+export const metricsUrl = (bindAddress: string) => `http://${bindAddress}/metrics`;
+
+/**
+ * The process's one Temporal Runtime: SDK logs through our redacting logger, and with `metrics` a
+ * Prometheus endpoint for the SDK's metrics and the workflows' own (workflows/metrics.ts).
+ * First call wins: a process that wants metrics installs it before startWorker does.
+ */
+export function installRuntime(logger: Logger, shutdownSignals: NodeJS.Signals[], metrics?: { bindAddress: string }): boolean {
   try {
-    Runtime.install({ logger: temporalLoggerFor(logger), shutdownSignals });
-  } catch {
-    // Already installed in this process.
+    Runtime.install({
+      logger: temporalLoggerFor(logger),
+      shutdownSignals,
+      ...(metrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics.bindAddress } } } } : {}),
+    });
+    return true;
+  } catch (error) {
+    // Already installed in this process (first call wins).
+    if (error instanceof IllegalStateError) return false;
+    if (metrics) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`METRICS_PORT: cannot serve metrics on ${metrics.bindAddress} (${reason}); choose a free port, or METRICS_PORT=0 to turn the endpoint off`);
+    }
+    throw error;
   }
 }
 
@@ -158,9 +177,10 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'charterflow-worker' });
   // The Runtime owns SIGINT/SIGTERM here: it shuts every worker down gracefully and run() resolves.
-  installRuntime(logger, ['SIGINT', 'SIGTERM', 'SIGQUIT']);
+  installRuntime(logger, ['SIGINT', 'SIGTERM', 'SIGQUIT'], config.metrics);
   try {
     const running = await startWorker({ config, logger, registerWebhooks: !values['no-webhook-registration'] });
+    if (config.metrics) process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'metrics', url: metricsUrl(config.metrics.bindAddress) })}\n`);
     process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'worker', taskQueue: config.temporal.taskQueue, address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS })}\n`);
     await running.run();
     logger.info('worker stopped');

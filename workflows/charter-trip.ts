@@ -54,6 +54,7 @@ import {
   type TripRequest,
   type TripTiming,
 } from './contract.ts';
+import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
 
 /** The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`). */
@@ -321,7 +322,9 @@ class TripRun {
     setHandler(avinodeEvent, (event) => {
       if (this.isTerminal()) return;
       const duplicate = this.pendingEvents.some((pending) => pending.eventType === event.eventType && pending.id === event.id);
-      if (!duplicate) this.pendingEvents.push(event);
+      if (duplicate) return;
+      this.pendingEvents.push(event);
+      tripMetrics.avinodeEvent(event.eventType);
     });
 
     setHandler(credentialsUpdated, () => {
@@ -568,6 +571,7 @@ class TripRun {
     if (!existing) {
       this.quotes.set(incoming.quoteId, { ...incoming, firstSeenAt: now, priceHistory: [] });
       this.markLiftQuoted(incoming);
+      tripMetrics.quoteReceived('new');
       this.emit({ type: 'quote_received', quote: incoming });
       return;
     }
@@ -576,6 +580,7 @@ class TripRun {
     if (existing.updatedOn && incoming.updatedOn && incoming.updatedOn < existing.updatedOn) return;
     const priceHistory = [...existing.priceHistory, { price: existing.price, currency: existing.currency, seenAt: now }];
     this.quotes.set(incoming.quoteId, { ...existing, ...incoming, firstSeenAt: existing.firstSeenAt, priceHistory });
+    tripMetrics.quoteReceived('repriced');
     this.emit({ type: 'quote_received', quote: incoming, reason: 're-priced' });
   }
 
@@ -622,6 +627,7 @@ class TripRun {
       // Flapping credentials over a days-long run must not grow the carried state without bound.
       if (this.phaseHistory.length > MAX_PHASE_CHANGES) this.phaseHistory.splice(1, this.phaseHistory.length - MAX_PHASE_CHANGES);
       upsertSearchAttributes([{ key: SearchAttributes.TripPhase, value: phase }]);
+      tripMetrics.phaseEntered(phase);
       this.emit({ type: 'phase_changed', ...(reason ? { reason } : {}) });
     }
     this.refreshDetails();

@@ -126,13 +126,18 @@ describe('docker-compose.yml', () => {
     expect(values['matching.useNewMatcher']).toBe(true);
   });
 
+  it('publishes the worker metrics on 9464, listening on all interfaces of its container', () => {
+    expect(portsOf('worker')).toContain('9464:9464');
+    expect(envOf('worker')).toMatchObject({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9464' });
+  });
+
   it('publishes Temporal on 7233, the UI on 8233, webhooks on 8281 and the emulator on 8280', () => {
     expect(portsOf('temporal')).toContain('7233:7233');
     expect(portsOf('temporal-ui')).toContain('8233:8080');
     expect(envOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(portsOf('webhooks')).toContain('8281:8281');
     expect(portsOf('emulator')).toContain('8280:8280');
-    expect(portsOf('worker')).toEqual([]);
+    expect(portsOf('worker')).toEqual(['9464:9464']); // metrics only: a worker takes no inbound calls
   });
 
   it('starts the emulator only under the emulator profile, listening on all interfaces of its container', () => {

@@ -33,6 +33,15 @@ describe('configuration', () => {
     expect(config.webhooks.port).toBe(8281);
   });
 
+  it('serves worker metrics on 127.0.0.1:9464 by default, on METRICS_HOST:METRICS_PORT when set, and not at all with port 0', () => {
+    expect(loadConfig({}).metrics).toEqual({ bindAddress: '127.0.0.1:9464' });
+    expect(loadConfig({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9500' }).metrics).toEqual({ bindAddress: '0.0.0.0:9500' });
+    expect(loadConfig({ METRICS_HOST: '::1' }).metrics).toEqual({ bindAddress: '[::1]:9464' });
+    expect(loadConfig({ METRICS_PORT: '0' }).metrics).toBeUndefined();
+    expect(problemsOf({ METRICS_PORT: 'ninety' })).toMatch(/METRICS_PORT/);
+    expect(problemsOf({ METRICS_HOST: 'host name/with slash' })).toMatch(/METRICS_HOST: must be a host name or IP address/);
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ AVINODE_BASE_URL: '  ', TEMPORAL_TASK_QUEUE: '' }).temporal.taskQueue).toBe('charter-trips');
   });

@@ -86,6 +86,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AVINODE_CLIENT_AUTH_METHOD: emulator.credentials.authMethod,
     WEBHOOK_PASSWORD,
     WEBHOOK_PORT: '0',
+    // Worker processes of parallel test files must not compete for the default metrics port.
+    METRICS_PORT: '0',
     ...(webhookUrl ? { WEBHOOK_PUBLIC_URL: webhookUrl } : {}),
     ...options.env,
   });

@@ -1,10 +1,7 @@
 // Durability: the worker process is SIGKILLed mid-run and restarted; continue-as-new keeps state.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTerminal, oneWayRequest, startStack, waitForProgress, type Stack } from './harness.ts';
+import { isTerminal, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, type Stack } from './harness.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/charterflow.js', import.meta.url));
 let stack: Stack;
 
 beforeAll(async () => {
@@ -14,36 +11,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** `charterflow worker` as its own process, with the stack's configuration; resolves when ready. */
-function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker', '--no-webhook-registration'], {
-    env: { ...process.env, ...stack.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready in 60 s:\n${stderr}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('"event":"ready"')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code}:\n${stderr}`));
-    });
-  });
-}
-
-function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
+const spawnWorker = () => spawnWorkerProcess(stack);
+const kill = killProcess;
 
 describe('a worker process killed mid-run', () => {
   it('completes the run after a restart, leaving exactly one Avinode trip for its externalTripId', async () => {
