@@ -149,6 +149,7 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   }
 
   checkConfiguration(report, env, target);
+  describeOperations(report, config);
   if (insideWeeklyResetWindow(now)) {
     report.line('warn', 'inside the weekly sandbox reset window (Mondays 06:00–08:00 UTC)', 'NOT_FOUND for old trips, 5xx and rejected credentials are expected until the rebuild ends.', RESET_HINT);
   } else {
@@ -200,6 +201,20 @@ function checkConfiguration(report: Report, env: NodeJS.ProcessEnv, target: Avin
     if (target.bearerToken) report.line('ok', 'static token decoded (not verified)', describeStaticToken(target.bearerToken));
     else report.line('warn', 'static mode without AVINODE_BEARER_TOKEN', 'Only the local emulator accepts that.');
   }
+}
+
+/** What a worker started with this configuration does beyond Avinode: payload encryption, metrics. */
+function describeOperations(report: Report, config: Readonly<Config>): void {
+  const encryption = config.payloadEncryption;
+  const decryptOnly = encryption?.previous.map((key) => key.keyId) ?? [];
+  if (encryption?.current) {
+    report.line('ok', `payload encryption on: AES-256-GCM, key id ${encryption.current.keyId}${decryptOnly.length ? `; decrypt-only key ids ${decryptOnly.join(', ')}` : ''}`);
+  } else if (decryptOnly.length) {
+    report.line('warn', `payload encryption decrypt-only (key ids ${decryptOnly.join(', ')})`, 'New payloads, passenger notes included, are stored in plain; set PAYLOAD_ENCRYPTION_KEY and PAYLOAD_ENCRYPTION_KEY_ID to encrypt them.');
+  } else {
+    report.line('ok', 'payload encryption off', 'Trip requests (passenger notes, contact data) are stored in plain in Temporal; set PAYLOAD_ENCRYPTION_KEY and PAYLOAD_ENCRYPTION_KEY_ID to encrypt them.');
+  }
+  report.line('ok', config.metrics ? `worker metrics on http://${config.metrics.bindAddress}/metrics` : 'worker metrics off (METRICS_PORT=0)');
 }
 
 async function checkClock(report: Report, target: AvinodeTarget): Promise<void> {

@@ -102,6 +102,18 @@ describe('charterflow doctor', () => {
     expect(result.code).toBe(0);
   });
 
+  it('says whether payloads are encrypted (naming key ids, never keys) and where worker metrics are served', async () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const plain = await run(runDoctorCommand, [], envFor(emulator));
+    expect(plain.stdout).toContain('✓ payload encryption off');
+    expect(plain.stdout).toContain('✓ worker metrics on http://127.0.0.1:9464/metrics');
+    const encrypted = await run(runDoctorCommand, [], envFor(emulator, { PAYLOAD_ENCRYPTION_KEY: key, PAYLOAD_ENCRYPTION_KEY_ID: 'k-2026', METRICS_PORT: '0' }));
+    expect(encrypted.stdout).toContain('✓ payload encryption on: AES-256-GCM, key id k-2026');
+    expect(encrypted.stdout).toContain('worker metrics off (METRICS_PORT=0)');
+    expect(encrypted.stdout).not.toContain(key);
+    expect(encrypted.code).toBe(0);
+  });
+
   it('names the configured and the expected client auth method when they differ', async () => {
     const configured: AuthMethod = 'client_secret_basic';
     const result = await run(runDoctorCommand, [], envFor(jwtEmulator, { AVINODE_CLIENT_AUTH_METHOD: configured }));
