@@ -1,24 +1,18 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MockAgent } from 'undici';
 import { buildAuthorizeUrl, createAirvantageTokenSource, createPkcePair, expireToken, pkceChallengeOf } from '../../../activities/auth/airvantage.ts';
 import { FileRefreshTokenStore, MemoryRefreshTokenStore } from '../../../activities/auth/refresh-token-store.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { capture, mockNetwork } from './support.ts';
+import { capture, mockNetworkPerTest } from './support.ts';
 
 const ORIGIN = 'https://eu.airvantage.net';
 const client = { baseUrl: ORIGIN, clientId: 'my_client', clientSecret: 'the_secret' };
 
 let agent: MockAgent;
-beforeEach(() => {
-  agent = mockNetwork();
-});
-afterEach(async () => {
-  agent.assertNoPendingInterceptors();
-  await agent.close();
-});
+mockNetworkPerTest((fresh) => (agent = fresh));
 
 describe('PKCE', () => {
   it('computes the RFC 7636 Appendix B challenge (vector 9)', () => {

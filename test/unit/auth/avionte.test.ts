@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MockAgent } from 'undici';
 import { AVIONTE_DEFAULT_SCOPE, avionteTokenRequest, createAvionteTokenSource, type AvionteCredential } from '../../../activities/auth/avionte.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { capture, mockNetwork } from './support.ts';
+import { capture, mockNetworkPerTest } from './support.ts';
 
 const ORIGIN = 'https://api.avionte.com';
 const credential: AvionteCredential = {
@@ -15,13 +15,7 @@ const credential: AvionteCredential = {
 };
 
 let agent: MockAgent;
-beforeEach(() => {
-  agent = mockNetwork();
-});
-afterEach(async () => {
-  agent.assertNoPendingInterceptors();
-  await agent.close();
-});
+mockNetworkPerTest((fresh) => (agent = fresh));
 
 const failureOf = (promise: Promise<unknown>) =>
   promise.then(

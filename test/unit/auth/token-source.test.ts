@@ -1,11 +1,11 @@
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MockAgent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAvinodeOAuthTokenSource } from '../../../activities/auth/avinode.ts';
 import { AccessToken, CachedTokenSource, cacheKeyOf, refreshAheadSeconds, StaticTokenSource, type TokenGrant } from '../../../activities/auth/token-source.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { capture, memoryLogger, mockNetwork } from './support.ts';
+import { capture, memoryLogger, mockNetworkPerTest } from './support.ts';
 
 const description = { provider: 'test', host: 'auth.example', clientId: 'client-1', method: 'client_secret_post' };
 
@@ -189,13 +189,7 @@ describe('CachedTokenSource single flight and cancellation', () => {
   const TOKEN_URL = 'https://sandbox.avinode.test/api/oauth/token';
   const credential = { tokenUrl: TOKEN_URL, clientId: 'client-1', clientSecret: 'client-secret-value', method: 'client_secret_post' } as const;
   let agent: MockAgent;
-  beforeEach(() => {
-    agent = mockNetwork();
-  });
-  afterEach(async () => {
-    agent.assertNoPendingInterceptors();
-    await agent.close();
-  });
+  mockNetworkPerTest((fresh) => (agent = fresh));
 
   /** Answers the token endpoint after `delayMs`, counting the requests that reached it. */
   function slowTokenEndpoint(delayMs: number, times = 1): { requests: () => number } {

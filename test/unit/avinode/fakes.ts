@@ -23,7 +23,7 @@ export class FakeTokenSource {
   }
 }
 
-export function setup(overrides: { actAsAccount?: string; now?: () => Date } = {}) {
+export function setup(overrides: { actAsAccount?: string; now?: () => Date; maxResponseBytes?: number } = {}) {
   const agent = mockNetwork();
   const pool = agent.get(ORIGIN);
   const tokens = new FakeTokenSource();

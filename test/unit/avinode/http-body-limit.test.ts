@@ -1,33 +1,17 @@
-import type { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAvinodeClient } from '../../../activities/avinode/client.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../../activities/avinode/http.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { captureLogs, failureOf, mockNetwork } from '../../support.ts';
-import { API_TOKEN, BASE_URL, FakeTokenSource, JSON_HEADERS, ORIGIN, envelope, tripResource } from './fakes.ts';
+import { failureOf } from '../../support.ts';
+import { BASE_URL, JSON_HEADERS, envelope, setup, tripResource } from './fakes.ts';
 
-let agent: MockAgent | undefined;
+let current: ReturnType<typeof setup> | undefined;
 afterEach(async () => {
-  agent?.assertNoPendingInterceptors();
-  await agent?.close();
-  agent = undefined;
+  current?.agent.assertNoPendingInterceptors();
+  await current?.agent.close();
+  current = undefined;
 });
 
-function setup(maxResponseBytes?: number) {
-  agent = mockNetwork();
-  const logs = captureLogs();
-  const client = createAvinodeClient({
-    baseUrl: BASE_URL,
-    apiToken: API_TOKEN,
-    product: 'charterflow-test/1',
-    apiVersion: 'v1.0',
-    tokenSource: new FakeTokenSource(),
-    logger: logs.logger,
-    dispatcher: agent,
-    ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
-  });
-  return { pool: agent.get(ORIGIN), client, logs };
-}
+const fresh = (maxResponseBytes?: number) => (current = setup(maxResponseBytes === undefined ? {} : { maxResponseBytes }));
 
 /** A valid trip envelope padded with an unknown field to about `bytes` bytes. */
 const paddedTrip = (bytes: number) => JSON.stringify(envelope(tripResource('atrip-9', { padding: 'passenger-name-'.repeat(Math.ceil(bytes / 15)) })));
@@ -38,7 +22,7 @@ describe('Avinode response body size limit', () => {
   });
 
   it('fails a 200 larger than the default 5 MiB with a non-retryable ContractViolation naming route, status and limit', async () => {
-    const { pool, client, logs } = setup();
+    const { pool, client, logs } = fresh();
     pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(200, paddedTrip(6 * 1024 * 1024), { headers: JSON_HEADERS });
     const failure = await failureOf(client.readTrip('atrip-9'));
     expect(failure.type).toBe(FailureType.ContractViolation);
@@ -50,7 +34,7 @@ describe('Avinode response body size limit', () => {
   });
 
   it('honours a configured limit while streaming a body that declares no length', async () => {
-    const { pool, client } = setup(64 * 1024);
+    const { pool, client } = fresh(64 * 1024);
     pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(200, paddedTrip(100 * 1024), { headers: JSON_HEADERS });
     const failure = await failureOf(client.readTrip('atrip-9'));
     expect(failure.type).toBe(FailureType.ContractViolation);
@@ -59,7 +43,7 @@ describe('Avinode response body size limit', () => {
   });
 
   it('refuses a body whose Content-Length is over the limit without reading it', async () => {
-    const { pool, client } = setup(64 * 1024);
+    const { pool, client } = fresh(64 * 1024);
     pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, paddedTrip(1024), { headers: { ...JSON_HEADERS, 'content-length': String(10 * 1024 * 1024) } });
     const failure = await failureOf(client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', pax: 2 }] }, 'trip-big'));
     expect(failure.type).toBe(FailureType.ContractViolation);
@@ -67,13 +51,13 @@ describe('Avinode response body size limit', () => {
   });
 
   it('reads a body under the limit as usual', async () => {
-    const { pool, client } = setup(64 * 1024);
+    const { pool, client } = fresh(64 * 1024);
     pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(200, paddedTrip(32 * 1024), { headers: JSON_HEADERS });
     expect((await client.readTrip('atrip-9')).trip.id).toBe('atrip-9');
   });
 
   it('keeps the status mapping of an oversized error answer: a 503 stays a retryable Unavailable', async () => {
-    const { pool, client, logs } = setup(1024);
+    const { pool, client, logs } = fresh(1024);
     pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(503, `<html>${'maintenance '.repeat(1000)}</html>`);
     const failure = await failureOf(client.readTrip('atrip-9'));
     expect(failure.type).toBe(FailureType.Unavailable);
