@@ -148,10 +148,6 @@ export function tripRequestFromFlags(flags: TripFlags, options: TripFlagsOptions
   const nowMs = options.nowMs ?? Date.now();
   const input = tripInputFromFlags(flags, nowMs, { ...options, command });
   const problems = new Map<string, string>();
-  // Airport codes get the flag-worded message create-trip always printed; parseTripRequest checks the same form.
-  for (const [flag, value, example] of [['--from', input.legs[0]!.from, 'KTEB'], ['--to', input.legs[0]!.to, 'KPBI']] as const) {
-    if (!/^[A-Z0-9]{4}$/.test(value.trim().toUpperCase())) problems.set(flag, `must be a 4-character ICAO code (e.g. ${example})`);
-  }
   let request: TripRequest | undefined;
   try {
     request = parseTripRequest(input, nowMs);

@@ -88,7 +88,7 @@ describe('charterflow avinode', () => {
   it('names a bad flag value and exits non-zero', async () => {
     const result = await run(runAvinodeCommand, ['create-trip', '--from', 'TEB', '--to', 'KPBI', '--date', futureDate(), '--pax', '2'], envFor(emulator));
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--from must be a 4-character ICAO code');
+    expect(result.stderr).toContain('--from must be a 4-character ICAO airport code such as KTEB');
   });
 });
 

@@ -56,20 +56,20 @@ describe('tripRequestFromFlags', () => {
   it('reports a single bad flag on one line, as a UsageError', () => {
     const attempt = () => tripRequestFromFlags({ ...ONE_WAY, from: 'TEB' }, { command: 'create-trip', nowMs: NOW });
     expect(attempt).toThrow(UsageError);
-    expect(attempt).toThrow(/^create-trip: --from must be a 4-character ICAO code \(e\.g\. KTEB\)$/);
+    expect(attempt).toThrow(/^create-trip: --from must be a 4-character ICAO airport code such as KTEB$/);
   });
 
   it('names each bad flag at once when several are wrong', () => {
     const flags = { ...ONE_WAY, to: 'PB', date: '2026-02-30', time: '25:00', pax: '0', 'return-date': '14/05/2026', 'external-id': 'has space' };
     expect(problemsOf(flags)).toEqual([
-      '--to must be a 4-character ICAO code (e.g. KPBI)',
       '--external-id must be 1-100 characters: letters, digits, . _ : - (it becomes the workflow id trip-<externalId>)',
+      '--to must be a 4-character ICAO airport code such as KPBI',
       '--date is not a calendar date',
       '--time must be HH:MM (24 h)',
       '--pax must be at least 1',
       '--return-date must be YYYY-MM-DD',
     ]);
-    expect(() => tripRequestFromFlags(flags, { nowMs: NOW })).toThrow(/^trip start: 6 problems with the trip flags:\n {2}- --to must be/);
+    expect(() => tripRequestFromFlags(flags, { nowMs: NOW })).toThrow(/^trip start: 6 problems with the trip flags:\n {2}- --external-id must be/);
   });
 
   it.each([
