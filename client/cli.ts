@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   emulator: { summary: 'run the Avinode sandbox emulator [--port N]', load: async () => (await import('../emulator/cli.ts')).runEmulatorCommand },
   trip: { summary: 'start|status|watch|cancel|select|list charter trips', load: async () => (await import('./trip-cli.ts')).runTripCommand },
   avinode: { summary: 'token|create-trip|get-trip|rfqs: one direct Avinode API call', load: async () => (await import('./avinode-cli.ts')).runAvinodeCommand },
+  codec: { summary: 'serve the payload codec endpoint for a Temporal Web UI (with payload encryption)', load: async () => (await import('../workers/codec-server.ts')).runCodecCommand },
   doctor: { summary: 'check configuration and credentials, explaining each failure', load: async () => (await import('./doctor.ts')).runDoctorCommand },
   'temporal-cli': {
     summary: 'print the Temporal CLI path, building it into .tools/ if needed',

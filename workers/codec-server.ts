@@ -3,10 +3,13 @@
 // The browser calls it, so CORS answers the UI origin only. It decrypts for anyone who can reach
 // it: it listens on loopback and `charterflow start` runs it for local use only.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import type { Logger } from './logging.ts';
+import { loadConfig } from './config.ts';
+import { createLogger, type Logger } from './logging.ts';
+import { payloadCodecsFor } from './payload-codec.ts';
 
 export const CODEC_PATH = '/codec';
 const MAX_BODY_BYTES = 8 * 1_048_576;
@@ -135,4 +138,42 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
         server.close(() => resolve());
       }),
   };
+}
+
+const USAGE = `Usage: charterflow codec [--host H] [--port N]
+
+Serves Temporal's remote codec protocol (<url>/codec/encode, <url>/codec/decode) with the keys of
+PAYLOAD_ENCRYPTION_KEY / PAYLOAD_DECRYPTION_KEYS, so a Temporal Web UI configured with this endpoint
+shows decrypted payloads. Port: CODEC_SERVER_PORT (default 8282); host: 127.0.0.1 unless --host.
+Browsers may call it from CODEC_ALLOWED_ORIGINS (default the local UI on TEMPORAL_UI_PORT).
+Anyone who can reach it can decrypt: keep it on loopback or behind the UI's authentication.`;
+
+/** `charterflow codec`: the codec endpoint on its own, for a Temporal UI that charterflow start did not launch. */
+export async function runCodecCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = loadConfig();
+  const [codec] = payloadCodecsFor(config.payloadEncryption);
+  if (!codec) {
+    process.stderr.write('charterflow codec: PAYLOAD_ENCRYPTION_KEY and PAYLOAD_DECRYPTION_KEYS are unset: there is nothing to encrypt or decrypt.\n');
+    return 2;
+  }
+  const port = values.port !== undefined ? Number(values.port) : config.codecServer.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    process.stderr.write(`charterflow codec: --port must be 0-65535, got ${values.port}\n`);
+    return 2;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'charterflow-codec' });
+  const allowedOrigins = config.codecServer.allowedOrigins ?? uiOrigins(config.temporal.uiPort);
+  const server = await startCodecServer({ codec, allowedOrigins, port, ...(values.host ? { host: values.host } : {}), logger });
+  process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'codec', url: server.endpoint, allowedOrigins })}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return 0;
 }

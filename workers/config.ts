@@ -110,6 +110,12 @@ const Env = z.object({
   PAYLOAD_ENCRYPTION_KEY_ID: z.string().regex(KEY_ID, KEY_ID_RULE).optional(),
   PAYLOAD_DECRYPTION_KEYS: decryptionKeys.optional(),
   CODEC_SERVER_PORT: port.default(8282),
+  // Browser origins of the Temporal Web UI allowed to call `charterflow codec` (default: the local UI).
+  CODEC_ALLOWED_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each entry must be an origin such as http://127.0.0.1:8233 (scheme and host, no path)')).min(1))
+    .optional(),
   // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
@@ -161,7 +167,7 @@ export interface Config {
   /** Unset: payloads are stored in plain, as before. */
   payloadEncryption?: PayloadEncryptionConfig;
   /** Local remote-codec endpoint `charterflow start` serves for the Web UI when encryption is on. */
-  codecServer: { port: number };
+  codecServer: { port: number; allowedOrigins?: string[] };
   /** Prometheus scrape endpoint of worker processes; undefined when METRICS_PORT=0. */
   metrics?: { bindAddress: string };
   logLevel: Env['LOG_LEVEL'];
@@ -295,7 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
     ...(payloadEncryption ? { payloadEncryption } : {}),
-    codecServer: { port: e.CODEC_SERVER_PORT },
+    codecServer: { port: e.CODEC_SERVER_PORT, ...(e.CODEC_ALLOWED_ORIGINS ? { allowedOrigins: e.CODEC_ALLOWED_ORIGINS } : {}) },
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: `${e.METRICS_HOST.includes(':') && !e.METRICS_HOST.startsWith('[') ? `[${e.METRICS_HOST}]` : e.METRICS_HOST}:${e.METRICS_PORT}` } } : {}),
     logLevel: e.LOG_LEVEL,
   });

@@ -91,9 +91,9 @@ const instructions = dockerfile
   });
 
 describe('docker-compose.yml', () => {
-  it('defines Temporal on PostgreSQL, its UI, the admin job, the worker, the webhook receiver and the emulator', () => {
+  it('defines Temporal on PostgreSQL, its UI, the admin job, the worker, the webhook receiver, the emulator and the codec endpoint', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['emulator', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'webhooks', 'worker'].sort(),
+      ['codec', 'emulator', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'webhooks', 'worker'].sort(),
     );
     expect(service('postgresql').image).toMatch(/^postgres:16/);
     expect(service('temporal').image).toMatch(/^temporalio\/auto-setup:/);
@@ -126,6 +126,15 @@ describe('docker-compose.yml', () => {
     expect(values['matching.useNewMatcher']).toBe(true);
   });
 
+  it('serves the payload codec under its own profile, on the host loopback only, to the UI origins', () => {
+    const codec = service('codec');
+    expect(codec.profiles).toEqual(['codec']);
+    expect(codec.command).toEqual(['codec', '--host', '0.0.0.0']);
+    expect(codec.ports).toEqual(['127.0.0.1:8282:8282']);
+    expect(envOf('codec').CODEC_ALLOWED_ORIGINS?.split(',')).toEqual(['http://127.0.0.1:8233', 'http://localhost:8233']);
+    expect(envOf('temporal-ui').TEMPORAL_CODEC_ENDPOINT).toBe('${TEMPORAL_CODEC_ENDPOINT:-}');
+  });
+
   it('publishes the worker metrics on 9464, listening on all interfaces of its container', () => {
     expect(portsOf('worker')).toContain('9464:9464');
     expect(envOf('worker')).toMatchObject({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9464' });
@@ -142,7 +151,8 @@ describe('docker-compose.yml', () => {
 
   it('starts the emulator only under the emulator profile, listening on all interfaces of its container', () => {
     expect(service('emulator').profiles).toEqual(['emulator']);
-    for (const name of Object.keys(services).filter((n) => n !== 'emulator')) expect(service(name).profiles).toBeUndefined();
+    const optional = new Set(['emulator', 'codec']); // everything else starts with a plain `docker compose up`
+    for (const name of Object.keys(services).filter((n) => !optional.has(n))) expect(service(name).profiles).toBeUndefined();
     const [subcommand, ...flags] = commandOf('emulator');
     expect(subcommand).toBe('emulator');
     expect(parseEmulatorArgs(flags).options).toMatchObject({ host: '0.0.0.0', port: 8280 });
