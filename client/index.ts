@@ -1,5 +1,5 @@
 // CharterClient: what a broker's backend imports to run charter requests on Temporal.
-import { Client, Connection, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, type TLSConfig, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { loadPayloadEncryption } from '../workers/config.ts';
 import { payloadCodecsFor } from '../workers/payload-codec.ts';
@@ -29,6 +29,7 @@ export { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
 // For backends that build their own Client: `dataConverter: { payloadCodecs: payloadCodecsFor(loadPayloadEncryption()) }`.
 export { loadPayloadEncryption, type PayloadEncryptionConfig } from '../workers/config.ts';
 export { EncryptionCodec, PayloadDecryptionError, payloadCodecsFor } from '../workers/payload-codec.ts';
+export { temporalConnectionOptions } from '../workers/temporal-connection.ts';
 export type { TripProgress, TripRequest, TripStarted, TripPhase, CancelReason } from '../workflows/contract.ts';
 
 /** Input of startTrip: a TripRequest whose onReset may be omitted (default recreate). */
@@ -85,10 +86,22 @@ export class CharterClient {
    * (default process.env; none when unset), validated like the worker's configuration.
    */
   static async connect(
-    options: { address?: string; namespace?: string; payloadCodecs?: PayloadCodec[]; env?: NodeJS.ProcessEnv } & CharterClientOptions = {},
+    options: {
+      address?: string;
+      namespace?: string;
+      /** Temporal Cloud or a secured cluster (see temporalConnectionOptions for the environment's settings). */
+      apiKey?: string;
+      tls?: TLSConfig | boolean;
+      payloadCodecs?: PayloadCodec[];
+      env?: NodeJS.ProcessEnv;
+    } & CharterClientOptions = {},
   ): Promise<CharterClient> {
     const payloadCodecs = options.payloadCodecs ?? payloadCodecsFor(loadPayloadEncryption(options.env ?? process.env));
-    const connection = await Connection.connect({ address: options.address ?? '127.0.0.1:7233' });
+    const connection = await Connection.connect({
+      address: options.address ?? '127.0.0.1:7233',
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    });
     return new CharterClient(new Client({ connection, namespace: options.namespace ?? 'default', dataConverter: { payloadCodecs } }), options, connection);
   }
 

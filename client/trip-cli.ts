@@ -1,5 +1,6 @@
 // `charterflow trip start|status|watch|cancel|select|list`: the client library from a shell.
 import { parseArgs } from 'node:util';
+import { temporalConnectionOptions } from '../workers/temporal-connection.ts';
 import { loadConfig } from '../workers/config.ts';
 import { CANCEL_REASONS, TERMINAL_PHASES, type CancelReason, type TripPhase, type TripProgress } from '../workflows/contract.ts';
 import { CharterClient, TripRequestInvalid } from './index.ts';
@@ -96,8 +97,9 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     // Flags are checked before connecting, so a typo is reported without Temporal running.
     const input = command === 'start' ? tripRequestFromFlags(values, { command: 'trip start' }) : undefined;
     const config = loadConfig();
-    const address = config.temporal.address ?? '127.0.0.1:7233';
-    client = await CharterClient.connect({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {
+    const connection = temporalConnectionOptions(config.temporal);
+    const { address } = connection;
+    client = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {
       throw new UsageError(`cannot reach Temporal at ${address} (${error.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
     });
     switch (command) {

@@ -28,6 +28,7 @@ const SECRET_VARIABLES = new Set([
   'CALLBACK_SECRET',
   'PAYLOAD_ENCRYPTION_KEY',
   'PAYLOAD_DECRYPTION_KEYS',
+  'TEMPORAL_API_KEY',
 ]);
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -81,6 +82,13 @@ const Env = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  // A Temporal cluster or Temporal Cloud: API key and/or TLS (mTLS with a client certificate).
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
 
   AVINODE_BASE_URL: url.optional(),
   AVINODE_API_TOKEN: z.string().min(1).optional(),
@@ -134,10 +142,18 @@ export interface PayloadEncryptionConfig {
   previous: { keyId: string; key: Uint8Array }[];
 }
 
+/** API key and TLS for a remote Temporal; file paths are read when connecting (workers/temporal-connection.ts). */
+export interface TemporalConnectionConfig {
+  apiKey?: string;
+  tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+}
+
 export interface Config {
   temporal: {
     /** Unset: the embedded dev server is started by `charterflow start`. */
     address?: string;
+    /** Unset: plain gRPC without credentials (the dev server, a local cluster). */
+    connection?: TemporalConnectionConfig;
     namespace: string;
     taskQueue: string;
     uiPort: number;
@@ -264,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
   requireHttps('WEBHOOK_PUBLIC_URL', e.WEBHOOK_PUBLIC_URL, problems);
   const payloadEncryption = payloadEncryptionOf(e, problems);
+  const connection = temporalConnectionOf(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -273,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiPort: e.TEMPORAL_UI_PORT,
       cliPath: e.TEMPORAL_CLI_PATH,
+      ...(connection ? { connection } : {}),
     },
     avinode: {
       baseUrl: e.AVINODE_BASE_URL?.replace(/\/+$/, ''),
@@ -305,6 +323,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: `${e.METRICS_HOST.includes(':') && !e.METRICS_HOST.startsWith('[') ? `[${e.METRICS_HOST}]` : e.METRICS_HOST}:${e.METRICS_PORT}` } } : {}),
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/**
+ * How to reach a remote Temporal (a cluster, Temporal Cloud): API key and TLS. TLS is on with any
+ * TLS setting, and with an API key unless TEMPORAL_TLS=false (a key travels in a header).
+ */
+function temporalConnectionOf(e: Env, problems: string[]): TemporalConnectionConfig | undefined {
+  const tlsFiles = { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, caPath: e.TEMPORAL_TLS_CA_PATH };
+  const anyTlsSetting = Object.values(tlsFiles).some(Boolean) || e.TEMPORAL_TLS_SERVER_NAME !== undefined;
+  const anySetting = anyTlsSetting || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS !== undefined;
+  if (!anySetting) return undefined;
+  if (!e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)');
+  if (Boolean(tlsFiles.certPath) !== Boolean(tlsFiles.keyPath)) problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: set both (the client certificate and its private key) or neither');
+  if (e.TEMPORAL_TLS === 'false' && anyTlsSetting) problems.push('TEMPORAL_TLS: is false, yet TEMPORAL_TLS_* settings are given; remove one or the other');
+  const tls = e.TEMPORAL_TLS === 'true' || anyTlsSetting || (e.TEMPORAL_API_KEY !== undefined && e.TEMPORAL_TLS !== 'false');
+  return {
+    ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+    ...(tls
+      ? {
+          tls: {
+            ...(tlsFiles.certPath && tlsFiles.keyPath ? { certPath: tlsFiles.certPath, keyPath: tlsFiles.keyPath } : {}),
+            ...(tlsFiles.caPath ? { caPath: tlsFiles.caPath } : {}),
+            ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /** The token endpoint: explicit, or `<base>/oauth/token` as documented. */

@@ -9,6 +9,7 @@ import { startCodecServer, uiOrigins } from './codec-server.ts';
 import { findFreePort, startDevServer, type RunningDevServer } from './dev-server.ts';
 import { createLogger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
+import { temporalConnectionOptions } from './temporal-connection.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 
 const USAGE = `Usage: charterflow start [--no-autopilot] [--port N]
@@ -125,7 +126,7 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     running.push({ name: 'worker', stop: worker.shutdown });
     const workerDone = worker.run();
 
-    const connection = await Connection.connect({ address });
+    const connection = await Connection.connect(temporalConnectionOptions(config.temporal, { address }));
     running.push({ name: 'temporal client', stop: () => connection.close() });
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs } });
     const { startWebhookServer } = await import('./webhook-server.ts');

@@ -11,6 +11,7 @@ import { WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '.
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
+import { temporalConnectionOptions } from './temporal-connection.ts';
 
 const HANDOFF_TIMEOUT_MS = 5_000;
 
@@ -198,7 +199,7 @@ export async function runWebhooksCommand(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'charterflow-webhooks' });
-  const connection = await Connection.connect({ address: config.temporal.address ?? '127.0.0.1:7233', connectTimeout: 10_000 });
+  const connection = await Connection.connect({ ...temporalConnectionOptions(config.temporal), connectTimeout: 10_000 });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) } });
   const port = values.port !== undefined ? Number(values.port) : config.webhooks.port;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0-65535`);

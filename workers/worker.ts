@@ -11,9 +11,9 @@ import { WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
+import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from './temporal-connection.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
 /** Temporal's Logger interface on top of our redacting pino logger. */
 export function temporalLoggerFor(logger: Logger): TemporalLogger {
@@ -132,7 +132,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     timeouts: { headersMs: config.avinode.httpTimeoutMs, bodyMs: config.avinode.httpTimeoutMs },
   });
   const ownsConnection = !options.connection;
-  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS }));
+  const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   try {
     if (options.registerWebhooks ?? true) await registerWebhookSubscriptions(avinode, config, logger);
