@@ -3,8 +3,11 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startDevServer, type RunningDevServer } from '../../workers/dev-server.ts';
-import { oneWayRequest, startStack, waitForProgress, type Stack } from '../integration/stack/harness.ts';
+import { randomBytes } from 'node:crypto';
+import { startCodecServer, uiOrigins, type RunningCodecServer } from '../../workers/codec-server.ts';
+import { findFreePort, startDevServer, type RunningDevServer } from '../../workers/dev-server.ts';
+import { payloadCodecsFor } from '../../workers/payload-codec.ts';
+import { historyText, oneWayRequest, startStack, waitForProgress, type Stack } from '../integration/stack/harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -62,6 +65,58 @@ describe.skipIf(!available)('the Temporal Web UI shows a charter run at a glance
     } finally {
       await page.close();
       await stack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' });
+    }
+  });
+});
+
+describe.skipIf(!available)('the Temporal Web UI with payload encryption on', () => {
+  const KEY = randomBytes(32);
+  let encryptedServer: RunningDevServer;
+  let codecServer: RunningCodecServer;
+  let encryptedStack: Stack;
+  let uiBrowser: Browser;
+
+  beforeAll(async () => {
+    // As `charterflow start` does it: the codec endpoint first, then the UI that calls it.
+    const uiPort = await findFreePort();
+    const [codec] = payloadCodecsFor({ current: { keyId: 'ui-test', key: KEY }, previous: [] });
+    codecServer = await startCodecServer({ codec: codec!, allowedOrigins: uiOrigins(uiPort), port: 0 });
+    encryptedServer = await startDevServer({ cliPath: inject('temporalCliPath'), uiPort, codecEndpoint: codecServer.endpoint });
+    encryptedStack = await startStack({
+      temporalAddress: encryptedServer.address,
+      env: { PAYLOAD_ENCRYPTION_KEY: KEY.toString('base64'), PAYLOAD_ENCRYPTION_KEY_ID: 'ui-test' },
+    });
+    uiBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  });
+  afterAll(async () => {
+    await uiBrowser?.close();
+    await encryptedStack?.close();
+    await encryptedServer?.stop();
+    await codecServer?.close();
+  });
+
+  it('still reads at a glance: the browser decrypts summary and details through the codec endpoint', async () => {
+    const request = oneWayRequest({ legs: [{ from: 'KHPN', to: 'KAPF', date: '2027-06-03', time: '14:15', pax: 3 }] });
+    const trip = await encryptedStack.charter.startTrip(request);
+    const { rfqIds } = await encryptedStack.emulator.admin.sendRfqs(trip.atripId, 2);
+    const quoted = await encryptedStack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 23_900, currency: 'USD' });
+    await waitForProgress(encryptedStack, request.externalId, (p) => p.quotes.length === 1);
+    // Temporal itself holds only ciphertext.
+    expect(await historyText(encryptedStack, request.externalId)).not.toMatch(/KHPN→KAPF/);
+
+    const page = await uiBrowser.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      const { runId } = await encryptedStack.client.workflow.getHandle(trip.workflowId).describe();
+      await page.goto(`${encryptedServer.uiUrl}/namespaces/default/workflows/${encodeURIComponent(trip.workflowId)}/${runId}/user-metadata`);
+      await page.getByTestId('workflow-id-heading').waitFor({ timeout: 30_000 });
+      const text = async () =>
+        (await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')))).join('\n');
+      await expect.poll(text, { timeout: 30_000 }).toMatch(/KHPN→KAPF\s·\s3 Jun 14:15\s·\s3 pax/);
+      await expect.poll(text, { timeout: 30_000 }).toContain(quoted.quoteId!);
+      await page.screenshot({ path: '/tmp/charterflow-ui-encrypted.png', fullPage: true });
+    } finally {
+      await page.close();
+      await encryptedStack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' });
     }
   });
 });
