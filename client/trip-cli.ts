@@ -18,8 +18,6 @@ const USAGE = `Usage: charterflow trip <command> [options]   (--json: machine-re
   extend <externalId> --until ISO|30m|2h|3d
   list [--phase PHASE]`;
 
-// Re-exported for the command's callers and tests; the trip flags are shared with `avinode create-trip`.
-export { parseDeadline, tripInputFromFlags } from './trip-flags.ts';
 
 function pad(text: string, width: number) {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockAgent } from 'undici';
 import { expect } from 'vitest';
+import { ConfigError, loadConfig } from '../workers/config.ts';
 import { createLogger, type Logger } from '../workers/logging.ts';
 
 /** A MockAgent that refuses any request no interceptor answers. */
@@ -48,4 +49,15 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
   );
   expect(error).toBeInstanceOf(ApplicationFailure);
   return error as ApplicationFailure;
+}
+
+/** The ConfigError loadConfig throws for `env`; fails the test when it throws none. */
+export function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
 }

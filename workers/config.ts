@@ -320,7 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
     ...(payloadEncryption ? { payloadEncryption } : {}),
     codecServer: { port: e.CODEC_SERVER_PORT, ...(e.CODEC_ALLOWED_ORIGINS ? { allowedOrigins: e.CODEC_ALLOWED_ORIGINS } : {}) },
-    ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: `${e.METRICS_HOST.includes(':') && !e.METRICS_HOST.startsWith('[') ? `[${e.METRICS_HOST}]` : e.METRICS_HOST}:${e.METRICS_PORT}` } } : {}),
+    ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: hostPort(e.METRICS_HOST, e.METRICS_PORT) } } : {}),
     logLevel: e.LOG_LEVEL,
   });
 }
@@ -350,6 +350,11 @@ function temporalConnectionOf(e: Env, problems: string[]): TemporalConnectionCon
         }
       : {}),
   };
+}
+
+/** `host:port`, with an IPv6 host in brackets. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** The token endpoint: explicit, or `<base>/oauth/token` as documented. */

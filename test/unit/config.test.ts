@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, LOCAL_AVINODE_DEFAULTS, loadConfig, loadPayloadEncryption } from '../../workers/config.ts';
+import { LOCAL_AVINODE_DEFAULTS, loadConfig, loadPayloadEncryption } from '../../workers/config.ts';
+import { configErrorOf } from '../support.ts';
 
 const realSandbox = {
   AVINODE_BASE_URL: 'https://sandbox.avinode.com/api',
@@ -11,15 +12,7 @@ const realSandbox = {
   WEBHOOK_PASSWORD: 'webhook-password-q7',
 };
 
-function problemsOf(env: NodeJS.ProcessEnv): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (env: NodeJS.ProcessEnv): string => configErrorOf(env).message;
 
 describe('configuration', () => {
   it('runs on embedded local defaults when nothing is set', () => {

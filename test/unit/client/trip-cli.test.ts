@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeadline, renderProgress, tripInputFromFlags } from '../../../client/trip-cli.ts';
+import { renderProgress } from '../../../client/trip-cli.ts';
+import { parseDeadline, tripInputFromFlags } from '../../../client/trip-flags.ts';
 import { parseTripRequest } from '../../../client/trip-request.ts';
 import type { TripProgress } from '../../../workflows/contract.ts';
 
