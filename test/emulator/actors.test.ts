@@ -71,7 +71,7 @@ describe('simulated operators (admin API)', () => {
     const declined = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'decline', reason: 'CREW_NOT_AVAILABLE' })).json.data;
     expect(declined.status).toBe('Declined');
     const message = (await h.api('GET', `/tripmsgs/${declined.messageId}`)).json.data;
-    expect(message.decline).toEqual({ reason: 'CREW_NOT_AVAILABLE' });
+    expect(message.declineReason).toBe('CREW_NOT_AVAILABLE');
     expect(message.quote).toBeUndefined();
     const rfq = (await h.api('GET', `/rfqs/${rfqIds[0]}`)).json.data;
     expect(rfq.sellerLift[0]).toMatchObject({ sourcingDisplayStatus: 'Declined', links: { quotes: [] } });

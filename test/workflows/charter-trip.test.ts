@@ -229,9 +229,9 @@ describe('charterTripWorkflow', () => {
       const [a] = fake.sendRfqs(started.atripId, 3);
       const qa = fake.quote(a!, 25_000);
       await waitForProgress(handle, (p) => p.quotes.length === 1, 'a quote');
-      const unknown = await handle.executeUpdate(selectQuote, { args: [{ quoteId: 'aquote-unknown' }] }).catch((error: unknown) => error as WorkflowUpdateFailedError);
+      const unknown = await handle.executeUpdate(selectQuote, { args: [{ quoteId: 'aquote-unknown' }] }).then(() => undefined, (error: unknown) => error as WorkflowUpdateFailedError);
       expect(unknown).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(unknown.cause?.message).toBe(`unknown quote aquote-unknown; the run knows quotes ${qa}`);
+      expect(unknown?.cause?.message).toBe(`unknown quote aquote-unknown; the run knows quotes ${qa}`);
       const progress = await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
       expect(progress).toMatchObject({ phase: 'completed', selectedQuoteId: qa, outcomeReport: { status: 'reported', quoteId: qa } });
       const result = await handle.result();
