@@ -149,7 +149,7 @@ export function registerAdmin(router: Router, target: AdminTarget): void {
       if (!Number.isInteger(body.operators) || (body.operators as number) < 1 || (body.operators as number) > 20) return bad('operators', 'operators must be an integer from 1 to 20');
       next.operators = body.operators as number;
     }
-    for (const name of ['declineRatio', 'chatRatio'] as const) {
+    for (const name of ['declineRatio', 'chatRatio', 'chatReplyRatio'] as const) {
       if (body[name] === undefined) continue;
       if (typeof body[name] !== 'number' || (body[name] as number) < 0 || (body[name] as number) > 1) return bad(name, `${name} must be a number from 0 to 1`);
       next[name] = body[name] as number;
