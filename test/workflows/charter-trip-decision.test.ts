@@ -178,7 +178,8 @@ describe('charterTripWorkflow decision stage', () => {
       expect(progress.phase).toBe('awaiting_selection');
       expect(progress.quotes[0]!.priceHistory.map((entry) => entry.price)).toEqual([21_900]);
       expect(progress.messages).toEqual([expect.objectContaining({ messageId: chat, direction: 'received', rfqId: a, text: 'We can add catering at no cost.' })]);
-      expect(fake.callbacks.filter((event) => event.type === 'message_received').map((event) => event.message?.messageId)).toEqual([chat]);
+      // Callbacks go out in the background, in order, behind the run's main loop.
+      await expect.poll(() => fake.callbacks.filter((event) => event.type === 'message_received').map((event) => event.message?.messageId)).toEqual([chat]);
       await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
       await handle.result();
     });
@@ -281,7 +282,7 @@ describe('charterTripWorkflow decision stage', () => {
       fake.quote(b!, 40_000);
       const progress = await waitForProgress(handle, (p) => p.declines[0]?.declineReason !== undefined, 'the decline reason');
       expect(progress.declines[0]).toMatchObject({ rfqId: a, declineReason: 'OWNER_DECLINED', message: 'The owner is using the aircraft.' });
-      expect(fake.callbacks.filter((event) => event.type === 'quote_declined').map((event) => event.decline?.declineReason)).toEqual(['OWNER_DECLINED']);
+      await expect.poll(() => fake.callbacks.filter((event) => event.type === 'quote_declined').map((event) => event.decline?.declineReason)).toEqual(['OWNER_DECLINED']);
       await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
       const result = await handle.result();
       expect(secretsIn(JSON.stringify(result))).toEqual([]);
