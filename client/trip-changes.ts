@@ -1,11 +1,7 @@
 // What changed between two progress snapshots of a run, as the lines `trip watch` prints:
 // "RFQ sent to …", "quote 20,700 USD from …", "re-priced 21,900 → 20,500 USD", "declined by … (…)".
 import type { QuoteRecord, TripProgress } from '../workflows/contract.ts';
-import { declineReasonText } from '../workflows/presentation.ts';
-
-export function money(price: number, currency: string): string {
-  return `${price.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${currency}`;
-}
+import { declineReasonText, money } from '../workflows/presentation.ts';
 
 function aircraftOf(quote: Pick<QuoteRecord, 'aircraftType' | 'aircraftCategory' | 'aircraftTail'>): string {
   return [quote.aircraftType ?? quote.aircraftCategory, quote.aircraftTail].filter(Boolean).join(' ');

@@ -4,9 +4,9 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporalConnectionOptions } from '../workers/temporal-connection.ts';
 import { loadConfig } from '../workers/config.ts';
 import { CANCEL_REASONS, EXPIRY_POLICIES, TERMINAL_PHASES, TRIP_PHASES, type CancelReason, type ExpiryPolicy, type TripPhase, type TripProgress } from '../workflows/contract.ts';
-import { cheapestQuoteId, declineReasonText } from '../workflows/presentation.ts';
+import { cheapestQuoteId, declineReasonText, money } from '../workflows/presentation.ts';
 import { CharterClient, TripRequestInvalid } from './index.ts';
-import { describeChanges, money } from './trip-changes.ts';
+import { describeChanges } from './trip-changes.ts';
 import { parseDeadline, TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } from './trip-flags.ts';
 
 const USAGE = `Usage: charterflow trip <command> [options]   (--json: machine-readable output)

@@ -26,7 +26,7 @@ function cell(value: string | number | undefined): string {
   return value === undefined || value === '' ? '—' : String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function money(price: number, currency: string): string {
+export function money(price: number, currency: string): string {
   return `${price.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${currency}`;
 }
 

@@ -2,19 +2,13 @@
 // inferred paths, see emulator/README.md) and Cancel a single RFQ, with stats per trip.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_AUTOPILOT } from '../../emulator/index.ts';
-import { startHarness, tripBody, waitFor, type Harness } from './support.ts';
+import { startHarness, tripWithRfqs, waitFor, type Harness } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.emu.close();
   h = undefined;
 });
-
-async function tripWithRfqs(harness: Harness, operators = 2) {
-  const trip = (await harness.api('POST', '/trips', { body: tripBody() })).json.data;
-  const sent = (await harness.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators })).json.data;
-  return { trip, rfqIds: sent.rfqIds as string[], liftIds: sent.liftIds as string[] };
-}
 
 describe('Report trip outcome (PUT /api/trips/{id}/outcome, inferred path)', () => {
   it('records CONVERTED with the winning lift; a repeated report replaces it and is counted', async () => {
