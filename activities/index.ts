@@ -46,7 +46,15 @@ export interface ActivityDeps {
   authMethod?: string;
   /** How often and how far apart to look a trip run up before calling it unknown (visibility lag). */
   visibilityLookup?: { attempts?: number; delayMs?: number };
+  /**
+   * Told when Avinode comes back from something that also deletes webhook settings: a trip that
+   * existed answers NOT_FOUND (the weekly wipe), or rejected credentials work again. The worker
+   * re-checks its subscriptions; the call must return at once (it never fails an activity).
+   */
+  onAvinodeRecovered?: (event: AvinodeRecovery) => void;
 }
+
+export type AvinodeRecovery = 'trip_vanished' | 'credentials_recovered';
 
 /** How the configured credentials authenticate, for explanations (names a method, never a value). */
 export function describeAvinodeAuth(avinode: Pick<Config['avinode'], 'auth' | 'clientAuthMethod'>): string {
@@ -92,6 +100,14 @@ function isType(error: unknown, ...types: string[]): boolean {
 
 export function createActivities(deps: ActivityDeps): CharterActivities {
   const { avinode } = deps;
+
+  function notifyRecovered(event: AvinodeRecovery): void {
+    try {
+      deps.onAvinodeRecovered?.(event);
+    } catch (error) {
+      deps.logger?.warn({ event, message: error instanceof Error ? error.message : String(error) }, 'recovery hook failed; ignored');
+    }
+  }
 
   function withAuthMethod(error: unknown): unknown {
     if (!isType(error, ...CREDENTIAL_FAILURES)) return error;
@@ -179,6 +195,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       read = await avinode.readTripRfqs({ tripId, atripId }, options);
     } catch (error) {
       if (!isFailureOfType(error, FailureType.NotFound)) throw error;
+      notifyRecovered('trip_vanished');
       throw ApplicationFailure.create({
         type: FailureType.TripVanished,
         message: `GET /trips/{id} → NOT_FOUND for a trip that existed`,
@@ -353,10 +370,14 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
         throw error;
       }
     }),
-    checkCredentials: async (input = {}) =>
-      heartbeatWhile(() =>
+    // Only blocked runs check: an ok here means credentials were rejected and work again.
+    checkCredentials: async (input = {}) => {
+      const check = await heartbeatWhile(() =>
         deps.checkCredentials ? deps.checkCredentials(activityCallOptions()) : probeCredentials(activityCallOptions(), input.atripId),
-      ),
+      );
+      if (check.ok) notifyRecovered('credentials_recovered');
+      return check;
+    },
     deliverCallback: async ({ url, event }) => {
       const options = activityCallOptions();
       return heartbeatWhile(() =>

@@ -5,7 +5,9 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
 import { ConfigError, CLIENT_AUTH_METHODS, loadConfig, type ClientAuthMethod, type Config } from '../workers/config.ts';
 import { createLogger } from '../workers/logging.ts';
-import { FailureType } from '../workflows/contract.ts';
+import { FailureType, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
+import type { WebhookSetting } from '../activities/avinode/schemas.ts';
+import { compareSettingIds, webhookTargetUri } from '../workers/webhook-subscriptions.ts';
 import {
   createClientFor,
   createTokenSourceFor,
@@ -22,7 +24,9 @@ const MARK: Record<Status, string> = { ok: '✓', warn: '!', fail: '✗' };
 export const DOCTOR_USAGE = `Usage: charterflow doctor [--base-url URL]
 
 Checks the Avinode configuration (AVINODE_* variables), requests a token, makes one harmless API
-call (GET /webhooks/settings) and explains each failure. Exit code 0 when nothing failed.`;
+call (GET /webhooks/settings), lists the webhook subscriptions it finds (id, event types, target,
+active) and says which charterflow needs are missing, and explains each failure. Exit code 0 when
+nothing failed.`;
 
 const SKEW_WARN_MS = 30_000;
 /** The emulator's default and the buyer integration's (uncited) note: ±5 min. */
@@ -160,10 +164,41 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   const logger = io.logger ?? createLogger({ level: 'silent', name: 'charterflow-doctor' });
   const tokenSource = await createTokenSourceFor(target, logger, io.createTokenSource);
   const tokenOk = await checkToken(report, target, tokenSource, io);
-  if (tokenOk) await checkApiCall(report, target, tokenSource, logger);
+  if (tokenOk) await checkApiCall(report, target, tokenSource, logger, config);
 
   out(report.failed ? '\nSome checks failed; see the explanations above.\n' : '\nAll checks passed.\n');
   return report.failed ? 1 : 0;
+}
+
+/** One line per webhook setting found, then whether each event type charterflow needs has an active one at our target. */
+export function describeSubscriptions(settings: readonly WebhookSetting[], config: Pick<Config, 'webhooks'>): { found: string[]; missing: string[] } {
+  const found = [...settings]
+    .sort((a, b) => compareSettingIds(a.id, b.id))
+    .map((setting) => {
+      const events = setting.eventTypes?.length ? setting.eventTypes.join(', ') : 'no event types';
+      return `${setting.id}: ${events} → ${setting.targetURI ?? '(no target)'} (${setting.active === false ? 'inactive' : 'active'})`;
+    });
+  const missing = WEBHOOK_EVENT_TYPES.filter((eventType) => {
+    const targetURI = webhookTargetUri(config, eventType);
+    return !settings.some((setting) => setting.targetURI === targetURI && setting.active !== false && setting.eventTypes?.includes(eventType));
+  }).map((eventType) => `${eventType} → ${webhookTargetUri(config, eventType)}`);
+  return { found, missing };
+}
+
+function reportSubscriptions(report: Report, settings: readonly WebhookSetting[], config: Pick<Config, 'webhooks'>): void {
+  const { found, missing } = describeSubscriptions(settings, config);
+  const listed = found.length > 0 ? found : ['(none)'];
+  if (missing.length === 0) {
+    report.line('ok', 'webhook subscriptions: every event type charterflow needs is active', ...listed);
+    return;
+  }
+  report.line(
+    'warn',
+    `webhook subscriptions: ${missing.length} of ${WEBHOOK_EVENT_TYPES.length} event types have no active subscription at this machine's target`,
+    ...listed,
+    ...missing.map((line) => `missing: ${line}`),
+    'A running worker re-creates them at start, every WEBHOOK_SUBSCRIPTION_CHECK_MS (default 10 min) and after it sees the weekly wipe; until then quotes arrive by polling only. Check WEBHOOK_PUBLIC_URL if the targets look wrong.',
+  );
 }
 
 function explainConfigProblem(problem: string): string {
@@ -320,11 +355,13 @@ async function checkApiCall(
   target: AvinodeTarget,
   tokenSource: Awaited<ReturnType<typeof createTokenSourceFor>>,
   logger: NonNullable<CliIo['logger']>,
+  config: Pick<Config, 'webhooks'>,
 ): Promise<void> {
   const client = createClientFor(target, tokenSource, logger);
   try {
     const settings = await client.listWebhookSettings();
     report.line('ok', `API call GET /webhooks/settings succeeded (${settings.length} webhook setting${settings.length === 1 ? '' : 's'})`);
+    reportSubscriptions(report, settings, config);
   } catch (error) {
     const type = (error as { type?: string }).type;
     const text = describeFailure(error);

@@ -111,6 +111,7 @@ const Env = z.object({
   WEBHOOK_PASSWORD: z.string().min(8).optional(),
   WEBHOOK_PUBLIC_URL: url.optional(),
   WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
+  WEBHOOK_SUBSCRIPTION_CHECK_MS: z.coerce.number().int().min(0).default(600_000),
   CALLBACK_URL: url.optional(),
   CALLBACK_SECRET: z.string().min(16).optional(),
 
@@ -178,7 +179,15 @@ export interface Config {
     httpTimeoutMs: number;
   };
   emulator: { port: number };
-  webhooks: { port: number; username: string; password: string; publicUrl?: string; maxBodyBytes: number };
+  webhooks: {
+    port: number;
+    username: string;
+    password: string;
+    publicUrl?: string;
+    maxBodyBytes: number;
+    /** How often a worker re-checks its webhook subscriptions (0: only at start and after a wipe is noticed). */
+    subscriptionCheckMs: number;
+  };
   callback: { url?: string; secret?: string };
   /** Unset: payloads are stored in plain, as before. */
   payloadEncryption?: PayloadEncryptionConfig;
@@ -316,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       password: webhookPassword!,
       publicUrl: e.WEBHOOK_PUBLIC_URL,
       maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
+      subscriptionCheckMs: e.WEBHOOK_SUBSCRIPTION_CHECK_MS,
     },
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
     ...(payloadEncryption ? { payloadEncryption } : {}),

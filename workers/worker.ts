@@ -1,5 +1,5 @@
 // `charterflow worker`: config → logger → Runtime → connection → Worker, plus the Avinode webhook
-// subscriptions registered (or updated) at start.
+// subscriptions registered (or updated) at start and kept healed while it runs.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IllegalStateError, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/common';
@@ -7,11 +7,11 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from './temporal-connection.ts';
+import { reconcileWebhookSubscriptions, WebhookSubscriptionHealer, type SubscriptionCounts } from './webhook-subscriptions.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -59,42 +59,14 @@ export function installRuntime(logger: Logger, shutdownSignals: NodeJS.Signals[]
   }
 }
 
-export function webhookTargetUri(config: Pick<Config, 'webhooks'>, eventType: string): string {
-  const base = (config.webhooks.publicUrl ?? `http://127.0.0.1:${config.webhooks.port}`).replace(/\/+$/, '');
-  return `${base}/webhooks/avinode/${eventType}`;
-}
+export { webhookTargetUri } from './webhook-subscriptions.ts';
 
 /**
  * One subscription per event type (payloads name the resource, not the event), created or brought
  * in line with our target and credentials; idempotent across restarts and workers.
  */
-export async function registerWebhookSubscriptions(avinode: AvinodeClient, config: Pick<Config, 'webhooks'>, logger?: Logger): Promise<{ created: number; updated: number }> {
-  const existing = await avinode.listWebhookSettings();
-  const counts = { created: 0, updated: 0 };
-  for (const eventType of WEBHOOK_EVENT_TYPES) {
-    const targetURI = webhookTargetUri(config, eventType);
-    const wanted = {
-      targetURI,
-      displayName: `charterflow ${eventType}`,
-      active: true,
-      clientIdentifier: config.webhooks.username,
-      clientSecret: config.webhooks.password,
-      clientAuthenticationType: 'BASIC' as const,
-      eventTypes: [eventType],
-    };
-    const mine = existing.find((setting) => setting.targetURI === targetURI);
-    if (!mine) {
-      await avinode.createWebhookSetting(wanted);
-      counts.created += 1;
-    } else {
-      // Avinode never returns the secret, so it cannot be compared: re-sending it on every start
-      // makes a rotated WEBHOOK_PASSWORD take effect and reactivates a deactivated subscription.
-      await avinode.updateWebhookSetting(mine.id, wanted);
-      counts.updated += 1;
-    }
-  }
-  logger?.info({ ...counts }, 'webhook subscriptions registered');
-  return counts;
+export async function registerWebhookSubscriptions(avinode: AvinodeClient, config: Pick<Config, 'webhooks'>, logger?: Logger): Promise<SubscriptionCounts> {
+  return reconcileWebhookSubscriptions(avinode, config, { refreshAll: true, ...(logger ? { logger } : {}) });
 }
 
 export interface StartWorkerOptions {
@@ -104,7 +76,10 @@ export interface StartWorkerOptions {
   /** A prebuilt bundle (tests bundle once per file); default: bundle workflows/index.ts at start. */
   workflowBundle?: WorkflowBundleOption;
   taskQueue?: string;
-  /** Default true: register the Avinode webhook subscriptions at start. */
+  /**
+   * Default true: register the Avinode webhook subscriptions at start, then keep them healed
+   * (every WEBHOOK_SUBSCRIPTION_CHECK_MS, and after a run sees a wipe or credentials come back).
+   */
   registerWebhooks?: boolean;
   shutdownGraceTime?: string;
 }
@@ -112,6 +87,8 @@ export interface StartWorkerOptions {
 export interface RunningWorker {
   worker: Worker;
   avinode: AvinodeClient;
+  /** Keeps the webhook subscriptions healed; absent with `registerWebhooks: false`. */
+  subscriptions?: WebhookSubscriptionHealer;
   run(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -134,14 +111,21 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  const subscriptions =
+    (options.registerWebhooks ?? true)
+      ? new WebhookSubscriptionHealer({ avinode, config, logger, intervalMs: config.webhooks.subscriptionCheckMs })
+      : undefined;
   try {
-    if (options.registerWebhooks ?? true) await registerWebhookSubscriptions(avinode, config, logger);
+    await subscriptions?.start();
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-      activities: createActivities(activityDepsFromConfig(config, avinode, logger)),
+      activities: createActivities({
+        ...activityDepsFromConfig(config, avinode, logger),
+        ...(subscriptions ? { onAvinodeRecovered: (reason) => subscriptions.nudge(reason) } : {}),
+      }),
       maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
       // Also used by the activities' Context client (worker.client inherits it).
       dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
@@ -151,8 +135,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     return {
       worker,
       avinode,
+      ...(subscriptions ? { subscriptions } : {}),
       run: () =>
         (running ??= worker.run().finally(async () => {
+          await subscriptions?.stop();
           await avinode.close();
           if (ownsConnection) await connection.close();
         })),
@@ -162,6 +148,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       },
     };
   } catch (error) {
+    await subscriptions?.stop();
     await avinode.close();
     if (ownsConnection) await connection.close();
     throw error;
