@@ -3,6 +3,7 @@ import type { EmulatorCredentials } from './avinode-auth.ts';
 import type { FaultRule } from './faults.ts';
 import type { JournalEntry, Stats } from './journal.ts';
 import type { AutopilotOptions, RespondInput, RespondResult } from './marketplace.ts';
+import type { InferredBehaviours } from './options.ts';
 import type { DeliveryRecord } from './webhooks.ts';
 
 export type { JournalEntry, Stats } from './journal.ts';
@@ -22,7 +23,16 @@ export class EmulatorAdminError extends Error {
 
 export interface EmulatorStats extends Stats {
   now: string;
-  live: { trips: number; rfqs: number; quotes: number; messages: number; webhookSettings: number; activeTokens: number };
+  live: {
+    trips: number;
+    rfqs: number;
+    quotes: number;
+    messages: number;
+    webhookSettings: number;
+    activeTokens: number;
+    /** Trips not cancelled, per externalTripId (unlike the cumulative `tripsByExternalId`). */
+    activeTripsByExternalId: Record<string, number>;
+  };
   faults: FaultRule[];
 }
 
@@ -48,6 +58,8 @@ export interface EmulatorAdmin {
   updateCredentials(change: CredentialsChange): Promise<EmulatorCredentials>;
   clock(change?: { advanceMs?: number; set?: string }): Promise<{ now: string; offsetMs: number; nextScheduledReset?: string }>;
   autopilot(change?: Partial<AutopilotOptions>): Promise<AutopilotOptions>;
+  /** The [inferred] behaviours, switched on or off (`GET|PUT /_emulator/settings`). */
+  settings(change?: Partial<InferredBehaviours>): Promise<InferredBehaviours>;
 }
 
 /** `url` is the emulator origin (RunningEmulator.url), not the API base. */
@@ -88,5 +100,6 @@ export function emulatorAdmin(url: string): EmulatorAdmin {
     updateCredentials: (change) => call('PUT', '/credentials', change),
     clock: (change) => (change ? call('POST', '/clock', change) : call('GET', '/clock')),
     autopilot: (change) => (change ? call('PUT', '/autopilot', change) : call('GET', '/autopilot')),
+    settings: (change) => (change ? call('PUT', '/settings', change) : call('GET', '/settings')),
   };
 }

@@ -6,6 +6,7 @@ import { parseFaultRules, type FaultRule } from './faults.ts';
 import { fail, jsonObject, ok, type Reply, type Router } from './http-kit.ts';
 import type { JournalEntry } from './journal.ts';
 import { actor, isDeclineReason, type AutopilotOptions, type RespondInput } from './marketplace.ts';
+import type { InferredBehaviours } from './options.ts';
 
 /** What the admin API needs from the running emulator. */
 export interface AdminTarget {
@@ -24,7 +25,10 @@ export interface AdminTarget {
   clock(): { now: string; offsetMs: number; nextScheduledReset?: string };
   setClock(change: { advanceMs?: number; set?: number }): void;
   autopilot: AutopilotOptions;
+  inferred: InferredBehaviours;
 }
+
+const ON_OFF = ['on', 'off'] as const;
 
 const bad = (path: string, title: string) => fail(400, 'ERR_INPUT_GENERIC_INVALID', title, path);
 
@@ -130,6 +134,18 @@ export function registerAdmin(router: Router, target: AdminTarget): void {
     }
     target.setClock({ ...(typeof body.advanceMs === 'number' ? { advanceMs: body.advanceMs } : {}), ...(set !== undefined ? { set } : {}) });
     return ok(target.clock());
+  });
+
+  router.add('GET', '/_emulator/settings', () => ok(target.inferred));
+  router.add('PUT', '/_emulator/settings', (ctx) => {
+    const body = jsonObject(ctx);
+    const unknown = Object.keys(body).filter((name) => !(name in target.inferred));
+    if (unknown.length > 0) return bad(unknown[0]!, `unknown setting ${unknown[0]}; settings are ${Object.keys(target.inferred).join(', ')}`);
+    if (body.searchByExternalId !== undefined) {
+      if (!ON_OFF.includes(body.searchByExternalId as 'on')) return bad('searchByExternalId', 'searchByExternalId must be "on" or "off"');
+      target.inferred.searchByExternalId = body.searchByExternalId as InferredBehaviours['searchByExternalId'];
+    }
+    return ok(target.inferred);
   });
 
   router.add('GET', '/_emulator/autopilot', () => ok(target.autopilot));

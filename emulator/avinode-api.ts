@@ -3,6 +3,7 @@ import { MAX_MESSAGE_LENGTH, WEBHOOK_EVENT_TYPES } from '../workflows/contract.t
 import { fail, header, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
 import { actor, isCancelReason, type Marketplace, type OutcomeInput } from './marketplace.ts';
 import type { ResourceRenderer } from './resources.ts';
+import type { InferredBehaviours } from './options.ts';
 import type { MarketStore, WebhookSetting } from './store.ts';
 import { validateTripBody } from './trip-validation.ts';
 
@@ -19,8 +20,11 @@ const KNOWN_EVENT_TYPES = new Set<string>([
   'EmptyLegs',
 ]);
 
-export function registerAvinodeApi(router: Router, deps: { store: MarketStore; render: ResourceRenderer; market: Marketplace }): void {
-  const { store, render, market } = deps;
+export function registerAvinodeApi(
+  router: Router,
+  deps: { store: MarketStore; render: ResourceRenderer; market: Marketplace; inferred: Readonly<InferredBehaviours> },
+): void {
+  const { store, render, market, inferred } = deps;
 
   router.add('POST', '/api/trips', (ctx) => {
     const valid = validateTripBody(jsonBody(ctx), ctx.now);
@@ -29,9 +33,11 @@ export function registerAvinodeApi(router: Router, deps: { store: MarketStore; r
     return ok(render.trip(trip), 201);
   });
 
+  // [inferred] "Search trips" by externalTripId; off (or without the parameter): what the sandbox
+  // answers a bare GET /trips (observed ERR_INTERNAL_CRITICAL).
   router.add('GET', '/api/trips', (ctx) => {
     const externalTripId = ctx.url.searchParams.get('externalTripId');
-    if (externalTripId === null || externalTripId === '') return internalCritical();
+    if (inferred.searchByExternalId === 'off' || externalTripId === null || externalTripId === '') return internalCritical();
     const matches = [...store.trips.values()].filter((trip) => trip.externalTripId === externalTripId).sort((a, b) => b.seq - a.seq);
     return ok(matches.map((trip) => render.trip(trip)));
   });

@@ -24,6 +24,9 @@ Credentials of its one API connection come from AVINODE_* variables (unset: loca
   --fault SPEC                a fault rule, repeatable: kind[@route][,probability=P][,times=N][,latencyMs=N][,retryAfterSeconds=N]
                               e.g. --fault "503@POST /api/trips,times=2"  --fault "429,probability=0.1,retryAfterSeconds=3"
   --seed N                    PRNG seed for probability faults, ids and the autopilot (default 1)
+  --search-by-external-id on|off
+                              [inferred] trip search by externalTripId (default on; off answers
+                              GET /api/trips?externalTripId= like an unsupported search)
   --token-rpm N               token requests per minute before 429 (default 60)
   --clock-skew-ms N           accepted X-Avinode-SentTimestamp skew (default 300000)
   --webhook-first-delay-ms N  first webhook retry delay (default ${COMPRESSED_WEBHOOK_RETRY.firstDelayMs})
@@ -77,6 +80,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
       'real-webhook-retry': { type: 'boolean' },
       'reset-schedule': { type: 'boolean' },
       'wipe-credentials-on-reset': { type: 'boolean' },
+      'search-by-external-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -121,6 +125,11 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
     maxDelayMs: integer('webhook-max-delay-ms', values['webhook-max-delay-ms'], 1) ?? base.maxDelayMs,
     horizonMs: integer('webhook-horizon-ms', values['webhook-horizon-ms'], 0) ?? base.horizonMs,
   };
+  const search = values['search-by-external-id'];
+  if (search !== undefined) {
+    if (search !== 'on' && search !== 'off') throw new Error('--search-by-external-id must be on or off');
+    options.inferred = { searchByExternalId: search };
+  }
   if (values['reset-schedule']) options.resetSchedule = { enabled: true, wipeCredentials: values['wipe-credentials-on-reset'] === true };
   return { help: values.help === true, options };
 }

@@ -14,6 +14,21 @@ export interface EmulatorLogger {
   debug?(obj: object, msg?: string): void;
 }
 
+/**
+ * Behaviours the docs do not confirm ([inferred] in emulator/README.md), each switchable so a test
+ * can show the product still works without it (also at runtime: `PUT /_emulator/settings`).
+ */
+export interface InferredBehaviours {
+  /**
+   * `GET /api/trips?externalTripId=` answers the trips carrying that id. "Search trips" is listed in
+   * the reference without its parameters; `off` answers it as the sandbox answers a trip search it
+   * does not support (bare `GET /trips`: 500 `ERR_INTERNAL_CRITICAL`). Default `on`.
+   */
+  searchByExternalId: 'on' | 'off';
+}
+
+export const DEFAULT_INFERRED_BEHAVIOURS: InferredBehaviours = { searchByExternalId: 'on' };
+
 export interface EmulatorOptions {
   /** 0 = a free port; default 8280. */
   port?: number;
@@ -46,6 +61,8 @@ export interface EmulatorOptions {
    * Temporal's history across restarts, so it starts each emulator in a fresh id range.
    */
   idOffset?: number;
+  /** Inferred behaviours switched on or off (default DEFAULT_INFERRED_BEHAVIOURS). */
+  inferred?: Partial<InferredBehaviours>;
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
   /** Journal ring-buffer size; default 2000. */

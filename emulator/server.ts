@@ -11,7 +11,7 @@ import { FaultInjector } from './faults.ts';
 import { BodyTooLargeError, fail, notFound, readBody, ReplyError, Router, type Reply, type RequestContext } from './http-kit.ts';
 import { describeBody, Journal, newStats, redactHeaders, redactPath, type Stats } from './journal.ts';
 import { Marketplace, type AutopilotOptions } from './marketplace.ts';
-import { DEFAULT_AUTOPILOT, type EmulatorOptions } from './options.ts';
+import { DEFAULT_AUTOPILOT, DEFAULT_INFERRED_BEHAVIOURS, type EmulatorOptions, type InferredBehaviours } from './options.ts';
 import { mergePartners, PartnerServers } from './partners.ts';
 import { ResourceRenderer } from './resources.ts';
 import { SeededRandom } from './rng.ts';
@@ -42,6 +42,8 @@ export class Emulator implements AdminTarget {
   readonly webhooks: WebhookDispatcher;
   readonly market: Marketplace;
   readonly router = new Router();
+  /** Mutable at runtime through `PUT /_emulator/settings`. */
+  readonly inferred: InferredBehaviours;
   origin = 'http://127.0.0.1';
   private clockOffsetMs = 0;
   private nextResetAt: number | undefined;
@@ -49,6 +51,7 @@ export class Emulator implements AdminTarget {
 
   constructor(private readonly options: EmulatorOptions) {
     this.rng = new SeededRandom(options.seed ?? 1);
+    this.inferred = { ...DEFAULT_INFERRED_BEHAVIOURS, ...options.inferred };
     this.store = new MarketStore(this.rng, options.idOffset ?? 0);
     this.faults = new FaultInjector(this.rng);
     this.faults.set(options.faults ?? []);
@@ -79,7 +82,7 @@ export class Emulator implements AdminTarget {
       this.statsData.tokenRequests.byProvider.avinode = (this.statsData.tokenRequests.byProvider.avinode ?? 0) + 1;
       return this.auth.tokenEndpoint(ctx);
     });
-    registerAvinodeApi(this.router, { store: this.store, render, market: this.market });
+    registerAvinodeApi(this.router, { store: this.store, render, market: this.market, inferred: this.inferred });
     this.partners.register(this.router);
     registerDeepLinks(this.router, { store: this.store, market: this.market });
     registerAdmin(this.router, this);
@@ -147,6 +150,7 @@ export class Emulator implements AdminTarget {
         messages: this.store.messages.size,
         webhookSettings: this.store.webhookSettings.size,
         activeTokens: this.auth.activeTokenCount(this.now()),
+        activeTripsByExternalId: this.activeTripsByExternalId(),
       },
       faults: this.faults.list(),
     };
@@ -154,6 +158,16 @@ export class Emulator implements AdminTarget {
 
   webhookDeliveries() {
     return this.webhooks.deliveries();
+  }
+
+  /** Trips not cancelled (and not wiped), per externalTripId: a run must end with at most one. */
+  private activeTripsByExternalId(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const trip of this.store.trips.values()) {
+      if (trip.status === 'Cancelled' || trip.externalTripId === undefined) continue;
+      counts[trip.externalTripId] = (counts[trip.externalTripId] ?? 0) + 1;
+    }
+    return counts;
   }
 
   revokeTokens(token?: string) {
