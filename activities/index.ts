@@ -9,12 +9,15 @@ import type {
   CharterActivities,
   CredentialCheck,
   EventTrip,
+  FindDuplicateTripsInput,
+  FindDuplicateTripsResult,
   ReadTripStateInput,
   TripState,
 } from '../workflows/activity-types.ts';
-import { FailureType, type AvinodeEvent, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
+import { FailureType, type AvinodeEvent, type DuplicateTrip, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
 import type { Config } from '../workers/config.ts';
 import type { AvinodeClient } from './avinode/client.ts';
+import { isLiveTrip } from './avinode/trips.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';
 import { deliverCallback } from './callbacks.ts';
 import { httpStatusOf, isFailureOfType } from './failures.ts';
@@ -242,20 +245,26 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       case 'rfqs': {
         const { rfq, raw } = resource.value;
         const tripId = raw.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options) };
+        return { ...(tripId ? { tripId } : {}), ...(raw.trip ? { atripId: raw.trip.id } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options) };
       }
       case 'quotes': {
         const { quote } = resource.value;
         const rfq = quote.rfqId ? await readRfqOrNothing(quote.rfqId, options) : undefined;
         const tripId = rfq?.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), quotes: [quote] };
+        return { ...(tripId ? { tripId } : {}), ...(rfq?.atripId ? { atripId: rfq.atripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), quotes: [quote] };
       }
       case 'tripmsgs': {
         const { message } = resource.value;
         const rfq = message.rfqId ? await readRfqOrNothing(message.rfqId, options) : undefined;
         const quoteIds = message.quoteId ? [{ quoteId: message.quoteId, ...(message.rfqId ? { rfqId: message.rfqId } : {}) }] : [];
         const tripId = rfq?.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), message, quotes: await readQuotes(quoteIds, options) };
+        return {
+          ...(tripId ? { tripId } : {}),
+          ...(rfq?.atripId ? { atripId: rfq.atripId } : {}),
+          ...(rfq ? { rfq: rfq.rfq } : {}),
+          message,
+          quotes: await readQuotes(quoteIds, options),
+        };
       }
       case 'trips': {
         const { trip } = resource.value;
@@ -264,10 +273,10 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     }
   }
 
-  async function readRfqOrNothing(rfqId: string, options: CallOptions): Promise<{ rfq: RfqSnapshot; tripId?: string } | undefined> {
+  async function readRfqOrNothing(rfqId: string, options: CallOptions): Promise<{ rfq: RfqSnapshot; tripId?: string; atripId?: string } | undefined> {
     try {
       const { rfq, raw } = await avinode.readRfq(rfqId, options);
-      return { rfq, ...(raw.tripId ? { tripId: raw.tripId } : {}) };
+      return { rfq, ...(raw.tripId ? { tripId: raw.tripId } : {}), ...(raw.trip ? { atripId: raw.trip.id } : {}) };
     } catch (error) {
       if (isFailureOfType(error, FailureType.NotFound)) return undefined;
       throw error;
@@ -311,15 +320,59 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
         const { trip } = await avinode.readTrip(tripRef, options);
         return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
       }
-      // Not found: a trip of this company that charterflow did not start (or not yet visible).
       const workflowId = await findRunByTripId(tripRef);
-      return { ...(workflowId ? { externalTripId: workflowId } : {}), tripId: tripRef };
+      if (workflowId) return { externalTripId: workflowId, tripId: tripRef };
+      // No run carries this short id: a trip charterflow did not start, or a run's second trip (a
+      // create retried without a working lookup). The trip itself says whose it is, when the RFQ names it.
+      const owned = await tripOfResource(event, options);
+      if (owned) return owned;
+      return { tripId: tripRef };
     } catch (error) {
       if (isType(error, FailureType.NotFound, FailureType.ForeignHref, FailureType.RequestInvalid)) {
         return { unresolved: (error as ApplicationFailure).message };
       }
       throw error;
     }
+  }
+
+  /** The trip an event's resource belongs to, read through the RFQ's `atrip-` ref (when it names one). */
+  async function tripOfResource(event: AvinodeEvent, options: CallOptions): Promise<EventTrip | undefined> {
+    const resource = await avinode.readByHref(event.href, options);
+    let atripId: string | undefined;
+    if (resource.type === 'trips') atripId = resource.value.trip.id;
+    else if (resource.type === 'rfqs') atripId = resource.value.raw.trip?.id;
+    else {
+      const rfqId = resource.type === 'quotes' ? resource.value.quote.rfqId : resource.value.message.rfqId;
+      atripId = rfqId ? (await readRfqOrNothing(rfqId, options))?.atripId : undefined;
+    }
+    if (!atripId) return undefined;
+    const { trip } = await avinode.readTrip(atripId, options);
+    return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
+  }
+
+  /**
+   * Live trips other than the run's own that carry its externalTripId: the one an event named (read
+   * directly) and what the trip lookup answers. A cancelled or vanished trip is no duplicate.
+   */
+  async function findDuplicateTrips({ workflowId, keepAtripId, candidate, lookup = true }: FindDuplicateTripsInput): Promise<FindDuplicateTripsResult> {
+    const options = activityCallOptions();
+    const found = new Map<string, DuplicateTrip>();
+    if (candidate && candidate.atripId !== keepAtripId) {
+      try {
+        const { trip } = await avinode.readTrip(candidate.atripId, options);
+        if (trip.externalTripId === workflowId && isLiveTrip(trip)) found.set(trip.id, { atripId: trip.id, tripId: trip.tripId });
+      } catch (error) {
+        if (!isFailureOfType(error, FailureType.NotFound)) throw error;
+      }
+    }
+    if (!lookup) return { duplicates: [...found.values()] };
+    const answer = await avinode.lookUpTrips(workflowId, options);
+    if (answer.status === 'answered') {
+      for (const trip of answer.trips) {
+        if (trip.id !== keepAtripId && trip.externalTripId === workflowId && isLiveTrip(trip)) found.set(trip.id, { atripId: trip.id, tripId: trip.tripId });
+      }
+    }
+    return { duplicates: [...found.values()], lookup: answer.status };
   }
 
   /**
@@ -344,6 +397,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   return {
     createTrip: explained(async ({ request, workflowId }) => avinode.createTrip(request, workflowId, activityCallOptions())),
     readTripState: explained(readTripState),
+    findDuplicateTrips: explained(findDuplicateTrips),
     resolveAvinodeEvent: explained(resolveAvinodeEvent),
     findTripOfEvent: explained(findTripOfEvent),
     cancelAvinodeTrip: explained(async ({ atripId, reason, messageToSeller, actAsAccount }) => {

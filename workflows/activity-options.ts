@@ -55,6 +55,13 @@ export const pollOptions: ActivityOptions = { ...readOptions, priority: { priori
 /** Resolving a webhook event: ahead of polls, it is what makes a quote appear promptly. */
 export const eventReadOptions: ActivityOptions = { ...readOptions, priority: { priorityKey: ActivityPriority.webhookRead } };
 
+/** Looking for a second Avinode trip of the run (after a create it could not confirm, or an event naming one). */
+export const duplicateCheckOptions: ActivityOptions = {
+  ...readOptions,
+  priority: { priorityKey: ActivityPriority.reconciliationPoll },
+  summary: 'look for duplicate Avinode trips',
+};
+
 export const cancelOptions: ActivityOptions = {
   startToCloseTimeout: '60s',
   heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,

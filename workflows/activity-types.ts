@@ -4,6 +4,7 @@ import type {
   AvinodeEvent,
   CallbackEvent,
   CancelReason,
+  DuplicateTrip,
   QuoteSnapshot,
   RfqSnapshot,
   TripCreated,
@@ -16,6 +17,33 @@ export interface CreateTripInput {
   request: Pick<TripRequest, 'legs' | 'aircraftCategory'>;
   /** Sent to Avinode as `externalTripId`; find-or-create on retried attempts. */
   workflowId: string;
+}
+
+export interface CreateTripResult extends TripCreated {
+  /** Further live trips with our externalTripId that the lookup found: the run cancels them. */
+  duplicates?: DuplicateTrip[];
+  /**
+   * A retried attempt's lookup could not answer, so the trip was posted again: an earlier attempt
+   * may have stored one too. The run keeps looking (later lookups, webhooks naming another trip).
+   */
+  unconfirmed?: true;
+}
+
+export interface FindDuplicateTripsInput {
+  /** The run's workflow id, which is the externalTripId it sends to Avinode. */
+  workflowId: string;
+  /** The run's own trip: never a duplicate. */
+  keepAtripId: string;
+  /** A trip an event named (read directly; a duplicate if live and carrying our externalTripId). */
+  candidate?: DuplicateTrip;
+  /** Also ask the trip lookup (default true). */
+  lookup?: boolean;
+}
+
+export interface FindDuplicateTripsResult {
+  duplicates: DuplicateTrip[];
+  /** How the lookup went, when it was asked. */
+  lookup?: 'answered' | 'unavailable';
 }
 
 /** What the workflow already knows about a quote; keeps the poll's input small. */
@@ -107,7 +135,9 @@ export interface DeliverCallbackInput {
 }
 
 export interface CharterActivities {
-  createTrip(input: CreateTripInput): Promise<TripCreated>;
+  createTrip(input: CreateTripInput): Promise<CreateTripResult>;
+  /** Other live trips carrying the run's externalTripId (the lookup, and/or one trip an event named). */
+  findDuplicateTrips(input: FindDuplicateTripsInput): Promise<FindDuplicateTripsResult>;
   /** Throws TripVanished when the trip (which existed) now answers NOT_FOUND. */
   readTripState(input: ReadTripStateInput): Promise<TripState>;
   resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution>;

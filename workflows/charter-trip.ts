@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/common';
-import type { CharterActivities, CredentialCheck } from './activity-types.ts';
+import type { CharterActivities, CreateTripResult, CredentialCheck } from './activity-types.ts';
 import {
   callbackOptions,
   cancelOptions,
@@ -24,6 +24,7 @@ import {
   createTripOptions,
   credentialCheckOptions,
   DEFAULT_OUTCOME_REPORT_TIMEOUT_MS,
+  duplicateCheckOptions,
   eventReadOptions,
   messageOptions,
   outcomeReportOptions,
@@ -50,6 +51,8 @@ import {
   type CallbackEvent,
   type ClosedRequest,
   type DeclineRecord,
+  type DuplicateTrip,
+  type DuplicateTripRecord,
   type OutcomeReport,
   type LiftSnapshot,
   type PhaseChange,
@@ -82,6 +85,7 @@ function activitiesFor(timing: TripTiming) {
     }),
     messageActs: proxyActivities<Pick<CharterActivities, 'sendTripMessage'>>(options(messageOptions)),
     rfqCancelActs: proxyActivities<Pick<CharterActivities, 'cancelRfq'>>(options(cancelRfqOptions)),
+    duplicateActs: proxyActivities<Pick<CharterActivities, 'findDuplicateTrips'>>(options(duplicateCheckOptions)),
   };
 }
 
@@ -100,6 +104,14 @@ const CONFIRM_END_BY_POLL = 'confirm-end-by-poll';
  * at the start of each run: runs recorded before it keep ending when every lift is answered.
  */
 const DECISION_STAGE = 'decision-stage';
+/**
+ * Patch id of duplicate-trip handling (a create retried after an ambiguous timeout may leave a second
+ * Avinode trip): checked once at the start of each run, like DECISION_STAGE.
+ */
+const DUPLICATE_TRIPS = 'duplicate-trips';
+/** Later lookups after a retried create whose lookup could not answer (one per poll). */
+const DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE = 3;
+const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
 const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
@@ -129,6 +141,8 @@ export interface CarriedTripState {
   undeliveredCallbacks?: CallbackEvent[];
   /** Trip messages already read (so a poll never fetches them again). */
   readMessageIds?: string[];
+  duplicateTrips?: DuplicateTripRecord[];
+  duplicateLookupsLeft?: number;
   continuedAsNew: number;
 }
 
@@ -204,6 +218,11 @@ class TripRun {
   private readonly readMessageIds = new Set<string>();
   /** The run was started with the decision stage (patch DECISION_STAGE); false only when replaying older runs. */
   private decisionStage = false;
+  /** The run cancels second Avinode trips carrying its externalTripId (patch DUPLICATE_TRIPS). */
+  private handlesDuplicates = false;
+  private duplicateTrips: DuplicateTripRecord[] = [];
+  /** Lookups still to try because a retried create could not rule out an earlier attempt's trip. */
+  private duplicateLookupsLeft = 0;
   /** A decision (selection, cancellation, expiry) is being carried to Avinode: the loop stops polling. */
   private closing = false;
   private endReason: string | undefined;
@@ -251,6 +270,8 @@ class TripRun {
     this.callbackSeq = carried.callbackSeq;
     this.carriedCallbacks = [...(carried.undeliveredCallbacks ?? [])];
     for (const id of carried.readMessageIds ?? []) this.readMessageIds.add(id);
+    this.duplicateTrips = [...(carried.duplicateTrips ?? [])];
+    this.duplicateLookupsLeft = carried.duplicateLookupsLeft ?? 0;
     this.continuedAsNew = carried.continuedAsNew;
   }
 
@@ -273,6 +294,8 @@ class TripRun {
       callbackSeq: this.callbackSeq,
       ...(this.callbackQueue.length > 0 ? { undeliveredCallbacks: this.callbackQueue } : {}),
       ...(this.readMessageIds.size > 0 ? { readMessageIds: [...this.readMessageIds] } : {}),
+      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
+      ...(this.duplicateLookupsLeft > 0 ? { duplicateLookupsLeft: this.duplicateLookupsLeft } : {}),
       continuedAsNew: this.continuedAsNew + 1,
     };
   }
@@ -413,6 +436,7 @@ class TripRun {
 
   async main(): Promise<TripProgress> {
     this.decisionStage = patched(DECISION_STAGE);
+    this.handlesDuplicates = patched(DUPLICATE_TRIPS);
     if (this.continuedAsNew === 0) this.initialSearchAttributes();
     for (const event of this.carriedCallbacks) this.enqueueCallback(event);
     this.refreshDetails();
@@ -502,7 +526,7 @@ class TripRun {
 
   private async createAvinodeTrip(reason: string): Promise<void> {
     this.setPhase('creating_trip', reason);
-    let created: TripCreated | undefined;
+    let created: CreateTripResult | undefined;
     try {
       created = await this.withCredentials(() =>
         this.acts.createActs.createTrip({
@@ -516,20 +540,79 @@ class TripRun {
       return;
     }
     if (!created) return;
-    this.trip = created;
+    const { duplicates, unconfirmed, ...trip } = created;
+    this.trip = trip;
     upsertSearchAttributes([
-      { key: SearchAttributes.AvinodeTripId, value: created.tripId },
-      { key: SearchAttributes.AvinodeTripRef, value: created.atripId },
+      { key: SearchAttributes.AvinodeTripId, value: trip.tripId },
+      { key: SearchAttributes.AvinodeTripRef, value: trip.atripId },
     ]);
     if (this.phase === 'cancelled') {
       // Cancelled while the create was in flight: do not leave a live trip behind on Avinode.
-      await this.cancelOnAvinode(created, { reason: 'BY_CLIENT' });
+      await this.cancelOnAvinode(trip, { reason: 'BY_CLIENT' });
       return;
     }
     if (this.isTerminal()) return;
     this.emit({ type: 'deep_link_ready', reason });
-    this.setPhase('awaiting_rfqs', created.reused ? 'trip found (created by an earlier attempt)' : 'trip created');
+    this.setPhase('awaiting_rfqs', trip.reused ? 'trip found (created by an earlier attempt)' : 'trip created');
     this.resetPollInterval();
+    if (this.handlesDuplicates && (unconfirmed || duplicates?.length)) await this.afterAmbiguousCreate(duplicates ?? [], unconfirmed === true);
+  }
+
+  // ── duplicate trips (patch DUPLICATE_TRIPS) ─────────────────────────────────
+
+  /** A retried create found several trips (the others are cancelled), or could not look (later polls look again). */
+  private async afterAmbiguousCreate(duplicates: DuplicateTrip[], unconfirmed: boolean): Promise<void> {
+    if (unconfirmed) this.duplicateLookupsLeft = DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE;
+    if (duplicates.length > 0) await this.cancelDuplicates(duplicates, 'create_lookup');
+  }
+
+  /** After an unconfirmed create, each poll asks the lookup again until it answers (a few times at most). */
+  private async lookForDuplicates(trip: TripCreated): Promise<void> {
+    this.duplicateLookupsLeft--;
+    let found;
+    try {
+      found = await this.acts.duplicateActs.findDuplicateTrips({ workflowId: this.workflowId, keepAtripId: trip.atripId });
+    } catch (error) {
+      log.warn('duplicate-trip lookup failed', { message: failureOf(error).message, lookupsLeft: this.duplicateLookupsLeft });
+      return;
+    }
+    if (found.lookup === 'answered') this.duplicateLookupsLeft = 0;
+    if (this.isTerminal() || this.closing || this.trip !== trip) return;
+    await this.cancelDuplicates(found.duplicates, 'lookup');
+  }
+
+  /** An event named another trip: a second trip of this run if it is live and carries our externalTripId. */
+  private async checkTripOfEvent(trip: TripCreated, other: DuplicateTrip): Promise<void> {
+    if (this.duplicateTrips.some((known) => known.atripId === other.atripId && known.status !== 'failed')) return;
+    let found;
+    try {
+      found = await this.acts.duplicateActs.findDuplicateTrips({ workflowId: this.workflowId, keepAtripId: trip.atripId, candidate: other, lookup: false });
+    } catch (error) {
+      log.warn('the trip a webhook event named could not be read', { atripId: other.atripId, message: failureOf(error).message });
+      return;
+    }
+    if (this.isTerminal() || this.closing || this.trip !== trip) return;
+    if (found.duplicates.length === 0) log.info('webhook event belongs to another trip; ignored', { atripId: other.atripId });
+    await this.cancelDuplicates(found.duplicates, 'webhook');
+  }
+
+  /** Cancels (reason OTHER) each live trip other than the run's own and records it; the run continues on its trip. */
+  private async cancelDuplicates(found: DuplicateTrip[], discoveredBy: DuplicateTripRecord['discoveredBy']): Promise<void> {
+    const own = this.trip?.atripId;
+    const fresh = found.filter((duplicate) => duplicate.atripId !== own && !this.duplicateTrips.some((known) => known.atripId === duplicate.atripId && known.status !== 'failed'));
+    for (const duplicate of fresh) {
+      const record: DuplicateTripRecord = { ...duplicate, discoveredBy, discoveredAt: new Date().toISOString(), status: 'cancelled' };
+      try {
+        const { status } = await this.acts.cancelActs.cancelAvinodeTrip({ atripId: duplicate.atripId, reason: 'OTHER', messageToSeller: DUPLICATE_MESSAGE, ...this.actingAs() });
+        if (status === 'vanished') record.status = 'vanished';
+      } catch (error) {
+        record.status = 'failed';
+        record.error = failureOf(error).message;
+      }
+      this.duplicateTrips = [...this.duplicateTrips.filter((known) => known.atripId !== duplicate.atripId), record];
+      log.warn('a second Avinode trip carried this run’s externalTripId', { atripId: duplicate.atripId, discoveredBy, status: record.status });
+    }
+    if (fresh.length > 0) this.refreshDetails();
   }
 
   private async poll(): Promise<void> {
@@ -567,6 +650,7 @@ class TripRun {
     for (const quote of state.quotes) this.mergeQuote(quote);
     for (const message of state.messages ?? []) this.addMessage(message);
     this.afterChange();
+    if (this.handlesDuplicates && this.duplicateLookupsLeft > 0) await this.lookForDuplicates(trip);
   }
 
   private async processEvents(): Promise<void> {
@@ -591,7 +675,11 @@ class TripRun {
         (resolution.atripId !== undefined && resolution.atripId !== trip.atripId) ||
         (resolution.atripId === undefined && resolution.tripId !== undefined && resolution.tripId !== trip.tripId);
       if (foreign) {
-        log.info('webhook event belongs to another trip; ignored', { eventType: event.eventType, id: event.id });
+        if (this.handlesDuplicates && resolution.atripId !== undefined) {
+          await this.checkTripOfEvent(trip, { atripId: resolution.atripId, ...(resolution.tripId ? { tripId: resolution.tripId } : {}) });
+        } else {
+          log.info('webhook event belongs to another trip; ignored', { eventType: event.eventType, id: event.id });
+        }
         continue;
       }
       if (resolution.rfq) this.mergeRfq(resolution.rfq);
@@ -1016,6 +1104,7 @@ class TripRun {
       ...(this.selectedQuoteId ? { selectedQuoteId: this.selectedQuoteId } : {}),
       ...(this.outcomeReport ? { outcomeReport: this.outcomeReport } : {}),
       ...(this.closedRequests ? { closedRequests: this.closedRequests } : {}),
+      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
       ...(this.phase === 'collecting_quotes' && this.decisionStage && this.allLiftsAnswered() && this.selectableQuotes().length === 0
         ? { note: EVERY_OPERATOR_DECLINED }
         : {}),

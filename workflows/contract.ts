@@ -181,6 +181,22 @@ export interface TripCreated {
   reused: boolean;
 }
 
+/** Another live Avinode trip carrying this run's externalTripId (a create retried after an ambiguous timeout). */
+export interface DuplicateTrip {
+  atripId: string; // atrip-…
+  tripId?: string;
+}
+
+/** A duplicate the run found and cancelled (reason OTHER); the run keeps its own trip. */
+export interface DuplicateTripRecord extends DuplicateTrip {
+  /** `create_lookup`: the lookup of a retried create found several; `lookup`: a later lookup; `webhook`: an event named it. */
+  discoveredBy: 'create_lookup' | 'lookup' | 'webhook';
+  discoveredAt: string;
+  /** `vanished`: already gone when cancelled; `failed`: the cancel failed (a later sighting tries again). */
+  status: 'cancelled' | 'vanished' | 'failed';
+  error?: string;
+}
+
 export interface TripStarted extends TripCreated {
   workflowId: string;
 }
@@ -303,6 +319,8 @@ export interface TripProgress {
   selectedQuoteId?: string;
   outcomeReport?: OutcomeReport;
   closedRequests?: ClosedRequest[];
+  /** Other Avinode trips found carrying this run's externalTripId, cancelled so one live trip remains. */
+  duplicateTrips?: DuplicateTripRecord[];
   /** Why the run waits although every lift is answered (e.g. every operator declined). */
   note?: string;
   endReason?: string;

@@ -1,6 +1,6 @@
 // The Avinode API client the activities and the `charterflow avinode` commands use.
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
+import { FailureType, type TripRequest } from '../../workflows/contract.ts';
 import { AvinodeHttp, type AvinodeHttpOptions, type CallOptions } from './http.ts';
 import { readQuote, readRfq, readTripMessage, readTripRfqs } from './rfqs.ts';
 import {
@@ -8,13 +8,19 @@ import {
   createTrip,
   findTripsByExternalId,
   readTrip,
+  searchTripsLookup,
   type CancelTripRequest,
   type CreateTripOptions,
+  type ExistingTripLookup,
 } from './trips.ts';
+import type { CreateTripResult } from '../../workflows/activity-types.ts';
 import { cancelRfq, reportTripOutcome, sendTripMessage, type TripOutcomeReport } from './decisions.ts';
 import { createWebhookSetting, listWebhookSettings, updateWebhookSetting, type WebhookSettingInput } from './webhooks.ts';
 
-export type AvinodeClientOptions = AvinodeHttpOptions;
+export interface AvinodeClientOptions extends AvinodeHttpOptions {
+  /** How a retried create looks for the trip an earlier attempt stored; default searchTripsLookup. */
+  tripLookup?: ExistingTripLookup;
+}
 
 /** A resource an href (webhook payload, `links`) points at, read through the client. */
 export type HrefResource =
@@ -25,13 +31,16 @@ export type HrefResource =
 
 export function createAvinodeClient(options: AvinodeClientOptions) {
   const http = new AvinodeHttp(options);
+  const tripLookup = options.tripLookup ?? searchTripsLookup;
   return {
     http,
     baseUrl: http.baseUrl,
     close: () => http.close(),
-    createTrip: (request: Pick<TripRequest, 'legs' | 'aircraftCategory'>, externalTripId: string, opts?: CreateTripOptions): Promise<TripCreated> =>
-      createTrip(http, request, externalTripId, opts),
+    createTrip: (request: Pick<TripRequest, 'legs' | 'aircraftCategory'>, externalTripId: string, opts?: CreateTripOptions): Promise<CreateTripResult> =>
+      createTrip(http, request, externalTripId, { lookup: tripLookup, ...(options.logger ? { logger: options.logger } : {}), ...opts }),
     findTripsByExternalId: (externalTripId: string, opts?: CallOptions) => findTripsByExternalId(http, externalTripId, opts),
+    /** The configured lookup: live trips with exactly this externalTripId, oldest first, or `unavailable`. */
+    lookUpTrips: (externalTripId: string, opts: CallOptions = {}) => tripLookup.find(http, externalTripId, opts),
     readTrip: (atripId: string, opts?: CallOptions) => readTrip(http, atripId, opts),
     readTripRfqs: (ids: { tripId: string; atripId?: string }, opts?: CallOptions) => readTripRfqs(http, ids, opts),
     readRfq: (arfqId: string, opts?: CallOptions) => readRfq(http, arfqId, opts),

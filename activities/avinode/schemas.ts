@@ -82,6 +82,8 @@ export const Rfq = z.object({
   sellerLift: z.array(SellerLift).optional(),
   links: z.object({ tripmsgs: z.array(Link).optional(), quotes: z.array(Link).optional() }).optional(),
   actions: Actions.optional(),
+  /** The trip's `atrip-` ref, when the RFQ names it (the documented content has only the short `tripId`). */
+  trip: z.object({ id: TripRef }).optional().catch(undefined),
 });
 export type Rfq = z.infer<typeof Rfq>;
 

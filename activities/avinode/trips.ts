@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType, type CancelReason, type DeepLinks, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
+import type { CreateTripResult } from '../../workflows/activity-types.ts';
 import { httpStatusOf } from '../failures.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
 import { avinodeRoute } from './routes.ts';
@@ -85,7 +86,24 @@ function tripCreated(http: AvinodeHttp, trip: Trip, reused: boolean): TripCreate
   };
 }
 
-/** Trips carrying this externalTripId, newest first (`GET /trips?externalTripId=`). */
+/** A live trip: not cancelled. A cancelled trip is never adopted, and never counts as a duplicate. */
+export function isLiveTrip(trip: Pick<Trip, 'status'>): boolean {
+  return !/^cancel/i.test(trip.status ?? '');
+}
+
+/** Oldest first (createdOn, then the id's number): every reader picks the same trip to keep. */
+export function byCreation(a: Pick<Trip, 'id' | 'createdOn'>, b: Pick<Trip, 'id' | 'createdOn'>): number {
+  const at = (trip: Pick<Trip, 'createdOn'>) => (trip.createdOn ? Date.parse(trip.createdOn) : Number.NaN);
+  const byTime = (at(a) || 0) - (at(b) || 0);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  const number = (id: string) => Number(/(\d+)$/.exec(id)?.[1] ?? Number.POSITIVE_INFINITY);
+  return number(a.id) - number(b.id);
+}
+
+/**
+ * Trips whose `externalTripId` equals ours exactly, newest first (`GET /trips?externalTripId=`, the
+ * inferred "Search trips"). A host that ignores the parameter answers other trips: never kept.
+ */
 export async function findTripsByExternalId(http: AvinodeHttp, externalTripId: string, options: CallOptions = {}): Promise<Trip[]> {
   const { data } = await http.call({
     ...options,
@@ -94,22 +112,61 @@ export async function findTripsByExternalId(http: AvinodeHttp, externalTripId: s
     schema: z.array(Trip),
     softErrors: 'warn',
   });
-  return data.filter((trip) => trip.externalTripId === undefined || trip.externalTripId === externalTripId);
+  return data.filter((trip) => trip.externalTripId === externalTripId);
 }
+
+export type TripLookupAnswer = { status: 'answered'; trips: Trip[] } | { status: 'unavailable'; reason: string };
+
+/**
+ * How a retried create finds the trip an earlier attempt may have stored. One replaceable strategy:
+ * Avinode documents no lookup by `externalTripId`, so the search is an inference that may be missing.
+ * `find` answers the **live** trips whose `externalTripId` equals ours exactly, oldest first, or
+ * `unavailable` when this host cannot answer; it throws what is worth retrying (network, 401, 429).
+ */
+export interface ExistingTripLookup {
+  readonly name: string;
+  find(http: AvinodeHttp, externalTripId: string, options: CallOptions): Promise<TripLookupAnswer>;
+}
+
+/** The inferred "Search trips" by externalTripId (`GET /trips?externalTripId=`). */
+export const searchTripsLookup: ExistingTripLookup = {
+  name: 'search trips by externalTripId',
+  async find(http, externalTripId, options) {
+    try {
+      const trips = await findTripsByExternalId(http, externalTripId, options);
+      return { status: 'answered', trips: trips.filter(isLiveTrip).sort(byCreation) };
+    } catch (error) {
+      // No HTTP status (network, token layer, cancellation) or 401/429: try again later rather than
+      // risk a duplicate. Any other status (the sandbox answers a search it does not support with
+      // ERR_INTERNAL_CRITICAL) means the search is unusable here.
+      const status = httpStatusOf(error);
+      if (status === undefined || status === 401 || status === 429) throw error;
+      return { status: 'unavailable', reason: `${avinodeRoute('searchTrips').method} ${avinodeRoute('searchTrips').route} answered ${status}` };
+    }
+  },
+};
+
+/** No lookup: every retried create posts again, and duplicates are found later (webhooks) and cancelled. */
+export const noTripLookup: ExistingTripLookup = {
+  name: 'none',
+  find: async () => ({ status: 'unavailable', reason: 'no trip lookup configured' }),
+};
 
 export interface CreateTripOptions extends CallOptions {
   /**
-   * Search for an existing trip before posting. Default: only on attempts after the first, when
-   * an earlier attempt may have created the trip and lost the answer (ambiguous timeout).
+   * Look for an existing trip before posting. Default: only on attempts after the first, when an
+   * earlier attempt may have created the trip and lost the answer (ambiguous timeout).
    */
   findFirst?: boolean;
+  /** Default searchTripsLookup. */
+  lookup?: ExistingTripLookup;
+  logger?: { warn(object: object, message?: string): void };
 }
 
 /**
- * Find-or-create. The search is `GET /trips?externalTripId=` (inferred "Search trips"). If the
- * search answers 429 or the network fails, the attempt fails and Temporal retries; if it answers
- * anything else (unsupported on this host: 4xx/5xx), the create goes ahead, logged, because a
- * missing search must not block trip creation forever.
+ * Find-or-create. A retried attempt asks the lookup first: a found trip is adopted only when its
+ * `externalTripId` equals ours exactly (the oldest, when several; the others are returned as
+ * duplicates); with the lookup unavailable it posts again and says so (`unconfirmed`).
  * Soft errors (200/201 + meta.errors, e.g. START_AIRPORT_INVALID) fail as RequestInvalid: the
  * trip would not be the itinerary the customer asked for.
  */
@@ -118,27 +175,25 @@ export async function createTrip(
   trip: Pick<TripRequest, 'legs' | 'aircraftCategory'>,
   externalTripId: string,
   options: CreateTripOptions = {},
-): Promise<TripCreated> {
+): Promise<CreateTripResult> {
   const body = buildCreateTripBody(trip, externalTripId);
-  const { findFirst = (options.attempt ?? 1) > 1, ...call } = options;
+  const { findFirst = (options.attempt ?? 1) > 1, lookup = searchTripsLookup, logger, ...call } = options;
+  let unconfirmed = false;
   if (findFirst) {
-    const existing = await findExisting(http, externalTripId, call);
-    if (existing) return tripCreated(http, existing, true);
+    const answer = await lookup.find(http, externalTripId, call);
+    if (answer.status === 'answered') {
+      const [oldest, ...others] = answer.trips.filter((found) => found.externalTripId === externalTripId);
+      if (oldest) {
+        const duplicates = others.map((other) => ({ atripId: other.id, tripId: other.tripId }));
+        return { ...tripCreated(http, oldest, true), ...(duplicates.length > 0 ? { duplicates } : {}) };
+      }
+    } else {
+      logger?.warn({ lookup: lookup.name, reason: answer.reason }, 'trip lookup unavailable; posting the trip again (a duplicate is cancelled once seen)');
+      unconfirmed = true;
+    }
   }
   const { data } = await http.call({ ...call, ...avinodeRoute('createTrip'), body, schema: Trip, softErrors: 'fail' });
-  return tripCreated(http, data, false);
-}
-
-async function findExisting(http: AvinodeHttp, externalTripId: string, options: CallOptions): Promise<Trip | undefined> {
-  try {
-    return (await findTripsByExternalId(http, externalTripId, options))[0];
-  } catch (error) {
-    // No HTTP status (network, token layer, cancellation) or 401/429: try again later rather
-    // than risk a duplicate. Any other status means the search is unusable here.
-    const status = httpStatusOf(error);
-    if (status === undefined || status === 401 || status === 429) throw error;
-    return undefined;
-  }
+  return { ...tripCreated(http, data, false), ...(unconfirmed ? { unconfirmed: true as const } : {}) };
 }
 
 export interface TripRead {

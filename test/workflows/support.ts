@@ -220,6 +220,8 @@ export class FakeAvinode {
   credentialChecks = 0;
   /** Fails createTrip with this (non-retryable) failure. */
   createFailure: ApplicationFailure | undefined;
+  /** Whether the trip lookup (Avinode's undocumented search by externalTripId) answers. */
+  tripLookup: 'on' | 'off' = 'on';
 
   private next(prefix: string): string {
     this.seq++;
@@ -428,6 +430,19 @@ export class FakeAvinode {
         const trip = [...self.trips.values()].find((candidate) => candidate.tripId === event.tripId);
         if (!trip) return { unresolved: `GET /trips/{id} → 404 NOT_FOUND` };
         return { externalTripId: trip.externalTripId, tripId: trip.tripId, atripId: trip.atripId };
+      },
+      async findDuplicateTrips({ workflowId, keepAtripId, candidate, lookup = true }) {
+        self.count('findDuplicateTrips');
+        self.guard();
+        const isDuplicate = (trip: { atripId: string; externalTripId: string; cancelled: boolean }) =>
+          trip.externalTripId === workflowId && !trip.cancelled && trip.atripId !== keepAtripId;
+        const found = new Map<string, { atripId: string; tripId: string }>();
+        const named = candidate ? self.trips.get(candidate.atripId) : undefined;
+        if (named && isDuplicate(named)) found.set(named.atripId, { atripId: named.atripId, tripId: named.tripId });
+        if (lookup && self.tripLookup === 'on') {
+          for (const trip of self.trips.values()) if (isDuplicate(trip)) found.set(trip.atripId, { atripId: trip.atripId, tripId: trip.tripId });
+        }
+        return { duplicates: [...found.values()], ...(lookup ? { lookup: self.tripLookup === 'on' ? ('answered' as const) : ('unavailable' as const) } : {}) };
       },
       async cancelAvinodeTrip({ atripId, reason, messageToSeller }) {
         self.count('cancelAvinodeTrip');
