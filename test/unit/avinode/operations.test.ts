@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../../workflows/contract.ts';
 import { liftStatusOf } from '../../../activities/avinode/normalize.ts';
+import { noTripLookup } from '../../../activities/avinode/trips.ts';
 import { BASE_URL, JSON_HEADERS, envelope, errorEnvelope, rfqResource, setup, tripResource } from './fakes.ts';
 
 let current: ReturnType<typeof setup> | undefined;
@@ -38,15 +39,36 @@ describe('createTrip (find-or-create)', () => {
     });
   });
 
-  it('reuses the newest trip with the same externalTripId on a retry instead of posting again', async () => {
+  it('adopts the oldest trip with exactly our externalTripId on a retry instead of posting again, and names the others as duplicates', async () => {
     const { pool, client } = fresh();
     pool
       .intercept({ path: searchPath('trip-abc'), method: 'GET' })
-      .reply(200, envelope([tripResource('atrip-2', { externalTripId: 'trip-abc' }), tripResource('atrip-1', { externalTripId: 'trip-abc' })]), {
-        headers: JSON_HEADERS,
-      });
+      .reply(
+        200,
+        envelope([
+          tripResource('atrip-3', { externalTripId: 'trip-abc', createdOn: '2026-05-01T10:00:02Z' }),
+          tripResource('atrip-1', { externalTripId: 'trip-abc', createdOn: '2026-05-01T10:00:00Z' }),
+          tripResource('atrip-2', { externalTripId: 'trip-abc', status: 'Cancelled', createdOn: '2026-05-01T10:00:01Z' }),
+        ]),
+        { headers: JSON_HEADERS },
+      );
     const created = await client.createTrip(oneWay, 'trip-abc', { attempt: 2 });
-    expect(created).toMatchObject({ atripId: 'atrip-2', reused: true });
+    // A cancelled trip is neither adopted nor a duplicate.
+    expect(created).toMatchObject({ atripId: 'atrip-1', reused: true, duplicates: [{ atripId: 'atrip-3', tripId: 'Q4K7ZP' }] });
+    expect(created.unconfirmed).toBeUndefined();
+  });
+
+  it('never adopts a hit without our externalTripId: a host that ignores the parameter answers other trips', async () => {
+    const { pool, client } = fresh();
+    pool
+      .intercept({ path: searchPath('trip-abc'), method: 'GET' })
+      .reply(200, envelope([tripResource('atrip-8'), tripResource('atrip-9', { externalTripId: 'trip-abc-2' })]), { headers: JSON_HEADERS });
+    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-10')), { headers: JSON_HEADERS });
+    const created = await client.createTrip(oneWay, 'trip-abc', { attempt: 2 });
+    expect(created).toMatchObject({ atripId: 'atrip-10', reused: false });
+    // The search answered (nothing of ours), so the create is not in doubt.
+    expect(created.unconfirmed).toBeUndefined();
+    expect(await client.findTripsByExternalId('trip-abc').catch(() => 'no interceptor left')).toBe('no interceptor left');
   });
 
   it('posts on a retry when the search finds nothing, and tolerates a response without actions', async () => {
@@ -57,11 +79,18 @@ describe('createTrip (find-or-create)', () => {
     expect(created).toEqual({ atripId: 'atrip-5', tripId: 'ZZZ111', href: `${BASE_URL}/trips/atrip-5`, deepLinks: {}, reused: false });
   });
 
-  it('still creates the trip when the search is not supported by the host (ERR_INTERNAL_CRITICAL)', async () => {
+  it('still creates the trip when the search is not supported by the host (ERR_INTERNAL_CRITICAL), marked unconfirmed', async () => {
     const { pool, client } = fresh();
     pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(500, errorEnvelope('ERR_INTERNAL_CRITICAL'), { headers: JSON_HEADERS });
     pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-6')), { headers: JSON_HEADERS });
-    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 3 })).toMatchObject({ atripId: 'atrip-6', reused: false });
+    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 3 })).toMatchObject({ atripId: 'atrip-6', reused: false, unconfirmed: true });
+  });
+
+  it('takes the lookup as a strategy: with none, a retried attempt posts at once, marked unconfirmed', async () => {
+    const { pool, client } = fresh();
+    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-11')), { headers: JSON_HEADERS });
+    // No search interceptor: a GET would fail the call (MockAgent refuses unmatched requests).
+    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 2, lookup: noTripLookup })).toMatchObject({ atripId: 'atrip-11', unconfirmed: true });
   });
 
   it('fails the attempt (no post) when the search is rate limited or the network fails', async () => {
