@@ -123,6 +123,34 @@ describe('trips', () => {
     expect(stats.tripsByExternalId).toEqual({ dup: 2, other: 1 });
   });
 
+  it('[inferred] search by externalTripId switched off answers like an unsupported trip search, at start or through PUT /_emulator/settings', async () => {
+    h = await startHarness({ inferred: { searchByExternalId: 'off' } });
+    await h.api('POST', '/trips', { body: tripBody({ externalTripId: 'dup' }) });
+    const off = await h.api('GET', '/trips?externalTripId=dup');
+    expect(off.status).toBe(500);
+    expect(err(off.json).code).toBe('ERR_INTERNAL_CRITICAL');
+    expect(off.json.data).toBeUndefined();
+    expect((await h.admin('GET', '/settings')).json.data).toEqual({ searchByExternalId: 'off' });
+    expect((await h.admin('PUT', '/settings', { searchByExternalId: 'on' })).json.data).toEqual({ searchByExternalId: 'on' });
+    expect((await h.api('GET', '/trips?externalTripId=dup')).json.data).toHaveLength(1);
+    // The switch is typed: a bad value or an unknown setting is refused by name.
+    const bad = await h.admin('PUT', '/settings', { searchByExternalId: 'maybe' });
+    expect([bad.status, err(bad.json).path]).toEqual([400, 'searchByExternalId']);
+    expect((await h.admin('PUT', '/settings', { somethingElse: true })).status).toBe(400);
+    expect(await h.emu.admin.settings({ searchByExternalId: 'off' })).toEqual({ searchByExternalId: 'off' });
+    expect((await h.api('GET', '/trips?externalTripId=dup')).status).toBe(500);
+  });
+
+  it('counts live trips per externalTripId apart from the cumulative count: a cancelled trip leaves it', async () => {
+    h = await startHarness();
+    const first = (await h.api('POST', '/trips', { body: tripBody({ externalTripId: 'twice' }) })).json.data;
+    await h.api('POST', '/trips', { body: tripBody({ externalTripId: 'twice' }) });
+    expect((await h.emu.admin.stats()).live.activeTripsByExternalId).toEqual({ twice: 2 });
+    await h.api('PUT', `/trips/${first.id}/cancel`, { body: { reason: 'OTHER' } });
+    const stats = await h.emu.admin.stats();
+    expect([stats.tripsByExternalId.twice, stats.live.activeTripsByExternalId.twice]).toEqual([2, 1]);
+  });
+
   it('cancels a trip and all its RFQs with a documented reason; other reasons are rejected', async () => {
     h = await startHarness();
     const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
