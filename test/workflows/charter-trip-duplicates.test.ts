@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelTrip, getTrip, type TripCreated } from '../../workflows/contract.ts';
 import type { CreateTripResult } from '../../workflows/activity-types.ts';
-import { FakeAvinode, oneWay, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
+import { FakeAvinode, keepHistory, oneWay, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
 
 let env: TemporalEnv;
 
@@ -43,6 +43,8 @@ describe('duplicate Avinode trips of one run', () => {
       expect((await handle.executeUpdate(getTrip)).atripId).toBe(started.atripId);
       await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
       expect(fake.trip(started.atripId).cancelled).toBe(true);
+      expect((await handle.result()).duplicateTrips).toHaveLength(1);
+      await keepHistory(env, handle, 'duplicate-from-create-lookup');
     });
   });
 
@@ -72,6 +74,8 @@ describe('duplicate Avinode trips of one run', () => {
       expect(fake.calls.findDuplicateTrips).toBe(checks);
       expect(fake.cancels.filter((cancel) => cancel.atripId === lost[0]!.atripId)).toHaveLength(1);
       await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
+      expect((await handle.result()).phase).toBe('cancelled');
+      await keepHistory(env, handle, 'duplicate-from-webhook');
     });
   });
 });
