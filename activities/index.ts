@@ -82,6 +82,8 @@ export function activityDepsFromConfig(
 const CREDENTIAL_FAILURES: readonly string[] = [FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden];
 /** An externalTripId nobody uses: the search proves the token and API token work, nothing more. */
 const PROBE_EXTERNAL_ID = 'charterflow-credential-check';
+/** A short trip id as Avinode shows it; anything else in a payload is not looked up. */
+const PLAIN_TRIP_ID = /^[A-Za-z0-9]{1,32}$/;
 /** Bounds one poll's extra reads; what is left is read by the next poll. */
 const MAX_MESSAGE_READS_PER_POLL = 10;
 
@@ -289,7 +291,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
    */
   async function findRunByTripId(tripId: string): Promise<string | undefined> {
     // Webhook payloads are untrusted: only a plain id goes into the visibility query.
-    if (!/^[A-Za-z0-9]{1,32}$/.test(tripId)) return undefined;
+    if (!PLAIN_TRIP_ID.test(tripId)) return undefined;
     const client = deps.temporalClient ?? Context.current().client;
     const query = `WorkflowType = 'charterTripWorkflow' AND AvinodeTripId = '${tripId}'`;
     const { attempts, delayMs } = { attempts: 4, delayMs: 250, ...deps.visibilityLookup };
@@ -304,6 +306,8 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   async function findTripOfEvent(event: AvinodeEvent): Promise<EventTrip> {
     const options = activityCallOptions();
     let tripRef = event.tripId;
+    /** The `atrip-` ref the resource's RFQ names, once read (undefined: not read yet, null: names none). */
+    let namedAtripId: string | null | undefined;
     try {
       if (!tripRef) {
         const resource = await avinode.readByHref(event.href, options);
@@ -313,7 +317,9 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
         }
         const rfqId =
           resource.type === 'rfqs' ? resource.value.rfq.rfqId : resource.type === 'quotes' ? resource.value.quote.rfqId : resource.value.message.rfqId;
-        tripRef = resource.type === 'rfqs' ? resource.value.raw.tripId : rfqId ? (await readRfqOrNothing(rfqId, options))?.tripId : undefined;
+        const rfq = resource.type === 'rfqs' ? { tripId: resource.value.raw.tripId, atripId: resource.value.raw.trip?.id } : rfqId ? await readRfqOrNothing(rfqId, options) : undefined;
+        tripRef = rfq?.tripId;
+        namedAtripId = rfq?.atripId ?? null;
       }
       if (!tripRef) return { unresolved: 'the event names no trip' };
       if (tripRef.startsWith('atrip-')) {
@@ -324,9 +330,8 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       if (workflowId) return { externalTripId: workflowId, tripId: tripRef };
       // No run carries this short id: a trip charterflow did not start, or a run's second trip (a
       // create retried without a working lookup). The trip itself says whose it is, when the RFQ names it.
-      const owned = await tripOfResource(event, options);
-      if (owned) return owned;
-      return { tripId: tripRef };
+      const owned = PLAIN_TRIP_ID.test(tripRef) ? await tripNamedByResource(event, namedAtripId, options) : undefined;
+      return owned ?? { tripId: tripRef };
     } catch (error) {
       if (isType(error, FailureType.NotFound, FailureType.ForeignHref, FailureType.RequestInvalid)) {
         return { unresolved: (error as ApplicationFailure).message };
@@ -335,19 +340,29 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     }
   }
 
-  /** The trip an event's resource belongs to, read through the RFQ's `atrip-` ref (when it names one). */
-  async function tripOfResource(event: AvinodeEvent, options: CallOptions): Promise<EventTrip | undefined> {
-    const resource = await avinode.readByHref(event.href, options);
-    let atripId: string | undefined;
-    if (resource.type === 'trips') atripId = resource.value.trip.id;
-    else if (resource.type === 'rfqs') atripId = resource.value.raw.trip?.id;
-    else {
-      const rfqId = resource.type === 'quotes' ? resource.value.quote.rfqId : resource.value.message.rfqId;
-      atripId = rfqId ? (await readRfqOrNothing(rfqId, options))?.atripId : undefined;
+  /**
+   * The trip an event's resource belongs to, read through the `atrip-` ref its RFQ names (`known`:
+   * already read; null = names none). Undefined when nothing names it or it cannot be read.
+   */
+  async function tripNamedByResource(event: AvinodeEvent, known: string | null | undefined, options: CallOptions): Promise<EventTrip | undefined> {
+    try {
+      let atripId = known ?? undefined;
+      if (known === undefined) {
+        const resource = await avinode.readByHref(event.href, options);
+        if (resource.type === 'trips') atripId = resource.value.trip.id;
+        else if (resource.type === 'rfqs') atripId = resource.value.raw.trip?.id;
+        else {
+          const rfqId = resource.type === 'quotes' ? resource.value.quote.rfqId : resource.value.message.rfqId;
+          atripId = rfqId ? (await readRfqOrNothing(rfqId, options))?.atripId : undefined;
+        }
+      }
+      if (!atripId) return undefined;
+      const { trip } = await avinode.readTrip(atripId, options);
+      return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
+    } catch (error) {
+      if (isType(error, FailureType.NotFound, FailureType.ForeignHref)) return undefined;
+      throw error;
     }
-    if (!atripId) return undefined;
-    const { trip } = await avinode.readTrip(atripId, options);
-    return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
   }
 
   /**

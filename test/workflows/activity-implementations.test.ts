@@ -221,6 +221,22 @@ describe('findTripOfEvent', () => {
     expect(queries).toHaveLength(2);
   });
 
+  it('routes an event of a trip no run carries by the trip the RFQ names, when that trip carries a run’s externalTripId', async () => {
+    const { client, calls } = scriptedAvinode({
+      readByHref: () => ({ type: 'rfqs', value: { rfq: rfq('arfq-9', []), raw: { tripId: 'DUP123', trip: { id: 'atrip-9' } } } }),
+      readTrip: (id: string) => ({ trip: { id, tripId: 'DUP123', externalTripId: 'trip-ext-1' } }),
+    });
+    const { temporalClient } = fakeTemporal([]);
+    const found = await createActivities({ avinode: client, temporalClient, visibilityLookup: { attempts: 1, delayMs: 1 } }).findTripOfEvent({
+      eventType: 'TripRequestMine',
+      id: 'arfq-9',
+      href: 'https://sandbox.avinode.com/api/rfqs/arfq-9',
+      tripId: 'DUP123',
+    });
+    expect(found).toEqual({ externalTripId: 'trip-ext-1', tripId: 'DUP123', atripId: 'atrip-9' });
+    expect(calls.map((call) => call.method)).toEqual(['readByHref', 'readTrip']);
+  });
+
   it('never puts an untrusted trip id with quotes into a visibility query', async () => {
     const { client } = scriptedAvinode({});
     const { temporalClient, queries } = fakeTemporal(['trip-someone-else']);
@@ -232,6 +248,81 @@ describe('findTripOfEvent', () => {
     });
     expect(found.externalTripId).toBeUndefined();
     expect(queries).toEqual([]);
+  });
+});
+
+describe('findDuplicateTrips', () => {
+  it('answers live trips other than the kept one that carry exactly our externalTripId, from the lookup and from a trip an event named', async () => {
+    const { client } = scriptedAvinode({
+      lookUpTrips: () => ({
+        status: 'answered',
+        trips: [
+          { id: 'atrip-1', tripId: 'KEEP01', externalTripId: 'trip-x' },
+          { id: 'atrip-2', tripId: 'DUP002', externalTripId: 'trip-x' },
+          { id: 'atrip-4', tripId: 'OTHER4', externalTripId: 'trip-y' },
+        ],
+      }),
+      readTrip: (id: string) =>
+        id === 'atrip-3' ? { trip: { id, tripId: 'DUP003', externalTripId: 'trip-x', status: 'Active' } } : { trip: { id, tripId: 'GONE05', externalTripId: 'trip-x', status: 'Cancelled' } },
+    });
+    const activities = createActivities({ avinode: client });
+    expect(await activities.findDuplicateTrips({ workflowId: 'trip-x', keepAtripId: 'atrip-1', candidate: { atripId: 'atrip-3' } })).toEqual({
+      duplicates: [
+        { atripId: 'atrip-3', tripId: 'DUP003' },
+        { atripId: 'atrip-2', tripId: 'DUP002' },
+      ],
+      lookup: 'answered',
+    });
+    // A cancelled trip is no duplicate; without the lookup only the named trip is read.
+    expect(await activities.findDuplicateTrips({ workflowId: 'trip-x', keepAtripId: 'atrip-1', candidate: { atripId: 'atrip-5' }, lookup: false })).toEqual({ duplicates: [] });
+  });
+
+  it('says when the lookup cannot answer, and treats a named trip that is gone as no duplicate', async () => {
+    const { client } = scriptedAvinode({
+      lookUpTrips: () => ({ status: 'unavailable', reason: 'GET /trips answered 500' }),
+      readTrip: () => {
+        throw failure(FailureType.NotFound, 'GET /trips/{id} → 404 NOT_FOUND');
+      },
+    });
+    expect(await createActivities({ avinode: client }).findDuplicateTrips({ workflowId: 'trip-x', keepAtripId: 'atrip-1', candidate: { atripId: 'atrip-9' } })).toEqual({
+      duplicates: [],
+      lookup: 'unavailable',
+    });
+  });
+});
+
+describe('the recovery hook (webhook subscriptions heal)', () => {
+  it('is told when a trip vanished and when a credential check succeeds, never when it fails', async () => {
+    const seen: string[] = [];
+    let credentialsOk = false;
+    const { client } = scriptedAvinode({
+      readTripRfqs: () => {
+        throw failure(FailureType.NotFound, 'GET /trips/{id} → 404 NOT_FOUND');
+      },
+      readTrip: () => {
+        if (!credentialsOk) throw failure(FailureType.AuthRejected, 'GET /trips/{id} → 401 AUTHENTICATION_INVALID');
+        return { trip: { id: 'atrip-1', tripId: 'Q4K7ZP' } };
+      },
+    });
+    const activities = createActivities({ avinode: client, onAvinodeRecovered: (event) => seen.push(event) });
+    await activities.readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [] }).catch(() => undefined);
+    expect(seen).toEqual(['trip_vanished']);
+    expect((await activities.checkCredentials({ atripId: 'atrip-1' })).ok).toBe(false);
+    expect(seen).toEqual(['trip_vanished']);
+    credentialsOk = true;
+    expect(await activities.checkCredentials({ atripId: 'atrip-1' })).toEqual({ ok: true });
+    expect(seen).toEqual(['trip_vanished', 'credentials_recovered']);
+  });
+
+  it('a hook that throws never fails the activity', async () => {
+    const { client } = scriptedAvinode({ readTrip: () => ({ trip: { id: 'atrip-1', tripId: 'Q4K7ZP' } }) });
+    const activities = createActivities({
+      avinode: client,
+      onAvinodeRecovered: () => {
+        throw new Error('healer gone');
+      },
+    });
+    expect(await activities.checkCredentials({ atripId: 'atrip-1' })).toEqual({ ok: true });
   });
 });
 
