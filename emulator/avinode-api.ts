@@ -8,7 +8,8 @@ import { validateTripBody } from './trip-validation.ts';
 
 /** Prefixed ids only (`atrip-70001234`); a bare number or a foreign prefix is NOT_FOUND. */
 const idOf = (value: string, prefix: string) => new RegExp(`^${prefix}-\\d+$`).test(value);
-const SHORT_TRIP_ID = /^[A-Z][A-Z0-9]{5}$/;
+/** Six letters and digits, at least one letter (`4ND3C3`): a bare number is a numeric id, not a trip id. */
+const SHORT_TRIP_ID = /^(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}$/;
 const KNOWN_EVENT_TYPES = new Set<string>([
   ...WEBHOOK_EVENT_TYPES,
   'TripChatMine',

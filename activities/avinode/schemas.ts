@@ -82,6 +82,11 @@ export const Rfq = z.object({
   sellerLift: z.array(SellerLift).optional(),
   links: z.object({ tripmsgs: z.array(Link).optional(), quotes: z.array(Link).optional() }).optional(),
   actions: Actions.optional(),
+  /** Documented on cancelled RFQs. */
+  canceled: z.boolean().optional().catch(undefined),
+  /** Reason and message of a cancellation, where a read carries them (not documented: decoration only). */
+  cancellation: z.object({ reason: z.string().optional(), messageToSeller: z.string().optional() }).optional().catch(undefined),
+  buyerAccount: z.object({ displayName: z.string().optional() }).optional().catch(undefined),
 });
 export type Rfq = z.infer<typeof Rfq>;
 
