@@ -63,7 +63,8 @@ export function registerAvinodeApi(router: Router, deps: { store: MarketStore; r
   router.add('PUT', '/api/trips/:id/outcome', (ctx) => {
     const trip = idOf(ctx.params.id!, 'atrip') ? store.trips.get(ctx.params.id!) : undefined;
     if (!trip) return notFound();
-    const parsed = parseOutcome(jsonObject(ctx), (liftId) => trip.rfqIds.some((rfqId) => store.rfqs.get(rfqId)?.liftIds.includes(liftId)));
+    // Requested lifts and the lifts operators offered with a quote on the RFQ itself.
+    const parsed = parseOutcome(jsonObject(ctx), (liftId) => trip.rfqIds.includes(store.rfqs.get(store.lifts.get(liftId)?.rfqId ?? '')?.id ?? ''));
     if ('status' in parsed) return parsed;
     return ok(render.trip(market.reportOutcome(trip, parsed)));
   });

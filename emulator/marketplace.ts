@@ -43,6 +43,8 @@ export interface RespondInput {
   action: 'quote' | 'decline' | 'reprice' | 'chat';
   price?: number;
   currency?: string;
+  /** A decline's reason (the documented field name); `reason` is the older admin name. */
+  declineReason?: string;
   reason?: string;
   message?: string;
   aircraftCategory?: string;
@@ -242,7 +244,7 @@ export class Marketplace {
         break;
       }
       case 'decline': {
-        const reason = input.reason ?? 'AIRCRAFT_NOT_AVAILABLE';
+        const reason = input.declineReason ?? input.reason ?? 'AIRCRAFT_NOT_AVAILABLE';
         text = input.message ?? DECLINE_TEXT[reason] ?? `Unfortunately we have to decline (${reason}).`;
         decline = { reason };
         // A lift, or the whole request: every lift not answered yet.
