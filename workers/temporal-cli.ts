@@ -11,7 +11,8 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 const VERSION_LDFLAG = `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`;
 const MIN_GO = [1, 25] as const;
 
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+// The package root (holds package.json), from workers/ in a source checkout or dist/workers/ compiled.
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '..' : '../..', import.meta.url)));
 export const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
 export const CACHED_CLI_PATH = join(TOOLS_DIR, 'temporal');
 
