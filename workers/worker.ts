@@ -115,6 +115,8 @@ export interface StartWorkerOptions {
 
 export interface RunningWorker {
   worker: Worker;
+  /** Which workflow code runs: the prebuilt bundle's path, or the sources bundled at start. */
+  workflows: string;
   avinode: AvinodeClient;
   run(): Promise<void>;
   shutdown(): Promise<void>;
@@ -161,6 +163,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     let running: Promise<void> | undefined;
     return {
       worker,
+      workflows: describeWorkflowSource(workflowSource),
       avinode,
       run: () =>
         (running ??= worker.run().finally(async () => {
@@ -209,7 +212,17 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
   try {
     const running = await startWorker({ config, logger, registerWebhooks: !values['no-webhook-registration'] });
     if (config.metrics) process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'metrics', url: metricsUrl(config.metrics.bindAddress) })}\n`);
-    process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'worker', taskQueue: config.temporal.taskQueue, address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS })}\n`);
+    const deployment = config.temporal.workerDeployment;
+    process.stdout.write(
+      `${JSON.stringify({
+        event: 'ready',
+        service: 'worker',
+        taskQueue: config.temporal.taskQueue,
+        address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
+        workflows: running.workflows,
+        ...(deployment ? { workerDeployment: deployment.deploymentName, buildId: deployment.buildId } : {}),
+      })}\n`,
+    );
     await running.run();
     logger.info('worker stopped');
     return 0;
