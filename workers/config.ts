@@ -98,6 +98,8 @@ const Env = z.object({
   // Worker Versioning (docs/upgrades.md): the worker deployment and this build's id within it.
   TEMPORAL_WORKER_DEPLOYMENT: z.string().regex(WORKER_DEPLOYMENT_NAME, WORKER_DEPLOYMENT_RULE).optional(),
   TEMPORAL_WORKER_BUILD_ID: z.string().regex(WORKER_BUILD_ID, WORKER_BUILD_ID_RULE).optional(),
+  // Baked into the container image at build time (Dockerfile BUILD_ID); TEMPORAL_WORKER_BUILD_ID wins.
+  CHARTERFLOW_BUILD_ID: z.string().regex(WORKER_BUILD_ID, WORKER_BUILD_ID_RULE).optional(),
 
   AVINODE_BASE_URL: url.optional(),
   AVINODE_API_TOKEN: z.string().min(1).optional(),
@@ -374,9 +376,9 @@ function temporalConnectionOf(e: Env, problems: string[]): TemporalConnectionCon
 /** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
 function workerDeploymentOf(e: Env, problems: string[]): WorkerDeploymentConfig | undefined {
   const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
-  const buildId = e.TEMPORAL_WORKER_BUILD_ID;
+  const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
   if (deploymentName && !buildId) problems.push('TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)');
-  if (buildId && !deploymentName) problems.push('TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)');
+  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName) problems.push('TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)');
   return deploymentName && buildId ? { deploymentName, buildId } : undefined;
 }
 
