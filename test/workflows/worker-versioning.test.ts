@@ -146,6 +146,9 @@ describe('worker versioning', () => {
         args: [fake.event('TripRequestSellerResponse', rfqId!)],
       });
       expect(await routing.result()).toMatchObject({ outcome: 'signalled', workflowId: started.workflowId });
+      // Its line in the Web UI names the trip it routed to (current details, answered by the worker).
+      const metadata = await routing.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toContain(`→ ${started.workflowId} (${started.tripId}): signalled`);
       expect(await versioningOf(routing)).toEqual({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-a' });
       expect((await versioningOf(handle)).behavior).toBe(VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
       await handle.terminate('test over');
