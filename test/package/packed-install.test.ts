@@ -146,6 +146,29 @@ await charter.close();
     expect(finished.quotes.map((quote) => quote.price)).toEqual([30_500]);
   }, 120_000);
 
+  it("type-checks every TypeScript example of the README's \"Using it from a backend\" against the installed package", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Using it from a backend'), readme.indexOf('\n## ', readme.indexOf('## Using it from a backend') + 5));
+    const examples = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    const dir = join(app, 'readme-examples');
+    mkdirSync(dir, { recursive: true });
+    const files = examples.map((code, index) => {
+      const file = `example-${index + 1}.ts`;
+      // The examples call the backend's own storage; everything else must come from the package.
+      const prelude = code.includes('recordOnce(') ? 'declare function recordOnce(eventId: string, event: unknown): Promise<void>;\n' : '';
+      writeFileSync(join(dir, file), `${prelude}${code}\nexport {};\n`);
+      return file;
+    });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files }),
+    );
+    const result = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
   it.each(['bundler', 'nodenext'] as const)('type-checks a TypeScript consumer under moduleResolution %s', (resolution) => {
     const dir = join(app, `ts-${resolution}`);
     mkdirSync(dir, { recursive: true });
