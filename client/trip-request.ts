@@ -1,7 +1,7 @@
 // Validation of a charter request before anything starts: every bad field is named.
 import { isLoopback } from '../workers/config.ts';
 import { z } from 'zod';
-import { AIRCRAFT_CATEGORIES, type TripRequest } from '../workflows/contract.ts';
+import { AIRCRAFT_CATEGORIES, EXPIRY_POLICIES, type TripRequest } from '../workflows/contract.ts';
 
 export const MIN_PAX = 1;
 export const MAX_PAX = 200;
@@ -71,6 +71,7 @@ function schema(nowMs: number) {
           continueAsNewAfterEvents: z.number().int().min(0).max(50_000),
           // Below the activities' 60 s startToCloseTimeout, or it would never fire first.
           activityHeartbeatMs: z.number().int().min(500).max(59_000),
+          outcomeReportTimeoutMs: z.number().int().min(1_000).max(7 * 86_400_000),
         })
         .partial()
         .refine((t) => t.pollInitialMs === undefined || t.pollMaxMs === undefined || t.pollMaxMs >= t.pollInitialMs, {
@@ -79,6 +80,9 @@ function schema(nowMs: number) {
         })
         .optional(),
       notes: z.string().max(2_000).optional(),
+      endWhenAllAnswered: z.boolean({ error: 'must be true or false' }).optional(),
+      onExpiry: z.enum(EXPIRY_POLICIES, { error: `must be ${EXPIRY_POLICIES.join(' or ')}` }).optional(),
+      actAsAccount: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
     });
 }
 
@@ -92,7 +96,7 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
   if (!parsed.success) {
     throw new TripRequestInvalid(parsed.error.issues.map((issue) => `${pathOf(issue.path) || 'request'}: ${issue.message}`));
   }
-  const { aircraftCategory, quoteDeadline, callbackUrl, timing, notes, ...rest } = parsed.data;
+  const { aircraftCategory, quoteDeadline, callbackUrl, timing, notes, endWhenAllAnswered, onExpiry, actAsAccount, ...rest } = parsed.data;
   return {
     ...rest,
     legs: rest.legs.map(({ time, ...leg }) => ({ ...leg, ...(time ? { time } : {}) })),
@@ -101,5 +105,8 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
     ...(callbackUrl ? { callbackUrl } : {}),
     ...(timing ? { timing } : {}),
     ...(notes ? { notes } : {}),
+    ...(endWhenAllAnswered ? { endWhenAllAnswered } : {}),
+    ...(onExpiry ? { onExpiry } : {}),
+    ...(actAsAccount ? { actAsAccount } : {}),
   };
 }

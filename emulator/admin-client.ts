@@ -34,7 +34,9 @@ export type CredentialsChange = Partial<Omit<EmulatorCredentials, 'staticBearerT
 
 export interface EmulatorAdmin {
   reset(options?: { wipeCredentials?: boolean }): Promise<{ resetAt: string; credentials?: EmulatorCredentials }>;
-  sendRfqs(atripId: string, operators?: number): Promise<{ rfqIds: string[]; liftIds: string[] }>;
+  sendRfqs(atripId: string, operators?: number, liftsPerRfq?: number): Promise<{ rfqIds: string[]; liftIds: string[] }>;
+  /** The broker cancels one RFQ in the web UI. */
+  cancelRfq(arfqId: string, cancellation?: { reason?: string; message?: string }): Promise<{ rfqId: string; status: string }>;
   respond(arfqId: string, input: RespondInput): Promise<RespondResult>;
   setFaults(rules: FaultRule[], seed?: number): Promise<FaultRule[]>;
   clearFaults(): Promise<void>;
@@ -70,7 +72,9 @@ export function emulatorAdmin(url: string): EmulatorAdmin {
   };
   return {
     reset: (options = {}) => call('POST', '/reset', options),
-    sendRfqs: (atripId, operators = 3) => call('POST', `/trips/${encodeURIComponent(atripId)}/send-rfqs`, { operators }),
+    sendRfqs: (atripId, operators = 3, liftsPerRfq) =>
+      call('POST', `/trips/${encodeURIComponent(atripId)}/send-rfqs`, { operators, ...(liftsPerRfq !== undefined ? { liftsPerRfq } : {}) }),
+    cancelRfq: (arfqId, cancellation = {}) => call('POST', `/rfqs/${encodeURIComponent(arfqId)}/cancel`, cancellation),
     respond: (arfqId, input) => call('POST', `/rfqs/${encodeURIComponent(arfqId)}/respond`, input),
     setFaults: async (rules, seed) => (await call<{ rules: FaultRule[] }>('PUT', '/faults', { rules, ...(seed !== undefined ? { seed } : {}) })).rules,
     clearFaults: async () => {

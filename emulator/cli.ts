@@ -14,11 +14,13 @@ Credentials of its one API connection come from AVINODE_* variables (unset: loca
   --host H                    listen address (default 127.0.0.1)
   --public-base-url URL       origin used in hrefs and deep links (default the listening origin)
   --autopilot                 simulated broker and operators answer by themselves
+  --documented-only           leave out the response fields Avinode does not document (see README: inferred shapes)
   --operators N               autopilot: RFQs per trip (default ${DEFAULT_AUTOPILOT.operators})
   --send-rfqs-after-ms N      autopilot: delay before the broker sends RFQs (default ${DEFAULT_AUTOPILOT.sendRfqsAfterMs})
   --quote-after-ms N          autopilot: delay before operators answer (default ${DEFAULT_AUTOPILOT.quoteAfterMs})
   --decline-ratio R           autopilot: share of operators that decline, 0..1 (default ${DEFAULT_AUTOPILOT.declineRatio})
   --chat-ratio R              autopilot: share of operators that chat first, 0..1 (default ${DEFAULT_AUTOPILOT.chatRatio})
+  --chat-reply-ratio R        autopilot: share of broker messages an operator answers, 0..1 (default ${DEFAULT_AUTOPILOT.chatReplyRatio})
   --reprice-after-ms N        autopilot: re-price quotes after N ms (default ${DEFAULT_AUTOPILOT.repriceAfterMs}; 0 = never)
   --fault SPEC                a fault rule, repeatable: kind[@route][,probability=P][,times=N][,latencyMs=N][,retryAfterSeconds=N]
                               e.g. --fault "503@POST /api/trips,times=2"  --fault "429,probability=0.1,retryAfterSeconds=3"
@@ -59,11 +61,13 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
       host: { type: 'string' },
       'public-base-url': { type: 'string' },
       autopilot: { type: 'boolean' },
+      'documented-only': { type: 'boolean' },
       operators: { type: 'string' },
       'send-rfqs-after-ms': { type: 'string' },
       'quote-after-ms': { type: 'string' },
       'decline-ratio': { type: 'string' },
       'chat-ratio': { type: 'string' },
+      'chat-reply-ratio': { type: 'string' },
       'reprice-after-ms': { type: 'string' },
       fault: { type: 'string', multiple: true },
       seed: { type: 'string' },
@@ -85,6 +89,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
     options.port = port;
   }
   if (values.host) options.host = values.host;
+  if (values['documented-only']) options.inferredShapes = false;
   if (values['public-base-url']) {
     try {
       options.publicBaseUrl = new URL(values['public-base-url']).origin;
@@ -101,6 +106,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
     quoteAfterMs: integer('quote-after-ms', values['quote-after-ms'], 0) ?? DEFAULT_AUTOPILOT.quoteAfterMs,
     declineRatio: ratio('decline-ratio', values['decline-ratio']) ?? DEFAULT_AUTOPILOT.declineRatio!,
     chatRatio: ratio('chat-ratio', values['chat-ratio']) ?? DEFAULT_AUTOPILOT.chatRatio!,
+    chatReplyRatio: ratio('chat-reply-ratio', values['chat-reply-ratio']) ?? DEFAULT_AUTOPILOT.chatReplyRatio!,
   };
   if (repriceAfter === 0) delete options.autopilot.repriceAfterMs;
   else if (repriceAfter !== undefined) options.autopilot.repriceAfterMs = repriceAfter;

@@ -17,6 +17,12 @@ export interface EmulatorLogger {
 export interface EmulatorOptions {
   /** 0 = a free port; default 8280. */
   port?: number;
+  /**
+   * Render the response fields Avinode does not document (default true): a decline message's
+   * `declineReason`, an RFQ's `cancellation`, a trip's reported `outcome`. Off, reads carry only
+   * documented fields, so a test proves charterflow does not depend on them.
+   */
+  inferredShapes?: boolean;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default: LOCAL_AVINODE_DEFAULTS from workers/config.ts. */
@@ -63,4 +69,5 @@ export const DEFAULT_AUTOPILOT: AutopilotOptions = {
   declineRatio: 0.25,
   repriceAfterMs: 30_000,
   chatRatio: 0.3,
+  chatReplyRatio: 0.6,
 };

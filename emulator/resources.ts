@@ -2,7 +2,7 @@
 import { isRecord } from './http-kit.ts';
 import type { LiftRecord, MarketStore, MessageRecord, QuoteRecord, RfqRecord, TripRecord, WebhookSetting } from './store.ts';
 
-const SOURCING_STATUS: Record<LiftRecord['status'], number> = { Unanswered: 0, Accepted: 2, Declined: 3, Cancelled: 4 };
+const SOURCING_STATUS: Record<LiftRecord['status'], number> = { Unanswered: 0, Accepted: 2, Declined: 3 };
 
 export const BUYER = {
   company: { id: 'acomp-2000001', displayName: 'Charterflow Brokerage (emulated)' },
@@ -13,6 +13,7 @@ export class ResourceRenderer {
   constructor(
     private readonly store: MarketStore,
     private readonly origin: () => string,
+    private readonly options: { inferredShapes: boolean } = { inferredShapes: true },
   ) {}
 
   apiHref(path: string): string {
@@ -46,6 +47,8 @@ export class ResourceRenderer {
       segments: trip.segments,
       criteria: trip.criteria,
       ...(trip.cancellation ? { cancellation: trip.cancellation } : {}),
+      // [inferred] shape: where a read shows the reported outcome is not documented.
+      ...(trip.outcome && this.options.inferredShapes ? { outcome: trip.outcome } : {}),
       actions,
       createdOn: trip.createdOn,
       updatedOn: trip.updatedOn,
@@ -62,6 +65,8 @@ export class ResourceRenderer {
       tripId: trip.tripId,
       trip: { id: trip.id, href: this.apiHref(`trips/${trip.id}`), type: 'trips' },
       status: rfq.status,
+      ...(rfq.status === 'Cancelled' ? { canceled: true } : {}),
+      ...(rfq.cancellation && this.options.inferredShapes ? { cancellation: rfq.cancellation } : {}),
       createdOn: rfq.createdOn,
       updatedOn: rfq.updatedOn,
       sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName, contactInfo: { emails: [rfq.operator.email] } },
@@ -69,7 +74,10 @@ export class ResourceRenderer {
       buyerAccount: BUYER.account,
       segments: trip.segments.map(rfqSegment),
       sellerLift: rfq.liftIds.map((id) => this.lift(this.store.lifts.get(id)!)),
-      links: { tripmsgs: rfq.messageIds.map((id) => ({ id, href: this.apiHref(`tripmsgs/${id}`), type: 'tripmsgs' })) },
+      links: {
+        tripmsgs: rfq.messageIds.map((id) => ({ id, href: this.apiHref(`tripmsgs/${id}`), type: 'tripmsgs' })),
+        quotes: rfq.quoteIds.map((id) => ({ id, href: this.apiHref(`quotes/${id}`), type: 'quotes' })),
+      },
       actions: {
         searchInAvinode: { type: 'searchInAvinode', description: 'Compare in Avinode', httpMethod: 'GET', href: this.searchLink(rfq.id) },
         viewInAvinode: { type: 'viewInAvinode', description: 'View in Avinode', httpMethod: 'GET', href: this.viewLink(trip.id) },
@@ -123,18 +131,22 @@ export class ResourceRenderer {
   message(message: MessageRecord) {
     const rfq = this.store.rfqs.get(message.rfqId)!;
     const trip = this.store.trips.get(rfq.tripRef)!;
+    const fromBuyer = message.id.startsWith('abuyermsg-');
     return {
       id: message.id,
       type: 'tripmsgs',
       href: this.apiHref(`tripmsgs/${message.id}`),
       message: message.message,
       createdOn: message.createdOn,
-      sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName },
+      ...(fromBuyer
+        ? { buyerCompany: BUYER.company, buyerAccount: message.actAsAccount ? { displayName: message.actAsAccount } : BUYER.account }
+        : { sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName } }),
       rfq: { id: rfq.id, href: this.apiHref(`rfqs/${rfq.id}`) },
       trip: { id: trip.id, tripId: trip.tripId },
-      lift: { id: message.liftId },
+      ...(message.liftId ? { lift: { id: message.liftId } } : {}),
       ...(message.quoteId ? { quote: { id: message.quoteId, href: this.apiHref(`quotes/${message.quoteId}`) } } : {}),
-      ...(message.decline ? { decline: message.decline } : {}),
+      // [inferred] shape: the decline request's documented fields (declineReason, message) as the buyer reads them.
+      ...(message.decline && this.options.inferredShapes ? { declineReason: message.decline.reason } : {}),
     };
   }
 

@@ -10,7 +10,7 @@ import { registerDeepLinks } from './deep-link.ts';
 import { FaultInjector } from './faults.ts';
 import { BodyTooLargeError, fail, notFound, readBody, ReplyError, Router, type Reply, type RequestContext } from './http-kit.ts';
 import { describeBody, Journal, newStats, redactHeaders, redactPath, type Stats } from './journal.ts';
-import { Marketplace, type AutopilotOptions } from './marketplace.ts';
+import { ActorError, Marketplace, type AutopilotOptions } from './marketplace.ts';
 import { DEFAULT_AUTOPILOT, type EmulatorOptions } from './options.ts';
 import { mergePartners, PartnerServers } from './partners.ts';
 import { ResourceRenderer } from './resources.ts';
@@ -65,7 +65,7 @@ export class Emulator implements AdminTarget {
       this.statsData,
     );
     this.partners = new PartnerServers(mergePartners(options.partners), () => this.publicOrigin(), this.statsData);
-    const render = new ResourceRenderer(this.store, () => this.publicOrigin());
+    const render = new ResourceRenderer(this.store, () => this.publicOrigin(), { inferredShapes: options.inferredShapes ?? true });
     this.webhooks = new WebhookDispatcher(this.store, this.faults, this.statsData, options.webhookRetry ?? COMPRESSED_WEBHOOK_RETRY, (message, detail) =>
       options.logger?.warn(detail, message),
     );
@@ -115,9 +115,16 @@ export class Emulator implements AdminTarget {
     return { resetAt, credentials: this.updateCredentials({}, { rotate: true, revokeTokens: true }) };
   }
 
-  sendRfqs(atripId: string, operators: number) {
-    const rfqs = this.market.sendRfqs(atripId, operators);
+  sendRfqs(atripId: string, operators: number, liftsPerRfq = 1) {
+    const rfqs = this.market.sendRfqs(atripId, operators, liftsPerRfq);
     return { rfqIds: rfqs.map((rfq) => rfq.id), liftIds: rfqs.flatMap((rfq) => rfq.liftIds) };
+  }
+
+  cancelRfq(arfqId: string, cancellation: { reason?: string; messageToSeller?: string }) {
+    const rfq = this.store.rfqs.get(arfqId);
+    if (!rfq) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
+    this.market.cancelRfq(rfq, cancellation);
+    return { rfqId: rfq.id, status: rfq.status };
   }
 
   respond(arfqId: string, input: Parameters<Marketplace['respond']>[1]) {

@@ -3,7 +3,8 @@
 import type { SeededRandom } from './rng.ts';
 
 export type TripStatus = 'Active' | 'Cancelled';
-export type LiftDisplayStatus = 'Unanswered' | 'Accepted' | 'Declined' | 'Cancelled';
+/** The documented statuses; a cancelled RFQ is `canceled` itself and its lifts keep theirs. */
+export type LiftDisplayStatus = 'Unanswered' | 'Accepted' | 'Declined';
 
 export interface Operator {
   companyId: string;
@@ -27,6 +28,8 @@ export interface TripRecord {
   updatedOn: string;
   rfqIds: string[];
   cancellation?: { reason: string; messageToSeller?: string };
+  /** Report trip outcome: the latest report (setting it again replaces it) and how many arrived. */
+  outcome?: { outcome: string; winningSellerLiftId?: string; winningTenantName?: string; winningTail?: string; reportedOn: string; reports: number };
   seq: number;
 }
 
@@ -37,13 +40,19 @@ export interface RfqRecord {
   createdOn: string;
   updatedOn: string;
   status: TripStatus;
+  /** The requested lifts (`sellerLift[]`), 0..n. */
   liftIds: string[];
+  /** Quotes on the RFQ itself (`links.quotes`), each on an offered lift of its own. */
+  quoteIds: string[];
   messageIds: string[];
+  cancellation?: { reason?: string; messageToSeller?: string };
 }
 
 export interface LiftRecord {
   id: string; // asellerlift-…
   rfqId: string;
+  /** `requested` by the broker (listed in sellerLift[]), or `offered` by the operator with a quote on the RFQ. */
+  kind: 'requested' | 'offered';
   aircraftCategory: string;
   aircraftType: string;
   aircraftTail: string;
@@ -64,13 +73,17 @@ export interface QuoteRecord {
 }
 
 export interface MessageRecord {
-  id: string; // asellermsg-…
+  id: string; // asellermsg-… (operator) | abuyermsg-… (broker)
   rfqId: string;
-  liftId: string;
+  /** The lift a seller message answers; buyer messages are on the RFQ. */
+  liftId?: string;
   message: string;
   createdOn: string;
   quoteId?: string;
   decline?: { reason: string };
+  /** Buyer messages: the X-Avinode-ActAsAccount they were sent with, and suppressNotification. */
+  actAsAccount?: string;
+  suppressNotification?: boolean;
 }
 
 export interface WebhookSetting {
@@ -126,7 +139,7 @@ export class MarketStore {
   messages = new Map<string, MessageRecord>();
   webhookSettings = new Map<string, WebhookSetting>();
 
-  private counters = { trip: 70_001_000, rfq: 80_004_000, lift: 90_001_000, quote: 95_550_000, message: 96_660_000, webhook: 1_580 };
+  private counters = { trip: 70_001_000, rfq: 80_004_000, lift: 90_001_000, quote: 95_550_000, message: 96_660_000, buyerMessage: 1_000_000_000, webhook: 1_580 };
   private tripSeq = 0;
 
   /** `idOffset` moves every id counter, so ids differ between emulator processes that share a Temporal database. */
@@ -139,16 +152,16 @@ export class MarketStore {
 
   nextId(kind: keyof MarketStore['counters']): string {
     const n = ++this.counters[kind];
-    const prefix = { trip: 'atrip', rfq: 'arfq', lift: 'asellerlift', quote: 'aquote', message: 'asellermsg', webhook: 'whs' }[kind];
+    const prefix = { trip: 'atrip', rfq: 'arfq', lift: 'asellerlift', quote: 'aquote', message: 'asellermsg', buyerMessage: 'abuyermsg', webhook: 'whs' }[kind];
     return `${prefix}-${n}`;
   }
 
-  /** Six characters, first one a letter so a short id never looks like a bare numeric id. */
+  /** Six characters of letters and digits, digit-first too (`4ND3C3`, observed); never all digits, so never a bare numeric id. */
   newShortTripId(): string {
     for (;;) {
-      let id = this.rng.pick([...SHORT_ID_LETTERS]);
-      for (let i = 0; i < 5; i++) id += this.rng.pick([...SHORT_ID_CHARS]);
-      if (!this.tripsByShortId.has(id)) return id;
+      let id = '';
+      for (let i = 0; i < 6; i++) id += this.rng.pick([...SHORT_ID_CHARS]);
+      if (/[A-Z]/.test(id) && !this.tripsByShortId.has(id)) return id;
     }
   }
 

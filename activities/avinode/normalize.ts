@@ -31,11 +31,23 @@ export function toLiftSnapshot(lift: SellerLift): LiftSnapshot {
 }
 
 export function toRfqSnapshot(rfq: Rfq): RfqSnapshot {
+  const rfqQuoteIds = (rfq.links?.quotes ?? []).map((quote) => quote.id);
+  const cancellation = rfq.cancellation;
   return {
     rfqId: rfq.id,
     operator: rfq.sellerCompany?.displayName ?? rfq.sellerCompany?.name ?? UNKNOWN_OPERATOR,
     lifts: (rfq.sellerLift ?? []).map(toLiftSnapshot),
+    ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}),
     messageIds: (rfq.links?.tripmsgs ?? []).map((message) => message.id),
+    ...(rfq.canceled === true
+      ? {
+          cancelled: {
+            by: rfq.buyerAccount?.displayName ? `${rfq.buyerAccount.displayName} (broker)` : 'the broker',
+            ...(cancellation?.reason ? { reason: cancellation.reason } : {}),
+            ...(cancellation?.messageToSeller ? { message: cancellation.messageToSeller } : {}),
+          },
+        }
+      : {}),
     ...(rfq.createdOn ? { createdOn: rfq.createdOn } : {}),
   };
 }
@@ -58,6 +70,7 @@ export function toQuoteSnapshot(quote: Quote, context: { rfqId?: string; liftId?
     ...(quote.lift?.maxPax !== undefined ? { seats: quote.lift.maxPax } : {}),
     price,
     currency,
+    ...(quote.sellerMessage ? { sellerMessage: quote.sellerMessage } : {}),
     ...(quote.createdOn ? { createdOn: quote.createdOn } : {}),
     ...(quote.updatedOn ? { updatedOn: quote.updatedOn } : {}),
   };
@@ -67,12 +80,16 @@ export function toTripMessageSnapshot(message: TripMessage): TripMessageSnapshot
   const quoteId = message.quote?.id ?? message.links?.quotes?.[0]?.id;
   const rfqId = message.rfq?.id ?? message.links?.rfq?.id ?? message.links?.rfqs?.[0]?.id;
   const operator = message.sellerCompany?.displayName ?? message.sellerCompany?.name;
+  const declineReason = message.declineReason ?? message.decline?.reason;
   return {
     messageId: message.id,
+    direction: message.id.startsWith('abuyermsg-') ? 'sent' : 'received',
     ...(operator ? { operator } : {}),
     text: message.message ?? '',
     ...(quoteId ? { quoteId } : {}),
     ...(rfqId ? { rfqId } : {}),
+    ...(message.lift?.id ? { liftId: message.lift.id } : {}),
+    ...(declineReason ? { declineReason } : {}),
     ...(message.createdOn ? { createdOn: message.createdOn } : {}),
   };
 }

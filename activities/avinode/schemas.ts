@@ -82,6 +82,11 @@ export const Rfq = z.object({
   sellerLift: z.array(SellerLift).optional(),
   links: z.object({ tripmsgs: z.array(Link).optional(), quotes: z.array(Link).optional() }).optional(),
   actions: Actions.optional(),
+  /** Documented on cancelled RFQs. */
+  canceled: z.boolean().optional().catch(undefined),
+  /** Reason and message of a cancellation, where a read carries them (not documented: decoration only). */
+  cancellation: z.object({ reason: z.string().optional(), messageToSeller: z.string().optional() }).optional().catch(undefined),
+  buyerAccount: z.object({ displayName: z.string().optional() }).optional().catch(undefined),
 });
 export type Rfq = z.infer<typeof Rfq>;
 
@@ -135,6 +140,10 @@ export const TripMessage = z.object({
   buyerAccount: z.object({ displayName: z.string().optional() }).optional(),
   quote: z.object({ id: QuoteRef }).optional(),
   rfq: z.object({ id: RfqRef }).optional(),
+  lift: z.object({ id: LiftRef }).optional().catch(undefined),
+  /** A decline's reason: the documented decline body field (`declineReason`); older emulator shape `decline.reason`. */
+  declineReason: z.string().optional().catch(undefined),
+  decline: z.object({ reason: z.string().optional() }).optional().catch(undefined),
   links: z.object({ quotes: z.array(Link).optional(), rfqs: z.array(Link).optional(), rfq: Link.optional() }).optional(),
 });
 export type TripMessage = z.infer<typeof TripMessage>;
