@@ -189,7 +189,9 @@ export async function startOne(charter: CharterClient, input: StartTripInput): P
 }
 export const phaseOf = (progress: TripProgress): TripProgress['phase'] => progress.phase;
 export const ok: boolean = verifyCallbackSignature('secret', '{}', undefined);
-export const eventType = (event: CallbackEvent): 'deep_link_ready' | 'quote_received' | 'phase_changed' => event.type;
+export const isQuote = (event: CallbackEvent): boolean => event.type === 'quote_received';
+// @ts-expect-error: event types are a closed union
+export const unknownEvent = (event: CallbackEvent): boolean => event.type === 'trip_teleported';
 export const embed = (): Promise<RunningWorker> => startWorker({ config: loadConfig(), logger: undefined as never });
 export const request: Pick<TripRequest, 'externalId'> = { externalId: 'REQ-1' };
 // @ts-expect-error: the types are real, not any: a phase outside TripPhase is refused.
