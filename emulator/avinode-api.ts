@@ -1,10 +1,10 @@
 // The broker-side Avinode API under /api: trips, RFQs, quotes, trip messages, webhook settings.
 import { MAX_MESSAGE_LENGTH, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
-import { fail, header, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
+import { emptyMeta, fail, header, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
 import { actor, isCancelReason, type Marketplace, type OutcomeInput } from './marketplace.ts';
 import type { ResourceRenderer } from './resources.ts';
 import type { MarketStore, WebhookSetting } from './store.ts';
-import { validateTripBody } from './trip-validation.ts';
+import { validateTripBody, type BadAirportAnswer } from './trip-validation.ts';
 
 /** Prefixed ids only (`atrip-70001234`); a bare number or a foreign prefix is NOT_FOUND. */
 const idOf = (value: string, prefix: string) => new RegExp(`^${prefix}-\\d+$`).test(value);
@@ -20,14 +20,16 @@ const KNOWN_EVENT_TYPES = new Set<string>([
   'EmptyLegs',
 ]);
 
-export function registerAvinodeApi(router: Router, deps: { store: MarketStore; render: ResourceRenderer; market: Marketplace }): void {
+export function registerAvinodeApi(router: Router, deps: { store: MarketStore; render: ResourceRenderer; market: Marketplace; badAirport?: BadAirportAnswer }): void {
   const { store, render, market } = deps;
 
   router.add('POST', '/api/trips', (ctx) => {
-    const valid = validateTripBody(jsonBody(ctx), ctx.now);
+    const valid = validateTripBody(jsonBody(ctx), ctx.now, deps.badAirport);
     if ('status' in valid) return valid;
     const trip = market.createTrip(valid);
-    return ok(render.trip(trip), 201);
+    const reply = ok(render.trip(trip), 201);
+    if (valid.softErrors.length === 0) return reply;
+    return { ...reply, body: { ...(reply.body as object), meta: { ...emptyMeta(), errors: valid.softErrors } } };
   });
 
   router.add('GET', '/api/trips', (ctx) => {

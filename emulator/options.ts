@@ -23,6 +23,8 @@ export interface EmulatorOptions {
    * documented fields, so a test proves charterflow does not depend on them.
    */
   inferredShapes?: boolean;
+  /** A bad airport code on POST /trips: `soft` (default, documented: 201 + meta.errors) or `hard` (422, no trip). */
+  badAirport?: 'soft' | 'hard';
   /** Default 127.0.0.1. */
   host?: string;
   /** Default: LOCAL_AVINODE_DEFAULTS from workers/config.ts. */

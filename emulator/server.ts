@@ -79,7 +79,7 @@ export class Emulator implements AdminTarget {
       this.statsData.tokenRequests.byProvider.avinode = (this.statsData.tokenRequests.byProvider.avinode ?? 0) + 1;
       return this.auth.tokenEndpoint(ctx);
     });
-    registerAvinodeApi(this.router, { store: this.store, render, market: this.market });
+    registerAvinodeApi(this.router, { store: this.store, render, market: this.market, badAirport: options.badAirport ?? 'soft' });
     this.partners.register(this.router);
     registerDeepLinks(this.router, { store: this.store, market: this.market });
     registerAdmin(this.router, this);

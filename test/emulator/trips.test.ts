@@ -81,9 +81,22 @@ describe('trips', () => {
     const paxRes = await h.api('POST', '/trips', { body: numeric });
     expect(paxRes.status).toBe(400);
     expect(err(paxRes.json).path).toBe('segments[1].paxCount');
+  });
+
+  it('answers a bad airport with the documented soft error (201, the trip created, meta.errors) or, with badAirport hard, a 422', async () => {
+    h = await startHarness();
     const badAirport = tripBody();
     (badAirport.segments[0] as any).startAirport = { icao: '' };
-    expect(err((await h.api('POST', '/trips', { body: badAirport })).json)).toMatchObject({ code: 'START_AIRPORT_INVALID' });
+    const soft = await h.api('POST', '/trips', { body: badAirport });
+    expect(soft.status).toBe(201);
+    expect(soft.json.data.id).toMatch(/^atrip-/);
+    expect(soft.json.meta.errors).toEqual([expect.objectContaining({ code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' })]);
+    await h.emu.close();
+    h = await startHarness({ badAirport: 'hard' });
+    const hard = await h.api('POST', '/trips', { body: badAirport });
+    expect(hard.status).toBe(422);
+    expect(err(hard.json)).toMatchObject({ code: 'START_AIRPORT_INVALID' });
+    expect(hard.json.data).toBeUndefined();
   });
 
   it('accepts criteria.legs/criteria.pax next to real segments (observed: accepted)', async () => {
