@@ -164,8 +164,12 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return quotes;
   }
 
-  function quotesOf(rfq: RfqSnapshot): { quoteId: string; rfqId: string; liftId: string }[] {
-    return rfq.lifts.flatMap((lift) => lift.quoteIds.map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })));
+  /** Every quote an RFQ links: on its requested lifts and on the RFQ itself (an alternate aircraft). */
+  function quotesOf(rfq: RfqSnapshot): { quoteId: string; rfqId: string; liftId?: string }[] {
+    return [
+      ...rfq.lifts.flatMap((lift) => lift.quoteIds.map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId }))),
+      ...(rfq.quoteIds ?? []).map((quoteId) => ({ quoteId, rfqId: rfq.rfqId })),
+    ];
   }
 
   /**
@@ -208,7 +212,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       });
     }
     const known = new Map(knownQuotes.map((quote) => [quote.quoteId, quote]));
-    const wanted = read.rfqs.flatMap((rfq) =>
+    const wanted: { quoteId: string; rfqId: string; liftId?: string }[] = read.rfqs.flatMap((rfq) =>
       rfq.lifts.flatMap((lift) =>
         lift.quoteIds
           .filter((quoteId, index) => {
@@ -221,6 +225,8 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
           .map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })),
       ),
     );
+    // Quotes on the RFQ itself carry no lift price to compare: read once when new (re-prices arrive by webhook).
+    for (const rfq of read.rfqs) for (const quoteId of rfq.quoteIds ?? []) if (!known.has(quoteId)) wanted.push({ quoteId, rfqId: rfq.rfqId });
     const quotes = (await readQuotes(wanted, options)).filter((quote) => {
       const before = known.get(quote.quoteId);
       return !before || before.price !== quote.price || before.currency !== quote.currency;

@@ -20,6 +20,12 @@ export function describeChanges(previous: TripProgress | undefined, next: TripPr
   }
   const knownRfqs = new Set(previous?.rfqs.map((rfq) => rfq.rfqId));
   for (const rfq of next.rfqs) if (!knownRfqs.has(rfq.rfqId)) lines.push(`RFQ sent to ${rfq.operator} (${rfq.rfqId})`);
+  const closedByRun = new Set(next.closedRequests?.map((closed) => closed.rfqId));
+  for (const rfq of next.rfqs) {
+    const before = previous?.rfqs.find((known) => known.rfqId === rfq.rfqId);
+    if (!rfq.cancelled || before?.cancelled || closedByRun.has(rfq.rfqId)) continue;
+    lines.push(`RFQ to ${rfq.operator} cancelled by ${rfq.cancelled.by}${rfq.cancelled.reason ? ` (${rfq.cancelled.reason})` : ''}`);
+  }
 
   const before = new Map(previous?.quotes.map((quote) => [quote.quoteId, quote]));
   for (const quote of next.quotes) {

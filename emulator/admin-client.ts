@@ -3,7 +3,7 @@ import type { EmulatorCredentials } from './avinode-auth.ts';
 import type { FaultRule } from './faults.ts';
 import type { JournalEntry, Stats } from './journal.ts';
 import type { AutopilotOptions, RespondInput, RespondResult } from './marketplace.ts';
-import type { InferredBehaviours } from './options.ts';
+import type { EmulatorSettings } from './options.ts';
 import type { DeliveryRecord } from './webhooks.ts';
 
 export type { JournalEntry, Stats } from './journal.ts';
@@ -44,7 +44,9 @@ export type CredentialsChange = Partial<Omit<EmulatorCredentials, 'staticBearerT
 
 export interface EmulatorAdmin {
   reset(options?: { wipeCredentials?: boolean }): Promise<{ resetAt: string; credentials?: EmulatorCredentials }>;
-  sendRfqs(atripId: string, operators?: number): Promise<{ rfqIds: string[]; liftIds: string[] }>;
+  sendRfqs(atripId: string, operators?: number, liftsPerRfq?: number): Promise<{ rfqIds: string[]; liftIds: string[] }>;
+  /** The broker cancels one RFQ in the web UI. */
+  cancelRfq(arfqId: string, cancellation?: { reason?: string; message?: string }): Promise<{ rfqId: string; status: string }>;
   respond(arfqId: string, input: RespondInput): Promise<RespondResult>;
   setFaults(rules: FaultRule[], seed?: number): Promise<FaultRule[]>;
   clearFaults(): Promise<void>;
@@ -58,8 +60,8 @@ export interface EmulatorAdmin {
   updateCredentials(change: CredentialsChange): Promise<EmulatorCredentials>;
   clock(change?: { advanceMs?: number; set?: string }): Promise<{ now: string; offsetMs: number; nextScheduledReset?: string }>;
   autopilot(change?: Partial<AutopilotOptions>): Promise<AutopilotOptions>;
-  /** The [inferred] behaviours, switched on or off (`GET|PUT /_emulator/settings`). */
-  settings(change?: Partial<InferredBehaviours>): Promise<InferredBehaviours>;
+  /** Switches of inferred behaviours, read or changed at runtime (`GET|PUT /_emulator/settings`). */
+  settings(change?: Partial<EmulatorSettings>): Promise<EmulatorSettings>;
 }
 
 /** `url` is the emulator origin (RunningEmulator.url), not the API base. */
@@ -82,7 +84,9 @@ export function emulatorAdmin(url: string): EmulatorAdmin {
   };
   return {
     reset: (options = {}) => call('POST', '/reset', options),
-    sendRfqs: (atripId, operators = 3) => call('POST', `/trips/${encodeURIComponent(atripId)}/send-rfqs`, { operators }),
+    sendRfqs: (atripId, operators = 3, liftsPerRfq) =>
+      call('POST', `/trips/${encodeURIComponent(atripId)}/send-rfqs`, { operators, ...(liftsPerRfq !== undefined ? { liftsPerRfq } : {}) }),
+    cancelRfq: (arfqId, cancellation = {}) => call('POST', `/rfqs/${encodeURIComponent(arfqId)}/cancel`, cancellation),
     respond: (arfqId, input) => call('POST', `/rfqs/${encodeURIComponent(arfqId)}/respond`, input),
     setFaults: async (rules, seed) => (await call<{ rules: FaultRule[] }>('PUT', '/faults', { rules, ...(seed !== undefined ? { seed } : {}) })).rules,
     clearFaults: async () => {

@@ -5,14 +5,15 @@ import { AUTH_METHODS, type AuthMethod, type EmulatorCredentials } from './avino
 import { parseFaultRules, type FaultRule } from './faults.ts';
 import { fail, jsonObject, ok, type Reply, type Router } from './http-kit.ts';
 import type { JournalEntry } from './journal.ts';
-import { actor, isDeclineReason, type AutopilotOptions, type RespondInput } from './marketplace.ts';
-import type { InferredBehaviours } from './options.ts';
+import { actor, isCancelReason, isDeclineReason, type AutopilotOptions, type RespondInput } from './marketplace.ts';
+import type { EmulatorSettings } from './options.ts';
 
 /** What the admin API needs from the running emulator. */
 export interface AdminTarget {
   reset(options: { wipeCredentials: boolean }): { resetAt: string; credentials?: EmulatorCredentials };
-  sendRfqs(atripId: string, operators: number): { rfqIds: string[]; liftIds: string[] };
+  sendRfqs(atripId: string, operators: number, liftsPerRfq?: number): { rfqIds: string[]; liftIds: string[] };
   respond(arfqId: string, input: RespondInput): unknown;
+  cancelRfq(arfqId: string, cancellation: { reason?: string; messageToSeller?: string }): unknown;
   faults: { set(rules: FaultRule[]): void; list(): FaultRule[] };
   reseed(seed: number): void;
   journal(filter: { route?: string; limit?: number; sinceSeq?: number }): JournalEntry[];
@@ -25,7 +26,7 @@ export interface AdminTarget {
   clock(): { now: string; offsetMs: number; nextScheduledReset?: string };
   setClock(change: { advanceMs?: number; set?: number }): void;
   autopilot: AutopilotOptions;
-  inferred: InferredBehaviours;
+  settings: EmulatorSettings;
 }
 
 const ON_OFF = ['on', 'off'] as const;
@@ -43,7 +44,24 @@ export function registerAdmin(router: Router, target: AdminTarget): void {
     const body = jsonObject(ctx, { optional: true });
     const operators = body.operators ?? 3;
     if (!Number.isInteger(operators) || (operators as number) < 1 || (operators as number) > 20) return bad('operators', 'operators must be an integer from 1 to 20');
-    return actor(() => ok(target.sendRfqs(ctx.params.id!, operators as number)));
+    const liftsPerRfq = body.liftsPerRfq ?? 1;
+    if (!Number.isInteger(liftsPerRfq) || (liftsPerRfq as number) < 0 || (liftsPerRfq as number) > 5) return bad('liftsPerRfq', 'liftsPerRfq must be an integer from 0 to 5');
+    return actor(() => ok(target.sendRfqs(ctx.params.id!, operators as number, liftsPerRfq as number)));
+  });
+
+  // The broker cancels one RFQ in the web UI.
+  router.add('POST', '/_emulator/rfqs/:id/cancel', (ctx) => {
+    const body = jsonObject(ctx, { optional: true });
+    if (body.reason !== undefined && !isCancelReason(body.reason)) return bad('reason', 'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER');
+    if (body.message !== undefined && (typeof body.message !== 'string' || body.message.length > 4000)) return bad('message', 'message must be a string of at most 4000 characters');
+    return actor(() =>
+      ok(
+        target.cancelRfq(ctx.params.id!, {
+          ...(typeof body.reason === 'string' ? { reason: body.reason } : {}),
+          ...(typeof body.message === 'string' ? { messageToSeller: body.message } : {}),
+        }),
+      ),
+    );
   });
 
   router.add('POST', '/_emulator/rfqs/:id/respond', (ctx) => {
@@ -136,16 +154,16 @@ export function registerAdmin(router: Router, target: AdminTarget): void {
     return ok(target.clock());
   });
 
-  router.add('GET', '/_emulator/settings', () => ok(target.inferred));
+  router.add('GET', '/_emulator/settings', () => ok(target.settings));
   router.add('PUT', '/_emulator/settings', (ctx) => {
     const body = jsonObject(ctx);
-    const unknown = Object.keys(body).filter((name) => !(name in target.inferred));
-    if (unknown.length > 0) return bad(unknown[0]!, `unknown setting ${unknown[0]}; settings are ${Object.keys(target.inferred).join(', ')}`);
+    const unknown = Object.keys(body).filter((name) => !(name in target.settings));
+    if (unknown.length > 0) return bad(unknown[0]!, `unknown setting ${unknown[0]}; settings are ${Object.keys(target.settings).join(', ')}`);
     if (body.searchByExternalId !== undefined) {
       if (!ON_OFF.includes(body.searchByExternalId as 'on')) return bad('searchByExternalId', 'searchByExternalId must be "on" or "off"');
-      target.inferred.searchByExternalId = body.searchByExternalId as InferredBehaviours['searchByExternalId'];
+      target.settings.searchByExternalId = body.searchByExternalId as EmulatorSettings['searchByExternalId'];
     }
-    return ok(target.inferred);
+    return ok(target.settings);
   });
 
   router.add('GET', '/_emulator/autopilot', () => ok(target.autopilot));
@@ -201,7 +219,13 @@ function parseRespond(body: Record<string, unknown>): RespondInput | Reply {
     if (typeof aircraftCategory !== 'string' || !(AIRCRAFT_CATEGORIES as readonly string[]).includes(aircraftCategory)) return bad('aircraftCategory', 'aircraftCategory must be an Avinode category');
     out.aircraftCategory = aircraftCategory;
   }
-  for (const [name, value] of [['aircraftType', aircraftType], ['aircraftTail', aircraftTail], ['liftId', liftId]] as const) {
+  if (body.onRfq !== undefined) {
+    if (typeof body.onRfq !== 'boolean') return bad('onRfq', 'onRfq must be a boolean');
+    if (body.onRfq && action !== 'quote') return bad('onRfq', 'onRfq applies to a quote only');
+    if (body.onRfq && liftId !== undefined) return bad('onRfq', 'a quote is on the RFQ (onRfq) or on a lift (liftId), not both');
+    out.onRfq = body.onRfq;
+  }
+  for (const [name, value] of [['aircraftType', aircraftType], ['aircraftTail', aircraftTail], ['liftId', liftId], ['quoteId', body.quoteId]] as const) {
     if (value === undefined) continue;
     if (typeof value !== 'string' || value.trim() === '') return bad(name, `${name} must be a non-empty string`);
     out[name] = value;

@@ -1,15 +1,16 @@
 // The broker-side Avinode API under /api: trips, RFQs, quotes, trip messages, webhook settings.
 import { MAX_MESSAGE_LENGTH, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
-import { fail, header, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
+import { emptyMeta, fail, header, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
 import { actor, isCancelReason, type Marketplace, type OutcomeInput } from './marketplace.ts';
 import type { ResourceRenderer } from './resources.ts';
-import type { InferredBehaviours } from './options.ts';
+import type { EmulatorSettings } from './options.ts';
 import type { MarketStore, WebhookSetting } from './store.ts';
-import { validateTripBody } from './trip-validation.ts';
+import { validateTripBody, type BadAirportAnswer } from './trip-validation.ts';
 
 /** Prefixed ids only (`atrip-70001234`); a bare number or a foreign prefix is NOT_FOUND. */
 const idOf = (value: string, prefix: string) => new RegExp(`^${prefix}-\\d+$`).test(value);
-const SHORT_TRIP_ID = /^[A-Z][A-Z0-9]{5}$/;
+/** Six letters and digits, at least one letter (`4ND3C3`): a bare number is a numeric id, not a trip id. */
+const SHORT_TRIP_ID = /^(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}$/;
 const KNOWN_EVENT_TYPES = new Set<string>([
   ...WEBHOOK_EVENT_TYPES,
   'TripChatMine',
@@ -22,22 +23,24 @@ const KNOWN_EVENT_TYPES = new Set<string>([
 
 export function registerAvinodeApi(
   router: Router,
-  deps: { store: MarketStore; render: ResourceRenderer; market: Marketplace; inferred: Readonly<InferredBehaviours> },
+  deps: { store: MarketStore; render: ResourceRenderer; market: Marketplace; badAirport?: BadAirportAnswer; settings: Readonly<EmulatorSettings> },
 ): void {
-  const { store, render, market, inferred } = deps;
+  const { store, render, market, settings } = deps;
 
   router.add('POST', '/api/trips', (ctx) => {
-    const valid = validateTripBody(jsonBody(ctx), ctx.now);
+    const valid = validateTripBody(jsonBody(ctx), ctx.now, deps.badAirport);
     if ('status' in valid) return valid;
     const trip = market.createTrip(valid);
-    return ok(render.trip(trip), 201);
+    const reply = ok(render.trip(trip), 201);
+    if (valid.softErrors.length === 0) return reply;
+    return { ...reply, body: { ...(reply.body as object), meta: { ...emptyMeta(), errors: valid.softErrors } } };
   });
 
   // [inferred] "Search trips" by externalTripId; off (or without the parameter): what the sandbox
   // answers a bare GET /trips (observed ERR_INTERNAL_CRITICAL).
   router.add('GET', '/api/trips', (ctx) => {
     const externalTripId = ctx.url.searchParams.get('externalTripId');
-    if (inferred.searchByExternalId === 'off' || externalTripId === null || externalTripId === '') return internalCritical();
+    if (settings.searchByExternalId === 'off' || externalTripId === null || externalTripId === '') return internalCritical();
     const matches = [...store.trips.values()].filter((trip) => trip.externalTripId === externalTripId).sort((a, b) => b.seq - a.seq);
     return ok(matches.map((trip) => render.trip(trip)));
   });
@@ -68,7 +71,8 @@ export function registerAvinodeApi(
   router.add('PUT', '/api/trips/:id/outcome', (ctx) => {
     const trip = idOf(ctx.params.id!, 'atrip') ? store.trips.get(ctx.params.id!) : undefined;
     if (!trip) return notFound();
-    const parsed = parseOutcome(jsonObject(ctx), (liftId) => trip.rfqIds.some((rfqId) => store.rfqs.get(rfqId)?.liftIds.includes(liftId)));
+    // Requested lifts and the lifts operators offered with a quote on the RFQ itself.
+    const parsed = parseOutcome(jsonObject(ctx), (liftId) => trip.rfqIds.includes(store.rfqs.get(store.lifts.get(liftId)?.rfqId ?? '')?.id ?? ''));
     if ('status' in parsed) return parsed;
     return ok(render.trip(market.reportOutcome(trip, parsed)));
   });

@@ -14,6 +14,7 @@ Credentials of its one API connection come from AVINODE_* variables (unset: loca
   --host H                    listen address (default 127.0.0.1)
   --public-base-url URL       origin used in hrefs and deep links (default the listening origin)
   --autopilot                 simulated broker and operators answer by themselves
+  --documented-only           leave out the response fields Avinode does not document (see README: inferred shapes)
   --operators N               autopilot: RFQs per trip (default ${DEFAULT_AUTOPILOT.operators})
   --send-rfqs-after-ms N      autopilot: delay before the broker sends RFQs (default ${DEFAULT_AUTOPILOT.sendRfqsAfterMs})
   --quote-after-ms N          autopilot: delay before operators answer (default ${DEFAULT_AUTOPILOT.quoteAfterMs})
@@ -63,6 +64,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
       host: { type: 'string' },
       'public-base-url': { type: 'string' },
       autopilot: { type: 'boolean' },
+      'documented-only': { type: 'boolean' },
       operators: { type: 'string' },
       'send-rfqs-after-ms': { type: 'string' },
       'quote-after-ms': { type: 'string' },
@@ -91,6 +93,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
     options.port = port;
   }
   if (values.host) options.host = values.host;
+  if (values['documented-only']) options.inferredShapes = false;
   if (values['public-base-url']) {
     try {
       options.publicBaseUrl = new URL(values['public-base-url']).origin;
@@ -128,7 +131,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
   const search = values['search-by-external-id'];
   if (search !== undefined) {
     if (search !== 'on' && search !== 'off') throw new Error('--search-by-external-id must be on or off');
-    options.inferred = { searchByExternalId: search };
+    options.searchByExternalId = search;
   }
   if (values['reset-schedule']) options.resetSchedule = { enabled: true, wipeCredentials: values['wipe-credentials-on-reset'] === true };
   return { help: values.help === true, options };

@@ -5,7 +5,7 @@ import { fail, type Reply } from './http-kit.ts';
 import type { Stats } from './journal.ts';
 import type { ResourceRenderer } from './resources.ts';
 import type { SeededRandom } from './rng.ts';
-import { CATEGORY_AIRCRAFT, OPERATORS, type LiftRecord, type MarketStore, type MessageRecord, type RfqRecord, type TripRecord } from './store.ts';
+import { CATEGORY_AIRCRAFT, OPERATORS, type LiftRecord, type MarketStore, type MessageRecord, type Operator, type RfqRecord, type TripRecord } from './store.ts';
 import type { ValidTrip } from './trip-validation.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
@@ -43,13 +43,20 @@ export interface RespondInput {
   action: 'quote' | 'decline' | 'reprice' | 'chat';
   price?: number;
   currency?: string;
+  /** A decline's reason (the documented field name); `reason` is the older admin name. */
+  declineReason?: string;
   reason?: string;
   message?: string;
   aircraftCategory?: string;
   aircraftType?: string;
   aircraftTail?: string;
   seats?: number;
+  /** The lift answered; default: the first unanswered one (a decline without it declines the whole request). */
   liftId?: string;
+  /** A quote on the RFQ itself (an alternate aircraft) rather than on a requested lift. */
+  onRfq?: boolean;
+  /** Which quote a re-price changes; default: the latest quote of the first quoted lift. */
+  quoteId?: string;
 }
 
 export interface RespondResult {
@@ -124,19 +131,19 @@ export class Marketplace {
     return trip;
   }
 
-  /** The broker's manual step in the web UI: one RFQ (with one requested lift) per operator. */
-  sendRfqs(atripId: string, operators: number): RfqRecord[] {
+  /**
+   * The broker's manual step in the web UI: one RFQ per operator, each requesting `liftsPerRfq`
+   * lifts (the trip's `requiredLift` entries in turn, else the operator's own aircraft).
+   */
+  sendRfqs(atripId: string, operators: number, liftsPerRfq = 1): RfqRecord[] {
     const trip = this.store.trips.get(atripId);
     if (!trip) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
     if (trip.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The trip is cancelled; RFQs can no longer be sent'));
-    const requested = firstRequestedLift(trip.criteria);
+    const requested = requestedLifts(trip.criteria);
     const created: RfqRecord[] = [];
     const at = this.iso();
     for (let i = 0; i < operators; i++) {
       const operator = OPERATORS[(trip.rfqIds.length + i) % OPERATORS.length]!;
-      const category = requested.aircraftCategory ?? operator.aircraftCategory;
-      const catalogue = CATEGORY_AIRCRAFT[category];
-      const sameAsOperator = category === operator.aircraftCategory;
       const rfq: RfqRecord = {
         id: this.store.nextId('rfq'),
         tripRef: trip.id,
@@ -145,48 +152,66 @@ export class Marketplace {
         updatedOn: at,
         status: 'Active',
         liftIds: [],
+        quoteIds: [],
         messageIds: [],
       };
-      const lift: LiftRecord = {
-        id: this.store.nextId('lift'),
-        rfqId: rfq.id,
-        aircraftCategory: category,
-        aircraftType: requested.aircraftType ?? (sameAsOperator ? operator.aircraftType : catalogue?.type ?? operator.aircraftType),
-        aircraftTail: requested.aircraftTail ?? `${operator.tailPrefix}${String(this.rng.int(100, 999))}${operator.displayName.slice(0, 2).toUpperCase()}`,
-        maxPax: sameAsOperator ? operator.maxPax : catalogue?.maxPax ?? operator.maxPax,
-        status: 'Unanswered',
-        quoteIds: [],
-      };
-      rfq.liftIds.push(lift.id);
+      for (let k = 0; k < liftsPerRfq; k++) {
+        const lift = this.newLift(rfq, operator, requested[k % Math.max(1, requested.length)] ?? {});
+        rfq.liftIds.push(lift.id);
+      }
       this.store.rfqs.set(rfq.id, rfq);
-      this.store.lifts.set(lift.id, lift);
       trip.rfqIds.push(rfq.id);
       created.push(rfq);
     }
     trip.updatedOn = at;
     this.stats.rfqs += created.length;
     for (const rfq of created) {
-      this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
+      this.notifyRequest(trip, rfq);
       if (this.autopilot.enabled) this.scheduleOperator(rfq.id);
     }
     return created;
+  }
+
+  private newLift(rfq: RfqRecord, operator: Operator, wanted: RequestedLift, kind: LiftRecord['kind'] = 'requested'): LiftRecord {
+    const category = wanted.aircraftCategory ?? operator.aircraftCategory;
+    const catalogue = CATEGORY_AIRCRAFT[category];
+    const sameAsOperator = category === operator.aircraftCategory;
+    const lift: LiftRecord = {
+      id: this.store.nextId('lift'),
+      rfqId: rfq.id,
+      kind,
+      aircraftCategory: category,
+      aircraftType: wanted.aircraftType ?? (sameAsOperator ? operator.aircraftType : catalogue?.type ?? operator.aircraftType),
+      aircraftTail: wanted.aircraftTail ?? `${operator.tailPrefix}${String(this.rng.int(100, 999))}${operator.displayName.slice(0, 2).toUpperCase()}`,
+      maxPax: sameAsOperator ? operator.maxPax : catalogue?.maxPax ?? operator.maxPax,
+      status: 'Unanswered',
+      quoteIds: [],
+    };
+    this.store.lifts.set(lift.id, lift);
+    return lift;
+  }
+
+  /** TripRequestMine, also re-sent with the same RFQ id when the request changes or is cancelled. */
+  private notifyRequest(trip: TripRecord, rfq: RfqRecord): void {
+    this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
   }
 
   respond(arfqId: string, input: RespondInput): RespondResult {
     const rfq = this.store.rfqs.get(arfqId);
     if (!rfq) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
     const trip = this.store.trips.get(rfq.tripRef)!;
-    if (trip.status !== 'Active' || rfq.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The trip is cancelled; operators can no longer answer'));
-    const lift = this.pickLift(rfq, input);
+    if (trip.status !== 'Active' || rfq.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The request is cancelled; operators can no longer answer'));
     const at = this.iso();
     const messageId = this.store.nextId('message');
-    const result: RespondResult = { rfqId: rfq.id, liftId: lift.id, action: input.action, messageId, status: lift.status };
     let text: string;
     let quoteId: string | undefined;
     let decline: { reason: string } | undefined;
+    let answered: LiftRecord[];
 
     switch (input.action) {
       case 'quote': {
+        // A quote on the RFQ itself offers another aircraft (e.g. an alternate tail): its own lift, outside sellerLift[].
+        const lift = input.onRfq ? this.newLift(rfq, rfq.operator, {}, 'offered') : this.pickLift(rfq, input);
         if (input.aircraftCategory !== undefined) lift.aircraftCategory = input.aircraftCategory;
         if (input.aircraftType !== undefined) lift.aircraftType = input.aircraftType;
         if (input.aircraftTail !== undefined) lift.aircraftTail = input.aircraftTail;
@@ -198,40 +223,48 @@ export class Marketplace {
         this.store.quotes.set(quoteId, { id: quoteId, rfqId: rfq.id, liftId: lift.id, price, currency, sellerMessage: text, createdOn: at, updatedOn: at });
         lift.quoteIds.push(quoteId);
         lift.status = 'Accepted';
+        if (input.onRfq) rfq.quoteIds.push(quoteId);
         this.stats.quotes += 1;
-        Object.assign(result, { quoteId, price, currency });
+        answered = [lift];
         break;
       }
       case 'reprice': {
-        const latest = this.render.latestQuote(lift);
-        if (!latest || lift.status !== 'Accepted') throw new ActorError(fail(409, 'NOT_QUOTED', 'Only a quoted lift can be re-priced'));
-        latest.price = input.price ?? Math.round(latest.price * 0.95);
-        if (input.currency !== undefined) latest.currency = input.currency;
-        latest.updatedOn = at;
-        text = input.message ?? `Updated price: ${latest.price} ${latest.currency}.`;
-        latest.sellerMessage = text;
-        quoteId = latest.id;
+        const quote = input.quoteId !== undefined ? this.store.quotes.get(input.quoteId) : this.render.latestQuote(this.pickLift(rfq, input));
+        if (input.quoteId !== undefined && quote?.rfqId !== rfq.id) throw new ActorError(fail(404, 'NOT_FOUND', 'The quote does not belong to this RFQ', 'quoteId'));
+        const lift = quote ? this.store.lifts.get(quote.liftId) : undefined;
+        if (!quote || !lift || lift.status !== 'Accepted') throw new ActorError(fail(409, 'NOT_QUOTED', 'Only a quoted lift can be re-priced'));
+        quote.price = input.price ?? Math.round(quote.price * 0.95);
+        if (input.currency !== undefined) quote.currency = input.currency;
+        quote.updatedOn = at;
+        text = input.message ?? `Updated price: ${quote.price} ${quote.currency}.`;
+        quote.sellerMessage = text;
+        quoteId = quote.id;
         this.stats.reprices += 1;
-        Object.assign(result, { quoteId, price: latest.price, currency: latest.currency });
+        answered = [lift];
         break;
       }
       case 'decline': {
-        const reason = input.reason ?? 'AIRCRAFT_NOT_AVAILABLE';
+        const reason = input.declineReason ?? input.reason ?? 'AIRCRAFT_NOT_AVAILABLE';
         text = input.message ?? DECLINE_TEXT[reason] ?? `Unfortunately we have to decline (${reason}).`;
         decline = { reason };
-        lift.status = 'Declined';
+        // A lift, or the whole request: every lift not answered yet.
+        const lifts = input.liftId !== undefined ? [this.pickLift(rfq, input)] : this.requestedLifts(rfq).filter((lift) => lift.status === 'Unanswered');
+        answered = lifts.length > 0 ? lifts : [this.pickLift(rfq, input)];
+        for (const lift of answered) lift.status = 'Declined';
         this.stats.declines += 1;
         break;
       }
       case 'chat':
         text = input.message ?? 'Could you confirm the passenger count and any catering requests?';
+        answered = [];
         this.stats.chats += 1;
         break;
     }
+    const onLift = answered.length === 1 ? answered[0] : undefined;
     this.store.messages.set(messageId, {
       id: messageId,
       rfqId: rfq.id,
-      liftId: lift.id,
+      ...(onLift ? { liftId: onLift.id } : {}),
       message: text,
       createdOn: at,
       ...(quoteId ? { quoteId } : {}),
@@ -241,10 +274,24 @@ export class Marketplace {
     rfq.updatedOn = at;
     trip.updatedOn = at;
     this.messagesOf(trip).fromSellers += 1;
-    result.status = lift.status;
+    const quote = quoteId ? this.store.quotes.get(quoteId) : undefined;
+    const lift = onLift ?? this.requestedLifts(rfq)[0];
+    const result: RespondResult = {
+      rfqId: rfq.id,
+      liftId: lift?.id ?? '',
+      action: input.action,
+      messageId,
+      status: lift?.status ?? 'Unanswered',
+      ...(quote ? { quoteId: quote.id, price: quote.price, currency: quote.currency } : {}),
+    };
     const eventType = input.action === 'chat' ? 'TripChatFromSeller' : 'TripRequestSellerResponse';
-    this.webhooks.publish(eventType, { id: messageId, href: this.render.apiHref(`tripmsgs/${messageId}`), type: 'tripmsgs', tripId: trip.tripId });
+    // Message notifications carry no tripId (documented for chats): the trip is found from the message.
+    this.webhooks.publish(eventType, { id: messageId, href: this.render.apiHref(`tripmsgs/${messageId}`), type: 'tripmsgs' });
     return result;
+  }
+
+  private requestedLifts(rfq: RfqRecord): LiftRecord[] {
+    return rfq.liftIds.map((id) => this.store.lifts.get(id)!);
   }
 
   cancelTrip(trip: TripRecord, reason: string, messageToSeller?: string): void {
@@ -256,14 +303,12 @@ export class Marketplace {
     this.stats.cancels += 1;
     for (const rfqId of trip.rfqIds) {
       const rfq = this.store.rfqs.get(rfqId)!;
+      if (rfq.status === 'Cancelled') continue;
       rfq.status = 'Cancelled';
       rfq.updatedOn = at;
-      for (const liftId of rfq.liftIds) {
-        const lift = this.store.lifts.get(liftId)!;
-        if (lift.status === 'Unanswered') lift.status = 'Cancelled';
-      }
-      // TripRequestMine also fires for a cancellation made by my company.
-      this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
+      rfq.cancellation = { reason, ...(messageToSeller !== undefined ? { messageToSeller } : {}) };
+      // TripRequestMine also fires for a cancellation made by my company (same RFQ id as before).
+      this.notifyRequest(trip, rfq);
     }
   }
 
@@ -312,7 +357,10 @@ export class Marketplace {
     return trip;
   }
 
-  /** Cancel a single RFQ: its unanswered lifts end, its operator is told; fires TripRequestMine like a trip cancel. */
+  /**
+   * Cancel a single RFQ (through the API, or the broker in the web UI): the RFQ is `canceled`, its
+   * lifts keep their statuses, and TripRequestMine is sent again with the same RFQ id.
+   */
   cancelRfq(rfq: RfqRecord, cancellation: { reason?: string; messageToSeller?: string }): RfqRecord {
     if (rfq.status === 'Cancelled') return rfq;
     const trip = this.store.trips.get(rfq.tripRef)!;
@@ -320,12 +368,9 @@ export class Marketplace {
     rfq.status = 'Cancelled';
     rfq.updatedOn = at;
     rfq.cancellation = cancellation;
-    for (const liftId of rfq.liftIds) {
-      const lift = this.store.lifts.get(liftId)!;
-      if (lift.status === 'Unanswered') lift.status = 'Cancelled';
-    }
+    trip.updatedOn = at;
     this.stats.rfqCancels += 1;
-    this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
+    this.notifyRequest(trip, rfq);
     return rfq;
   }
 
@@ -342,10 +387,11 @@ export class Marketplace {
 
   private pickLift(rfq: RfqRecord, input: RespondInput): LiftRecord {
     if (input.liftId !== undefined) {
-      if (!rfq.liftIds.includes(input.liftId)) throw new ActorError(fail(404, 'NOT_FOUND', 'The lift does not belong to this RFQ', 'liftId'));
-      return this.store.lifts.get(input.liftId)!;
+      const lift = this.store.lifts.get(input.liftId);
+      if (!lift || lift.rfqId !== rfq.id) throw new ActorError(fail(404, 'NOT_FOUND', 'The lift does not belong to this RFQ', 'liftId'));
+      return lift;
     }
-    const lifts = rfq.liftIds.map((id) => this.store.lifts.get(id)!);
+    const lifts = this.requestedLifts(rfq);
     const preferred = input.action === 'reprice' ? lifts.find((lift) => lift.status === 'Accepted') : lifts.find((lift) => lift.status === 'Unanswered');
     return preferred ?? lifts[0]!;
   }
@@ -407,16 +453,22 @@ function replyTo(message: string): string {
   return `Thanks for your message ("${quoted}"). We will confirm shortly.`;
 }
 
-function firstRequestedLift(criteria: Record<string, unknown>): { aircraftCategory?: string; aircraftType?: string; aircraftTail?: string } {
-  const list = criteria.requiredLift;
-  const first = Array.isArray(list) ? list[0] : undefined;
-  if (typeof first !== 'object' || first === null) return {};
-  const { aircraftCategory, aircraftType, aircraftTail } = first as Record<string, unknown>;
-  return {
-    ...(typeof aircraftCategory === 'string' ? { aircraftCategory } : {}),
-    ...(typeof aircraftType === 'string' ? { aircraftType } : {}),
-    ...(typeof aircraftTail === 'string' ? { aircraftTail } : {}),
-  };
+interface RequestedLift {
+  aircraftCategory?: string;
+  aircraftType?: string;
+  aircraftTail?: string;
+}
+
+/** The trip's `criteria.requiredLift[]` entries, as far as they name an aircraft. */
+function requestedLifts(criteria: Record<string, unknown>): RequestedLift[] {
+  const list = Array.isArray(criteria.requiredLift) ? criteria.requiredLift : [];
+  return list
+    .filter((entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null)
+    .map(({ aircraftCategory, aircraftType, aircraftTail }) => ({
+      ...(typeof aircraftCategory === 'string' ? { aircraftCategory } : {}),
+      ...(typeof aircraftType === 'string' ? { aircraftType } : {}),
+      ...(typeof aircraftTail === 'string' ? { aircraftTail } : {}),
+    }));
 }
 
 export const isCancelReason = (value: unknown): boolean => typeof value === 'string' && (CANCEL_REASONS as readonly string[]).includes(value);

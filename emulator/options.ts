@@ -14,24 +14,23 @@ export interface EmulatorLogger {
   debug?(obj: object, msg?: string): void;
 }
 
-/**
- * Behaviours the docs do not confirm ([inferred] in emulator/README.md), each switchable so a test
- * can show the product still works without it (also at runtime: `PUT /_emulator/settings`).
- */
-export interface InferredBehaviours {
-  /**
-   * `GET /api/trips?externalTripId=` answers the trips carrying that id. "Search trips" is listed in
-   * the reference without its parameters; `off` answers it as the sandbox answers a trip search it
-   * does not support (bare `GET /trips`: 500 `ERR_INTERNAL_CRITICAL`). Default `on`.
-   */
+/** Switches of inferred behaviours that tests (and scripts) flip at runtime: `GET|PUT /_emulator/settings`. */
+export interface EmulatorSettings {
+  /** See EmulatorOptions.searchByExternalId. */
   searchByExternalId: 'on' | 'off';
 }
-
-export const DEFAULT_INFERRED_BEHAVIOURS: InferredBehaviours = { searchByExternalId: 'on' };
 
 export interface EmulatorOptions {
   /** 0 = a free port; default 8280. */
   port?: number;
+  /**
+   * Render the response fields Avinode does not document (default true): a decline message's
+   * `declineReason`, an RFQ's `cancellation`, a trip's reported `outcome`. Off, reads carry only
+   * documented fields, so a test proves charterflow does not depend on them.
+   */
+  inferredShapes?: boolean;
+  /** A bad airport code on POST /trips: `soft` (default, documented: 201 + meta.errors) or `hard` (422, no trip). */
+  badAirport?: 'soft' | 'hard';
   /** Default 127.0.0.1. */
   host?: string;
   /** Default: LOCAL_AVINODE_DEFAULTS from workers/config.ts. */
@@ -61,8 +60,13 @@ export interface EmulatorOptions {
    * Temporal's history across restarts, so it starts each emulator in a fresh id range.
    */
   idOffset?: number;
-  /** Inferred behaviours switched on or off (default DEFAULT_INFERRED_BEHAVIOURS). */
-  inferred?: Partial<InferredBehaviours>;
+  /**
+   * [inferred] `GET /api/trips?externalTripId=` answers the trips carrying that id. "Search trips" is
+   * listed in the reference without its parameters; `off` answers it as the sandbox answers a trip
+   * search it does not support (bare `GET /trips`: 500 `ERR_INTERNAL_CRITICAL`). Default `on`;
+   * switchable at runtime (`PUT /_emulator/settings`).
+   */
+  searchByExternalId?: 'on' | 'off';
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number;
   /** Journal ring-buffer size; default 2000. */

@@ -2,7 +2,7 @@
 import { isRecord } from './http-kit.ts';
 import type { LiftRecord, MarketStore, MessageRecord, QuoteRecord, RfqRecord, TripRecord, WebhookSetting } from './store.ts';
 
-const SOURCING_STATUS: Record<LiftRecord['status'], number> = { Unanswered: 0, Accepted: 2, Declined: 3, Cancelled: 4 };
+const SOURCING_STATUS: Record<LiftRecord['status'], number> = { Unanswered: 0, Accepted: 2, Declined: 3 };
 
 export const BUYER = {
   company: { id: 'acomp-2000001', displayName: 'Charterflow Brokerage (emulated)' },
@@ -13,6 +13,7 @@ export class ResourceRenderer {
   constructor(
     private readonly store: MarketStore,
     private readonly origin: () => string,
+    private readonly options: { inferredShapes: boolean } = { inferredShapes: true },
   ) {}
 
   apiHref(path: string): string {
@@ -47,7 +48,7 @@ export class ResourceRenderer {
       criteria: trip.criteria,
       ...(trip.cancellation ? { cancellation: trip.cancellation } : {}),
       // [inferred] shape: where a read shows the reported outcome is not documented.
-      ...(trip.outcome ? { outcome: trip.outcome } : {}),
+      ...(trip.outcome && this.options.inferredShapes ? { outcome: trip.outcome } : {}),
       actions,
       createdOn: trip.createdOn,
       updatedOn: trip.updatedOn,
@@ -65,7 +66,7 @@ export class ResourceRenderer {
       trip: { id: trip.id, href: this.apiHref(`trips/${trip.id}`), type: 'trips' },
       status: rfq.status,
       ...(rfq.status === 'Cancelled' ? { canceled: true } : {}),
-      ...(rfq.cancellation ? { cancellation: rfq.cancellation } : {}),
+      ...(rfq.cancellation && this.options.inferredShapes ? { cancellation: rfq.cancellation } : {}),
       createdOn: rfq.createdOn,
       updatedOn: rfq.updatedOn,
       sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName, contactInfo: { emails: [rfq.operator.email] } },
@@ -73,7 +74,10 @@ export class ResourceRenderer {
       buyerAccount: BUYER.account,
       segments: trip.segments.map(rfqSegment),
       sellerLift: rfq.liftIds.map((id) => this.lift(this.store.lifts.get(id)!)),
-      links: { tripmsgs: rfq.messageIds.map((id) => ({ id, href: this.apiHref(`tripmsgs/${id}`), type: 'tripmsgs' })) },
+      links: {
+        tripmsgs: rfq.messageIds.map((id) => ({ id, href: this.apiHref(`tripmsgs/${id}`), type: 'tripmsgs' })),
+        quotes: rfq.quoteIds.map((id) => ({ id, href: this.apiHref(`quotes/${id}`), type: 'quotes' })),
+      },
       actions: {
         searchInAvinode: { type: 'searchInAvinode', description: 'Compare in Avinode', httpMethod: 'GET', href: this.searchLink(rfq.id) },
         viewInAvinode: { type: 'viewInAvinode', description: 'View in Avinode', httpMethod: 'GET', href: this.viewLink(trip.id) },
@@ -142,7 +146,7 @@ export class ResourceRenderer {
       ...(message.liftId ? { lift: { id: message.liftId } } : {}),
       ...(message.quoteId ? { quote: { id: message.quoteId, href: this.apiHref(`quotes/${message.quoteId}`) } } : {}),
       // [inferred] shape: the decline request's documented fields (declineReason, message) as the buyer reads them.
-      ...(message.decline ? { declineReason: message.decline.reason } : {}),
+      ...(message.decline && this.options.inferredShapes ? { declineReason: message.decline.reason } : {}),
     };
   }
 

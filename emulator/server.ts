@@ -10,8 +10,8 @@ import { registerDeepLinks } from './deep-link.ts';
 import { FaultInjector } from './faults.ts';
 import { BodyTooLargeError, fail, notFound, readBody, ReplyError, Router, type Reply, type RequestContext } from './http-kit.ts';
 import { describeBody, Journal, newStats, redactHeaders, redactPath, type Stats } from './journal.ts';
-import { Marketplace, type AutopilotOptions } from './marketplace.ts';
-import { DEFAULT_AUTOPILOT, DEFAULT_INFERRED_BEHAVIOURS, type EmulatorOptions, type InferredBehaviours } from './options.ts';
+import { ActorError, Marketplace, type AutopilotOptions } from './marketplace.ts';
+import { DEFAULT_AUTOPILOT, type EmulatorOptions, type EmulatorSettings } from './options.ts';
 import { mergePartners, PartnerServers } from './partners.ts';
 import { ResourceRenderer } from './resources.ts';
 import { SeededRandom } from './rng.ts';
@@ -42,8 +42,8 @@ export class Emulator implements AdminTarget {
   readonly webhooks: WebhookDispatcher;
   readonly market: Marketplace;
   readonly router = new Router();
-  /** Mutable at runtime through `PUT /_emulator/settings`. */
-  readonly inferred: InferredBehaviours;
+  /** Switches of inferred behaviours, mutable at runtime through `PUT /_emulator/settings`. */
+  readonly settings: EmulatorSettings;
   origin = 'http://127.0.0.1';
   private clockOffsetMs = 0;
   private nextResetAt: number | undefined;
@@ -51,7 +51,7 @@ export class Emulator implements AdminTarget {
 
   constructor(private readonly options: EmulatorOptions) {
     this.rng = new SeededRandom(options.seed ?? 1);
-    this.inferred = { ...DEFAULT_INFERRED_BEHAVIOURS, ...options.inferred };
+    this.settings = { searchByExternalId: options.searchByExternalId ?? 'on' };
     this.store = new MarketStore(this.rng, options.idOffset ?? 0);
     this.faults = new FaultInjector(this.rng);
     this.faults.set(options.faults ?? []);
@@ -68,7 +68,7 @@ export class Emulator implements AdminTarget {
       this.statsData,
     );
     this.partners = new PartnerServers(mergePartners(options.partners), () => this.publicOrigin(), this.statsData);
-    const render = new ResourceRenderer(this.store, () => this.publicOrigin());
+    const render = new ResourceRenderer(this.store, () => this.publicOrigin(), { inferredShapes: options.inferredShapes ?? true });
     this.webhooks = new WebhookDispatcher(this.store, this.faults, this.statsData, options.webhookRetry ?? COMPRESSED_WEBHOOK_RETRY, (message, detail) =>
       options.logger?.warn(detail, message),
     );
@@ -82,7 +82,7 @@ export class Emulator implements AdminTarget {
       this.statsData.tokenRequests.byProvider.avinode = (this.statsData.tokenRequests.byProvider.avinode ?? 0) + 1;
       return this.auth.tokenEndpoint(ctx);
     });
-    registerAvinodeApi(this.router, { store: this.store, render, market: this.market, inferred: this.inferred });
+    registerAvinodeApi(this.router, { store: this.store, render, market: this.market, badAirport: options.badAirport ?? 'soft', settings: this.settings });
     this.partners.register(this.router);
     registerDeepLinks(this.router, { store: this.store, market: this.market });
     registerAdmin(this.router, this);
@@ -118,9 +118,16 @@ export class Emulator implements AdminTarget {
     return { resetAt, credentials: this.updateCredentials({}, { rotate: true, revokeTokens: true }) };
   }
 
-  sendRfqs(atripId: string, operators: number) {
-    const rfqs = this.market.sendRfqs(atripId, operators);
+  sendRfqs(atripId: string, operators: number, liftsPerRfq = 1) {
+    const rfqs = this.market.sendRfqs(atripId, operators, liftsPerRfq);
     return { rfqIds: rfqs.map((rfq) => rfq.id), liftIds: rfqs.flatMap((rfq) => rfq.liftIds) };
+  }
+
+  cancelRfq(arfqId: string, cancellation: { reason?: string; messageToSeller?: string }) {
+    const rfq = this.store.rfqs.get(arfqId);
+    if (!rfq) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
+    this.market.cancelRfq(rfq, cancellation);
+    return { rfqId: rfq.id, status: rfq.status };
   }
 
   respond(arfqId: string, input: Parameters<Marketplace['respond']>[1]) {

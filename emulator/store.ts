@@ -3,7 +3,8 @@
 import type { SeededRandom } from './rng.ts';
 
 export type TripStatus = 'Active' | 'Cancelled';
-export type LiftDisplayStatus = 'Unanswered' | 'Accepted' | 'Declined' | 'Cancelled';
+/** The documented statuses; a cancelled RFQ is `canceled` itself and its lifts keep theirs. */
+export type LiftDisplayStatus = 'Unanswered' | 'Accepted' | 'Declined';
 
 export interface Operator {
   companyId: string;
@@ -39,7 +40,10 @@ export interface RfqRecord {
   createdOn: string;
   updatedOn: string;
   status: TripStatus;
+  /** The requested lifts (`sellerLift[]`), 0..n. */
   liftIds: string[];
+  /** Quotes on the RFQ itself (`links.quotes`), each on an offered lift of its own. */
+  quoteIds: string[];
   messageIds: string[];
   cancellation?: { reason?: string; messageToSeller?: string };
 }
@@ -47,6 +51,8 @@ export interface RfqRecord {
 export interface LiftRecord {
   id: string; // asellerlift-…
   rfqId: string;
+  /** `requested` by the broker (listed in sellerLift[]), or `offered` by the operator with a quote on the RFQ. */
+  kind: 'requested' | 'offered';
   aircraftCategory: string;
   aircraftType: string;
   aircraftTail: string;
@@ -150,12 +156,12 @@ export class MarketStore {
     return `${prefix}-${n}`;
   }
 
-  /** Six characters, first one a letter so a short id never looks like a bare numeric id. */
+  /** Six characters of letters and digits, digit-first too (`4ND3C3`, observed); never all digits, so never a bare numeric id. */
   newShortTripId(): string {
     for (;;) {
-      let id = this.rng.pick([...SHORT_ID_LETTERS]);
-      for (let i = 0; i < 5; i++) id += this.rng.pick([...SHORT_ID_CHARS]);
-      if (!this.tripsByShortId.has(id)) return id;
+      let id = '';
+      for (let i = 0; i < 6; i++) id += this.rng.pick([...SHORT_ID_CHARS]);
+      if (/[A-Z]/.test(id) && !this.tripsByShortId.has(id)) return id;
     }
   }
 

@@ -7,7 +7,15 @@ export interface ValidTrip {
   criteria: Record<string, unknown>;
   segments: Record<string, unknown>[];
   sourcing: boolean;
+  /** Soft errors: the trip is created, and these go into meta.errors of the 201 (the error guide's example). */
+  softErrors: { code: string; title: string; path: string }[];
 }
+
+/**
+ * A bad airport: `soft` (default, as the error guide documents: HTTP 2xx, the trip created, the
+ * problem in meta.errors) or `hard` (422 START_AIRPORT_INVALID, no trip) [inferred].
+ */
+export type BadAirportAnswer = 'soft' | 'hard';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -16,7 +24,7 @@ const AIRPORT = /^[A-Za-z0-9]{3,4}$/;
 const invalid = (title: string, path: string) => fail(400, 'ERR_INPUT_GENERIC_INVALID', title, path);
 const unprocessable = (code: string, title: string, path: string) => fail(422, code, title, path);
 
-export function validateTripBody(body: unknown, now: number): ValidTrip | Reply {
+export function validateTripBody(body: unknown, now: number, badAirport: BadAirportAnswer = 'soft'): ValidTrip | Reply {
   if (!isRecord(body)) return invalid('The request body must be a JSON object', '');
   // The sandbox answers these with its generic critical error rather than a validation message.
   if (body.segments === undefined) return internalCritical();
@@ -33,9 +41,13 @@ export function validateTripBody(body: unknown, now: number): ValidTrip | Reply 
   if (body.segments.length > 20) return invalid('At most 20 segments are supported', 'segments');
 
   const today = new Date(now).toISOString().slice(0, 10);
+  const softErrors: ValidTrip['softErrors'] = [];
   for (const [i, segment] of body.segments.entries()) {
     const problem = validateSegment(segment, `segments[${i}]`, today);
-    if (problem) return problem;
+    if (!problem) continue;
+    const error = airportError(problem);
+    if (error && badAirport === 'soft') softErrors.push(error);
+    else return problem;
   }
   const liftProblem = validateRequiredLift(body.criteria.requiredLift);
   if (liftProblem) return liftProblem;
@@ -45,7 +57,14 @@ export function validateTripBody(body: unknown, now: number): ValidTrip | Reply 
     criteria: body.criteria,
     segments: body.segments as Record<string, unknown>[],
     sourcing: body.sourcing,
+    softErrors,
   };
+}
+
+function airportError(reply: Reply): ValidTrip['softErrors'][number] | undefined {
+  const error = (reply.body as { meta?: { errors?: { code: string; title?: string; path?: string }[] } }).meta?.errors?.[0];
+  if (!error || (error.code !== 'START_AIRPORT_INVALID' && error.code !== 'END_AIRPORT_INVALID')) return undefined;
+  return { code: error.code, title: error.title ?? error.code, path: error.path ?? '' };
 }
 
 function validateSegment(segment: unknown, path: string, today: string): Reply | undefined {

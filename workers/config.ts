@@ -76,6 +76,12 @@ const decryptionKeys = z.string().transform((text, ctx) => {
   return keys;
 });
 
+// Temporal writes a version as `<deployment>.<buildId>`, so a deployment name has no dot.
+const WORKER_DEPLOYMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const WORKER_DEPLOYMENT_RULE = 'must be 1-100 characters of A-Z a-z 0-9 _ - (no dot; e.g. charterflow)';
+const WORKER_BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
+const WORKER_BUILD_ID_RULE = 'must be 1-100 characters of A-Z a-z 0-9 . _ + - (e.g. a git commit or image tag)';
+
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -89,6 +95,11 @@ const Env = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  // Worker Versioning (docs/upgrades.md): the worker deployment and this build's id within it.
+  TEMPORAL_WORKER_DEPLOYMENT: z.string().regex(WORKER_DEPLOYMENT_NAME, WORKER_DEPLOYMENT_RULE).optional(),
+  TEMPORAL_WORKER_BUILD_ID: z.string().regex(WORKER_BUILD_ID, WORKER_BUILD_ID_RULE).optional(),
+  // Baked into the container image at build time (Dockerfile BUILD_ID); TEMPORAL_WORKER_BUILD_ID wins.
+  CHARTERFLOW_BUILD_ID: z.string().regex(WORKER_BUILD_ID, WORKER_BUILD_ID_RULE).optional(),
 
   AVINODE_BASE_URL: url.optional(),
   AVINODE_API_TOKEN: z.string().min(1).optional(),
@@ -149,6 +160,12 @@ export interface TemporalConnectionConfig {
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
 }
 
+/** TEMPORAL_WORKER_DEPLOYMENT / TEMPORAL_WORKER_BUILD_ID: the version a worker polls as. */
+export interface WorkerDeploymentConfig {
+  deploymentName: string;
+  buildId: string;
+}
+
 export interface Config {
   temporal: {
     /** Unset: the embedded dev server is started by `charterflow start`. */
@@ -159,6 +176,8 @@ export interface Config {
     taskQueue: string;
     uiPort: number;
     cliPath?: string;
+    /** Worker Versioning: unset, workers are unversioned (the local stack, tests). */
+    workerDeployment?: WorkerDeploymentConfig;
   };
   avinode: {
     /** Unset means the embedded emulator (`charterflow start` fills in its URL). */
@@ -290,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   requireHttps('WEBHOOK_PUBLIC_URL', e.WEBHOOK_PUBLIC_URL, problems);
   const payloadEncryption = payloadEncryptionOf(e, problems);
   const connection = temporalConnectionOf(e, problems);
+  const workerDeployment = workerDeploymentOf(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -300,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       uiPort: e.TEMPORAL_UI_PORT,
       cliPath: e.TEMPORAL_CLI_PATH,
       ...(connection ? { connection } : {}),
+      ...(workerDeployment ? { workerDeployment } : {}),
     },
     avinode: {
       baseUrl: e.AVINODE_BASE_URL?.replace(/\/+$/, ''),
@@ -360,6 +381,15 @@ function temporalConnectionOf(e: Env, problems: string[]): TemporalConnectionCon
         }
       : {}),
   };
+}
+
+/** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
+function workerDeploymentOf(e: Env, problems: string[]): WorkerDeploymentConfig | undefined {
+  const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
+  const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
+  if (deploymentName && !buildId) problems.push('TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)');
+  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName) problems.push('TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)');
+  return deploymentName && buildId ? { deploymentName, buildId } : undefined;
 }
 
 /** `host:port`, with an IPv6 host in brackets. */

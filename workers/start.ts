@@ -11,6 +11,7 @@ import { createLogger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
 import { temporalConnectionOptions } from './temporal-connection.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
+import { TRIP_LIST_COLUMNS, tripListUrl } from './web-ui.ts';
 
 const USAGE = `Usage: charterflow start [--no-autopilot] [--port N]
 
@@ -138,7 +139,13 @@ export async function runStartCommand(argv: string[]): Promise<number> {
       [
         '',
         'charterflow is running.',
-        ...(uiUrl ? [`  Temporal Web UI  ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`] : []),
+        ...(uiUrl
+          ? [
+              `  Temporal Web UI  ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`,
+              `  Trips only       ${tripListUrl(uiUrl, config.temporal.namespace)}`,
+              `                   (add columns ${TRIP_LIST_COLUMNS.join(', ')} with "Configure Columns"; the browser keeps them)`,
+            ]
+          : []),
         `  Temporal         ${address} (task queue ${config.temporal.taskQueue})`,
         `  Avinode API      ${config.avinode.baseUrl}${config.avinode.embedded ? ' (emulator, simulated broker and operators)' : ''}`,
         `  Webhooks         ${webhooks.url}/webhooks/avinode/<EventType>`,

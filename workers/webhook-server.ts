@@ -136,9 +136,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
           workflowId,
           taskQueue: config.temporal.taskQueue,
           args: [event],
+          // A redelivery while the hand-off is in flight joins it; a later notification with the same id
+          // (Avinode re-sends TripRequest events with the RFQ's id on update or cancellation) runs again.
           workflowIdConflictPolicy: 'USE_EXISTING',
-          // A redelivery after the routing run finished is a duplicate too: answered 200, not re-run.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           staticSummary: `${eventType} ${payload.id}${payload.tripId ? ` · trip ${payload.tripId}` : ''}`,
         }),
         options.handoffTimeoutMs ?? HANDOFF_TIMEOUT_MS,

@@ -1,6 +1,5 @@
 // `charterflow worker`: config → logger → Runtime → connection → Worker, plus the Avinode webhook
 // subscriptions registered (or updated) at start and kept healed while it runs.
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IllegalStateError, type LogLevel, type LogMetadata, type Logger as TemporalLogger } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
@@ -11,9 +10,11 @@ import { loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from './temporal-connection.ts';
+import { workerDeploymentOptionsFor } from './versioning.ts';
 import { reconcileWebhookSubscriptions, WebhookSubscriptionHealer, type SubscriptionCounts } from './webhook-subscriptions.ts';
+import { defaultWorkflowSource, describeWorkflowSource, type WorkflowSource } from './workflow-bundle.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH } from './workflow-bundle.ts';
 
 /** Temporal's Logger interface on top of our redacting pino logger. */
 export function temporalLoggerFor(logger: Logger): TemporalLogger {
@@ -73,7 +74,10 @@ export interface StartWorkerOptions {
   config: Readonly<Config>;
   logger: Logger;
   connection?: NativeConnection;
-  /** A prebuilt bundle (tests bundle once per file); default: bundle workflows/index.ts at start. */
+  /**
+   * A prebuilt bundle (tests bundle once per file). Default: dist/workflow-bundle.js when running
+   * compiled and `npm run build` wrote it, else workflows/index.ts bundled at start.
+   */
   workflowBundle?: WorkflowBundleOption;
   taskQueue?: string;
   /**
@@ -86,6 +90,8 @@ export interface StartWorkerOptions {
 
 export interface RunningWorker {
   worker: Worker;
+  /** Which workflow code runs: the prebuilt bundle's path, or the sources bundled at start. */
+  workflows: string;
   avinode: AvinodeClient;
   /** Keeps the webhook subscriptions healed; absent with `registerWebhooks: false`. */
   subscriptions?: WebhookSubscriptionHealer;
@@ -111,17 +117,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  const workflowSource: WorkflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : defaultWorkflowSource();
+  const workerDeploymentOptions = workerDeploymentOptionsFor(config.temporal.workerDeployment);
   const subscriptions =
     (options.registerWebhooks ?? true)
       ? new WebhookSubscriptionHealer({ avinode, config, logger, intervalMs: config.webhooks.subscriptionCheckMs })
       : undefined;
   try {
     await subscriptions?.start();
+    logger.info(
+      { taskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      'creating worker',
+    );
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      ...workflowSource,
+      ...(workerDeploymentOptions ? { workerDeploymentOptions } : {}),
       activities: createActivities({
         ...activityDepsFromConfig(config, avinode, logger),
         ...(subscriptions ? { onAvinodeRecovered: (reason) => subscriptions.nudge(reason) } : {}),
@@ -134,6 +147,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     let running: Promise<void> | undefined;
     return {
       worker,
+      workflows: describeWorkflowSource(workflowSource),
       avinode,
       ...(subscriptions ? { subscriptions } : {}),
       run: () =>
@@ -156,19 +170,46 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 }
 
 export async function runWorkerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, 'no-webhook-registration': { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, 'no-webhook-registration': { type: 'boolean' }, check: { type: 'boolean' } } });
   if (values.help) {
-    process.stdout.write('Usage: charterflow worker [--no-webhook-registration]\n\nRuns a worker for TEMPORAL_TASK_QUEUE against TEMPORAL_ADDRESS and AVINODE_BASE_URL. SIGTERM/SIGINT drain it gracefully.\n');
+    process.stdout.write(
+      [
+        'Usage: charterflow worker [--no-webhook-registration]',
+        '       charterflow worker --check',
+        '',
+        'Runs a worker for TEMPORAL_TASK_QUEUE against TEMPORAL_ADDRESS and AVINODE_BASE_URL. SIGTERM/SIGINT drain it gracefully.',
+        'With TEMPORAL_WORKER_DEPLOYMENT and TEMPORAL_WORKER_BUILD_ID it polls as that worker deployment version.',
+        '--check: exit 0 when the worker of this machine (its metrics endpoint, METRICS_HOST/METRICS_PORT) polls for',
+        'workflow tasks, 1 otherwise, with the reason on stderr (the container healthcheck).',
+        '',
+      ].join('\n'),
+    );
     return 0;
   }
   const config = loadConfig();
+  if (values.check) {
+    const { checkWorkerPolling } = await import('./worker-check.ts');
+    const verdict = await checkWorkerPolling(config);
+    (verdict.ok ? process.stdout : process.stderr).write(`${verdict.detail}\n`);
+    return verdict.ok ? 0 : 1;
+  }
   const logger = createLogger({ level: config.logLevel, name: 'charterflow-worker' });
   // The Runtime owns SIGINT/SIGTERM here: it shuts every worker down gracefully and run() resolves.
   installRuntime(logger, ['SIGINT', 'SIGTERM', 'SIGQUIT'], config.metrics);
   try {
     const running = await startWorker({ config, logger, registerWebhooks: !values['no-webhook-registration'] });
     if (config.metrics) process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'metrics', url: metricsUrl(config.metrics.bindAddress) })}\n`);
-    process.stdout.write(`${JSON.stringify({ event: 'ready', service: 'worker', taskQueue: config.temporal.taskQueue, address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS })}\n`);
+    const deployment = config.temporal.workerDeployment;
+    process.stdout.write(
+      `${JSON.stringify({
+        event: 'ready',
+        service: 'worker',
+        taskQueue: config.temporal.taskQueue,
+        address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
+        workflows: running.workflows,
+        ...(deployment ? { workerDeployment: deployment.deploymentName, buildId: deployment.buildId } : {}),
+      })}\n`,
+    );
     await running.run();
     logger.info('worker stopped');
     return 0;

@@ -393,7 +393,9 @@ class TripRun {
           this.assertOpenForDecision();
           if (typeof message !== 'string' || message.trim() === '') throw new Error('message must be non-empty text');
           if (message.length > MAX_MESSAGE_LENGTH) throw new Error(`message must be at most ${MAX_MESSAGE_LENGTH} characters (got ${message.length})`);
-          if (!this.rfqs.has(rfqId)) throw new Error(`unknown RFQ ${rfqId}; ${this.knownIds('RFQ', [...this.rfqs.keys()])}`);
+          const rfq = this.rfqs.get(rfqId);
+          if (!rfq) throw new Error(`unknown RFQ ${rfqId}; ${this.knownIds('RFQ', [...this.rfqs.keys()])}`);
+          if (rfq.cancelled) throw new Error(`RFQ ${rfqId} was cancelled; its operator no longer takes messages`);
         },
       },
     );
@@ -766,7 +768,11 @@ class TripRun {
     });
     for (const old of previous?.lifts ?? []) if (!lifts.some((lift) => lift.liftId === old.liftId)) lifts.push(old);
     const messageIds = [...new Set([...(previous?.messageIds ?? []), ...incoming.messageIds])];
-    this.rfqs.set(incoming.rfqId, { ...incoming, lifts, messageIds });
+    const rfqQuoteIds = [...new Set([...(previous?.quoteIds ?? []), ...(incoming.quoteIds ?? [])])];
+    // A cancellation is final: a read from before it, arriving late, does not revive the RFQ.
+    const cancelled = incoming.cancelled ?? previous?.cancelled;
+    const { quoteIds: _incomingQuoteIds, cancelled: _incomingCancelled, ...rest } = incoming;
+    this.rfqs.set(incoming.rfqId, { ...rest, lifts, ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}), messageIds, ...(cancelled ? { cancelled } : {}) });
     for (const lift of lifts) {
       if (lift.status === 'declined' && !this.declines.some((decline) => decline.liftId === lift.liftId)) {
         this.declines.push({ rfqId: incoming.rfqId, liftId: lift.liftId, operator: incoming.operator, seenAt: new Date().toISOString() });
@@ -802,7 +808,11 @@ class TripRun {
     if (!quote.liftId) return;
     for (const rfq of this.rfqs.values()) {
       const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId);
-      if (!lift) continue;
+      if (!lift) {
+        // A quote on the RFQ itself (its own offered lift): the RFQ has an answer.
+        if (this.decisionStage && rfq.rfqId === quote.rfqId && !rfq.quoteIds?.includes(quote.quoteId)) rfq.quoteIds = [...(rfq.quoteIds ?? []), quote.quoteId];
+        continue;
+      }
       if (!lift.quoteIds.includes(quote.quoteId)) lift.quoteIds = [...lift.quoteIds, quote.quoteId];
       if (lift.status === 'unanswered') {
         lift.status = 'quoted';
@@ -841,9 +851,29 @@ class TripRun {
     }
   }
 
+  /**
+   * Every request answered: each RFQ cancelled, or each of its requested lifts quoted or declined,
+   * or (an RFQ requesting no lift) quoted on the RFQ itself. Runs recorded before the decision stage
+   * knew only RFQs with lifts, which this reads the same.
+   */
   private allLiftsAnswered(): boolean {
-    const lifts = [...this.rfqs.values()].flatMap((rfq) => rfq.lifts);
-    return lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status));
+    const rfqs = [...this.rfqs.values()];
+    if (!this.decisionStage) {
+      const lifts = rfqs.flatMap((rfq) => rfq.lifts);
+      return lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status));
+    }
+    return rfqs.length > 0 && rfqs.every((rfq) => this.rfqAnswered(rfq));
+  }
+
+  private rfqAnswered(rfq: RfqSnapshot): boolean {
+    if (rfq.cancelled) return true;
+    if (rfq.lifts.length > 0) return rfq.lifts.every((lift) => ANSWERED.has(lift.status));
+    return (rfq.quoteIds?.length ?? 0) > 0;
+  }
+
+  private allRequestsCancelled(): boolean {
+    const rfqs = [...this.rfqs.values()];
+    return rfqs.length > 0 && rfqs.every((rfq) => rfq.cancelled);
   }
 
   /**
@@ -858,6 +888,12 @@ class TripRun {
       return;
     }
     if (this.phase !== 'collecting_quotes' && this.phase !== 'awaiting_selection') return;
+    if (this.allRequestsCancelled()) {
+      // Cancelled outside this run (the broker in the Avinode UI): nothing is left to decide.
+      const reasons = [...new Set([...this.rfqs.values()].map((rfq) => rfq.cancelled?.reason).filter((reason): reason is string => !!reason))];
+      this.end('cancelled', `every RFQ was cancelled in Avinode${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
+      return;
+    }
     const decidable = this.allLiftsAnswered() && this.selectableQuotes().length > 0;
     if (decidable && this.phase === 'collecting_quotes') {
       this.setPhase('awaiting_selection', 'every lift answered; waiting for the broker to select a quote');
@@ -934,7 +970,7 @@ class TripRun {
 
   private async closeOtherRequests(winner: QuoteRecord): Promise<ClosedRequest[]> {
     const winningRfq = this.rfqOf(winner)?.rfqId;
-    const others = [...this.rfqs.values()].filter((rfq) => rfq.rfqId !== winningRfq && !rfq.lifts.every((lift) => lift.status === 'cancelled'));
+    const others = [...this.rfqs.values()].filter((rfq) => rfq.rfqId !== winningRfq && !rfq.cancelled && !rfq.lifts.every((lift) => lift.status === 'cancelled'));
     return Promise.all(
       others.map(async (rfq): Promise<ClosedRequest> => {
         try {
@@ -1090,7 +1126,7 @@ class TripRun {
       counts: {
         rfqs: rfqs.length,
         lifts: lifts.length,
-        answered: lifts.filter((lift) => ANSWERED.has(lift.status)).length,
+        answered: rfqs.flatMap((rfq) => rfq.lifts.filter((lift) => rfq.cancelled || ANSWERED.has(lift.status))).length,
         quotes: this.liveQuotes().length,
         declines: this.declines.length,
         polls: this.polls,

@@ -218,8 +218,13 @@ export interface LiftSnapshot {
 export interface RfqSnapshot {
   rfqId: string; // arfq-…
   operator: string;
+  /** The requested lifts (0..n); their statuses are Avinode's (a cancelled RFQ keeps them). */
   lifts: LiftSnapshot[];
+  /** Quotes on the RFQ itself (`rfq.links.quotes`: an operator offering another aircraft). */
+  quoteIds?: string[];
   messageIds: string[];
+  /** The RFQ was cancelled (`canceled: true`), by the broker in Avinode or by this run; it counts as answered. */
+  cancelled?: { by: string; reason?: string; message?: string };
   createdOn?: string;
 }
 

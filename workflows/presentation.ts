@@ -59,9 +59,14 @@ export function renderDetails(progress: TripProgress): string {
   if (progress.rfqs.length > 0) {
     lines.push('', '| RFQ | Operator | Lift | Aircraft | Status | Price |', '|---|---|---|---|---|---|');
     for (const rfq of progress.rfqs) {
+      const cancelled = rfq.cancelled ? ` · RFQ cancelled by ${rfq.cancelled.by}${rfq.cancelled.reason ? ` (${rfq.cancelled.reason})` : ''}` : '';
       for (const lift of rfq.lifts) {
         const price = lift.price !== undefined && lift.currency ? money(lift.price, lift.currency) : undefined;
-        lines.push(`| ${cell(rfq.rfqId)} | ${cell(rfq.operator)} | ${cell(lift.liftId)} | ${cell(lift.aircraftType ?? lift.aircraftCategory)} | ${lift.status} | ${cell(price)} |`);
+        lines.push(`| ${cell(rfq.rfqId)} | ${cell(rfq.operator)} | ${cell(lift.liftId)} | ${cell(lift.aircraftType ?? lift.aircraftCategory)} | ${lift.status}${cancelled ? cell(cancelled) : ''} | ${cell(price)} |`);
+      }
+      if (rfq.lifts.length === 0) {
+        const answer = rfq.cancelled ? `cancelled${cancelled}` : (rfq.quoteIds?.length ?? 0) > 0 ? 'quoted on the RFQ' : 'unanswered';
+        lines.push(`| ${cell(rfq.rfqId)} | ${cell(rfq.operator)} | — | — | ${cell(answer)} | — |`);
       }
     }
   }

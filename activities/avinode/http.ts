@@ -98,6 +98,8 @@ export interface AvinodeResponse<T> {
   data: T;
   /** `meta.warnings`, plus `meta.errors` when the operation's policy is `warn`. */
   warnings: ErrorItem[];
+  /** `meta.errors` alone (soft errors: done, but part of the input was invalid). */
+  errors: ErrorItem[];
 }
 
 interface RawExchange {
@@ -335,6 +337,6 @@ export class AvinodeHttp {
     }
     const data = spec.schema.safeParse(envelope.data.data);
     if (!data.success) throw contractViolation(spec.method, spec.route, status, data.error.issues);
-    return { status, data: data.data, warnings: [...meta.errors, ...meta.warnings] };
+    return { status, data: data.data, warnings: [...meta.errors, ...meta.warnings], errors: meta.errors };
   }
 }

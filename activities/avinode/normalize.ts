@@ -31,11 +31,23 @@ export function toLiftSnapshot(lift: SellerLift): LiftSnapshot {
 }
 
 export function toRfqSnapshot(rfq: Rfq): RfqSnapshot {
+  const rfqQuoteIds = (rfq.links?.quotes ?? []).map((quote) => quote.id);
+  const cancellation = rfq.cancellation;
   return {
     rfqId: rfq.id,
     operator: rfq.sellerCompany?.displayName ?? rfq.sellerCompany?.name ?? UNKNOWN_OPERATOR,
     lifts: (rfq.sellerLift ?? []).map(toLiftSnapshot),
+    ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}),
     messageIds: (rfq.links?.tripmsgs ?? []).map((message) => message.id),
+    ...(rfq.canceled === true
+      ? {
+          cancelled: {
+            by: rfq.buyerAccount?.displayName ? `${rfq.buyerAccount.displayName} (broker)` : 'the broker',
+            ...(cancellation?.reason ? { reason: cancellation.reason } : {}),
+            ...(cancellation?.messageToSeller ? { message: cancellation.messageToSeller } : {}),
+          },
+        }
+      : {}),
     ...(rfq.createdOn ? { createdOn: rfq.createdOn } : {}),
   };
 }

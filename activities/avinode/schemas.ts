@@ -84,6 +84,11 @@ export const Rfq = z.object({
   actions: Actions.optional(),
   /** The trip's `atrip-` ref, when the RFQ names it (the documented content has only the short `tripId`). */
   trip: z.object({ id: TripRef }).optional().catch(undefined),
+  /** Documented on cancelled RFQs. */
+  canceled: z.boolean().optional().catch(undefined),
+  /** Reason and message of a cancellation, where a read carries them (not documented: decoration only). */
+  cancellation: z.object({ reason: z.string().optional(), messageToSeller: z.string().optional() }).optional().catch(undefined),
+  buyerAccount: z.object({ displayName: z.string().optional() }).optional().catch(undefined),
 });
 export type Rfq = z.infer<typeof Rfq>;
 

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { FailureType, type CancelReason, type DeepLinks, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
 import type { CreateTripResult } from '../../workflows/activity-types.ts';
-import { httpStatusOf } from '../failures.ts';
+import { httpStatusOf, softErrorFailure } from '../failures.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
 import { avinodeRoute } from './routes.ts';
 import { toRfqSnapshot } from './normalize.ts';
@@ -192,7 +192,16 @@ export async function createTrip(
       unconfirmed = true;
     }
   }
-  const { data } = await http.call({ ...call, ...avinodeRoute('createTrip'), body, schema: Trip, softErrors: 'fail' });
+  const { data, errors, status } = await http.call({ ...call, ...avinodeRoute('createTrip'), body, schema: Trip, softErrors: 'warn' });
+  if (errors.length > 0) {
+    // Avinode created the trip but not as asked (e.g. START_AIRPORT_INVALID): do not leave it live.
+    const undone = await cancelTrip(http, data.id, { reason: 'OTHER', messageToSeller: 'This request was created with invalid data and has been withdrawn.' }, call).then(
+      () => 'the trip Avinode created anyway was cancelled',
+      () => `the trip Avinode created anyway (${data.id}) could not be cancelled`,
+    );
+    const failure = softErrorFailure('POST', avinodeRoute('createTrip').route, status, errors.map((item) => item.code));
+    throw ApplicationFailure.create({ type: failure.type!, message: `${failure.message}; ${undone}`, nonRetryable: true, details: failure.details ? [...failure.details] : [] });
+  }
   return { ...tripCreated(http, data, false), ...(unconfirmed ? { unconfirmed: true as const } : {}) };
 }
 

@@ -222,33 +222,57 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  it('builds on node 20 and installs production dependencies only, tsx among them', () => {
-    expect(instructions[0]).toEqual({ keyword: 'FROM', args: 'node:20-bookworm-slim' });
-    expect(instructions.some((i) => i.keyword === 'RUN' && /npm ci --omit=dev/.test(i.args))).toBe(true);
+  const stages = instructions.reduce<{ name: string; steps: typeof instructions }[]>((all, instruction) => {
+    if (instruction.keyword === 'FROM') all.push({ name: instruction.args.split(/\s+AS\s+/i)[1] ?? '', steps: [] });
+    all.at(-1)?.steps.push(instruction);
+    return all;
+  }, []);
+  const stage = (name: string) => stages.find((s) => s.name === name)!;
+
+  it('builds in a build stage: all dependencies, then npm run build (dist/ and the prebuilt workflow bundle)', () => {
+    expect(stages.map((s) => s.name)).toEqual(['build', 'runtime']);
+    expect(stage('build').steps[0]).toEqual({ keyword: 'FROM', args: 'node:20-bookworm-slim AS build' });
+    const runs = stage('build').steps.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    expect(runs).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toContain('build-workflow-bundle');
+  });
+
+  it('runs from a runtime stage with production dependencies and the compiled code only: no sources, no tsx', () => {
+    const steps = stage('runtime').steps;
+    expect(steps[0]).toEqual({ keyword: 'FROM', args: 'node:20-bookworm-slim AS runtime' });
+    expect(steps.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toEqual(['npm ci --omit=dev --no-audit --no-fund && npm cache clean --force']);
+    const copied = steps.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    expect(copied).toEqual(['package.json package-lock.json ./', '--from=build /app/dist ./dist', 'bin ./bin']);
     const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
-    expect(Object.keys(pkg.dependencies)).toContain('tsx');
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
   });
 
-  it('runs as the non-root node user through bin/charterflow.js', () => {
-    const userIndex = instructions.map((i) => i.keyword).lastIndexOf('USER');
+  it('runs as the non-root node user through bin/charterflow.js, with the worker check as its healthcheck', () => {
+    const steps = stage('runtime').steps;
+    const userIndex = steps.map((i) => i.keyword).lastIndexOf('USER');
     expect(userIndex).toBeGreaterThan(-1);
-    expect(instructions[userIndex]!.args).toBe('node');
-    const entrypoint = instructions.find((i) => i.keyword === 'ENTRYPOINT');
+    expect(steps[userIndex]!.args).toBe('node');
+    const entrypoint = steps.find((i) => i.keyword === 'ENTRYPOINT');
     expect(JSON.parse(entrypoint!.args)).toEqual(['node', 'bin/charterflow.js']);
-    expect(instructions.findIndex((i) => i.keyword === 'ENTRYPOINT')).toBeGreaterThan(userIndex);
+    expect(steps.findIndex((i) => i.keyword === 'ENTRYPOINT')).toBeGreaterThan(userIndex);
+    const healthcheck = steps.find((i) => i.keyword === 'HEALTHCHECK')!;
+    expect(JSON.parse(healthcheck.args.slice(healthcheck.args.indexOf('CMD ') + 4))).toEqual(['node', 'bin/charterflow.js', 'worker', '--check']);
+    expect(service('worker').healthcheck?.test).toEqual(['CMD', 'node', 'bin/charterflow.js', 'worker', '--check']);
+    expect(JSON.stringify(service('webhooks').healthcheck?.test)).toContain('/healthz');
   });
 
-  it('copies the runtime sources and never .env, tests or local tool folders', () => {
+  it('copies the production sources into the build stage and never .env, tests or local tool folders', () => {
     const copied = instructions
       .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')
       .flatMap((i) => i.args.split(/\s+/).filter((arg) => !arg.startsWith('--')).slice(0, -1));
-    for (const folder of ['bin', 'activities', 'client', 'emulator', 'workers', 'workflows']) expect(copied).toContain(folder);
+    for (const folder of ['bin', 'activities', 'client', 'emulator', 'workers', 'workflows', 'scripts']) expect(copied).toContain(folder);
     for (const source of copied) expect(source).not.toMatch(/^(\.|\.\/)?$|\.env|^test|\.tools|\.data|node_modules/);
     expect(instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG').map((i) => i.args).join(' ')).not.toMatch(/PASSWORD|SECRET|TOKEN/i);
   });
 
   it('keeps .env, tests, tools, data and node_modules out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
-    for (const entry of ['.env', 'test', '.tools', '.data', 'node_modules', '.git']) expect(ignored).toContain(entry);
+    for (const entry of ['.env', 'test', '.tools', '.data', 'node_modules', '.git', 'dist']) expect(ignored).toContain(entry);
   });
 });

@@ -113,7 +113,7 @@ describe('charterflow emulator command', () => {
     expect(() => parseEmulatorArgs(['--port', 'x'])).toThrow(/--port/);
     expect(() => parseEmulatorArgs(['--decline-ratio', '2'])).toThrow(/--decline-ratio/);
     expect(() => parseEmulatorArgs(['--bogus'])).toThrow();
-    expect(parseEmulatorArgs(['--search-by-external-id', 'off']).options.inferred).toEqual({ searchByExternalId: 'off' });
+    expect(parseEmulatorArgs(['--search-by-external-id', 'off']).options.searchByExternalId).toBe('off');
     expect(() => parseEmulatorArgs(['--search-by-external-id', 'no'])).toThrow(/--search-by-external-id/);
   });
 

@@ -17,7 +17,7 @@ describe('trips', () => {
     expect(res.json.meta).toEqual({ errors: [], warnings: [], infos: [] });
     const trip = res.json.data;
     expect(trip.id).toMatch(/^atrip-\d+$/);
-    expect(trip.tripId).toMatch(/^[A-Z][A-Z0-9]{5}$/);
+    expect(trip.tripId).toMatch(/^[A-Z0-9]{6}$/);
     expect(trip).toMatchObject({ type: 'trips', href: `${h.emu.apiBaseUrl}/trips/${trip.id}`, externalTripId: 'trip-ext-1', status: 'Active' });
     expect(trip.actions.searchInAvinode).toEqual({
       type: 'searchInAvinode',
@@ -81,9 +81,22 @@ describe('trips', () => {
     const paxRes = await h.api('POST', '/trips', { body: numeric });
     expect(paxRes.status).toBe(400);
     expect(err(paxRes.json).path).toBe('segments[1].paxCount');
+  });
+
+  it('answers a bad airport with the documented soft error (201, the trip created, meta.errors) or, with badAirport hard, a 422', async () => {
+    h = await startHarness();
     const badAirport = tripBody();
     (badAirport.segments[0] as any).startAirport = { icao: '' };
-    expect(err((await h.api('POST', '/trips', { body: badAirport })).json)).toMatchObject({ code: 'START_AIRPORT_INVALID' });
+    const soft = await h.api('POST', '/trips', { body: badAirport });
+    expect(soft.status).toBe(201);
+    expect(soft.json.data.id).toMatch(/^atrip-/);
+    expect(soft.json.meta.errors).toEqual([expect.objectContaining({ code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' })]);
+    await h.emu.close();
+    h = await startHarness({ badAirport: 'hard' });
+    const hard = await h.api('POST', '/trips', { body: badAirport });
+    expect(hard.status).toBe(422);
+    expect(err(hard.json)).toMatchObject({ code: 'START_AIRPORT_INVALID' });
+    expect(hard.json.data).toBeUndefined();
   });
 
   it('accepts criteria.legs/criteria.pax next to real segments (observed: accepted)', async () => {
@@ -124,7 +137,7 @@ describe('trips', () => {
   });
 
   it('[inferred] search by externalTripId switched off answers like an unsupported trip search, at start or through PUT /_emulator/settings', async () => {
-    h = await startHarness({ inferred: { searchByExternalId: 'off' } });
+    h = await startHarness({ searchByExternalId: 'off' });
     await h.api('POST', '/trips', { body: tripBody({ externalTripId: 'dup' }) });
     const off = await h.api('GET', '/trips?externalTripId=dup');
     expect(off.status).toBe(500);
@@ -161,7 +174,8 @@ describe('trips', () => {
     expect(res.status).toBe(200);
     expect(res.json.data).toMatchObject({ status: 'Cancelled', cancellation: { reason: 'BY_CLIENT', messageToSeller: 'Client chose another option.' } });
     expect(res.json.data.actions.cancel).toBeUndefined();
-    expect(res.json.data.rfqs.every((r: any) => r.status === 'Cancelled' && r.sellerLift[0].sourcingDisplayStatus === 'Cancelled')).toBe(true);
+    // The RFQs are canceled; their lifts keep the documented statuses (no invented Cancelled status).
+    expect(res.json.data.rfqs.every((r: any) => r.status === 'Cancelled' && r.canceled === true && r.sellerLift[0].sourcingDisplayStatus === 'Unanswered')).toBe(true);
     expect((await h.api('PUT', `/trips/${trip.id}/cancel`, { body: { reason: 'BY_CLIENT' } })).status).toBe(200); // idempotent
     expect((await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 1 })).status).toBe(409);
     expect((await h.api('PUT', '/trips/atrip-99/cancel', { body: { reason: 'BY_CLIENT' } })).status).toBe(404);

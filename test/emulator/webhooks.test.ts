@@ -63,9 +63,10 @@ describe('webhook delivery', () => {
     const quote = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'quote', price: 41250, currency: 'USD' })).json.data;
     const chat = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'chat', message: 'Catering?' })).json.data;
     await waitFor(() => responses.received.length >= 2, { what: 'seller webhooks' });
+    // Message notifications name the message only (documented for chats): no tripId.
     expect(responses.received.map((r) => r.body)).toEqual([
-      { id: quote.messageId, href: `${h.emu.apiBaseUrl}/tripmsgs/${quote.messageId}`, type: 'tripmsgs', tripId: trip.tripId },
-      { id: chat.messageId, href: `${h.emu.apiBaseUrl}/tripmsgs/${chat.messageId}`, type: 'tripmsgs', tripId: trip.tripId },
+      { id: quote.messageId, href: `${h.emu.apiBaseUrl}/tripmsgs/${quote.messageId}`, type: 'tripmsgs' },
+      { id: chat.messageId, href: `${h.emu.apiBaseUrl}/tripmsgs/${chat.messageId}`, type: 'tripmsgs' },
     ]);
     expect(mine.received).toHaveLength(1);
     expect(inactive.received).toHaveLength(0);

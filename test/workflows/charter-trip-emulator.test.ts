@@ -328,6 +328,45 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
     });
   });
 
+  it('collects a lift quote, a quote on the RFQ itself and a decline with its reason from one RFQ with two lifts', async () => {
+    const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, request(timing, 'recreate', { decide: true }));
+      const { rfqIds, liftIds } = await emulator.admin.sendRfqs(started.atripId, 1, 2);
+      const onLift = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', liftId: liftIds[0], price: 31_000, currency: 'USD' });
+      const alternate = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', onRfq: true, aircraftTail: 'N350AL', aircraftType: 'Challenger 350', price: 36_500, currency: 'USD' });
+      await emulator.admin.respond(rfqIds[0]!, { action: 'decline', liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' });
+      const waiting = await waitFor(handle, (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined, 'awaiting_selection');
+      expect(waiting.quotes.map((quote) => [quote.quoteId, quote.price, quote.aircraftTail ?? null]).sort()).toEqual(
+        [
+          [onLift.quoteId, 31_000, expect.any(String)],
+          [alternate.quoteId, 36_500, 'N350AL'],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      expect(waiting.rfqs[0]).toMatchObject({ quoteIds: [alternate.quoteId] });
+      expect(waiting.declines).toEqual([expect.objectContaining({ liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' })]);
+      const alternateLift = waiting.quotes.find((quote) => quote.quoteId === alternate.quoteId)!.liftId!;
+      expect(liftIds).not.toContain(alternateLift);
+      const done = await handle.executeUpdate(selectQuote, { args: [{ quoteId: alternate.quoteId! }] });
+      expect(done.outcomeReport).toMatchObject({ status: 'reported', winningSellerLiftId: alternateLift });
+    });
+  });
+
+  it('ends cancelled, with the reason, when the broker cancels every RFQ in Avinode; a partial cancel is not an answer from the operator', async () => {
+    const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, request(timing, 'recreate', { decide: true }));
+      const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 2);
+      await emulator.admin.cancelRfq(rfqIds[0]!, { reason: 'CHANGED' });
+      const partial = await waitFor(handle, (p) => p.rfqs.some((rfq) => rfq.cancelled), 'the cancelled RFQ');
+      expect(partial.phase).toBe('collecting_quotes');
+      expect(partial.rfqs.find((rfq) => rfq.rfqId === rfqIds[0])!.cancelled).toMatchObject({ by: expect.any(String), reason: 'CHANGED' });
+      await emulator.admin.cancelRfq(rfqIds[1]!, { reason: 'CHANGED' });
+      const result = await handle.result();
+      expect(result).toMatchObject({ phase: 'cancelled', endReason: 'every RFQ was cancelled in Avinode (CHANGED)' });
+    });
+  });
+
   it('cancels the Avinode trip when the quote deadline passes with no selection', async () => {
     const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
     await withRealWorker(async (taskQueue) => {

@@ -41,6 +41,16 @@ describe('injected faults map to failure types', () => {
     expect((await client.readTrip(atripId)).trip.id).toBe(atripId);
   });
 
+  it('a soft error on create (200 + meta.errors, as the error guide documents for a bad airport) fails as RequestInvalid and withdraws the trip Avinode created', async () => {
+    await setFaults(emulator, [{ route: 'POST /api/trips', kind: 'soft_error', times: 1 }]);
+    const before = (await admin(emulator, 'GET', '/_emulator/stats')).cancels;
+    const failure = await failureOf(client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 4 }] }, 'it-faults-soft'));
+    expect(failure.type).toBe(FailureType.RequestInvalid);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(/^POST \/trips → 201 START_AIRPORT_INVALID .*the trip Avinode created anyway was cancelled$/);
+    expect((await admin(emulator, 'GET', '/_emulator/stats')).cancels).toBe(before + 1);
+  });
+
   it('429 → RateLimited with nextRetryDelay from Retry-After', async () => {
     await setFaults(emulator, [{ route: 'GET /api/trips/:id', kind: '429', retryAfterSeconds: 3, times: 1 }]);
     const failure = await failureOf(client.readTrip(atripId));

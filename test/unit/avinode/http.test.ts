@@ -255,6 +255,7 @@ describe('hrefs', () => {
     expect(resource.type).toBe('tripmsgs');
     expect(resource.type === 'tripmsgs' && resource.value.message).toEqual({
       messageId: 'asellermsg-96660002',
+      direction: 'received',
       operator: 'Example Air',
       text: 'We can do it',
     });

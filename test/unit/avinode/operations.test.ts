@@ -226,7 +226,7 @@ describe('RFQs, quotes and messages', () => {
       { headers: JSON_HEADERS },
     );
     const { message } = await client.readTripMessage('asellermsg-1');
-    expect(message).toEqual({ messageId: 'asellermsg-1', operator: 'Op', text: 'Quote attached', quoteId: 'aquote-7' });
+    expect(message).toEqual({ messageId: 'asellermsg-1', direction: 'received', operator: 'Op', text: 'Quote attached', quoteId: 'aquote-7' });
   });
 
   it.each([

@@ -105,7 +105,8 @@ describe('webhook receiver', () => {
       workflowId: 'avinode-event-TripRequestSellerResponse-arfq-12345678',
       taskQueue: 'hooks-test-queue',
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A later notification with the same id (an update or cancellation of the RFQ) runs again.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       args: [{ eventType: 'TripRequestSellerResponse', id: 'arfq-12345678', href: goodPayload.href, tripId: 'Q4K7ZP' }],
     });
   });
