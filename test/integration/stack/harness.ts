@@ -1,7 +1,7 @@
 // The whole product in one test process: emulator (real HTTP), webhook receiver, a real worker on
 // the shared dev server, and the CharterClient the backend uses. Autopilot off: tests drive actors.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -57,6 +57,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     autopilot: { ...DEFAULT_AUTOPILOT, enabled: false },
     webhookRetry: { firstDelayMs: 100, maxDelayMs: 500, horizonMs: 20_000 },
     tokenRequestsPerMinute: 10_000,
+    // Stacks of parallel test files share one Temporal namespace, and routing workflows are named
+    // after Avinode ids (avinode-event-<EventType>-<id>): each emulator gets its own id range, or one
+    // file's webhook would be taken for another file's redelivery.
+    idOffset: randomInt(1, 100_000) * 10_000,
     ...options.emulator,
   });
   const lines: string[] = [];
