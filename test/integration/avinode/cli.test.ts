@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../../emulator/index.ts';
 import { runAvinodeCommand, type CliIo } from '../../../client/avinode-cli.ts';
 import { runDoctorCommand } from '../../../client/doctor.ts';
-import { admin, captureLogs, envFor, futureDate, tokenSourceFactory, type AuthMethod, type Emulator } from './helpers.ts';
+import { loadConfig } from '../../../workers/config.ts';
+import { registerWebhookSubscriptions } from '../../../workers/worker.ts';
+import { admin, captureLogs, clientFor, envFor, futureDate, tokenSourceFactory, tokenSourceFor, type AuthMethod, type Emulator } from './helpers.ts';
 
 let emulator: Emulator;
 let jwtEmulator: Emulator;
@@ -100,6 +102,26 @@ describe('charterflow doctor', () => {
     expect(result.stdout).toContain('✓ clock in sync with the server');
     expect(result.stdout).toContain('All checks passed.');
     expect(result.code).toBe(0);
+  });
+
+  it('lists the webhook subscriptions it finds with id, event types, target and state, and warns about missing ones', async () => {
+    const emu = await startEmulator({ port: 0 });
+    try {
+      const env = envFor(emu, { WEBHOOK_PUBLIC_URL: 'https://hooks.example.test/charterflow' });
+      const missing = await run(runDoctorCommand, [], env);
+      expect(missing.stdout).toContain('! webhook subscriptions: 3 of 3 event types have no active subscription');
+      expect(missing.stdout).toContain('missing: TripRequestMine → https://hooks.example.test/charterflow/webhooks/avinode/TripRequestMine');
+      const client = clientFor(emu, tokenSourceFor(emu));
+      await registerWebhookSubscriptions(client, loadConfig(env));
+      await client.close();
+      const healthy = await run(runDoctorCommand, [], env);
+      expect(healthy.stdout).toContain('✓ webhook subscriptions: every event type charterflow needs is active');
+      expect(healthy.stdout).toMatch(/whs-\d+: TripRequestSellerResponse → https:\/\/hooks\.example\.test\/charterflow\/webhooks\/avinode\/TripRequestSellerResponse \(active\)/);
+      expect(healthy.stdout).not.toContain(env.WEBHOOK_PASSWORD!);
+      expect(healthy.code).toBe(0);
+    } finally {
+      await emu.close();
+    }
   });
 
   it('says whether payloads are encrypted (naming key ids, never keys) and where worker metrics are served', async () => {
