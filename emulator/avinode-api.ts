@@ -131,7 +131,10 @@ export function registerAvinodeApi(router: Router, deps: { store: MarketStore; r
 
   router.add('GET', '/api/quotes/:id', (ctx) => {
     const quote = idOf(ctx.params.id!, 'aquote') ? store.quotes.get(ctx.params.id!) : undefined;
-    return quote ? ok(render.quote(quote)) : notFound();
+    if (!quote) return notFound();
+    // Include flags as query parameters (`?quotebreakdown=true`), as the reads document them.
+    const flags = new Set([...ctx.url.searchParams.entries()].filter(([, value]) => value === 'true' || value === '').map(([name]) => name.toLowerCase()));
+    return ok(render.quote(quote, flags));
   });
 
   router.add('GET', '/api/tripmsgs/:id', (ctx) => {

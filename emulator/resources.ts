@@ -107,7 +107,8 @@ export class ResourceRenderer {
     return id ? this.store.quotes.get(id) : undefined;
   }
 
-  quote(quote: QuoteRecord) {
+  /** A quote; `include` holds the documented include flags asked for (quotebreakdown, sellercontactinfo, taildetails). */
+  quote(quote: QuoteRecord, include: ReadonlySet<string> = new Set()) {
     const rfq = this.store.rfqs.get(quote.rfqId)!;
     const lift = this.store.lifts.get(quote.liftId)!;
     const trip = this.store.trips.get(rfq.tripRef)!;
@@ -119,8 +120,21 @@ export class ResourceRenderer {
       sellerPriceWithoutCommission: { price: quote.price, currency: quote.currency },
       sellerMessage: quote.sellerMessage,
       segments: trip.segments.map(rfqSegment),
-      lift: { id: lift.id, aircraftCategory: lift.aircraftCategory, aircraftType: lift.aircraftType, aircraftTail: lift.aircraftTail, maxPax: lift.maxPax },
-      sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName },
+      lift: {
+        id: lift.id,
+        aircraftCategory: lift.aircraftCategory,
+        aircraftType: lift.aircraftType,
+        aircraftTail: lift.aircraftTail,
+        maxPax: lift.maxPax,
+        // [inferred] field name: what taildetails adds is not documented.
+        ...(include.has('taildetails') ? { yearOfMake: lift.yearOfMake } : {}),
+      },
+      sellerCompany: {
+        id: rfq.operator.companyId,
+        displayName: rfq.operator.displayName,
+        ...(include.has('sellercontactinfo') ? { contactInfo: { emails: [rfq.operator.email] } } : {}),
+      },
+      ...(include.has('quotebreakdown') ? { lineItems: breakdownOf(quote.price) } : {}),
       rfq: { id: rfq.id, href: this.apiHref(`rfqs/${rfq.id}`) },
       trip: { id: trip.id, tripId: trip.tripId },
       createdOn: quote.createdOn,
@@ -154,6 +168,19 @@ export class ResourceRenderer {
     const { clientSecret: _secret, ...visible } = setting;
     return { ...visible, type: 'webhooksettings', href: this.apiHref(`webhooks/settings/${setting.id}`) };
   }
+}
+
+/** A price split into the line item types operators use (submitQuote), all visible to the buyer. */
+function breakdownOf(price: number) {
+  const crew = Math.round(price * 0.08);
+  const positioning = Math.round(price * 0.07);
+  const catering = Math.round(price * 0.03);
+  return [
+    { type: 'FLIGHT', displayName: 'Flight time', price: price - crew - positioning - catering, visibleToBuyer: true },
+    { type: 'CREW', displayName: 'Crew', price: crew, visibleToBuyer: true },
+    { type: 'POSITIONING', displayName: 'Positioning', price: positioning, visibleToBuyer: true },
+    { type: 'CATERING', displayName: 'Catering', price: catering, visibleToBuyer: true },
+  ];
 }
 
 /** The RFQ view of a posted segment: adds airport details and a departure date-time block. */

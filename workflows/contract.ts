@@ -223,10 +223,25 @@ export interface QuoteSnapshot {
   seats?: number;
   price: number;
   currency: string;
+  /** `sellerPriceWithoutCommission`, when Avinode shows it. */
+  priceWithoutCommission?: { price: number; currency: string };
+  /** The price breakdown the operator made visible (`quotebreakdown`). */
+  lineItems?: QuoteLineItem[];
+  yearOfMake?: number;
+  /** How to reach the operator (`sellercontactinfo`). */
+  sellerContact?: { name?: string; emails?: string[]; phone?: string };
   /** What the operator wrote with the quote (`sellerMessage`). */
   sellerMessage?: string;
   createdOn?: string;
   updatedOn?: string;
+}
+
+export interface QuoteLineItem {
+  /** e.g. FLIGHT, CREW, POSITIONING, CATERING, OTHER (the operator's submitQuote line item type). */
+  type: string;
+  displayName?: string;
+  price: number;
+  visibleToBuyer: boolean;
 }
 
 export interface TripMessageSnapshot {

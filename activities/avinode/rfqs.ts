@@ -47,6 +47,12 @@ export async function readRfq(http: AvinodeHttp, arfqId: string, options: CallOp
   return { rfq: toRfqSnapshot(data), raw: data };
 }
 
+/**
+ * The documented include flags that matter to a broker: the price breakdown, the operator's contact,
+ * the latest version of the quote, and the aircraft's tail and type details.
+ */
+export const QUOTE_INCLUDES = { quotebreakdown: true, sellercontactinfo: true, latestquote: true, taildetails: true, typedetails: true } as const;
+
 /** `GET /quotes/{id}`: `sellerPrice` is authoritative (reflects operator re-pricing). */
 export async function readQuote(
   http: AvinodeHttp,
@@ -58,6 +64,7 @@ export async function readQuote(
     ...call,
     ...avinodeRoute('readQuote'),
     params: { id: aquoteId },
+    query: QUOTE_INCLUDES,
     schema: Quote,
     softErrors: 'warn',
   });

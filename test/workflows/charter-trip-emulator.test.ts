@@ -344,6 +344,11 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
         ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
       );
       expect(waiting.rfqs[0]).toMatchObject({ quoteIds: [alternate.quoteId] });
+      // Quote reads ask for the breakdown, the operator's contact and the tail details.
+      const lineItems = waiting.quotes.find((quote) => quote.quoteId === onLift.quoteId)!.lineItems!;
+      expect(lineItems.map((item) => item.type)).toEqual(['FLIGHT', 'CREW', 'POSITIONING', 'CATERING']);
+      expect(lineItems.reduce((sum, item) => sum + item.price, 0)).toBe(31_000);
+      expect(waiting.quotes[0]).toMatchObject({ sellerContact: { emails: [expect.stringContaining('@')] }, yearOfMake: expect.any(Number), priceWithoutCommission: { currency: 'USD' } });
       expect(waiting.declines).toEqual([expect.objectContaining({ liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' })]);
       const alternateLift = waiting.quotes.find((quote) => quote.quoteId === alternate.quoteId)!.liftId!;
       expect(liftIds).not.toContain(alternateLift);
