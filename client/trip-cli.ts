@@ -1,7 +1,7 @@
 // `charterflow trip start|status|watch|cancel|select|list`: the client library from a shell.
 import { parseArgs } from 'node:util';
 import { temporalConnectionOptions } from '../workers/temporal-connection.ts';
-import { loadConfig } from '../workers/config.ts';
+import { loadCommandConfig } from '../workers/config.ts';
 import { CANCEL_REASONS, TERMINAL_PHASES, type CancelReason, type TripPhase, type TripProgress } from '../workflows/contract.ts';
 import { CharterClient, TripRequestInvalid } from './index.ts';
 import { parseDeadline, TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } from './trip-flags.ts';
@@ -94,7 +94,7 @@ export async function runTripCommand(argv: string[]): Promise<number> {
   try {
     // Flags are checked before connecting, so a typo is reported without Temporal running.
     const input = command === 'start' ? tripRequestFromFlags(values, { command: 'trip start' }) : undefined;
-    const config = loadConfig();
+    const config = loadCommandConfig();
     const connection = temporalConnectionOptions(config.temporal);
     const { address } = connection;
     client = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {

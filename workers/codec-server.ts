@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { loadConfig } from './config.ts';
+import { loadCommandConfig } from './config.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
 
@@ -155,7 +155,7 @@ export async function runCodecCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = loadConfig();
+  const config = loadCommandConfig();
   const [codec] = payloadCodecsFor(config.payloadEncryption);
   if (!codec) {
     process.stderr.write('charterflow codec: PAYLOAD_ENCRYPTION_KEY and PAYLOAD_DECRYPTION_KEYS are unset: there is nothing to encrypt or decrypt.\n');
