@@ -124,6 +124,14 @@ const Env = z.object({
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each entry must be an origin such as http://127.0.0.1:8233 (scheme and host, no path)')).min(1))
     .optional(),
+  // Bearer check of `charterflow codec`: the Temporal UI's OIDC provider, whose access tokens the UI
+  // passes along (TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true). Required when it listens beyond loopback.
+  CODEC_AUTH_ISSUER: url.optional(),
+  CODEC_AUTH_JWKS_URL: url.optional(),
+  CODEC_AUTH_AUDIENCE: z.string().min(1).optional(),
+  // `none`: no bearer check although it listens beyond loopback; only for a container whose port the
+  // runtime publishes on the host's loopback alone (docker-compose.yml's codec profile).
+  CODEC_AUTH: z.enum(['bearer', 'none']).optional(),
   // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
@@ -183,11 +191,14 @@ export interface Config {
   /** Unset: payloads are stored in plain, as before. */
   payloadEncryption?: PayloadEncryptionConfig;
   /** Local remote-codec endpoint `charterflow start` serves for the Web UI when encryption is on. */
-  codecServer: { port: number; allowedOrigins?: string[] };
+  codecServer: { port: number; allowedOrigins?: string[]; auth?: CodecAuth };
   /** Prometheus scrape endpoint of worker processes; undefined when METRICS_PORT=0. */
   metrics?: { bindAddress: string };
   logLevel: Env['LOG_LEVEL'];
 }
+
+/** How `charterflow codec` authenticates callers: the UI's bearer token, or (published on loopback only) nobody. */
+export type CodecAuth = { kind: 'bearer'; issuer: string; jwksUrl: string; audience?: string } | { kind: 'none' };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -334,6 +345,7 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
   requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
   requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
   const payloadEncryption = payloadEncryptionOf(e, problems);
+  const codecAuth = codecAuthOf(e, problems);
   const connection = temporalConnectionOf(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -366,10 +378,28 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     emulator: { port: e.EMULATOR_PORT },
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
     ...(payloadEncryption ? { payloadEncryption } : {}),
-    codecServer: { port: e.CODEC_SERVER_PORT, ...(e.CODEC_ALLOWED_ORIGINS ? { allowedOrigins: e.CODEC_ALLOWED_ORIGINS } : {}) },
+    codecServer: {
+      port: e.CODEC_SERVER_PORT,
+      ...(e.CODEC_ALLOWED_ORIGINS ? { allowedOrigins: e.CODEC_ALLOWED_ORIGINS } : {}),
+      ...(codecAuth ? { auth: codecAuth } : {}),
+    },
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: hostPort(e.METRICS_HOST, e.METRICS_PORT) } } : {}),
     logLevel: e.LOG_LEVEL,
   });
+}
+
+function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: string[]): CodecAuth | undefined {
+  const bearer = e.CODEC_AUTH_ISSUER !== undefined || e.CODEC_AUTH_JWKS_URL !== undefined || e.CODEC_AUTH_AUDIENCE !== undefined;
+  if (e.CODEC_AUTH === 'none') {
+    if (bearer) problems.push('CODEC_AUTH: is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other');
+    return { kind: 'none' };
+  }
+  if (!bearer && e.CODEC_AUTH !== 'bearer') return undefined;
+  if (!e.CODEC_AUTH_ISSUER) problems.push('CODEC_AUTH_ISSUER: required for the codec bearer check (the issuer of the Temporal UI login tokens)');
+  if (!e.CODEC_AUTH_JWKS_URL) problems.push('CODEC_AUTH_JWKS_URL: required for the codec bearer check (the JWKS of that issuer)');
+  requireHttps('CODEC_AUTH_JWKS_URL', e.CODEC_AUTH_JWKS_URL, problems);
+  if (!e.CODEC_AUTH_ISSUER || !e.CODEC_AUTH_JWKS_URL) return undefined;
+  return { kind: 'bearer', issuer: e.CODEC_AUTH_ISSUER, jwksUrl: e.CODEC_AUTH_JWKS_URL, ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}) };
 }
 
 /**
