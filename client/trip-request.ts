@@ -50,7 +50,8 @@ function ownDataOf(input: unknown): unknown {
     if (++values > MAX_REQUEST_VALUES || depth > 8) throw new TooLarge();
     if (Array.isArray(value)) return Array.from({ length: value.length }, (_, index) => (Object.hasOwn(value, index) ? copy(value[index], depth + 1) : undefined));
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.keys(value).map((key) => [key, copy((value as Record<string, unknown>)[key], depth + 1)]));
+    // A null prototype: even a polluted Object.prototype cannot lend the validator a field.
+    return Object.assign(Object.create(null) as Record<string, unknown>, Object.fromEntries(Object.keys(value).map((key) => [key, copy((value as Record<string, unknown>)[key], depth + 1)])));
   };
   return copy(input, 0);
 }
@@ -140,21 +141,29 @@ function pathOf(path: PropertyKey[]): string {
 
 /** Returns a normalized TripRequest or throws TripRequestInvalid naming each bad field. */
 export function parseTripRequest(input: unknown, nowMs: number = Date.now()): TripRequest {
-  let data: unknown;
+  let ownInput: unknown;
   try {
-    data = ownDataOf(input);
+    ownInput = ownDataOf(input);
   } catch (error) {
     if (error instanceof TooLarge) throw new TripRequestInvalid([`request: too large or too deeply nested (at most ${MAX_REQUEST_VALUES} values)`]);
     throw error;
   }
-  const parsed = schema(nowMs).safeParse(data);
+  const parsed = schema(nowMs).safeParse(ownInput);
   if (!parsed.success) {
     throw new TripRequestInvalid(parsed.error.issues.map((issue) => `${pathOf(issue.path) || 'request'}: ${issue.message}`));
   }
-  const { aircraftCategory, quoteDeadline, callbackUrl, timing, notes, ...rest } = parsed.data;
+  // Own properties only, here too: destructuring would read a polluted Object.prototype's callbackUrl.
+  const data = parsed.data;
+  const own = <K extends keyof typeof data>(key: K): (typeof data)[K] | undefined => (Object.hasOwn(data, key) ? data[key] : undefined);
+  const aircraftCategory = own('aircraftCategory');
+  const quoteDeadline = own('quoteDeadline');
+  const callbackUrl = own('callbackUrl');
+  const timing = own('timing');
+  const notes = own('notes');
   return {
-    ...rest,
-    legs: rest.legs.map(({ time, ...leg }) => ({ ...leg, ...(time ? { time } : {}) })),
+    externalId: data.externalId,
+    legs: data.legs.map((leg) => ({ from: leg.from, to: leg.to, date: leg.date, pax: leg.pax, ...(Object.hasOwn(leg, 'time') && leg.time ? { time: leg.time } : {}) })),
+    onReset: data.onReset,
     ...(aircraftCategory ? { aircraftCategory } : {}),
     ...(quoteDeadline ? { quoteDeadline: new Date(quoteDeadline).toISOString() } : {}),
     ...(callbackUrl ? { callbackUrl } : {}),
