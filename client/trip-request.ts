@@ -106,9 +106,10 @@ function schema(nowMs: number) {
         onReset: z.enum(['recreate', 'fail'], { error: 'must be recreate or fail' }).default('recreate'),
         callbackUrl: z
           .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-          .refine((value) => new URL(value).protocol === 'https:' || isLoopback(new URL(value).hostname), 'must use https:// for a non-loopback host')
+          // zod runs these refinements after a failed z.url too: an unparsable value passes them (already reported).
+          .refine((value) => !URL.canParse(value) || new URL(value).protocol === 'https:' || isLoopback(new URL(value).hostname), 'must use https:// for a non-loopback host')
           // The URL is part of the request, which Temporal stores in history: no secret may ride in it.
-          .refine((value) => !new URL(value).username && !new URL(value).password, 'must not carry credentials (user:password@); events are signed with CALLBACK_SECRET instead')
+          .refine((value) => !URL.canParse(value) || (!new URL(value).username && !new URL(value).password), 'must not carry credentials (user:password@); events are signed with CALLBACK_SECRET instead')
           .optional(),
         timing: z
           .strictObject({

@@ -127,7 +127,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    const path = new URL(req.url ?? '/', 'http://codec').pathname;
+    // The raw request target: new URL() throws on `//`, which would turn a probe into a 500.
+    const path = (req.url ?? '/').split('?', 1)[0];
     const operation = path === `${CODEC_PATH}/encode` ? 'encode' : path === `${CODEC_PATH}/decode` ? 'decode' : undefined;
     if (!operation) return send(404, { error: 'not found' });
     if (req.method === 'OPTIONS') {

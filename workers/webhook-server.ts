@@ -144,10 +144,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://receiver');
-    const match = /^\/webhooks\/avinode\/([A-Za-z]+)$/.exec(url.pathname);
+    // The raw request target, not new URL(): that throws on `//` and would turn a probe into a 500.
+    const pathname = (req.url ?? '/').split('?', 1)[0]!;
+    const match = /^\/webhooks\/avinode\/([A-Za-z]+)$/.exec(pathname);
     const eventType = match?.[1] as WebhookEventType | undefined;
-    if (req.method === 'GET' && url.pathname === '/healthz') return reply(res, 200, { ok: true });
+    if (req.method === 'GET' && pathname === '/healthz') return reply(res, 200, { ok: true });
     if (!eventType || !WEBHOOK_EVENT_TYPES.includes(eventType)) {
       return reply(res, 404, { error: `unknown route; POST /webhooks/avinode/<${WEBHOOK_EVENT_TYPES.join('|')}>` });
     }

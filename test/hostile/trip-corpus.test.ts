@@ -89,6 +89,7 @@ const flagCases: FlagCase[] = [
   { name: 'an unknown reset policy', argv: argvOf({ 'on-reset': 'sometimes' }), error: /--on-reset must be recreate or fail/, tripStartOnly: true },
   { name: 'a plain-HTTP callback to another host', argv: argvOf({ 'callback-url': 'http://hooks.example.com/charter' }), error: /--callback-url must use https:\/\/ for a non-loopback host/, tripStartOnly: true },
   { name: 'credentials inside the callback URL', argv: argvOf({ 'callback-url': 'https://user:pw@hooks.example.com/' }), error: /--callback-url must not carry credentials/, tripStartOnly: true },
+  { name: 'a callback that is not a URL (found by the fuzzer: a TypeError before)', argv: argvOf({ 'callback-url': '0000-00-00' }), error: /--callback-url must be an http\(s\) URL/, tripStartOnly: true },
   { name: 'a javascript: callback', argv: argvOf({ 'callback-url': 'javascript:alert(1)' }), error: /--callback-url must be an http\(s\) URL/, tripStartOnly: true },
 ];
 
@@ -133,6 +134,7 @@ const objectCases: ObjectCase[] = [
   { name: 'a deadline in the past', input: () => request({ quoteDeadline: '2020-01-01T00:00:00Z' }), problem: /^quoteDeadline: must be in the future$/ },
   { name: 'a deadline in the year 9999', input: () => request({ quoteDeadline: '9999-12-31T23:59:59Z' }), problem: /^quoteDeadline: must be at most 731 days ahead$/ },
   { name: 'an upper-case reset policy', input: () => request({ onReset: 'RECREATE' }), problem: /^onReset: must be recreate or fail$/ },
+  { name: 'an empty callback URL (found by the fuzzer: a TypeError before)', input: () => request({ callbackUrl: '' }), problem: /^callbackUrl: must be an http\(s\) URL$/ },
   { name: 'an ftp callback', input: () => request({ callbackUrl: 'ftp://hooks.example.com/' }), problem: /^callbackUrl: must be an http\(s\) URL$/ },
   { name: 'a plain-HTTP callback that only looks local', input: () => request({ callbackUrl: 'http://localhost.attacker.example/' }), problem: /^callbackUrl: must use https:\/\/ for a non-loopback host$/ },
   { name: 'a callback URL carrying a password', input: () => request({ callbackUrl: 'https://ops:s3cret@hooks.example.com/' }), problem: /^callbackUrl: must not carry credentials/ },

@@ -115,6 +115,8 @@ const cases: Case[] = [
   { name: 'an event type Avinode does not send', request: () => ({ path: '/webhooks/avinode/TripRequestDeleted', body: json(payload()) }), status: 404, error: /unknown route; POST \/webhooks\/avinode\/<TripRequestMine\|/ },
   { name: 'an event type in lower case', request: () => ({ path: '/webhooks/avinode/triprequestmine', body: json(payload()) }), status: 404, error: /unknown route/ },
   { name: 'a prototype key as the event type', request: () => ({ path: '/webhooks/avinode/constructor', body: json(payload()) }), status: 404, error: /unknown route/ },
+  { name: 'a protocol-relative request target (found by the fuzzer: a 500 before)', request: () => ({ path: '//', body: json(payload()) }), status: 404, error: /unknown route/ },
+  { name: 'a doubled leading slash before a webhook route', request: () => ({ path: '//webhooks/avinode/TripRequestMine', body: json(payload()) }), status: 404, error: /unknown route/ },
   { name: 'an encoded path traversal', request: () => ({ path: '/webhooks/avinode/%2e%2e%2f%2e%2e%2f_emulator%2freset', body: json(payload()) }), status: 404, error: /unknown route/ },
   // content types
   { name: 'text/plain', request: () => ({ headers: { 'content-type': 'text/plain' }, body: json(payload()) }), status: 415, error: /Content-Type must be application\/json/ },
