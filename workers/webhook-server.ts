@@ -101,17 +101,20 @@ function reply(res: ServerResponse, status: number, body: object, headers: Recor
   res.end(JSON.stringify(body));
 }
 
+/** The client went away (or node's request timeout cut it off) before the body was complete. */
+const CLIENT_GONE = Symbol('client gone');
+
 /**
  * The body as text, or undefined once it passes `limit` bytes. Reading then stops and the rest is
  * discarded (not buffered) while the 413 goes out; the connection is closed after it.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined | typeof CLIENT_GONE> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
     return Promise.resolve(undefined);
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -123,7 +126,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('error', () => resolve(CLIENT_GONE));
+    req.once('close', () => resolve(CLIENT_GONE)); // no-op once 'end' has resolved
   });
 }
 
@@ -161,6 +165,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return reply(res, 415, { error: 'Content-Type must be application/json (charset utf-8 if any)' }, { connection: 'close' });
     }
     const text = await readBody(req, config.webhooks.maxBodyBytes);
+    if (text === CLIENT_GONE) {
+      logger.info({ eventType, status: 0 }, 'webhook abandoned by the client before its body was complete');
+      return void res.destroy();
+    }
     if (text === undefined) return reply(res, 413, { error: `body larger than ${config.webhooks.maxBodyBytes} bytes` }, { connection: 'close' });
     let json: unknown;
     try {

@@ -183,6 +183,15 @@ describe('hostile webhook requests', () => {
     expect(starts).toEqual([]);
   });
 
+  it('closes a connection that never sends a byte with 408', async () => {
+    const { port } = new URL(receiver.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
   it('closes a connection whose body trickles in slower than the request timeout with 408, starting nothing', async () => {
     const { port } = new URL(receiver.url);
     const socket = connect(Number(port), '127.0.0.1');

@@ -1,4 +1,5 @@
 // The webhook receiver over real HTTP on port 0, with a fake Temporal client recording starts.
+import { connect } from 'node:net';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../workers/config.ts';
@@ -208,6 +209,20 @@ describe('webhook receiver', () => {
     expect(logs).not.toContain(Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64'));
     expect(logs).not.toContain(Buffer.from(`${USERNAME}:${PASSWORD}-typo`).toString('base64'));
     expect(logs.toLowerCase()).not.toContain('"authorization"');
+  });
+});
+
+describe('a client that goes away mid-body', () => {
+  it('is dropped quietly: no start, no crash logged', async () => {
+    const h = await harness();
+    const { port } = new URL(h.server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /webhooks/avinode/TripRequestMine HTTP/1.1\r\nHost: x\r\nAuthorization: ${goodAuth}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"id":`);
+    socket.end(); // a FIN after the partial body: the bytes above arrive first
+    await expect.poll(() => h.logs.some((line) => line.includes('abandoned by the client')), { timeout: 5_000 }).toBe(true);
+    expect(h.calls).toEqual([]);
+    expect(h.logs.join('')).not.toContain('crashed');
   });
 });
 
