@@ -137,6 +137,8 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     report.line('fail', 'configuration is invalid', ...error.problems.map(explainConfigProblem));
+    checkWebhookSettings(report, env);
+    out('\nSome checks failed; see the explanations above.\n');
     return 1;
   }
 

@@ -127,6 +127,14 @@ describe('configuration scoped to the command', () => {
     expect(result.stdout).toContain('✓ token obtained');
   });
 
+  it('doctor lists the webhook finding next to invalid Avinode settings', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { WEBHOOK_PASSWORD: undefined, AVINODE_CLIENT_SECRET: '' }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ configuration is invalid');
+    expect(result.stdout).toContain('AVINODE_CLIENT_SECRET: required');
+    expect(result.stdout).toContain('! webhook receiver settings incomplete');
+  });
+
   it('doctor says the webhook settings are present when they are', async () => {
     const result = await run(runDoctorCommand, [], envFor(emulator, { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com' }));
     expect(result.stdout).toContain('✓ webhook receiver settings present: Basic user avinode, target https://hooks.example.com');
