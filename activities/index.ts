@@ -12,7 +12,7 @@ import type {
   ReadTripStateInput,
   TripState,
 } from '../workflows/activity-types.ts';
-import { FailureType, type AvinodeEvent, type QuoteSnapshot, type RfqSnapshot } from '../workflows/contract.ts';
+import { FailureType, type AvinodeEvent, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
 import type { Config } from '../workers/config.ts';
 import type { AvinodeClient } from './avinode/client.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';
@@ -71,6 +71,13 @@ export function activityDepsFromConfig(
 const CREDENTIAL_FAILURES: readonly string[] = [FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden];
 /** An externalTripId nobody uses: the search proves the token and API token work, nothing more. */
 const PROBE_EXTERNAL_ID = 'charterflow-credential-check';
+/** Bounds one poll's extra reads; what is left is read by the next poll. */
+const MAX_MESSAGE_READS_PER_POLL = 10;
+
+/** `X-Avinode-ActAsAccount` of one call: the run's broker, else the worker's configured account. */
+function actingAs(actAsAccount: string | undefined, options: CallOptions): CallOptions {
+  return actAsAccount ? { ...options, actAsAccount } : options;
+}
 
 /** The failure type, also of typed errors that are not ApplicationFailures (a token layer may throw those). */
 function failureTypeOf(error: unknown): string | undefined {
@@ -140,7 +147,32 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return rfq.lifts.flatMap((lift) => lift.quoteIds.map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })));
   }
 
-  async function readTripState({ atripId, tripId, knownQuotes }: ReadTripStateInput): Promise<TripState> {
+  /**
+   * The unread messages of RFQs with a declined lift of unknown reason: the decline message carries
+   * `declineReason` and the operator's text. Each message is read once (the run passes what it read).
+   */
+  async function readDeclineMessages(
+    rfqs: RfqSnapshot[],
+    declines: NonNullable<ReadTripStateInput['declinesWithoutReason']>,
+    readMessageIds: readonly string[],
+    options: CallOptions,
+  ): Promise<TripMessageSnapshot[]> {
+    const read = new Set(readMessageIds);
+    const rfqIds = new Set(declines.map((decline) => decline.rfqId));
+    const wanted = rfqs.filter((rfq) => rfqIds.has(rfq.rfqId)).flatMap((rfq) => rfq.messageIds.filter((id) => !read.has(id)));
+    const messages: TripMessageSnapshot[] = [];
+    for (const messageId of wanted.slice(0, MAX_MESSAGE_READS_PER_POLL)) {
+      heartbeatIfInActivity({ messagesRead: messages.length, of: wanted.length });
+      try {
+        messages.push((await avinode.readTripMessage(messageId, options)).message);
+      } catch (error) {
+        if (!isFailureOfType(error, FailureType.NotFound)) throw error;
+      }
+    }
+    return messages;
+  }
+
+  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds }: ReadTripStateInput): Promise<TripState> {
     const options = activityCallOptions();
     let read;
     try {
@@ -171,7 +203,9 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       const before = known.get(quote.quoteId);
       return !before || before.price !== quote.price || before.currency !== quote.currency;
     });
-    return { rfqs: read.rfqs, quotes };
+    if (!declinesWithoutReason?.length) return { rfqs: read.rfqs, quotes };
+    const messages = await readDeclineMessages(read.rfqs, declinesWithoutReason, readMessageIds ?? [], options);
+    return { rfqs: read.rfqs, quotes, messages };
   }
 
   async function resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution> {
@@ -295,10 +329,25 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     readTripState: explained(readTripState),
     resolveAvinodeEvent: explained(resolveAvinodeEvent),
     findTripOfEvent: explained(findTripOfEvent),
-    cancelAvinodeTrip: explained(async ({ atripId, reason, messageToSeller }) => {
+    cancelAvinodeTrip: explained(async ({ atripId, reason, messageToSeller, actAsAccount }) => {
       try {
-        const { status } = await avinode.cancelTrip(atripId, { reason, ...(messageToSeller ? { messageToSeller } : {}) }, activityCallOptions());
+        const options = actingAs(actAsAccount, activityCallOptions());
+        const { status } = await avinode.cancelTrip(atripId, { reason, ...(messageToSeller ? { messageToSeller } : {}) }, options);
         return { status };
+      } catch (error) {
+        if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' as const };
+        throw error;
+      }
+    }),
+    reportTripOutcome: explained(async ({ atripId, outcome, winningSellerLiftId, actAsAccount }) =>
+      avinode.reportTripOutcome(atripId, { outcome, winningSellerLiftId }, actingAs(actAsAccount, activityCallOptions())),
+    ),
+    sendTripMessage: explained(async ({ rfqId, message, actAsAccount }) =>
+      avinode.sendTripMessage(rfqId, { message }, actingAs(actAsAccount, activityCallOptions())),
+    ),
+    cancelRfq: explained(async ({ rfqId, reason, messageToSeller, actAsAccount }) => {
+      try {
+        return await avinode.cancelRfq(rfqId, { reason, messageToSeller }, actingAs(actAsAccount, activityCallOptions()));
       } catch (error) {
         if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' as const };
         throw error;

@@ -12,6 +12,7 @@ import {
   routeOf,
   SearchAttributes,
   selectQuote,
+  sendMessage,
   TERMINAL_PHASES,
   TRIP_PHASES,
   workflowIdFor,
@@ -186,8 +187,20 @@ export class CharterClient {
     return await this.handle(externalId).executeUpdate(cancelTrip, { args: [input] });
   }
 
-  async selectQuote(externalId: string, quoteId: string): Promise<TripProgress> {
-    return await this.handle(externalId).executeUpdate(selectQuote, { args: [{ quoteId }] });
+  /**
+   * The broker's choice: the run reports it to Avinode (outcome CONVERTED, the quote's lift) and ends
+   * `completed`; `closeOtherRequests` also cancels the other RFQs. An unknown, declined or vanished
+   * quote is rejected with an error naming the quotes the run knows.
+   */
+  async selectQuote(externalId: string, quoteId: string, options: { closeOtherRequests?: boolean } = {}): Promise<TripProgress> {
+    return await this.handle(externalId).executeUpdate(selectQuote, {
+      args: [{ quoteId, ...(options.closeOtherRequests ? { closeOtherRequests: true } : {}) }],
+    });
+  }
+
+  /** A chat to the operator of one RFQ, sent as the request's broker; it appears in `progress.messages`. */
+  async sendMessage(externalId: string, rfqId: string, message: string): Promise<TripProgress> {
+    return await this.handle(externalId).executeUpdate(sendMessage, { args: [{ rfqId, message }] });
   }
 
   async extendDeadline(externalId: string, until: Date | string): Promise<TripProgress> {

@@ -1,7 +1,7 @@
 // Validation of a charter request before anything starts: every bad field is named.
 import { isLoopback } from '../workers/config.ts';
 import { z } from 'zod';
-import { AIRCRAFT_CATEGORIES, type TripRequest } from '../workflows/contract.ts';
+import { AIRCRAFT_CATEGORIES, EXPIRY_POLICIES, type TripRequest } from '../workflows/contract.ts';
 
 export const MIN_PAX = 1;
 export const MAX_PAX = 200;
@@ -119,6 +119,7 @@ function schema(nowMs: number) {
             continueAsNewAfterEvents: z.number().int().min(0).max(50_000),
             // Below the activities' 60 s startToCloseTimeout, or it would never fire first.
             activityHeartbeatMs: z.number().int().min(500).max(59_000),
+            outcomeReportTimeoutMs: z.number().int().min(1_000).max(7 * 86_400_000),
           }, UNKNOWN_FIELD)
           .partial()
           .refine((t) => t.pollInitialMs === undefined || t.pollMaxMs === undefined || t.pollMaxMs >= t.pollInitialMs, {
@@ -130,6 +131,16 @@ function schema(nowMs: number) {
           .string()
           .max(2_000, 'must be at most 2000 characters')
           .refine((text) => !CONTROL_CHARACTERS.test(text), 'must not contain control characters (tabs and line breaks are fine)')
+          .optional(),
+        endWhenAllAnswered: z.boolean({ error: 'must be true or false' }).optional(),
+        onExpiry: z.enum(EXPIRY_POLICIES, { error: `must be ${EXPIRY_POLICIES.join(' or ')}` }).optional(),
+        // Sent as the X-Avinode-ActAsAccount header: no line breaks or other control characters.
+        actAsAccount: z
+          .string()
+          .trim()
+          .min(1, 'must not be empty')
+          .max(200, 'must be at most 200 characters')
+          .refine((text) => !/[\u0000-\u001f\u007f]/.test(text), 'must not contain line breaks or other control characters (it is sent as an HTTP header)')
           .optional(),
       },
       UNKNOWN_FIELD,
@@ -161,6 +172,9 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
   const callbackUrl = own('callbackUrl');
   const timing = own('timing');
   const notes = own('notes');
+  const endWhenAllAnswered = own('endWhenAllAnswered');
+  const onExpiry = own('onExpiry');
+  const actAsAccount = own('actAsAccount');
   return {
     externalId: data.externalId,
     legs: data.legs.map((leg) => ({ from: leg.from, to: leg.to, date: leg.date, pax: leg.pax, ...(Object.hasOwn(leg, 'time') && leg.time ? { time: leg.time } : {}) })),
@@ -170,5 +184,8 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
     ...(callbackUrl ? { callbackUrl } : {}),
     ...(timing ? { timing } : {}),
     ...(notes ? { notes } : {}),
+    ...(endWhenAllAnswered ? { endWhenAllAnswered } : {}),
+    ...(onExpiry ? { onExpiry } : {}),
+    ...(actAsAccount ? { actAsAccount } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { AUTH_METHODS, type AuthMethod, type EmulatorCredentials } from './avino
 import { parseFaultRules, type FaultRule } from './faults.ts';
 import { fail, jsonObject, ok, type Reply, type Router } from './http-kit.ts';
 import type { JournalEntry } from './journal.ts';
-import { ActorError, isDeclineReason, type AutopilotOptions, type RespondInput } from './marketplace.ts';
+import { actor, isDeclineReason, type AutopilotOptions, type RespondInput } from './marketplace.ts';
 
 /** What the admin API needs from the running emulator. */
 export interface AdminTarget {
@@ -149,7 +149,7 @@ export function registerAdmin(router: Router, target: AdminTarget): void {
       if (!Number.isInteger(body.operators) || (body.operators as number) < 1 || (body.operators as number) > 20) return bad('operators', 'operators must be an integer from 1 to 20');
       next.operators = body.operators as number;
     }
-    for (const name of ['declineRatio', 'chatRatio'] as const) {
+    for (const name of ['declineRatio', 'chatRatio', 'chatReplyRatio'] as const) {
       if (body[name] === undefined) continue;
       if (typeof body[name] !== 'number' || (body[name] as number) < 0 || (body[name] as number) > 1) return bad(name, `${name} must be a number from 0 to 1`);
       next[name] = body[name] as number;
@@ -159,17 +159,10 @@ export function registerAdmin(router: Router, target: AdminTarget): void {
   });
 }
 
-function actor(run: () => Reply): Reply {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof ActorError) return error.reply;
-    throw error;
-  }
-}
-
 function parseRespond(body: Record<string, unknown>): RespondInput | Reply {
-  const { action, price, currency, reason, message, aircraftCategory, aircraftType, aircraftTail, seats, liftId } = body;
+  const { action, price, currency, message, aircraftCategory, aircraftType, aircraftTail, seats, liftId } = body;
+  // `declineReason` is the documented decline field; `reason` is kept for scripts written before.
+  const reason = body.declineReason ?? body.reason;
   if (action !== 'quote' && action !== 'decline' && action !== 'reprice' && action !== 'chat') return bad('action', 'action must be quote, decline, reprice or chat');
   const out: RespondInput = { action };
   if (price !== undefined) {

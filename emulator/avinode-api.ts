@@ -1,7 +1,7 @@
 // The broker-side Avinode API under /api: trips, RFQs, quotes, trip messages, webhook settings.
-import { WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
-import { fail, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
-import { isCancelReason, type Marketplace } from './marketplace.ts';
+import { MAX_MESSAGE_LENGTH, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
+import { fail, header, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
+import { actor, isCancelReason, type Marketplace, type OutcomeInput } from './marketplace.ts';
 import type { ResourceRenderer } from './resources.ts';
 import type { MarketStore, WebhookSetting } from './store.ts';
 import { validateTripBody } from './trip-validation.ts';
@@ -58,6 +58,57 @@ export function registerAvinodeApi(router: Router, deps: { store: MarketStore; r
     return ok(render.trip(trip));
   });
 
+  // [inferred] path: "Report trip outcome" documents the body and a prefixed trip id, not the path.
+  router.add('PUT', '/api/trips/:id/outcome', (ctx) => {
+    const trip = idOf(ctx.params.id!, 'atrip') ? store.trips.get(ctx.params.id!) : undefined;
+    if (!trip) return notFound();
+    const parsed = parseOutcome(jsonObject(ctx), (liftId) => trip.rfqIds.some((rfqId) => store.rfqs.get(rfqId)?.liftIds.includes(liftId)));
+    if ('status' in parsed) return parsed;
+    return ok(render.trip(market.reportOutcome(trip, parsed)));
+  });
+
+  // "Cancel a single RFQ" (PUT, listed); the body mirrors the trip cancel's [inferred].
+  router.add('PUT', '/api/rfqs/:id/cancel', (ctx) => {
+    const rfq = idOf(ctx.params.id!, 'arfq') ? store.rfqs.get(ctx.params.id!) : undefined;
+    if (!rfq) return notFound();
+    const body = jsonObject(ctx, { optional: true });
+    if (body.id !== undefined && body.id !== rfq.id) return fail(400, 'ERR_INPUT_GENERIC_INVALID', "The body 'id' does not match the RFQ in the path", 'id');
+    if (body.reason !== undefined && !isCancelReason(body.reason)) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER', 'reason');
+    if (body.messageToSeller !== undefined && typeof body.messageToSeller !== 'string') {
+      return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'messageToSeller must be a string', 'messageToSeller');
+    }
+    market.cancelRfq(rfq, {
+      ...(typeof body.reason === 'string' ? { reason: body.reason } : {}),
+      ...(typeof body.messageToSeller === 'string' ? { messageToSeller: body.messageToSeller } : {}),
+    });
+    return ok(render.rfq(rfq));
+  });
+
+  // [inferred] path: "Send a message" documents POST, the RFQ id as path param and the body, not the path.
+  router.add('POST', '/api/tripmsgs/:id/chat', (ctx) => {
+    const rfq = idOf(ctx.params.id!, 'arfq') ? store.rfqs.get(ctx.params.id!) : undefined;
+    if (!rfq) return notFound();
+    const body = jsonObject(ctx);
+    if (typeof body.message !== 'string' || body.message.trim() === '') return fail(400, 'ERR_INPUT_MISSING', "The field 'message' is required", 'message');
+    if (body.message.length > MAX_MESSAGE_LENGTH) return fail(400, 'ERR_INPUT_GENERIC_INVALID', `message must be at most ${MAX_MESSAGE_LENGTH} characters`, 'message');
+    if (body.suppressNotification !== undefined && typeof body.suppressNotification !== 'boolean') {
+      return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'suppressNotification must be a boolean', 'suppressNotification');
+    }
+    const actAsAccount = header(ctx, 'x-avinode-actasaccount');
+    return actor(() =>
+      ok(
+        render.message(
+          market.sendBuyerMessage(rfq.id, {
+            message: body.message as string,
+            ...(typeof body.suppressNotification === 'boolean' ? { suppressNotification: body.suppressNotification } : {}),
+            ...(actAsAccount ? { actAsAccount } : {}),
+          }),
+        ),
+        201,
+      ),
+    );
+  });
+
   // Seller view of incoming RFQs; a buyer connection is not allowed to read it (observed).
   router.add('GET', '/api/rfqs', () => fail(403, 'NOT_AUTHORIZED', 'The API connection is not authorized for this operation'));
 
@@ -80,7 +131,8 @@ export function registerAvinodeApi(router: Router, deps: { store: MarketStore; r
   });
 
   router.add('GET', '/api/tripmsgs/:id', (ctx) => {
-    const message = idOf(ctx.params.id!, 'asellermsg') ? store.messages.get(ctx.params.id!) : undefined;
+    const id = ctx.params.id!;
+    const message = idOf(id, 'asellermsg') || idOf(id, 'abuyermsg') ? store.messages.get(id) : undefined;
     return message ? ok(render.message(message)) : notFound();
   });
 
@@ -108,6 +160,35 @@ export function registerAvinodeApi(router: Router, deps: { store: MarketStore; r
     Object.assign(setting, parsed, { updatedOn: new Date(ctx.now).toISOString() });
     return ok(render.webhookSetting(setting));
   });
+}
+
+/** The documented body of Report trip outcome and its documented constraints. */
+function parseOutcome(body: Record<string, unknown>, isLiftOfTrip: (liftId: string) => boolean): OutcomeInput | Reply {
+  const { outcome, winningSellerLiftId, winningTenantName, winningTail } = body;
+  if (outcome === undefined) return fail(400, 'ERR_INPUT_MISSING', "The field 'outcome' is required", 'outcome');
+  if (typeof outcome !== 'string' || !/^[A-Z_]{2,40}$/.test(outcome)) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'outcome must be an outcome name, e.g. CONVERTED', 'outcome');
+  const converted = outcome === 'CONVERTED';
+  if (winningSellerLiftId !== undefined && winningTenantName !== undefined) {
+    return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningSellerLiftId and winningTenantName are mutually exclusive', 'winningTenantName');
+  }
+  if (winningSellerLiftId !== undefined) {
+    if (!converted) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningSellerLiftId is only valid when outcome is CONVERTED', 'winningSellerLiftId');
+    if (typeof winningSellerLiftId !== 'string' || !isLiftOfTrip(winningSellerLiftId)) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningSellerLiftId is not a seller lift of this trip', 'winningSellerLiftId');
+  }
+  if (winningTenantName !== undefined) {
+    if (!converted) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTenantName is only valid when outcome is CONVERTED', 'winningTenantName');
+    if (typeof winningTenantName !== 'string' || winningTenantName.trim() === '') return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTenantName must be a non-empty string', 'winningTenantName');
+  }
+  if (winningTail !== undefined) {
+    if (winningTenantName === undefined) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTail is only valid with winningTenantName', 'winningTail');
+    if (typeof winningTail !== 'string' || winningTail.length > 100) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTail must be a string of at most 100 characters', 'winningTail');
+  }
+  return {
+    outcome,
+    ...(typeof winningSellerLiftId === 'string' ? { winningSellerLiftId } : {}),
+    ...(typeof winningTenantName === 'string' ? { winningTenantName } : {}),
+    ...(typeof winningTail === 'string' ? { winningTail } : {}),
+  };
 }
 
 type SettingFields = Partial<Omit<WebhookSetting, 'id' | 'createdOn' | 'updatedOn'>>;

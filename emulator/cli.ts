@@ -19,6 +19,7 @@ Credentials of its one API connection come from AVINODE_* variables (unset: loca
   --quote-after-ms N          autopilot: delay before operators answer (default ${DEFAULT_AUTOPILOT.quoteAfterMs})
   --decline-ratio R           autopilot: share of operators that decline, 0..1 (default ${DEFAULT_AUTOPILOT.declineRatio})
   --chat-ratio R              autopilot: share of operators that chat first, 0..1 (default ${DEFAULT_AUTOPILOT.chatRatio})
+  --chat-reply-ratio R        autopilot: share of broker messages an operator answers, 0..1 (default ${DEFAULT_AUTOPILOT.chatReplyRatio})
   --reprice-after-ms N        autopilot: re-price quotes after N ms (default ${DEFAULT_AUTOPILOT.repriceAfterMs}; 0 = never)
   --fault SPEC                a fault rule, repeatable: kind[@route][,probability=P][,times=N][,latencyMs=N][,retryAfterSeconds=N]
                               e.g. --fault "503@POST /api/trips,times=2"  --fault "429,probability=0.1,retryAfterSeconds=3"
@@ -64,6 +65,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
       'quote-after-ms': { type: 'string' },
       'decline-ratio': { type: 'string' },
       'chat-ratio': { type: 'string' },
+      'chat-reply-ratio': { type: 'string' },
       'reprice-after-ms': { type: 'string' },
       fault: { type: 'string', multiple: true },
       seed: { type: 'string' },
@@ -101,6 +103,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
     quoteAfterMs: integer('quote-after-ms', values['quote-after-ms'], 0) ?? DEFAULT_AUTOPILOT.quoteAfterMs,
     declineRatio: ratio('decline-ratio', values['decline-ratio']) ?? DEFAULT_AUTOPILOT.declineRatio!,
     chatRatio: ratio('chat-ratio', values['chat-ratio']) ?? DEFAULT_AUTOPILOT.chatRatio!,
+    chatReplyRatio: ratio('chat-reply-ratio', values['chat-reply-ratio']) ?? DEFAULT_AUTOPILOT.chatReplyRatio!,
   };
   if (repriceAfter === 0) delete options.autopilot.repriceAfterMs;
   else if (repriceAfter !== undefined) options.autopilot.repriceAfterMs = repriceAfter;

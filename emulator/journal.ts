@@ -121,6 +121,13 @@ export interface Stats {
   reprices: number;
   chats: number;
   cancels: number;
+  /** Report trip outcome requests, and per trip (`atrip-…`) the outcome it holds. */
+  outcomeReports: number;
+  outcomesByTrip: Record<string, { outcome: string; winningSellerLiftId?: string; winningTenantName?: string; reports: number }>;
+  /** Messages the broker sent, and per trip how many each side wrote. */
+  buyerMessages: number;
+  messagesByTrip: Record<string, { fromBuyer: number; fromSellers: number }>;
+  rfqCancels: number;
   webhooks: { deliveries: number; delivered: number; failedAttempts: number; dropped: number; duplicated: number; pending: number };
   faultsInjected: Record<string, number>;
   resets: number;
@@ -141,6 +148,11 @@ export function newStats(startedAt: string): Stats {
     reprices: 0,
     chats: 0,
     cancels: 0,
+    outcomeReports: 0,
+    outcomesByTrip: {},
+    buyerMessages: 0,
+    messagesByTrip: {},
+    rfqCancels: 0,
     webhooks: { deliveries: 0, delivered: 0, failedAttempts: 0, dropped: 0, duplicated: 0, pending: 0 },
     faultsInjected: {},
     resets: 0,

@@ -5,7 +5,7 @@ import { fail, type Reply } from './http-kit.ts';
 import type { Stats } from './journal.ts';
 import type { ResourceRenderer } from './resources.ts';
 import type { SeededRandom } from './rng.ts';
-import { CATEGORY_AIRCRAFT, OPERATORS, type LiftRecord, type MarketStore, type RfqRecord, type TripRecord } from './store.ts';
+import { CATEGORY_AIRCRAFT, OPERATORS, type LiftRecord, type MarketStore, type MessageRecord, type RfqRecord, type TripRecord } from './store.ts';
 import type { ValidTrip } from './trip-validation.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
@@ -22,6 +22,21 @@ export interface AutopilotOptions {
   repriceAfterMs?: number;
   /** Share of operators that send a chat message before answering, 0..1. */
   chatRatio?: number;
+  /** Share of broker messages an operator answers with a chat (after quoteAfterMs / 2), 0..1. */
+  chatReplyRatio?: number;
+}
+
+export interface BuyerMessageInput {
+  message: string;
+  suppressNotification?: boolean;
+  actAsAccount?: string;
+}
+
+export interface OutcomeInput {
+  outcome: string;
+  winningSellerLiftId?: string;
+  winningTenantName?: string;
+  winningTail?: string;
 }
 
 export interface RespondInput {
@@ -52,6 +67,16 @@ export interface RespondResult {
 export class ActorError extends Error {
   constructor(readonly reply: Reply) {
     super('actor step refused');
+  }
+}
+
+/** Runs an actor step, answering with the reply of a refused one. */
+export function actor(run: () => Reply): Reply {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ActorError) return error.reply;
+    throw error;
   }
 }
 
@@ -192,7 +217,7 @@ export class Marketplace {
       }
       case 'decline': {
         const reason = input.reason ?? 'AIRCRAFT_NOT_AVAILABLE';
-        text = input.message ?? `Unfortunately we have to decline (${reason}).`;
+        text = input.message ?? DECLINE_TEXT[reason] ?? `Unfortunately we have to decline (${reason}).`;
         decline = { reason };
         lift.status = 'Declined';
         this.stats.declines += 1;
@@ -215,6 +240,7 @@ export class Marketplace {
     rfq.messageIds.push(messageId);
     rfq.updatedOn = at;
     trip.updatedOn = at;
+    this.messagesOf(trip).fromSellers += 1;
     result.status = lift.status;
     const eventType = input.action === 'chat' ? 'TripChatFromSeller' : 'TripRequestSellerResponse';
     this.webhooks.publish(eventType, { id: messageId, href: this.render.apiHref(`tripmsgs/${messageId}`), type: 'tripmsgs', tripId: trip.tripId });
@@ -239,6 +265,73 @@ export class Marketplace {
       // TripRequestMine also fires for a cancellation made by my company.
       this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
     }
+  }
+
+  /** The broker's chat on an RFQ ("Send a message"); the autopilot's operator sometimes answers. */
+  sendBuyerMessage(arfqId: string, input: BuyerMessageInput): MessageRecord {
+    const rfq = this.store.rfqs.get(arfqId);
+    if (!rfq) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
+    const trip = this.store.trips.get(rfq.tripRef)!;
+    if (trip.status !== 'Active' || rfq.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The request is cancelled; messages can no longer be sent'));
+    const at = this.iso();
+    const message: MessageRecord = {
+      id: this.store.nextId('buyerMessage'),
+      rfqId: rfq.id,
+      message: input.message,
+      createdOn: at,
+      ...(input.actAsAccount ? { actAsAccount: input.actAsAccount } : {}),
+      ...(input.suppressNotification !== undefined ? { suppressNotification: input.suppressNotification } : {}),
+    };
+    this.store.messages.set(message.id, message);
+    rfq.messageIds.push(message.id);
+    rfq.updatedOn = at;
+    this.stats.buyerMessages += 1;
+    this.messagesOf(trip).fromBuyer += 1;
+    const pilot = this.autopilot;
+    if (pilot.enabled && this.rng.next() < (pilot.chatReplyRatio ?? 0)) {
+      this.later(Math.round(pilot.quoteAfterMs / 2), () => {
+        const current = this.store.rfqs.get(rfq.id);
+        if (current?.status === 'Active') this.respond(rfq.id, { action: 'chat', message: replyTo(input.message) });
+      });
+    }
+    return message;
+  }
+
+  /** Report trip outcome: the latest report is the trip's outcome (reporting the same again changes nothing). */
+  reportOutcome(trip: TripRecord, input: OutcomeInput): TripRecord {
+    const reports = (trip.outcome?.reports ?? 0) + 1;
+    trip.outcome = { ...input, reportedOn: this.iso(), reports };
+    trip.updatedOn = trip.outcome.reportedOn;
+    this.stats.outcomeReports += 1;
+    this.stats.outcomesByTrip[trip.id] = {
+      outcome: input.outcome,
+      ...(input.winningSellerLiftId ? { winningSellerLiftId: input.winningSellerLiftId } : {}),
+      ...(input.winningTenantName ? { winningTenantName: input.winningTenantName } : {}),
+      reports,
+    };
+    return trip;
+  }
+
+  /** Cancel a single RFQ: its unanswered lifts end, its operator is told; fires TripRequestMine like a trip cancel. */
+  cancelRfq(rfq: RfqRecord, cancellation: { reason?: string; messageToSeller?: string }): RfqRecord {
+    if (rfq.status === 'Cancelled') return rfq;
+    const trip = this.store.trips.get(rfq.tripRef)!;
+    const at = this.iso();
+    rfq.status = 'Cancelled';
+    rfq.updatedOn = at;
+    rfq.cancellation = cancellation;
+    for (const liftId of rfq.liftIds) {
+      const lift = this.store.lifts.get(liftId)!;
+      if (lift.status === 'Unanswered') lift.status = 'Cancelled';
+    }
+    this.stats.rfqCancels += 1;
+    this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
+    return rfq;
+  }
+
+  private messagesOf(trip: TripRecord): { fromBuyer: number; fromSellers: number } {
+    const counts = (this.stats.messagesByTrip[trip.id] ??= { fromBuyer: 0, fromSellers: 0 });
+    return counts;
   }
 
   /** Stops every scheduled autopilot step (reset and close). */
@@ -296,6 +389,22 @@ export class Marketplace {
     timer.unref();
     this.timers.add(timer);
   }
+}
+
+/** What a simulated operator writes with a decline, by documented reason. */
+const DECLINE_TEXT: Record<string, string> = {
+  AIRCRAFT_NOT_AVAILABLE: 'Unfortunately the aircraft is not available on these dates.',
+  CABOTAGE: 'Unfortunately cabotage rules do not allow us to operate this trip.',
+  CREW_NOT_AVAILABLE: 'Unfortunately we have no crew available for this trip.',
+  OWNER_DECLINED: 'The owner has declined this trip.',
+  UNATTRACTIVE_TRIP: 'We have to pass on this trip.',
+  UNKNOWN: 'Unfortunately we cannot offer this trip.',
+  OTHER: 'Unfortunately we cannot offer this trip.',
+};
+
+function replyTo(message: string): string {
+  const quoted = message.length > 60 ? `${message.slice(0, 57)}…` : message;
+  return `Thanks for your message ("${quoted}"). We will confirm shortly.`;
 }
 
 function firstRequestedLift(criteria: Record<string, unknown>): { aircraftCategory?: string; aircraftType?: string; aircraftTail?: string } {

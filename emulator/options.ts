@@ -63,4 +63,5 @@ export const DEFAULT_AUTOPILOT: AutopilotOptions = {
   declineRatio: 0.25,
   repriceAfterMs: 30_000,
   chatRatio: 0.3,
+  chatReplyRatio: 0.6,
 };

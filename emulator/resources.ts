@@ -46,6 +46,8 @@ export class ResourceRenderer {
       segments: trip.segments,
       criteria: trip.criteria,
       ...(trip.cancellation ? { cancellation: trip.cancellation } : {}),
+      // [inferred] shape: where a read shows the reported outcome is not documented.
+      ...(trip.outcome ? { outcome: trip.outcome } : {}),
       actions,
       createdOn: trip.createdOn,
       updatedOn: trip.updatedOn,
@@ -62,6 +64,8 @@ export class ResourceRenderer {
       tripId: trip.tripId,
       trip: { id: trip.id, href: this.apiHref(`trips/${trip.id}`), type: 'trips' },
       status: rfq.status,
+      ...(rfq.status === 'Cancelled' ? { canceled: true } : {}),
+      ...(rfq.cancellation ? { cancellation: rfq.cancellation } : {}),
       createdOn: rfq.createdOn,
       updatedOn: rfq.updatedOn,
       sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName, contactInfo: { emails: [rfq.operator.email] } },
@@ -123,18 +127,22 @@ export class ResourceRenderer {
   message(message: MessageRecord) {
     const rfq = this.store.rfqs.get(message.rfqId)!;
     const trip = this.store.trips.get(rfq.tripRef)!;
+    const fromBuyer = message.id.startsWith('abuyermsg-');
     return {
       id: message.id,
       type: 'tripmsgs',
       href: this.apiHref(`tripmsgs/${message.id}`),
       message: message.message,
       createdOn: message.createdOn,
-      sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName },
+      ...(fromBuyer
+        ? { buyerCompany: BUYER.company, buyerAccount: message.actAsAccount ? { displayName: message.actAsAccount } : BUYER.account }
+        : { sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName } }),
       rfq: { id: rfq.id, href: this.apiHref(`rfqs/${rfq.id}`) },
       trip: { id: trip.id, tripId: trip.tripId },
-      lift: { id: message.liftId },
+      ...(message.liftId ? { lift: { id: message.liftId } } : {}),
       ...(message.quoteId ? { quote: { id: message.quoteId, href: this.apiHref(`quotes/${message.quoteId}`) } } : {}),
-      ...(message.decline ? { decline: message.decline } : {}),
+      // [inferred] shape: the decline request's documented fields (declineReason, message) as the buyer reads them.
+      ...(message.decline ? { declineReason: message.decline.reason } : {}),
     };
   }
 

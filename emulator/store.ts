@@ -27,6 +27,8 @@ export interface TripRecord {
   updatedOn: string;
   rfqIds: string[];
   cancellation?: { reason: string; messageToSeller?: string };
+  /** Report trip outcome: the latest report (setting it again replaces it) and how many arrived. */
+  outcome?: { outcome: string; winningSellerLiftId?: string; winningTenantName?: string; winningTail?: string; reportedOn: string; reports: number };
   seq: number;
 }
 
@@ -39,6 +41,7 @@ export interface RfqRecord {
   status: TripStatus;
   liftIds: string[];
   messageIds: string[];
+  cancellation?: { reason?: string; messageToSeller?: string };
 }
 
 export interface LiftRecord {
@@ -64,13 +67,17 @@ export interface QuoteRecord {
 }
 
 export interface MessageRecord {
-  id: string; // asellermsg-…
+  id: string; // asellermsg-… (operator) | abuyermsg-… (broker)
   rfqId: string;
-  liftId: string;
+  /** The lift a seller message answers; buyer messages are on the RFQ. */
+  liftId?: string;
   message: string;
   createdOn: string;
   quoteId?: string;
   decline?: { reason: string };
+  /** Buyer messages: the X-Avinode-ActAsAccount they were sent with, and suppressNotification. */
+  actAsAccount?: string;
+  suppressNotification?: boolean;
 }
 
 export interface WebhookSetting {
@@ -126,7 +133,7 @@ export class MarketStore {
   messages = new Map<string, MessageRecord>();
   webhookSettings = new Map<string, WebhookSetting>();
 
-  private counters = { trip: 70_001_000, rfq: 80_004_000, lift: 90_001_000, quote: 95_550_000, message: 96_660_000, webhook: 1_580 };
+  private counters = { trip: 70_001_000, rfq: 80_004_000, lift: 90_001_000, quote: 95_550_000, message: 96_660_000, buyerMessage: 1_000_000_000, webhook: 1_580 };
   private tripSeq = 0;
 
   /** `idOffset` moves every id counter, so ids differ between emulator processes that share a Temporal database. */
@@ -139,7 +146,7 @@ export class MarketStore {
 
   nextId(kind: keyof MarketStore['counters']): string {
     const n = ++this.counters[kind];
-    const prefix = { trip: 'atrip', rfq: 'arfq', lift: 'asellerlift', quote: 'aquote', message: 'asellermsg', webhook: 'whs' }[kind];
+    const prefix = { trip: 'atrip', rfq: 'arfq', lift: 'asellerlift', quote: 'aquote', message: 'asellermsg', buyerMessage: 'abuyermsg', webhook: 'whs' }[kind];
     return `${prefix}-${n}`;
   }
 

@@ -82,3 +82,31 @@ export const callbackOptions: ActivityOptions = {
   priority: { priorityKey: ActivityPriority.callback },
   summary: 'deliver callback',
 };
+
+/**
+ * Report trip outcome, after a selection: retried with backoff for up to an hour (a sandbox rebuild
+ * can take that long); past that, or on a rejection retrying cannot fix, the run records the failure
+ * and ends `completed` anyway: the selection is never lost. Per run: `timing.outcomeReportTimeoutMs`.
+ */
+export const DEFAULT_OUTCOME_REPORT_TIMEOUT_MS = 60 * 60_000;
+export const outcomeReportOptions: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
+  scheduleToCloseTimeout: DEFAULT_OUTCOME_REPORT_TIMEOUT_MS,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes },
+  priority: { priorityKey: ActivityPriority.userWaiting },
+  summary: 'report the trip outcome',
+};
+
+/** A chat the broker is waiting on: a few quick attempts, then the update answers with the failure. */
+export const messageOptions: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
+  scheduleToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 5, nonRetryableErrorTypes },
+  priority: { priorityKey: ActivityPriority.userWaiting },
+  summary: 'send a message to the operator',
+};
+
+/** Cancelling the RFQs a selection leaves behind (closeOtherRequests). */
+export const cancelRfqOptions: ActivityOptions = { ...cancelOptions, summary: 'cancel an RFQ' };

@@ -8,6 +8,7 @@ import type {
   RfqSnapshot,
   TripCreated,
   TripMessageSnapshot,
+  TripOutcome,
   TripRequest,
 } from './contract.ts';
 
@@ -28,12 +29,21 @@ export interface ReadTripStateInput {
   atripId: string;
   tripId: string;
   knownQuotes: KnownQuote[];
+  /**
+   * Declined lifts whose reason the run does not know yet: the read fetches the unread messages of
+   * their RFQs (the decline message carries `declineReason`). Absent: no message reads.
+   */
+  declinesWithoutReason?: { rfqId: string; liftId: string }[];
+  /** Messages the run has already read (never fetched again). */
+  readMessageIds?: string[];
 }
 
 export interface TripState {
   rfqs: RfqSnapshot[];
   /** Only quotes that are new or whose price/currency changed since `knownQuotes`. */
   quotes: QuoteSnapshot[];
+  /** Messages read for `declinesWithoutReason` (absent when none were asked for). */
+  messages?: TripMessageSnapshot[];
 }
 
 export interface AvinodeEventResolution {
@@ -60,6 +70,28 @@ export interface CancelAvinodeTripInput {
   atripId: string;
   reason: CancelReason;
   messageToSeller?: string;
+  /** The broker's account (`X-Avinode-ActAsAccount`); absent: the worker's AVINODE_ACT_AS_ACCOUNT. */
+  actAsAccount?: string;
+}
+
+export interface ReportTripOutcomeInput {
+  atripId: string;
+  outcome: TripOutcome;
+  winningSellerLiftId: string;
+  actAsAccount?: string;
+}
+
+export interface SendTripMessageInput {
+  rfqId: string;
+  message: string;
+  actAsAccount?: string;
+}
+
+export interface CancelRfqInput {
+  rfqId: string;
+  reason: CancelReason;
+  messageToSeller: string;
+  actAsAccount?: string;
 }
 
 export type CredentialCheck = { ok: true } | { ok: false; explanation: string };
@@ -81,6 +113,12 @@ export interface CharterActivities {
   resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution>;
   findTripOfEvent(event: AvinodeEvent): Promise<EventTrip>;
   cancelAvinodeTrip(input: CancelAvinodeTripInput): Promise<{ status: number | 'vanished' }>;
+  /** Report trip outcome (CONVERTED with the winning lift). Setting the same outcome again is harmless. */
+  reportTripOutcome(input: ReportTripOutcomeInput): Promise<{ status: number }>;
+  /** Send a message (chat) to the operator of one RFQ; answers the new message's id when Avinode returns one. */
+  sendTripMessage(input: SendTripMessageInput): Promise<{ messageId?: string; createdOn?: string }>;
+  /** Cancel a single RFQ; `vanished` when it no longer exists. */
+  cancelRfq(input: CancelRfqInput): Promise<{ status: number | 'vanished' }>;
   checkCredentials(input?: CheckCredentialsInput): Promise<CredentialCheck>;
   deliverCallback(input: DeliverCallbackInput): Promise<{ status: number }>;
 }

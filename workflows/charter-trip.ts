@@ -12,6 +12,7 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/common';
@@ -19,9 +20,13 @@ import type { CharterActivities, CredentialCheck } from './activity-types.ts';
 import {
   callbackOptions,
   cancelOptions,
+  cancelRfqOptions,
   createTripOptions,
   credentialCheckOptions,
+  DEFAULT_OUTCOME_REPORT_TIMEOUT_MS,
   eventReadOptions,
+  messageOptions,
+  outcomeReportOptions,
   pollOptions,
   withHeartbeatTimeout,
 } from './activity-options.ts';
@@ -35,13 +40,17 @@ import {
   FailureType,
   getProgress,
   getTrip,
+  MAX_MESSAGE_LENGTH,
   routeOf,
   SearchAttributes,
   selectQuote,
+  sendMessage,
   TERMINAL_PHASES,
   type AvinodeEvent,
   type CallbackEvent,
+  type ClosedRequest,
   type DeclineRecord,
+  type OutcomeReport,
   type LiftSnapshot,
   type PhaseChange,
   type QuoteRecord,
@@ -67,6 +76,12 @@ function activitiesFor(timing: TripTiming) {
     cancelActs: proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(options(cancelOptions)),
     credentialActs: proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(options(credentialCheckOptions)),
     callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(options(callbackOptions)),
+    outcomeActs: proxyActivities<Pick<CharterActivities, 'reportTripOutcome'>>({
+      ...options(outcomeReportOptions),
+      scheduleToCloseTimeout: timing.outcomeReportTimeoutMs ?? DEFAULT_OUTCOME_REPORT_TIMEOUT_MS,
+    }),
+    messageActs: proxyActivities<Pick<CharterActivities, 'sendTripMessage'>>(options(messageOptions)),
+    rfqCancelActs: proxyActivities<Pick<CharterActivities, 'cancelRfq'>>(options(cancelRfqOptions)),
   };
 }
 
@@ -80,6 +95,15 @@ const MAX_MESSAGES = 100;
 const MAX_PHASE_CHANGES = 100;
 /** Patch id: runs recorded before it completed on webhook data alone, without a confirming poll. */
 const CONFIRM_END_BY_POLL = 'confirm-end-by-poll';
+/**
+ * Patch id of the decision stage (awaiting_selection, outcome report, cancel on expiry). Checked once
+ * at the start of each run: runs recorded before it keep ending when every lift is answered.
+ */
+const DECISION_STAGE = 'decision-stage';
+const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
+const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
+const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
+const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other operators are still collected until the deadline';
 const CALLBACK_DRAIN_BEFORE_CONTINUE_MS = 30_000;
 
 type Counts = TripProgress['counts'];
@@ -103,6 +127,8 @@ export interface CarriedTripState {
   callbackSeq: number;
   /** Callback events not yet delivered when the run continued as new; the next run sends them (same eventIds). */
   undeliveredCallbacks?: CallbackEvent[];
+  /** Trip messages already read (so a poll never fetches them again). */
+  readMessageIds?: string[];
   continuedAsNew: number;
 }
 
@@ -172,6 +198,14 @@ class TripRun {
 
   private blockedReason: string | undefined;
   private selectedQuoteId: string | undefined;
+  private outcomeReport: OutcomeReport | undefined;
+  private closedRequests: ClosedRequest[] | undefined;
+  /** Messages already read, so polls fetch a decline's message once. */
+  private readonly readMessageIds = new Set<string>();
+  /** The run was started with the decision stage (patch DECISION_STAGE); false only when replaying older runs. */
+  private decisionStage = false;
+  /** A decision (selection, cancellation, expiry) is being carried to Avinode: the loop stops polling. */
+  private closing = false;
   private endReason: string | undefined;
   private failure: ApplicationFailure | undefined;
   private credentialsHint = false;
@@ -216,6 +250,7 @@ class TripRun {
     this.pendingEvents = [...carried.pendingEvents];
     this.callbackSeq = carried.callbackSeq;
     this.carriedCallbacks = [...(carried.undeliveredCallbacks ?? [])];
+    for (const id of carried.readMessageIds ?? []) this.readMessageIds.add(id);
     this.continuedAsNew = carried.continuedAsNew;
   }
 
@@ -237,6 +272,7 @@ class TripRun {
       pendingEvents: this.pendingEvents,
       callbackSeq: this.callbackSeq,
       ...(this.callbackQueue.length > 0 ? { undeliveredCallbacks: this.callbackQueue } : {}),
+      ...(this.readMessageIds.size > 0 ? { readMessageIds: [...this.readMessageIds] } : {}),
       continuedAsNew: this.continuedAsNew + 1,
     };
   }
@@ -268,6 +304,10 @@ class TripRun {
           this.end('cancelled', `cancelled (${reason}) before an Avinode trip existed`);
           return this.progress();
         }
+        if (this.decisionStage) {
+          this.closing = true;
+          this.wake = true;
+        }
         const message = messageToSeller ?? this.request.notes;
         const outcome = await this.cancelOnAvinode(this.trip, { reason, ...(message ? { messageToSeller: message } : {}) });
         this.end('cancelled', `cancelled (${reason})${outcome}`);
@@ -276,24 +316,61 @@ class TripRun {
       {
         validator: ({ reason }) => {
           if (!CANCEL_REASONS.includes(reason)) throw new Error(`reason must be one of ${CANCEL_REASONS.join(', ')}`);
-          if (this.isTerminal()) throw new Error(`the run has already ended (${this.phase})`);
+          this.assertOpenForDecision();
         },
       },
     );
 
     setHandler(
       selectQuote,
-      ({ quoteId }) => {
-        this.selectedQuoteId = quoteId;
-        this.end('completed', `quote ${quoteId} selected`);
+      ({ quoteId, closeOtherRequests }) => {
+        if (!this.decisionStage) {
+          // Synchronous, as recorded before the decision stage (an async handler would reorder replayed commands).
+          this.selectedQuoteId = quoteId;
+          this.end('completed', `quote ${quoteId} selected`);
+          return this.progress();
+        }
+        return this.select(this.quotes.get(quoteId)!, closeOtherRequests === true).then(() => this.progress());
+      },
+      {
+        validator: ({ quoteId, closeOtherRequests }) => {
+          this.assertOpenForDecision();
+          if (closeOtherRequests !== undefined && typeof closeOtherRequests !== 'boolean') throw new Error('closeOtherRequests must be true or false');
+          const quote = this.quotes.get(quoteId);
+          if (!quote) throw new Error(`unknown quote ${quoteId}; ${this.knownIds('quote', this.selectableQuotes().map((known) => known.quoteId))}`);
+          if (quote.vanishedAt) throw new Error(`quote ${quoteId} belonged to a trip that vanished in a sandbox reset; ${this.knownIds('quote', this.selectableQuotes().map((known) => known.quoteId))}`);
+          if (!this.decisionStage) return;
+          if (!this.trip) throw new Error('the run has no Avinode trip right now (it is being re-created after a sandbox reset)');
+          const lift = this.liftOf(quote);
+          if (lift?.status === 'declined') throw new Error(`quote ${quoteId} is on a lift the operator has since declined`);
+          if (!this.winningLiftIdOf(quote)) throw new Error(`quote ${quoteId} names no seller lift, which Avinode's outcome report needs`);
+        },
+      },
+    );
+
+    setHandler(
+      sendMessage,
+      async ({ rfqId, message }) => {
+        const rfq = this.rfqs.get(rfqId)!;
+        const text = message.trim();
+        let sent;
+        try {
+          sent = await this.acts.messageActs.sendTripMessage({ rfqId, message: text, ...this.actingAs() });
+        } catch (error) {
+          throw ApplicationFailure.create({ type: failureOf(error).type ?? FailureType.TripFailed, message: `message to ${rfq.operator} not sent: ${failureOf(error).message}`, nonRetryable: true });
+        }
+        const messageId = sent.messageId ?? `abuyermsg-local-${uuid4()}`;
+        this.readMessageIds.add(messageId);
+        this.addMessage({ messageId, direction: 'sent', operator: rfq.operator, rfqId, text, createdOn: sent.createdOn ?? new Date().toISOString() });
+        this.refreshDetails();
         return this.progress();
       },
       {
-        validator: ({ quoteId }) => {
-          if (this.isTerminal()) throw new Error(`the run has already ended (${this.phase})`);
-          const quote = this.quotes.get(quoteId);
-          if (!quote) throw new Error(`unknown quote ${quoteId}`);
-          if (quote.vanishedAt) throw new Error(`quote ${quoteId} belonged to a trip that vanished in a sandbox reset`);
+        validator: ({ rfqId, message }) => {
+          this.assertOpenForDecision();
+          if (typeof message !== 'string' || message.trim() === '') throw new Error('message must be non-empty text');
+          if (message.length > MAX_MESSAGE_LENGTH) throw new Error(`message must be at most ${MAX_MESSAGE_LENGTH} characters (got ${message.length})`);
+          if (!this.rfqs.has(rfqId)) throw new Error(`unknown RFQ ${rfqId}; ${this.knownIds('RFQ', [...this.rfqs.keys()])}`);
         },
       },
     );
@@ -308,7 +385,7 @@ class TripRun {
       },
       {
         validator: ({ until }) => {
-          if (this.isTerminal()) throw new Error(`the run has already ended (${this.phase})`);
+          this.assertOpenForDecision();
           const at = Date.parse(until);
           if (Number.isNaN(at)) throw new Error('until must be an ISO-8601 instant');
           if (at <= Date.now()) throw new Error('until must be in the future');
@@ -335,31 +412,39 @@ class TripRun {
   // ── main loop ───────────────────────────────────────────────────────────────
 
   async main(): Promise<TripProgress> {
+    this.decisionStage = patched(DECISION_STAGE);
     if (this.continuedAsNew === 0) this.initialSearchAttributes();
     for (const event of this.carriedCallbacks) this.enqueueCallback(event);
     this.refreshDetails();
     if (!this.trip && !this.isTerminal()) await this.createAvinodeTrip('started');
     while (!this.isTerminal()) {
+      if (this.closing) {
+        // A selection, cancellation or expiry is being reported to Avinode; its handler ends the run.
+        await condition(() => this.isTerminal());
+        break;
+      }
       if (this.shouldContinueAsNew()) await this.continueAsNew();
-      if (this.checkDeadlines()) break;
+      const expired = this.checkDeadlines();
+      if (expired === true || (expired !== false && (await expired))) break;
       const waitMs = this.nextWakeAt() - Date.now();
       if (waitMs > 0) {
         await condition(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs);
       }
       this.wake = false;
-      if (this.isTerminal()) break;
+      if (this.isTerminal() || this.closing) continue;
       if (this.pendingEvents.length > 0) {
         await this.processEvents();
         this.resetPollInterval();
         // Webhooks are hints: an RFQ whose webhook is still on its way would be missed, so the
-        // end is confirmed by one reconciliation poll (the source of truth) before it is declared.
-        if (this.allLiftsAnswered() && patched(CONFIRM_END_BY_POLL)) await this.poll();
+        // end (or the wait for a selection) is confirmed by one reconciliation poll (the source of
+        // truth) before it is declared. Once awaiting a selection, webhooks need no such check.
+        if (this.allLiftsAnswered() && this.phase !== 'awaiting_selection' && patched(CONFIRM_END_BY_POLL)) await this.poll();
       } else if (Date.now() >= this.nextPollAtMs) {
         await this.poll();
         this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
         this.nextPollAtMs = Date.now() + this.pollIntervalMs;
       }
-      this.checkAllAnswered();
+      this.afterAnswers();
     }
     await condition(allHandlersFinished);
     await this.drainCallbacks();
@@ -371,21 +456,47 @@ class TripRun {
     return Math.min(this.nextPollAtMs, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
   }
 
-  private checkDeadlines(): boolean {
+  private passedDeadline(): { reason: string; messageToSeller: string } | undefined {
     const now = Date.now();
-    if (this.quoteDeadlineMs !== undefined && now >= this.quoteDeadlineMs) {
-      this.end('expired', 'quote deadline passed');
-      return true;
-    }
-    if (this.departureMs !== undefined && now >= this.departureMs) {
-      this.end('expired', 'departure time passed');
-      return true;
-    }
-    return false;
+    if (this.quoteDeadlineMs !== undefined && now >= this.quoteDeadlineMs) return { reason: 'quote deadline passed', messageToSeller: EXPIRY_MESSAGE };
+    if (this.departureMs !== undefined && now >= this.departureMs) return { reason: 'departure time passed', messageToSeller: DEPARTURE_MESSAGE };
+    return undefined;
   }
 
+  /**
+   * Ends the run `expired` when the quote deadline or the departure has passed; true if it did.
+   * Runs recorded before the decision stage end synchronously: an await here would reorder their
+   * commands against the callback chain, and their histories would no longer replay.
+   */
+  private checkDeadlines(): boolean | Promise<boolean> {
+    const passed = this.passedDeadline();
+    if (!passed) return false;
+    if (!this.decisionStage) {
+      this.end('expired', passed.reason);
+      return true;
+    }
+    return this.expire(passed.reason, passed.messageToSeller).then(() => true);
+  }
+
+  /** No selection in time: the trip and its RFQs are cancelled on Avinode unless the run says `onExpiry: keep`. */
+  private async expire(reason: string, messageToSeller: string): Promise<void> {
+    const trip = this.trip;
+    if (!trip) {
+      this.end('expired', reason);
+      return;
+    }
+    if (this.request.onExpiry === 'keep') {
+      this.end('expired', `${reason}; the Avinode trip stays open (onExpiry: keep)`);
+      return;
+    }
+    this.closing = true;
+    const outcome = await this.cancelOnAvinode(trip, { reason: 'OTHER', messageToSeller });
+    this.end('expired', `${reason}${outcome}`);
+  }
+
+  /** Polls restart frequent after news, except while awaiting a selection, which reconciles at the slowest interval. */
   private resetPollInterval(): void {
-    this.pollIntervalMs = this.timing.pollInitialMs;
+    this.pollIntervalMs = this.decisionStage && this.phase === 'awaiting_selection' ? this.timing.pollMaxMs : this.timing.pollInitialMs;
     this.nextPollAtMs = Date.now() + this.pollIntervalMs;
   }
 
@@ -427,9 +538,18 @@ class TripRun {
     const knownQuotes = [...this.quotes.values()]
       .filter((quote) => !quote.vanishedAt)
       .map(({ quoteId, price, currency }) => ({ quoteId, price, currency }));
+    const declinesWithoutReason = this.decisionStage
+      ? this.declines.filter((decline) => !decline.declineReason).map(({ rfqId, liftId }) => ({ rfqId, liftId }))
+      : [];
+    const input = {
+      atripId: trip.atripId,
+      tripId: trip.tripId,
+      knownQuotes,
+      ...(declinesWithoutReason.length > 0 ? { declinesWithoutReason, readMessageIds: [...this.readMessageIds] } : {}),
+    };
     let state;
     try {
-      state = await this.withCredentials(() => this.acts.pollActs.readTripState({ atripId: trip.atripId, tripId: trip.tripId, knownQuotes }));
+      state = await this.withCredentials(() => this.acts.pollActs.readTripState(input));
     } catch (error) {
       const { type, message } = failureOf(error);
       if (type === FailureType.TripVanished) {
@@ -445,6 +565,7 @@ class TripRun {
     if (!state || this.isTerminal() || this.trip !== trip) return;
     for (const rfq of state.rfqs) this.mergeRfq(rfq);
     for (const quote of state.quotes) this.mergeQuote(quote);
+    for (const message of state.messages ?? []) this.addMessage(message);
     this.afterChange();
   }
 
@@ -482,6 +603,8 @@ class TripRun {
 
   /** A trip that existed answers NOT_FOUND: the weekly sandbox rebuild. The run's policy decides. */
   private async tripVanished(trip: TripCreated, detail: string): Promise<void> {
+    // A decision is being reported for this trip: its handler records what Avinode answers.
+    if (this.closing) return;
     const what = `Avinode trip ${trip.tripId} (${trip.atripId}) no longer exists (${detail}); the sandbox was probably reset`;
     if (this.request.onReset === 'fail') {
       this.fail(`${what}; onReset policy is "fail"`, FailureType.TripVanished);
@@ -521,7 +644,9 @@ class TripRun {
       const until = Math.min(Date.now() + this.timing.credentialRecheckMs, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
       await condition(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - Date.now()));
       this.wake = false;
-      if (this.isTerminal() || this.checkDeadlines()) return false;
+      if (this.isTerminal()) return false;
+      const expired = this.checkDeadlines();
+      if (expired === true || (expired !== false && (await expired))) return false;
       if (!this.credentialsHint && Date.now() < until) continue;
       let check: CredentialCheck;
       try {
@@ -559,6 +684,7 @@ class TripRun {
         this.declines.push({ rfqId: incoming.rfqId, liftId: lift.liftId, operator: incoming.operator, seenAt: new Date().toISOString() });
       }
     }
+    if (this.decisionStage) this.attachDeclineReasons();
     if (firstRfq && this.phase === 'awaiting_rfqs') {
       this.setPhase('collecting_quotes', 'RFQs sent to operators');
       this.resetPollInterval();
@@ -599,8 +725,32 @@ class TripRun {
   }
 
   private addMessage(message: TripMessageSnapshot): void {
+    if (!this.decisionStage) {
+      if (this.messages.some((known) => known.messageId === message.messageId)) return;
+      this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
+      return;
+    }
+    this.readMessageIds.add(message.messageId);
     if (this.messages.some((known) => known.messageId === message.messageId)) return;
-    this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
+    const operator = message.operator ?? (message.rfqId ? this.rfqs.get(message.rfqId)?.operator : undefined);
+    const full: TripMessageSnapshot = { ...message, direction: message.direction ?? 'received', ...(operator ? { operator } : {}) };
+    this.messages = [...this.messages, full].slice(-MAX_MESSAGES);
+    if (full.direction === 'received' && !full.quoteId && !full.declineReason) this.emit({ type: 'message_received', message: full });
+    this.attachDeclineReasons();
+  }
+
+  /** A decline's reason and text live in the operator's decline message: copied onto the decline record once read. */
+  private attachDeclineReasons(): void {
+    for (const decline of this.declines) {
+      if (decline.declineReason) continue;
+      const message = [...this.messages]
+        .reverse()
+        .find((candidate) => candidate.declineReason && (candidate.liftId ? candidate.liftId === decline.liftId : candidate.rfqId === decline.rfqId));
+      if (!message?.declineReason) continue;
+      decline.declineReason = message.declineReason;
+      if (message.text) decline.message = message.text;
+      this.emit({ type: 'quote_declined', decline: { ...decline } });
+    }
   }
 
   private allLiftsAnswered(): boolean {
@@ -608,8 +758,105 @@ class TripRun {
     return lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status));
   }
 
-  private checkAllAnswered(): void {
-    if (!this.isTerminal() && this.allLiftsAnswered()) this.end('completed', 'all lifts answered');
+  /**
+   * Every lift answered: the run waits for the broker in `awaiting_selection` when a live quote
+   * exists (back to `collecting_quotes` when a new RFQ goes out), or ends at once with
+   * `endWhenAllAnswered` (and in runs recorded before the decision stage).
+   */
+  private afterAnswers(): void {
+    if (this.isTerminal() || this.closing) return;
+    if (!this.decisionStage || this.request.endWhenAllAnswered) {
+      if (this.allLiftsAnswered()) this.end('completed', 'all lifts answered');
+      return;
+    }
+    if (this.phase !== 'collecting_quotes' && this.phase !== 'awaiting_selection') return;
+    const decidable = this.allLiftsAnswered() && this.selectableQuotes().length > 0;
+    if (decidable && this.phase === 'collecting_quotes') {
+      this.setPhase('awaiting_selection', 'every lift answered; waiting for the broker to select a quote');
+      this.resetPollInterval();
+    } else if (!decidable && this.phase === 'awaiting_selection') {
+      this.setPhase('collecting_quotes', this.allLiftsAnswered() ? 'no live quote left' : 'a new RFQ went out');
+      this.resetPollInterval();
+    }
+  }
+
+  // ── decisions ───────────────────────────────────────────────────────────────
+
+  /** Decisions are taken in every open phase, one at a time. */
+  private assertOpenForDecision(): void {
+    if (this.isTerminal()) throw new Error(`the run has already ended (${this.phase})`);
+    if (this.closing) throw new Error('a selection, cancellation or expiry is already being reported to Avinode');
+  }
+
+  private knownIds(kind: string, ids: string[]): string {
+    return ids.length > 0 ? `the run knows ${kind}s ${ids.join(', ')}` : `the run knows no ${kind} yet`;
+  }
+
+  /** Quotes a broker can still choose: not from a vanished trip, not on a lift the operator has since declined. */
+  private selectableQuotes(): QuoteRecord[] {
+    return this.liveQuotes().filter((quote) => this.liftOf(quote)?.status !== 'declined');
+  }
+
+  private liftOf(quote: QuoteSnapshot): LiftSnapshot | undefined {
+    for (const rfq of this.rfqs.values()) {
+      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId || candidate.quoteIds.includes(quote.quoteId));
+      if (lift) return lift;
+    }
+    return undefined;
+  }
+
+  private winningLiftIdOf(quote: QuoteSnapshot): string | undefined {
+    return quote.liftId ?? this.liftOf(quote)?.liftId;
+  }
+
+  private rfqOf(quote: QuoteSnapshot): RfqSnapshot | undefined {
+    if (quote.rfqId) return this.rfqs.get(quote.rfqId);
+    const liftId = this.winningLiftIdOf(quote);
+    return [...this.rfqs.values()].find((rfq) => rfq.lifts.some((lift) => lift.liftId === liftId));
+  }
+
+  private actingAs(): { actAsAccount?: string } {
+    return this.request.actAsAccount ? { actAsAccount: this.request.actAsAccount } : {};
+  }
+
+  /** The broker's choice: reported to Avinode (CONVERTED, the winning lift), other RFQs closed on request, then `completed`. */
+  private async select(quote: QuoteRecord, closeOtherRequests: boolean): Promise<void> {
+    this.closing = true;
+    this.wake = true;
+    this.selectedQuoteId = quote.quoteId;
+    this.refreshDetails();
+    const trip = this.trip!;
+    const winningSellerLiftId = this.winningLiftIdOf(quote)!;
+    const report: OutcomeReport = { outcome: 'CONVERTED', quoteId: quote.quoteId, winningSellerLiftId, status: 'reported', at: '' };
+    try {
+      await this.acts.outcomeActs.reportTripOutcome({ atripId: trip.atripId, outcome: 'CONVERTED', winningSellerLiftId, ...this.actingAs() });
+    } catch (error) {
+      report.status = 'failed';
+      report.error = failureOf(error).message;
+      log.warn('outcome report failed; the selection stands', { quoteId: quote.quoteId, message: report.error });
+    }
+    report.at = new Date().toISOString();
+    this.outcomeReport = report;
+    if (closeOtherRequests) this.closedRequests = await this.closeOtherRequests(quote);
+    this.emit({ type: 'quote_selected', quote, outcomeReport: report });
+    const reported = report.status === 'reported' ? 'outcome CONVERTED reported to Avinode' : `reporting the outcome to Avinode failed: ${report.error}`;
+    const closed = this.closedRequests ? `; ${this.closedRequests.filter((request) => request.status === 'cancelled').length}/${this.closedRequests.length} other RFQs cancelled` : '';
+    this.end('completed', `quote ${quote.quoteId} selected (${quote.operator}, ${quote.price} ${quote.currency}); ${reported}${closed}`);
+  }
+
+  private async closeOtherRequests(winner: QuoteRecord): Promise<ClosedRequest[]> {
+    const winningRfq = this.rfqOf(winner)?.rfqId;
+    const others = [...this.rfqs.values()].filter((rfq) => rfq.rfqId !== winningRfq && !rfq.lifts.every((lift) => lift.status === 'cancelled'));
+    return Promise.all(
+      others.map(async (rfq): Promise<ClosedRequest> => {
+        try {
+          await this.acts.rfqCancelActs.cancelRfq({ rfqId: rfq.rfqId, reason: 'BOOKED', messageToSeller: CLOSE_OTHERS_MESSAGE, ...this.actingAs() });
+          return { rfqId: rfq.rfqId, operator: rfq.operator, status: 'cancelled' };
+        } catch (error) {
+          return { rfqId: rfq.rfqId, operator: rfq.operator, status: 'failed', error: failureOf(error).message };
+        }
+      }),
+    );
   }
 
   // ── phases, visibility, callbacks ───────────────────────────────────────────
@@ -647,7 +894,7 @@ class TripRun {
 
   private async cancelOnAvinode(trip: TripCreated, cancel: { reason: (typeof CANCEL_REASONS)[number]; messageToSeller?: string }): Promise<string> {
     try {
-      const { status } = await this.acts.cancelActs.cancelAvinodeTrip({ atripId: trip.atripId, ...cancel });
+      const { status } = await this.acts.cancelActs.cancelAvinodeTrip({ atripId: trip.atripId, ...cancel, ...(this.decisionStage ? this.actingAs() : {}) });
       return status === 'vanished' ? '; the Avinode trip no longer existed' : '; cancelled on Avinode';
     } catch (error) {
       return `; cancelling on Avinode failed: ${failureOf(error).message}`;
@@ -684,7 +931,7 @@ class TripRun {
     setCurrentDetails(renderDetails(this.progress()));
   }
 
-  private emit(event: Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason'>>): void {
+  private emit(event: Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason' | 'outcomeReport' | 'message' | 'decline'>>): void {
     const url = this.request.callbackUrl;
     if (!url) return;
     this.callbackSeq++;
@@ -767,6 +1014,11 @@ class TripRun {
       ...(this.blockedReason ? { blockedReason: this.blockedReason } : {}),
       resets: this.resets,
       ...(this.selectedQuoteId ? { selectedQuoteId: this.selectedQuoteId } : {}),
+      ...(this.outcomeReport ? { outcomeReport: this.outcomeReport } : {}),
+      ...(this.closedRequests ? { closedRequests: this.closedRequests } : {}),
+      ...(this.phase === 'collecting_quotes' && this.decisionStage && this.allLiftsAnswered() && this.selectableQuotes().length === 0
+        ? { note: EVERY_OPERATOR_DECLINED }
+        : {}),
       ...(this.endReason ? { endReason: this.endReason } : {}),
       phaseHistory: this.phaseHistory,
       continuedAsNew: this.continuedAsNew,

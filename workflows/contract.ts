@@ -48,6 +48,8 @@ export const TRIP_PHASES = [
   'creating_trip',
   'awaiting_rfqs',
   'collecting_quotes',
+  /** Every lift answered and at least one live quote: the broker decides (select, cancel, message). */
+  'awaiting_selection',
   'blocked',
   'completed',
   'cancelled',
@@ -93,6 +95,14 @@ export const WEBHOOK_EVENT_TYPES = ['TripRequestMine', 'TripRequestSellerRespons
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export type ResetPolicy = 'recreate' | 'fail';
+/** What the run does on Avinode when the quote deadline or the departure passes with no selection. */
+export type ExpiryPolicy = 'cancel' | 'keep';
+export const EXPIRY_POLICIES: readonly ExpiryPolicy[] = ['cancel', 'keep'];
+
+/** Trip outcomes of Avinode's "Report trip outcome" that charterflow reports (the enum's documented member). */
+export type TripOutcome = 'CONVERTED';
+/** Longest chat text charterflow sends (Avinode documents no limit; the emulator's admin API uses the same bound). */
+export const MAX_MESSAGE_LENGTH = 4_000;
 
 /** One leg of the itinerary. Times are local to the departure airport ("HH:MM"); absent = TBD. */
 export interface TripLeg {
@@ -120,6 +130,8 @@ export interface TripTiming {
    * startToCloseTimeout, and the retried attempt (find-or-create) runs on another worker.
    */
   activityHeartbeatMs?: number;
+  /** How long a selection's outcome report is retried before the run records it as failed (default 1 h). */
+  outcomeReportTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMING: TripTiming = {
@@ -142,6 +154,15 @@ export interface TripRequest {
   timing?: Partial<TripTiming>;
   /** Shown to operators on cancel when the caller gives no message. */
   notes?: string;
+  /**
+   * End `completed` as soon as every lift is answered (the behaviour before the decision stage).
+   * Default false: the run waits in `awaiting_selection` for selectQuote, cancelTrip or the deadline.
+   */
+  endWhenAllAnswered?: boolean;
+  /** Deadline or departure passed with no selection: cancel the Avinode trip (default) or keep it open. */
+  onExpiry?: ExpiryPolicy;
+  /** Avinode account the broker acts as (`X-Avinode-ActAsAccount`); default AVINODE_ACT_AS_ACCOUNT of the worker. */
+  actAsAccount?: string;
 }
 
 export interface DeepLinks {
@@ -197,16 +218,23 @@ export interface QuoteSnapshot {
   seats?: number;
   price: number;
   currency: string;
+  /** What the operator wrote with the quote (`sellerMessage`). */
+  sellerMessage?: string;
   createdOn?: string;
   updatedOn?: string;
 }
 
 export interface TripMessageSnapshot {
   messageId: string; // asellermsg-… | abuyermsg-…
+  /** `received` from an operator, `sent` by the broker through this run. Absent in runs recorded before. */
+  direction?: 'received' | 'sent';
   operator?: string;
   text: string;
   quoteId?: string;
   rfqId?: string;
+  liftId?: string;
+  /** Set on an operator's decline (`declineReason` of Avinode's decline request). */
+  declineReason?: string;
   createdOn?: string;
 }
 
@@ -223,6 +251,29 @@ export interface DeclineRecord {
   liftId: string;
   operator: string;
   seenAt: string;
+  /** e.g. CREW_NOT_AVAILABLE; known once the operator's decline message has been read. */
+  declineReason?: string;
+  /** The operator's message with the decline. */
+  message?: string;
+}
+
+/** What became of reporting the selection to Avinode (Report trip outcome). */
+export interface OutcomeReport {
+  outcome: TripOutcome;
+  quoteId: string;
+  winningSellerLiftId: string;
+  status: 'reported' | 'failed';
+  at: string;
+  /** Why the report failed for good (the selection stands; the broker reports it in Avinode by hand). */
+  error?: string;
+}
+
+/** An RFQ cancelled on the broker's behalf after a selection (`closeOtherRequests`). */
+export interface ClosedRequest {
+  rfqId: string;
+  operator: string;
+  status: 'cancelled' | 'failed';
+  error?: string;
 }
 
 export interface PhaseChange {
@@ -250,6 +301,10 @@ export interface TripProgress {
   blockedReason?: string;
   resets: number;
   selectedQuoteId?: string;
+  outcomeReport?: OutcomeReport;
+  closedRequests?: ClosedRequest[];
+  /** Why the run waits although every lift is answered (e.g. every operator declined). */
+  note?: string;
   endReason?: string;
   phaseHistory: PhaseChange[];
   continuedAsNew: number;
@@ -268,13 +323,19 @@ export interface CancelTripInput {
 }
 export interface SelectQuoteInput {
   quoteId: string;
+  /** Also cancel every other open RFQ of the trip, with a message to each operator. */
+  closeOtherRequests?: boolean;
+}
+export interface SendMessageInput {
+  rfqId: string;
+  message: string;
 }
 export interface ExtendDeadlineInput {
   until: string; // ISO-8601 instant
 }
 
 /** Signed JSON events POSTed to `TripRequest.callbackUrl` (see activities/callbacks.ts for the signature). */
-export type CallbackEventType = 'deep_link_ready' | 'quote_received' | 'phase_changed';
+export type CallbackEventType = 'deep_link_ready' | 'quote_received' | 'phase_changed' | 'quote_selected' | 'message_received' | 'quote_declined';
 export interface CallbackEvent {
   type: CallbackEventType;
   /** Stable per event, so receivers can dedupe redeliveries. */
@@ -287,6 +348,12 @@ export interface CallbackEvent {
   atripId?: string;
   deepLinks?: DeepLinks;
   quote?: QuoteSnapshot;
+  /** `quote_selected`: what became of the outcome report. */
+  outcomeReport?: OutcomeReport;
+  /** `message_received`: the operator's chat. */
+  message?: TripMessageSnapshot;
+  /** `quote_declined`: the decline with its reason. */
+  decline?: DeclineRecord;
   reason?: string;
   resets?: number;
 }
@@ -295,6 +362,7 @@ export const getProgress = defineQuery<TripProgress>('getProgress');
 export const getTrip = defineUpdate<TripStarted>('getTrip');
 export const cancelTrip = defineUpdate<TripProgress, [CancelTripInput]>('cancelTrip');
 export const selectQuote = defineUpdate<TripProgress, [SelectQuoteInput]>('selectQuote');
+export const sendMessage = defineUpdate<TripProgress, [SendMessageInput]>('sendMessage');
 export const extendDeadline = defineUpdate<TripProgress, [ExtendDeadlineInput]>('extendDeadline');
 export const avinodeEvent = defineSignal<[AvinodeEvent]>('avinodeEvent');
 export const credentialsUpdated = defineSignal('credentialsUpdated');

@@ -26,7 +26,7 @@ function cell(value: string | number | undefined): string {
   return value === undefined || value === '' ? '—' : String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-function money(price: number, currency: string): string {
+export function money(price: number, currency: string): string {
   return `${price.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${currency}`;
 }
 
@@ -41,7 +41,20 @@ export function renderDetails(progress: TripProgress): string {
   lines.push(
     `**Counts:** ${counts.rfqs} RFQs · ${counts.answered}/${counts.lifts} lifts answered · ${counts.quotes} quotes · ${counts.declines} declines · ${counts.polls} polls · ${counts.webhooks} webhooks${progress.resets > 0 ? ` · ${progress.resets} resets` : ''}`,
   );
+  if (progress.phase === 'awaiting_selection') lines.push('**Waiting for the broker:** every lift is answered; select a quote, message an operator, or cancel.');
+  if (progress.note) lines.push(`**Note:** ${cell(progress.note)}`);
   if (progress.selectedQuoteId) lines.push(`**Selected quote:** ${progress.selectedQuoteId}`);
+  const report = progress.outcomeReport;
+  if (report) {
+    lines.push(
+      report.status === 'reported'
+        ? `**Outcome reported to Avinode:** ${report.outcome}, winning lift ${report.winningSellerLiftId}`
+        : `**Outcome report FAILED:** ${cell(report.error)} — the selection stands; report it in Avinode by hand`,
+    );
+  }
+  if (progress.closedRequests?.length) {
+    lines.push(`**Other RFQs closed:** ${progress.closedRequests.map((closed) => `${cell(closed.operator)} ${closed.status === 'cancelled' ? '✓' : `failed (${cell(closed.error)})`}`).join(' · ')}`);
+  }
   if (progress.endReason) lines.push(`**Ended:** ${cell(progress.endReason)}`);
   if (progress.rfqs.length > 0) {
     lines.push('', '| RFQ | Operator | Lift | Aircraft | Status | Price |', '|---|---|---|---|---|---|');
@@ -54,12 +67,42 @@ export function renderDetails(progress: TripProgress): string {
   }
   const quotes = progress.quotes.filter((quote) => !quote.vanishedAt);
   if (quotes.length > 0) {
-    lines.push('', '| Quote | Operator | Aircraft | Seats | Price | Re-priced |', '|---|---|---|---|---|---|');
+    const cheapest = cheapestQuoteId(progress);
+    lines.push('', '| Quote | Operator | Aircraft | Seats | Price | Re-priced | Seller message |', '|---|---|---|---|---|---|---|');
     for (const quote of quotes) {
+      const marks = [quote.quoteId === progress.selectedQuoteId ? '✔ selected' : '', quote.quoteId === cheapest ? 'cheapest' : ''].filter(Boolean).join(', ');
       lines.push(
-        `| ${cell(quote.quoteId)} | ${cell(quote.operator)} | ${cell(quote.aircraftType ?? quote.aircraftCategory)} | ${cell(quote.seats)} | ${money(quote.price, quote.currency)} | ${quote.priceHistory.length > 0 ? `${quote.priceHistory.length}×` : '—'} |`,
+        `| ${cell(quote.quoteId)}${marks ? ` (${marks})` : ''} | ${cell(quote.operator)} | ${cell(quote.aircraftType ?? quote.aircraftCategory)} | ${cell(quote.seats)} | ${money(quote.price, quote.currency)} | ${quote.priceHistory.length > 0 ? `${quote.priceHistory.length}×` : '—'} | ${cell(quote.sellerMessage)} |`,
       );
     }
   }
+  if (progress.declines.length > 0) {
+    lines.push('', '| Declined by | RFQ | Reason | Message |', '|---|---|---|---|');
+    for (const decline of progress.declines) {
+      lines.push(`| ${cell(decline.operator)} | ${cell(decline.rfqId)} | ${cell(decline.declineReason ? declineReasonText(decline.declineReason) : undefined)} | ${cell(decline.message)} |`);
+    }
+  }
+  const chats = progress.messages.filter((message) => !message.quoteId && !message.declineReason);
+  if (chats.length > 0) {
+    lines.push('', '| Message | Operator | RFQ | Text |', '|---|---|---|---|');
+    for (const message of chats.slice(-MESSAGES_SHOWN)) {
+      lines.push(`| ${message.direction === 'sent' ? '→ sent' : '← received'} | ${cell(message.operator)} | ${cell(message.rfqId)} | ${cell(message.text)} |`);
+    }
+  }
   return lines.join('\n');
+}
+
+const MESSAGES_SHOWN = 20;
+
+/** `CREW_NOT_AVAILABLE` → `crew not available`. */
+export function declineReasonText(reason: string): string {
+  return reason.toLowerCase().replace(/_/g, ' ');
+}
+
+/** The cheapest live quote; prices in different currencies are not compared (the first currency seen wins). */
+export function cheapestQuoteId(progress: Pick<TripProgress, 'quotes'>): string | undefined {
+  const live = progress.quotes.filter((quote) => !quote.vanishedAt);
+  const currency = live[0]?.currency;
+  const comparable = live.filter((quote) => quote.currency === currency);
+  return comparable.reduce<(typeof live)[number] | undefined>((best, quote) => (!best || quote.price < best.price ? quote : best), undefined)?.quoteId;
 }

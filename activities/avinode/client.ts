@@ -11,6 +11,7 @@ import {
   type CancelTripRequest,
   type CreateTripOptions,
 } from './trips.ts';
+import { cancelRfq, reportTripOutcome, sendTripMessage, type TripOutcomeReport } from './decisions.ts';
 import { createWebhookSetting, listWebhookSettings, updateWebhookSetting, type WebhookSettingInput } from './webhooks.ts';
 
 export type AvinodeClientOptions = AvinodeHttpOptions;
@@ -37,6 +38,10 @@ export function createAvinodeClient(options: AvinodeClientOptions) {
     readQuote: (aquoteId: string, opts?: CallOptions & { rfqId?: string; liftId?: string }) => readQuote(http, aquoteId, opts),
     readTripMessage: (messageId: string, opts?: CallOptions) => readTripMessage(http, messageId, opts),
     cancelTrip: (atripId: string, cancel: CancelTripRequest, opts?: CallOptions) => cancelTrip(http, atripId, cancel, opts),
+    reportTripOutcome: (atripId: string, report: TripOutcomeReport, opts?: CallOptions) => reportTripOutcome(http, atripId, report, opts),
+    sendTripMessage: (arfqId: string, message: { message: string; suppressNotification?: boolean }, opts?: CallOptions) =>
+      sendTripMessage(http, arfqId, message, opts),
+    cancelRfq: (arfqId: string, cancel: CancelTripRequest & { messageToSeller: string }, opts?: CallOptions) => cancelRfq(http, arfqId, cancel, opts),
     listWebhookSettings: (opts?: CallOptions) => listWebhookSettings(http, opts),
     createWebhookSetting: (setting: WebhookSettingInput, opts?: CallOptions) => createWebhookSetting(http, setting, opts),
     updateWebhookSetting: (id: string, setting: Partial<WebhookSettingInput>, opts?: CallOptions) =>

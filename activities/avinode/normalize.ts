@@ -58,6 +58,7 @@ export function toQuoteSnapshot(quote: Quote, context: { rfqId?: string; liftId?
     ...(quote.lift?.maxPax !== undefined ? { seats: quote.lift.maxPax } : {}),
     price,
     currency,
+    ...(quote.sellerMessage ? { sellerMessage: quote.sellerMessage } : {}),
     ...(quote.createdOn ? { createdOn: quote.createdOn } : {}),
     ...(quote.updatedOn ? { updatedOn: quote.updatedOn } : {}),
   };
@@ -67,12 +68,16 @@ export function toTripMessageSnapshot(message: TripMessage): TripMessageSnapshot
   const quoteId = message.quote?.id ?? message.links?.quotes?.[0]?.id;
   const rfqId = message.rfq?.id ?? message.links?.rfq?.id ?? message.links?.rfqs?.[0]?.id;
   const operator = message.sellerCompany?.displayName ?? message.sellerCompany?.name;
+  const declineReason = message.declineReason ?? message.decline?.reason;
   return {
     messageId: message.id,
+    direction: message.id.startsWith('abuyermsg-') ? 'sent' : 'received',
     ...(operator ? { operator } : {}),
     text: message.message ?? '',
     ...(quoteId ? { quoteId } : {}),
     ...(rfqId ? { rfqId } : {}),
+    ...(message.lift?.id ? { liftId: message.lift.id } : {}),
+    ...(declineReason ? { declineReason } : {}),
     ...(message.createdOn ? { createdOn: message.createdOn } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { QuoteSnapshot, RfqSnapshot, TripMessageSnapshot } from '../../work
 import { FailureType } from '../../workflows/contract.ts';
 import { contractViolation } from '../failures.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
+import { avinodeRoute } from './routes.ts';
 import { toQuoteSnapshot, toRfqSnapshot, toTripMessageSnapshot } from './normalize.ts';
 import { Quote, Rfq, TripMessage, type ErrorItem } from './schemas.ts';
 import { readTrip } from './trips.ts';
@@ -28,8 +29,7 @@ export async function readTripRfqs(
   try {
     const { data, warnings } = await http.call({
       ...options,
-      method: 'GET',
-      route: '/rfqs/{tripId}',
+      ...avinodeRoute('readTripRfqs'),
       params: { tripId: ids.tripId },
       schema: z.array(Rfq),
       softErrors: 'warn',
@@ -43,7 +43,7 @@ export async function readTripRfqs(
 }
 
 export async function readRfq(http: AvinodeHttp, arfqId: string, options: CallOptions = {}): Promise<{ rfq: RfqSnapshot; raw: Rfq }> {
-  const { data } = await http.call({ ...options, method: 'GET', route: '/rfqs/{id}', params: { id: arfqId }, schema: Rfq, softErrors: 'warn' });
+  const { data } = await http.call({ ...options, ...avinodeRoute('readRfq'), params: { id: arfqId }, schema: Rfq, softErrors: 'warn' });
   return { rfq: toRfqSnapshot(data), raw: data };
 }
 
@@ -56,8 +56,7 @@ export async function readQuote(
   const { rfqId, liftId, ...call } = options;
   const { status, data } = await http.call({
     ...call,
-    method: 'GET',
-    route: '/quotes/{id}',
+    ...avinodeRoute('readQuote'),
     params: { id: aquoteId },
     schema: Quote,
     softErrors: 'warn',
@@ -74,8 +73,7 @@ export async function readTripMessage(
 ): Promise<{ message: TripMessageSnapshot; raw: TripMessage }> {
   const { data } = await http.call({
     ...options,
-    method: 'GET',
-    route: '/tripmsgs/{id}',
+    ...avinodeRoute('readTripMessage'),
     params: { id: messageId },
     schema: TripMessage,
     softErrors: 'warn',

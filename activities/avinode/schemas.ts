@@ -135,6 +135,10 @@ export const TripMessage = z.object({
   buyerAccount: z.object({ displayName: z.string().optional() }).optional(),
   quote: z.object({ id: QuoteRef }).optional(),
   rfq: z.object({ id: RfqRef }).optional(),
+  lift: z.object({ id: LiftRef }).optional().catch(undefined),
+  /** A decline's reason: the documented decline body field (`declineReason`); older emulator shape `decline.reason`. */
+  declineReason: z.string().optional().catch(undefined),
+  decline: z.object({ reason: z.string().optional() }).optional().catch(undefined),
   links: z.object({ quotes: z.array(Link).optional(), rfqs: z.array(Link).optional(), rfq: Link.optional() }).optional(),
 });
 export type TripMessage = z.infer<typeof TripMessage>;

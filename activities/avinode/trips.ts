@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { FailureType, type CancelReason, type DeepLinks, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
 import { httpStatusOf } from '../failures.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
+import { avinodeRoute } from './routes.ts';
 import { toRfqSnapshot } from './normalize.ts';
 import { Trip, type ErrorItem } from './schemas.ts';
 import type { RfqSnapshot } from '../../workflows/contract.ts';
@@ -88,8 +89,7 @@ function tripCreated(http: AvinodeHttp, trip: Trip, reused: boolean): TripCreate
 export async function findTripsByExternalId(http: AvinodeHttp, externalTripId: string, options: CallOptions = {}): Promise<Trip[]> {
   const { data } = await http.call({
     ...options,
-    method: 'GET',
-    route: '/trips',
+    ...avinodeRoute('searchTrips'),
     query: { externalTripId },
     schema: z.array(Trip),
     softErrors: 'warn',
@@ -125,7 +125,7 @@ export async function createTrip(
     const existing = await findExisting(http, externalTripId, call);
     if (existing) return tripCreated(http, existing, true);
   }
-  const { data } = await http.call({ ...call, method: 'POST', route: '/trips', body, schema: Trip, softErrors: 'fail' });
+  const { data } = await http.call({ ...call, ...avinodeRoute('createTrip'), body, schema: Trip, softErrors: 'fail' });
   return tripCreated(http, data, false);
 }
 
@@ -152,8 +152,7 @@ export interface TripRead {
 export async function readTrip(http: AvinodeHttp, atripId: string, options: CallOptions = {}): Promise<TripRead> {
   const { data, warnings } = await http.call({
     ...options,
-    method: 'GET',
-    route: '/trips/{id}',
+    ...avinodeRoute('readTrip'),
     params: { id: atripId },
     schema: Trip,
     softErrors: 'warn',
@@ -176,8 +175,7 @@ export async function cancelTrip(
   const body = { id: atripId, reason: cancel.reason, ...(cancel.messageToSeller ? { messageToSeller: cancel.messageToSeller } : {}) };
   const { status } = await http.call({
     ...options,
-    method: 'PUT',
-    route: '/trips/{id}/cancel',
+    ...avinodeRoute('cancelTrip'),
     params: { id: atripId },
     body,
     schema: z.unknown(),

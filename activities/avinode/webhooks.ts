@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { WebhookEventType } from '../../workflows/contract.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
+import { avinodeRoute } from './routes.ts';
 import { WebhookSetting } from './schemas.ts';
 
 export interface WebhookSettingInput {
@@ -18,8 +19,7 @@ export interface WebhookSettingInput {
 export async function listWebhookSettings(http: AvinodeHttp, options: CallOptions = {}): Promise<WebhookSetting[]> {
   const { data } = await http.call({
     ...options,
-    method: 'GET',
-    route: '/webhooks/settings',
+    ...avinodeRoute('listWebhookSettings'),
     schema: z.array(WebhookSetting),
     softErrors: 'warn',
   });
@@ -29,8 +29,7 @@ export async function listWebhookSettings(http: AvinodeHttp, options: CallOption
 export async function createWebhookSetting(http: AvinodeHttp, setting: WebhookSettingInput, options: CallOptions = {}): Promise<WebhookSetting> {
   const { data } = await http.call({
     ...options,
-    method: 'POST',
-    route: '/webhooks/settings',
+    ...avinodeRoute('createWebhookSetting'),
     body: setting,
     schema: WebhookSetting,
     softErrors: 'fail',
@@ -46,8 +45,7 @@ export async function updateWebhookSetting(
 ): Promise<WebhookSetting> {
   const { data } = await http.call({
     ...options,
-    method: 'PUT',
-    route: '/webhooks/settings/{id}',
+    ...avinodeRoute('updateWebhookSetting'),
     params: { id },
     body: setting,
     schema: WebhookSetting,

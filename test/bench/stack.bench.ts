@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_AUTOPILOT, type AutopilotOptions } from '../../emulator/index.ts';
 import { workflowIdFor, type TripRequest } from '../../workflows/contract.ts';
-import { isTerminal, oneWayRequest, startStack, waitForProgress, type Stack } from '../integration/stack/harness.ts';
+import { decide, oneWayRequest, startStack, type Stack } from '../integration/stack/harness.ts';
 import { mib, percentile, report, runConcurrently, runPaced } from './support.ts';
 
 let stack: Stack | undefined;
@@ -28,7 +28,7 @@ async function measure(name: string, requests: TripRequest[], start: (task: (ind
   const latencies = await start((i) => running.charter.startTrip(requests[i]!));
   const startedAllMs = performance.now() - started;
   if (finish) await Promise.all(requests.map(finish));
-  const finished = await Promise.all(requests.map((request) => waitForProgress(running, request.externalId, isTerminal, 120_000)));
+  const finished = await Promise.all(requests.map((request) => decide(running, request.externalId, 120_000)));
   const completedAllMs = performance.now() - started;
   global.gc?.();
   const stats = await running.emulator.admin.stats();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AUTOPILOT, type FaultRule } from '../../emulator/index.ts';
 import { workflowIdFor, type TripProgress } from '../../workflows/contract.ts';
-import { historyText, isTerminal, oneWayRequest, startStack, waitForProgress, type Stack } from '../integration/stack/harness.ts';
+import { decide, historyText, oneWayRequest, startStack, type Stack } from '../integration/stack/harness.ts';
 import { runConcurrently } from '../bench/support.ts';
 
 const TRIPS = 12;
@@ -48,7 +48,8 @@ describe('charter runs under seeded marketplace chaos', () => {
       oneWayRequest({ timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300, continueAsNewAfterEvents: 120 } }),
     );
     await runConcurrently(requests.length, 4, (i) => stack.charter.startTrip(requests[i]!));
-    const finished: TripProgress[] = await Promise.all(requests.map((request) => waitForProgress(stack, request.externalId, isTerminal, 120_000)));
+    // The broker picks the cheapest quote of every run once all its lifts are answered (cancels when all declined).
+    const finished: TripProgress[] = await Promise.all(requests.map((request) => decide(stack, request.externalId, 120_000)));
     const stats = await stack.emulator.admin.stats();
     await stack.emulator.admin.clearFaults();
 
@@ -57,7 +58,11 @@ describe('charter runs under seeded marketplace chaos', () => {
     expect(stats.webhooks.dropped + stats.webhooks.duplicated).toBeGreaterThan(0);
 
     for (const [i, progress] of finished.entries()) {
-      expect({ run: i, phase: progress.phase, endReason: progress.endReason }).toEqual({ run: i, phase: 'completed', endReason: 'all lifts answered' });
+      const expected = progress.quotes.length > 0 ? { phase: 'completed', outcome: 'reported' } : { phase: 'cancelled', outcome: undefined };
+      expect({ run: i, phase: progress.phase, outcome: progress.outcomeReport?.status }).toEqual({ run: i, ...expected });
+      if (progress.outcomeReport) {
+        expect(stats.outcomesByTrip[progress.atripId!]).toMatchObject({ outcome: 'CONVERTED', winningSellerLiftId: progress.outcomeReport.winningSellerLiftId });
+      }
       expect(progress.quotes.length + progress.declines.length).toBe(OPERATORS);
       expect(new Set(progress.quotes.map((quote) => quote.quoteId)).size).toBe(progress.quotes.length);
       expect(stats.tripsByExternalId[workflowIdFor(requests[i]!.externalId)]).toBe(1);

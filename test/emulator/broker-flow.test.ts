@@ -75,7 +75,7 @@ it('completes the broker flow end to end against the emulator', async () => {
   for (const hook of responses) {
     const message = (await get(hook.body.href)).json.data;
     expect(message.trip.tripId).toBe(trip.tripId);
-    if (message.decline) {
+    if (message.declineReason) {
       declines += 1;
       continue;
     }

@@ -121,6 +121,13 @@ export function tripBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** A trip with RFQs sent to `operators` operators, as the broker's manual step does it. */
+export async function tripWithRfqs(harness: Harness, operators = 2, body = tripBody()) {
+  const trip = (await harness.api('POST', '/trips', { body })).json.data;
+  const sent = (await harness.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators })).json.data;
+  return { trip, rfqIds: sent.rfqIds as string[], liftIds: sent.liftIds as string[] };
+}
+
 export interface ReceivedHook {
   path: string;
   headers: IncomingHttpHeaders;

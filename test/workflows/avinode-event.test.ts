@@ -19,7 +19,7 @@ describe('avinodeEventWorkflow', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing }));
       const [a] = fake.sendRfqs(started.atripId, 1);
       const quoteId = fake.quote(a!, 15_000);
       const event = fake.event('TripRequestSellerResponse', quoteId);
@@ -52,7 +52,7 @@ describe('avinodeEventWorkflow', () => {
   it('records an event for a trip that charterflow did not create, or whose run has ended', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay());
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true }));
       const [a] = fake.sendRfqs(started.atripId, 1);
       fake.quote(a!, 9_000);
       await handle.result();
@@ -73,7 +73,7 @@ describe('avinodeEventWorkflow', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, endWhenAllAnswered: true }));
       const [a] = fake.sendRfqs(started.atripId, 1);
       fake.credentialsOk = false;
       const quoteId = fake.quote(a!, 11_000);

@@ -27,7 +27,7 @@ describe('callback delivery across continue-as-new', () => {
     });
     await withWorker(env, activities, async (taskQueue) => {
       const timing = { pollInitialMs: 50, pollMaxMs: 100, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 40, callbackDrainMs: 100 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, callbackUrl: 'https://backend.example/hooks' }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing, callbackUrl: 'https://backend.example/hooks' }));
       const rfqs = fake.sendRfqs(started.atripId, 2);
       fake.quote(rfqs[0]!, 30_000);
       // The receiver has not acknowledged anything, yet the run moves on.

@@ -17,7 +17,7 @@ import { loadConfig } from '../../workers/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
 import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
-import { cancelTrip, credentialsUpdated, getProgress, getTrip, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
+import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote, sendMessage, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
 import { envFor, futureDate } from '../integration/avinode/helpers.ts';
 import { historyText } from './support.ts';
 
@@ -91,13 +91,15 @@ async function withRealWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise
   return worker.runUntil(fn(taskQueue));
 }
 
-function request(timing: TripRequest['timing'], onReset: TripRequest['onReset'] = 'recreate'): TripRequest {
+/** Collecting tests end when every lift is answered; the decision stage has its own tests (decide: true). */
+function request(timing: TripRequest['timing'], onReset: TripRequest['onReset'] = 'recreate', { decide = false } = {}): TripRequest {
   return {
     externalId: `emu-${randomUUID().slice(0, 12)}`,
     legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(30), time: '09:30', pax: 5 }],
     aircraftCategory: 'Midsize jet',
     onReset,
     timing,
+    ...(decide ? {} : { endWhenAllAnswered: true }),
   };
 }
 
@@ -296,6 +298,48 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const gaps = polls.slice(storm + 1, storm + 4).map((entry, index) => Date.parse(entry.at) - Date.parse(polls[storm + index]!.at));
       // Never a hot loop: every retry waited the second Retry-After asked for.
       for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
+    });
+  });
+
+  it('reports a selection to Avinode as outcome CONVERTED with the winning lift, after a message to that operator', async () => {
+    const trip = request({ pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 }, 'recreate', { decide: true });
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, { ...trip, actAsAccount: 'dana.broker@example.test' });
+      const { rfqIds, liftIds } = await emulator.admin.sendRfqs(started.atripId, 2);
+      const cheap = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 20_700, currency: 'USD' });
+      await emulator.admin.respond(rfqIds[1]!, { action: 'decline', reason: 'CREW_NOT_AVAILABLE', message: 'No crew that weekend.' });
+      const waiting = await waitFor(handle, (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined, 'awaiting_selection with the decline reason');
+      expect(waiting.declines[0]).toMatchObject({ rfqId: rfqIds[1], declineReason: 'CREW_NOT_AVAILABLE', message: 'No crew that weekend.' });
+      expect(waiting.quotes[0]).toMatchObject({ quoteId: cheap.quoteId, sellerMessage: expect.stringContaining('20700 USD') });
+
+      const sent = await handle.executeUpdate(sendMessage, { args: [{ rfqId: rfqIds[0]!, message: 'Can you do a 08:00 departure?' }] });
+      expect(sent.messages.at(-1)).toMatchObject({ direction: 'sent', rfqId: rfqIds[0], messageId: expect.stringMatching(/^abuyermsg-/) });
+      const done = await handle.executeUpdate(selectQuote, { args: [{ quoteId: cheap.quoteId! }] });
+      expect(done).toMatchObject({ phase: 'completed', outcomeReport: { status: 'reported', winningSellerLiftId: liftIds[0] } });
+
+      const stats = await emulator.admin.stats();
+      expect(stats.outcomesByTrip[started.atripId]).toEqual({ outcome: 'CONVERTED', winningSellerLiftId: liftIds[0], reports: 1 });
+      const journal = await emulator.admin.requests({});
+      const chat = journal.filter((entry) => entry.method === 'POST' && entry.path === `/api/tripmsgs/${rfqIds[0]}/chat`);
+      expect(chat.map((entry) => entry.status)).toEqual([201]);
+      expect(chat[0]!.requestHeaders['x-avinode-actasaccount']).toBe('dana.broker@example.test');
+      expect(chat[0]!.requestBody).toMatchObject({ message: 'Can you do a 08:00 departure?' });
+      expect(journal.filter((entry) => entry.path === `/api/trips/${started.atripId}/outcome`).map((entry) => [entry.method, entry.status])).toEqual([['PUT', 200]]);
+    });
+  });
+
+  it('cancels the Avinode trip when the quote deadline passes with no selection', async () => {
+    const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, { ...request(timing, 'recreate', { decide: true }), quoteDeadline: new Date(Date.now() + 2_500).toISOString() });
+      const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 1);
+      await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 30_000, currency: 'USD' });
+      const result = await handle.result();
+      expect(result).toMatchObject({ phase: 'expired', endReason: 'quote deadline passed; cancelled on Avinode' });
+      const trip = await avinode.readTrip(started.atripId);
+      expect(trip.trip.status).toBe('Cancelled');
+      const cancel = (await emulator.admin.requests({})).filter((entry) => entry.path === `/api/trips/${started.atripId}/cancel`);
+      expect(cancel.map((entry) => entry.status)).toEqual([200]);
     });
   });
 

@@ -20,7 +20,7 @@ describe('charterTripWorkflow when the sandbox is reset', () => {
   it('recreates the trip under policy recreate: new trip and deep link, resets counted, old quotes kept but not selectable', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const request = oneWay({ onReset: 'recreate', callbackUrl: 'https://backend.example/hooks' });
+      const request = oneWay({ endWhenAllAnswered: true, onReset: 'recreate', callbackUrl: 'https://backend.example/hooks' });
       const { handle, started } = await startTrip(env, taskQueue, request);
       const [a] = fake.sendRfqs(started.atripId, 2);
       const old = fake.quote(a!, 40_000);
@@ -95,7 +95,7 @@ describe('charterTripWorkflow with rejected credentials', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const timing = { pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing }));
       fake.credentialsOk = false;
       const blocked = await waitForProgress(handle, (p) => p.phase === 'blocked', 'blocked');
       expect(blocked.blockedReason).toContain('401 AUTHENTICATION_INVALID');
@@ -124,7 +124,7 @@ describe('charterTripWorkflow with rejected credentials', () => {
     fake.credentialsOk = false;
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const timing = { pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 150, continueAsNewAfterEvents: 0 };
-      const request = oneWay({ timing });
+      const request = oneWay({ endWhenAllAnswered: true, timing });
       // Blocked before the trip exists: the start call waits until creation resumes.
       const starting = startTrip(env, taskQueue, request);
       const handle = env.client.workflow.getHandle(`trip-${request.externalId}`);
@@ -178,7 +178,7 @@ describe('charterTripWorkflow with transient Avinode failures and early cancels'
       },
     });
     await withWorker(env, activities, async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay());
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true }));
       const [a] = fake.sendRfqs(started.atripId, 1);
       fake.quote(a!, 19_000);
       const result = await handle.result();
@@ -240,7 +240,7 @@ describe('charterTripWorkflow over a long run', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const timing = { pollInitialMs: 50, pollMaxMs: 100, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 30 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, callbackUrl: 'https://backend.example/hooks' }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing, callbackUrl: 'https://backend.example/hooks' }));
       const rfqs = fake.sendRfqs(started.atripId, 5);
       const quoteIds: string[] = [];
       for (const [index, rfqId] of rfqs.slice(0, 4).entries()) {

@@ -15,10 +15,10 @@ afterAll(async () => {
 });
 
 describe('charterTripWorkflow', () => {
-  it('returns the deep link from update-with-start and completes once every lift of a one-way trip is quoted (polling only)', async () => {
+  it('returns the deep link from update-with-start and, with endWhenAllAnswered, completes once every lift of a one-way trip is quoted (polling only)', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const request = oneWay();
+      const request = oneWay({ endWhenAllAnswered: true });
       const { handle, started } = await startTrip(env, taskQueue, request);
       expect(started.workflowId).toBe(workflowIdFor(request.externalId));
       expect(started.atripId).toMatch(/^atrip-/);
@@ -66,7 +66,7 @@ describe('charterTripWorkflow', () => {
   it('collects quotes from webhook signals alone when no poll comes due', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const request = oneWay({ timing: { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 } });
+      const request = oneWay({ endWhenAllAnswered: true, timing: { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 } });
       const { handle, started } = await startTrip(env, taskQueue, request);
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
@@ -92,7 +92,7 @@ describe('charterTripWorkflow', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, endWhenAllAnswered: true }));
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       // Only RFQ a's webhooks arrive; RFQ b's TripRequestMine is still being redelivered.
       const qa = fake.quote(a!, 14_000);
@@ -113,7 +113,8 @@ describe('charterTripWorkflow', () => {
   it('keeps each quote once across duplicate and out-of-order webhooks', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing: { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 } }));
+      const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, endWhenAllAnswered: true }));
       const [a, b, c] = fake.sendRfqs(started.atripId, 3);
       const qb = fake.quote(b!, 20_000);
       // The quote's webhook first, the RFQ's after it, each delivered twice.
@@ -146,7 +147,7 @@ describe('charterTripWorkflow', () => {
     const fake = new FakeAvinode();
     const callbackUrl = 'https://backend.example/charter-events';
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ callbackUrl }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ callbackUrl, endWhenAllAnswered: true }));
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       const qa = fake.quote(a!, 50_000);
       await waitForProgress(handle, (p) => p.quotes.some((q) => q.quoteId === qa), 'the quote');
@@ -169,7 +170,7 @@ describe('charterTripWorkflow', () => {
   it('records a decline as a decline, not as a quote', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay());
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true }));
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       fake.decline(a!);
       const qb = fake.quote(b!, 18_000);
@@ -184,7 +185,7 @@ describe('charterTripWorkflow', () => {
   it('sends deep link ready, quote received and phase changed callback events in order', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const request = oneWay({ callbackUrl: 'https://backend.example/hooks' });
+      const request = oneWay({ callbackUrl: 'https://backend.example/hooks', endWhenAllAnswered: true });
       const { handle, started } = await startTrip(env, taskQueue, request);
       const [a] = fake.sendRfqs(started.atripId, 1);
       fake.quote(a!, 12_345);
@@ -221,19 +222,22 @@ describe('charterTripWorkflow', () => {
     });
   });
 
-  it('selectQuote completes the run with the selected quote and rejects an unknown quote id', async () => {
+  it('selectQuote while quotes are still coming in reports the outcome and completes; an unknown quote id is rejected naming the known ones', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const { handle, started } = await startTrip(env, taskQueue, oneWay());
       const [a] = fake.sendRfqs(started.atripId, 3);
       const qa = fake.quote(a!, 25_000);
       await waitForProgress(handle, (p) => p.quotes.length === 1, 'a quote');
-      await expect(handle.executeUpdate(selectQuote, { args: [{ quoteId: 'aquote-unknown' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      const unknown = await handle.executeUpdate(selectQuote, { args: [{ quoteId: 'aquote-unknown' }] }).then(() => undefined, (error: unknown) => error as WorkflowUpdateFailedError);
+      expect(unknown).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(unknown?.cause?.message).toBe(`unknown quote aquote-unknown; the run knows quotes ${qa}`);
       const progress = await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
-      expect(progress).toMatchObject({ phase: 'completed', selectedQuoteId: qa });
+      expect(progress).toMatchObject({ phase: 'completed', selectedQuoteId: qa, outcomeReport: { status: 'reported', quoteId: qa } });
       const result = await handle.result();
-      expect(result).toMatchObject({ phase: 'completed', selectedQuoteId: qa, endReason: `quote ${qa} selected` });
-      await keepHistory(env, handle, 'select-quote');
+      expect(result.endReason).toMatch(new RegExp(`^quote ${qa} selected .*; outcome CONVERTED reported to Avinode$`));
+      expect(fake.outcomeReports).toEqual([{ atripId: started.atripId, outcome: 'CONVERTED', winningSellerLiftId: result.quotes[0]!.liftId }]);
+      await keepHistory(env, handle, 'decision-select-while-collecting');
     });
   });
 
@@ -247,7 +251,8 @@ describe('charterTripWorkflow', () => {
       await waitForProgress(handle, (p) => p.quotes.length === 1, 'a quote');
       const result = await handle.result();
       expect(result.phase).toBe('expired');
-      expect(result.endReason).toBe('quote deadline passed');
+      expect(result.endReason).toBe('quote deadline passed; cancelled on Avinode');
+      expect(fake.cancels).toEqual([{ atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('quote deadline') }]);
       expect(result.quotes.map((q) => q.quoteId)).toEqual([qa]);
       expect(Date.parse(result.phaseHistory.at(-1)!.at)).toBeGreaterThanOrEqual(Date.parse(quoteDeadline));
     });
@@ -290,9 +295,10 @@ describe('charterTripWorkflow', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const past = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
-      const { handle } = await startTrip(env, taskQueue, oneWay({ legs: [{ from: 'KTEB', to: 'KPBI', date: past, time: '09:30', pax: 2 }] }));
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ legs: [{ from: 'KTEB', to: 'KPBI', date: past, time: '09:30', pax: 2 }] }));
       const result = await handle.result();
-      expect(result).toMatchObject({ phase: 'expired', endReason: 'departure time passed' });
+      expect(result).toMatchObject({ phase: 'expired', endReason: 'departure time passed; cancelled on Avinode' });
+      expect(fake.cancels).toEqual([{ atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('departure') }]);
     });
   });
 

@@ -67,7 +67,7 @@ describe('renderDetails', () => {
     expect(markdown).toContain('2 RFQs · 1/2 lifts answered · 1 quotes · 0 declines · 4 polls · 2 webhooks');
     expect(markdown).toContain('| arfq-1 | Skyward \\| Charter | asellerlift-1 | Citation XLS+ | quoted | 41,250 USD |');
     expect(markdown).toContain('| arfq-2 | Coastline Air | asellerlift-2 | — | unanswered | — |');
-    expect(markdown).toContain('| aquote-1 | Skyward \\| Charter | Citation XLS+ | 8 | 41,250 USD | 1× |');
+    expect(markdown).toContain('| aquote-1 (cheapest) | Skyward \\| Charter | Citation XLS+ | 8 | 41,250 USD | 1× | — |');
     expect(markdown).not.toContain('aquote-old');
   });
 
@@ -78,5 +78,30 @@ describe('renderDetails', () => {
     expect(ended).toContain('**Selected quote:** aquote-1');
     expect(ended).toContain('**Ended:** quote aquote-1 selected');
     expect(ended).toContain('· 1 resets');
+  });
+
+  it('shows the wait for the broker, decline reasons with the operator message, chats both ways and the outcome report', () => {
+    const waiting = renderDetails(
+      progress({
+        phase: 'awaiting_selection',
+        declines: [{ rfqId: 'arfq-2', liftId: 'asellerlift-2', operator: 'Coastline Air', seenAt: 'x', declineReason: 'CREW_NOT_AVAILABLE', message: 'No crew | sorry' }],
+        messages: [
+          { messageId: 'asellermsg-1', direction: 'received', operator: 'Coastline Air', rfqId: 'arfq-2', text: 'Pets on board?' },
+          { messageId: 'abuyermsg-1', direction: 'sent', operator: 'Coastline Air', rfqId: 'arfq-2', text: 'One dog.' },
+          { messageId: 'asellermsg-2', direction: 'received', operator: 'Skyward', rfqId: 'arfq-1', text: 'quote text', quoteId: 'aquote-1' },
+        ],
+      }),
+    );
+    expect(waiting).toContain('**Waiting for the broker:**');
+    expect(waiting).toContain('| Coastline Air | arfq-2 | crew not available | No crew \\| sorry |');
+    expect(waiting).toContain('| ← received | Coastline Air | arfq-2 | Pets on board? |');
+    expect(waiting).toContain('| → sent | Coastline Air | arfq-2 | One dog. |');
+    expect(waiting).not.toContain('quote text');
+    const report = { outcome: 'CONVERTED' as const, quoteId: 'aquote-1', winningSellerLiftId: 'asellerlift-1', at: 'x' };
+    expect(renderDetails(progress({ phase: 'completed', outcomeReport: { ...report, status: 'reported' } }))).toContain('**Outcome reported to Avinode:** CONVERTED, winning lift asellerlift-1');
+    expect(renderDetails(progress({ phase: 'completed', outcomeReport: { ...report, status: 'failed', error: '403 NOT_AUTHORIZED' } }))).toContain(
+      '**Outcome report FAILED:** 403 NOT_AUTHORIZED — the selection stands',
+    );
+    expect(renderDetails(progress({ note: 'every operator declined; …' }))).toContain('**Note:** every operator declined');
   });
 });

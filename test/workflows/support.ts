@@ -17,6 +17,7 @@ import {
   workflowIdFor,
   type AvinodeEvent,
   type CallbackEvent,
+  type TripMessageSnapshot,
   type QuoteSnapshot,
   type RfqSnapshot,
   type TripCreated,
@@ -185,6 +186,7 @@ interface FakeRfq {
   liftId: string;
   status: 'unanswered' | 'quoted' | 'declined' | 'cancelled';
   quoteId?: string;
+  messageIds: string[];
 }
 
 interface FakeTrip {
@@ -206,6 +208,12 @@ export class FakeAvinode {
   readonly createCalls: string[] = [];
   readonly cancels: { atripId: string; reason: string; messageToSeller?: string }[] = [];
   readonly callbacks: CallbackEvent[] = [];
+  readonly messages = new Map<string, TripMessageSnapshot>();
+  readonly outcomeReports: { atripId: string; outcome: string; winningSellerLiftId: string; actAsAccount?: string }[] = [];
+  readonly sentMessages: { rfqId: string; message: string; actAsAccount?: string }[] = [];
+  readonly rfqCancels: { rfqId: string; reason: string; messageToSeller: string }[] = [];
+  /** Fails every outcome report with this failure (a rejection retrying cannot fix). */
+  outcomeFailure: ApplicationFailure | undefined;
   readonly calls: Record<string, number> = {};
   /** false: every Avinode call fails the way rejected credentials do. */
   credentialsOk = true;
@@ -247,7 +255,13 @@ export class FakeAvinode {
     const trip = this.trip(atripId);
     const ids: string[] = [];
     for (let i = 0; i < operators; i++) {
-      const rfq: FakeRfq = { rfqId: this.next('arfq-'), operator: OPERATORS[(trip.rfqs.length + i) % OPERATORS.length]!, liftId: this.next('asellerlift-'), status: 'unanswered' };
+      const rfq: FakeRfq = {
+        rfqId: this.next('arfq-'),
+        operator: OPERATORS[(trip.rfqs.length + i) % OPERATORS.length]!,
+        liftId: this.next('asellerlift-'),
+        status: 'unanswered',
+        messageIds: [],
+      };
       trip.rfqs.push(rfq);
       ids.push(rfq.rfqId);
     }
@@ -288,8 +302,24 @@ export class FakeAvinode {
     this.quotes.set(quoteId, { ...quote, price, updatedOn: new Date(this.seq * 1000).toISOString() });
   }
 
-  decline(rfqId: string): void {
-    this.rfq(rfqId).rfq.status = 'declined';
+  /** The operator declines; with a reason, its decline message (what Avinode's decline request carries) is readable. */
+  decline(rfqId: string, reason?: string, message = 'Sorry, we cannot do this one.'): string | undefined {
+    const { rfq } = this.rfq(rfqId);
+    rfq.status = 'declined';
+    if (!reason) return undefined;
+    return this.addMessage(rfq, { text: message, liftId: rfq.liftId, declineReason: reason });
+  }
+
+  /** The operator writes a chat message on the RFQ. */
+  chat(rfqId: string, text: string): string {
+    return this.addMessage(this.rfq(rfqId).rfq, { text });
+  }
+
+  private addMessage(rfq: FakeRfq, content: Omit<TripMessageSnapshot, 'messageId' | 'rfqId' | 'operator'>): string {
+    const messageId = this.next('asellermsg-');
+    this.messages.set(messageId, { messageId, rfqId: rfq.rfqId, operator: rfq.operator, direction: 'received', ...content });
+    rfq.messageIds.push(messageId);
+    return messageId;
   }
 
   /** The weekly sandbox wipe. */
@@ -299,8 +329,8 @@ export class FakeAvinode {
 
   /** A thin webhook payload naming an RFQ or a quote, as Avinode sends it. */
   event(eventType: WebhookEventType, resourceId: string, options: { withTripId?: boolean } = {}): AvinodeEvent {
-    const kind = resourceId.startsWith('aquote-') ? 'quotes' : 'rfqs';
-    const rfqId = kind === 'quotes' ? this.quotes.get(resourceId)!.rfqId : resourceId;
+    const kind = resourceId.startsWith('aquote-') ? 'quotes' : resourceId.startsWith('asellermsg-') ? 'tripmsgs' : 'rfqs';
+    const rfqId = kind === 'quotes' ? this.quotes.get(resourceId)!.rfqId : kind === 'tripmsgs' ? this.messages.get(resourceId)!.rfqId! : resourceId;
     const { trip } = this.rfq(rfqId);
     return {
       eventType,
@@ -323,7 +353,7 @@ export class FakeAvinode {
           ...(quote && rfq.status === 'quoted' ? { price: quote.price, currency: quote.currency } : {}),
         },
       ],
-      messageIds: [],
+      messageIds: [...rfq.messageIds],
     };
   }
 
@@ -353,7 +383,7 @@ export class FakeAvinode {
           reused: false,
         };
       },
-      async readTripState({ atripId, knownQuotes }): Promise<TripState> {
+      async readTripState({ atripId, knownQuotes, declinesWithoutReason, readMessageIds }): Promise<TripState> {
         self.count('readTripState');
         self.guard();
         const trip = self.trips.get(atripId);
@@ -362,13 +392,19 @@ export class FakeAvinode {
         const quotes = trip.rfqs
           .flatMap((rfq) => (rfq.quoteId ? [self.publicQuote(rfq.quoteId)] : []))
           .filter((quote) => known.get(quote.quoteId)?.price !== quote.price);
-        return { rfqs: trip.rfqs.map((rfq) => self.snapshot(rfq)), quotes };
+        const read = new Set(readMessageIds ?? []);
+        const messages = (declinesWithoutReason ?? [])
+          .flatMap(({ rfqId }) => trip.rfqs.find((rfq) => rfq.rfqId === rfqId)?.messageIds ?? [])
+          .filter((id) => !read.has(id))
+          .map((id) => ({ ...self.messages.get(id)! }));
+        return { rfqs: trip.rfqs.map((rfq) => self.snapshot(rfq)), quotes, ...(declinesWithoutReason ? { messages } : {}) };
       },
       async resolveAvinodeEvent(event): Promise<AvinodeEventResolution> {
         self.count('resolveAvinodeEvent');
         self.guard();
         const id = event.href.split('/').at(-1)!;
-        const rfqId = id.startsWith('aquote-') ? self.quotes.get(id)?.rfqId : id;
+        const message = self.messages.get(id);
+        const rfqId = id.startsWith('aquote-') ? self.quotes.get(id)?.rfqId : message ? message.rfqId : id;
         if (!rfqId) return { quotes: [], unresolved: 'GET /quotes/{id} → 404 NOT_FOUND' };
         const found = (() => {
           try {
@@ -384,6 +420,7 @@ export class FakeAvinode {
           atripId: trip.atripId,
           rfq: self.snapshot(rfq),
           quotes: rfq.quoteId ? [self.publicQuote(rfq.quoteId)] : [],
+          ...(message ? { message: { ...message } } : {}),
         };
       },
       async findTripOfEvent(event): Promise<EventTrip> {
@@ -399,6 +436,29 @@ export class FakeAvinode {
         const trip = self.trips.get(atripId);
         if (!trip) return { status: 'vanished' as const };
         trip.cancelled = true;
+        return { status: 200 };
+      },
+      async reportTripOutcome({ atripId, outcome, winningSellerLiftId, actAsAccount }) {
+        self.count('reportTripOutcome');
+        self.guard();
+        if (self.outcomeFailure) throw self.outcomeFailure;
+        if (!self.trips.has(atripId)) throw ApplicationFailure.create({ type: FailureType.NotFound, message: 'PUT /trips/{id}/outcome → 404 NOT_FOUND', nonRetryable: true });
+        self.outcomeReports.push({ atripId, outcome, winningSellerLiftId, ...(actAsAccount ? { actAsAccount } : {}) });
+        return { status: 200 };
+      },
+      async sendTripMessage({ rfqId, message, actAsAccount }) {
+        self.count('sendTripMessage');
+        self.guard();
+        const { rfq } = self.rfq(rfqId);
+        self.sentMessages.push({ rfqId, message, ...(actAsAccount ? { actAsAccount } : {}) });
+        const messageId = self.next('abuyermsg-');
+        rfq.messageIds.push(messageId);
+        return { messageId, createdOn: new Date().toISOString() };
+      },
+      async cancelRfq({ rfqId, reason, messageToSeller }) {
+        self.count('cancelRfq');
+        self.guard();
+        self.rfqCancels.push({ rfqId, reason, messageToSeller });
         return { status: 200 };
       },
       async checkCredentials() {

@@ -156,6 +156,28 @@ export async function waitForProgress(stack: Stack, externalId: string, predicat
 
 export const isTerminal = (p: TripProgress) => TERMINAL_PHASES.includes(p.phase);
 
+/** Every lift answered: a live quote awaits the broker's choice, or every operator declined. */
+export const isDecidable = (p: TripProgress) => p.phase === 'awaiting_selection' || (p.phase === 'collecting_quotes' && p.note !== undefined);
+
+/** The cheapest live quote (same currency as the first), as `trip watch` marks it. */
+export function cheapestLiveQuote(p: TripProgress): TripProgress['quotes'][number] | undefined {
+  const live = p.quotes.filter((quote) => !quote.vanishedAt);
+  return live.filter((quote) => quote.currency === live[0]?.currency).sort((a, b) => a.price - b.price)[0];
+}
+
+/**
+ * The broker's step, as a backend would take it: once every lift is answered, select the cheapest
+ * live quote; when every operator declined, cancel. Answers the run's final progress.
+ */
+export async function decide(stack: Stack, externalId: string, timeoutMs = 45_000): Promise<TripProgress> {
+  const ready = await waitForProgress(stack, externalId, (p) => isDecidable(p) || isTerminal(p), timeoutMs);
+  if (isTerminal(ready)) return ready;
+  const cheapest = ready.phase === 'awaiting_selection' ? cheapestLiveQuote(ready) : undefined;
+  if (cheapest) await stack.charter.selectQuote(externalId, cheapest.quoteId);
+  else await stack.charter.cancelTrip(externalId, { reason: 'OTHER', messageToSeller: 'No operator could take the trip.' });
+  return waitForProgress(stack, externalId, isTerminal, timeoutMs);
+}
+
 /** Every event of a run's history as text (payloads decoded), for secret scans. */
 export async function historyText(stack: Stack, externalId: string): Promise<string> {
   const history = await stack.client.workflow.getHandle(workflowIdFor(externalId)).fetchHistory();

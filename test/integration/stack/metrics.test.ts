@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../../workers/dev-server.ts';
-import { isTerminal, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, waitUntil, type Stack } from './harness.ts';
+import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, waitUntil, type Stack } from './harness.ts';
 
 let stack: Stack;
 let worker: ChildProcess | undefined;
@@ -38,7 +38,7 @@ describe('the worker metrics endpoint', () => {
     const trip = await stack.charter.startTrip(request);
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1);
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 18_500, currency: 'USD' });
-    const done = await waitForProgress(stack, request.externalId, isTerminal);
+    const done = await decide(stack, request.externalId);
     expect(done.phase).toBe('completed');
 
     const taskQueue = stack.env.TEMPORAL_TASK_QUEUE!;
@@ -47,7 +47,7 @@ describe('the worker metrics endpoint', () => {
       const body = await (await fetch(metricsUrl)).text();
       return sample(body, 'charterflow_trip_phase_entered', { phase: 'completed', taskQueue }) >= 1 ? body : undefined;
     }, 'the completed phase in the metrics');
-    for (const phase of ['creating_trip', 'awaiting_rfqs', 'collecting_quotes', 'completed']) {
+    for (const phase of ['creating_trip', 'awaiting_rfqs', 'collecting_quotes', 'awaiting_selection', 'completed']) {
       expect(sample(text, 'charterflow_trip_phase_entered', { phase, taskQueue, workflowType: 'charterTripWorkflow' }), phase).toBe(1);
     }
     expect(sample(text, 'charterflow_quotes_received', { kind: 'new', taskQueue })).toBe(1);

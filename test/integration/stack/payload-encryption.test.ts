@@ -6,7 +6,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CharterClient } from '../../../client/index.ts';
 import { getProgress, workflowIdFor } from '../../../workflows/contract.ts';
-import { isTerminal, oneWayRequest, startStack, waitForProgress, type Stack } from './harness.ts';
+import { decide, oneWayRequest, startStack, waitForProgress, type Stack } from './harness.ts';
 
 const MARKER = `pii-marker-${randomBytes(6).toString('hex')}`;
 const KEY = randomBytes(32).toString('base64');
@@ -34,7 +34,7 @@ describe('payload encryption on the whole stack', () => {
     expect(trip.atripId).toMatch(/^atrip-/);
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1);
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 30_000, currency: 'USD' });
-    const done = await waitForProgress(stack, request.externalId, isTerminal);
+    const done = await decide(stack, request.externalId);
     expect(done.phase).toBe('completed');
     expect(done.quotes).toHaveLength(1);
 

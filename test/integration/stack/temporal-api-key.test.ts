@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CharterClient, temporalConnectionOptions } from '../../../client/index.ts';
 import { loadConfig } from '../../../workers/config.ts';
-import { isTerminal, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, type Stack } from './harness.ts';
+import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, type Stack } from './harness.ts';
 
 const API_KEY = 'it-temporal-api-key-5d2e7b19';
 let stack: Stack;
@@ -32,7 +32,7 @@ describe('a Temporal API key', () => {
       const trip = await charter.startTrip(request);
       const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1);
       await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 12_000, currency: 'USD' });
-      const done = await waitForProgress(stack, request.externalId, isTerminal);
+      const done = await decide(stack, request.externalId);
       expect(done.phase).toBe('completed');
       expect((await charter.getProgress(request.externalId)).quotes).toHaveLength(1);
     } finally {

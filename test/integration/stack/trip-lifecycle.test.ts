@@ -2,7 +2,7 @@
 // HTTP → webhooks back through the receiver. End states asserted via getProgress and emulator stats.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../../workflows/contract.ts';
-import { futureDate, historyText, isTerminal, oneWayRequest, startStack, waitForProgress, WEBHOOK_PASSWORD, type Stack } from './harness.ts';
+import { cheapestLiveQuote, decide, futureDate, historyText, isTerminal, oneWayRequest, startStack, waitForProgress, WEBHOOK_PASSWORD, type Stack } from './harness.ts';
 
 let stack: Stack;
 const started: string[] = [];
@@ -22,7 +22,7 @@ async function start(overrides: Parameters<typeof oneWayRequest>[0] = {}) {
 }
 
 describe('charter trips on the whole stack', () => {
-  it('returns the deep link from the start call for a one-way trip and completes once every lift answered', async () => {
+  it('returns the deep link from the start call for a one-way trip, waits for the broker once every lift answered, and completes on the selection', async () => {
     const { request, trip } = await start();
     expect(trip.workflowId).toBe(workflowIdFor(request.externalId));
     expect(trip.atripId).toMatch(/^atrip-/);
@@ -32,11 +32,12 @@ describe('charter trips on the whole stack', () => {
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 2);
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 41_250, currency: 'USD', aircraftType: 'Citation XLS+', aircraftTail: 'N123EX' });
     await stack.emulator.admin.respond(rfqIds[1]!, { action: 'decline', reason: 'AIRCRAFT_NOT_AVAILABLE' });
-    const done = await waitForProgress(stack, request.externalId, isTerminal);
-    expect(done.phase).toBe('completed');
-    expect(done.quotes).toHaveLength(1);
-    expect(done.quotes[0]).toMatchObject({ price: 41_250, currency: 'USD', aircraftTail: 'N123EX' });
-    expect(done.declines).toHaveLength(1);
+    const waiting = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined);
+    expect(waiting.quotes).toHaveLength(1);
+    expect(waiting.quotes[0]).toMatchObject({ price: 41_250, currency: 'USD', aircraftTail: 'N123EX' });
+    expect(waiting.declines).toEqual([expect.objectContaining({ rfqId: rfqIds[1], declineReason: 'AIRCRAFT_NOT_AVAILABLE', message: expect.any(String) })]);
+    const done = await decide(stack, request.externalId);
+    expect(done).toMatchObject({ phase: 'completed', selectedQuoteId: waiting.quotes[0]!.quoteId, outcomeReport: { status: 'reported' } });
 
     const again = await stack.charter.startTrip(request);
     expect(again).toMatchObject({ atripId: trip.atripId, tripId: trip.tripId, reused: true });
@@ -65,10 +66,9 @@ describe('charter trips on the whole stack', () => {
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1);
     await waitForProgress(stack, request.externalId, (p) => p.phase === 'collecting_quotes');
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 20_000, currency: 'EUR' });
-    // The only lift has answered, so the run ends by itself; the quote can only have come by webhook
+    // The only lift has answered, so the run waits for the broker; the quote can only have come by webhook
     // (the first reconciliation poll is ten minutes away, the confirming poll runs after the webhook).
-    const done = await waitForProgress(stack, request.externalId, isTerminal);
-    expect(done.phase).toBe('completed');
+    const done = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection');
     expect(done.counts.webhooks).toBeGreaterThan(0);
     expect(done.quotes).toHaveLength(1);
     expect(done.quotes[0]).toMatchObject({ price: 20_000, currency: 'EUR' });
@@ -80,7 +80,7 @@ describe('charter trips on the whole stack', () => {
       const { request, trip } = await start();
       const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 2);
       for (const rfqId of rfqIds) await stack.emulator.admin.respond(rfqId, { action: 'quote', price: 30_000 });
-      const done = await waitForProgress(stack, request.externalId, isTerminal);
+      const done = await decide(stack, request.externalId);
       expect(done.phase).toBe('completed');
       expect(done.quotes).toHaveLength(2);
       expect(done.counts.webhooks).toBe(0);
@@ -131,6 +131,33 @@ describe('charter trips on the whole stack', () => {
     expect(done.phase).toBe('completed');
   });
 
+  it('carries the broker through the decision: a message on one RFQ, then the cheapest quote, reported once to Avinode', async () => {
+    const { request, trip } = await start({ actAsAccount: 'dana.broker' });
+    const { rfqIds, liftIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 3);
+    await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 41_000, currency: 'USD' });
+    const cheap = await stack.emulator.admin.respond(rfqIds[1]!, { action: 'quote', price: 20_700, currency: 'USD' });
+    await stack.emulator.admin.respond(rfqIds[2]!, { action: 'decline', reason: 'CREW_NOT_AVAILABLE' });
+    await stack.emulator.admin.respond(rfqIds[0]!, { action: 'chat', message: 'We can also offer a Challenger 350.' });
+    const waiting = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection' && p.messages.some((m) => m.direction === 'received' && !m.quoteId && !m.declineReason));
+    expect(cheapestLiveQuote(waiting)?.quoteId).toBe(cheap.quoteId);
+
+    await stack.charter.sendMessage(request.externalId, rfqIds[1]!, 'Is catering included?');
+    await expect(stack.charter.sendMessage(request.externalId, 'arfq-1', 'hello')).rejects.toThrow();
+    const done = await stack.charter.selectQuote(request.externalId, cheap.quoteId!, { closeOtherRequests: true });
+    expect(done).toMatchObject({ phase: 'completed', selectedQuoteId: cheap.quoteId, outcomeReport: { status: 'reported', winningSellerLiftId: liftIds[1] } });
+    expect(done.messages.filter((m) => m.direction === 'sent').map((m) => [m.rfqId, m.text])).toEqual([[rfqIds[1], 'Is catering included?']]);
+
+    const stats = await stack.emulator.admin.stats();
+    expect(stats.outcomesByTrip[trip.atripId]).toEqual({ outcome: 'CONVERTED', winningSellerLiftId: liftIds[1], reports: 1 });
+    expect(stats.messagesByTrip[trip.atripId]).toMatchObject({ fromBuyer: 1 });
+    const messages = await stack.emulator.admin.requests({ route: 'POST /api/tripmsgs/:id/chat' });
+    expect(messages.filter((entry) => entry.path === `/api/tripmsgs/${rfqIds[1]}/chat`).map((entry) => entry.requestBody)).toEqual([{ message: 'Is catering included?', suppressNotification: false }]);
+    const outcomes = await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/outcome' });
+    expect(outcomes.filter((entry) => entry.path.includes(trip.atripId)).map((entry) => entry.requestBody)).toEqual([{ outcome: 'CONVERTED', winningSellerLiftId: liftIds[1] }]);
+    const rfqCancels = await stack.emulator.admin.requests({ route: 'PUT /api/rfqs/:id/cancel' });
+    expect(rfqCancels.map((entry) => entry.path).filter((path) => rfqIds.some((id) => path.includes(id))).sort()).toEqual([`/api/rfqs/${rfqIds[0]}/cancel`, `/api/rfqs/${rfqIds[2]}/cancel`]);
+  });
+
   it('expires at the quote deadline, and extendDeadline moves it later', async () => {
     const { request, trip } = await start({ quoteDeadline: new Date(Date.now() + 4_000).toISOString() });
     await stack.emulator.admin.sendRfqs(trip.atripId, 1);
@@ -138,8 +165,11 @@ describe('charter trips on the whole stack', () => {
     const extended = await stack.charter.extendDeadline(request.externalId, until);
     expect(extended.quoteDeadline).toBe(until);
     const done = await waitForProgress(stack, request.externalId, isTerminal);
-    expect(done.phase).toBe('expired');
+    expect(done).toMatchObject({ phase: 'expired', endReason: 'quote deadline passed; cancelled on Avinode' });
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(until));
+    expect((await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' })).filter((entry) => entry.path.includes(trip.atripId)).map((entry) => entry.requestBody)).toEqual([
+      expect.objectContaining({ reason: 'OTHER', messageToSeller: expect.stringContaining('quote deadline') }),
+    ]);
   });
 
   it('recovers from revoked tokens mid-run with one refresh and completes', async () => {
@@ -148,7 +178,7 @@ describe('charter trips on the whole stack', () => {
     await waitForProgress(stack, request.externalId, (p) => p.phase === 'collecting_quotes');
     await stack.emulator.admin.revokeTokens();
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 12_345 });
-    const done = await waitForProgress(stack, request.externalId, isTerminal);
+    const done = await decide(stack, request.externalId);
     expect(done.phase).toBe('completed');
     expect(done.quotes[0]?.price).toBe(12_345);
   });
@@ -159,7 +189,7 @@ describe('charter trips on the whole stack', () => {
     await waitForProgress(stack, request.externalId, (p) => p.phase === 'collecting_quotes');
     await stack.emulator.admin.setFaults([{ route: 'GET /api/rfqs/:id', kind: '429', times: 3, retryAfterSeconds: 1 }]);
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 9_999 });
-    const done = await waitForProgress(stack, request.externalId, isTerminal);
+    const done = await decide(stack, request.externalId);
     expect(done.phase).toBe('completed');
     expect((await stack.emulator.admin.stats()).faultsInjected['429']).toBeGreaterThanOrEqual(1);
   });

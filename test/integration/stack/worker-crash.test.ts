@@ -1,6 +1,6 @@
 // Durability: the worker process is SIGKILLed mid-run and restarted; continue-as-new keeps state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTerminal, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, type Stack } from './harness.ts';
+import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, type Stack } from './harness.ts';
 
 let stack: Stack;
 
@@ -32,7 +32,7 @@ describe('a worker process killed mid-run', () => {
 
     const second = await spawnWorkerProcess(stack);
     try {
-      const done = await waitForProgress(stack, request.externalId, isTerminal, 60_000);
+      const done = await decide(stack, request.externalId, 60_000);
       expect(done.phase).toBe('completed');
       expect(done.quotes).toHaveLength(2);
       expect((await stack.emulator.admin.stats()).tripsByExternalId[trip.workflowId]).toBe(1);

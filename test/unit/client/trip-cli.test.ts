@@ -110,28 +110,27 @@ describe('renderProgress', () => {
     expect(text).not.toContain('sandbox resets');
   });
 
-  it('lists quotes as a table row each, with operator, aircraft and price, marking re-priced ones', () => {
+  it('lists live quotes as a table row each, with RFQ, operator, aircraft and price, marking the cheapest and re-priced ones', () => {
     const lines = renderProgress(progress()).split('\n');
     const header = lines.findIndex((line) => line.startsWith('QUOTE'));
-    expect(lines[header]).toMatch(/^QUOTE\s+OPERATOR\s+AIRCRAFT\s+PRICE$/);
+    expect(lines[header]).toMatch(/^QUOTE\s+RFQ\s+OPERATOR\s+AIRCRAFT\s+PRICE$/);
     const acme = lines[header + 1]!;
     const blue = lines[header + 2]!;
-    expect(acme).toMatch(/^aquote-1\s+Acme Jets\s+Citation XLS\+ N123AB\s+48,250 USD$/);
-    expect(blue).toMatch(/^aquote-2\s+Blue Sky Aviation\s+Midsize jet\s+51,000 EUR \(re-priced\)$/);
+    expect(acme).toMatch(/^aquote-1\s+—\s+Acme Jets\s+Citation XLS\+ N123AB\s+48,250 USD {2}← cheapest$/);
+    expect(blue).toMatch(/^aquote-2\s+—\s+Blue Sky Aviation\s+Midsize jet\s+51,000 EUR {2}re-priced from 55,000 EUR$/);
     // Columns line up: the operator column starts at the same offset in the header and each row.
     expect(acme.indexOf('Acme Jets')).toBe(lines[header]!.indexOf('OPERATOR'));
   });
 
   it('marks the selected quote and shows declines, end reason, blocked reason and resets', () => {
     const ended = renderProgress(progress({ phase: 'completed', selectedQuoteId: 'aquote-2', endReason: 'quote selected', resets: 1 }));
-    expect(ended).toMatch(/aquote-2 .* ✔ selected$/m);
-    expect(ended).not.toContain('(re-priced)');
-    expect(ended).toContain('declined by: Nope Air');
+    expect(ended).toMatch(/aquote-2 .* ✔ selected · re-priced from 55,000 EUR$/m);
+    expect(ended).toContain('declined:\n  Nope Air (arfq-3)');
     expect(ended).toContain('ended: quote selected');
     expect(ended).toContain('sandbox resets 1');
     const blocked = renderProgress(progress({ phase: 'blocked', blockedReason: 'Avinode rejected the client secret', quotes: [], declines: [] }));
     expect(blocked).toContain('blocked: Avinode rejected the client secret');
     expect(blocked).not.toContain('QUOTE');
-    expect(blocked).not.toContain('declined by');
+    expect(blocked).not.toContain('declined:');
   });
 });
