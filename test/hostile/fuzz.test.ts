@@ -34,10 +34,11 @@ function expectNormalized(request: TripRequest) {
   expect(['recreate', 'fail']).toContain(request.onReset);
   if (request.aircraftCategory !== undefined) expect(AIRCRAFT_CATEGORIES).toContain(request.aircraftCategory);
   if (request.callbackUrl !== undefined) expect(new URL(request.callbackUrl).username).toBe('');
+  if (request.actAsAccount !== undefined) expect(request.actAsAccount).not.toMatch(/[\u0000-\u001f\u007f]/);
 }
 
 /** A problem names a field path of the request (or the request itself), then says what is wrong. */
-const FIELD_PROBLEM = /^(request|externalId|legs(\[\d+\](\.(from|to|date|time|pax))?)?|aircraftCategory|quoteDeadline|onReset|callbackUrl|timing(\.\w+)?|notes): \S/;
+const FIELD_PROBLEM = /^(request|externalId|legs(\[\d+\](\.(from|to|date|time|pax))?)?|aircraftCategory|quoteDeadline|onReset|callbackUrl|timing(\.\w+)?|notes|endWhenAllAnswered|onExpiry|actAsAccount): \S/;
 
 // --- trip request objects ------------------------------------------------------------------------
 
@@ -64,6 +65,7 @@ const hostileValue = fc.oneof(
 const FIELD_PATHS = [
   'externalId', 'legs', 'legs.0', 'legs.0.from', 'legs.0.to', 'legs.0.date', 'legs.0.time', 'legs.0.pax', 'legs.0.extra', 'legs.1',
   'aircraftCategory', 'quoteDeadline', 'onReset', 'callbackUrl', 'timing', 'timing.pollInitialMs', 'timing.pollMaxMs', 'notes',
+  'endWhenAllAnswered', 'onExpiry', 'actAsAccount',
   '__proto__', 'constructor', 'quoteDeadLine',
 ] as const;
 const mutation = fc.tuple(fc.constantFrom(...FIELD_PATHS), hostileValue, fc.boolean());

@@ -147,6 +147,8 @@ const objectCases: ObjectCase[] = [
   { name: 'an external id with a space', input: () => request({ externalId: 'REQ 1042' }), problem: /^externalId: must be 1-100 characters/ },
   { name: 'an empty external id', input: () => request({ externalId: '' }), problem: /^externalId: must be 1-100 characters/ },
   { name: 'an emoji external id', input: () => request({ externalId: '✈️-1' }), problem: /^externalId: must be 1-100 characters/ },
+  { name: 'a header injection in the act-as account', input: () => request({ actAsAccount: 'ops@example.com\r\nX-Avinode-ApiToken: stolen' }), problem: /^actAsAccount: must not contain line breaks/ },
+  { name: 'a string as endWhenAllAnswered', input: () => request({ endWhenAllAnswered: 'yes' }), problem: /^endWhenAllAnswered: must be true or false$/ },
   { name: 'five thousand legs', input: () => request({ legs: Array.from({ length: 5_000 }, () => leg()) }), problem: /^request: too large or too deeply nested/ },
   { name: 'deeply nested timing', input: () => request({ timing: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) }), problem: /^request: too large or too deeply nested/ },
 ];
