@@ -3,7 +3,7 @@
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { parseArgs } from 'node:util';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadConfig, type Config, isLoopback } from '../workers/config.ts';
+import { loadCommandConfig, type Config, isLoopback } from '../workers/config.ts';
 import { createLogger, type Logger } from '../workers/logging.ts';
 import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError, type TripFlags } from './trip-flags.ts';
 
@@ -33,7 +33,7 @@ export const EMBEDDED_EMULATOR_HINT = [
 ].join('\n');
 
 /** The configured Avinode API, or `--base-url`; refuses plain HTTP except towards this machine. */
-export function resolveTarget(config: Readonly<Config>, baseUrlFlag: string | undefined): AvinodeTarget {
+export function resolveTarget(config: Readonly<Pick<Config, 'avinode'>>, baseUrlFlag: string | undefined): AvinodeTarget {
   const raw = baseUrlFlag ?? config.avinode.baseUrl;
   if (!raw) throw new UsageError(EMBEDDED_EMULATOR_HINT);
   let url: URL;
@@ -109,7 +109,8 @@ export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise
 
   let client: AvinodeClient | undefined;
   try {
-    const config = loadConfig(io.env ?? process.env);
+    // Webhook settings are the receiver's and the worker's: a direct call needs only AVINODE_*.
+    const config = loadCommandConfig(io.env ?? process.env);
     const target = resolveTarget(config, values['base-url']);
     const logger = io.logger ?? createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'charterflow-avinode' });
     const tokens = await createTokenSourceFor(target, logger, io.createTokenSource);

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
-import { ConfigError, CLIENT_AUTH_METHODS, loadConfig, type ClientAuthMethod, type Config } from '../workers/config.ts';
+import { ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig } from '../workers/config.ts';
 import { createLogger } from '../workers/logging.ts';
 import { FailureType } from '../workflows/contract.ts';
 import {
@@ -130,12 +130,15 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   const report = reporter(out);
   const now = new Date();
 
-  let config: Readonly<Config>;
+  let config: Readonly<CommandConfig>;
   try {
-    config = loadConfig(env);
+    // Webhook settings are checked below as one finding: they do not stop the credential checks.
+    config = loadCommandConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     report.line('fail', 'configuration is invalid', ...error.problems.map(explainConfigProblem));
+    checkWebhookSettings(report, env);
+    out('\nSome checks failed; see the explanations above.\n');
     return 1;
   }
 
@@ -149,6 +152,7 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   }
 
   checkConfiguration(report, env, target);
+  checkWebhookSettings(report, env);
   describeOperations(report, config);
   if (insideWeeklyResetWindow(now)) {
     report.line('warn', 'inside the weekly sandbox reset window (Mondays 06:00–08:00 UTC)', 'NOT_FOUND for old trips, 5xx and rejected credentials are expected until the rebuild ends.', RESET_HINT);
@@ -203,8 +207,24 @@ function checkConfiguration(report: Report, env: NodeJS.ProcessEnv, target: Avin
   }
 }
 
+/** The receiver's settings: needed by `charterflow worker` and `charterflow webhooks`, not by this check. */
+function checkWebhookSettings(report: Report, env: NodeJS.ProcessEnv): void {
+  const { webhooks, problems } = webhookConfigOf(env);
+  if (!webhooks) {
+    report.line(
+      'warn',
+      'webhook receiver settings incomplete',
+      ...problems,
+      '`charterflow worker` and `charterflow webhooks` refuse to start until this is fixed; `charterflow avinode`, `trip` and this check do not need it.',
+    );
+    return;
+  }
+  const target = webhooks.publicUrl ?? `http://127.0.0.1:${webhooks.port} (WEBHOOK_PUBLIC_URL unset: Avinode cannot reach a loopback receiver)`;
+  report.line('ok', `webhook receiver settings present: Basic user ${webhooks.username}, target ${target}`);
+}
+
 /** What a worker started with this configuration does beyond Avinode: payload encryption, metrics. */
-function describeOperations(report: Report, config: Readonly<Config>): void {
+function describeOperations(report: Report, config: Readonly<CommandConfig>): void {
   const encryption = config.payloadEncryption;
   const decryptOnly = encryption?.previous.map((key) => key.keyId) ?? [];
   if (encryption?.current) {

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporalConnectionOptions } from '../workers/temporal-connection.ts';
-import { loadConfig } from '../workers/config.ts';
+import { loadCommandConfig } from '../workers/config.ts';
 import { CANCEL_REASONS, EXPIRY_POLICIES, TERMINAL_PHASES, TRIP_PHASES, type CancelReason, type ExpiryPolicy, type TripPhase, type TripProgress } from '../workflows/contract.ts';
 import { cheapestQuoteId, declineReasonText, money } from '../workflows/presentation.ts';
 import { CharterClient, TripRequestInvalid } from './index.ts';
@@ -166,7 +166,7 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     if (command === 'list' && values.phase !== undefined && !TRIP_PHASES.includes(values.phase as TripPhase)) {
       throw new UsageError(`--phase: must be one of ${TRIP_PHASES.join(', ')}`);
     }
-    const config = loadConfig();
+    const config = loadCommandConfig();
     const connection = temporalConnectionOptions(config.temporal);
     const { address } = connection;
     client = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {

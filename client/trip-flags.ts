@@ -64,15 +64,24 @@ export interface TripFlagsOptions {
 
 const REQUIRED = ['from', 'to', 'date', 'pax'] as const;
 
-/** `2h`, `30m`, `3d` from now, or an ISO instant. */
+/** An ISO-8601 instant with a zone: what the TripRequest's quoteDeadline accepts. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * `2h`, `30m`, `3d` from now, or an ISO-8601 instant with a zone (`2026-12-10T18:00:00Z`). Anything
+ * else is a UsageError: Date.parse would read `2030` as 1 Jan 2030 and `March 5` as 2001.
+ */
 export function parseDeadline(value: string, nowMs: number = Date.now()): string {
-  const relative = /^(\d+)\s*(m|h|d)$/i.exec(value.trim());
-  if (relative) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2]!.toLowerCase() as 'm' | 'h' | 'd'];
-    return new Date(nowMs + Number(relative[1]) * unit).toISOString();
+  const text = value.trim();
+  const relative = /^(\d{1,6})\s*(m|h|d)$/i.exec(text);
+  const at = relative
+    ? nowMs + Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2]!.toLowerCase() as 'm' | 'h' | 'd']
+    : ISO_INSTANT.test(text)
+      ? Date.parse(text)
+      : Number.NaN;
+  if (Number.isNaN(at)) {
+    throw new UsageError(`--deadline/--until: ${JSON.stringify(value.slice(0, 60))} is neither an ISO-8601 instant such as 2026-12-10T18:00:00Z nor a duration like 30m, 2h or 3d`);
   }
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) throw new UsageError(`--deadline/--until: "${value}" is neither an ISO-8601 instant nor a duration like 30m, 2h or 3d`);
   return new Date(at).toISOString();
 }
 
@@ -92,9 +101,18 @@ function categoryOf(text: string): string {
 }
 
 /** Flags → the request as typed (not yet validated); throws only for missing required flags. */
+/** Optional flags given with a blank value (`--time ""`, an unset shell variable): refused, not ignored. */
+function blankTripFlags(flags: TripFlags): string[] {
+  return (Object.keys(flags) as (keyof TripFlags)[]).filter((name) => !REQUIRED.includes(name as never) && typeof flags[name] === 'string' && !flags[name]!.trim());
+}
+
 export function tripInputFromFlags(flags: TripFlags, nowMs: number = Date.now(), options: Omit<TripFlagsOptions, 'nowMs'> = {}): StartTripInput {
+  const command = options.command ?? 'trip start';
   const missing = missingTripFlags(flags);
-  if (missing.length) throw new TripFlagsInvalid(options.command ?? 'trip start', [`missing ${missing.join(', ')}`]);
+  const problems = missing.length ? [`missing ${missing.join(', ')}`] : [];
+  for (const name of blankTripFlags(flags)) problems.push(`--${name} is empty (leave the flag out instead)`);
+  if (flags['return-time'] !== undefined && flags['return-date'] === undefined) problems.push('--return-time needs --return-date (the return leg is only added with a date)');
+  if (problems.length) throw new TripFlagsInvalid(command, problems);
   const pax = paxOf(flags.pax!);
   const outbound = { from: flags.from!, to: flags.to!, date: flags.date!, pax, ...(flags.time ? { time: flags.time } : {}) };
   const legs = [outbound];
