@@ -451,7 +451,7 @@ function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]): T
 }
 
 /** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
-function workerDeploymentOf(e: Env, problems: string[]): WorkerDeploymentConfig | undefined {
+function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: string[]): WorkerDeploymentConfig | undefined {
   const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
   const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
   if (deploymentName && !buildId) problems.push('TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)');
