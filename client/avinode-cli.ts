@@ -6,6 +6,7 @@ import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/c
 import { loadCommandConfig, type Config, isLoopback } from '../workers/config.ts';
 import { createLogger, type Logger } from '../workers/logging.ts';
 import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError, type TripFlags } from './trip-flags.ts';
+import { tripCriteriaOf } from '../workflows/contract.ts';
 
 export { UsageError } from './trip-flags.ts';
 
@@ -73,7 +74,9 @@ export const AVINODE_USAGE = `Usage: charterflow avinode <command> [--base-url U
 
   token                                  request an access token; prints its type and lifetime (never the token)
   create-trip --from ICAO --to ICAO --date YYYY-MM-DD [--time HH:MM] --pax N
-              [--category "Midsize jet"] [--return-date YYYY-MM-DD] [--return-time HH:MM] [--external-id ID]
+              [--category "Midsize jet" | --lift SPEC ...] [--max-fuel-stops N] [--min-year-of-make YYYY]
+              [--include-lift-upgrades] [--arrival] [--utc] [--pax N|TBD]
+              [--return-date YYYY-MM-DD] [--return-time HH:MM] [--external-id ID]
                                          POST /trips; prints ids and deep links as JSON
   get-trip <atripId>                     GET /trips/{atripId}; prints the trip and its RFQs as JSON
   rfqs <tripId> [--atrip-id atrip-…]     GET /rfqs/{tripId} (falls back to the trip read); prints RFQs as JSON
@@ -129,13 +132,13 @@ export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise
         return 0;
       }
       case 'create-trip': {
-        const { externalId, legs, aircraftCategory } = tripRequestFromFlags(values, {
+        const request = tripRequestFromFlags(values, {
           command: 'create-trip',
           newExternalId: () => `cli-${new Date().toISOString().replace(/[-:.TZ]/g, '')}`,
         });
         client = createClientFor(target, tokens, logger);
-        const created = await client.createTrip({ legs, ...(aircraftCategory ? { aircraftCategory } : {}) }, externalId);
-        out(`${JSON.stringify({ externalTripId: externalId, ...created }, null, 2)}\n`);
+        const created = await client.createTrip(tripCriteriaOf(request), request.externalId);
+        out(`${JSON.stringify({ externalTripId: request.externalId, ...created }, null, 2)}\n`);
         return 0;
       }
       case 'get-trip': {

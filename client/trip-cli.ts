@@ -11,7 +11,9 @@ import { parseDeadline, TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } fr
 
 const USAGE = `Usage: charterflow trip <command> [options]   (--json: machine-readable output)
 
-  start --from ICAO --to ICAO --date YYYY-MM-DD [--time HH:MM] --pax N [--category "Midsize jet"]
+  start --from ICAO --to ICAO --date YYYY-MM-DD [--time HH:MM [--arrival] [--utc]] --pax N|TBD
+        [--category "Midsize jet" | --lift SPEC ...] [--max-fuel-stops N] [--min-year-of-make YYYY]
+        [--include-lift-upgrades]   (SPEC: a category, or type=…, tail=…, category=…, comma-separated)
         [--return-date YYYY-MM-DD [--return-time HH:MM]] [--external-id ID] [--deadline ISO|30m|2h|3d]
         [--on-reset recreate|fail] [--on-expiry cancel|keep] [--end-when-all-answered]
         [--act-as ACCOUNT] [--callback-url URL] [--watch]

@@ -36,6 +36,12 @@ export const TRIP_FLAG_OPTIONS = {
   'return-date': { type: 'string' },
   'return-time': { type: 'string' },
   'external-id': { type: 'string' },
+  lift: { type: 'string', multiple: true },
+  'max-fuel-stops': { type: 'string' },
+  'min-year-of-make': { type: 'string' },
+  'include-lift-upgrades': { type: 'boolean' },
+  arrival: { type: 'boolean' },
+  utc: { type: 'boolean' },
 } as const;
 
 /** The shared flags, plus those only `trip start` declares (create-trip's parser rejects them). */
@@ -49,6 +55,14 @@ export interface TripFlags {
   'return-date'?: string | undefined;
   'return-time'?: string | undefined;
   'external-id'?: string | undefined;
+  /** Repeatable: a category (`"Midsize jet"`) or `type=…`, `tail=…`, `category=…`, comma-separated. */
+  lift?: string[] | undefined;
+  'max-fuel-stops'?: string | undefined;
+  'min-year-of-make'?: string | undefined;
+  'include-lift-upgrades'?: boolean | undefined;
+  /** The times are arrival times; `utc`: the times are UTC. */
+  arrival?: boolean | undefined;
+  utc?: boolean | undefined;
   deadline?: string | undefined;
   'on-reset'?: string | undefined;
   'callback-url'?: string | undefined;
@@ -95,6 +109,27 @@ function paxOf(text: string): number {
   return /^\s*[+-]?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
 }
 
+/** `--pax TBD`: the passenger count is not known yet. */
+const isPaxTbd = (text: string) => text.trim().toUpperCase() === 'TBD';
+
+const LIFT_KEYS: Record<string, 'aircraftCategory' | 'aircraftType' | 'aircraftTail'> = { category: 'aircraftCategory', type: 'aircraftType', tail: 'aircraftTail' };
+
+/** `--lift "Midsize jet"`, `--lift tail=N123EX`, `--lift "category=Heavy jet,type=Gulfstream G450"`. */
+export function liftOf(text: string): Record<string, string> {
+  if (!text.includes('=')) return { aircraftCategory: categoryOf(text) };
+  const lift: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const [key = '', ...rest] = part.split('=');
+    const field = LIFT_KEYS[key.trim().toLowerCase()];
+    if (!field || rest.length === 0) throw new UsageError(`--lift: "${part.trim().slice(0, 40)}" is not category=…, type=… or tail=… (e.g. --lift "tail=N123EX")`);
+    lift[field] = field === 'aircraftCategory' ? categoryOf(rest.join('=')) : rest.join('=').trim();
+  }
+  return lift;
+}
+
+/** A whole number as typed, or NaN so validation names the flag. */
+const wholeOf = (text: string) => (/^\s*\d{1,6}\s*$/.test(text) ? Number(text) : Number.NaN);
+
 /** A known category in any case is written the canonical way; anything else is left for validation to reject. */
 function categoryOf(text: string): string {
   return AIRCRAFT_CATEGORIES.find((category) => category.toLowerCase() === text.trim().toLowerCase()) ?? text;
@@ -113,16 +148,22 @@ export function tripInputFromFlags(flags: TripFlags, nowMs: number = Date.now(),
   for (const name of blankTripFlags(flags)) problems.push(`--${name} is empty (leave the flag out instead)`);
   if (flags['return-time'] !== undefined && flags['return-date'] === undefined) problems.push('--return-time needs --return-date (the return leg is only added with a date)');
   if (problems.length) throw new TripFlagsInvalid(command, problems);
-  const pax = paxOf(flags.pax!);
-  const outbound = { from: flags.from!, to: flags.to!, date: flags.date!, pax, ...(flags.time ? { time: flags.time } : {}) };
+  if ((flags.arrival || flags.utc) && !flags.time && !flags['return-time']) throw new TripFlagsInvalid(command, [`--${flags.arrival ? 'arrival' : 'utc'} needs --time (it says what the time means)`]);
+  const passengers = isPaxTbd(flags.pax!) ? { paxTBD: true as const } : { pax: paxOf(flags.pax!) };
+  const meaning = { ...(flags.arrival ? { arrival: true } : {}), ...(flags.utc ? { utc: true } : {}) };
+  const outbound = { from: flags.from!, to: flags.to!, date: flags.date!, ...passengers, ...(flags.time ? { time: flags.time, ...meaning } : {}) };
   const legs = [outbound];
   if (flags['return-date']) {
-    legs.push({ from: outbound.to, to: outbound.from, date: flags['return-date'], pax, ...(flags['return-time'] ? { time: flags['return-time'] } : {}) });
+    legs.push({ from: outbound.to, to: outbound.from, date: flags['return-date'], ...passengers, ...(flags['return-time'] ? { time: flags['return-time'], ...meaning } : {}) });
   }
   return {
     externalId: flags['external-id'] ?? options.newExternalId?.() ?? `cf-${randomBytes(5).toString('hex')}`,
     legs,
     ...(flags.category ? { aircraftCategory: categoryOf(flags.category) as StartTripInput['aircraftCategory'] } : {}),
+    ...(flags.lift?.length ? { requiredLift: flags.lift.map(liftOf) as StartTripInput['requiredLift'] } : {}),
+    ...(flags['max-fuel-stops'] !== undefined ? { maxFuelStopsPerSegment: wholeOf(flags['max-fuel-stops']) } : {}),
+    ...(flags['min-year-of-make'] !== undefined ? { minimumYearOfMake: wholeOf(flags['min-year-of-make']) } : {}),
+    ...(flags['include-lift-upgrades'] ? { includeLiftUpgrades: true } : {}),
     ...(flags.deadline ? { quoteDeadline: parseDeadline(flags.deadline, nowMs) } : {}),
     ...(flags['on-reset'] ? { onReset: flags['on-reset'] as StartTripInput['onReset'] } : {}),
     ...(flags['callback-url'] ? { callbackUrl: flags['callback-url'] } : {}),
@@ -143,6 +184,12 @@ const FLAG_OF_FIELD: Record<string, string | null> = {
   'legs[1].time': '--return-time',
   'legs[1].pax': null,
   aircraftCategory: '--category',
+  requiredLift: '--lift',
+  maxFuelStopsPerSegment: '--max-fuel-stops',
+  minimumYearOfMake: '--min-year-of-make',
+  'legs[0].arrival': '--arrival',
+  'legs[0].utc': '--utc',
+  'legs[0].paxTBD': '--pax',
   quoteDeadline: '--deadline',
   onReset: '--on-reset',
   callbackUrl: '--callback-url',
@@ -151,6 +198,9 @@ const FLAG_OF_FIELD: Record<string, string | null> = {
 /** `legs[0].from: must differ …` → `--to must differ from --from …`; null for a problem another flag already reports. */
 function inFlagTerms(problem: string): { flag: string; message: string } | null {
   const [, field = '', message = problem] = /^([^:]*): ([\s\S]*)$/.exec(problem) ?? [];
+  // `requiredLift[1].aircraftTail: …` → `--lift (2nd) aircraftTail …`
+  const lift = /^requiredLift\[(\d+)\]\.?(\w*)$/.exec(field);
+  if (lift) return { flag: '--lift', message: `#${Number(lift[1]) + 1}${lift[2] ? ` ${lift[2]}` : ''} ${message}` };
   const flag = FLAG_OF_FIELD[field];
   if (flag === null) return null;
   const named = message.replace(/legs\[[01]\]\.\w+/g, (ref) => FLAG_OF_FIELD[ref] ?? ref);

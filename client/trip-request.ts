@@ -74,10 +74,30 @@ function schema(nowMs: number) {
             if (validDate(date) && date > lastDay) ctx.addIssue({ code: 'custom', message: `${date} is more than ${MAX_DAYS_AHEAD} days ahead (after ${lastDay})` });
           }),
         time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)').optional(),
-        pax: z.number(typed('a number')).int('must be a whole number').min(MIN_PAX, `must be at least ${MIN_PAX}`).max(MAX_PAX, `must be at most ${MAX_PAX}`),
+        arrival: z.boolean({ error: 'must be true or false' }).optional(),
+        utc: z.boolean({ error: 'must be true or false' }).optional(),
+        pax: z.number(typed('a number')).int('must be a whole number').min(MIN_PAX, `must be at least ${MIN_PAX}`).max(MAX_PAX, `must be at most ${MAX_PAX}`).optional(),
+        paxTBD: z.literal(true, { error: 'must be true (leave it out when the count is known)' }).optional(),
       },
       UNKNOWN_FIELD,
-    );
+    )
+    .superRefine((leg, ctx) => {
+      if (leg.pax === undefined && leg.paxTBD !== true) ctx.addIssue({ code: 'custom', path: ['pax'], message: 'is required' });
+      if (leg.pax !== undefined && leg.paxTBD === true) ctx.addIssue({ code: 'custom', path: ['paxTBD'], message: 'must be left out when pax is given' });
+      if ((leg.arrival !== undefined || leg.utc !== undefined) && leg.time === undefined) {
+        ctx.addIssue({ code: 'custom', path: [leg.arrival !== undefined ? 'arrival' : 'utc'], message: 'needs a time (it says what the time means)' });
+      }
+    });
+  const RequiredLift = z
+    .strictObject(
+      {
+        aircraftCategory: z.enum(AIRCRAFT_CATEGORIES, { error: `must be one of: ${AIRCRAFT_CATEGORIES.join(', ')}` }).optional(),
+        aircraftType: z.string(typed('text')).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+        aircraftTail: z.string(typed('text')).trim().toUpperCase().regex(/^[A-Z0-9-]{2,10}$/, 'must be a registration such as N123EX').optional(),
+      },
+      UNKNOWN_FIELD,
+    )
+    .refine((lift) => lift.aircraftCategory !== undefined || lift.aircraftType !== undefined || lift.aircraftTail !== undefined, 'must name an aircraftCategory, aircraftType or aircraftTail');
   return z
     .strictObject(
       {
@@ -98,6 +118,15 @@ function schema(nowMs: number) {
             });
           }),
         aircraftCategory: z.enum(AIRCRAFT_CATEGORIES, { error: `must be one of: ${AIRCRAFT_CATEGORIES.join(', ')}` }).optional(),
+        requiredLift: z.array(RequiredLift, typed('a list of lifts')).min(1, 'at least one lift when given').max(5, 'at most 5 lifts').optional(),
+        maxFuelStopsPerSegment: z.number(typed('a number')).int('must be a whole number').min(0, 'must be at least 0').max(5, 'must be at most 5').optional(),
+        minimumYearOfMake: z
+          .number(typed('a number'))
+          .int('must be a whole number')
+          .min(1960, 'must be 1960 or later')
+          .max(new Date(nowMs).getUTCFullYear() + 1, `must be at most ${new Date(nowMs).getUTCFullYear() + 1}`)
+          .optional(),
+        includeLiftUpgrades: z.boolean({ error: 'must be true or false' }).optional(),
         quoteDeadline: z.iso
           .datetime({ offset: true, error: 'must be an ISO-8601 instant such as 2026-12-01T18:00:00Z' })
           .refine((value) => Number.isNaN(Date.parse(value)) || Date.parse(value) > nowMs, 'must be in the future')
@@ -144,7 +173,12 @@ function schema(nowMs: number) {
           .optional(),
       },
       UNKNOWN_FIELD,
-    );
+    )
+    .superRefine((request, ctx) => {
+      if (request.aircraftCategory !== undefined && request.requiredLift !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['requiredLift'], message: 'give either aircraftCategory or requiredLift, not both' });
+      }
+    });
 }
 
 function pathOf(path: PropertyKey[]): string {
@@ -175,9 +209,26 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
   const endWhenAllAnswered = own('endWhenAllAnswered');
   const onExpiry = own('onExpiry');
   const actAsAccount = own('actAsAccount');
+  const requiredLift = own('requiredLift');
+  const maxFuelStopsPerSegment = own('maxFuelStopsPerSegment');
+  const minimumYearOfMake = own('minimumYearOfMake');
+  const includeLiftUpgrades = own('includeLiftUpgrades');
   return {
     externalId: data.externalId,
-    legs: data.legs.map((leg) => ({ from: leg.from, to: leg.to, date: leg.date, pax: leg.pax, ...(Object.hasOwn(leg, 'time') && leg.time ? { time: leg.time } : {}) })),
+    legs: data.legs.map((leg) => ({
+      from: leg.from,
+      to: leg.to,
+      date: leg.date,
+      ...(leg.pax !== undefined ? { pax: leg.pax } : {}),
+      ...(leg.paxTBD ? { paxTBD: true } : {}),
+      ...(Object.hasOwn(leg, 'time') && leg.time ? { time: leg.time } : {}),
+      ...(leg.arrival ? { arrival: true } : {}),
+      ...(leg.utc ? { utc: true } : {}),
+    })),
+    ...(requiredLift ? { requiredLift: requiredLift.map((lift) => ({ ...lift })) } : {}),
+    ...(maxFuelStopsPerSegment !== undefined ? { maxFuelStopsPerSegment } : {}),
+    ...(minimumYearOfMake !== undefined ? { minimumYearOfMake } : {}),
+    ...(includeLiftUpgrades !== undefined ? { includeLiftUpgrades } : {}),
     onReset: data.onReset,
     ...(aircraftCategory ? { aircraftCategory } : {}),
     ...(quoteDeadline ? { quoteDeadline: new Date(quoteDeadline).toISOString() } : {}),

@@ -9,11 +9,13 @@ import type {
   TripCreated,
   TripMessageSnapshot,
   TripOutcome,
-  TripRequest,
 } from './contract.ts';
 
+export type { TripCriteria } from './contract.ts';
+import type { TripCriteria } from './contract.ts';
+
 export interface CreateTripInput {
-  request: Pick<TripRequest, 'legs' | 'aircraftCategory'>;
+  request: TripCriteria;
   /** Sent to Avinode as `externalTripId`; find-or-create on retried attempts. */
   workflowId: string;
 }

@@ -46,6 +46,7 @@ import {
   selectQuote,
   sendMessage,
   TERMINAL_PHASES,
+  tripCriteriaOf,
   type AvinodeEvent,
   type CallbackEvent,
   type ClosedRequest,
@@ -508,7 +509,7 @@ class TripRun {
     try {
       created = await this.withCredentials(() =>
         this.acts.createActs.createTrip({
-          request: { legs: this.request.legs, ...(this.request.aircraftCategory ? { aircraftCategory: this.request.aircraftCategory } : {}) },
+          request: tripCriteriaOf(this.request),
           workflowId: this.workflowId,
         }),
       );

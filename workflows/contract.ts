@@ -110,7 +110,21 @@ export interface TripLeg {
   to: string;
   date: string; // YYYY-MM-DD
   time?: string; // HH:MM
-  pax: number;
+  /** The time is the arrival time (Avinode `dateTime.departure: false`); default: departure. */
+  arrival?: boolean;
+  /** The time is UTC (`dateTime.local: false`); default: local to the airport. */
+  utc?: boolean;
+  /** Passengers; absent only with `paxTBD`. */
+  pax?: number;
+  /** The passenger count is not known yet (Avinode `paxTBD`). */
+  paxTBD?: boolean;
+}
+
+/** One `criteria.requiredLift` entry: a category, an aircraft type or a specific tail. */
+export interface RequiredLift {
+  aircraftCategory?: AircraftCategory;
+  aircraftType?: string;
+  aircraftTail?: string;
 }
 
 /** Intervals and deadlines are inputs so tests run in seconds. All durations in milliseconds. */
@@ -145,7 +159,14 @@ export const DEFAULT_TIMING: TripTiming = {
 export interface TripRequest {
   externalId: string;
   legs: TripLeg[];
+  /** Shorthand for one `requiredLift` entry of this category. */
   aircraftCategory?: AircraftCategory;
+  /** Several acceptable lifts (categories, types or tails); exclusive with aircraftCategory. */
+  requiredLift?: RequiredLift[];
+  maxFuelStopsPerSegment?: number;
+  minimumYearOfMake?: number;
+  /** Let operators offer a larger category than requested. */
+  includeLiftUpgrades?: boolean;
   /** ISO-8601 instant after which quote collection ends (phase `expired` if nothing selected). */
   quoteDeadline?: string;
   onReset: ResetPolicy;
@@ -401,6 +422,22 @@ export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = Object.values(SearchAtt
   const type = key.type === SearchAttributeType.DATETIME ? 'Datetime' : key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
   return `${key.name}=${type}`;
 });
+
+/** What POST /trips needs of a request: the itinerary and the lift criteria. */
+export type TripCriteria = Pick<TripRequest, 'legs' | 'aircraftCategory' | 'requiredLift' | 'maxFuelStopsPerSegment' | 'minimumYearOfMake' | 'includeLiftUpgrades'>;
+
+/** The request's criteria; absent fields stay absent (so the createTrip input of older runs looks the same). */
+export function tripCriteriaOf(request: TripCriteria): TripCriteria {
+  const { legs, aircraftCategory, requiredLift, maxFuelStopsPerSegment, minimumYearOfMake, includeLiftUpgrades } = request;
+  return {
+    legs,
+    ...(aircraftCategory ? { aircraftCategory } : {}),
+    ...(requiredLift?.length ? { requiredLift } : {}),
+    ...(maxFuelStopsPerSegment !== undefined ? { maxFuelStopsPerSegment } : {}),
+    ...(minimumYearOfMake !== undefined ? { minimumYearOfMake } : {}),
+    ...(includeLiftUpgrades !== undefined ? { includeLiftUpgrades } : {}),
+  };
+}
 
 export function workflowIdFor(externalId: string): string {
   return `${WORKFLOW_ID_PREFIX}${externalId}`;

@@ -15,8 +15,9 @@ export function tripSummary(request: Pick<TripRequest, 'legs'>): string {
   const [first, ...rest] = request.legs;
   if (!first) return '(no legs)';
   const airports = [first.from, ...request.legs.map((leg) => leg.to)];
-  const pax = Math.max(...request.legs.map((leg) => leg.pax));
-  const parts = [airports.join('→'), legDate(first), `${pax} pax`];
+  const counts = request.legs.flatMap((leg) => (leg.pax !== undefined ? [leg.pax] : []));
+  const pax = counts.length > 0 ? `${Math.max(...counts)} pax` : 'pax TBD';
+  const parts = [airports.join('→'), legDate(first), pax];
   const last = rest.at(-1);
   if (last) parts.push(`${request.legs.length === 2 && last.to === first.from ? 'return' : 'last leg'} ${legDate(last)}`);
   return parts.join(' · ');

@@ -1,6 +1,7 @@
 // The Avinode API client the activities and the `charterflow avinode` commands use.
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
+import { FailureType, type TripCreated } from '../../workflows/contract.ts';
+import type { TripCriteria } from '../../workflows/activity-types.ts';
 import { AvinodeHttp, type AvinodeHttpOptions, type CallOptions } from './http.ts';
 import { readQuote, readRfq, readTripMessage, readTripRfqs } from './rfqs.ts';
 import {
@@ -29,7 +30,7 @@ export function createAvinodeClient(options: AvinodeClientOptions) {
     http,
     baseUrl: http.baseUrl,
     close: () => http.close(),
-    createTrip: (request: Pick<TripRequest, 'legs' | 'aircraftCategory'>, externalTripId: string, opts?: CreateTripOptions): Promise<TripCreated> =>
+    createTrip: (request: TripCriteria, externalTripId: string, opts?: CreateTripOptions): Promise<TripCreated> =>
       createTrip(http, request, externalTripId, opts),
     findTripsByExternalId: (externalTripId: string, opts?: CallOptions) => findTripsByExternalId(http, externalTripId, opts),
     readTrip: (atripId: string, opts?: CallOptions) => readTrip(http, atripId, opts),

@@ -331,8 +331,11 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
   it('collects a lift quote, a quote on the RFQ itself and a decline with its reason from one RFQ with two lifts', async () => {
     const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
     await withRealWorker(async (taskQueue) => {
-      const { started, handle } = await start(taskQueue, request(timing, 'recreate', { decide: true }));
+      const { aircraftCategory: _category, ...base } = request(timing, 'recreate', { decide: true });
+      const { started, handle } = await start(taskQueue, { ...base, requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }], maxFuelStopsPerSegment: 0 });
       const { rfqIds, liftIds } = await emulator.admin.sendRfqs(started.atripId, 1, 2);
+      const posted = (await emulator.admin.requests({ route: 'POST /api/trips' })).find((entry) => (entry.responseBody as { data?: { id?: string } })?.data?.id === started.atripId);
+      expect((posted!.requestBody as { criteria: unknown }).criteria).toEqual({ requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }], maxFuelStopsPerSegment: 0 });
       const onLift = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', liftId: liftIds[0], price: 31_000, currency: 'USD' });
       const alternate = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', onRfq: true, aircraftTail: 'N350AL', aircraftType: 'Challenger 350', price: 36_500, currency: 'USD' });
       await emulator.admin.respond(rfqIds[0]!, { action: 'decline', liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' });
@@ -350,6 +353,11 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       expect(lineItems.reduce((sum, item) => sum + item.price, 0)).toBe(31_000);
       expect(waiting.quotes[0]).toMatchObject({ sellerContact: { emails: [expect.stringContaining('@')] }, yearOfMake: expect.any(Number), priceWithoutCommission: { currency: 'USD' } });
       expect(waiting.declines).toEqual([expect.objectContaining({ liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' })]);
+      // The RFQ requests the two lifts the trip asked for.
+      expect(waiting.rfqs[0]!.lifts.map((lift) => [lift.aircraftType, lift.aircraftTail])).toEqual([
+        ['Citation XLS+', expect.any(String)],
+        [expect.any(String), 'N500RL'],
+      ]);
       const alternateLift = waiting.quotes.find((quote) => quote.quoteId === alternate.quoteId)!.liftId!;
       expect(liftIds).not.toContain(alternateLift);
       const done = await handle.executeUpdate(selectQuote, { args: [{ quoteId: alternate.quoteId! }] });
