@@ -10,6 +10,7 @@ import type {
   CredentialCheck,
   EventTrip,
   ReadTripStateInput,
+  ResolveEventOptions,
   TripState,
 } from '../workflows/activity-types.ts';
 import { FailureType, type AvinodeEvent, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
@@ -127,13 +128,19 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   async function readQuotes(
     wanted: { quoteId: string; rfqId?: string; liftId?: string }[],
     options: CallOptions,
+    outputCurrencies?: readonly string[],
   ): Promise<QuoteSnapshot[]> {
     const quotes: QuoteSnapshot[] = [];
     for (const { quoteId, rfqId, liftId } of wanted) {
       // A quote read per lift can add up: a beat between reads also lets a cancellation in.
       heartbeatIfInActivity({ quotesRead: quotes.length, of: wanted.length });
       try {
-        const { quote } = await avinode.readQuote(quoteId, { ...options, ...(rfqId ? { rfqId } : {}), ...(liftId ? { liftId } : {}) });
+        const { quote } = await avinode.readQuote(quoteId, {
+          ...options,
+          ...(rfqId ? { rfqId } : {}),
+          ...(liftId ? { liftId } : {}),
+          ...(outputCurrencies?.length ? { outputCurrencies } : {}),
+        });
         quotes.push(quote);
       } catch (error) {
         // A withdrawn quote is not a failure of the read; the next poll shows the lift's state.
@@ -176,7 +183,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return messages;
   }
 
-  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds }: ReadTripStateInput): Promise<TripState> {
+  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds, outputCurrencies }: ReadTripStateInput): Promise<TripState> {
     const options = activityCallOptions();
     let read;
     try {
@@ -205,7 +212,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     );
     // Quotes on the RFQ itself carry no lift price to compare: read once when new (re-prices arrive by webhook).
     for (const rfq of read.rfqs) for (const quoteId of rfq.quoteIds ?? []) if (!known.has(quoteId)) wanted.push({ quoteId, rfqId: rfq.rfqId });
-    const quotes = (await readQuotes(wanted, options)).filter((quote) => {
+    const quotes = (await readQuotes(wanted, options, outputCurrencies)).filter((quote) => {
       const before = known.get(quote.quoteId);
       return !before || before.price !== quote.price || before.currency !== quote.currency;
     });
@@ -214,7 +221,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return { rfqs: read.rfqs, quotes, messages };
   }
 
-  async function resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution> {
+  async function resolveAvinodeEvent(event: AvinodeEvent, { outputCurrencies }: ResolveEventOptions = {}): Promise<AvinodeEventResolution> {
     const options = activityCallOptions();
     let resource;
     try {
@@ -231,7 +238,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       case 'rfqs': {
         const { rfq, raw } = resource.value;
         const tripId = raw.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options) };
+        return { ...(tripId ? { tripId } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options, outputCurrencies) };
       }
       case 'quotes': {
         const { quote } = resource.value;
@@ -244,7 +251,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
         const rfq = message.rfqId ? await readRfqOrNothing(message.rfqId, options) : undefined;
         const quoteIds = message.quoteId ? [{ quoteId: message.quoteId, ...(message.rfqId ? { rfqId: message.rfqId } : {}) }] : [];
         const tripId = rfq?.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), message, quotes: await readQuotes(quoteIds, options) };
+        return { ...(tripId ? { tripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), message, quotes: await readQuotes(quoteIds, options, outputCurrencies) };
       }
       case 'trips': {
         const { trip } = resource.value;

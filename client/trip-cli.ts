@@ -13,7 +13,8 @@ const USAGE = `Usage: charterflow trip <command> [options]   (--json: machine-re
 
   start --from ICAO --to ICAO --date YYYY-MM-DD [--time HH:MM [--arrival] [--utc]] --pax N|TBD
         [--category "Midsize jet" | --lift SPEC ...] [--max-fuel-stops N] [--min-year-of-make YYYY]
-        [--include-lift-upgrades]   (SPEC: a category, or type=…, tail=…, category=…, comma-separated)
+        [--include-lift-upgrades] [--output-currency USD ...]
+        (SPEC: a category, or type=…, tail=…, category=…, comma-separated)
         [--return-date YYYY-MM-DD [--return-time HH:MM]] [--external-id ID] [--deadline ISO|30m|2h|3d]
         [--on-reset recreate|fail] [--on-expiry cancel|keep] [--end-when-all-answered]
         [--act-as ACCOUNT] [--callback-url URL] [--watch]

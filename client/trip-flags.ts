@@ -42,6 +42,7 @@ export const TRIP_FLAG_OPTIONS = {
   'include-lift-upgrades': { type: 'boolean' },
   arrival: { type: 'boolean' },
   utc: { type: 'boolean' },
+  'output-currency': { type: 'string', multiple: true },
 } as const;
 
 /** The shared flags, plus those only `trip start` declares (create-trip's parser rejects them). */
@@ -63,6 +64,8 @@ export interface TripFlags {
   /** The times are arrival times; `utc`: the times are UTC. */
   arrival?: boolean | undefined;
   utc?: boolean | undefined;
+  /** Repeatable: quote prices also converted into these (e.g. USD), so quotes compare. */
+  'output-currency'?: string[] | undefined;
   deadline?: string | undefined;
   'on-reset'?: string | undefined;
   'callback-url'?: string | undefined;
@@ -164,6 +167,7 @@ export function tripInputFromFlags(flags: TripFlags, nowMs: number = Date.now(),
     ...(flags['max-fuel-stops'] !== undefined ? { maxFuelStopsPerSegment: wholeOf(flags['max-fuel-stops']) } : {}),
     ...(flags['min-year-of-make'] !== undefined ? { minimumYearOfMake: wholeOf(flags['min-year-of-make']) } : {}),
     ...(flags['include-lift-upgrades'] ? { includeLiftUpgrades: true } : {}),
+    ...(flags['output-currency']?.length ? { outputCurrencies: flags['output-currency'].map((currency) => currency.trim().toUpperCase()) } : {}),
     ...(flags.deadline ? { quoteDeadline: parseDeadline(flags.deadline, nowMs) } : {}),
     ...(flags['on-reset'] ? { onReset: flags['on-reset'] as StartTripInput['onReset'] } : {}),
     ...(flags['callback-url'] ? { callbackUrl: flags['callback-url'] } : {}),
@@ -187,6 +191,7 @@ const FLAG_OF_FIELD: Record<string, string | null> = {
   requiredLift: '--lift',
   maxFuelStopsPerSegment: '--max-fuel-stops',
   minimumYearOfMake: '--min-year-of-make',
+  outputCurrencies: '--output-currency',
   'legs[0].arrival': '--arrival',
   'legs[0].utc': '--utc',
   'legs[0].paxTBD': '--pax',

@@ -127,6 +127,11 @@ function schema(nowMs: number) {
           .max(new Date(nowMs).getUTCFullYear() + 1, `must be at most ${new Date(nowMs).getUTCFullYear() + 1}`)
           .optional(),
         includeLiftUpgrades: z.boolean({ error: 'must be true or false' }).optional(),
+        outputCurrencies: z
+          .array(z.string(typed('text')).regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code such as USD'), typed('a list of currency codes'))
+          .min(1, 'at least one currency when given')
+          .max(3, 'at most 3 currencies')
+          .optional(),
         quoteDeadline: z.iso
           .datetime({ offset: true, error: 'must be an ISO-8601 instant such as 2026-12-01T18:00:00Z' })
           .refine((value) => Number.isNaN(Date.parse(value)) || Date.parse(value) > nowMs, 'must be in the future')
@@ -213,6 +218,7 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
   const maxFuelStopsPerSegment = own('maxFuelStopsPerSegment');
   const minimumYearOfMake = own('minimumYearOfMake');
   const includeLiftUpgrades = own('includeLiftUpgrades');
+  const outputCurrencies = own('outputCurrencies');
   return {
     externalId: data.externalId,
     legs: data.legs.map((leg) => ({
@@ -229,6 +235,7 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
     ...(maxFuelStopsPerSegment !== undefined ? { maxFuelStopsPerSegment } : {}),
     ...(minimumYearOfMake !== undefined ? { minimumYearOfMake } : {}),
     ...(includeLiftUpgrades !== undefined ? { includeLiftUpgrades } : {}),
+    ...(outputCurrencies ? { outputCurrencies: [...new Set(outputCurrencies)] } : {}),
     onReset: data.onReset,
     ...(aircraftCategory ? { aircraftCategory } : {}),
     ...(quoteDeadline ? { quoteDeadline: new Date(quoteDeadline).toISOString() } : {}),

@@ -134,7 +134,8 @@ export function registerAvinodeApi(router: Router, deps: { store: MarketStore; r
     if (!quote) return notFound();
     // Include flags as query parameters (`?quotebreakdown=true`), as the reads document them.
     const flags = new Set([...ctx.url.searchParams.entries()].filter(([, value]) => value === 'true' || value === '').map(([name]) => name.toLowerCase()));
-    return ok(render.quote(quote, flags));
+    const currencies = ctx.url.searchParams.getAll('outputCurrencies[]').map((currency) => currency.toUpperCase());
+    return ok(render.quote(quote, flags, currencies));
   });
 
   router.add('GET', '/api/tripmsgs/:id', (ctx) => {

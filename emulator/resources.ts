@@ -108,7 +108,7 @@ export class ResourceRenderer {
   }
 
   /** A quote; `include` holds the documented include flags asked for (quotebreakdown, sellercontactinfo, taildetails). */
-  quote(quote: QuoteRecord, include: ReadonlySet<string> = new Set()) {
+  quote(quote: QuoteRecord, include: ReadonlySet<string> = new Set(), outputCurrencies: readonly string[] = []) {
     const rfq = this.store.rfqs.get(quote.rfqId)!;
     const lift = this.store.lifts.get(quote.liftId)!;
     const trip = this.store.trips.get(rfq.tripRef)!;
@@ -135,6 +135,8 @@ export class ResourceRenderer {
         ...(include.has('sellercontactinfo') ? { contactInfo: { emails: [rfq.operator.email] } } : {}),
       },
       ...(include.has('quotebreakdown') ? { lineItems: breakdownOf(quote.price) } : {}),
+      // [inferred] shape: outputCurrencies[] is documented, the field carrying the converted prices is not.
+      ...(outputCurrencies.length > 0 && this.options.inferredShapes ? { convertedPrices: convert(quote.price, quote.currency, outputCurrencies) } : {}),
       rfq: { id: rfq.id, href: this.apiHref(`rfqs/${rfq.id}`) },
       trip: { id: trip.id, tripId: trip.tripId },
       createdOn: quote.createdOn,
@@ -168,6 +170,14 @@ export class ResourceRenderer {
     const { clientSecret: _secret, ...visible } = setting;
     return { ...visible, type: 'webhooksettings', href: this.apiHref(`webhooks/settings/${setting.id}`) };
   }
+}
+
+/** Fixed rates per USD: the emulator converts for `outputCurrencies[]`, it does not follow a market. */
+const PER_USD: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, CHF: 0.88, CAD: 1.36, AUD: 1.52, JPY: 151 };
+
+function convert(price: number, currency: string, into: readonly string[]) {
+  const usd = price / (PER_USD[currency] ?? 1);
+  return into.filter((target) => PER_USD[target] !== undefined).map((target) => ({ price: Math.round(usd * PER_USD[target]!), currency: target }));
 }
 
 /** A price split into the line item types operators use (submitQuote), all visible to the buyer. */

@@ -38,6 +38,12 @@ export interface ReadTripStateInput {
   declinesWithoutReason?: { rfqId: string; liftId: string }[];
   /** Messages the run has already read (never fetched again). */
   readMessageIds?: string[];
+  /** The run's outputCurrencies, for quote reads. */
+  outputCurrencies?: string[];
+}
+
+export interface ResolveEventOptions {
+  outputCurrencies?: string[];
 }
 
 export interface TripState {
@@ -112,7 +118,7 @@ export interface CharterActivities {
   createTrip(input: CreateTripInput): Promise<TripCreated>;
   /** Throws TripVanished when the trip (which existed) now answers NOT_FOUND. */
   readTripState(input: ReadTripStateInput): Promise<TripState>;
-  resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution>;
+  resolveAvinodeEvent(event: AvinodeEvent, options?: ResolveEventOptions): Promise<AvinodeEventResolution>;
   findTripOfEvent(event: AvinodeEvent): Promise<EventTrip>;
   cancelAvinodeTrip(input: CancelAvinodeTripInput): Promise<{ status: number | 'vanished' }>;
   /** Report trip outcome (CONVERTED with the winning lift). Setting the same outcome again is harmless. */

@@ -549,6 +549,7 @@ class TripRun {
       tripId: trip.tripId,
       knownQuotes,
       ...(declinesWithoutReason.length > 0 ? { declinesWithoutReason, readMessageIds: [...this.readMessageIds] } : {}),
+      ...(this.request.outputCurrencies?.length ? { outputCurrencies: this.request.outputCurrencies } : {}),
     };
     let state;
     try {
@@ -579,7 +580,10 @@ class TripRun {
       const trip = this.trip;
       let resolution;
       try {
-        resolution = await this.withCredentials(() => this.acts.eventActs.resolveAvinodeEvent(event));
+        const currencies = this.request.outputCurrencies;
+        resolution = await this.withCredentials(() =>
+          currencies?.length ? this.acts.eventActs.resolveAvinodeEvent(event, { outputCurrencies: currencies }) : this.acts.eventActs.resolveAvinodeEvent(event),
+        );
       } catch (error) {
         const { type, message } = failureOf(error);
         log.warn('webhook event could not be resolved; the poll will reconcile', { eventType: event.eventType, id: event.id, failureType: type, message });

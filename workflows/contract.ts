@@ -167,6 +167,8 @@ export interface TripRequest {
   minimumYearOfMake?: number;
   /** Let operators offer a larger category than requested. */
   includeLiftUpgrades?: boolean;
+  /** Currencies quote prices are also converted into (`outputCurrencies[]`), so quotes compare (e.g. `['USD']`). */
+  outputCurrencies?: string[];
   /** ISO-8601 instant after which quote collection ends (phase `expired` if nothing selected). */
   quoteDeadline?: string;
   onReset: ResetPolicy;
@@ -244,6 +246,8 @@ export interface QuoteSnapshot {
   seats?: number;
   price: number;
   currency: string;
+  /** The price converted into the run's `outputCurrencies`, when asked for. */
+  convertedPrices?: { price: number; currency: string }[];
   /** `sellerPriceWithoutCommission`, when Avinode shows it. */
   priceWithoutCommission?: { price: number; currency: string };
   /** The price breakdown the operator made visible (`quotebreakdown`). */

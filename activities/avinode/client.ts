@@ -36,7 +36,7 @@ export function createAvinodeClient(options: AvinodeClientOptions) {
     readTrip: (atripId: string, opts?: CallOptions) => readTrip(http, atripId, opts),
     readTripRfqs: (ids: { tripId: string; atripId?: string }, opts?: CallOptions) => readTripRfqs(http, ids, opts),
     readRfq: (arfqId: string, opts?: CallOptions) => readRfq(http, arfqId, opts),
-    readQuote: (aquoteId: string, opts?: CallOptions & { rfqId?: string; liftId?: string }) => readQuote(http, aquoteId, opts),
+    readQuote: (aquoteId: string, opts?: CallOptions & { rfqId?: string; liftId?: string; outputCurrencies?: readonly string[] }) => readQuote(http, aquoteId, opts),
     readTripMessage: (messageId: string, opts?: CallOptions) => readTripMessage(http, messageId, opts),
     cancelTrip: (atripId: string, cancel: CancelTripRequest, opts?: CallOptions) => cancelTrip(http, atripId, cancel, opts),
     reportTripOutcome: (atripId: string, report: TripOutcomeReport, opts?: CallOptions) => reportTripOutcome(http, atripId, report, opts),

@@ -70,6 +70,7 @@ export function toQuoteSnapshot(quote: Quote, context: { rfqId?: string; liftId?
     ...(quote.lift?.maxPax !== undefined ? { seats: quote.lift.maxPax } : {}),
     price,
     currency,
+    ...convertedOf(quote),
     ...withoutCommission(quote),
     ...lineItemsOf(quote),
     ...(quote.lift?.yearOfMake !== undefined ? { yearOfMake: quote.lift.yearOfMake } : {}),
@@ -78,6 +79,14 @@ export function toQuoteSnapshot(quote: Quote, context: { rfqId?: string; liftId?
     ...(quote.createdOn ? { createdOn: quote.createdOn } : {}),
     ...(quote.updatedOn ? { updatedOn: quote.updatedOn } : {}),
   };
+}
+
+function convertedOf(quote: Quote): Pick<QuoteSnapshot, 'convertedPrices'> {
+  const converted = (quote.convertedPrices ?? []).flatMap((money) => {
+    const price = money.price ?? money.amount;
+    return price !== undefined && money.currency ? [{ price, currency: money.currency }] : [];
+  });
+  return converted.length > 0 ? { convertedPrices: converted } : {};
 }
 
 function withoutCommission(quote: Quote): Pick<QuoteSnapshot, 'priceWithoutCommission'> {

@@ -57,14 +57,14 @@ export const QUOTE_INCLUDES = { quotebreakdown: true, sellercontactinfo: true, l
 export async function readQuote(
   http: AvinodeHttp,
   aquoteId: string,
-  options: CallOptions & { rfqId?: string; liftId?: string } = {},
+  options: CallOptions & { rfqId?: string; liftId?: string; outputCurrencies?: readonly string[] } = {},
 ): Promise<{ quote: QuoteSnapshot; raw: Quote }> {
-  const { rfqId, liftId, ...call } = options;
+  const { rfqId, liftId, outputCurrencies, ...call } = options;
   const { status, data } = await http.call({
     ...call,
     ...avinodeRoute('readQuote'),
     params: { id: aquoteId },
-    query: QUOTE_INCLUDES,
+    query: { ...QUOTE_INCLUDES, ...(outputCurrencies?.length ? { 'outputCurrencies[]': outputCurrencies } : {}) },
     schema: Quote,
     softErrors: 'warn',
   });

@@ -125,6 +125,8 @@ export const Quote = z.object({
   updatedOn: z.string().optional(),
   sellerPrice: Money.optional(),
   sellerPriceWithoutCommission: Money.optional(),
+  /** Prices in the `outputCurrencies[]` asked for [inferred shape: the conversion's field is not documented]. */
+  convertedPrices: z.array(Money).optional().catch(undefined),
   sellerMessage: z.string().optional(),
   sellerCompany: Company.optional(),
   lineItems: z.array(LineItem.optional().catch(undefined)).optional().catch(undefined),

@@ -20,6 +20,7 @@ import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote, sendMessage, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
 import { envFor, futureDate } from '../integration/avinode/helpers.ts';
 import { historyText } from './support.ts';
+import { cheapestQuoteId } from '../../workflows/presentation.ts';
 
 let connection: Connection;
 let nativeConnection: NativeConnection;
@@ -362,6 +363,23 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       expect(liftIds).not.toContain(alternateLift);
       const done = await handle.executeUpdate(selectQuote, { args: [{ quoteId: alternate.quoteId! }] });
       expect(done.outcomeReport).toMatchObject({ status: 'reported', winningSellerLiftId: alternateLift });
+    });
+  });
+
+  it('converts quote prices into the run\'s outputCurrencies, so quotes in different currencies compare', async () => {
+    const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, { ...request(timing, 'recreate', { decide: true }), outputCurrencies: ['USD'] });
+      const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 2);
+      await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 20_000, currency: 'EUR' });
+      const dollars = await emulator.admin.respond(rfqIds[1]!, { action: 'quote', price: 21_000, currency: 'USD' });
+      const waiting = await waitFor(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
+      expect(waiting.quotes.map((quote) => [quote.currency, quote.convertedPrices?.[0]?.currency]).sort()).toEqual([['EUR', 'USD'], ['USD', 'USD']]);
+      // 20,000 EUR is about 21,700 USD: the dollar quote is the cheaper one, though its number is larger.
+      expect(cheapestQuoteId(waiting)).toBe(dollars.quoteId);
+      const reads = (await emulator.admin.requests({ route: 'GET /api/quotes/:id' })).filter((entry) => waiting.quotes.some((quote) => entry.path.includes(quote.quoteId)));
+      expect(reads.every((entry) => decodeURIComponent(entry.path).includes('outputCurrencies[]=USD'))).toBe(true);
+      await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
     });
   });
 
