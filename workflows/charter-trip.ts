@@ -101,6 +101,8 @@ const CONFIRM_END_BY_POLL = 'confirm-end-by-poll';
  * at the start of each run: runs recorded before it keep ending when every lift is answered.
  */
 const DECISION_STAGE = 'decision-stage';
+/** Events in one run before it continues as new, when the request does not say (runs with the decision stage). */
+const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 1_500;
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
 const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
@@ -1014,7 +1016,10 @@ class TripRun {
 
   private shouldContinueAsNew(): boolean {
     const info = workflowInfo();
-    const threshold = this.timing.continueAsNewAfterEvents;
+    // Trips idle for days in awaiting_selection: runs with the decision stage continue as new at a
+    // default threshold unless the request sets one (0 = only when the server suggests it).
+    const asked = this.request.timing?.continueAsNewAfterEvents;
+    const threshold = asked ?? (this.decisionStage ? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS : this.timing.continueAsNewAfterEvents);
     return info.continueAsNewSuggested || (threshold > 0 && info.historyLength >= threshold);
   }
 

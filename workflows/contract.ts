@@ -134,7 +134,10 @@ export interface TripTiming {
   pollMaxMs: number;
   /** Interval at which a blocked run re-checks its credentials. */
   credentialRecheckMs: number;
-  /** Continue-as-new once history reaches this many events (0 = only when the server suggests). */
+  /**
+   * Continue-as-new once history reaches this many events (0 = only when the server suggests).
+   * Absent: 1,500, so a trip waiting days for its broker keeps a short history.
+   */
   continueAsNewAfterEvents: number;
   /** How long a run about to continue as new waits for pending callbacks before carrying them over (default 30 s). */
   callbackDrainMs?: number;
