@@ -100,6 +100,7 @@ export function httpStatusFailure(outcome: HttpOutcome): ApplicationFailure {
     text += ` (retry after ${Math.round(delay / 1000)} s)`;
     return failure(type, details, text, { nextRetryDelay: delay });
   }
+  if (outcome.status >= 300 && outcome.status < 400) text += ' (a redirect: not followed, credentials stay on the configured Avinode origin)';
   if (type === FailureType.AuthRejected) {
     text += outcome.tokenRefreshable === false ? ' (a static bearer token cannot be refreshed: replace AVINODE_BEARER_TOKEN)' : ' (still rejected after one token refresh)';
   }

@@ -12,6 +12,7 @@ import type {
   FindDuplicateTripsInput,
   FindDuplicateTripsResult,
   ReadTripStateInput,
+  ResolveEventOptions,
   TripState,
 } from '../workflows/activity-types.ts';
 import { FailureType, type AvinodeEvent, type DuplicateTrip, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
@@ -148,13 +149,19 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   async function readQuotes(
     wanted: { quoteId: string; rfqId?: string; liftId?: string }[],
     options: CallOptions,
+    outputCurrencies?: readonly string[],
   ): Promise<QuoteSnapshot[]> {
     const quotes: QuoteSnapshot[] = [];
     for (const { quoteId, rfqId, liftId } of wanted) {
       // A quote read per lift can add up: a beat between reads also lets a cancellation in.
       heartbeatIfInActivity({ quotesRead: quotes.length, of: wanted.length });
       try {
-        const { quote } = await avinode.readQuote(quoteId, { ...options, ...(rfqId ? { rfqId } : {}), ...(liftId ? { liftId } : {}) });
+        const { quote } = await avinode.readQuote(quoteId, {
+          ...options,
+          ...(rfqId ? { rfqId } : {}),
+          ...(liftId ? { liftId } : {}),
+          ...(outputCurrencies?.length ? { outputCurrencies } : {}),
+        });
         quotes.push(quote);
       } catch (error) {
         // A withdrawn quote is not a failure of the read; the next poll shows the lift's state.
@@ -197,7 +204,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return messages;
   }
 
-  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds }: ReadTripStateInput): Promise<TripState> {
+  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds, outputCurrencies }: ReadTripStateInput): Promise<TripState> {
     const options = activityCallOptions();
     let read;
     try {
@@ -227,7 +234,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     );
     // Quotes on the RFQ itself carry no lift price to compare: read once when new (re-prices arrive by webhook).
     for (const rfq of read.rfqs) for (const quoteId of rfq.quoteIds ?? []) if (!known.has(quoteId)) wanted.push({ quoteId, rfqId: rfq.rfqId });
-    const quotes = (await readQuotes(wanted, options)).filter((quote) => {
+    const quotes = (await readQuotes(wanted, options, outputCurrencies)).filter((quote) => {
       const before = known.get(quote.quoteId);
       return !before || before.price !== quote.price || before.currency !== quote.currency;
     });
@@ -236,7 +243,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return { rfqs: read.rfqs, quotes, messages };
   }
 
-  async function resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution> {
+  async function resolveAvinodeEvent(event: AvinodeEvent, { outputCurrencies }: ResolveEventOptions = {}): Promise<AvinodeEventResolution> {
     const options = activityCallOptions();
     let resource;
     try {
@@ -253,7 +260,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       case 'rfqs': {
         const { rfq, raw } = resource.value;
         const tripId = raw.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), ...(raw.trip ? { atripId: raw.trip.id } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options) };
+        return { ...(tripId ? { tripId } : {}), ...(raw.trip ? { atripId: raw.trip.id } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options, outputCurrencies) };
       }
       case 'quotes': {
         const { quote } = resource.value;
@@ -271,7 +278,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
           ...(rfq?.atripId ? { atripId: rfq.atripId } : {}),
           ...(rfq ? { rfq: rfq.rfq } : {}),
           message,
-          quotes: await readQuotes(quoteIds, options),
+          quotes: await readQuotes(quoteIds, options, outputCurrencies),
         };
       }
       case 'trips': {

@@ -3,9 +3,10 @@
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { parseArgs } from 'node:util';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadConfig, type Config, isLoopback } from '../workers/config.ts';
+import { loadCommandConfig, type Config, isLoopback } from '../workers/config.ts';
 import { createLogger, type Logger } from '../workers/logging.ts';
 import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError, type TripFlags } from './trip-flags.ts';
+import { tripCriteriaOf } from '../workflows/contract.ts';
 
 export { UsageError } from './trip-flags.ts';
 
@@ -33,7 +34,7 @@ export const EMBEDDED_EMULATOR_HINT = [
 ].join('\n');
 
 /** The configured Avinode API, or `--base-url`; refuses plain HTTP except towards this machine. */
-export function resolveTarget(config: Readonly<Config>, baseUrlFlag: string | undefined): AvinodeTarget {
+export function resolveTarget(config: Readonly<Pick<Config, 'avinode'>>, baseUrlFlag: string | undefined): AvinodeTarget {
   const raw = baseUrlFlag ?? config.avinode.baseUrl;
   if (!raw) throw new UsageError(EMBEDDED_EMULATOR_HINT);
   let url: URL;
@@ -73,7 +74,9 @@ export const AVINODE_USAGE = `Usage: charterflow avinode <command> [--base-url U
 
   token                                  request an access token; prints its type and lifetime (never the token)
   create-trip --from ICAO --to ICAO --date YYYY-MM-DD [--time HH:MM] --pax N
-              [--category "Midsize jet"] [--return-date YYYY-MM-DD] [--return-time HH:MM] [--external-id ID]
+              [--category "Midsize jet" | --lift SPEC ...] [--max-fuel-stops N] [--min-year-of-make YYYY]
+              [--include-lift-upgrades] [--arrival] [--utc] [--pax N|TBD]
+              [--return-date YYYY-MM-DD] [--return-time HH:MM] [--external-id ID]
                                          POST /trips; prints ids and deep links as JSON
   get-trip <atripId>                     GET /trips/{atripId}; prints the trip and its RFQs as JSON
   rfqs <tripId> [--atrip-id atrip-…]     GET /rfqs/{tripId} (falls back to the trip read); prints RFQs as JSON
@@ -109,7 +112,8 @@ export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise
 
   let client: AvinodeClient | undefined;
   try {
-    const config = loadConfig(io.env ?? process.env);
+    // Webhook settings are the receiver's and the worker's: a direct call needs only AVINODE_*.
+    const config = loadCommandConfig(io.env ?? process.env);
     const target = resolveTarget(config, values['base-url']);
     const logger = io.logger ?? createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'charterflow-avinode' });
     const tokens = await createTokenSourceFor(target, logger, io.createTokenSource);
@@ -128,13 +132,13 @@ export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise
         return 0;
       }
       case 'create-trip': {
-        const { externalId, legs, aircraftCategory } = tripRequestFromFlags(values, {
+        const request = tripRequestFromFlags(values, {
           command: 'create-trip',
           newExternalId: () => `cli-${new Date().toISOString().replace(/[-:.TZ]/g, '')}`,
         });
         client = createClientFor(target, tokens, logger);
-        const created = await client.createTrip({ legs, ...(aircraftCategory ? { aircraftCategory } : {}) }, externalId);
-        out(`${JSON.stringify({ externalTripId: externalId, ...created }, null, 2)}\n`);
+        const created = await client.createTrip(tripCriteriaOf(request), request.externalId);
+        out(`${JSON.stringify({ externalTripId: request.externalId, ...created }, null, 2)}\n`);
         return 0;
       }
       case 'get-trip': {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
-import { ConfigError, CLIENT_AUTH_METHODS, loadConfig, type ClientAuthMethod, type Config } from '../workers/config.ts';
+import { ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig, type Config } from '../workers/config.ts';
 import { createLogger } from '../workers/logging.ts';
 import { FailureType, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import type { WebhookSetting } from '../activities/avinode/schemas.ts';
@@ -134,12 +134,15 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   const report = reporter(out);
   const now = new Date();
 
-  let config: Readonly<Config>;
+  let config: Readonly<CommandConfig>;
   try {
-    config = loadConfig(env);
+    // Webhook settings are checked below as one finding: they do not stop the credential checks.
+    config = loadCommandConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     report.line('fail', 'configuration is invalid', ...error.problems.map(explainConfigProblem));
+    checkWebhookSettings(report, env);
+    out('\nSome checks failed; see the explanations above.\n');
     return 1;
   }
 
@@ -153,6 +156,7 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   }
 
   checkConfiguration(report, env, target);
+  checkWebhookSettings(report, env);
   describeOperations(report, config);
   if (insideWeeklyResetWindow(now)) {
     report.line('warn', 'inside the weekly sandbox reset window (Mondays 06:00–08:00 UTC)', 'NOT_FOUND for old trips, 5xx and rejected credentials are expected until the rebuild ends.', RESET_HINT);
@@ -164,20 +168,25 @@ export async function runDoctorCommand(argv: string[], io: CliIo = {}): Promise<
   const logger = io.logger ?? createLogger({ level: 'silent', name: 'charterflow-doctor' });
   const tokenSource = await createTokenSourceFor(target, logger, io.createTokenSource);
   const tokenOk = await checkToken(report, target, tokenSource, io);
-  if (tokenOk) await checkApiCall(report, target, tokenSource, logger, config);
+  if (tokenOk) await checkApiCall(report, target, tokenSource, logger, webhookConfigOf(env).webhooks);
 
   out(report.failed ? '\nSome checks failed; see the explanations above.\n' : '\nAll checks passed.\n');
   return report.failed ? 1 : 0;
 }
 
-/** One line per webhook setting found, then whether each event type charterflow needs has an active one at our target. */
-export function describeSubscriptions(settings: readonly WebhookSetting[], config: Pick<Config, 'webhooks'>): { found: string[]; missing: string[] } {
-  const found = [...settings]
+/** One line per webhook setting, by id: `whs-12: TripRequestMine → https://… (active)`. */
+function listSettings(settings: readonly WebhookSetting[]): string[] {
+  return [...settings]
     .sort((a, b) => compareSettingIds(a.id, b.id))
     .map((setting) => {
       const events = setting.eventTypes?.length ? setting.eventTypes.join(', ') : 'no event types';
       return `${setting.id}: ${events} → ${setting.targetURI ?? '(no target)'} (${setting.active === false ? 'inactive' : 'active'})`;
     });
+}
+
+/** One line per webhook setting found, then whether each event type charterflow needs has an active one at our target. */
+export function describeSubscriptions(settings: readonly WebhookSetting[], config: Pick<Config, 'webhooks'>): { found: string[]; missing: string[] } {
+  const found = listSettings(settings);
   const missing = WEBHOOK_EVENT_TYPES.filter((eventType) => {
     const targetURI = webhookTargetUri(config, eventType);
     return !settings.some((setting) => setting.targetURI === targetURI && setting.active !== false && setting.eventTypes?.includes(eventType));
@@ -185,8 +194,13 @@ export function describeSubscriptions(settings: readonly WebhookSetting[], confi
   return { found, missing };
 }
 
-function reportSubscriptions(report: Report, settings: readonly WebhookSetting[], config: Pick<Config, 'webhooks'>): void {
-  const { found, missing } = describeSubscriptions(settings, config);
+function reportSubscriptions(report: Report, settings: readonly WebhookSetting[], webhooks: Config['webhooks'] | undefined): void {
+  if (!webhooks) {
+    const found = listSettings(settings);
+    report.line('warn', 'webhook subscriptions found (which are charterflow’s is unknown until the webhook receiver settings are complete)', ...(found.length > 0 ? found : ['(none)']));
+    return;
+  }
+  const { found, missing } = describeSubscriptions(settings, { webhooks });
   const listed = found.length > 0 ? found : ['(none)'];
   if (missing.length === 0) {
     report.line('ok', 'webhook subscriptions: every event type charterflow needs is active', ...listed);
@@ -238,8 +252,24 @@ function checkConfiguration(report: Report, env: NodeJS.ProcessEnv, target: Avin
   }
 }
 
+/** The receiver's settings: needed by `charterflow worker` and `charterflow webhooks`, not by this check. */
+function checkWebhookSettings(report: Report, env: NodeJS.ProcessEnv): void {
+  const { webhooks, problems } = webhookConfigOf(env);
+  if (!webhooks) {
+    report.line(
+      'warn',
+      'webhook receiver settings incomplete',
+      ...problems,
+      '`charterflow worker` and `charterflow webhooks` refuse to start until this is fixed; `charterflow avinode`, `trip` and this check do not need it.',
+    );
+    return;
+  }
+  const target = webhooks.publicUrl ?? `http://127.0.0.1:${webhooks.port} (WEBHOOK_PUBLIC_URL unset: Avinode cannot reach a loopback receiver)`;
+  report.line('ok', `webhook receiver settings present: Basic user ${webhooks.username}, target ${target}`);
+}
+
 /** What a worker started with this configuration does beyond Avinode: payload encryption, metrics. */
-function describeOperations(report: Report, config: Readonly<Config>): void {
+function describeOperations(report: Report, config: Readonly<CommandConfig>): void {
   const encryption = config.payloadEncryption;
   const decryptOnly = encryption?.previous.map((key) => key.keyId) ?? [];
   if (encryption?.current) {
@@ -355,13 +385,14 @@ async function checkApiCall(
   target: AvinodeTarget,
   tokenSource: Awaited<ReturnType<typeof createTokenSourceFor>>,
   logger: NonNullable<CliIo['logger']>,
-  config: Pick<Config, 'webhooks'>,
+  /** The receiver's settings (our targets), when complete. */
+  webhooks: Config['webhooks'] | undefined,
 ): Promise<void> {
   const client = createClientFor(target, tokenSource, logger);
   try {
     const settings = await client.listWebhookSettings();
     report.line('ok', `API call GET /webhooks/settings succeeded (${settings.length} webhook setting${settings.length === 1 ? '' : 's'})`);
-    reportSubscriptions(report, settings, config);
+    reportSubscriptions(report, settings, webhooks);
   } catch (error) {
     const type = (error as { type?: string }).type;
     const text = describeFailure(error);

@@ -56,7 +56,9 @@ export interface CharterClientOptions {
 }
 
 function staticDetailsOf(request: TripRequest): string {
-  const rows = request.legs.map((leg, i) => `| ${i + 1} | ${leg.from} | ${leg.to} | ${leg.date} ${leg.time ?? 'TBD'} | ${leg.pax} |`);
+  const rows = request.legs.map(
+    (leg, i) => `| ${i + 1} | ${leg.from} | ${leg.to} | ${leg.date} ${leg.time ?? 'TBD'}${leg.time && leg.arrival ? ' (arrival)' : ''}${leg.time && leg.utc ? ' UTC' : ''} | ${leg.paxTBD ? 'TBD' : leg.pax} |`,
+  );
   return [
     `**Charter request ${request.externalId}**${request.aircraftCategory ? ` · ${request.aircraftCategory}` : ''}`,
     '',

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporalConnectionOptions } from '../workers/temporal-connection.ts';
-import { loadConfig } from '../workers/config.ts';
+import { loadCommandConfig } from '../workers/config.ts';
 import { CANCEL_REASONS, EXPIRY_POLICIES, TERMINAL_PHASES, TRIP_PHASES, type CancelReason, type ExpiryPolicy, type TripPhase, type TripProgress } from '../workflows/contract.ts';
 import { cheapestQuoteId, declineReasonText, money } from '../workflows/presentation.ts';
 import { CharterClient, TripRequestInvalid } from './index.ts';
@@ -11,7 +11,10 @@ import { parseDeadline, TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } fr
 
 const USAGE = `Usage: charterflow trip <command> [options]   (--json: machine-readable output)
 
-  start --from ICAO --to ICAO --date YYYY-MM-DD [--time HH:MM] --pax N [--category "Midsize jet"]
+  start --from ICAO --to ICAO --date YYYY-MM-DD [--time HH:MM [--arrival] [--utc]] --pax N|TBD
+        [--category "Midsize jet" | --lift SPEC ...] [--max-fuel-stops N] [--min-year-of-make YYYY]
+        [--include-lift-upgrades] [--output-currency USD ...]
+        (SPEC: a category, or type=…, tail=…, category=…, comma-separated)
         [--return-date YYYY-MM-DD [--return-time HH:MM]] [--external-id ID] [--deadline ISO|30m|2h|3d]
         [--on-reset recreate|fail] [--on-expiry cancel|keep] [--end-when-all-answered]
         [--act-as ACCOUNT] [--callback-url URL] [--watch]
@@ -166,7 +169,7 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     if (command === 'list' && values.phase !== undefined && !TRIP_PHASES.includes(values.phase as TripPhase)) {
       throw new UsageError(`--phase: must be one of ${TRIP_PHASES.join(', ')}`);
     }
-    const config = loadConfig();
+    const config = loadCommandConfig();
     const connection = temporalConnectionOptions(config.temporal);
     const { address } = connection;
     client = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {

@@ -137,7 +137,11 @@ export function registerAvinodeApi(
 
   router.add('GET', '/api/quotes/:id', (ctx) => {
     const quote = idOf(ctx.params.id!, 'aquote') ? store.quotes.get(ctx.params.id!) : undefined;
-    return quote ? ok(render.quote(quote)) : notFound();
+    if (!quote) return notFound();
+    // Include flags as query parameters (`?quotebreakdown=true`), as the reads document them.
+    const flags = new Set([...ctx.url.searchParams.entries()].filter(([, value]) => value === 'true' || value === '').map(([name]) => name.toLowerCase()));
+    const currencies = ctx.url.searchParams.getAll('outputCurrencies[]').map((currency) => currency.toUpperCase());
+    return ok(render.quote(quote, flags, currencies));
   });
 
   router.add('GET', '/api/tripmsgs/:id', (ctx) => {

@@ -184,6 +184,7 @@ export class Marketplace {
       aircraftType: wanted.aircraftType ?? (sameAsOperator ? operator.aircraftType : catalogue?.type ?? operator.aircraftType),
       aircraftTail: wanted.aircraftTail ?? `${operator.tailPrefix}${String(this.rng.int(100, 999))}${operator.displayName.slice(0, 2).toUpperCase()}`,
       maxPax: sameAsOperator ? operator.maxPax : catalogue?.maxPax ?? operator.maxPax,
+      yearOfMake: this.rng.int(2006, 2023),
       status: 'Unanswered',
       quoteIds: [],
     };

@@ -107,7 +107,8 @@ export class ResourceRenderer {
     return id ? this.store.quotes.get(id) : undefined;
   }
 
-  quote(quote: QuoteRecord) {
+  /** A quote; `include` holds the documented include flags asked for (quotebreakdown, sellercontactinfo, taildetails). */
+  quote(quote: QuoteRecord, include: ReadonlySet<string> = new Set(), outputCurrencies: readonly string[] = []) {
     const rfq = this.store.rfqs.get(quote.rfqId)!;
     const lift = this.store.lifts.get(quote.liftId)!;
     const trip = this.store.trips.get(rfq.tripRef)!;
@@ -119,8 +120,23 @@ export class ResourceRenderer {
       sellerPriceWithoutCommission: { price: quote.price, currency: quote.currency },
       sellerMessage: quote.sellerMessage,
       segments: trip.segments.map(rfqSegment),
-      lift: { id: lift.id, aircraftCategory: lift.aircraftCategory, aircraftType: lift.aircraftType, aircraftTail: lift.aircraftTail, maxPax: lift.maxPax },
-      sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName },
+      lift: {
+        id: lift.id,
+        aircraftCategory: lift.aircraftCategory,
+        aircraftType: lift.aircraftType,
+        aircraftTail: lift.aircraftTail,
+        maxPax: lift.maxPax,
+        // [inferred] field name: what taildetails adds is not documented.
+        ...(include.has('taildetails') ? { yearOfMake: lift.yearOfMake } : {}),
+      },
+      sellerCompany: {
+        id: rfq.operator.companyId,
+        displayName: rfq.operator.displayName,
+        ...(include.has('sellercontactinfo') ? { contactInfo: { emails: [rfq.operator.email] } } : {}),
+      },
+      ...(include.has('quotebreakdown') ? { lineItems: breakdownOf(quote.price) } : {}),
+      // [inferred] shape: outputCurrencies[] is documented, the field carrying the converted prices is not.
+      ...(outputCurrencies.length > 0 && this.options.inferredShapes ? { convertedPrices: convert(quote.price, quote.currency, outputCurrencies) } : {}),
       rfq: { id: rfq.id, href: this.apiHref(`rfqs/${rfq.id}`) },
       trip: { id: trip.id, tripId: trip.tripId },
       createdOn: quote.createdOn,
@@ -154,6 +170,27 @@ export class ResourceRenderer {
     const { clientSecret: _secret, ...visible } = setting;
     return { ...visible, type: 'webhooksettings', href: this.apiHref(`webhooks/settings/${setting.id}`) };
   }
+}
+
+/** Fixed rates per USD: the emulator converts for `outputCurrencies[]`, it does not follow a market. */
+const PER_USD: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, CHF: 0.88, CAD: 1.36, AUD: 1.52, JPY: 151 };
+
+function convert(price: number, currency: string, into: readonly string[]) {
+  const usd = price / (PER_USD[currency] ?? 1);
+  return into.filter((target) => PER_USD[target] !== undefined).map((target) => ({ price: Math.round(usd * PER_USD[target]!), currency: target }));
+}
+
+/** A price split into the line item types operators use (submitQuote), all visible to the buyer. */
+function breakdownOf(price: number) {
+  const crew = Math.round(price * 0.08);
+  const positioning = Math.round(price * 0.07);
+  const catering = Math.round(price * 0.03);
+  return [
+    { type: 'FLIGHT', displayName: 'Flight time', price: price - crew - positioning - catering, visibleToBuyer: true },
+    { type: 'CREW', displayName: 'Crew', price: crew, visibleToBuyer: true },
+    { type: 'POSITIONING', displayName: 'Positioning', price: positioning, visibleToBuyer: true },
+    { type: 'CATERING', displayName: 'Catering', price: catering, visibleToBuyer: true },
+  ];
 }
 
 /** The RFQ view of a posted segment: adds airport details and a departure date-time block. */

@@ -57,6 +57,7 @@ export interface LiftRecord {
   aircraftType: string;
   aircraftTail: string;
   maxPax: number;
+  yearOfMake: number;
   status: LiftDisplayStatus;
   quoteIds: string[];
 }

@@ -1,13 +1,16 @@
 // Temporal's remote codec protocol for the Web UI (docs.temporal.io/codec-server): POST
 // <endpoint>/encode and <endpoint>/decode with { payloads: [{ metadata: {k: base64}, data: base64 }] }.
 // The browser calls it, so CORS answers the UI origin only. It decrypts for anyone who can reach
-// it: it listens on loopback and `charterflow start` runs it for local use only.
+// it: it listens on loopback unless given an origin allow-list and a bearer check (the Temporal UI
+// passes its user's access token, TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true), verified against the
+// UI's OIDC provider's JWKS. `charterflow start` runs it for local use only.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { loadConfig } from './config.ts';
+import { isLoopback, loadCommandConfig, type CodecAuth } from './config.ts';
 import { createLogger, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
 
@@ -36,6 +39,48 @@ export interface CodecServerOptions {
   port?: number;
   host?: string;
   logger?: Logger;
+  /** Required beyond loopback: the UI's bearer token checked against its issuer, or `none` (see CODEC_AUTH). */
+  auth?: CodecAuth;
+}
+
+/** Listening on a loopback address: only this machine (or a runtime publishing on its loopback) can call. */
+export const isLoopbackHost = (host: string) => isLoopback(host) || host === '::1';
+
+/** Refused before listening: the endpoint decrypts for anyone who reaches it. */
+export class CodecExposureRefused extends Error {
+  override name = 'CodecExposureRefused';
+}
+
+/** Why `host` may not be served with these settings, or undefined when it may. */
+export function codecExposureProblem(host: string, settings: { allowedOriginsConfigured: boolean; auth?: CodecAuth }): string | undefined {
+  if (isLoopbackHost(host)) return undefined;
+  if (!settings.allowedOriginsConfigured) {
+    return `--host ${host} is not a loopback address: set CODEC_ALLOWED_ORIGINS to the Web UI origins that may call the codec endpoint`;
+  }
+  if (!settings.auth) {
+    return (
+      `--host ${host} is not a loopback address: set CODEC_AUTH_ISSUER and CODEC_AUTH_JWKS_URL (the Temporal UI's OIDC provider; ` +
+      'run the UI with TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true so it sends its bearer token), or CODEC_AUTH=none if a container runtime publishes the port on the host loopback only'
+    );
+  }
+  return undefined;
+}
+
+type BearerCheck = (header: string | undefined) => Promise<{ ok: true } | { ok: false; reason: string }>;
+
+function bearerCheckOf(auth: Extract<CodecAuth, { kind: 'bearer' }>): BearerCheck {
+  const keys = createRemoteJWKSet(new URL(auth.jwksUrl), { timeoutDuration: 5_000 });
+  return async (header) => {
+    const match = /^Bearer[ \t]+([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '');
+    if (!match) return { ok: false, reason: 'missing bearer token' };
+    try {
+      await jwtVerify(match[1]!, keys, { issuer: auth.issuer, ...(auth.audience ? { audience: auth.audience } : {}) });
+      return { ok: true };
+    } catch (error) {
+      // jose's codes (ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED…) name the problem, never the token.
+      return { ok: false, reason: (error as { code?: string }).code ?? 'invalid token' };
+    }
+  };
 }
 
 export interface RunningCodecServer {
@@ -68,6 +113,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
   const { codec, logger } = options;
   const allowed = new Set(options.allowedOrigins);
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.auth) throw new CodecExposureRefused(codecExposureProblem(host, { allowedOriginsConfigured: true })!);
+  const checkBearer = options.auth?.kind === 'bearer' ? bearerCheckOf(options.auth) : undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const origin = req.headers.origin;
     if (origin && allowed.has(origin)) {
@@ -79,7 +127,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    const path = new URL(req.url ?? '/', 'http://codec').pathname;
+    // The raw request target: new URL() throws on `//`, which would turn a probe into a 500.
+    const path = (req.url ?? '/').split('?', 1)[0];
     const operation = path === `${CODEC_PATH}/encode` ? 'encode' : path === `${CODEC_PATH}/decode` ? 'decode' : undefined;
     if (!operation) return send(404, { error: 'not found' });
     if (req.method === 'OPTIONS') {
@@ -92,6 +141,14 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     }
     if (req.method !== 'POST') return send(405, { error: 'use POST' });
     if (origin && !allowed.has(origin)) return send(403, { error: 'origin not allowed' });
+    if (checkBearer) {
+      const verdict = await checkBearer(req.headers.authorization);
+      if (!verdict.ok) {
+        logger?.warn({ operation, reason: verdict.reason, status: 401 }, 'codec request without a valid bearer token');
+        res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+        return send(401, { error: `a valid bearer token of the Temporal UI login is required (${verdict.reason})` });
+      }
+    }
     const raw = await readBody(req);
     if (!raw) return send(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
     let json: unknown;
@@ -119,7 +176,6 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new Error(`codec server port ${options.port} on ${host} is already in use (CODEC_SERVER_PORT)`) : error),
@@ -146,7 +202,9 @@ Serves Temporal's remote codec protocol (<url>/codec/encode, <url>/codec/decode)
 PAYLOAD_ENCRYPTION_KEY / PAYLOAD_DECRYPTION_KEYS, so a Temporal Web UI configured with this endpoint
 shows decrypted payloads. Port: CODEC_SERVER_PORT (default 8282); host: 127.0.0.1 unless --host.
 Browsers may call it from CODEC_ALLOWED_ORIGINS (default the local UI on TEMPORAL_UI_PORT).
-Anyone who can reach it can decrypt: keep it on loopback or behind the UI's authentication.`;
+Anyone who can reach it can decrypt: a non-loopback --host needs CODEC_ALLOWED_ORIGINS and the
+UI's bearer token checked (CODEC_AUTH_ISSUER, CODEC_AUTH_JWKS_URL, optional CODEC_AUTH_AUDIENCE),
+or CODEC_AUTH=none when a container runtime publishes the port on the host loopback only.`;
 
 /** `charterflow codec`: the codec endpoint on its own, for a Temporal UI that charterflow start did not launch. */
 export async function runCodecCommand(argv: string[]): Promise<number> {
@@ -155,7 +213,7 @@ export async function runCodecCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = loadConfig();
+  const config = loadCommandConfig();
   const [codec] = payloadCodecsFor(config.payloadEncryption);
   if (!codec) {
     process.stderr.write('charterflow codec: PAYLOAD_ENCRYPTION_KEY and PAYLOAD_DECRYPTION_KEYS are unset: there is nothing to encrypt or decrypt.\n');
@@ -168,7 +226,13 @@ export async function runCodecCommand(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel, name: 'charterflow-codec' });
   const allowedOrigins = config.codecServer.allowedOrigins ?? uiOrigins(config.temporal.uiPort);
-  const server = await startCodecServer({ codec, allowedOrigins, port, ...(values.host ? { host: values.host } : {}), logger });
+  const host = values.host ?? '127.0.0.1';
+  const refused = codecExposureProblem(host, { allowedOriginsConfigured: config.codecServer.allowedOrigins !== undefined, ...(config.codecServer.auth ? { auth: config.codecServer.auth } : {}) });
+  if (refused) {
+    process.stderr.write(`charterflow codec: ${refused}.\n`);
+    return 2;
+  }
+  const server = await startCodecServer({ codec, allowedOrigins, port, host, logger, ...(config.codecServer.auth ? { auth: config.codecServer.auth } : {}) });
   process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'codec', url: server.endpoint, allowedOrigins })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -136,6 +136,14 @@ const Env = z.object({
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each entry must be an origin such as http://127.0.0.1:8233 (scheme and host, no path)')).min(1))
     .optional(),
+  // Bearer check of `charterflow codec`: the Temporal UI's OIDC provider, whose access tokens the UI
+  // passes along (TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true). Required when it listens beyond loopback.
+  CODEC_AUTH_ISSUER: url.optional(),
+  CODEC_AUTH_JWKS_URL: url.optional(),
+  CODEC_AUTH_AUDIENCE: z.string().min(1).optional(),
+  // `none`: no bearer check although it listens beyond loopback; only for a container whose port the
+  // runtime publishes on the host's loopback alone (docker-compose.yml's codec profile).
+  CODEC_AUTH: z.enum(['bearer', 'none']).optional(),
   // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
@@ -211,11 +219,14 @@ export interface Config {
   /** Unset: payloads are stored in plain, as before. */
   payloadEncryption?: PayloadEncryptionConfig;
   /** Local remote-codec endpoint `charterflow start` serves for the Web UI when encryption is on. */
-  codecServer: { port: number; allowedOrigins?: string[] };
+  codecServer: { port: number; allowedOrigins?: string[]; auth?: CodecAuth };
   /** Prometheus scrape endpoint of worker processes; undefined when METRICS_PORT=0. */
   metrics?: { bindAddress: string };
   logLevel: Env['LOG_LEVEL'];
 }
+
+/** How `charterflow codec` authenticates callers: the UI's bearer token, or (published on loopback only) nobody. */
+export type CodecAuth = { kind: 'bearer'; issuer: string; jwksUrl: string; audience?: string } | { kind: 'none' };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -276,8 +287,67 @@ export function loadPayloadEncryption(env: NodeJS.ProcessEnv = process.env): Pay
   return encryption;
 }
 
+/** Variables of the webhook receiver (and of the subscriptions a worker registers with Avinode). */
+const WEBHOOK_VARIABLES = ['WEBHOOK_PORT', 'WEBHOOK_USERNAME', 'WEBHOOK_PASSWORD', 'WEBHOOK_PUBLIC_URL', 'WEBHOOK_MAX_BODY_BYTES', 'WEBHOOK_SUBSCRIPTION_CHECK_MS'] as const;
+const WebhookEnv = Env.pick(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
+const CoreEnv = Env.omit(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
+
+/** Everything but the webhook receiver's settings: what `charterflow avinode`, `doctor` and `trip` read. */
+export type CommandConfig = Omit<Config, 'webhooks'>;
+
+/** The webhook settings, or the problems that stop the receiver and the worker (names, never values). */
+export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: Config['webhooks']; problems: string[] } {
+  let w: z.infer<typeof WebhookEnv>;
+  try {
+    w = parseEnv(WebhookEnv, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return { problems: error.problems };
+    throw error;
+  }
+  const embedded = !env.AVINODE_BASE_URL?.trim();
+  const password = w.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
+  const problems: string[] = [];
+  if (!password) problems.push('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)');
+  requireHttps('WEBHOOK_PUBLIC_URL', w.WEBHOOK_PUBLIC_URL, problems);
+  if (problems.length > 0 || !password) return { problems };
+  return {
+    webhooks: {
+      port: w.WEBHOOK_PORT,
+      username: w.WEBHOOK_USERNAME ?? LOCAL_AVINODE_DEFAULTS.WEBHOOK_USERNAME,
+      password,
+      publicUrl: w.WEBHOOK_PUBLIC_URL,
+      maxBodyBytes: w.WEBHOOK_MAX_BODY_BYTES,
+      subscriptionCheckMs: w.WEBHOOK_SUBSCRIPTION_CHECK_MS,
+    },
+    problems,
+  };
+}
+
+/**
+ * The whole configuration, for processes that receive or subscribe to webhooks (`worker`,
+ * `webhooks`, `start`): every problem, webhook settings included, stops them.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const e = parseEnv(Env, env);
+  let core: Readonly<CommandConfig> | undefined;
+  const problems: string[] = [];
+  try {
+    core = loadCommandConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const { webhooks, problems: webhookProblems } = webhookConfigOf(env);
+  problems.push(...webhookProblems);
+  if (problems.length > 0 || !core || !webhooks) throw new ConfigError(problems);
+  return Object.freeze({ ...core, webhooks });
+}
+
+/**
+ * The configuration of commands that never receive webhooks (`charterflow avinode`, `doctor`,
+ * `trip`): webhook settings may be absent or invalid; everything else is checked as in loadConfig.
+ */
+export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CommandConfig> {
+  const e = parseEnv(CoreEnv, env);
   const embedded = e.AVINODE_BASE_URL === undefined;
   const problems: string[] = [];
   const pick = <K extends keyof typeof LOCAL_AVINODE_DEFAULTS>(key: K, value: string | undefined) =>
@@ -288,8 +358,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const clientSecret = pick('AVINODE_CLIENT_SECRET', e.AVINODE_CLIENT_SECRET);
   const clientAuthMethod = (pick('AVINODE_CLIENT_AUTH_METHOD', e.AVINODE_CLIENT_AUTH_METHOD) ??
     'client_secret_post') as ClientAuthMethod;
-  const webhookUsername = e.WEBHOOK_USERNAME ?? LOCAL_AVINODE_DEFAULTS.WEBHOOK_USERNAME;
-  const webhookPassword = e.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
 
   if (!apiToken) problems.push('AVINODE_API_TOKEN: required when AVINODE_BASE_URL is set');
   if (e.AVINODE_AUTH === 'static') {
@@ -301,13 +369,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       problems.push(`AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`);
     }
   }
-  if (!webhookPassword) problems.push('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)');
   if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push('CALLBACK_SECRET: required when CALLBACK_URL is set');
   requireHttps('AVINODE_BASE_URL', e.AVINODE_BASE_URL, problems);
   requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
   requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
-  requireHttps('WEBHOOK_PUBLIC_URL', e.WEBHOOK_PUBLIC_URL, problems);
   const payloadEncryption = payloadEncryptionOf(e, problems);
+  const codecAuth = codecAuthOf(e, problems);
   const connection = temporalConnectionOf(e, problems);
   const workerDeployment = workerDeploymentOf(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -340,27 +407,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       httpTimeoutMs: e.AVINODE_HTTP_TIMEOUT_MS,
     },
     emulator: { port: e.EMULATOR_PORT },
-    webhooks: {
-      port: e.WEBHOOK_PORT,
-      username: webhookUsername,
-      password: webhookPassword!,
-      publicUrl: e.WEBHOOK_PUBLIC_URL,
-      maxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
-      subscriptionCheckMs: e.WEBHOOK_SUBSCRIPTION_CHECK_MS,
-    },
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
     ...(payloadEncryption ? { payloadEncryption } : {}),
-    codecServer: { port: e.CODEC_SERVER_PORT, ...(e.CODEC_ALLOWED_ORIGINS ? { allowedOrigins: e.CODEC_ALLOWED_ORIGINS } : {}) },
+    codecServer: {
+      port: e.CODEC_SERVER_PORT,
+      ...(e.CODEC_ALLOWED_ORIGINS ? { allowedOrigins: e.CODEC_ALLOWED_ORIGINS } : {}),
+      ...(codecAuth ? { auth: codecAuth } : {}),
+    },
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: hostPort(e.METRICS_HOST, e.METRICS_PORT) } } : {}),
     logLevel: e.LOG_LEVEL,
   });
+}
+
+function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: string[]): CodecAuth | undefined {
+  const bearer = e.CODEC_AUTH_ISSUER !== undefined || e.CODEC_AUTH_JWKS_URL !== undefined || e.CODEC_AUTH_AUDIENCE !== undefined;
+  if (e.CODEC_AUTH === 'none') {
+    if (bearer) problems.push('CODEC_AUTH: is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other');
+    return { kind: 'none' };
+  }
+  if (!bearer && e.CODEC_AUTH !== 'bearer') return undefined;
+  if (!e.CODEC_AUTH_ISSUER) problems.push('CODEC_AUTH_ISSUER: required for the codec bearer check (the issuer of the Temporal UI login tokens)');
+  if (!e.CODEC_AUTH_JWKS_URL) problems.push('CODEC_AUTH_JWKS_URL: required for the codec bearer check (the JWKS of that issuer)');
+  requireHttps('CODEC_AUTH_JWKS_URL', e.CODEC_AUTH_JWKS_URL, problems);
+  if (!e.CODEC_AUTH_ISSUER || !e.CODEC_AUTH_JWKS_URL) return undefined;
+  return { kind: 'bearer', issuer: e.CODEC_AUTH_ISSUER, jwksUrl: e.CODEC_AUTH_JWKS_URL, ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}) };
 }
 
 /**
  * How to reach a remote Temporal (a cluster, Temporal Cloud): API key and TLS. TLS is on with any
  * TLS setting, and with an API key unless TEMPORAL_TLS=false (a key travels in a header).
  */
-function temporalConnectionOf(e: Env, problems: string[]): TemporalConnectionConfig | undefined {
+function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]): TemporalConnectionConfig | undefined {
   const tlsFiles = { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, caPath: e.TEMPORAL_TLS_CA_PATH };
   const anyTlsSetting = Object.values(tlsFiles).some(Boolean) || e.TEMPORAL_TLS_SERVER_NAME !== undefined;
   const anySetting = anyTlsSetting || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS !== undefined;
@@ -384,7 +461,7 @@ function temporalConnectionOf(e: Env, problems: string[]): TemporalConnectionCon
 }
 
 /** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
-function workerDeploymentOf(e: Env, problems: string[]): WorkerDeploymentConfig | undefined {
+function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: string[]): WorkerDeploymentConfig | undefined {
   const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
   const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
   if (deploymentName && !buildId) problems.push('TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)');

@@ -1,7 +1,7 @@
 // `charterflow webhooks`: receives Avinode webhooks and hands each one durably to Temporal.
 // 200 only after the routing workflow exists (redeliveries dedupe on its id); 503 when Temporal
 // cannot be reached, so Avinode redelivers (it retries for 48 h).
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -35,7 +35,31 @@ export interface WebhookServerOptions {
   host?: string;
   /** How long the durable hand-off may take before answering 503 (default 5 s; tests shorten it). */
   handoffTimeoutMs?: number;
+  /** Slow-client limits (slowloris): defaults in RECEIVER_LIMITS; tests shorten them. */
+  limits?: Partial<ReceiverLimits>;
 }
+
+export interface ReceiverLimits {
+  /** All request headers must arrive within this (node's headersTimeout); then 408 and close. */
+  headersTimeoutMs: number;
+  /** The whole request, body included (node's requestTimeout); then 408 and close. */
+  requestTimeoutMs: number;
+  /** How often node checks the two above (connectionsCheckingInterval). */
+  timeoutCheckIntervalMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Request line plus headers, in bytes (beyond: 431). */
+  maxHeaderBytes: number;
+}
+
+/** Avinode sends a few hundred bytes at once; anything slower than this is not Avinode. */
+export const RECEIVER_LIMITS: ReceiverLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 20_000,
+  timeoutCheckIntervalMs: 1_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16_384,
+};
 
 export interface RunningWebhookServer {
   url: string;
@@ -46,22 +70,30 @@ export function routingWorkflowId(eventType: WebhookEventType, resourceId: strin
   return `avinode-event-${eventType}-${resourceId}`;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
+// Per-process key: both sides are MAC'd first, so timingSafeEqual always compares 32 bytes and
+// neither the length nor any prefix of the expected secret shows in the timing.
+const COMPARE_KEY = randomBytes(32);
+const digestOf = (text: string) => createHmac('sha256', COMPARE_KEY).update(text, 'utf8').digest();
+
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(digestOf(given), digestOf(expected));
 }
 
-function authorized(req: IncomingMessage, config: Config['webhooks']): boolean {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
-  if (!match) return false;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+/** HTTP Basic against the configured pair, in constant time; both parts are always compared. */
+export function authorized(header: string | undefined, expected: Pick<Config['webhooks'], 'username' | 'password'>): boolean {
+  const match = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(header ?? '');
+  const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
   const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
-  // Evaluate both comparisons so timing does not reveal which part was wrong.
-  const userOk = sameSecret(decoded.slice(0, colon), config.username);
-  const passOk = sameSecret(decoded.slice(colon + 1), config.password);
-  return userOk && passOk;
+  const userOk = sameSecret(colon < 0 ? '' : decoded.slice(0, colon), expected.username);
+  const passOk = sameSecret(colon < 0 ? '' : decoded.slice(colon + 1), expected.password);
+  return match !== null && colon >= 0 && userOk && passOk;
+}
+
+/** `application/json`, optionally with `charset=utf-8`; any other media type or charset is refused. */
+export function isJsonContentType(header: string | undefined): boolean {
+  const [type = '', ...parameters] = (header ?? '').split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return parameters.every((parameter) => parameter === '' || /^charset="?utf-8"?$/.test(parameter));
 }
 
 function reply(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}) {
@@ -69,19 +101,34 @@ function reply(res: ServerResponse, status: number, body: object, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-class BodyTooLarge extends Error {}
+/** The client went away (or node's request timeout cut it off) before the body was complete. */
+const CLIENT_GONE = Symbol('client gone');
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * The body as text, or undefined once it passes `limit` bytes. Reading then stops and the rest is
+ * discarded (not buffered) while the 413 goes out; the connection is closed after it.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined | typeof CLIENT_GONE> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+  if (declared > limit) {
+    req.resume();
+    return Promise.resolve(undefined);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', () => resolve(CLIENT_GONE));
+    req.once('close', () => resolve(CLIENT_GONE)); // no-op once 'end' has resolved
+  });
 }
 
 function isUnreachable(error: unknown): boolean {
@@ -92,40 +139,52 @@ function isUnreachable(error: unknown): boolean {
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
   const { config, client, logger } = options;
-  const allowedOrigin = config.avinode.baseUrl ? new URL(config.avinode.baseUrl).origin : undefined;
+  const api = config.avinode.baseUrl ? new URL(config.avinode.baseUrl) : undefined;
+  const apiPath = api?.pathname.replace(/\/+$/, '') ?? '';
+  /** Same origin and under the API's path: what the activities will agree to fetch (AvinodeHttp.pathOfHref). */
+  const insideApi = (href: string) => {
+    const url = new URL(href);
+    return api !== undefined && url.origin === api.origin && (url.pathname === apiPath || url.pathname.startsWith(`${apiPath}/`));
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://receiver');
-    const match = /^\/webhooks\/avinode\/([A-Za-z]+)$/.exec(url.pathname);
+    // The raw request target, not new URL(): that throws on `//` and would turn a probe into a 500.
+    const pathname = (req.url ?? '/').split('?', 1)[0]!;
+    const match = /^\/webhooks\/avinode\/([A-Za-z]+)$/.exec(pathname);
     const eventType = match?.[1] as WebhookEventType | undefined;
-    if (req.method === 'GET' && url.pathname === '/healthz') return reply(res, 200, { ok: true });
+    if (req.method === 'GET' && pathname === '/healthz') return reply(res, 200, { ok: true });
     if (!eventType || !WEBHOOK_EVENT_TYPES.includes(eventType)) {
       return reply(res, 404, { error: `unknown route; POST /webhooks/avinode/<${WEBHOOK_EVENT_TYPES.join('|')}>` });
     }
     if (req.method !== 'POST') return reply(res, 405, { error: 'only POST' }, { allow: 'POST' });
-    if (!authorized(req, config.webhooks)) {
+    if (!authorized(req.headers.authorization, config.webhooks)) {
       logger.warn({ eventType, status: 401 }, 'webhook rejected: bad or missing Basic credentials');
-      return reply(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Basic realm="charterflow-webhooks"' });
+      return reply(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Basic realm="charterflow-webhooks"', connection: 'close' });
     }
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-      return reply(res, 415, { error: 'Content-Type must be application/json' });
+    if (!isJsonContentType(req.headers['content-type'])) {
+      return reply(res, 415, { error: 'Content-Type must be application/json (charset utf-8 if any)' }, { connection: 'close' });
     }
-    let payload: z.infer<typeof WebhookPayload>;
+    const text = await readBody(req, config.webhooks.maxBodyBytes);
+    if (text === CLIENT_GONE) {
+      logger.info({ eventType, status: 0 }, 'webhook abandoned by the client before its body was complete');
+      return void res.destroy();
+    }
+    if (text === undefined) return reply(res, 413, { error: `body larger than ${config.webhooks.maxBodyBytes} bytes` }, { connection: 'close' });
+    let json: unknown;
     try {
-      const text = await readBody(req, config.webhooks.maxBodyBytes);
-      const parsed = WebhookPayload.safeParse(JSON.parse(text));
-      if (!parsed.success) {
-        return reply(res, 422, { error: 'invalid payload', fields: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
-      }
-      payload = parsed.data;
-    } catch (error) {
-      if (error instanceof BodyTooLarge) return reply(res, 413, { error: `body larger than ${config.webhooks.maxBodyBytes} bytes` });
+      json = JSON.parse(text);
+    } catch {
       return reply(res, 400, { error: 'body is not JSON' });
     }
-    if (!allowedOrigin || new URL(payload.href).origin !== allowedOrigin) {
+    const parsed = WebhookPayload.safeParse(json);
+    if (!parsed.success) {
+      return reply(res, 422, { error: 'invalid payload', fields: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
+    }
+    const payload = parsed.data;
+    if (!insideApi(payload.href)) {
       // Untrusted input: an href elsewhere is never followed (our credentials would go with it).
-      logger.warn({ eventType, id: payload.id, status: 422 }, 'webhook refused: href outside the configured Avinode origin');
-      return reply(res, 422, { error: 'href is not on the configured Avinode API origin; refused' });
+      logger.warn({ eventType, id: payload.id, status: 422 }, 'webhook refused: href outside the configured Avinode API');
+      return reply(res, 422, { error: 'href is not under the configured Avinode API (origin and path); refused' });
     }
     const event: AvinodeEvent = { eventType, id: payload.id, href: payload.href, ...(payload.tripId ? { tripId: payload.tripId } : {}) };
     const workflowId = routingWorkflowId(eventType, payload.id);
@@ -155,14 +214,23 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     return reply(res, 200, { ok: true, workflowId });
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: redactError(error) }, 'webhook handler crashed');
-      if (!res.headersSent) reply(res, 500, { error: 'internal error' });
-      else res.end();
-    });
-  });
-  server.requestTimeout = 30_000;
+  const limits = { ...RECEIVER_LIMITS, ...options.limits };
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        logger.error({ err: redactError(error) }, 'webhook handler crashed');
+        if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+    },
+  );
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,11 +10,13 @@ import type {
   TripCreated,
   TripMessageSnapshot,
   TripOutcome,
-  TripRequest,
 } from './contract.ts';
 
+export type { TripCriteria } from './contract.ts';
+import type { TripCriteria } from './contract.ts';
+
 export interface CreateTripInput {
-  request: Pick<TripRequest, 'legs' | 'aircraftCategory'>;
+  request: TripCriteria;
   /** Sent to Avinode as `externalTripId`; find-or-create on retried attempts. */
   workflowId: string;
 }
@@ -64,6 +66,12 @@ export interface ReadTripStateInput {
   declinesWithoutReason?: { rfqId: string; liftId: string }[];
   /** Messages the run has already read (never fetched again). */
   readMessageIds?: string[];
+  /** The run's outputCurrencies, for quote reads. */
+  outputCurrencies?: string[];
+}
+
+export interface ResolveEventOptions {
+  outputCurrencies?: string[];
 }
 
 export interface TripState {
@@ -140,7 +148,7 @@ export interface CharterActivities {
   findDuplicateTrips(input: FindDuplicateTripsInput): Promise<FindDuplicateTripsResult>;
   /** Throws TripVanished when the trip (which existed) now answers NOT_FOUND. */
   readTripState(input: ReadTripStateInput): Promise<TripState>;
-  resolveAvinodeEvent(event: AvinodeEvent): Promise<AvinodeEventResolution>;
+  resolveAvinodeEvent(event: AvinodeEvent, options?: ResolveEventOptions): Promise<AvinodeEventResolution>;
   findTripOfEvent(event: AvinodeEvent): Promise<EventTrip>;
   cancelAvinodeTrip(input: CancelAvinodeTripInput): Promise<{ status: number | 'vanished' }>;
   /** Report trip outcome (CONVERTED with the winning lift). Setting the same outcome again is harmless. */

@@ -47,6 +47,7 @@ import {
   selectQuote,
   sendMessage,
   TERMINAL_PHASES,
+  tripCriteriaOf,
   type AvinodeEvent,
   type CallbackEvent,
   type ClosedRequest,
@@ -112,6 +113,8 @@ const DUPLICATE_TRIPS = 'duplicate-trips';
 /** Later lookups after a retried create whose lookup could not answer (one per poll). */
 const DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE = 3;
 const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
+/** Events in one run before it continues as new, when the request does not say (runs with the decision stage). */
+const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 1_500;
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
 const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
@@ -532,7 +535,7 @@ class TripRun {
     try {
       created = await this.withCredentials(() =>
         this.acts.createActs.createTrip({
-          request: { legs: this.request.legs, ...(this.request.aircraftCategory ? { aircraftCategory: this.request.aircraftCategory } : {}) },
+          request: tripCriteriaOf(this.request),
           workflowId: this.workflowId,
         }),
       );
@@ -631,6 +634,7 @@ class TripRun {
       tripId: trip.tripId,
       knownQuotes,
       ...(declinesWithoutReason.length > 0 ? { declinesWithoutReason, readMessageIds: [...this.readMessageIds] } : {}),
+      ...(this.request.outputCurrencies?.length ? { outputCurrencies: this.request.outputCurrencies } : {}),
     };
     let state;
     try {
@@ -662,7 +666,10 @@ class TripRun {
       const trip = this.trip;
       let resolution;
       try {
-        resolution = await this.withCredentials(() => this.acts.eventActs.resolveAvinodeEvent(event));
+        const currencies = this.request.outputCurrencies;
+        resolution = await this.withCredentials(() =>
+          currencies?.length ? this.acts.eventActs.resolveAvinodeEvent(event, { outputCurrencies: currencies }) : this.acts.eventActs.resolveAvinodeEvent(event),
+        );
       } catch (error) {
         const { type, message } = failureOf(error);
         log.warn('webhook event could not be resolved; the poll will reconcile', { eventType: event.eventType, id: event.id, failureType: type, message });
@@ -1097,7 +1104,10 @@ class TripRun {
 
   private shouldContinueAsNew(): boolean {
     const info = workflowInfo();
-    const threshold = this.timing.continueAsNewAfterEvents;
+    // Trips idle for days in awaiting_selection: runs with the decision stage continue as new at a
+    // default threshold unless the request sets one (0 = only when the server suggests it).
+    const asked = this.request.timing?.continueAsNewAfterEvents;
+    const threshold = asked ?? (this.decisionStage ? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS : this.timing.continueAsNewAfterEvents);
     return info.continueAsNewSuggested || (threshold > 0 && info.historyLength >= threshold);
   }
 

@@ -110,7 +110,21 @@ export interface TripLeg {
   to: string;
   date: string; // YYYY-MM-DD
   time?: string; // HH:MM
-  pax: number;
+  /** The time is the arrival time (Avinode `dateTime.departure: false`); default: departure. */
+  arrival?: boolean;
+  /** The time is UTC (`dateTime.local: false`); default: local to the airport. */
+  utc?: boolean;
+  /** Passengers; absent only with `paxTBD`. */
+  pax?: number;
+  /** The passenger count is not known yet (Avinode `paxTBD`). */
+  paxTBD?: boolean;
+}
+
+/** One `criteria.requiredLift` entry: a category, an aircraft type or a specific tail. */
+export interface RequiredLift {
+  aircraftCategory?: AircraftCategory;
+  aircraftType?: string;
+  aircraftTail?: string;
 }
 
 /** Intervals and deadlines are inputs so tests run in seconds. All durations in milliseconds. */
@@ -120,7 +134,10 @@ export interface TripTiming {
   pollMaxMs: number;
   /** Interval at which a blocked run re-checks its credentials. */
   credentialRecheckMs: number;
-  /** Continue-as-new once history reaches this many events (0 = only when the server suggests). */
+  /**
+   * Continue-as-new once history reaches this many events (0 = only when the server suggests).
+   * Absent: 1,500, so a trip waiting days for its broker keeps a short history.
+   */
   continueAsNewAfterEvents: number;
   /** How long a run about to continue as new waits for pending callbacks before carrying them over (default 30 s). */
   callbackDrainMs?: number;
@@ -145,7 +162,16 @@ export const DEFAULT_TIMING: TripTiming = {
 export interface TripRequest {
   externalId: string;
   legs: TripLeg[];
+  /** Shorthand for one `requiredLift` entry of this category. */
   aircraftCategory?: AircraftCategory;
+  /** Several acceptable lifts (categories, types or tails); exclusive with aircraftCategory. */
+  requiredLift?: RequiredLift[];
+  maxFuelStopsPerSegment?: number;
+  minimumYearOfMake?: number;
+  /** Let operators offer a larger category than requested. */
+  includeLiftUpgrades?: boolean;
+  /** Currencies quote prices are also converted into (`outputCurrencies[]`), so quotes compare (e.g. `['USD']`). */
+  outputCurrencies?: string[];
   /** ISO-8601 instant after which quote collection ends (phase `expired` if nothing selected). */
   quoteDeadline?: string;
   onReset: ResetPolicy;
@@ -239,10 +265,27 @@ export interface QuoteSnapshot {
   seats?: number;
   price: number;
   currency: string;
+  /** The price converted into the run's `outputCurrencies`, when asked for. */
+  convertedPrices?: { price: number; currency: string }[];
+  /** `sellerPriceWithoutCommission`, when Avinode shows it. */
+  priceWithoutCommission?: { price: number; currency: string };
+  /** The price breakdown the operator made visible (`quotebreakdown`). */
+  lineItems?: QuoteLineItem[];
+  yearOfMake?: number;
+  /** How to reach the operator (`sellercontactinfo`). */
+  sellerContact?: { name?: string; emails?: string[]; phone?: string };
   /** What the operator wrote with the quote (`sellerMessage`). */
   sellerMessage?: string;
   createdOn?: string;
   updatedOn?: string;
+}
+
+export interface QuoteLineItem {
+  /** e.g. FLIGHT, CREW, POSITIONING, CATERING, OTHER (the operator's submitQuote line item type). */
+  type: string;
+  displayName?: string;
+  price: number;
+  visibleToBuyer: boolean;
 }
 
 export interface TripMessageSnapshot {
@@ -404,6 +447,22 @@ export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = Object.values(SearchAtt
   const type = key.type === SearchAttributeType.DATETIME ? 'Datetime' : key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
   return `${key.name}=${type}`;
 });
+
+/** What POST /trips needs of a request: the itinerary and the lift criteria. */
+export type TripCriteria = Pick<TripRequest, 'legs' | 'aircraftCategory' | 'requiredLift' | 'maxFuelStopsPerSegment' | 'minimumYearOfMake' | 'includeLiftUpgrades'>;
+
+/** The request's criteria; absent fields stay absent (so the createTrip input of older runs looks the same). */
+export function tripCriteriaOf(request: TripCriteria): TripCriteria {
+  const { legs, aircraftCategory, requiredLift, maxFuelStopsPerSegment, minimumYearOfMake, includeLiftUpgrades } = request;
+  return {
+    legs,
+    ...(aircraftCategory ? { aircraftCategory } : {}),
+    ...(requiredLift?.length ? { requiredLift } : {}),
+    ...(maxFuelStopsPerSegment !== undefined ? { maxFuelStopsPerSegment } : {}),
+    ...(minimumYearOfMake !== undefined ? { minimumYearOfMake } : {}),
+    ...(includeLiftUpgrades !== undefined ? { includeLiftUpgrades } : {}),
+  };
+}
 
 export function workflowIdFor(externalId: string): string {
   return `${WORKFLOW_ID_PREFIX}${externalId}`;

@@ -15,8 +15,9 @@ export function tripSummary(request: Pick<TripRequest, 'legs'>): string {
   const [first, ...rest] = request.legs;
   if (!first) return '(no legs)';
   const airports = [first.from, ...request.legs.map((leg) => leg.to)];
-  const pax = Math.max(...request.legs.map((leg) => leg.pax));
-  const parts = [airports.join('→'), legDate(first), `${pax} pax`];
+  const counts = request.legs.flatMap((leg) => (leg.pax !== undefined ? [leg.pax] : []));
+  const pax = counts.length > 0 ? `${Math.max(...counts)} pax` : 'pax TBD';
+  const parts = [airports.join('→'), legDate(first), pax];
   const last = rest.at(-1);
   if (last) parts.push(`${request.legs.length === 2 && last.to === first.from ? 'return' : 'last leg'} ${legDate(last)}`);
   return parts.join(' · ');
@@ -104,10 +105,14 @@ export function declineReasonText(reason: string): string {
   return reason.toLowerCase().replace(/_/g, ' ');
 }
 
-/** The cheapest live quote; prices in different currencies are not compared (the first currency seen wins). */
+/**
+ * The cheapest live quote. With the run's outputCurrencies every quote carries a converted price and
+ * all compare; otherwise only quotes in the first quote's currency do (no rate is guessed).
+ */
 export function cheapestQuoteId(progress: Pick<TripProgress, 'quotes'>): string | undefined {
   const live = progress.quotes.filter((quote) => !quote.vanishedAt);
-  const currency = live[0]?.currency;
-  const comparable = live.filter((quote) => quote.currency === currency);
-  return comparable.reduce<(typeof live)[number] | undefined>((best, quote) => (!best || quote.price < best.price ? quote : best), undefined)?.quoteId;
+  const common = live[0]?.convertedPrices?.find((converted) => live.every((quote) => quote.convertedPrices?.some((other) => other.currency === converted.currency)))?.currency;
+  const priceOf = (quote: (typeof live)[number]) => (common ? quote.convertedPrices!.find((converted) => converted.currency === common)!.price : quote.price);
+  const comparable = common ? live : live.filter((quote) => quote.currency === live[0]?.currency);
+  return comparable.reduce<(typeof live)[number] | undefined>((best, quote) => (!best || priceOf(quote) < priceOf(best) ? quote : best), undefined)?.quoteId;
 }

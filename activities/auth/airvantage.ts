@@ -140,6 +140,8 @@ export function createAirvantageTokenSource(
   const source = new CachedTokenSource({
     description,
     keyExtras: [grant.grantId],
+    // A sent refresh has consumed the stored token: it must finish and its successor be saved.
+    finishAbandonedFetches: true,
     ...(deps.now ? { now: deps.now } : {}),
     defaultLifetimeSeconds: 3600,
     fetch: (signal) =>
@@ -156,10 +158,28 @@ export function createAirvantageTokenSource(
       }),
   });
 
-  const start = async (form: URLSearchParams, signal?: AbortSignal) => {
+  /**
+   * A code exchange or password login. invalid_grant there condemns only this attempt (a used or
+   * expired code, a wrong verifier or password): the stored grant, which the server still honours,
+   * is kept. Once sent, the request runs to its end so a new grant is saved; `signal` ends the wait.
+   */
+  const start = async (attempt: 'authorization-code exchange' | 'password login', form: URLSearchParams, signal?: AbortSignal) => {
+    if (signal?.aborted) throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
     const sentAt = (deps.now ?? (() => performance.now()))();
-    const tokenGrant = await locked(async () => dropGrantOn(async () => keep(await post(form, signal))));
-    return source.prime(tokenGrant, sentAt);
+    const exchange = locked(async () => {
+      try {
+        return await keep(await post(form));
+      } catch (error) {
+        if (tokenEndpointErrorDetailsOf(error)?.error !== 'invalid_grant') throw error;
+        throw ApplicationFailure.create({
+          type: FailureType.TokenEndpointRejected,
+          message: `airvantage ${attempt} for grant ${grant.grantId} of client ${client.clientId} at ${description.host} was rejected (invalid_grant: a used or expired code, a wrong verifier, username or password): only this attempt failed; a stored refresh token, if any, is kept`,
+          nonRetryable: true,
+          details: (error as ApplicationFailure).details ?? [],
+        });
+      }
+    }).then((tokenGrant) => source.prime(tokenGrant, sentAt));
+    return await untilAborted(exchange, signal);
   };
 
   return {
@@ -168,9 +188,9 @@ export function createAirvantageTokenSource(
     invalidate: (token) => source.invalidate(token),
     describe: () => source.describe(),
     exchangeAuthorizationCode: ({ code, redirectUri, codeVerifier }, options = {}) =>
-      start(new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }), options.signal),
+      start('authorization-code exchange', new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }), options.signal),
     loginWithPassword: ({ username, password, factor }, options = {}) =>
-      start(new URLSearchParams({ grant_type: 'password', username, password, ...(factor ? { factor } : {}) }), options.signal),
+      start('password login', new URLSearchParams({ grant_type: 'password', username, password, ...(factor ? { factor } : {}) }), options.signal),
     async expire(options = {}) {
       let token: AccessToken;
       try {
@@ -185,6 +205,17 @@ export function createAirvantageTokenSource(
       return outcome;
     },
   };
+}
+
+/** `work`, or the signal's abort reason if it fires first; `work` itself goes on either way. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /**

@@ -139,6 +139,15 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
   if (status === 401 || status === 403) {
     throw ApplicationFailure.create({ type: FailureType.TokenEndpointRejected, message: `${what(call.description)} answered ${status}${codeText}`, nonRetryable: true, details: [details] });
   }
+  if (status >= 300 && status < 400) {
+    // undici's request() follows no redirect: the client credentials never leave the configured token URL.
+    throw ApplicationFailure.create({
+      type: FailureType.ConfigurationInvalid,
+      message: `${what(call.description)} answered ${status}, a redirect; not followed, so no credential went elsewhere: set the token URL the redirect points at, if it is trusted`,
+      nonRetryable: true,
+      details: [details],
+    });
+  }
   if (status === 404 || status === 405) {
     throw ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `${what(call.description)} answered ${status}: is the token URL right?`, nonRetryable: true, details: [details] });
   }

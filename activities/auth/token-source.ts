@@ -1,7 +1,8 @@
 // A cached access token per credential: refreshed ahead of expiry on a monotonic clock, one
 // request in flight, compare-and-invalidate, 429 cooldown while a still-valid token is served.
 // The one request runs on its own AbortController and timeout, never on a caller's signal: a
-// cancelled activity drops out of the wait alone, and the request is aborted only when nobody waits.
+// cancelled activity drops out of the wait alone, and the request is aborted only when nobody waits
+// (never, for rotating refresh tokens: see finishAbandonedFetches).
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../workflows/contract.ts';
@@ -75,6 +76,12 @@ export interface CachedTokenSourceOptions {
   defaultCooldownMs?: number;
   /** Upper bound of one shared token request, whoever waits for it; default 30 s. */
   fetchTimeoutMs?: number;
+  /**
+   * For rotating refresh tokens: a request once sent runs to its end (and its result is saved and
+   * cached) even when every waiter has left or the wait timed out; the fetcher's signal never aborts.
+   * The server rotates before it answers, so an aborted refresh leaves only a consumed token behind.
+   */
+  finishAbandonedFetches?: boolean;
 }
 
 export const DEFAULT_TOKEN_FETCH_TIMEOUT_MS = 30_000;
@@ -159,7 +166,7 @@ export class CachedTokenSource implements TokenSource {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const failure = this.timeoutFailure(timeoutMs);
-        controller.abort(failure);
+        if (!this.options.finishAbandonedFetches) controller.abort(failure);
         reject(failure);
       }, timeoutMs);
       timer.unref?.();
@@ -190,7 +197,7 @@ export class CachedTokenSource implements TokenSource {
         if (!leave()) return;
         flight.waiters -= 1;
         reject(abortReason(signal));
-        if (flight.waiters === 0) this.abandon(flight);
+        if (flight.waiters === 0 && !this.options.finishAbandonedFetches) this.abandon(flight);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       flight.promise.then(

@@ -1,6 +1,7 @@
 // The Avinode API client the activities and the `charterflow avinode` commands use.
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, type TripRequest } from '../../workflows/contract.ts';
+import { FailureType } from '../../workflows/contract.ts';
+import type { CreateTripResult, TripCriteria } from '../../workflows/activity-types.ts';
 import { AvinodeHttp, type AvinodeHttpOptions, type CallOptions } from './http.ts';
 import { readQuote, readRfq, readTripMessage, readTripRfqs } from './rfqs.ts';
 import {
@@ -13,7 +14,6 @@ import {
   type CreateTripOptions,
   type ExistingTripLookup,
 } from './trips.ts';
-import type { CreateTripResult } from '../../workflows/activity-types.ts';
 import { cancelRfq, reportTripOutcome, sendTripMessage, type TripOutcomeReport } from './decisions.ts';
 import { createWebhookSetting, listWebhookSettings, updateWebhookSetting, type WebhookSettingInput } from './webhooks.ts';
 
@@ -36,7 +36,7 @@ export function createAvinodeClient(options: AvinodeClientOptions) {
     http,
     baseUrl: http.baseUrl,
     close: () => http.close(),
-    createTrip: (request: Pick<TripRequest, 'legs' | 'aircraftCategory'>, externalTripId: string, opts?: CreateTripOptions): Promise<CreateTripResult> =>
+    createTrip: (request: TripCriteria, externalTripId: string, opts?: CreateTripOptions): Promise<CreateTripResult> =>
       createTrip(http, request, externalTripId, { lookup: tripLookup, ...(options.logger ? { logger: options.logger } : {}), ...opts }),
     findTripsByExternalId: (externalTripId: string, opts?: CallOptions) => findTripsByExternalId(http, externalTripId, opts),
     /** The configured lookup: live trips with exactly this externalTripId, oldest first, or `unavailable`. */
@@ -44,7 +44,7 @@ export function createAvinodeClient(options: AvinodeClientOptions) {
     readTrip: (atripId: string, opts?: CallOptions) => readTrip(http, atripId, opts),
     readTripRfqs: (ids: { tripId: string; atripId?: string }, opts?: CallOptions) => readTripRfqs(http, ids, opts),
     readRfq: (arfqId: string, opts?: CallOptions) => readRfq(http, arfqId, opts),
-    readQuote: (aquoteId: string, opts?: CallOptions & { rfqId?: string; liftId?: string }) => readQuote(http, aquoteId, opts),
+    readQuote: (aquoteId: string, opts?: CallOptions & { rfqId?: string; liftId?: string; outputCurrencies?: readonly string[] }) => readQuote(http, aquoteId, opts),
     readTripMessage: (messageId: string, opts?: CallOptions) => readTripMessage(http, messageId, opts),
     cancelTrip: (atripId: string, cancel: CancelTripRequest, opts?: CallOptions) => cancelTrip(http, atripId, cancel, opts),
     reportTripOutcome: (atripId: string, report: TripOutcomeReport, opts?: CallOptions) => reportTripOutcome(http, atripId, report, opts),

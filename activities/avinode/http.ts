@@ -86,7 +86,8 @@ export interface RequestSpec<T> extends CallOptions {
   /** Route template with `{name}` placeholders, e.g. `/trips/{id}`; this is what logs and errors show. */
   route: string;
   params?: Record<string, string>;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** An array repeats the parameter (`outputCurrencies[]=USD&outputCurrencies[]=EUR`). */
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;
   /** Schema of the envelope's `data`. */
   schema: z.ZodType<T>;
@@ -231,7 +232,8 @@ export class AvinodeHttp {
   async call<T>(spec: RequestSpec<T>): Promise<AvinodeResponse<T>> {
     const url = new URL(`${this.baseUrl}${expandRoute(spec.route, spec.params)}`);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, item);
+      else if (value !== undefined) url.searchParams.set(key, String(value));
     }
     let token = await this.token(spec);
     let exchange = await this.exchange(spec, url, token.value, false);

@@ -1,5 +1,5 @@
 // Avinode resources → the contract's snapshots (workflow-facing, secret- and noise-free).
-import type { LiftSnapshot, LiftStatus, QuoteSnapshot, RfqSnapshot, TripMessageSnapshot } from '../../workflows/contract.ts';
+import type { LiftSnapshot, LiftStatus, QuoteLineItem, QuoteSnapshot, RfqSnapshot, TripMessageSnapshot } from '../../workflows/contract.ts';
 import type { Quote, Rfq, SellerLift, TripMessage } from './schemas.ts';
 
 const UNKNOWN_OPERATOR = 'unknown operator';
@@ -70,10 +70,46 @@ export function toQuoteSnapshot(quote: Quote, context: { rfqId?: string; liftId?
     ...(quote.lift?.maxPax !== undefined ? { seats: quote.lift.maxPax } : {}),
     price,
     currency,
+    ...convertedOf(quote),
+    ...withoutCommission(quote),
+    ...lineItemsOf(quote),
+    ...(quote.lift?.yearOfMake !== undefined ? { yearOfMake: quote.lift.yearOfMake } : {}),
+    ...contactOf(quote),
     ...(quote.sellerMessage ? { sellerMessage: quote.sellerMessage } : {}),
     ...(quote.createdOn ? { createdOn: quote.createdOn } : {}),
     ...(quote.updatedOn ? { updatedOn: quote.updatedOn } : {}),
   };
+}
+
+function convertedOf(quote: Quote): Pick<QuoteSnapshot, 'convertedPrices'> {
+  const converted = (quote.convertedPrices ?? []).flatMap((money) => {
+    const price = money.price ?? money.amount;
+    return price !== undefined && money.currency ? [{ price, currency: money.currency }] : [];
+  });
+  return converted.length > 0 ? { convertedPrices: converted } : {};
+}
+
+function withoutCommission(quote: Quote): Pick<QuoteSnapshot, 'priceWithoutCommission'> {
+  const net = quote.sellerPriceWithoutCommission;
+  const price = net?.price ?? net?.amount;
+  return price !== undefined && net?.currency ? { priceWithoutCommission: { price, currency: net.currency } } : {};
+}
+
+/** Line items the buyer may see; an item without a price says nothing and is left out. */
+function lineItemsOf(quote: Quote): Pick<QuoteSnapshot, 'lineItems'> {
+  const items = (quote.lineItems ?? []).flatMap((item): QuoteLineItem[] =>
+    item && item.price !== undefined && item.visibleToBuyer !== false
+      ? [{ type: item.type ?? 'OTHER', ...(item.displayName ? { displayName: item.displayName } : {}), price: item.price, visibleToBuyer: true }]
+      : [],
+  );
+  return items.length > 0 ? { lineItems: items } : {};
+}
+
+function contactOf(quote: Quote): Pick<QuoteSnapshot, 'sellerContact'> {
+  const info = quote.sellerCompany?.contactInfo;
+  if (!info) return {};
+  const contact = { ...(info.name ? { name: info.name } : {}), ...(info.emails?.length ? { emails: info.emails } : {}), ...(info.phone ? { phone: info.phone } : {}) };
+  return Object.keys(contact).length > 0 ? { sellerContact: contact } : {};
 }
 
 export function toTripMessageSnapshot(message: TripMessage): TripMessageSnapshot {

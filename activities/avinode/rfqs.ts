@@ -47,17 +47,24 @@ export async function readRfq(http: AvinodeHttp, arfqId: string, options: CallOp
   return { rfq: toRfqSnapshot(data), raw: data };
 }
 
+/**
+ * The documented include flags that matter to a broker: the price breakdown, the operator's contact,
+ * the latest version of the quote, and the aircraft's tail and type details.
+ */
+export const QUOTE_INCLUDES = { quotebreakdown: true, sellercontactinfo: true, latestquote: true, taildetails: true, typedetails: true } as const;
+
 /** `GET /quotes/{id}`: `sellerPrice` is authoritative (reflects operator re-pricing). */
 export async function readQuote(
   http: AvinodeHttp,
   aquoteId: string,
-  options: CallOptions & { rfqId?: string; liftId?: string } = {},
+  options: CallOptions & { rfqId?: string; liftId?: string; outputCurrencies?: readonly string[] } = {},
 ): Promise<{ quote: QuoteSnapshot; raw: Quote }> {
-  const { rfqId, liftId, ...call } = options;
+  const { rfqId, liftId, outputCurrencies, ...call } = options;
   const { status, data } = await http.call({
     ...call,
     ...avinodeRoute('readQuote'),
     params: { id: aquoteId },
+    query: { ...QUOTE_INCLUDES, ...(outputCurrencies?.length ? { 'outputCurrencies[]': outputCurrencies } : {}) },
     schema: Quote,
     softErrors: 'warn',
   });

@@ -52,7 +52,19 @@ export const Segment = z.object({
   paxCount: z.union([z.string(), z.number()]).optional(),
 });
 
-const Company = z.object({ id: z.string().optional(), displayName: z.string().optional(), name: z.string().optional() });
+const ContactInfo = z
+  .object({ emails: z.array(z.string()).optional().catch(undefined), phone: z.string().optional().catch(undefined), name: z.string().optional().catch(undefined) })
+  .optional()
+  .catch(undefined);
+const Company = z.object({ id: z.string().optional(), displayName: z.string().optional(), name: z.string().optional(), contactInfo: ContactInfo });
+/** `quotebreakdown` line items (submitQuote's documented fields); a malformed item is dropped, not fatal. */
+const LineItem = z.object({
+  type: z.string().optional(),
+  displayName: z.string().optional(),
+  description: z.string().optional(),
+  price: z.number().optional(),
+  visibleToBuyer: z.boolean().optional(),
+});
 const Money = z.object({ price: z.number().optional(), amount: z.number().optional(), currency: z.string().optional() });
 
 export const SellerLift = z.object({
@@ -115,8 +127,11 @@ export const Quote = z.object({
   updatedOn: z.string().optional(),
   sellerPrice: Money.optional(),
   sellerPriceWithoutCommission: Money.optional(),
+  /** Prices in the `outputCurrencies[]` asked for [inferred shape: the conversion's field is not documented]. */
+  convertedPrices: z.array(Money).optional().catch(undefined),
   sellerMessage: z.string().optional(),
   sellerCompany: Company.optional(),
+  lineItems: z.array(LineItem.optional().catch(undefined)).optional().catch(undefined),
   lift: z
     .object({
       id: z.string().optional(),
@@ -124,6 +139,7 @@ export const Quote = z.object({
       aircraftType: z.string().optional(),
       aircraftTail: z.string().optional(),
       maxPax: z.number().optional(),
+      yearOfMake: z.number().int().optional().catch(undefined),
     })
     .optional(),
   rfq: z.object({ id: RfqRef }).optional(),

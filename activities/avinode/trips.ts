@@ -1,8 +1,8 @@
 // Trips: the documented POST /trips body built from our TripRequest, find-or-create, read, cancel.
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { FailureType, type CancelReason, type DeepLinks, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
-import type { CreateTripResult } from '../../workflows/activity-types.ts';
+import { FailureType, type CancelReason, type DeepLinks, type TripCreated } from '../../workflows/contract.ts';
+import type { CreateTripResult, TripCriteria } from '../../workflows/activity-types.ts';
 import { httpStatusOf, softErrorFailure } from '../failures.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
 import { avinodeRoute } from './routes.ts';
@@ -13,17 +13,22 @@ import type { RfqSnapshot } from '../../workflows/contract.ts';
 export interface CreateTripSegment {
   startAirport: { icao: string };
   endAirport: { icao: string };
-  dateTime: { date: string; time?: string; departure: true; local: true };
-  paxCount: string;
+  dateTime: { date: string; time?: string; departure: boolean; local: boolean };
+  paxCount?: string;
   paxSegment: true;
-  paxTBD: false;
+  paxTBD: boolean;
   timeTBD: boolean;
 }
 
 export interface CreateTripBody {
   externalTripId: string;
   sourcing: true;
-  criteria: { requiredLift?: { aircraftCategory: string }[] };
+  criteria: {
+    requiredLift?: { aircraftCategory?: string; aircraftType?: string; aircraftTail?: string }[];
+    maxFuelStopsPerSegment?: number;
+    minimumYearOfMake?: number;
+    includeLiftUpgrades?: boolean;
+  };
   segments: CreateTripSegment[];
 }
 
@@ -36,7 +41,7 @@ function invalidInput(problem: string): ApplicationFailure {
  * `criteria.legs`) are accepted by the sandbox but produce trips with no itinerary, so only
  * `segments` is ever sent; lift entries carry no empty `aircraftType`/`aircraftTail` (422).
  */
-export function buildCreateTripBody(trip: Pick<TripRequest, 'legs' | 'aircraftCategory'>, externalTripId: string): CreateTripBody {
+export function buildCreateTripBody(trip: TripCriteria, externalTripId: string): CreateTripBody {
   if (!externalTripId.trim()) throw invalidInput('externalTripId is empty');
   if (trip.legs.length === 0) throw invalidInput('legs: at least one leg is required');
   const segments = trip.legs.map((leg, index): CreateTripSegment => {
@@ -46,23 +51,33 @@ export function buildCreateTripBody(trip: Pick<TripRequest, 'legs' | 'aircraftCa
     if (!/^[A-Z0-9]{4}$/.test(to)) throw invalidInput(`legs[${index}].to: expected a 4-character ICAO code`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(leg.date)) throw invalidInput(`legs[${index}].date: expected YYYY-MM-DD`);
     if (leg.time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(leg.time)) throw invalidInput(`legs[${index}].time: expected HH:MM`);
-    if (!Number.isInteger(leg.pax) || leg.pax < 1) throw invalidInput(`legs[${index}].pax: expected a whole number ≥ 1`);
+    const paxTBD = leg.paxTBD === true;
+    if (!paxTBD && (leg.pax === undefined || !Number.isInteger(leg.pax) || leg.pax < 1)) throw invalidInput(`legs[${index}].pax: expected a whole number ≥ 1`);
     const timeTBD = leg.time === undefined;
     return {
       startAirport: { icao: from },
       endAirport: { icao: to },
-      dateTime: { date: leg.date, ...(timeTBD ? {} : { time: leg.time }), departure: true, local: true },
-      paxCount: String(leg.pax),
+      dateTime: { date: leg.date, ...(timeTBD ? {} : { time: leg.time }), departure: leg.arrival !== true, local: leg.utc !== true },
+      ...(leg.pax !== undefined ? { paxCount: String(leg.pax) } : {}),
       paxSegment: true,
-      paxTBD: false,
+      paxTBD,
       timeTBD,
     };
   });
   const category = trip.aircraftCategory?.trim();
+  const lifts = trip.requiredLift?.length ? trip.requiredLift : category ? [{ aircraftCategory: category }] : [];
   return {
     externalTripId,
     sourcing: true,
-    criteria: category ? { requiredLift: [{ aircraftCategory: category }] } : {},
+    criteria: {
+      // Only non-empty strings: an empty aircraftType/aircraftTail is 422 LIFT_INVALID (observed).
+      ...(lifts.length > 0
+        ? { requiredLift: lifts.map((lift) => Object.fromEntries(Object.entries(lift).filter(([, value]) => typeof value === 'string' && value.trim() !== ''))) }
+        : {}),
+      ...(trip.maxFuelStopsPerSegment !== undefined ? { maxFuelStopsPerSegment: trip.maxFuelStopsPerSegment } : {}),
+      ...(trip.minimumYearOfMake !== undefined ? { minimumYearOfMake: trip.minimumYearOfMake } : {}),
+      ...(trip.includeLiftUpgrades !== undefined ? { includeLiftUpgrades: trip.includeLiftUpgrades } : {}),
+    },
     segments,
   };
 }
@@ -172,7 +187,7 @@ export interface CreateTripOptions extends CallOptions {
  */
 export async function createTrip(
   http: AvinodeHttp,
-  trip: Pick<TripRequest, 'legs' | 'aircraftCategory'>,
+  trip: TripCriteria,
   externalTripId: string,
   options: CreateTripOptions = {},
 ): Promise<CreateTripResult> {

@@ -49,7 +49,7 @@ describe('charter runs under seeded marketplace chaos', () => {
     );
     await runConcurrently(requests.length, 4, (i) => stack.charter.startTrip(requests[i]!));
     // The broker picks the cheapest quote of every run once all its lifts are answered (cancels when all declined).
-    const finished: TripProgress[] = await Promise.all(requests.map((request) => decide(stack, request.externalId, 120_000)));
+    const finished: TripProgress[] = await Promise.all(requests.map((request) => decide(stack, request.externalId, 120_000, { rfqs: OPERATORS })));
     const stats = await stack.emulator.admin.stats();
     await stack.emulator.admin.clearFaults();
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_AVINODE_DEFAULTS, loadConfig, loadPayloadEncryption } from '../../workers/config.ts';
+import { ConfigError, LOCAL_AVINODE_DEFAULTS, loadCommandConfig, loadConfig, loadPayloadEncryption, webhookConfigOf } from '../../workers/config.ts';
 import { configErrorOf } from '../support.ts';
 
 const realSandbox = {
@@ -51,6 +51,20 @@ describe('configuration', () => {
     for (const name of ['AVINODE_API_TOKEN', 'AVINODE_CLIENT_ID', 'AVINODE_CLIENT_SECRET', 'AVINODE_CLIENT_AUTH_METHOD', 'WEBHOOK_PASSWORD']) {
       expect(message).toContain(name);
     }
+  });
+
+  it('scopes the webhook settings to the processes that receive webhooks', () => {
+    const { WEBHOOK_PASSWORD: _password, ...onlyAvinode } = realSandbox;
+    expect(problemsOf(onlyAvinode)).toContain('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set');
+    const command = loadCommandConfig(onlyAvinode);
+    expect(command.avinode.baseUrl).toBe('https://sandbox.avinode.com/api');
+    expect('webhooks' in command).toBe(false);
+    expect(webhookConfigOf(onlyAvinode)).toEqual({ problems: [expect.stringContaining('WEBHOOK_PASSWORD: required')] });
+    expect(loadCommandConfig({ ...realSandbox, WEBHOOK_PORT: 'eighty', WEBHOOK_PASSWORD: 'short' }).avinode.clientId).toBe('client-id-123');
+    const invalid = webhookConfigOf({ ...realSandbox, WEBHOOK_PASSWORD: 'short', WEBHOOK_PUBLIC_URL: 'http://hooks.example.com' });
+    expect(invalid.problems.join('\n')).toMatch(/WEBHOOK_PASSWORD: /);
+    expect(invalid.problems.join('\n')).not.toContain('short');
+    expect(() => loadCommandConfig({ ...onlyAvinode, AVINODE_CLIENT_SECRET: '' })).toThrow(ConfigError);
   });
 
   it('names bad values without echoing secrets', () => {

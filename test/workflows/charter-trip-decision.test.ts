@@ -107,6 +107,29 @@ describe('charterTripWorkflow decision stage', () => {
     });
   });
 
+  it('gives up reporting after timing.outcomeReportTimeoutMs of retryable failures, and still completes with the selection', async () => {
+    const fake = new FakeAvinode();
+    const base = fake.activities();
+    let attempts = 0;
+    const activities = {
+      ...base,
+      async reportTripOutcome(): Promise<{ status: number }> {
+        attempts++;
+        throw ApplicationFailure.create({ type: FailureType.Unavailable, message: 'PUT /trips/{id}/outcome → 503 SERVICE_UNAVAILABLE' });
+      },
+    };
+    await withWorker(env, activities, async (taskQueue) => {
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing: { ...oneWay().timing!, outcomeReportTimeoutMs: 2_500 } }));
+      const [a] = fake.sendRfqs(started.atripId, 1);
+      const qa = fake.quote(a!, 30_000);
+      await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
+      const progress = await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
+      expect(progress).toMatchObject({ phase: 'completed', selectedQuoteId: qa, outcomeReport: { status: 'failed' } });
+      expect(attempts).toBeGreaterThanOrEqual(2);
+      expect(await activitiesScheduled(handle, 'reportTripOutcome')).toBe(1);
+    });
+  });
+
   it('stays in collecting_quotes when every operator declines, says so, and collects the quote of a later RFQ', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {

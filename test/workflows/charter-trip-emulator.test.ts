@@ -20,6 +20,7 @@ import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote, sendMessage, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
 import { envFor, futureDate } from '../integration/avinode/helpers.ts';
 import { historyText } from './support.ts';
+import { cheapestQuoteId } from '../../workflows/presentation.ts';
 
 let connection: Connection;
 let nativeConnection: NativeConnection;
@@ -331,8 +332,11 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
   it('collects a lift quote, a quote on the RFQ itself and a decline with its reason from one RFQ with two lifts', async () => {
     const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
     await withRealWorker(async (taskQueue) => {
-      const { started, handle } = await start(taskQueue, request(timing, 'recreate', { decide: true }));
+      const { aircraftCategory: _category, ...base } = request(timing, 'recreate', { decide: true });
+      const { started, handle } = await start(taskQueue, { ...base, requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }], maxFuelStopsPerSegment: 0 });
       const { rfqIds, liftIds } = await emulator.admin.sendRfqs(started.atripId, 1, 2);
+      const posted = (await emulator.admin.requests({ route: 'POST /api/trips' })).find((entry) => (entry.responseBody as { data?: { id?: string } })?.data?.id === started.atripId);
+      expect((posted!.requestBody as { criteria: unknown }).criteria).toEqual({ requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }], maxFuelStopsPerSegment: 0 });
       const onLift = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', liftId: liftIds[0], price: 31_000, currency: 'USD' });
       const alternate = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', onRfq: true, aircraftTail: 'N350AL', aircraftType: 'Challenger 350', price: 36_500, currency: 'USD' });
       await emulator.admin.respond(rfqIds[0]!, { action: 'decline', liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' });
@@ -344,11 +348,38 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
         ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
       );
       expect(waiting.rfqs[0]).toMatchObject({ quoteIds: [alternate.quoteId] });
+      // Quote reads ask for the breakdown, the operator's contact and the tail details.
+      const lineItems = waiting.quotes.find((quote) => quote.quoteId === onLift.quoteId)!.lineItems!;
+      expect(lineItems.map((item) => item.type)).toEqual(['FLIGHT', 'CREW', 'POSITIONING', 'CATERING']);
+      expect(lineItems.reduce((sum, item) => sum + item.price, 0)).toBe(31_000);
+      expect(waiting.quotes[0]).toMatchObject({ sellerContact: { emails: [expect.stringContaining('@')] }, yearOfMake: expect.any(Number), priceWithoutCommission: { currency: 'USD' } });
       expect(waiting.declines).toEqual([expect.objectContaining({ liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' })]);
+      // The RFQ requests the two lifts the trip asked for.
+      expect(waiting.rfqs[0]!.lifts.map((lift) => [lift.aircraftType, lift.aircraftTail])).toEqual([
+        ['Citation XLS+', expect.any(String)],
+        [expect.any(String), 'N500RL'],
+      ]);
       const alternateLift = waiting.quotes.find((quote) => quote.quoteId === alternate.quoteId)!.liftId!;
       expect(liftIds).not.toContain(alternateLift);
       const done = await handle.executeUpdate(selectQuote, { args: [{ quoteId: alternate.quoteId! }] });
       expect(done.outcomeReport).toMatchObject({ status: 'reported', winningSellerLiftId: alternateLift });
+    });
+  });
+
+  it('converts quote prices into the run\'s outputCurrencies, so quotes in different currencies compare', async () => {
+    const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
+    await withRealWorker(async (taskQueue) => {
+      const { started, handle } = await start(taskQueue, { ...request(timing, 'recreate', { decide: true }), outputCurrencies: ['USD'] });
+      const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 2);
+      await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 20_000, currency: 'EUR' });
+      const dollars = await emulator.admin.respond(rfqIds[1]!, { action: 'quote', price: 21_000, currency: 'USD' });
+      const waiting = await waitFor(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
+      expect(waiting.quotes.map((quote) => [quote.currency, quote.convertedPrices?.[0]?.currency]).sort()).toEqual([['EUR', 'USD'], ['USD', 'USD']]);
+      // 20,000 EUR is about 21,700 USD: the dollar quote is the cheaper one, though its number is larger.
+      expect(cheapestQuoteId(waiting)).toBe(dollars.quoteId);
+      const reads = (await emulator.admin.requests({ route: 'GET /api/quotes/:id' })).filter((entry) => waiting.quotes.some((quote) => entry.path.includes(quote.quoteId)));
+      expect(reads.every((entry) => decodeURIComponent(entry.path).includes('outputCurrencies[]=USD'))).toBe(true);
+      await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
     });
   });
 

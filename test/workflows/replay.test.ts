@@ -1,6 +1,7 @@
 // Determinism guard: every recorded history in test/fixtures/histories replays against the current
-// workflow code. Re-record with `RECORD_HISTORIES=1 npx vitest run test/workflows/` after an
-// intentional, patched change.
+// workflow code. The existing fixtures stand for runs recorded by earlier code: never re-record them.
+// After an intentional, patched change, record its new behaviour under new names (RECORD_HISTORIES=1
+// with a file or -t filter, so only the new tests write).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';

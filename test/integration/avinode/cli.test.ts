@@ -94,6 +94,55 @@ describe('charterflow avinode', () => {
   });
 });
 
+describe('configuration scoped to the command', () => {
+  const onlyAvinode = () => envFor(emulator, { WEBHOOK_PASSWORD: undefined });
+
+  it('charterflow avinode token and create-trip work with only the Avinode variables set', async () => {
+    const token = await run(runAvinodeCommand, ['token'], onlyAvinode());
+    expect(token.stderr).toBe('');
+    expect(token.code).toBe(0);
+    const created = await run(runAvinodeCommand, ['create-trip', '--from', 'KTEB', '--to', 'KPBI', '--date', futureDate(), '--pax', '2', '--external-id', 'cli-scoped-1'], onlyAvinode());
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ externalTripId: 'cli-scoped-1' });
+  });
+
+  it('a webhook variable that is invalid does not stop a direct Avinode call either', async () => {
+    const result = await run(runAvinodeCommand, ['token'], envFor(emulator, { WEBHOOK_PASSWORD: 'short', WEBHOOK_PORT: 'eighty' }));
+    expect(result.code).toBe(0);
+  });
+
+  it('doctor checks the credentials and reports missing webhook settings as one finding among the others', async () => {
+    const result = await run(runDoctorCommand, [], onlyAvinode());
+    expect(result.stdout).toContain('! webhook receiver settings incomplete');
+    expect(result.stdout).toContain('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set');
+    expect(result.stdout).toContain('✓ token obtained');
+    expect(result.stdout).toContain('✓ API call GET /webhooks/settings succeeded');
+    expect(result.stdout).toContain('All checks passed.');
+    expect(result.code).toBe(0);
+  });
+
+  it('doctor names an invalid webhook variable without its value and still checks the credentials', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { WEBHOOK_PASSWORD: 'tiny' }));
+    expect(result.stdout).toMatch(/! webhook receiver settings incomplete\n {4}WEBHOOK_PASSWORD: /);
+    expect(result.stdout).not.toContain('tiny');
+    expect(result.stdout).toContain('✓ token obtained');
+  });
+
+  it('doctor lists the webhook finding next to invalid Avinode settings', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { WEBHOOK_PASSWORD: undefined, AVINODE_CLIENT_SECRET: '' }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ configuration is invalid');
+    expect(result.stdout).toContain('AVINODE_CLIENT_SECRET: required');
+    expect(result.stdout).toContain('! webhook receiver settings incomplete');
+  });
+
+  it('doctor says the webhook settings are present when they are', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com' }));
+    expect(result.stdout).toContain('✓ webhook receiver settings present: Basic user avinode, target https://hooks.example.com');
+  });
+});
+
 describe('charterflow doctor', () => {
   it('passes every check against a correctly configured emulator', async () => {
     const result = await run(runDoctorCommand, [], envFor(emulator));

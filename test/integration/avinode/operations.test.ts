@@ -85,14 +85,15 @@ describe('Avinode client against the emulator', () => {
     expect(viaHref.type === 'rfqs' && viaHref.value.rfq.rfqId).toBe(sent.rfqIds[0]);
   });
 
-  it('cancels a trip, after which its lifts show as cancelled', async () => {
+  it('cancels a trip, after which its RFQs show as cancelled and their lifts keep the documented statuses', async () => {
     const created = await client.createTrip(roundTrip(), 'it-ops-cancel');
     await admin(emulator, 'POST', `/_emulator/trips/${created.atripId}/send-rfqs`, { operators: 1 });
     await client.cancelTrip(created.atripId, { reason: 'BY_CLIENT', messageToSeller: 'Client chose another option.' });
     const read = await client.readTrip(created.atripId);
     expect(read.trip.status).toMatch(/cancel/i);
     expect(read.deepLinks.cancel).toBeUndefined();
-    expect(read.rfqs[0]!.lifts.every((lift) => lift.status === 'cancelled')).toBe(true);
+    expect(read.rfqs[0]!.cancelled).toMatchObject({ reason: 'BY_CLIENT' });
+    expect(read.rfqs[0]!.lifts.map((lift) => lift.status)).toEqual(['unanswered']);
   });
 
   it('answers NotFound for an unknown trip, and for a bare numeric id', async () => {

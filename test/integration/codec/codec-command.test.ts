@@ -16,8 +16,8 @@ afterEach(() => {
 });
 
 /** Runs `charterflow codec` with `env`; resolves with its listening line, or its exit code and stderr. */
-function runCodec(env: Record<string, string>): Promise<{ listening?: { url: string; allowedOrigins: string[] }; code?: number; stderr: string }> {
-  const process_ = spawn(process.execPath, [BIN, 'codec'], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runCodec(env: Record<string, string>, args: string[] = []): Promise<{ listening?: { url: string; allowedOrigins: string[] }; code?: number; stderr: string }> {
+  const process_ = spawn(process.execPath, [BIN, 'codec', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child = process_;
   let stderr = '';
   process_.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -51,6 +51,16 @@ describe('charterflow codec', () => {
     expect(((await decoded.json()) as { payloads: unknown[] }).payloads).toEqual([plain]);
 
     expect((await post(`${listening!.url}/decode`, { payloads: [encrypted] }, 'https://elsewhere.example')).status).toBe(403);
+  });
+
+  it('refuses a non-loopback host without an origin allow-list and a bearer check, naming the variables', async () => {
+    const keys = { PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'k1', CODEC_SERVER_PORT: '0', CODEC_ALLOWED_ORIGINS: '', CODEC_AUTH: '', CODEC_AUTH_ISSUER: '', CODEC_AUTH_JWKS_URL: '' };
+    const noList = await runCodec(keys, ['--host', '0.0.0.0']);
+    expect(noList.code).toBe(2);
+    expect(noList.stderr).toContain('set CODEC_ALLOWED_ORIGINS');
+    const noBearer = await runCodec({ ...keys, CODEC_ALLOWED_ORIGINS: UI_ORIGIN }, ['--host', '0.0.0.0']);
+    expect(noBearer.code).toBe(2);
+    expect(noBearer.stderr).toContain('CODEC_AUTH_ISSUER and CODEC_AUTH_JWKS_URL');
   });
 
   it('refuses to start without keys, saying there is nothing to decode', async () => {

@@ -171,10 +171,11 @@ export function cheapestLiveQuote(p: TripProgress): TripProgress['quotes'][numbe
 
 /**
  * The broker's step, as a backend would take it: once every lift is answered, select the cheapest
- * live quote; when every operator declined, cancel. Answers the run's final progress.
+ * live quote; when every operator declined, cancel. `rfqs`: how many RFQs the broker sent (the run
+ * may not have heard of all of them yet when the first ones are declined). Answers the final progress.
  */
-export async function decide(stack: Stack, externalId: string, timeoutMs = 45_000): Promise<TripProgress> {
-  const ready = await waitForProgress(stack, externalId, (p) => isDecidable(p) || isTerminal(p), timeoutMs);
+export async function decide(stack: Stack, externalId: string, timeoutMs = 45_000, { rfqs }: { rfqs?: number } = {}): Promise<TripProgress> {
+  const ready = await waitForProgress(stack, externalId, (p) => (isDecidable(p) && (rfqs === undefined || p.counts.rfqs >= rfqs)) || isTerminal(p), timeoutMs);
   if (isTerminal(ready)) return ready;
   const cheapest = ready.phase === 'awaiting_selection' ? cheapestLiveQuote(ready) : undefined;
   if (cheapest) await stack.charter.selectQuote(externalId, cheapest.quoteId);

@@ -131,6 +131,21 @@ describe('charter trips on the whole stack', () => {
     expect(done.phase).toBe('completed');
   });
 
+  it('collects from one RFQ with two lifts a lift quote, an alternate-tail quote on the RFQ and a decline with its reason', async () => {
+    const { request, trip } = await start({ timing: { pollInitialMs: 600_000, pollMaxMs: 600_000, credentialRecheckMs: 300 } });
+    const { rfqIds, liftIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1, 2);
+    const onLift = await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', liftId: liftIds[0], price: 30_500, currency: 'USD' });
+    const alternate = await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', onRfq: true, aircraftTail: 'N777AT', price: 34_000, currency: 'USD' });
+    await stack.emulator.admin.respond(rfqIds[0]!, { action: 'decline', liftId: liftIds[1], declineReason: 'AIRCRAFT_NOT_AVAILABLE', message: 'In maintenance.' });
+    // Webhooks alone (polls are ten minutes away), and message notifications carry no tripId.
+    const waiting = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection' && p.quotes.length === 2 && p.declines[0]?.declineReason !== undefined);
+    expect(waiting.quotes.map((quote) => quote.quoteId).sort()).toEqual([onLift.quoteId, alternate.quoteId].sort());
+    expect(waiting.quotes.find((quote) => quote.quoteId === alternate.quoteId)).toMatchObject({ aircraftTail: 'N777AT', price: 34_000 });
+    expect(waiting.declines).toEqual([expect.objectContaining({ liftId: liftIds[1], declineReason: 'AIRCRAFT_NOT_AVAILABLE', message: 'In maintenance.' })]);
+    expect(waiting.counts.polls).toBeLessThanOrEqual(1);
+    await stack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' });
+  });
+
   it('carries the broker through the decision: a message on one RFQ, then the cheapest quote, reported once to Avinode', async () => {
     const { request, trip } = await start({ actAsAccount: 'dana.broker' });
     const { rfqIds, liftIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 3);

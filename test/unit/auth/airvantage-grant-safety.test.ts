@@ -128,14 +128,14 @@ describe('AirVantage password grant', () => {
     expect(new URLSearchParams(seen[0]!.body).get('factor')).toBe('123456');
   });
 
-  it('answers bad user credentials with a non-retryable re-authorization failure that holds no password', async () => {
+  it('answers bad user credentials with a non-retryable failure of that attempt alone, holding no password', async () => {
     capture(agent, ORIGIN, '/api/oauth/token', { status: 400, json: { error: 'invalid_grant', error_description: 'Bad credentials' } });
     const store = new MemoryRefreshTokenStore();
     const failure = await failureOf(
       createAirvantageTokenSource(client, { grantId: 'gp', store }, { dispatcher: agent }).loginWithPassword({ username: 'ops@example.test', password: 'wrong-password-value' }),
     );
     expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
-    expect(failure.message).toContain('authorize again');
+    expect(failure.message).toContain('only this attempt failed');
     expect(failure.message).not.toContain('wrong-password-value');
     expect(failure.message).not.toContain(SECRET);
   });

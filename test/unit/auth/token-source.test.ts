@@ -267,6 +267,34 @@ describe('CachedTokenSource single flight and cancellation', () => {
     expect((await patient).value).toBe('kept');
   });
 
+  it('with finishAbandonedFetches, lets a request every waiter left run to its end, caches its token and lets the next caller join it', async () => {
+    let seen: AbortSignal | undefined;
+    let fetches = 0;
+    let release!: (grant: TokenGrant) => void;
+    const source = new CachedTokenSource({
+      description,
+      finishAbandonedFetches: true,
+      fetch: (signal) => {
+        seen = signal;
+        fetches += 1;
+        return new Promise((resolve) => (release = resolve));
+      },
+    });
+    const a = new AbortController();
+    const b = new AbortController();
+    const waits = [source.getToken({ signal: a.signal }), source.getToken({ signal: b.signal })];
+    a.abort(new Error('A cancelled'));
+    b.abort(new Error('B cancelled'));
+    await expect(waits[0]).rejects.toThrow('A cancelled');
+    await expect(waits[1]).rejects.toThrow('B cancelled');
+    expect(seen?.aborted).toBe(false);
+    const late = source.getToken();
+    release({ value: 'rotated', tokenType: 'Bearer', expiresInSeconds: 600 });
+    expect((await late).value).toBe('rotated');
+    expect((await source.getToken()).value).toBe('rotated');
+    expect(fetches).toBe(1);
+  });
+
   it('rejects at once, without a request, for a caller whose signal is already aborted', async () => {
     let fetches = 0;
     const source = new CachedTokenSource({ description, fetch: async () => (fetches += 1, { value: 'x', tokenType: 'Bearer' }) });

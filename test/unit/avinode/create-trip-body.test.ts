@@ -14,6 +14,37 @@ const segment = (from: string, to: string, date: string, time: string | undefine
 });
 
 describe('buildCreateTripBody', () => {
+  it('sends several required lifts, the other lift criteria, arrival and UTC times and an unknown passenger count as documented fields', () => {
+    const body = buildCreateTripBody(
+      {
+        legs: [
+          { from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '11:45', arrival: true, utc: true, paxTBD: true },
+          { from: 'KPBI', to: 'KTEB', date: '2026-05-18', time: '16:00', pax: 4 },
+        ],
+        requiredLift: [{ aircraftCategory: 'Heavy jet' }, { aircraftType: 'Challenger 350' }, { aircraftTail: 'N123EX' }],
+        maxFuelStopsPerSegment: 1,
+        minimumYearOfMake: 2012,
+        includeLiftUpgrades: true,
+      },
+      'trip-ORCH-rich',
+    );
+    expect(body.criteria).toEqual({
+      requiredLift: [{ aircraftCategory: 'Heavy jet' }, { aircraftType: 'Challenger 350' }, { aircraftTail: 'N123EX' }],
+      maxFuelStopsPerSegment: 1,
+      minimumYearOfMake: 2012,
+      includeLiftUpgrades: true,
+    });
+    expect(body.segments[0]).toEqual({
+      startAirport: { icao: 'KTEB' },
+      endAirport: { icao: 'KPBI' },
+      dateTime: { date: '2026-05-14', time: '11:45', departure: false, local: false },
+      paxSegment: true,
+      paxTBD: true,
+      timeTBD: false,
+    });
+    expect(body.segments[1]).toEqual(segment('KPBI', 'KTEB', '2026-05-18', '16:00', '4'));
+  });
+
   it('builds a one-way trip with documented segments, paxCount as a string and sourcing on', () => {
     const body = buildCreateTripBody({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 }] }, 'trip-ORCH-7f3c');
     expect(body).toEqual({

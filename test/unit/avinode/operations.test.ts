@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../../workflows/contract.ts';
 import { liftStatusOf } from '../../../activities/avinode/normalize.ts';
 import { noTripLookup } from '../../../activities/avinode/trips.ts';
+import { QUOTE_INCLUDES } from '../../../activities/avinode/rfqs.ts';
 import { BASE_URL, JSON_HEADERS, envelope, errorEnvelope, rfqResource, setup, tripResource } from './fakes.ts';
 
 let current: ReturnType<typeof setup> | undefined;
@@ -180,16 +181,22 @@ describe('RFQs, quotes and messages', () => {
     expect(rfq.lifts[0]!.status).toBe('quoted');
   });
 
-  it('reads a quote with its authoritative seller price', async () => {
+  it('reads a quote with its authoritative seller price, asking for the breakdown, contact and aircraft details', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/quotes/aquote-95550001', method: 'GET' }).reply(
+    pool.intercept({ path: '/api/quotes/aquote-95550001', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(
       200,
       envelope({
         id: 'aquote-95550001',
         sellerPrice: { price: 39900, currency: 'USD' },
         sellerPriceWithoutCommission: { price: 38000, currency: 'USD' },
-        sellerCompany: { displayName: 'Example Air Charter' },
-        lift: { aircraftCategory: 'Midsize jet', aircraftType: 'Citation XLS+', aircraftTail: 'N123EX', maxPax: 8 },
+        sellerCompany: { displayName: 'Example Air Charter', contactInfo: { emails: ['charter@example-air.test'] } },
+        lift: { aircraftCategory: 'Midsize jet', aircraftType: 'Citation XLS+', aircraftTail: 'N123EX', maxPax: 8, yearOfMake: 2016 },
+        lineItems: [
+          { type: 'FLIGHT', displayName: 'Flight', price: 35900, visibleToBuyer: true },
+          { type: 'CREW', displayName: 'Crew', price: 4000, visibleToBuyer: true },
+          { type: 'OTHER', displayName: 'Internal margin', price: 900, visibleToBuyer: false },
+          { type: 'CATERING', displayName: 'no price' },
+        ],
         createdOn: '2026-05-01T15:00:00Z',
       }),
       { headers: JSON_HEADERS },
@@ -206,13 +213,20 @@ describe('RFQs, quotes and messages', () => {
       seats: 8,
       price: 39900,
       currency: 'USD',
+      priceWithoutCommission: { price: 38000, currency: 'USD' },
+      lineItems: [
+        { type: 'FLIGHT', displayName: 'Flight', price: 35900, visibleToBuyer: true },
+        { type: 'CREW', displayName: 'Crew', price: 4000, visibleToBuyer: true },
+      ],
+      yearOfMake: 2016,
+      sellerContact: { emails: ['charter@example-air.test'] },
       createdOn: '2026-05-01T15:00:00Z',
     });
   });
 
   it('treats a quote without a price as a contract violation', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/quotes/aquote-1', method: 'GET' }).reply(200, envelope({ id: 'aquote-1' }), { headers: JSON_HEADERS });
+    pool.intercept({ path: '/api/quotes/aquote-1', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(200, envelope({ id: 'aquote-1' }), { headers: JSON_HEADERS });
     const error = await client.readQuote('aquote-1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).type).toBe(FailureType.ContractViolation);

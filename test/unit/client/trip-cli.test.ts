@@ -134,3 +134,28 @@ describe('renderProgress', () => {
     expect(blocked).not.toContain('declined:');
   });
 });
+
+describe('trip commands refused before connecting', () => {
+  async function refused(argv: string[]): Promise<{ code: number; stderr: string }> {
+    const { vi } = await import('vitest');
+    const { runTripCommand } = await import('../../../client/trip-cli.ts');
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      return { code: await runTripCommand(argv), stderr };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('asks for the RFQ and the text of a message, and for a known phase in list', async () => {
+    expect(await refused(['message', 'order-7', 'arfq-1'])).toEqual({ code: 2, stderr: 'trip message: usage: trip message <externalId> <rfqId> <text>\n' });
+    const list = await refused(['list', '--phase', 'waiting']);
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain('awaiting_selection');
+    expect((await refused(['start', '--from', 'KTEB', '--to', 'KPBI', '--date', new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), '--pax', '2', '--on-expiry', 'later'])).stderr).toBe('--on-expiry: must be cancel or keep\n');
+  });
+});

@@ -16,6 +16,28 @@ function problemsOf(flags: TripFlags, command = 'trip start'): string[] {
 }
 
 describe('tripRequestFromFlags', () => {
+  it('takes several --lift entries, the other lift criteria, arrival and UTC times and --pax TBD', () => {
+    const request = tripRequestFromFlags(
+      { ...ONE_WAY, pax: 'tbd', lift: ['midsize jet', 'tail=n123ex', 'category=Heavy jet,type=Gulfstream G450'], 'max-fuel-stops': '1', 'min-year-of-make': '2012', 'include-lift-upgrades': true, arrival: true, utc: true },
+      { nowMs: NOW },
+    );
+    expect(request.requiredLift).toEqual([{ aircraftCategory: 'Midsize jet' }, { aircraftTail: 'N123EX' }, { aircraftCategory: 'Heavy jet', aircraftType: 'Gulfstream G450' }]);
+    expect(request).toMatchObject({ maxFuelStopsPerSegment: 1, minimumYearOfMake: 2012, includeLiftUpgrades: true });
+    expect(request.legs[0]).toEqual({ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', arrival: true, utc: true, paxTBD: true });
+  });
+
+  it('names the flag of a bad lift entry, a bad lift criterion and a time meaning without a time', () => {
+    expect(problemsOf({ ...ONE_WAY, lift: ['Midsize jet', 'tail=!!'] })).toEqual([expect.stringMatching(/^--lift #2 aircraftTail must be a registration/)]);
+    expect(problemsOf({ ...ONE_WAY, 'max-fuel-stops': '9', 'min-year-of-make': '1900' })).toEqual([
+      expect.stringMatching(/^--max-fuel-stops must be at most 5/),
+      expect.stringMatching(/^--min-year-of-make must be 1960 or later/),
+    ]);
+    expect(problemsOf({ ...ONE_WAY, category: 'Light jet', lift: ['Heavy jet'] })).toEqual([expect.stringMatching(/^--lift give either aircraftCategory or requiredLift/)]);
+    const { time: _time, ...untimed } = ONE_WAY;
+    expect(problemsOf({ ...untimed, arrival: true })).toEqual(['--arrival needs --time (it says what the time means)']);
+    expect(() => tripRequestFromFlags({ ...ONE_WAY, lift: ['seats=8'] }, { nowMs: NOW })).toThrow(/--lift: "seats=8" is not category=…, type=… or tail=…/);
+  });
+
   it('builds a validated one-way trip with upper-case airports and a generated external id', () => {
     const request = tripRequestFromFlags(ONE_WAY, { nowMs: NOW });
     expect(request).toEqual({

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodecServer, uiOrigins, type RunningCodecServer } from '../../../workers/codec-server.ts';
@@ -69,5 +70,13 @@ describe('the remote codec endpoint for the Web UI', () => {
     expect(unknownKey.status).toBe(400);
     expect(((await unknownKey.json()) as { error: string }).error).toContain('unknown key id "k0"');
     expect((await fetch(`${server.endpoint.replace(/\/codec$/, '')}/other`, { method: 'POST' })).status).toBe(404);
+    // A protocol-relative request target (new URL() throws on it): 404, not a crash.
+    const raw = await new Promise<number>((resolve, reject) => {
+      const { hostname, port } = new URL(server.endpoint);
+      const req = httpRequest({ host: hostname, port, path: '//', method: 'POST' }, (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(raw).toBe(404);
   });
 });

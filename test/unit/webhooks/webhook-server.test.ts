@@ -1,9 +1,10 @@
 // The webhook receiver over real HTTP on port 0, with a fake Temporal client recording starts.
+import { connect } from 'node:net';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../workers/config.ts';
 import { createLogger } from '../../../workers/logging.ts';
-import { startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../../workers/webhook-server.ts';
+import { authorized, isJsonContentType, sameSecret, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../../workers/webhook-server.ts';
 
 const PASSWORD = 'hook-pass-4c9e2a71';
 const USERNAME = 'avinode-hooks';
@@ -209,5 +210,44 @@ describe('webhook receiver', () => {
     expect(logs).not.toContain(Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64'));
     expect(logs).not.toContain(Buffer.from(`${USERNAME}:${PASSWORD}-typo`).toString('base64'));
     expect(logs.toLowerCase()).not.toContain('"authorization"');
+  });
+});
+
+describe('a client that goes away mid-body', () => {
+  it('is dropped quietly: no start, no crash logged', async () => {
+    const h = await harness();
+    const { port } = new URL(h.server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST /webhooks/avinode/TripRequestMine HTTP/1.1\r\nHost: x\r\nAuthorization: ${goodAuth}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"id":`);
+    socket.end(); // a FIN after the partial body: the bytes above arrive first
+    await expect.poll(() => h.logs.some((line) => line.includes('abandoned by the client')), { timeout: 5_000 }).toBe(true);
+    expect(h.calls).toEqual([]);
+    expect(h.logs.join('')).not.toContain('crashed');
+  });
+});
+
+describe('receiver checks', () => {
+  const expected = { username: USERNAME, password: PASSWORD };
+
+  it('checks Basic credentials over fixed-length digests: any length of guess is compared, none throws', () => {
+    expect(authorized(goodAuth, expected)).toBe(true);
+    expect(authorized(goodAuth.toLowerCase().replace(/^basic/, 'basic'), expected)).toBe(false);
+    for (const guess of ['', 'h', PASSWORD.slice(0, -1), `${PASSWORD}x`, 'x'.repeat(10_000), 'pässwörd']) {
+      expect(authorized(basic(USERNAME, guess), expected)).toBe(false);
+    }
+    expect(authorized(basic(`${USERNAME}x`, PASSWORD), expected)).toBe(false);
+    expect(authorized(undefined, expected)).toBe(false);
+    expect(authorized('Basic', expected)).toBe(false);
+    expect(authorized(`Basic ${Buffer.from(`${USERNAME}${PASSWORD}`).toString('base64')}`, expected)).toBe(false);
+    expect(sameSecret('a', 'a'.repeat(64))).toBe(false);
+    expect(sameSecret(PASSWORD, PASSWORD)).toBe(true);
+  });
+
+  it('accepts application/json with at most a UTF-8 charset, and nothing that merely starts like it', () => {
+    for (const type of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) expect(isJsonContentType(type), type).toBe(true);
+    for (const type of [undefined, '', 'application/json-patch+json', 'application/jsonp', 'application/json; charset=utf-16', 'application/json; boundary=x', 'text/json', 'application/x-json', 'multipart/form-data']) {
+      expect(isJsonContentType(type), String(type)).toBe(false);
+    }
   });
 });
