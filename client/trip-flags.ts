@@ -203,9 +203,12 @@ const FLAG_OF_FIELD: Record<string, string | null> = {
 /** `legs[0].from: must differ …` → `--to must differ from --from …`; null for a problem another flag already reports. */
 function inFlagTerms(problem: string): { flag: string; message: string } | null {
   const [, field = '', message = problem] = /^([^:]*): ([\s\S]*)$/.exec(problem) ?? [];
-  // `requiredLift[1].aircraftTail: …` → `--lift (2nd) aircraftTail …`
-  const lift = /^requiredLift\[(\d+)\]\.?(\w*)$/.exec(field);
-  if (lift) return { flag: '--lift', message: `#${Number(lift[1]) + 1}${lift[2] ? ` ${lift[2]}` : ''} ${message}` };
+  // Repeatable flags: `requiredLift[1].aircraftTail: …` → `--lift #2 aircraftTail …`, `outputCurrencies[0]: …` → `--output-currency #1 …`
+  const entry = /^(requiredLift|outputCurrencies)\[(\d+)\]\.?(\w*)$/.exec(field);
+  if (entry) {
+    const repeated = entry[1] === 'requiredLift' ? '--lift' : '--output-currency';
+    return { flag: repeated, message: `#${Number(entry[2]) + 1}${entry[3] ? ` ${entry[3]}` : ''} ${message}` };
+  }
   const flag = FLAG_OF_FIELD[field];
   if (flag === null) return null;
   const named = message.replace(/legs\[[01]\]\.\w+/g, (ref) => FLAG_OF_FIELD[ref] ?? ref);
