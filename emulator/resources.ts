@@ -63,7 +63,8 @@ export class ResourceRenderer {
       type: 'rfqs',
       href: this.apiHref(`rfqs/${rfq.id}`),
       tripId: trip.tripId,
-      trip: { id: trip.id, href: this.apiHref(`trips/${trip.id}`), type: 'trips' },
+      // [inferred]: the documented RFQ content names the trip by its short tripId only.
+      ...(this.options.inferredShapes ? { trip: { id: trip.id, href: this.apiHref(`trips/${trip.id}`), type: 'trips' } } : {}),
       status: rfq.status,
       ...(rfq.status === 'Cancelled' ? { canceled: true } : {}),
       ...(rfq.cancellation && this.options.inferredShapes ? { cancellation: rfq.cancellation } : {}),

@@ -96,6 +96,8 @@ describe('RFQs as documented', () => {
     const cancelled = (await h.api('GET', `/rfqs/${rfqIds[1]}`)).json.data;
     expect(cancelled.canceled).toBe(true);
     expect(cancelled.cancellation).toBeUndefined();
+    expect(cancelled.trip).toBeUndefined();
+    expect(cancelled.tripId).toBe(trip.tripId);
     expect((await h.api('GET', `/trips/${trip.id}`)).json.data.outcome).toBeUndefined();
   });
 });
