@@ -143,6 +143,12 @@ export interface ExistingTripLookup {
   find(http: AvinodeHttp, externalTripId: string, options: CallOptions): Promise<TripLookupAnswer>;
 }
 
+/** Avinode error codes a failure carries (its HttpFailureDetails). */
+function codesOf(error: unknown): string[] {
+  const details = (error as { details?: unknown[] } | null)?.details?.[0] as { codes?: unknown } | undefined;
+  return Array.isArray(details?.codes) ? details.codes.filter((code): code is string => typeof code === 'string') : [];
+}
+
 /** The inferred "Search trips" by externalTripId (`GET /trips?externalTripId=`). */
 export const searchTripsLookup: ExistingTripLookup = {
   name: 'search trips by externalTripId',
@@ -151,11 +157,13 @@ export const searchTripsLookup: ExistingTripLookup = {
       const trips = await findTripsByExternalId(http, externalTripId, options);
       return { status: 'answered', trips: trips.filter(isLiveTrip).sort(byCreation) };
     } catch (error) {
-      // No HTTP status (network, token layer, cancellation) or 401/429: try again later rather than
-      // risk a duplicate. Any other status (the sandbox answers a search it does not support with
-      // ERR_INTERNAL_CRITICAL) means the search is unusable here.
+      // No HTTP status (network, token layer, cancellation), 401, 408, 429 or a passing 5xx: try again
+      // later rather than risk a duplicate (the soak found one: a 503 on the search of a retried create
+      // made it post again). Any other answer (the sandbox answers a search it does not support with
+      // ERR_INTERNAL_CRITICAL, or a 4xx) means the search is unusable here.
       const status = httpStatusOf(error);
-      if (status === undefined || status === 401 || status === 429) throw error;
+      if (status === undefined || status === 401 || status === 408 || status === 429) throw error;
+      if (status >= 500 && !codesOf(error).includes('ERR_INTERNAL_CRITICAL')) throw error;
       return { status: 'unavailable', reason: `${avinodeRoute('searchTrips').method} ${avinodeRoute('searchTrips').route} answered ${status}` };
     }
   },

@@ -87,6 +87,13 @@ describe('createTrip (find-or-create)', () => {
     expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 3 })).toMatchObject({ atripId: 'atrip-6', reused: false, unconfirmed: true });
   });
 
+  it('fails the attempt (no post) when the search answers a passing 503, which a retry may get past', async () => {
+    const { pool, client } = fresh();
+    pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(503, errorEnvelope('SERVICE_UNAVAILABLE'), { headers: JSON_HEADERS });
+    // No POST interceptor: posting would fail the call with a MockAgent error instead of the 503.
+    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.Unavailable, message: expect.stringMatching(/^GET \/trips → 503/) });
+  });
+
   it('takes the lookup as a strategy: with none, a retried attempt posts at once, marked unconfirmed', async () => {
     const { pool, client } = fresh();
     pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-11')), { headers: JSON_HEADERS });
@@ -99,7 +106,7 @@ describe('createTrip (find-or-create)', () => {
     pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(429, {}, { headers: { 'retry-after': '5' } });
     pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
     await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.RateLimited, nextRetryDelay: 5_000 });
-    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.Unavailable });
+    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.Unavailable, message: expect.stringMatching(/^GET \/trips → 503/) });
   });
 
   it('ignores search hits that carry a different externalTripId', async () => {
