@@ -106,7 +106,7 @@ describe('createTrip (find-or-create)', () => {
     pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(429, {}, { headers: { 'retry-after': '5' } });
     pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
     await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.RateLimited, nextRetryDelay: 5_000 });
-    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.Unavailable, message: expect.stringMatching(/^GET \/trips → 503/) });
+    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.Unavailable });
   });
 
   it('ignores search hits that carry a different externalTripId', async () => {
