@@ -1,0 +1,63 @@
+// Drives a run to its end the way a broker would, whichever way the workflow ends: a run that waits
+// for the broker's decision (phase `awaiting_selection`, or every lift answered with live quotes)
+// gets the cheapest live quote selected; a run where every operator declined is cancelled; a run
+// that ended by itself (`completed` once every lift answered) is taken as it is.
+import type { CharterClient } from '../../client/index.ts';
+import { TERMINAL_PHASES, type QuoteRecord, type TripProgress } from '../../workflows/contract.ts';
+
+export const AWAITING_SELECTION = 'awaiting_selection';
+
+export const isTerminal = (progress: TripProgress) => TERMINAL_PHASES.includes(progress.phase);
+export const liveQuotes = (progress: TripProgress): QuoteRecord[] => progress.quotes.filter((quote) => !quote.vanishedAt);
+const allLiftsAnswered = (progress: TripProgress) => progress.counts.lifts > 0 && progress.counts.answered >= progress.counts.lifts;
+
+/** The broker's turn: the run waits for a selection (or would, once every lift is answered). */
+export function awaitsDecision(progress: TripProgress): boolean {
+  if (isTerminal(progress)) return false;
+  return (progress.phase as string) === AWAITING_SELECTION || allLiftsAnswered(progress);
+}
+
+export function cheapestLiveQuote(progress: TripProgress): QuoteRecord | undefined {
+  return [...liveQuotes(progress)].sort((a, b) => a.price - b.price || a.quoteId.localeCompare(b.quoteId))[0];
+}
+
+export interface Settled {
+  progress: TripProgress;
+  /** The quote the driver selected, when it had to decide. */
+  selectedByDriver?: string;
+  cancelledByDriver: boolean;
+}
+
+/**
+ * Polls getProgress until the run is terminal, deciding for the broker when asked. Errors while
+ * polling (a worker or the server restarting) are retried; the deadline only bounds a broken run.
+ */
+export async function settleRun(charter: CharterClient, externalId: string, timeoutMs: number): Promise<Settled> {
+  const deadline = Date.now() + timeoutMs;
+  let selectedByDriver: string | undefined;
+  let cancelledByDriver = false;
+  let last: TripProgress | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await charter.getProgress(externalId);
+      if (isTerminal(last)) return { progress: last, ...(selectedByDriver ? { selectedByDriver } : {}), cancelledByDriver };
+      if (awaitsDecision(last) && !selectedByDriver && !cancelledByDriver) {
+        const cheapest = cheapestLiveQuote(last);
+        if (cheapest) {
+          await charter.selectQuote(externalId, cheapest.quoteId);
+          selectedByDriver = cheapest.quoteId;
+        } else if ((last.phase as string) === AWAITING_SELECTION || last.counts.declines >= last.counts.lifts) {
+          await charter.cancelTrip(externalId, { reason: 'BY_CLIENT' });
+          cancelledByDriver = true;
+        }
+      }
+    } catch (error) {
+      // Between workers, during a server restart, or an update racing a run that just ended itself.
+      lastError = error;
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  }
+  const detail = last && { phase: last.phase, counts: last.counts, blockedReason: last.blockedReason };
+  throw new Error(`${externalId} did not settle in ${timeoutMs} ms; last progress: ${JSON.stringify(detail)}; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+}
