@@ -23,6 +23,8 @@ export const SETUP_SCHEMA_SCRIPT = join(DEPLOY_DIR, 'setup-schema.sh');
 export const SETUP_NAMESPACE_SCRIPT = join(DEPLOY_DIR, 'setup-namespace.sh');
 
 const HOST = '127.0.0.1';
+/** `temporal-server` arguments; docker-compose.yml runs the same with its mount of deploy/temporal/ as root. */
+export const SERVER_ARGS = ['--root', DEPLOY_DIR, '--config', 'server', '--env', SERVER_CONFIG_ENV, '--allow-no-auth', 'start'];
 
 export class ClusterSetupFailed extends Error {
   override name = 'ClusterSetupFailed';
@@ -159,22 +161,29 @@ async function waitForFrontend(address: string, deadline: number, exited: () => 
   throw new ClusterSetupFailed(`frontend not ready within the deadline (${lastError instanceof Error ? lastError.message : String(lastError)})`);
 }
 
+/**
+ * The variables server/charterflow.yaml reads, as the launcher sets them (docker-compose.yml sets
+ * the same names for its container; test/compose checks both cover every variable without a default).
+ */
+export function serverEnvironment(ports: Record<string, string>, postgres: Pick<RunningPostgres, 'host' | 'port' | 'user' | 'password'>, logLevel: string): Record<string, string> {
+  return {
+    ...ports,
+    BIND_ON_IP: HOST,
+    TEMPORAL_BROADCAST_ADDRESS: HOST,
+    POSTGRES_SEEDS: postgres.host,
+    DB_PORT: String(postgres.port),
+    POSTGRES_USER: postgres.user,
+    POSTGRES_PASSWORD: postgres.password,
+    DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG_FILE,
+    TEMPORAL_LOG_LEVEL: logLevel,
+  };
+}
+
 /** Starts `temporal-server start` with deploy/temporal/server/charterflow.yaml; resolves when the frontend is healthy. */
 export async function startTemporalServer(options: TemporalServerOptions): Promise<RunningTemporalServer> {
   const ports = await serverPorts(options.port);
   const address = `${HOST}:${ports.FRONTEND_GRPC_PORT}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    ...ports,
-    BIND_ON_IP: HOST,
-    TEMPORAL_BROADCAST_ADDRESS: HOST,
-    POSTGRES_SEEDS: options.postgres.host,
-    DB_PORT: String(options.postgres.port),
-    POSTGRES_USER: options.postgres.user,
-    POSTGRES_PASSWORD: options.postgres.password,
-    DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG_FILE,
-    TEMPORAL_LOG_LEVEL: options.logLevel ?? 'warn',
-  };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...serverEnvironment(ports, options.postgres, options.logLevel ?? 'warn') };
   const logs: string[] = [];
   let child: ChildProcess | undefined;
   let exitInfo: string | undefined;
@@ -184,7 +193,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
 
   const launch = async () => {
     exitInfo = undefined;
-    const started = spawn(options.tools.serverPath, ['--root', DEPLOY_DIR, '--config', 'server', '--env', SERVER_CONFIG_ENV, '--allow-no-auth', 'start'], {
+    const started = spawn(options.tools.serverPath, SERVER_ARGS, {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
