@@ -2,6 +2,7 @@
 // `charterflow …` child process that can be killed (SIGKILL included) and started again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { findFreePort } from '../dev-server.ts';
 import { PROJECT_ROOT } from '../temporal-cli.ts';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'charterflow.js');
@@ -118,6 +119,8 @@ export interface CharterflowFleet {
   /** The webhook receiver's base URL (`http://127.0.0.1:<port>`). */
   webhookUrl: string;
   workers: ManagedProcess[];
+  /** Each worker's Prometheus endpoint, when started with `metrics: true`. */
+  metricsUrls: string[];
   stop(): Promise<void>;
 }
 
@@ -125,6 +128,8 @@ export interface FleetOptions {
   /** TEMPORAL_*, AVINODE_*, WEBHOOK_* … for every process. */
   env: NodeJS.ProcessEnv;
   workers?: number;
+  /** Give each worker its own free metrics port (default: metrics off). */
+  metrics?: boolean;
   onOutput?: (name: string, line: string) => void;
 }
 
@@ -140,6 +145,7 @@ export async function startCharterflowFleet(options: FleetOptions): Promise<Char
   });
   const webhookUrl = String(webhooks.announcement.url);
   const workers: ManagedProcess[] = [];
+  const metricsUrls: string[] = [];
   const stop = async () => {
     // Workers drain on SIGTERM; the receiver last, so nothing is left without a hand-off.
     await Promise.all(workers.map((worker) => worker.kill('SIGTERM')));
@@ -147,12 +153,14 @@ export async function startCharterflowFleet(options: FleetOptions): Promise<Char
   };
   try {
     for (let i = 0; i < (options.workers ?? 2); i += 1) {
+      const metricsPort = options.metrics ? await findFreePort() : 0;
+      if (metricsPort) metricsUrls.push(`http://127.0.0.1:${metricsPort}/metrics`);
       // One worker registers the Avinode webhook subscriptions (an upsert); the others need not.
       workers.push(
         await startCharterflowProcess({
           name: `worker-${i + 1}`,
           args: i === 0 ? ['worker'] : ['worker', '--no-webhook-registration'],
-          env: { ...base, WEBHOOK_PUBLIC_URL: webhookUrl },
+          env: { ...base, WEBHOOK_PUBLIC_URL: webhookUrl, METRICS_PORT: String(metricsPort) },
           readyEvent: 'ready',
           ...(options.onOutput ? { onOutput: options.onOutput } : {}),
         }),
@@ -162,5 +170,5 @@ export async function startCharterflowFleet(options: FleetOptions): Promise<Char
     await stop();
     throw error;
   }
-  return { webhooks, webhookUrl, workers, stop };
+  return { webhooks, webhookUrl, workers, metricsUrls, stop };
 }
