@@ -139,7 +139,9 @@ async function decide(run: Run): Promise<void> {
     }
     return;
   }
-  if (!run.repriced && cheapest.rfqId) {
+  // Re-price only while the run waits for the broker: a run that ends by itself once every lift is
+  // answered (endWhenAllAnswered, or before issue 9) could end before the new price reaches it.
+  if (!run.repriced && cheapest.rfqId && (progress.phase as string) === AWAITING_SELECTION) {
     const to = Math.max(1_000, cheapest.price - 750);
     await stack.emulator.admin.respond(cheapest.rfqId, { action: 'reprice', price: to });
     run.repriced = { quoteId: cheapest.quoteId, from: cheapest.price, to };
@@ -159,11 +161,111 @@ async function listIds(query: string): Promise<string[]> {
   return ids;
 }
 
+/** What the per-run checks add up to. */
+interface Tally {
+  violations: string[];
+  workflowTaskFailures: Record<string, number>;
+  nonDeterminism: number;
+  secretsInHistories: number;
+  timeToTerminal: number[];
+  completed: number;
+  cancelled: number;
+  quotesRecorded: number;
+  repricesReflected: number;
+  /** Runs that ended before the sandbox reset and were checked just before it. */
+  checkedBeforeReset: number;
+  /** Runs that ended in the moment before the reset: their trip was wiped before it could be checked. */
+  wipedBeforeCheck: number;
+}
+
+type Avinode = ReturnType<typeof createAvinodeClient>;
+
+/** Avinode reads for the checks, retried: faults may be on while runs are checked before the reset. */
+async function withRetry<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      const status = (error as { type?: string }).type;
+      if (attempt >= 10 || status === 'AvinodeNotFound') throw error;
+      await sleep(300);
+    }
+  }
+}
+
+/** Checks one ended run against Avinode (its live trip, quotes, prices, declines) and its history. */
+async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string, number>, secrets: string[], tally: Tally, options: { tripMayBeWiped: boolean }): Promise<void> {
+  const { externalId } = run.request;
+  const workflowId = workflowIdFor(externalId);
+  const handle = stack.client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  if (description.status.name === 'RUNNING') {
+    tally.violations.push(`${externalId}: still running (stuck)`);
+    return;
+  }
+  if (description.closeTime) tally.timeToTerminal.push(description.closeTime.getTime() - description.startTime.getTime());
+  const progress: TripProgress = await stack.charter.getProgress(externalId);
+  const live = liveQuotes(progress);
+  tally.quotesRecorded += progress.quotes.length;
+  if (progress.phase === 'completed') tally.completed += 1;
+  else if (progress.phase === 'cancelled') tally.cancelled += 1;
+  // Right terminal phase: completed once a live quote exists; cancelled only when the driver cancelled a run nobody quoted.
+  const expected = live.length > 0 ? ['completed'] : run.cancelled ? ['cancelled'] : ['completed', 'cancelled'];
+  if (!expected.includes(progress.phase)) tally.violations.push(`${externalId}: phase ${progress.phase} (${progress.endReason ?? 'no end reason'}), expected ${expected.join(' or ')}`);
+  if (run.selected && progress.selectedQuoteId !== undefined && progress.selectedQuoteId !== run.selected) tally.violations.push(`${externalId}: selected ${progress.selectedQuoteId}, the driver chose ${run.selected}`);
+  if (new Set(progress.quotes.map((q) => q.quoteId)).size !== progress.quotes.length) tally.violations.push(`${externalId}: a quote recorded twice`);
+  const created = tripsCreated[workflowId] ?? 0;
+  if (created !== 1 + progress.resets) tally.violations.push(`${externalId}: ${created} trips created for ${progress.resets} resets`);
+  if (run.repriced) {
+    const quote = progress.quotes.find((q) => q.quoteId === run.repriced!.quoteId);
+    if (quote && !quote.vanishedAt) {
+      if (quote.price === run.repriced.to && quote.priceHistory.some((old) => old.price === run.repriced!.from)) tally.repricesReflected += 1;
+      else tally.violations.push(`${externalId}: re-price of ${quote.quoteId} to ${run.repriced.to} not reflected (${quote.price})`);
+    }
+  }
+
+  // Exactly one live Avinode trip; what Avinode holds for it is what the run holds, at Avinode's prices.
+  const trips = await withRetry(() => avinode.findTripsByExternalId(workflowId));
+  if (trips.length === 0 && options.tripMayBeWiped) {
+    tally.wipedBeforeCheck += 1;
+  } else if (trips.length !== 1) {
+    tally.violations.push(`${externalId}: ${trips.length} live Avinode trips`);
+  } else if (progress.phase === 'completed' && progress.tripId) {
+    const { rfqs } = await withRetry(() => avinode.readTripRfqs({ tripId: progress.tripId!, ...(progress.atripId ? { atripId: progress.atripId } : {}) }));
+    const truth = new Set(rfqs.flatMap((rfq) => rfq.lifts.flatMap((lift) => lift.quoteIds)));
+    const held = new Set(live.map((q) => q.quoteId));
+    const lost = [...truth].filter((id) => !held.has(id));
+    const extra = [...held].filter((id) => !truth.has(id));
+    if (lost.length > 0 || extra.length > 0) tally.violations.push(`${externalId}: quotes lost ${lost.join(',') || '-'} / not on Avinode ${extra.join(',') || '-'}`);
+    for (const quote of live) {
+      const { quote: actual } = await withRetry(() => avinode.readQuote(quote.quoteId));
+      if (actual.price !== quote.price) tally.violations.push(`${externalId}: ${quote.quoteId} at ${quote.price}, Avinode says ${actual.price}`);
+    }
+    const declinedOnAvinode = rfqs.flatMap((rfq) => rfq.lifts).filter((lift) => lift.status === 'declined').length;
+    const rfqIds = new Set(rfqs.map((rfq) => rfq.rfqId));
+    const declinedInRun = progress.declines.filter((decline) => rfqIds.has(decline.rfqId)).length;
+    if (declinedOnAvinode !== declinedInRun) tally.violations.push(`${externalId}: ${declinedInRun} declines recorded, Avinode has ${declinedOnAvinode}`);
+  }
+
+  // The server's record: workflow task failures by cause, non-determinism above all; secrets.
+  const history = await handle.fetchHistory();
+  for (const event of history.events ?? []) {
+    const failed = event.workflowTaskFailedEventAttributes;
+    if (!failed) continue;
+    const cause = String(failed.cause ?? 'unknown');
+    tally.workflowTaskFailures[cause] = (tally.workflowTaskFailures[cause] ?? 0) + 1;
+    if (/NON_DETERMINISTIC|non.?determinis/i.test(`${cause} ${failed.failure?.message ?? ''}`)) tally.nonDeterminism += 1;
+  }
+  const text = historyToJSON(history);
+  const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+  if (secrets.some((secret) => text.includes(secret) || decoded.includes(secret))) tally.secretsInHistories += 1;
+}
+
 describe(`soak (${PROFILE} profile)`, () => {
   it(`${TRIPS} trips under worker kills, a server restart, faults and a sandbox reset keep every invariant`, async () => {
     const runs: Run[] = Array.from({ length: TRIPS }, (_, i) => ({
       request: oneWayRequest({
-        externalId: `soak-${SEED}-${i}`,
+        externalId: `soak-${SEED}-${Date.now().toString(36)}-${i}`,
         // Every fourth run continues as new early, so state carry-over is soaked too.
         timing: { pollInitialMs: 1_000, pollMaxMs: 5_000, credentialRecheckMs: 1_000, ...(i % 4 === 0 ? { continueAsNewAfterEvents: 150 } : {}) },
       }),
@@ -172,6 +274,28 @@ describe(`soak (${PROFILE} profile)`, () => {
     }));
     const byWorkflowId = new Map(runs.map((run) => [workflowIdFor(run.request.externalId), run]));
     const queue = stack.config.temporal.taskQueue;
+    const avinode = createAvinodeClient({
+      baseUrl: stack.emulator.apiBaseUrl,
+      apiToken: stack.emulator.credentials.apiToken,
+      product: stack.config.avinode.product,
+      apiVersion: stack.config.avinode.apiVersion,
+      tokenSource: createAvinodeTokenSource(stack.config.avinode),
+    });
+    const secrets = [stack.emulator.credentials.clientSecret, stack.emulator.credentials.apiToken, stack.config.webhooks.password ?? '', ...temporal.secrets].filter((s) => s.length >= 8);
+    const tally: Tally = {
+      violations: [],
+      workflowTaskFailures: {},
+      nonDeterminism: 0,
+      secretsInHistories: 0,
+      timeToTerminal: [],
+      completed: 0,
+      cancelled: 0,
+      quotesRecorded: 0,
+      repricesReflected: 0,
+      checkedBeforeReset: 0,
+      wipedBeforeCheck: 0,
+    };
+    const checked = new Set<Run>();
     const began = Date.now();
     await stack.emulator.admin.setFaults(FAULTS, SEED);
 
@@ -180,6 +304,7 @@ describe(`soak (${PROFILE} profile)`, () => {
     let revocations = 0;
     let serverRestarts = 0;
     let sandboxResets = 0;
+    let resetAt = Number.POSITIVE_INFINITY;
     const killLoop = (async () => {
       for (let i = 0; !finished; i += 1) {
         await sleep(KILL_EVERY_MS);
@@ -192,10 +317,25 @@ describe(`soak (${PROFILE} profile)`, () => {
       void stack.emulator.admin.revokeTokens().then(() => (revocations += 1));
     }, REVOKE_EVERY_MS);
     const disruptions: Promise<void>[] = [];
+    // The weekly wipe deletes the trips of runs that already ended: check those first, then wipe.
+    const resetSandbox = async () => {
+      const stats = await stack.emulator.admin.stats();
+      for (const run of runs) {
+        if (run.deepLinkMs === undefined || checked.has(run)) continue;
+        const { status } = await stack.client.workflow.getHandle(workflowIdFor(run.request.externalId)).describe();
+        if (status.name === 'RUNNING') continue;
+        await checkRun(run, avinode, stats.tripsByExternalId, secrets, tally, { tripMayBeWiped: false });
+        checked.add(run);
+        tally.checkedBeforeReset += 1;
+      }
+      resetAt = Date.now();
+      await stack.emulator.admin.reset();
+      sandboxResets += 1;
+    };
 
     const arrivals = runPaced(TRIPS, ARRIVAL_MS, async (i) => {
       if (i === Math.floor(TRIPS * 0.3)) disruptions.push(temporal.restart().then(() => void (serverRestarts += 1)));
-      if (i === Math.floor(TRIPS * 0.6)) disruptions.push(stack.emulator.admin.reset().then(() => void (sandboxResets += 1)));
+      if (i === Math.floor(TRIPS * 0.6)) disruptions.push(resetSandbox());
       await startWithRetry(runs[i]!);
     });
 
@@ -231,99 +371,24 @@ describe(`soak (${PROFILE} profile)`, () => {
     const stats = await stack.emulator.admin.stats();
 
     // ---- Invariants, from the emulator's ground truth and the server's records ----
-    const violations: string[] = [];
-    const avinode = createAvinodeClient({
-      baseUrl: stack.emulator.apiBaseUrl,
-      apiToken: stack.emulator.credentials.apiToken,
-      product: stack.config.avinode.product,
-      apiVersion: stack.config.avinode.apiVersion,
-      tokenSource: createAvinodeTokenSource(stack.config.avinode),
-    });
-    const secrets = [stack.emulator.credentials.clientSecret, stack.emulator.credentials.apiToken, stack.config.webhooks.password ?? '', ...temporal.secrets].filter((s) => s.length >= 8);
-    const workflowTaskFailures: Record<string, number> = {};
-    let nonDeterminism = 0;
-    let secretsInHistories = 0;
-    const timeToTerminal: number[] = [];
-    let completed = 0;
-    let cancelled = 0;
-    let recordedQuotes = 0;
-    let repricesReflected = 0;
     for (const run of runs) {
-      const { externalId } = run.request;
-      const workflowId = workflowIdFor(externalId);
-      const handle = stack.client.workflow.getHandle(workflowId);
-      const description = await handle.describe();
-      if (description.status.name === 'RUNNING') {
-        violations.push(`${externalId}: still running (stuck)`);
-        continue;
-      }
-      if (description.closeTime) timeToTerminal.push(description.closeTime.getTime() - description.startTime.getTime());
-      const progress: TripProgress = await stack.charter.getProgress(externalId);
-      const live = liveQuotes(progress);
-      recordedQuotes += progress.quotes.length;
-      if (progress.phase === 'completed') completed += 1;
-      else if (progress.phase === 'cancelled') cancelled += 1;
-      // Right terminal phase: completed once a live quote exists; cancelled only when the driver cancelled a run nobody quoted.
-      const expected = live.length > 0 ? ['completed'] : run.cancelled ? ['cancelled'] : ['completed', 'cancelled'];
-      if (!expected.includes(progress.phase)) violations.push(`${externalId}: phase ${progress.phase} (${progress.endReason ?? 'no end reason'}), expected ${expected.join(' or ')}`);
-      if (run.selected && progress.selectedQuoteId !== undefined && progress.selectedQuoteId !== run.selected) violations.push(`${externalId}: selected ${progress.selectedQuoteId}, the driver chose ${run.selected}`);
-      if (new Set(progress.quotes.map((q) => q.quoteId)).size !== progress.quotes.length) violations.push(`${externalId}: a quote recorded twice`);
-
-      // Exactly one live Avinode trip, and one creation per reset the run went through.
-      const trips = await avinode.findTripsByExternalId(workflowId);
-      if (trips.length !== 1) violations.push(`${externalId}: ${trips.length} live Avinode trips`);
-      const created = stats.tripsByExternalId[workflowId] ?? 0;
-      if (created !== 1 + progress.resets) violations.push(`${externalId}: ${created} trips created for ${progress.resets} resets`);
-
-      // Quotes: what Avinode holds for the live trip is what the run holds, at Avinode's prices.
-      if (progress.phase === 'completed' && progress.tripId) {
-        const { rfqs } = await avinode.readTripRfqs({ tripId: progress.tripId, ...(progress.atripId ? { atripId: progress.atripId } : {}) });
-        const truth = new Set(rfqs.flatMap((rfq) => rfq.lifts.flatMap((lift) => lift.quoteIds)));
-        const held = new Set(live.map((q) => q.quoteId));
-        const lost = [...truth].filter((id) => !held.has(id));
-        const extra = [...held].filter((id) => !truth.has(id));
-        if (lost.length > 0 || extra.length > 0) violations.push(`${externalId}: quotes lost ${lost.join(',') || '-'} / not on Avinode ${extra.join(',') || '-'}`);
-        for (const quote of live) {
-          const { quote: actual } = await avinode.readQuote(quote.quoteId);
-          if (actual.price !== quote.price) violations.push(`${externalId}: ${quote.quoteId} at ${quote.price}, Avinode says ${actual.price}`);
-        }
-        const declinedOnAvinode = rfqs.flatMap((rfq) => rfq.lifts).filter((lift) => lift.status === 'declined').length;
-        const rfqIds = new Set(rfqs.map((rfq) => rfq.rfqId));
-        const declinedInRun = progress.declines.filter((decline) => rfqIds.has(decline.rfqId)).length;
-        if (declinedOnAvinode !== declinedInRun) violations.push(`${externalId}: ${declinedInRun} declines recorded, Avinode has ${declinedOnAvinode}`);
-      }
-      if (run.repriced) {
-        const quote = progress.quotes.find((q) => q.quoteId === run.repriced!.quoteId);
-        if (quote && !quote.vanishedAt) {
-          if (quote.price === run.repriced.to && quote.priceHistory.some((old) => old.price === run.repriced!.from)) repricesReflected += 1;
-          else violations.push(`${externalId}: re-price of ${quote.quoteId} to ${run.repriced.to} not reflected (${quote.price})`);
-        }
-      }
-
-      // The server's record: workflow task failures by cause, non-determinism above all; secrets.
-      const history = await handle.fetchHistory();
-      for (const event of history.events ?? []) {
-        const failed = event.workflowTaskFailedEventAttributes;
-        if (!failed) continue;
-        const cause = String(failed.cause ?? 'unknown');
-        workflowTaskFailures[cause] = (workflowTaskFailures[cause] ?? 0) + 1;
-        if (/NON_DETERMINISTIC|non.?determinis/i.test(`${cause} ${failed.failure?.message ?? ''}`)) nonDeterminism += 1;
-      }
-      const text = historyToJSON(history);
-      const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
-      if (secrets.some((secret) => text.includes(secret) || decoded.includes(secret))) secretsInHistories += 1;
+      if (checked.has(run)) continue;
+      const { closeTime } = await stack.client.workflow.getHandle(workflowIdFor(run.request.externalId)).describe();
+      await checkRun(run, avinode, stats.tripsByExternalId, secrets, tally, { tripMayBeWiped: !!closeTime && closeTime.getTime() <= resetAt + 1_000 });
     }
     await avinode.close();
+    const { violations } = tally;
     const stillRunning = await stack.client.workflow.count(`TaskQueue = '${queue}' AND ExecutionStatus = 'Running'`);
     if (stillRunning.count > 0) violations.push(`${stillRunning.count} workflows of the task queue still running (routing workflows included)`);
-    if (nonDeterminism > 0) violations.push(`${nonDeterminism} non-determinism errors`);
-    if (secretsInHistories > 0) violations.push(`secrets in ${secretsInHistories} histories`);
+    if (tally.nonDeterminism > 0) violations.push(`${tally.nonDeterminism} non-determinism errors`);
+    if (tally.secretsInHistories > 0) violations.push(`secrets in ${tally.secretsInHistories} histories`);
     const logText = `${processOutput.join('\n')}\n${stack.logs()}`;
     const metricsText = (await Promise.all(fleet.metricsUrls.map(async (url) => (await fetch(url)).text()))).join('\n');
     const secretsInLogs = secrets.filter((secret) => logText.includes(secret)).length;
     const secretsInMetrics = secrets.filter((secret) => metricsText.includes(secret)).length;
     if (secretsInLogs > 0) violations.push(`${secretsInLogs} secrets in log lines`);
     if (secretsInMetrics > 0) violations.push(`${secretsInMetrics} secrets in metrics`);
+    if (!metricsText.includes('temporal_')) violations.push('no worker metrics scraped');
     if (kills < 1 || serverRestarts !== 1 || sandboxResets !== 1) violations.push(`disruptions missing: ${kills} kills, ${serverRestarts} server restarts, ${sandboxResets} resets`);
 
     const apiCalls = Object.entries(stats.requestsByRoute)
@@ -336,8 +401,8 @@ describe(`soak (${PROFILE} profile)`, () => {
       server: temporal.description,
       seed: SEED,
       trips: TRIPS,
-      completed,
-      cancelled,
+      completed: tally.completed,
+      cancelled: tally.cancelled,
       durationS: round(durationMs / 1000),
       faultsInjected: stats.faultsInjected,
       webhooks: { delivered: stats.webhooks.delivered, dropped: stats.webhooks.dropped, duplicated: stats.webhooks.duplicated, failedAttempts: stats.webhooks.failedAttempts },
@@ -349,23 +414,26 @@ describe(`soak (${PROFILE} profile)`, () => {
       startRetries: runs.reduce((sum, run) => sum + run.startAttempts - 1, 0),
       deepLinkP50Ms: round(percentile(deepLinks, 50)),
       deepLinkP95Ms: round(percentile(deepLinks, 95)),
-      timeToTerminalP50S: Math.round(percentile(timeToTerminal, 50) / 100) / 10,
-      timeToTerminalP95S: Math.round(percentile(timeToTerminal, 95) / 100) / 10,
+      timeToTerminalP50S: Math.round(percentile(tally.timeToTerminal, 50) / 100) / 10,
+      timeToTerminalP95S: Math.round(percentile(tally.timeToTerminal, 95) / 100) / 10,
       avinodeQuotes: stats.quotes,
-      quotesRecorded: recordedQuotes,
+      quotesRecorded: tally.quotesRecorded,
       declines: stats.declines,
       reprices: stats.reprices,
-      repricesReflected,
+      repricesReflected: tally.repricesReflected,
       chats: stats.chats,
       avinodeCallsPerQuote: Math.round((apiCalls / Math.max(1, stats.quotes)) * 10) / 10,
-      workflowTaskFailures,
-      nonDeterminismErrors: nonDeterminism,
+      checkedBeforeReset: tally.checkedBeforeReset,
+      wipedBeforeCheck: tally.wipedBeforeCheck,
+      workflowTaskFailures: tally.workflowTaskFailures,
+      nonDeterminismErrors: tally.nonDeterminism,
       stuckWorkflows: stillRunning.count,
-      secretsFound: secretsInHistories + secretsInLogs + secretsInMetrics,
+      secretsFound: tally.secretsInHistories + secretsInLogs + secretsInMetrics,
       violations: violations.length,
       at: new Date().toISOString(),
     };
     process.stdout.write(`\n[soak] ${PROFILE} profile\n${Object.entries(results).map(([key, value]) => `  ${key.padEnd(22)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join('\n')}\n`);
+    if (violations.length > 0) process.stdout.write(`[soak] violations:\n  ${violations.slice(0, 50).join('\n  ')}\n`);
     let all: Record<string, unknown> = {};
     try {
       all = JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
@@ -377,6 +445,6 @@ describe(`soak (${PROFILE} profile)`, () => {
     writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
 
     expect(violations.slice(0, 30)).toEqual([]);
-    expect(completed).toBeGreaterThan(0);
+    expect(tally.completed).toBeGreaterThan(0);
   });
 });
