@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAvinodeTokenSource } from '../../activities/auth/index.ts';
 import { createAvinodeClient } from '../../activities/avinode/client.ts';
@@ -72,6 +73,7 @@ interface Run {
   cancelled?: boolean;
 }
 
+const { WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
 let temporal: SoakTemporal;
@@ -274,7 +276,7 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   for (const event of history.events ?? []) {
     const failed = event.workflowTaskFailedEventAttributes;
     if (!failed) continue;
-    const cause = String(failed.cause ?? 'unknown');
+    const cause = WorkflowTaskFailedCause[failed.cause ?? 0]?.replace('WORKFLOW_TASK_FAILED_CAUSE_', '') ?? String(failed.cause);
     tally.workflowTaskFailures[cause] = (tally.workflowTaskFailures[cause] ?? 0) + 1;
     if (/NON_DETERMINISTIC|non.?determinis/i.test(`${cause} ${failed.failure?.message ?? ''}`)) tally.nonDeterminism += 1;
   }
@@ -342,17 +344,21 @@ describe(`soak (${PROFILE} profile)`, () => {
     const disruptions: Promise<void>[] = [];
     // The weekly wipe deletes the trips of runs that already ended: check those first, then wipe.
     const resetSandbox = async () => {
-      const ended: Run[] = [];
-      for (const run of runs) {
-        if (run.deepLinkMs === undefined || checked.has(run)) continue;
-        const { status } = await stack.client.workflow.getHandle(workflowIdFor(run.request.externalId)).describe();
-        if (status.name !== 'RUNNING') ended.push(run);
-      }
-      const stats = await stack.emulator.admin.stats();
-      for (const run of ended) {
-        await checkRun(run, avinode, stats.tripsByExternalId, secrets, tally, { tripMayBeWiped: false });
-        checked.add(run);
-        tally.checkedBeforeReset += 1;
+      // Runs keep ending while the first pass checks: pass again until one finds none (or five passes).
+      for (let pass = 0; pass < 5; pass += 1) {
+        const ended: Run[] = [];
+        for (const run of runs) {
+          if (run.deepLinkMs === undefined || checked.has(run)) continue;
+          const { status } = await stack.client.workflow.getHandle(workflowIdFor(run.request.externalId)).describe();
+          if (status.name !== 'RUNNING') ended.push(run);
+        }
+        if (ended.length === 0) break;
+        const stats = await stack.emulator.admin.stats();
+        for (const run of ended) {
+          await checkRun(run, avinode, stats.tripsByExternalId, secrets, tally, { tripMayBeWiped: false });
+          checked.add(run);
+          tally.checkedBeforeReset += 1;
+        }
       }
       resetAt = Date.now();
       await stack.emulator.admin.reset();
@@ -449,7 +455,8 @@ describe(`soak (${PROFILE} profile)`, () => {
       tokenRevocations: revocations,
       sandboxResets,
       workerKills: kills,
-      workerStarts: fleet.workers.reduce((sum, worker) => sum + worker.starts(), 0),
+      // Launches, retried ones included: a worker cannot connect while the server restarts.
+      workerLaunches: fleet.workers.reduce((sum, worker) => sum + worker.starts(), 0),
       serverRestarts,
       startRetries: runs.reduce((sum, run) => sum + run.startAttempts - 1, 0),
       deepLinkP50Ms: round(percentile(deepLinks, 50)),

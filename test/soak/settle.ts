@@ -17,8 +17,12 @@ export function awaitsDecision(progress: TripProgress): boolean {
   return (progress.phase as string) === AWAITING_SELECTION || allLiftsAnswered(progress);
 }
 
+/** The cheapest quote the broker can still choose: live, and not on a lift its operator has since declined. */
 export function cheapestLiveQuote(progress: TripProgress): QuoteRecord | undefined {
-  return [...liveQuotes(progress)].sort((a, b) => a.price - b.price || a.quoteId.localeCompare(b.quoteId))[0];
+  const declinedLifts = new Set(progress.rfqs.flatMap((rfq) => rfq.lifts.filter((lift) => lift.status === 'declined').map((lift) => lift.liftId)));
+  return liveQuotes(progress)
+    .filter((quote) => !quote.liftId || !declinedLifts.has(quote.liftId))
+    .sort((a, b) => a.price - b.price || a.quoteId.localeCompare(b.quoteId))[0];
 }
 
 export interface Settled {
