@@ -255,7 +255,12 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
       if (late(quote.createdOn)) tally.lateChanges += 1;
       else reallyLost.push(id);
     }
-    if (reallyLost.length > 0 || extra.length > 0) tally.violations.push(`${externalId}: quotes lost ${reallyLost.join(',') || '-'} / not on Avinode ${extra.join(',') || '-'}`);
+    if (reallyLost.length > 0 || extra.length > 0) {
+      // What the run knew of the lifts those quotes belong to, for the diagnosis.
+      const lifts = progress.rfqs.flatMap((rfq) => rfq.lifts).filter((lift) => reallyLost.some((id) => lift.quoteIds.includes(id)));
+      const known = lifts.map((lift) => `${lift.liftId} ${lift.status} [${lift.quoteIds.join(',')}]`).join('; ') || 'no lift of the run lists them';
+      tally.violations.push(`${externalId}: quotes lost ${reallyLost.join(',') || '-'} / not on Avinode ${extra.join(',') || '-'} (run ${progress.phase}, ${progress.endReason ?? ''}; ${known})`);
+    }
     for (const quote of live) {
       const { quote: actual } = await withRetry(() => avinode.readQuote(quote.quoteId));
       if (actual.price === quote.price) {
