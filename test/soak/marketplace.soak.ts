@@ -212,7 +212,7 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   const handle = stack.client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   if (description.status.name === 'RUNNING') {
-    tally.violations.push(`${externalId}: still running (stuck)`);
+    tally.violations.push(`${externalId}: still running when the soak ended`);
     return;
   }
   const closedAt = (description.closeTime ?? new Date()).getTime();
@@ -228,6 +228,9 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   if (!expected.includes(progress.phase)) tally.violations.push(`${externalId}: phase ${progress.phase} (${progress.endReason ?? 'no end reason'}), expected ${expected.join(' or ')}`);
   if (run.selected && progress.selectedQuoteId !== undefined && progress.selectedQuoteId !== run.selected) tally.violations.push(`${externalId}: selected ${progress.selectedQuoteId}, the driver chose ${run.selected}`);
   if (new Set(progress.quotes.map((q) => q.quoteId)).size !== progress.quotes.length) tally.violations.push(`${externalId}: a quote recorded twice`);
+  // With the decision stage, a selection is reported to Avinode (outcome CONVERTED); it must not have failed.
+  const outcome = (progress as { outcomeReport?: { status?: string; error?: string } }).outcomeReport;
+  if (outcome?.status === 'failed') tally.violations.push(`${externalId}: outcome report failed: ${outcome.error ?? 'no error given'}`);
   const created = tripsCreated[workflowId] ?? 0;
   if (created !== 1 + progress.resets) tally.violations.push(`${externalId}: ${created} trips created for ${progress.resets} resets`);
   if (run.repriced) {
@@ -384,7 +387,8 @@ describe(`soak (${PROFILE} profile)`, () => {
     while ((!arrived || open().length > 0) && Date.now() < drainDeadline) {
       await sleep(2_000);
       try {
-        for (const id of await listIds(`TaskQueue = '${queue}' AND WorkflowType = 'charterTripWorkflow' AND ExecutionStatus != 'Running'`)) {
+        // A run that continued as new leaves a closed execution behind under the same workflow id.
+        for (const id of await listIds(`TaskQueue = '${queue}' AND WorkflowType = 'charterTripWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`)) {
           const run = byWorkflowId.get(id);
           if (run) run.closed = true;
         }
