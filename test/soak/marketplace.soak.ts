@@ -47,6 +47,8 @@ const REVOKE_EVERY_MS = 60_000;
  * They are counted as "late", not asserted; anything older must be in the run.
  */
 const LATE_MS = 7_000;
+/** Two poll intervals (pollMaxMs 5 s): long enough for a run that ends by itself to have ended. */
+const SETTLED_AFTER_MS = 10_000;
 /** Bounds a broken soak only: arrivals plus ten minutes to drain. */
 const DRAIN_MS = 600_000;
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.bench', 'soak.json');
@@ -71,6 +73,8 @@ interface Run {
   repriced?: { quoteId: string; from: number; to: number };
   selected?: string;
   cancelled?: boolean;
+  /** When the driver first saw every lift answered while the run was not waiting for a decision. */
+  allAnsweredSince?: number;
 }
 
 const { WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
@@ -139,12 +143,20 @@ async function decide(run: Run): Promise<void> {
   const progress = await stack.charter.getProgress(run.request.externalId);
   if (isTerminal(progress)) return;
   const allAnswered = progress.counts.lifts > 0 && progress.counts.answered >= progress.counts.lifts;
-  if ((progress.phase as string) !== AWAITING_SELECTION && !allAnswered) return;
+  const awaiting = (progress.phase as string) === AWAITING_SELECTION;
+  if (!awaiting) {
+    // A run that ends by itself once every lift is answered first confirms it with a poll: deciding
+    // in that moment would cut the confirmation short. Decide only for a run that stays there.
+    if (!allAnswered) return;
+    run.allAnsweredSince ??= Date.now();
+    if (Date.now() - run.allAnsweredSince < SETTLED_AFTER_MS) return;
+  }
   const cheapest = cheapestLiveQuote(progress);
   if (!cheapest) {
     if (allAnswered && !run.cancelled) {
-      await stack.charter.cancelTrip(run.request.externalId, { reason: 'BY_CLIENT' });
-      run.cancelled = true;
+      const after = await stack.charter.cancelTrip(run.request.externalId, { reason: 'BY_CLIENT' });
+      // A run that ended by itself in the meantime answers with its completed state.
+      run.cancelled = after.phase !== 'completed';
     }
     return;
   }
@@ -246,7 +258,7 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   // The wipe deleted the trip of a run that ended before it could notice: it ended within a poll
   // interval of the wipe, or (on a backlogged machine) its last read of Avinode came before the wipe.
   const lastRead = progress.lastPollAt ? Date.parse(progress.lastPollAt) : 0;
-  const tripMayBeWiped = options.resetAt !== undefined && (closedAt <= options.resetAt + LATE_MS || lastRead < options.resetAt);
+  const tripMayBeWiped = options.resetAt !== undefined && (closedAt <= options.resetAt + LATE_MS || lastRead < options.resetAt + LATE_MS);
   if (trips.length === 0 && tripMayBeWiped) {
     tally.wipedBeforeCheck += 1;
   } else if (trips.length !== 1) {

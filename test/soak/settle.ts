@@ -11,10 +11,14 @@ export const isTerminal = (progress: TripProgress) => TERMINAL_PHASES.includes(p
 export const liveQuotes = (progress: TripProgress): QuoteRecord[] => progress.quotes.filter((quote) => !quote.vanishedAt);
 const allLiftsAnswered = (progress: TripProgress) => progress.counts.lifts > 0 && progress.counts.answered >= progress.counts.lifts;
 
-/** The broker's turn: the run waits for a selection (or would, once every lift is answered). */
-export function awaitsDecision(progress: TripProgress): boolean {
+/**
+ * The broker's turn: the run waits for a selection, or has every lift answered and has stayed open
+ * for `stableForMs` (a run that ends by itself first confirms with a poll: deciding in that moment
+ * would cut the confirmation short).
+ */
+export function awaitsDecision(progress: TripProgress, allAnsweredForMs = 0, stableForMs = 10_000): boolean {
   if (isTerminal(progress)) return false;
-  return (progress.phase as string) === AWAITING_SELECTION || allLiftsAnswered(progress);
+  return (progress.phase as string) === AWAITING_SELECTION || (allLiftsAnswered(progress) && allAnsweredForMs >= stableForMs);
 }
 
 /** The cheapest quote the broker can still choose: live, and not on a lift its operator has since declined. */
@@ -42,11 +46,13 @@ export async function settleRun(charter: CharterClient, externalId: string, time
   let cancelledByDriver = false;
   let last: TripProgress | undefined;
   let lastError: unknown;
+  let allAnsweredSince: number | undefined;
   while (Date.now() < deadline) {
     try {
       last = await charter.getProgress(externalId);
       if (isTerminal(last)) return { progress: last, ...(selectedByDriver ? { selectedByDriver } : {}), cancelledByDriver };
-      if (awaitsDecision(last) && !selectedByDriver && !cancelledByDriver) {
+      if (allLiftsAnswered(last)) allAnsweredSince ??= Date.now();
+      if (awaitsDecision(last, allAnsweredSince === undefined ? 0 : Date.now() - allAnsweredSince) && !selectedByDriver && !cancelledByDriver) {
         const cheapest = cheapestLiveQuote(last);
         if (cheapest) {
           await charter.selectQuote(externalId, cheapest.quoteId);
