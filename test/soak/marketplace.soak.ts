@@ -47,8 +47,8 @@ const REVOKE_EVERY_MS = 60_000;
  * They are counted as "late", not asserted; anything older must be in the run.
  */
 const LATE_MS = 7_000;
-/** Two poll intervals (pollMaxMs 5 s): long enough for a run that ends by itself to have ended. */
-const SETTLED_AFTER_MS = 10_000;
+/** Past a killed worker's heartbeat timeout (20 s) plus retried polls: a run that ends by itself has ended. */
+const SETTLED_AFTER_MS = 45_000;
 /** Bounds a broken soak only: arrivals plus ten minutes to drain. */
 const DRAIN_MS = 600_000;
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.bench', 'soak.json');

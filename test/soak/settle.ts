@@ -16,7 +16,7 @@ const allLiftsAnswered = (progress: TripProgress) => progress.counts.lifts > 0 &
  * for `stableForMs` (a run that ends by itself first confirms with a poll: deciding in that moment
  * would cut the confirmation short).
  */
-export function awaitsDecision(progress: TripProgress, allAnsweredForMs = 0, stableForMs = 10_000): boolean {
+export function awaitsDecision(progress: TripProgress, allAnsweredForMs = 0, stableForMs = 45_000): boolean {
   if (isTerminal(progress)) return false;
   return (progress.phase as string) === AWAITING_SELECTION || (allLiftsAnswered(progress) && allAnsweredForMs >= stableForMs);
 }
