@@ -1,10 +1,11 @@
 // Finds or builds the Temporal CLI (the dev server). The SDK's own download needs the open
 // internet, so we never rely on it: TEMPORAL_CLI_PATH, `temporal` on PATH, a cached build under
 // .tools/, else `go install` from the Go module proxy into .tools/.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goInstall, goVersion } from './go-install.ts';
 
 /** The version built from the Go module proxy when no CLI is found (the newest one the proxy builds). */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -77,46 +78,12 @@ function findAllOnPath(name: string, env: NodeJS.ProcessEnv): string[] {
     .filter(isExecutable);
 }
 
-function goVersion(env: NodeJS.ProcessEnv): [number, number] | undefined {
-  const out = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8', env, timeout: 30_000 });
-  const match = out.status === 0 ? /go(\d+)\.(\d+)/.exec(out.stdout) : null;
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
-}
-
 const HOW_TO_INSTALL = [
   'Install one of:',
   `  - Go ${MIN_GO.join('.')}+ (then re-run \`npm run temporal:ensure\`; it builds the CLI into .tools/), or`,
   `  - a Temporal CLI ${MIN_TEMPORAL_CLI_VERSION} or newer (Homebrew, the release binary), then set TEMPORAL_CLI_PATH=/path/to/temporal or put \`temporal\` on PATH.`,
   `Manual build: CGO_ENABLED=0 go install -ldflags "-s -w ${VERSION_LDFLAG}" ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`,
 ].join('\n');
-
-function runGoInstall(env: NodeJS.ProcessEnv, gobin: string, progress: (line: string) => void): Promise<{ code: number; output: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(
-      'go',
-      ['install', '-trimpath', '-ldflags', `-s -w ${VERSION_LDFLAG}`, `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`],
-      { env: { ...env, CGO_ENABLED: '0', GOBIN: gobin, GOFLAGS: '-mod=mod' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    const started = Date.now();
-    const ticker = setInterval(() => progress(`  … still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output = (output + text).slice(-20_000);
-      for (const line of text.split('\n')) if (line.trim()) progress(`  ${line.trim()}`);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (error) => {
-      clearInterval(ticker);
-      resolvePromise({ code: -1, output: `${output}\n${error.message}` });
-    });
-    child.on('close', (code) => {
-      clearInterval(ticker);
-      resolvePromise({ code: code ?? -1, output });
-    });
-  });
-}
 
 async function buildWithGo(env: NodeJS.ProcessEnv, target: string, progress: (line: string) => void): Promise<string> {
   const version = goVersion(env);
@@ -130,12 +97,7 @@ async function buildWithGo(env: NodeJS.ProcessEnv, target: string, progress: (li
   try {
     progress(`Building Temporal CLI ${TEMPORAL_CLI_VERSION} with Go ${version.join('.')} (first time only: a few minutes, ~1 GB of module cache)…`);
     const started = Date.now();
-    let result = await runGoInstall(env, buildDir, progress);
-    if (result.code !== 0 && /verifying|checksum database|SECURITY ERROR/i.test(result.output)) {
-      // Machines that reach only the module proxy cannot consult the checksum database.
-      progress('Checksum database unreachable; retrying with GOSUMDB=off (modules still come from the configured GOPROXY).');
-      result = await runGoInstall({ ...env, GOSUMDB: 'off', GONOSUMDB: '*' }, buildDir, progress);
-    }
+    const result = await goInstall({ packages: [`${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`], ldflags: `-s -w ${VERSION_LDFLAG}`, gobin: buildDir, env, progress });
     if (result.code !== 0) {
       const tail = result.output.trim().split('\n').slice(-15).join('\n');
       throw new TemporalCliUnavailable(`go install failed (exit ${result.code}):\n${tail}\n\n${HOW_TO_INSTALL}`);

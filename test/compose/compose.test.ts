@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseEmulatorArgs } from '../../emulator/cli.ts';
+import { TEMPORAL_SERVER_VERSION } from '../../workers/cluster/server-build.ts';
+import { DEPLOY_DIR, SERVER_ARGS, SERVER_CONFIG_ENV, serverEnvironment } from '../../workers/cluster/temporal-server.ts';
 import { BASE_DYNAMIC_CONFIG } from '../../workers/dev-server.ts';
 import { SEARCH_ATTRIBUTE_FLAGS, SearchAttributes } from '../../workflows/contract.ts';
 
@@ -91,13 +93,15 @@ const instructions = dockerfile
   });
 
 describe('docker-compose.yml', () => {
-  it('defines Temporal on PostgreSQL, its UI, the admin job, the worker, the webhook receiver, the emulator and the codec endpoint', () => {
+  it('defines Temporal on PostgreSQL, its schema and admin jobs, its UI, the worker, the webhook receiver, the emulator and the codec endpoint', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['codec', 'emulator', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'webhooks', 'worker'].sort(),
+      ['codec', 'emulator', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-schema', 'temporal-ui', 'webhooks', 'worker'].sort(),
     );
     expect(service('postgresql').image).toMatch(/^postgres:16/);
-    expect(service('temporal').image).toMatch(/^temporalio\/auto-setup:/);
-    expect(service('temporal-admin-tools').image).toMatch(/^temporalio\/admin-tools:/);
+    // The server version `npm run cluster` builds from the Go module (and the dev server embeds).
+    expect(service('temporal').image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    expect(service('temporal-schema').image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    expect(service('temporal-admin-tools').image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
     expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:/);
   });
 
@@ -108,19 +112,56 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(service('postgresql').healthcheck?.test)).toContain('pg_isready');
   });
 
-  it('points Temporal at the postgresql service with the postgres12 schema', () => {
+  /** Where a service mounts deploy/temporal/ (the launcher's DEPLOY_DIR). */
+  function deployMount(name: string): string {
+    const mount = service(name).volumes?.find((volume) => volume.startsWith('./deploy/temporal:'));
+    const [, containerPath, mode] = mount?.split(':') ?? [];
+    expect(mode, `${name} mounts deploy/temporal read-only`).toBe('ro');
+    return containerPath!;
+  }
+
+  it('runs the server on the config template `npm run cluster` uses, pointed at the postgresql service', () => {
     const env = envOf('temporal');
-    expect(env).toMatchObject({ DB: 'postgres12', DB_PORT: '5432', POSTGRES_SEEDS: 'postgresql' });
+    expect(env).toMatchObject({ DB_PORT: '5432', POSTGRES_SEEDS: 'postgresql', BIND_ON_IP: '0.0.0.0' });
     expect(env.POSTGRES_USER).toBeDefined();
-    expect(env.POSTGRES_PWD).toBeDefined();
+    expect(env.POSTGRES_PASSWORD).toBeDefined();
     expect(JSON.stringify(service('temporal').healthcheck?.test)).toMatch(/cluster.*health/);
+    // The same arguments as the launcher, with the container's mount as root.
+    const root = deployMount('temporal');
+    const launcherArgs = SERVER_ARGS.map((arg) => (arg === DEPLOY_DIR ? root : arg)).join(' ');
+    expect(commandOf('temporal').join(' ')).toContain(`exec temporal-server ${launcherArgs}`);
+    expect(commandOf('temporal').join(' ')).toContain('TEMPORAL_BROADCAST_ADDRESS=');
+
+    // Every variable the template reads without a default is set by compose and by the launcher.
+    const template = read(`deploy/temporal/server/${SERVER_CONFIG_ENV}.yaml`);
+    expect(template.split('\n')[0]).toBe('# enable-template');
+    const withoutDefault = [...template.matchAll(/env "([A-Z_]+)"\s*\)?\s*(\|\s*default)?/g)].filter((m) => !m[2]).map((m) => m[1]!);
+    expect(withoutDefault.sort()).toEqual(['POSTGRES_PASSWORD', 'POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_USER']);
+    const launcher = serverEnvironment({}, { host: '127.0.0.1', port: 5432, user: 'u', password: 'p' }, 'warn');
+    for (const name of new Set(withoutDefault)) {
+      expect(env[name], `compose sets ${name}`).toBeDefined();
+      expect(launcher[name], `the launcher sets ${name}`).toBeDefined();
+    }
+    // And each variable either sets is one the template reads.
+    const read_ = new Set([...template.matchAll(/env "([A-Z_]+)"/g)].map((m) => m[1]!));
+    for (const name of [...Object.keys(env), ...Object.keys(launcher), 'TEMPORAL_BROADCAST_ADDRESS']) expect(read_, `the template reads ${name}`).toContain(name);
+  });
+
+  it('applies the schema with temporal-sql-tool through the script `npm run cluster` runs', () => {
+    const root = deployMount('temporal-schema');
+    expect(service('temporal-schema').entrypoint).toEqual(['/bin/sh', `${root}/setup-schema.sh`]);
+    expect(envOf('temporal-schema')).toMatchObject({ SQL_HOST: 'postgresql', SQL_PORT: '5432' });
+    const script = read('deploy/temporal/setup-schema.sh');
+    for (const name of script.matchAll(/: "\$\{([A-Z_]+):\?/g)) expect(envOf('temporal-schema')[name[1]!], `temporal-schema sets ${name[1]}`).toBeDefined();
+    expect(script).toContain('update-schema --schema-name "$schema"');
+    expect(script).toContain('postgresql/v12/visibility');
   });
 
   it('gives Temporal the dynamic configuration of the embedded dev server, activity priorities included', () => {
-    const mount = service('temporal').volumes?.find((volume) => volume.startsWith('./deploy/temporal/'));
-    const [hostPath, containerPath] = mount?.split(':') ?? [];
-    expect(containerPath).toBe(`/etc/temporal/${envOf('temporal').DYNAMIC_CONFIG_FILE_PATH}`);
-    const file = parse(read(hostPath!.slice(2))) as Record<string, { value: unknown }[]>;
+    const root = deployMount('temporal');
+    const containerPath = envOf('temporal').DYNAMIC_CONFIG_FILE_PATH!;
+    expect(containerPath.startsWith(`${root}/`)).toBe(true);
+    const file = parse(read(`deploy/temporal/${containerPath.slice(root.length + 1)}`)) as Record<string, { value: unknown }[]>;
     const values = Object.fromEntries(Object.entries(file).map(([key, constrained]) => [key, constrained[0]?.value]));
     expect(values).toEqual(BASE_DYNAMIC_CONFIG);
     expect(values['matching.useNewMatcher']).toBe(true);
@@ -158,8 +199,9 @@ describe('docker-compose.yml', () => {
     expect(parseEmulatorArgs(flags).options).toMatchObject({ host: '0.0.0.0', port: 8280 });
   });
 
-  it('orders the start: postgres healthy, then Temporal healthy, then the admin job done, then worker and webhooks', () => {
-    expect(dependencies('temporal')).toEqual({ postgresql: 'service_healthy' });
+  it('orders the start: postgres healthy, the schema job done, Temporal healthy, the admin job done, then worker and webhooks', () => {
+    expect(dependencies('temporal-schema')).toEqual({ postgresql: 'service_healthy' });
+    expect(dependencies('temporal')).toEqual({ 'temporal-schema': 'service_completed_successfully' });
     expect(dependencies('temporal-admin-tools')).toEqual({ temporal: 'service_healthy' });
     expect(dependencies('temporal-ui')).toMatchObject({ temporal: 'service_healthy' });
     for (const name of ['worker', 'webhooks']) {
@@ -173,7 +215,8 @@ describe('docker-compose.yml', () => {
     }
     const order = startOrder();
     const position = (name: string) => order.indexOf(name);
-    expect(position('postgresql')).toBeLessThan(position('temporal'));
+    expect(position('postgresql')).toBeLessThan(position('temporal-schema'));
+    expect(position('temporal-schema')).toBeLessThan(position('temporal'));
     expect(position('temporal')).toBeLessThan(position('temporal-admin-tools'));
     expect(position('temporal-admin-tools')).toBeLessThan(position('worker'));
     expect(position('temporal-admin-tools')).toBeLessThan(position('webhooks'));
@@ -202,7 +245,7 @@ describe('docker-compose.yml', () => {
         expect(value, `${name}.${key} must not fall back to a default value`).not.toMatch(/:?-/);
       }
     }
-    expect(checked).toEqual(expect.arrayContaining(['postgresql.POSTGRES_PASSWORD', 'temporal.POSTGRES_PWD']));
+    expect(checked).toEqual(expect.arrayContaining(['postgresql.POSTGRES_PASSWORD', 'temporal.POSTGRES_PASSWORD', 'temporal-schema.SQL_PASSWORD']));
     const text = read('docker-compose.yml');
     for (const localDefault of ['local-webhook-password', 'local-emulator-secret', 'local-emulator-static-token']) {
       expect(text).not.toContain(localDefault);
@@ -213,11 +256,13 @@ describe('docker-compose.yml', () => {
     const declared = envOf('temporal-admin-tools').SEARCH_ATTRIBUTES?.split(/\s+/).filter(Boolean) ?? [];
     expect([...declared].sort()).toEqual([...SEARCH_ATTRIBUTE_FLAGS].sort());
     expect(declared.map((flag) => flag.split('=')[0]).sort()).toEqual(Object.values(SearchAttributes).map((key) => key.name).sort());
-    const script = [service('temporal-admin-tools').entrypoint, service('temporal-admin-tools').command].flat().join('\n');
-    expect(script).toContain('temporal operator search-attribute create --address temporal:7233');
-    expect(script).toMatch(/--name "\$\$name" --type "\$\$type"/);
-    expect(script).toContain('$${SEARCH_ATTRIBUTES}');
-    expect(script).toMatch(/already exists/i);
+    // The script `npm run cluster` runs against its server (which passes SEARCH_ATTRIBUTE_FLAGS).
+    expect(service('temporal-admin-tools').entrypoint).toEqual(['/bin/sh', `${deployMount('temporal-admin-tools')}/setup-namespace.sh`]);
+    expect(envOf('temporal-admin-tools')).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'default' });
+    const script = read('deploy/temporal/setup-namespace.sh');
+    expect(script).toContain('operator search-attribute create --namespace "$TEMPORAL_NAMESPACE" --name "$name" --type "$type"');
+    expect(script).toContain('for attribute in $SEARCH_ATTRIBUTES');
+    expect(script).toMatch(/grep -qi "already"/);
   });
 });
 

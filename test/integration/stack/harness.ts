@@ -49,6 +49,8 @@ export interface StackOptions {
   worker?: boolean;
   /** Another Temporal server than the suite's shared one (the browser test runs one with a Web UI). */
   temporalAddress?: string;
+  /** Its namespace, when it is not the suite's (the soak runs its own server). */
+  temporalNamespace?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -75,13 +77,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const taskQueue = `stack-${randomUUID()}`;
   const temporalAddress = options.temporalAddress ?? inject('temporalAddress');
+  const temporalNamespace = options.temporalNamespace ?? inject('temporalNamespace');
   const connection = await Connection.connect({ address: temporalAddress });
   // PAYLOAD_ENCRYPTION_* in options.env: the worker (via config), this client and the CharterClient share the codec.
   const payloadCodecs = payloadCodecsFor(loadPayloadEncryption(options.env ?? {}));
-  const client = new Client({ connection, namespace: inject('temporalNamespace'), dataConverter: { payloadCodecs } });
+  const client = new Client({ connection, namespace: temporalNamespace, dataConverter: { payloadCodecs } });
   const baseEnv = (webhookUrl?: string): NodeJS.ProcessEnv => ({
     TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    TEMPORAL_NAMESPACE: temporalNamespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     AVINODE_BASE_URL: emulator.apiBaseUrl,
     AVINODE_API_TOKEN: emulator.credentials.apiToken,
