@@ -738,12 +738,16 @@ class TripRun {
     this.setPhase('blocked', reason);
     for (;;) {
       this.credentialsHint = false;
-      const until = Math.min(Date.now() + this.timing.credentialRecheckMs, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+      // A decision being reported (closing) is not cut short by the deadline: it was taken in time.
+      const deadlines = this.closing ? Infinity : Math.min(this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+      const until = Math.min(Date.now() + this.timing.credentialRecheckMs, deadlines);
       await condition(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - Date.now()));
       this.wake = false;
       if (this.isTerminal()) return false;
-      const expired = this.checkDeadlines();
-      if (expired === true || (expired !== false && (await expired))) return false;
+      if (!this.closing) {
+        const expired = this.checkDeadlines();
+        if (expired === true || (expired !== false && (await expired))) return false;
+      }
       if (!this.credentialsHint && Date.now() < until) continue;
       let check: CredentialCheck;
       try {
@@ -959,8 +963,17 @@ class TripRun {
     const trip = this.trip!;
     const winningSellerLiftId = this.winningLiftIdOf(quote)!;
     const report: OutcomeReport = { outcome: 'CONVERTED', quoteId: quote.quoteId, winningSellerLiftId, status: 'reported', at: '' };
+    const send = () => this.acts.outcomeActs.reportTripOutcome({ atripId: trip.atripId, outcome: 'CONVERTED', winningSellerLiftId, ...this.actingAs() });
     try {
-      await this.acts.outcomeActs.reportTripOutcome({ atripId: trip.atripId, outcome: 'CONVERTED', winningSellerLiftId, ...this.actingAs() });
+      try {
+        await send();
+      } catch (error) {
+        // Rejected credentials (a token revoked twice in a row, a rotation): wait until they work, as
+        // every other Avinode call of the run does, and report once more; anything else stands as failed.
+        const { type, message } = failureOf(error);
+        if (!type || !CREDENTIAL_FAILURES.has(type) || !(await this.waitForCredentials(message))) throw error;
+        await send();
+      }
     } catch (error) {
       report.status = 'failed';
       report.error = failureOf(error).message;

@@ -107,6 +107,31 @@ describe('charterTripWorkflow decision stage', () => {
     });
   });
 
+  it('waits for rejected credentials to work again and then reports the selection, instead of recording it as failed', async () => {
+    const fake = new FakeAvinode();
+    const base = fake.activities();
+    let rejections = 1;
+    const activities = {
+      ...base,
+      async reportTripOutcome(input: Parameters<typeof base.reportTripOutcome>[0]) {
+        if (rejections-- > 0) {
+          throw ApplicationFailure.create({ type: FailureType.AuthRejected, message: 'PUT /trips/{id}/outcome → 401 invalid_token (still rejected after one token refresh)', nonRetryable: true });
+        }
+        return base.reportTripOutcome(input);
+      },
+    };
+    await withWorker(env, activities, async (taskQueue) => {
+      const { handle, started } = await startTrip(env, taskQueue, oneWay());
+      const [a] = fake.sendRfqs(started.atripId, 1);
+      const qa = fake.quote(a!, 30_000);
+      await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
+      const progress = await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
+      expect(progress).toMatchObject({ phase: 'completed', outcomeReport: { status: 'reported' } });
+      expect(phases(progress).slice(-3)).toEqual(['blocked', 'awaiting_selection', 'completed']);
+      expect(fake.outcomeReports).toHaveLength(1);
+    });
+  });
+
   it('gives up reporting after timing.outcomeReportTimeoutMs of retryable failures, and still completes with the selection', async () => {
     const fake = new FakeAvinode();
     const base = fake.activities();
