@@ -4,8 +4,9 @@
 import { isLoopback } from '../workers/config.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, type CallbackEvent } from '../workflows/contract.ts';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { CallbackEvent } from '../workflows/contract.ts';
+import { failures } from '../workflows/failures.ts';
 
 export const SIGNATURE_HEADER = 'x-charterflow-signature';
 export const EVENT_ID_HEADER = 'x-charterflow-event-id';
@@ -37,7 +38,7 @@ export function verifyCallbackSignature(
 
 
 function rejected(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.CallbackRejected, message, nonRetryable: true });
+  return failures.callbackRejected(message);
 }
 
 /** Only the origin goes into messages: callback URLs may carry tokens in their path or query. */
@@ -64,11 +65,7 @@ export interface CallbackDeliveryOptions {
 
 export async function deliverSignedCallback(rawUrl: string, event: CallbackEvent, options: CallbackDeliveryOptions): Promise<{ status: number }> {
   if (!options.secret) {
-    throw ApplicationFailure.create({
-      type: FailureType.ConfigurationInvalid,
-      message: 'CALLBACK_SECRET is not set: callbacks are only sent signed',
-      nonRetryable: true,
-    });
+    throw failures.configurationInvalid('CALLBACK_SECRET is not set: callbacks are only sent signed');
   }
   const url = checkedUrl(rawUrl);
   const body = JSON.stringify(event);
@@ -94,14 +91,11 @@ export async function deliverSignedCallback(rawUrl: string, event: CallbackEvent
     await response.body.dump();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw ApplicationFailure.create({
-      type: FailureType.CallbackUndelivered,
-      message: `POST callback ${url.origin} → network error${typeof code === 'string' ? ` ${code}` : ''}`,
-    });
+    throw failures.callbackUndelivered(`POST callback ${url.origin} → network error${typeof code === 'string' ? ` ${code}` : ''}`);
   }
   if (status >= 200 && status < 300) return { status };
   if (REJECTING_STATUSES.has(status)) throw rejected(`POST callback ${url.origin} → ${status} (receiver refused the event)`);
-  throw ApplicationFailure.create({ type: FailureType.CallbackUndelivered, message: `POST callback ${url.origin} → ${status}` });
+  throw failures.callbackUndelivered(`POST callback ${url.origin} → ${status}`);
 }
 
 export const deliverCallback = deliverSignedCallback;

@@ -35,6 +35,7 @@ import {
   avinodeEvent,
   CANCEL_REASONS,
   cancelTrip,
+  CREDENTIAL_FAILURE_TYPES,
   credentialsUpdated,
   DEFAULT_TIMING,
   extendDeadline,
@@ -67,6 +68,7 @@ import {
   type TripRequest,
   type TripTiming,
 } from './contract.ts';
+import { failures } from './failures.ts';
 import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
 
@@ -91,7 +93,7 @@ function activitiesFor(timing: TripTiming) {
 }
 
 /** Failures a person must fix (credentials, permissions): the run waits in `blocked`, it does not fail. */
-const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden]);
+const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set(CREDENTIAL_FAILURE_TYPES);
 const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
 /** Local departure times have no zone here; +12 h is the latest UTC instant any zone can mean. */
 const DEPARTURE_SLACK_MS = 12 * 3_600_000;
@@ -311,11 +313,7 @@ class TripRun {
     setHandler(getTrip, async () => {
       await condition(() => this.trip !== undefined || this.isTerminal());
       if (!this.trip) {
-        throw ApplicationFailure.create({
-          type: FailureType.TripFailed,
-          message: `no Avinode trip: ${this.endReason ?? this.phase}`,
-          nonRetryable: true,
-        });
+        throw failures.tripFailed(`no Avinode trip: ${this.endReason ?? this.phase}`);
       }
       return { workflowId: this.workflowId, ...this.trip };
     });
@@ -383,7 +381,7 @@ class TripRun {
         try {
           sent = await this.acts.messageActs.sendTripMessage({ rfqId, message: text, ...this.actingAs() });
         } catch (error) {
-          throw ApplicationFailure.create({ type: failureOf(error).type ?? FailureType.TripFailed, message: `message to ${rfq.operator} not sent: ${failureOf(error).message}`, nonRetryable: true });
+          throw failures.final(failureOf(error).type ?? FailureType.TripFailed, `message to ${rfq.operator} not sent: ${failureOf(error).message}`);
         }
         const messageId = sent.messageId ?? `abuyermsg-local-${uuid4()}`;
         this.readMessageIds.add(messageId);
@@ -1032,7 +1030,7 @@ class TripRun {
 
   private fail(message: string, type: string): void {
     if (this.isTerminal()) return;
-    this.failure = ApplicationFailure.create({ type, message, nonRetryable: true });
+    this.failure = failures.final(type, message);
     this.end('failed', message);
   }
 
