@@ -6,10 +6,12 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
+import { activityScopedLogger, charterActivityInterceptors } from '../activities/interceptors.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from './temporal-connection.ts';
+import { activityTracingFromEnv } from './tracing.ts';
 import { workerDeploymentOptionsFor } from './versioning.ts';
 import { reconcileWebhookSubscriptions, WebhookSubscriptionHealer, type SubscriptionCounts } from './webhook-subscriptions.ts';
 import { defaultWorkflowSource, describeWorkflowSource, type WorkflowSource } from './workflow-bundle.ts';
@@ -86,6 +88,8 @@ export interface StartWorkerOptions {
    */
   registerWebhooks?: boolean;
   shutdownGraceTime?: string;
+  /** Where OTEL_EXPORTER_OTLP_ENDPOINT is read (default process.env): set, activities are traced. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningWorker {
@@ -103,7 +107,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config, logger } = options;
   if (!config.avinode.baseUrl) throw new Error('AVINODE_BASE_URL is unset: the worker needs the Avinode API (or the emulator) to talk to');
   installRuntime(logger, []);
-  const tokenSource = createAvinodeTokenSource(config.avinode, { logger, timeoutMs: config.avinode.httpTimeoutMs });
+  // Inside an activity every line names its workflow, run, activity type and attempt (the interceptor).
+  const activityLogger = activityScopedLogger(logger);
+  const tokenSource = createAvinodeTokenSource(config.avinode, { logger: activityLogger, timeoutMs: config.avinode.httpTimeoutMs });
   const avinode = createAvinodeClient({
     baseUrl: config.avinode.baseUrl,
     apiToken: config.avinode.apiToken,
@@ -111,9 +117,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     apiVersion: config.avinode.apiVersion,
     ...(config.avinode.actAsAccount ? { actAsAccount: config.avinode.actAsAccount } : {}),
     tokenSource,
-    logger,
+    logger: activityLogger,
     timeouts: { headersMs: config.avinode.httpTimeoutMs, bodyMs: config.avinode.httpTimeoutMs },
   });
+  const tracing = activityTracingFromEnv(options.env);
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
@@ -126,7 +133,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     await subscriptions?.start();
     logger.info(
-      { taskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      { taskQueue, workflows: describeWorkflowSource(workflowSource), ...(tracing ? { otlpEndpoint: tracing.endpoint } : {}), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
       'creating worker',
     );
     const worker = await Worker.create({
@@ -136,9 +143,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...workflowSource,
       ...(workerDeploymentOptions ? { workerDeploymentOptions } : {}),
       activities: createActivities({
-        ...activityDepsFromConfig(config, avinode, logger),
+        ...activityDepsFromConfig(config, avinode, activityLogger),
         ...(subscriptions ? { onAvinodeRecovered: (reason) => subscriptions.nudge(reason) } : {}),
       }),
+      // Log context, heartbeats while a call is in flight, the failure metric; spans with OTLP configured.
+      interceptors: { activity: [charterActivityInterceptors(), ...(tracing ? [tracing.interceptors] : [])] },
       maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
       // Also used by the activities' Context client (worker.client inherits it).
       dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
@@ -154,6 +163,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         (running ??= worker.run().finally(async () => {
           await subscriptions?.stop();
           await avinode.close();
+          await tracing?.shutdown();
           if (ownsConnection) await connection.close();
         })),
       shutdown: async () => {
@@ -164,6 +174,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   } catch (error) {
     await subscriptions?.stop();
     await avinode.close();
+    await tracing?.shutdown();
     if (ownsConnection) await connection.close();
     throw error;
   }
