@@ -2,6 +2,7 @@
 // Errors name variables, never their values.
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
+import { problemText, type Problem } from '../workflows/failures.ts';
 
 /**
  * Credentials of the embedded emulator's one API connection, used when AVINODE_BASE_URL is unset.
@@ -230,8 +231,8 @@ export type CodecAuth = { kind: 'bearer'; issuer: string; jwksUrl: string; audie
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(readonly problems: readonly Problem[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${problemText(p)}`).join('\n')}`);
   }
 }
 
@@ -239,11 +240,11 @@ export class ConfigError extends Error {
 export const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
 
 /** HTTPS is required for every URL that carries credentials, except towards this machine. */
-function requireHttps(name: string, value: string | undefined, problems: string[]) {
+function requireHttps(name: string, value: string | undefined, problems: Problem[]) {
   if (!value) return;
   const parsed = new URL(value);
   if (parsed.protocol !== 'https:' && !isLoopback(parsed.hostname)) {
-    problems.push(`${name}: must use https:// for a non-loopback host`);
+    problems.push({ path: name, message: 'must use https:// for a non-loopback host', code: 'insecure_url' });
   }
 }
 
@@ -256,21 +257,21 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.inf
         const name = String(issue.path[0] ?? '(environment)');
         // zod messages for our checks never contain the input; keep it that way for secrets.
         const message = SECRET_VARIABLES.has(name) && issue.code !== 'too_small' && issue.code !== 'custom' ? 'is invalid' : issue.message;
-        return `${name}: ${message}`;
+        return { path: name, message };
       }),
     );
   }
   return parsed.data;
 }
 
-function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: string[]): PayloadEncryptionConfig | undefined {
+function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: Problem[]): PayloadEncryptionConfig | undefined {
   const key = e.PAYLOAD_ENCRYPTION_KEY;
   const keyId = e.PAYLOAD_ENCRYPTION_KEY_ID;
   const previous = e.PAYLOAD_DECRYPTION_KEYS ?? [];
-  if (key && !keyId) problems.push('PAYLOAD_ENCRYPTION_KEY_ID: required when PAYLOAD_ENCRYPTION_KEY is set (stored with each payload, for key rotation)');
-  if (keyId && !key) problems.push('PAYLOAD_ENCRYPTION_KEY: required when PAYLOAD_ENCRYPTION_KEY_ID is set');
+  if (key && !keyId) problems.push({ path: 'PAYLOAD_ENCRYPTION_KEY_ID', message: 'required when PAYLOAD_ENCRYPTION_KEY is set (stored with each payload, for key rotation)', code: 'required' });
+  if (keyId && !key) problems.push({ path: 'PAYLOAD_ENCRYPTION_KEY', message: 'required when PAYLOAD_ENCRYPTION_KEY_ID is set', code: 'required' });
   if (keyId && previous.some((k) => k.keyId === keyId)) {
-    problems.push(`PAYLOAD_DECRYPTION_KEYS: key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id`);
+    problems.push({ path: 'PAYLOAD_DECRYPTION_KEYS', message: `key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id` });
   }
   if (!key && previous.length === 0) return undefined;
   return { ...(key && keyId ? { current: { keyId, key } } : {}), previous };
@@ -281,7 +282,7 @@ function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: string[
  * CharterClient of a backend, the trip CLI). Same schema and messages as loadConfig.
  */
 export function loadPayloadEncryption(env: NodeJS.ProcessEnv = process.env): PayloadEncryptionConfig | undefined {
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const encryption = payloadEncryptionOf(parseEnv(EncryptionEnv, env), problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return encryption;
@@ -296,7 +297,7 @@ const CoreEnv = Env.omit(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [nam
 export type CommandConfig = Omit<Config, 'webhooks'>;
 
 /** The webhook settings, or the problems that stop the receiver and the worker (names, never values). */
-export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: Config['webhooks']; problems: string[] } {
+export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: Config['webhooks']; problems: readonly Problem[] } {
   let w: z.infer<typeof WebhookEnv>;
   try {
     w = parseEnv(WebhookEnv, env);
@@ -306,8 +307,8 @@ export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhook
   }
   const embedded = !env.AVINODE_BASE_URL?.trim();
   const password = w.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
-  const problems: string[] = [];
-  if (!password) problems.push('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)');
+  const problems: Problem[] = [];
+  if (!password) problems.push({ path: 'WEBHOOK_PASSWORD', message: 'required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)', code: 'required' });
   requireHttps('WEBHOOK_PUBLIC_URL', w.WEBHOOK_PUBLIC_URL, problems);
   if (problems.length > 0 || !password) return { problems };
   return {
@@ -329,7 +330,7 @@ export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhook
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   let core: Readonly<CommandConfig> | undefined;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   try {
     core = loadCommandConfig(env);
   } catch (error) {
@@ -349,7 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
 export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CommandConfig> {
   const e = parseEnv(CoreEnv, env);
   const embedded = e.AVINODE_BASE_URL === undefined;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const pick = <K extends keyof typeof LOCAL_AVINODE_DEFAULTS>(key: K, value: string | undefined) =>
     value ?? (embedded ? LOCAL_AVINODE_DEFAULTS[key] : undefined);
 
@@ -359,17 +360,17 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
   const clientAuthMethod = (pick('AVINODE_CLIENT_AUTH_METHOD', e.AVINODE_CLIENT_AUTH_METHOD) ??
     'client_secret_post') as ClientAuthMethod;
 
-  if (!apiToken) problems.push('AVINODE_API_TOKEN: required when AVINODE_BASE_URL is set');
+  if (!apiToken) problems.push({ path: 'AVINODE_API_TOKEN', message: 'required when AVINODE_BASE_URL is set', code: 'required' });
   if (e.AVINODE_AUTH === 'static') {
-    if (!e.AVINODE_BEARER_TOKEN && !embedded) problems.push('AVINODE_BEARER_TOKEN: required when AVINODE_AUTH=static');
+    if (!e.AVINODE_BEARER_TOKEN && !embedded) problems.push({ path: 'AVINODE_BEARER_TOKEN', message: 'required when AVINODE_AUTH=static', code: 'required' });
   } else {
-    if (!clientId) problems.push('AVINODE_CLIENT_ID: required when AVINODE_AUTH=oauth');
-    if (!clientSecret) problems.push('AVINODE_CLIENT_SECRET: required when AVINODE_AUTH=oauth');
+    if (!clientId) problems.push({ path: 'AVINODE_CLIENT_ID', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
+    if (!clientSecret) problems.push({ path: 'AVINODE_CLIENT_SECRET', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
     if (!e.AVINODE_CLIENT_AUTH_METHOD && !embedded) {
-      problems.push(`AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`);
+      problems.push({ path: 'AVINODE_CLIENT_AUTH_METHOD', message: `required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`, code: 'required' });
     }
   }
-  if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push('CALLBACK_SECRET: required when CALLBACK_URL is set');
+  if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push({ path: 'CALLBACK_SECRET', message: 'required when CALLBACK_URL is set', code: 'required' });
   requireHttps('AVINODE_BASE_URL', e.AVINODE_BASE_URL, problems);
   requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
   requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
@@ -419,15 +420,15 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
   });
 }
 
-function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: string[]): CodecAuth | undefined {
+function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: Problem[]): CodecAuth | undefined {
   const bearer = e.CODEC_AUTH_ISSUER !== undefined || e.CODEC_AUTH_JWKS_URL !== undefined || e.CODEC_AUTH_AUDIENCE !== undefined;
   if (e.CODEC_AUTH === 'none') {
-    if (bearer) problems.push('CODEC_AUTH: is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other');
+    if (bearer) problems.push({ path: 'CODEC_AUTH', message: 'is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other' });
     return { kind: 'none' };
   }
   if (!bearer && e.CODEC_AUTH !== 'bearer') return undefined;
-  if (!e.CODEC_AUTH_ISSUER) problems.push('CODEC_AUTH_ISSUER: required for the codec bearer check (the issuer of the Temporal UI login tokens)');
-  if (!e.CODEC_AUTH_JWKS_URL) problems.push('CODEC_AUTH_JWKS_URL: required for the codec bearer check (the JWKS of that issuer)');
+  if (!e.CODEC_AUTH_ISSUER) problems.push({ path: 'CODEC_AUTH_ISSUER', message: 'required for the codec bearer check (the issuer of the Temporal UI login tokens)', code: 'required' });
+  if (!e.CODEC_AUTH_JWKS_URL) problems.push({ path: 'CODEC_AUTH_JWKS_URL', message: 'required for the codec bearer check (the JWKS of that issuer)', code: 'required' });
   requireHttps('CODEC_AUTH_JWKS_URL', e.CODEC_AUTH_JWKS_URL, problems);
   if (!e.CODEC_AUTH_ISSUER || !e.CODEC_AUTH_JWKS_URL) return undefined;
   return { kind: 'bearer', issuer: e.CODEC_AUTH_ISSUER, jwksUrl: e.CODEC_AUTH_JWKS_URL, ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}) };
@@ -437,14 +438,14 @@ function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: string[]): CodecAuth 
  * How to reach a remote Temporal (a cluster, Temporal Cloud): API key and TLS. TLS is on with any
  * TLS setting, and with an API key unless TEMPORAL_TLS=false (a key travels in a header).
  */
-function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]): TemporalConnectionConfig | undefined {
+function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: Problem[]): TemporalConnectionConfig | undefined {
   const tlsFiles = { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, caPath: e.TEMPORAL_TLS_CA_PATH };
   const anyTlsSetting = Object.values(tlsFiles).some(Boolean) || e.TEMPORAL_TLS_SERVER_NAME !== undefined;
   const anySetting = anyTlsSetting || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS !== undefined;
   if (!anySetting) return undefined;
-  if (!e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)');
-  if (Boolean(tlsFiles.certPath) !== Boolean(tlsFiles.keyPath)) problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: set both (the client certificate and its private key) or neither');
-  if (e.TEMPORAL_TLS === 'false' && anyTlsSetting) problems.push('TEMPORAL_TLS: is false, yet TEMPORAL_TLS_* settings are given; remove one or the other');
+  if (!e.TEMPORAL_ADDRESS) problems.push({ path: 'TEMPORAL_ADDRESS', message: 'required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)', code: 'required' });
+  if (Boolean(tlsFiles.certPath) !== Boolean(tlsFiles.keyPath)) problems.push({ path: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH', message: 'set both (the client certificate and its private key) or neither' });
+  if (e.TEMPORAL_TLS === 'false' && anyTlsSetting) problems.push({ path: 'TEMPORAL_TLS', message: 'is false, yet TEMPORAL_TLS_* settings are given; remove one or the other' });
   const tls = e.TEMPORAL_TLS === 'true' || anyTlsSetting || (e.TEMPORAL_API_KEY !== undefined && e.TEMPORAL_TLS !== 'false');
   return {
     ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
@@ -461,11 +462,11 @@ function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]): T
 }
 
 /** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
-function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: string[]): WorkerDeploymentConfig | undefined {
+function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: Problem[]): WorkerDeploymentConfig | undefined {
   const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
   const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
-  if (deploymentName && !buildId) problems.push('TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)');
-  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName) problems.push('TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)');
+  if (deploymentName && !buildId) problems.push({ path: 'TEMPORAL_WORKER_BUILD_ID', message: 'required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)', code: 'required' });
+  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName) problems.push({ path: 'TEMPORAL_WORKER_DEPLOYMENT', message: 'required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)', code: 'required' });
   return deploymentName && buildId ? { deploymentName, buildId } : undefined;
 }
 

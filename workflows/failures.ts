@@ -297,6 +297,8 @@ export function httpStatusOf(error: unknown): number | undefined {
 export interface Problem {
   path: string;
   message: string;
+  /** What kind of problem, where a reader acts on it: a value that is missing, a URL that must be https. */
+  code?: 'required' | 'insecure_url';
 }
 
 /** `path: message`, the way problem lists print. */
