@@ -5,7 +5,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Client, Connection, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -131,10 +132,28 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
   });
 }
 
-function isUnreachable(error: unknown): boolean {
-  if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
-  const text = `${(error as Error)?.name} ${(error as Error)?.message} ${(error as { code?: unknown })?.code}`;
-  return /unavailable|deadline|connect|ECONNREFUSED|timed? ?out|14 UNAVAILABLE|4 DEADLINE/i.test(text);
+/** The hand-off took longer than handoffTimeoutMs. */
+class HandoffTimeout extends Error {
+  override name = 'HandoffTimeout';
+}
+
+/** gRPC answers that mean "not now" rather than "never": Temporal down, too slow, or shedding load. */
+const UNREACHABLE_STATUSES: ReadonlySet<number> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED]);
+
+/**
+ * Whether a failed hand-off should be redelivered later (503): our own timeout, or a gRPC status
+ * of UNREACHABLE_STATUSES, found with the SDK's isGrpcServiceError on the error or its causes (the
+ * client wraps gRPC errors in a ServiceError). Anything else (a missing namespace, a bad request) is a 500.
+ */
+export function isTemporalUnreachable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof HandoffTimeout) return true;
+    if (current instanceof WorkflowExecutionAlreadyStartedError) return false;
+    if (isGrpcServiceError(current)) return UNREACHABLE_STATUSES.has(current.code);
+    current = current.cause;
+  }
+  return false;
 }
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
@@ -205,7 +224,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-        const unreachable = isUnreachable(error);
+        const unreachable = isTemporalUnreachable(error);
         logger.error({ eventType, id: payload.id, err: redactError(error), status: unreachable ? 503 : 500 }, 'webhook hand-off failed');
         return reply(res, unreachable ? 503 : 500, { error: unreachable ? 'Temporal unreachable; redeliver later' : 'hand-off failed' }, unreachable ? { 'retry-after': '30' } : {});
       }
@@ -255,7 +274,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`Temporal did not answer within ${ms} ms (deadline)`), { code: 'DEADLINE' })), ms);
+      timer = setTimeout(() => reject(new HandoffTimeout(`Temporal did not answer within ${ms} ms (deadline)`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

@@ -1,10 +1,26 @@
 // The webhook receiver over real HTTP on port 0, with a fake Temporal client recording starts.
-import { connect } from 'node:net';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../workers/config.ts';
 import { createLogger } from '../../../workers/logging.ts';
-import { authorized, isJsonContentType, sameSecret, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../../workers/webhook-server.ts';
+import { authorized, isJsonContentType, isTemporalUnreachable, sameSecret, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../../workers/webhook-server.ts';
+
+/** What the Temporal client throws for a gRPC status: a ServiceError caused by the grpc-js error. */
+function grpcFailure(code: GrpcStatus, details: string): ServiceError {
+  const cause = Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${details}`), { code, details, metadata: new Metadata() });
+  return new ServiceError('Failed to start Workflow', { cause });
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 const PASSWORD = 'hook-pass-4c9e2a71';
 const USERNAME = 'avinode-hooks';
@@ -164,7 +180,7 @@ describe('webhook receiver', () => {
 
   it('answers 503 with Retry-After when Temporal is unreachable', async () => {
     const h = await harness(async () => {
-      throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+      throw grpcFailure(GrpcStatus.UNAVAILABLE, 'No connection established');
     });
     const response = await post(h.server, goodPayload);
     expect(response.status).toBe(503);
@@ -181,7 +197,7 @@ describe('webhook receiver', () => {
 
   it('answers 500 without Retry-After when the start fails for another reason', async () => {
     const h = await harness(async () => {
-      throw new Error('namespace charter not found');
+      throw grpcFailure(GrpcStatus.NOT_FOUND, 'namespace charter not found');
     });
     const response = await post(h.server, goodPayload);
     expect(response.status).toBe(500);
@@ -248,6 +264,32 @@ describe('receiver checks', () => {
     for (const type of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) expect(isJsonContentType(type), type).toBe(true);
     for (const type of [undefined, '', 'application/json-patch+json', 'application/jsonp', 'application/json; charset=utf-16', 'application/json; boundary=x', 'text/json', 'application/x-json', 'multipart/form-data']) {
       expect(isJsonContentType(type), String(type)).toBe(false);
+    }
+  });
+});
+
+describe('isTemporalUnreachable', () => {
+  it('calls UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED unreachable, by gRPC status, through the client error', () => {
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.UNAVAILABLE, 'connection refused'))).toBe(true);
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded'))).toBe(true);
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.RESOURCE_EXHAUSTED, 'namespace rate limit exceeded'))).toBe(true);
+  });
+
+  it('does not read error text: a permission error that mentions a timeout is not unreachable', () => {
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.PERMISSION_DENIED, 'request timed out waiting for authorization; connect again'))).toBe(false);
+    expect(isTemporalUnreachable(new Error('14 UNAVAILABLE: ECONNREFUSED'))).toBe(false);
+    expect(isTemporalUnreachable(new WorkflowExecutionAlreadyStartedError('already started', 'avinode-x', 'avinodeEventWorkflow'))).toBe(false);
+  });
+
+  it('recognises what the SDK really throws when no Temporal listens at the address', async () => {
+    const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}`, interceptors: [] });
+    try {
+      const client = new Client({ connection });
+      const error = await client.workflow.start('avinodeEventWorkflow', { workflowId: 'avinode-probe', taskQueue: 'nowhere', args: [] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceError);
+      expect(isTemporalUnreachable(error)).toBe(true);
+    } finally {
+      await connection.close();
     }
   });
 });
