@@ -1,7 +1,7 @@
 // Signed JSON callbacks to the backend (deep link ready, quote received, phase changed).
 // Signature: `X-Charterflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 // keyed with CALLBACK_SECRET, so receivers can check origin and freshness. Temporal retries.
-import { isLoopback } from '../workers/config.ts';
+import { isLoopback } from '../platform/config.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';

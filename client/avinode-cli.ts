@@ -3,8 +3,8 @@
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { parseArgs } from 'node:util';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadCommandConfig, type Config, isLoopback } from '../workers/config.ts';
-import { createLogger, type Logger } from '../workers/logging.ts';
+import { loadCommandConfig, type Config, isLoopback } from '../platform/config.ts';
+import { createLogger, type Logger } from '../platform/logging.ts';
 import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError, type TripFlags } from './trip-flags.ts';
 import { tripCriteriaOf } from '../workflows/contract.ts';
 

@@ -1,5 +1,5 @@
 // Validation of a charter request before anything starts: every bad field is named.
-import { isLoopback } from '../workers/config.ts';
+import { isLoopback } from '../platform/config.ts';
 import { z } from 'zod';
 import { AIRCRAFT_CATEGORIES, EXPIRY_POLICIES, type TripRequest } from '../workflows/contract.ts';
 

@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockAgent } from 'undici';
 import { expect } from 'vitest';
-import { ConfigError, loadConfig } from '../workers/config.ts';
-import { createLogger, type Logger } from '../workers/logging.ts';
+import { ConfigError, loadConfig } from '../platform/config.ts';
+import { createLogger, type Logger } from '../platform/logging.ts';
 
 /** A MockAgent that refuses any request no interceptor answers. */
 export function mockNetwork(): MockAgent {

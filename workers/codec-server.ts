@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { isLoopback, loadCommandConfig, type CodecAuth } from './config.ts';
-import { createLogger, type Logger } from './logging.ts';
-import { payloadCodecsFor } from './payload-codec.ts';
+import { isLoopback, loadCommandConfig, type CodecAuth } from '../platform/config.ts';
+import { createLogger, type Logger } from '../platform/logging.ts';
+import { payloadCodecsFor } from '../platform/payload-codec.ts';
 
 export const CODEC_PATH = '/codec';
 const MAX_BODY_BYTES = 8 * 1_048_576;

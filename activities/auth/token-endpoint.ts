@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { FailureType } from '../../workflows/contract.ts';
-import type { Logger } from '../../workers/logging.ts';
+import type { Logger } from '../../platform/logging.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import type { TokenGrant, TokenSourceDescription } from './token-source.ts';
 

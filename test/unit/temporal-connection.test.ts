@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../workers/config.ts';
-import { temporalConnectionOptions } from '../../workers/temporal-connection.ts';
+import { ConfigError, loadConfig } from '../../platform/config.ts';
+import { temporalConnectionOptions } from '../../platform/temporal-connection.ts';
 import { configErrorOf } from '../support.ts';
 
 const API_KEY = 'tmprl-api-key-7f3a91c2e4';

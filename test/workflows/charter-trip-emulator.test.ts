@@ -13,7 +13,7 @@ import { createAvinodeClient, type AvinodeClient } from '../../activities/avinod
 import { createAvinodeTokenSource, type TokenSource } from '../../activities/auth/index.ts';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
 import { activityDepsFromConfig, createActivities, type ActivityDeps } from '../../activities/index.ts';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
 import { charterTripWorkflow } from '../../workflows/charter-trip.ts';

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../../emulator/index.ts';
 import type { WebhookSetting } from '../../../activities/avinode/schemas.ts';
 import { describeSubscriptions } from '../../../client/doctor.ts';
-import { loadConfig } from '../../../workers/config.ts';
+import { loadConfig } from '../../../platform/config.ts';
 import {
   reconcileWebhookSubscriptions,
   settingToKeep,

@@ -10,9 +10,9 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { inject } from 'vitest';
 import { CharterClient } from '../../../client/index.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.ts';
-import { loadConfig, loadPayloadEncryption, type Config } from '../../../workers/config.ts';
-import { createLogger } from '../../../workers/logging.ts';
-import { payloadCodecsFor } from '../../../workers/payload-codec.ts';
+import { loadConfig, loadPayloadEncryption, type Config } from '../../../platform/config.ts';
+import { createLogger } from '../../../platform/logging.ts';
+import { payloadCodecsFor } from '../../../platform/payload-codec.ts';
 import { startWebhookServer, type RunningWebhookServer } from '../../../workers/webhook-server.ts';
 import { startWorker, type RunningWorker } from '../../../workers/worker.ts';
 import { TERMINAL_PHASES, workflowIdFor, type TripProgress, type TripRequest } from '../../../workflows/contract.ts';

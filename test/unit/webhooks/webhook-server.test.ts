@@ -2,8 +2,8 @@
 import { connect } from 'node:net';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../workers/config.ts';
-import { createLogger } from '../../../workers/logging.ts';
+import { loadConfig } from '../../../platform/config.ts';
+import { createLogger } from '../../../platform/logging.ts';
 import { authorized, isJsonContentType, sameSecret, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../../workers/webhook-server.ts';
 
 const PASSWORD = 'hook-pass-4c9e2a71';

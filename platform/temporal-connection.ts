@@ -1,5 +1,5 @@
 // Connection options for every Temporal client and worker of this process: the address plus the
-// API key and TLS material of TEMPORAL_API_KEY / TEMPORAL_TLS_* (workers/config.ts).
+// API key and TLS material of TEMPORAL_API_KEY / TEMPORAL_TLS_* (platform/config.ts).
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
 import { ConfigError, type Config } from './config.ts';

@@ -154,7 +154,7 @@ type Env = z.infer<typeof Env>;
 
 const EncryptionEnv = Env.pick({ PAYLOAD_ENCRYPTION_KEY: true, PAYLOAD_ENCRYPTION_KEY_ID: true, PAYLOAD_DECRYPTION_KEYS: true });
 
-/** Keys of the payload codec (workers/payload-codec.ts). Unset variables: undefined, no encryption. */
+/** Keys of the payload codec (platform/payload-codec.ts). Unset variables: undefined, no encryption. */
 export interface PayloadEncryptionConfig {
   /** Encrypts new payloads; absent when only PAYLOAD_DECRYPTION_KEYS is set (reads old histories). */
   current?: { keyId: string; key: Uint8Array };
@@ -162,7 +162,7 @@ export interface PayloadEncryptionConfig {
   previous: { keyId: string; key: Uint8Array }[];
 }
 
-/** API key and TLS for a remote Temporal; file paths are read when connecting (workers/temporal-connection.ts). */
+/** API key and TLS for a remote Temporal; file paths are read when connecting (platform/temporal-connection.ts). */
 export interface TemporalConnectionConfig {
   apiKey?: string;
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
