@@ -1,7 +1,7 @@
 // Signed JSON callbacks to the backend (deep link ready, quote received, phase changed).
 // Signature: `X-Charterflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 // keyed with CALLBACK_SECRET, so receivers can check origin and freshness. Temporal retries.
-import { isLoopback } from '../platform/config.ts';
+import { HTTPS_RULE, isHttpsOrLoopback } from '../platform/urls.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';
@@ -48,8 +48,8 @@ function checkedUrl(raw: string): URL {
   } catch {
     throw rejected('callback URL is not a valid URL');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw rejected(`callback URL ${url.origin} must use https:// (http only towards this machine)`);
+  if (!isHttpsOrLoopback(url)) {
+    throw rejected(`callback URL ${url.origin} ${HTTPS_RULE}`);
   }
   return url;
 }

@@ -2,6 +2,7 @@
 // Errors name variables, never their values.
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
+import { HTTPS_RULE, isHttpsOrLoopback } from './urls.ts';
 
 /**
  * Credentials of the embedded emulator's one API connection, used when AVINODE_BASE_URL is unset.
@@ -235,16 +236,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** Hosts on this machine, where plain HTTP is acceptable (the emulator, local receivers). */
-export const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
-
 /** HTTPS is required for every URL that carries credentials, except towards this machine. */
 function requireHttps(name: string, value: string | undefined, problems: string[]) {
-  if (!value) return;
-  const parsed = new URL(value);
-  if (parsed.protocol !== 'https:' && !isLoopback(parsed.hostname)) {
-    problems.push(`${name}: must use https:// for a non-loopback host`);
-  }
+  if (value && !isHttpsOrLoopback(value)) problems.push(`${name}: ${HTTPS_RULE}`);
 }
 
 function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
