@@ -6,7 +6,7 @@ import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/c
 import { loadCommandConfig, type Config } from '../platform/config.ts';
 import { isHttpsOrLoopback } from '../platform/urls.ts';
 import { createLogger, type Logger } from '../platform/logging.ts';
-import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError, type TripFlags } from './trip-flags.ts';
+import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } from './trip-flags.ts';
 import { tripCriteriaOf } from '../workflows/contract.ts';
 
 export { UsageError } from './trip-flags.ts';

@@ -282,7 +282,7 @@ describe('charterTripWorkflow visibility', () => {
       await waitForProgress(handle, (p) => p.quotes.length === 1, 'a quote');
       const query = `AvinodeTripId = '${started.tripId}' AND AvinodeTripRef = '${started.atripId}' AND TripPhase = 'collecting_quotes' AND Route = 'KTEB-KPBI' AND QuoteCount = 1`;
       const deadline = Date.now() + 30_000;
-      let found: string[] = [];
+      const found: string[] = [];
       while (Date.now() < deadline && found.length === 0) {
         for await (const execution of env.client.workflow.list({ query })) found.push(execution.workflowId);
         if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));

@@ -364,6 +364,7 @@ export class FakeAvinode {
   }
 
   activities(overrides: Partial<CharterActivities> = {}): CharterActivities {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the activity functions below are methods of `base`, not of this class
     const self = this;
     const base: CharterActivities = {
       async createTrip({ workflowId }): Promise<TripCreated> {
