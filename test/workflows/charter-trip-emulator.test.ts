@@ -19,6 +19,7 @@ import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
 import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote, sendMessage, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
 import { envFor, futureDate } from '../integration/avinode/helpers.ts';
+import { waitUntil } from '../support.ts';
 import { historyText } from './support.ts';
 import { cheapestQuoteId } from '../../workflows/presentation.ts';
 
@@ -122,14 +123,12 @@ async function start(taskQueue: string, trip: TripRequest) {
 }
 
 async function waitFor(handle: { query: (q: typeof getProgress) => Promise<TripProgress> }, predicate: (p: TripProgress) => boolean, what: string) {
-  const deadline = Date.now() + 30_000;
   let last: TripProgress | undefined;
-  while (Date.now() < deadline) {
+  const matching = async () => {
     last = await handle.query(getProgress);
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`);
+    return predicate(last) ? last : undefined;
+  };
+  return waitUntil(matching, () => `${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`, { timeout: 30_000, interval: 50 });
 }
 
 describe('charterTripWorkflow with the real activities against the emulator', () => {
