@@ -492,7 +492,7 @@ const isSet = (value: string | undefined): value is string => value !== undefine
  * variables the environment leaves unset, the environment winning as in the SDK. Opt-in: with neither
  * set no file is read, so an unset TEMPORAL_ADDRESS keeps meaning the embedded dev server.
  */
-export function withTemporalProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+function withTemporalProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const file = env.TEMPORAL_CONFIG_FILE?.trim();
   const name = env.TEMPORAL_PROFILE?.trim();
   if (!file && !name) return env;
