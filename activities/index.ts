@@ -17,7 +17,7 @@ import type {
   TripState,
 } from '../workflows/activity-types.ts';
 import { FailureType, type AvinodeEvent, type DuplicateTrip, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
-import type { Config } from '../workers/config.ts';
+import type { Config } from '../platform/config.ts';
 import type { AvinodeClient } from './avinode/client.ts';
 import { isLiveTrip } from './avinode/trips.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';

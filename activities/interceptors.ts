@@ -9,7 +9,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, Info } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { Logger } from '../workers/logging.ts';
+import type { Logger } from '../platform/logging.ts';
 import { failureTypeOf } from '../workflows/failures.ts';
 
 export const ACTIVITY_FAILURES_METRIC = 'charterflow_activity_failures';
@@ -35,7 +35,9 @@ const scope = new AsyncLocalStorage<Scope>();
 
 export function activityLogFields(info: Info): ActivityLogFields {
   return {
-    ...(info.workflowExecution ? { workflowId: info.workflowExecution.workflowId, runId: info.workflowExecution.runId } : {}),
+    ...(info.workflowExecution
+      ? { workflowId: info.workflowExecution.workflowId, runId: info.workflowExecution.runId }
+      : {}),
     activityType: info.activityType,
     activityId: info.activityId,
     attempt: info.attempt,
@@ -103,7 +105,11 @@ export function charterActivityInterceptors(): ActivityInterceptorsFactory {
           } catch (error) {
             if (!ctx.cancellationSignal.aborted) {
               ctx.metricMeter
-                .createCounter(ACTIVITY_FAILURES_METRIC, '1', 'Activity attempts that failed (label type: the failure type)')
+                .createCounter(
+                  ACTIVITY_FAILURES_METRIC,
+                  '1',
+                  'Activity attempts that failed (label type: the failure type)',
+                )
                 .add(1, { type: failureLabelOf(error) });
             }
             throw error;

@@ -1,5 +1,5 @@
 // Validation of a charter request before anything starts: every bad field is named.
-import { isLoopback } from '../workers/config.ts';
+import { HTTPS_RULE, isHttpsOrLoopback } from '../platform/urls.ts';
 import { z } from 'zod';
 import { AIRCRAFT_CATEGORIES, EXPIRY_POLICIES, type TripRequest } from '../workflows/contract.ts';
 import { problemText, type Problem } from '../workflows/failures.ts';
@@ -143,7 +143,7 @@ function schema(nowMs: number) {
         callbackUrl: z
           .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
           // zod runs these refinements after a failed z.url too: an unparsable value passes them (already reported).
-          .refine((value) => !URL.canParse(value) || new URL(value).protocol === 'https:' || isLoopback(new URL(value).hostname), 'must use https:// for a non-loopback host')
+          .refine((value) => !URL.canParse(value) || isHttpsOrLoopback(value), HTTPS_RULE)
           // The URL is part of the request, which Temporal stores in history: no secret may ride in it.
           .refine((value) => !URL.canParse(value) || (!new URL(value).username && !new URL(value).password), 'must not carry credentials (user:password@); events are signed with CALLBACK_SECRET instead')
           .optional(),

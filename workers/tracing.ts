@@ -6,7 +6,10 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
 export interface ActivityTracing {
@@ -22,7 +25,10 @@ export interface ActivityTracing {
 /** Activity tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set; undefined (off) otherwise. */
 export function activityTracingFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-  { serviceName = 'charterflow-worker', exporter }: { serviceName?: string; /** Default: OTLP over HTTP (tests: in memory). */ exporter?: SpanExporter } = {},
+  {
+    serviceName = 'charterflow-worker',
+    exporter,
+  }: { serviceName?: string; /** Default: OTLP over HTTP (tests: in memory). */ exporter?: SpanExporter } = {},
 ): ActivityTracing | undefined {
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!endpoint) return undefined;

@@ -9,10 +9,10 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, Connection, isGrpcServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
-import { loadConfig, type Config } from './config.ts';
-import { createLogger, redactError, type Logger } from './logging.ts';
-import { payloadCodecsFor } from './payload-codec.ts';
-import { temporalConnectionOptions } from './temporal-connection.ts';
+import { loadConfig, type Config } from '../platform/config.ts';
+import { createLogger, redactError, type Logger } from '../platform/logging.ts';
+import { payloadCodecsFor } from '../platform/payload-codec.ts';
+import { temporalConnectionOptions } from '../platform/temporal-connection.ts';
 
 const HANDOFF_TIMEOUT_MS = 5_000;
 

@@ -15,19 +15,49 @@ export interface FailureKind {
 
 /** The failure table (README "Failures"): one row per FailureType, checked against the README by a test. */
 export const FAILURE_TABLE: Readonly<Record<FailureType, FailureKind>> = {
-  [FailureType.RateLimited]: { raisedWhen: '429 from Avinode or a token endpoint', retry: 'yes, after `Retry-After` (clamped to 1 s – 10 min; 30 s without one)' },
-  [FailureType.Unavailable]: { raisedWhen: '5xx, 408, network error or timeout, token endpoint or JWKS unreachable', retry: 'yes, Temporal backoff' },
-  [FailureType.AuthRejected]: { raisedWhen: '401 that persists after one forced token refresh (or any 401 of a static token)', retry: 'no; the run waits in `blocked`' },
+  [FailureType.RateLimited]: {
+    raisedWhen: '429 from Avinode or a token endpoint',
+    retry: 'yes, after `Retry-After` (clamped to 1 s – 10 min; 30 s without one)',
+  },
+  [FailureType.Unavailable]: {
+    raisedWhen: '5xx, 408, network error or timeout, token endpoint or JWKS unreachable',
+    retry: 'yes, Temporal backoff',
+  },
+  [FailureType.AuthRejected]: {
+    raisedWhen: '401 that persists after one forced token refresh (or any 401 of a static token)',
+    retry: 'no; the run waits in `blocked`',
+  },
   [FailureType.Forbidden]: { raisedWhen: '403, or a permission error code', retry: 'no; the run waits in `blocked`' },
-  [FailureType.RequestInvalid]: { raisedWhen: '400/422, a 2xx with `meta.errors` for a write, an invalid trip request', retry: 'no' },
+  [FailureType.RequestInvalid]: {
+    raisedWhen: '400/422, a 2xx with `meta.errors` for a write, an invalid trip request',
+    retry: 'no',
+  },
   [FailureType.NotFound]: { raisedWhen: '404 or `NOT_FOUND`', retry: 'no; the caller decides' },
-  [FailureType.ContractViolation]: { raisedWhen: 'a response outside its schema, not JSON, too large, or a token answer without a token', retry: 'no' },
-  [FailureType.TokenEndpointRejected]: { raisedWhen: 'the token endpoint refuses the client, grant or scope (`invalid_client`, …)', retry: 'no; the run waits in `blocked`' },
-  [FailureType.TripVanished]: { raisedWhen: 'a trip that existed answers `NOT_FOUND` (the weekly sandbox rebuild)', retry: 'no; the run applies its `onReset` policy' },
+  [FailureType.ContractViolation]: {
+    raisedWhen: 'a response outside its schema, not JSON, too large, or a token answer without a token',
+    retry: 'no',
+  },
+  [FailureType.TokenEndpointRejected]: {
+    raisedWhen: 'the token endpoint refuses the client, grant or scope (`invalid_client`, …)',
+    retry: 'no; the run waits in `blocked`',
+  },
+  [FailureType.TripVanished]: {
+    raisedWhen: 'a trip that existed answers `NOT_FOUND` (the weekly sandbox rebuild)',
+    retry: 'no; the run applies its `onReset` policy',
+  },
   [FailureType.ForeignHref]: { raisedWhen: 'an `href` outside the configured Avinode API', retry: 'no' },
-  [FailureType.CallbackRejected]: { raisedWhen: 'a callback URL that is not https, or a receiver refusing the event (4xx)', retry: 'no' },
-  [FailureType.CallbackUndelivered]: { raisedWhen: 'a callback receiver that answers 5xx/408/429 or cannot be reached', retry: 'yes, Temporal backoff' },
-  [FailureType.ConfigurationInvalid]: { raisedWhen: 'missing credentials, a redirecting or missing token URL, no `CALLBACK_SECRET`', retry: 'no' },
+  [FailureType.CallbackRejected]: {
+    raisedWhen: 'a callback URL that is not https, or a receiver refusing the event (4xx)',
+    retry: 'no',
+  },
+  [FailureType.CallbackUndelivered]: {
+    raisedWhen: 'a callback receiver that answers 5xx/408/429 or cannot be reached',
+    retry: 'yes, Temporal backoff',
+  },
+  [FailureType.ConfigurationInvalid]: {
+    raisedWhen: 'missing credentials, a redirecting or missing token URL, no `CALLBACK_SECRET`',
+    retry: 'no',
+  },
   [FailureType.TripFailed]: { raisedWhen: 'a run ends in `failed`, or a request to it cannot be served', retry: 'no' },
 };
 
@@ -74,7 +104,10 @@ export const RETRY_AFTER_DEFAULT_MS = 30_000;
  * Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms from `now`; undefined when
  * absent, blank or unreadable (negative or fractional numbers, `12abc`). A date in the past is 0.
  */
-export function parseRetryAfter(header: string | readonly string[] | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  header: string | readonly string[] | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   const value = (typeof header === 'string' ? header : header?.[0])?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1_000;
@@ -112,20 +145,23 @@ export const failures = {
   foreignHref: (message: string, details?: unknown) => make(FailureType.ForeignHref, message, one(details)),
   callbackRejected: (message: string) => make(FailureType.CallbackRejected, message),
   callbackUndelivered: (message: string) => make(FailureType.CallbackUndelivered, message),
-  configurationInvalid: (message: string, details?: unknown) => make(FailureType.ConfigurationInvalid, message, one(details)),
+  configurationInvalid: (message: string, details?: unknown) =>
+    make(FailureType.ConfigurationInvalid, message, one(details)),
   tripFailed: (message: string) => make(FailureType.TripFailed, message),
   /**
    * A final failure of a type decided elsewhere (an activity's failure the workflow passes on, a
    * typed error re-raised with more words): same type, never retried.
    */
-  final: (type: string, message: string, details?: readonly unknown[]) => make(type, message, { nonRetryable: true, ...(details ? { details } : {}) }),
+  final: (type: string, message: string, details?: readonly unknown[]) =>
+    make(type, message, { nonRetryable: true, ...(details ? { details } : {}) }),
 } as const;
 
 // ── Reading failures ─────────────────────────────────────────────────────────
 
 /** The failure type, also of typed errors that are not ApplicationFailures (a token layer may throw those). */
 export function failureTypeOf(error: unknown): string | undefined {
-  const type = error instanceof ApplicationFailure ? error.type : (error as { type?: unknown } | null | undefined)?.type;
+  const type =
+    error instanceof ApplicationFailure ? error.type : (error as { type?: unknown } | null | undefined)?.type;
   return typeof type === 'string' ? type : undefined;
 }
 
@@ -163,7 +199,11 @@ export function namingAuthMethod(error: unknown, auth: string | undefined, metho
 // ── HTTP outcomes ────────────────────────────────────────────────────────────
 
 /** Codes Avinode returns when the connection may not touch a resource (observed with or without 403). */
-export const FORBIDDEN_CODES = new Set(['AUTHENTICATION_COMPANY_ACCESS', 'NOT_AUTHORIZED', 'AUTHORIZATION_PERMISSIONS']);
+export const FORBIDDEN_CODES = new Set([
+  'AUTHENTICATION_COMPANY_ACCESS',
+  'NOT_AUTHORIZED',
+  'AUTHORIZATION_PERMISSIONS',
+]);
 export const UNAVAILABLE_CODES = new Set(['ERR_INTERNAL_CRITICAL']);
 export const NOT_FOUND_CODES = new Set(['NOT_FOUND']);
 
@@ -220,9 +260,13 @@ export function httpStatusFailure(outcome: HttpOutcome): ApplicationFailure {
     details.retryAfterMs = delay;
     return failures.rateLimited(`${text} (retry after ${Math.round(delay / 1000)} s)`, delay, details);
   }
-  if (outcome.status >= 300 && outcome.status < 400) text += ' (a redirect: not followed, credentials stay on the configured Avinode origin)';
+  if (outcome.status >= 300 && outcome.status < 400)
+    text += ' (a redirect: not followed, credentials stay on the configured Avinode origin)';
   if (type === FailureType.AuthRejected) {
-    text += outcome.tokenRefreshable === false ? ' (a static bearer token cannot be refreshed: replace AVINODE_BEARER_TOKEN)' : ' (still rejected after one token refresh)';
+    text +=
+      outcome.tokenRefreshable === false
+        ? ' (a static bearer token cannot be refreshed: replace AVINODE_BEARER_TOKEN)'
+        : ' (still rejected after one token refresh)';
   }
   return make(type, text, { details: [details] });
 }
@@ -247,9 +291,18 @@ export function networkErrorCode(error: unknown): string | undefined {
 }
 
 /** A 2xx answer whose `meta.errors` is non-empty, for an operation that must then count as failed. */
-export function softErrorFailure(method: string, route: string, status: number, codes: readonly string[], addendum?: string): ApplicationFailure {
+export function softErrorFailure(
+  method: string,
+  route: string,
+  status: number,
+  codes: readonly string[],
+  addendum?: string,
+): ApplicationFailure {
   const details: HttpFailureDetails = { method, route, status, codes: [...codes] };
-  return failures.requestInvalid(`${describe(method, route, status, codes)} (soft errors in meta.errors)${addendum ? `; ${addendum}` : ''}`, details);
+  return failures.requestInvalid(
+    `${describe(method, route, status, codes)} (soft errors in meta.errors)${addendum ? `; ${addendum}` : ''}`,
+    details,
+  );
 }
 
 /**
@@ -267,7 +320,10 @@ export function contractViolation(
     .map((issue) => `${issue.path.map(String).join('.') || '(root)'}:${issue.code}`)
     .join(', ');
   const details: HttpFailureDetails = { method, route, status, codes: [] };
-  return failures.contractViolation(`${describe(method, route, status, [])} response violates its schema: ${where}`, details);
+  return failures.contractViolation(
+    `${describe(method, route, status, [])} response violates its schema: ${where}`,
+    details,
+  );
 }
 
 /**
@@ -276,12 +332,18 @@ export function contractViolation(
  */
 export function responseTooLarge(method: string, route: string, status: number, limit: number): ApplicationFailure {
   const details: HttpFailureDetails = { method, route, status, codes: ['RESPONSE_TOO_LARGE'], maxResponseBytes: limit };
-  return failures.contractViolation(`${method} ${route} → ${status} response body exceeds the ${limit}-byte limit (maxResponseBytes); not read further`, details);
+  return failures.contractViolation(
+    `${method} ${route} → ${status} response body exceeds the ${limit}-byte limit (maxResponseBytes); not read further`,
+    details,
+  );
 }
 
 /** An href outside the configured Avinode origin: refused, never followed, no credentials sent. */
 export function foreignHref(foreignOrigin: string, expectedOrigin: string): ApplicationFailure {
-  return failures.foreignHref(`refused href on ${foreignOrigin}: only ${expectedOrigin} receives Avinode credentials`, { origin: foreignOrigin, expectedOrigin });
+  return failures.foreignHref(`refused href on ${foreignOrigin}: only ${expectedOrigin} receives Avinode credentials`, {
+    origin: foreignOrigin,
+    expectedOrigin,
+  });
 }
 
 /** The HTTP status recorded on a failure from this module; undefined for network and other errors. */
@@ -302,4 +364,5 @@ export interface Problem {
 }
 
 /** `path: message`, the way problem lists print. */
-export const problemText = (problem: Problem): string => (problem.path ? `${problem.path}: ${problem.message}` : problem.message);
+export const problemText = (problem: Problem): string =>
+  problem.path ? `${problem.path}: ${problem.message}` : problem.message;

@@ -1,5 +1,5 @@
 // The token layer: one TokenSource per credential, for every provider in our partner documents.
-import { avinodeTokenUrl, type Config } from '../../workers/config.ts';
+import { avinodeTokenUrl, type Config } from '../../platform/config.ts';
 import { failures } from '../../workflows/failures.ts';
 import { createAvinodeOAuthTokenSource, createAvinodeStaticTokenSource, type AvinodeTokenDeps } from './avinode.ts';
 import type { TokenSource } from './token-source.ts';

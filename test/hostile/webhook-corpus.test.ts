@@ -6,7 +6,7 @@ import { request as httpRequest, createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../workers/logging.ts';
+import { createLogger } from '../../platform/logging.ts';
 import { routingWorkflowId, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../workers/webhook-server.ts';
 import type { WebhookEventType } from '../../workflows/contract.ts';
 import { startStack, WEBHOOK_PASSWORD, type Stack } from '../integration/stack/harness.ts';

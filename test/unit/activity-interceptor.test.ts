@@ -6,8 +6,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AvinodeClient } from '../../activities/avinode/client.ts';
 import { createActivities } from '../../activities/index.ts';
-import { ACTIVITY_FAILURES_METRIC, activityScopedLogger, charterActivityInterceptors } from '../../activities/interceptors.ts';
-import { createLogger } from '../../workers/logging.ts';
+import {
+  ACTIVITY_FAILURES_METRIC,
+  activityScopedLogger,
+  charterActivityInterceptors,
+} from '../../activities/interceptors.ts';
+import { createLogger } from '../../platform/logging.ts';
 import { activityTracingFromEnv } from '../../workers/tracing.ts';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { FailureType } from '../../workflows/contract.ts';
@@ -22,7 +26,10 @@ const INFO = {
 
 function capturedLogger() {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+  const logger = createLogger({
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+  });
   return { logger, lines };
 }
 
@@ -30,7 +37,10 @@ function capturedLogger() {
 function recordingMeter() {
   const added: { name: string; value: number; tags: Record<string, unknown> }[] = [];
   const meter = {
-    createCounter: (name: string) => ({ name, add: (value: number, tags: Record<string, unknown> = {}) => void added.push({ name, value, tags }) }),
+    createCounter: (name: string) => ({
+      name,
+      add: (value: number, tags: Record<string, unknown> = {}) => void added.push({ name, value, tags }),
+    }),
     createHistogram: () => ({ record: () => undefined }),
     createGauge: () => ({ set: () => undefined }),
     withTags: () => meter,
@@ -43,7 +53,10 @@ const quiet = () => undefined;
 const SDK_LOGGER = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
 
 function environment(info: Partial<typeof INFO> & { heartbeatTimeoutMs?: number } = {}, metricMeter?: MetricMeter) {
-  const env = new MockActivityEnvironment({ ...INFO, ...info }, { interceptors: [charterActivityInterceptors()], logger: SDK_LOGGER, ...(metricMeter ? { metricMeter } : {}) });
+  const env = new MockActivityEnvironment(
+    { ...INFO, ...info },
+    { interceptors: [charterActivityInterceptors()], logger: SDK_LOGGER, ...(metricMeter ? { metricMeter } : {}) },
+  );
   const beats: unknown[] = [];
   env.on('heartbeat', (details: unknown) => beats.push(details));
   return { env, beats };
@@ -59,10 +72,21 @@ describe('log context', () => {
     } as unknown as AvinodeClient;
     const activities = createActivities({ avinode, logger: activityScopedLogger(logger) });
     const { env } = environment();
-    const event = { eventType: 'TripRequestSellerResponse' as const, id: 'arfq-1', href: 'https://evil.example/rfqs/arfq-1' };
+    const event = {
+      eventType: 'TripRequestSellerResponse' as const,
+      id: 'arfq-1',
+      href: 'https://evil.example/rfqs/arfq-1',
+    };
     expect(await env.run(activities.resolveAvinodeEvent, event)).toMatchObject({ quotes: [] });
     expect(lines).toEqual([
-      expect.objectContaining({ msg: 'webhook resource not readable', workflowId: 'trip-cf-1', runId: 'run-1', activityType: 'resolveAvinodeEvent', activityId: '7', attempt: 3 }),
+      expect.objectContaining({
+        msg: 'webhook resource not readable',
+        workflowId: 'trip-cf-1',
+        runId: 'run-1',
+        activityType: 'resolveAvinodeEvent',
+        activityId: '7',
+        attempt: 3,
+      }),
     ]);
   });
 
@@ -124,7 +148,9 @@ describe('failure metric', () => {
   it('counts each failed attempt in charterflow_activity_failures by failure type', async () => {
     const { meter, added } = recordingMeter();
     const { env } = environment({}, meter);
-    await expect(env.run(async () => Promise.reject(failures.notFound('GET /trips/{id} → 404')))).rejects.toMatchObject({ type: FailureType.NotFound });
+    await expect(env.run(async () => Promise.reject(failures.notFound('GET /trips/{id} → 404')))).rejects.toMatchObject(
+      { type: FailureType.NotFound },
+    );
     await expect(env.run(async () => Promise.reject(new TypeError('a bug')))).rejects.toBeInstanceOf(TypeError);
     expect(await env.run(async () => 'fine')).toBe('fine');
     expect(added.filter((entry) => entry.name === ACTIVITY_FAILURES_METRIC)).toEqual([
@@ -144,7 +170,10 @@ describe('OpenTelemetry tracing', () => {
     const exporter = new InMemorySpanExporter();
     const tracing = activityTracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:25318' }, { exporter })!;
     expect(tracing.endpoint).toBe('http://127.0.0.1:25318');
-    const env = new MockActivityEnvironment(INFO, { interceptors: [charterActivityInterceptors(), tracing.interceptors], logger: SDK_LOGGER });
+    const env = new MockActivityEnvironment(INFO, {
+      interceptors: [charterActivityInterceptors(), tracing.interceptors],
+      logger: SDK_LOGGER,
+    });
     expect(await env.run(async () => 'traced')).toBe('traced');
     await tracing.flush();
     expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['RunActivity:resolveAvinodeEvent']);

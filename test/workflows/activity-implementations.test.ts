@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AvinodeClient } from '../../activities/avinode/client.ts';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
 import { activityDepsFromConfig, createActivities } from '../../activities/index.ts';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { FailureType, type CallbackEvent, type QuoteSnapshot, type RfqSnapshot } from '../../workflows/contract.ts';
 
 const CALLBACK_SECRET = 'callback-secret-for-tests-0123456789';

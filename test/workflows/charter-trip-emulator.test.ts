@@ -14,12 +14,13 @@ import { createAvinodeTokenSource, type TokenSource } from '../../activities/aut
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
 import { activityDepsFromConfig, createActivities, type ActivityDeps } from '../../activities/index.ts';
 import { charterActivityInterceptors } from '../../activities/interceptors.ts';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
 import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote, sendMessage, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
 import { envFor, futureDate } from '../integration/avinode/helpers.ts';
+import { waitUntil } from '../support.ts';
 import { historyText } from './support.ts';
 import { cheapestQuoteId } from '../../workflows/presentation.ts';
 
@@ -124,14 +125,12 @@ async function start(taskQueue: string, trip: TripRequest) {
 }
 
 async function waitFor(handle: { query: (q: typeof getProgress) => Promise<TripProgress> }, predicate: (p: TripProgress) => boolean, what: string) {
-  const deadline = Date.now() + 30_000;
   let last: TripProgress | undefined;
-  while (Date.now() < deadline) {
+  const matching = async () => {
     last = await handle.query(getProgress);
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`);
+    return predicate(last) ? last : undefined;
+  };
+  return waitUntil(matching, () => `${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`, { timeout: 30_000, interval: 50 });
 }
 
 describe('charterTripWorkflow with the real activities against the emulator', () => {

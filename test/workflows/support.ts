@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import protoModule from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { waitUntil } from '../support.ts';
 import type { AvinodeEventResolution, CharterActivities, EventTrip, TripState } from '../../workflows/activity-types.ts';
 import type { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import {
@@ -138,21 +139,20 @@ export async function startTrip(env: TemporalEnv, taskQueue: string, request: Tr
   return { handle, started };
 }
 
-/** Polls getProgress until the predicate holds (no sleeps as sync: a deadline, then a clear failure). */
+/** Polls getProgress until the predicate holds (vi.waitUntil: a timeout, then a clear failure). */
 export async function waitForProgress(handle: TripHandle, predicate: (progress: TripProgress) => boolean, what: string, timeoutMs = 30_000): Promise<TripProgress> {
-  const deadline = Date.now() + timeoutMs;
   let last: TripProgress | undefined;
-  while (Date.now() < deadline) {
+  const matching = async () => {
     try {
       last = await handle.query(getProgress);
-      if (predicate(last)) return last;
+      return predicate(last) ? last : undefined;
     } catch (error) {
-      // The run may not exist yet (a start still on its way): keep polling until the deadline.
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // The run may not exist yet (a start still on its way): keep polling; any other error fails at once.
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last progress: phase=${last?.phase} quotes=${last?.quotes.length} rfqs=${last?.rfqs.length}`);
+  };
+  return waitUntil(matching, () => `${what}; last progress: phase=${last?.phase} quotes=${last?.quotes.length} rfqs=${last?.rfqs.length}`, { timeout: timeoutMs, interval: 50 });
 }
 
 /**
@@ -364,6 +364,7 @@ export class FakeAvinode {
   }
 
   activities(overrides: Partial<CharterActivities> = {}): CharterActivities {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the activity functions below are methods of `base`, not of this class
     const self = this;
     const base: CharterActivities = {
       async createTrip({ workflowId }): Promise<TripCreated> {

@@ -3,8 +3,8 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../workers/config.ts';
-import { createLogger } from '../../../workers/logging.ts';
+import { loadConfig } from '../../../platform/config.ts';
+import { createLogger } from '../../../platform/logging.ts';
 import { authorized, isJsonContentType, isTemporalUnreachable, sameSecret, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../../workers/webhook-server.ts';
 
 /** What the Temporal client throws for a gRPC status: a ServiceError caused by the grpc-js error. */
