@@ -8,6 +8,7 @@ import { createLogger } from '../platform/logging.ts';
 import { FailureType, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import { problemText, type Problem } from '../workflows/failures.ts';
 import type { WebhookSetting } from '../activities/avinode/schemas.ts';
+import { evaluatedMethodOf } from '../activities/auth/token-endpoint.ts';
 import { compareSettingIds, webhookTargetUri } from '../workers/webhook-subscriptions.ts';
 import {
   createClientFor,
@@ -70,13 +71,10 @@ export function tokenRejectionOf(error: unknown): TokenRejection | undefined {
   return { error: named, codes: [...message.matchAll(/\binvalid_client_secret_(basic|post|jwt)\b/g)].map((m) => m[0]) };
 }
 
-/** The method the server evaluated the request as, from an `invalid_client_secret_post`-style code. */
+/** The method the server evaluated the request as, from an `invalid_client_secret_post`-style code (the token layer's reading). */
 export function methodTriedByServer(codes: readonly string[]): ClientAuthMethod | undefined {
-  for (const code of codes) {
-    const match = /^invalid_(client_secret_(?:basic|post|jwt))$/.exec(code);
-    if (match) return match[1] as ClientAuthMethod;
-  }
-  return undefined;
+  const method = evaluatedMethodOf({ errorDetails: [...codes] });
+  return CLIENT_AUTH_METHODS.find((known) => known === method);
 }
 
 export function describeStaticToken(token: string): string {
