@@ -101,11 +101,17 @@ function namingAuth(client: AvinodeClient, auth: string | undefined, method: str
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
+      const named = (error: unknown) => namingAuthMethod(error, auth, method);
+      return (...args: unknown[]) => {
         try {
-          return await value.apply(target, args);
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise
+            ? result.catch((error: unknown) => {
+                throw named(error);
+              })
+            : result;
         } catch (error) {
-          throw namingAuthMethod(error, auth, method);
+          throw named(error);
         }
       };
     },
