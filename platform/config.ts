@@ -163,6 +163,9 @@ const Env = z.object({
   // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
+  // An OTLP/HTTP collector: workers then trace activities (workers/tracing.ts). Unset: no tracing.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_SERVICE_NAME: z.string().max(200).optional(),
 
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -375,6 +378,8 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
     },
     // metrics: the Prometheus scrape endpoint of worker processes; unset when METRICS_PORT=0.
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: hostPort(e.METRICS_HOST, e.METRICS_PORT) } } : {}),
+    // tracing unset: no OpenTelemetry spans (OTEL_EXPORTER_OTLP_ENDPOINT unset).
+    ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, ...(e.OTEL_SERVICE_NAME ? { serviceName: e.OTEL_SERVICE_NAME } : {}) } } : {}),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,6 +1,6 @@
 // Optional OpenTelemetry tracing of activities, through @temporalio/interceptors-opentelemetry: on
-// only when OTEL_EXPORTER_OTLP_ENDPOINT names an OTLP/HTTP collector (e.g. http://127.0.0.1:4318);
-// the exporter reads the other standard OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.
+// only when OTEL_EXPORTER_OTLP_ENDPOINT names an OTLP/HTTP collector (e.g. http://127.0.0.1:4318,
+// config.tracing); the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.
 // Each activity attempt becomes a span (`RunActivity:<type>`), a child of the caller's span when
 // the workflow's headers carry one, and the SDK's activity log lines carry its trace and span ids.
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -11,6 +11,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import type { Config } from '../platform/config.ts';
 
 export interface ActivityTracing {
   /** The OTLP endpoint spans go to. */
@@ -22,18 +23,15 @@ export interface ActivityTracing {
   shutdown(): Promise<void>;
 }
 
-/** Activity tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set; undefined (off) otherwise. */
-export function activityTracingFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  {
-    serviceName = 'charterflow-worker',
-    exporter,
-  }: { serviceName?: string; /** Default: OTLP over HTTP (tests: in memory). */ exporter?: SpanExporter } = {},
+/** Activity tracing when the configuration names an OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); undefined (off) otherwise. */
+export function activityTracingFor(
+  settings: Config['tracing'],
+  { exporter }: { /** Default: OTLP over HTTP (tests: in memory). */ exporter?: SpanExporter } = {},
 ): ActivityTracing | undefined {
-  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (!endpoint) return undefined;
+  if (!settings) return undefined;
+  const endpoint = settings.otlpEndpoint;
   const provider = new BasicTracerProvider({
-    resource: new Resource({ 'service.name': env.OTEL_SERVICE_NAME?.trim() || serviceName }),
+    resource: new Resource({ 'service.name': settings.serviceName ?? 'charterflow-worker' }),
     spanProcessors: [new BatchSpanProcessor(exporter ?? new OTLPTraceExporter({ url: tracesUrlOf(endpoint) }))],
   });
   const tracer = provider.getTracer('charterflow');

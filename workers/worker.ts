@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, redactError, type Logger } from '../platform/logging.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from '../platform/temporal-connection.ts';
-import { activityTracingFromEnv } from './tracing.ts';
+import { activityTracingFor } from './tracing.ts';
 import { workerDeploymentOptionsFor } from './versioning.ts';
 import { reconcileWebhookSubscriptions, WebhookSubscriptionHealer, type SubscriptionCounts } from './webhook-subscriptions.ts';
 import { defaultWorkflowSource, describeWorkflowSource, type WorkflowSource } from './workflow-bundle.ts';
@@ -88,8 +88,6 @@ export interface StartWorkerOptions {
    */
   registerWebhooks?: boolean;
   shutdownGraceTime?: string;
-  /** Where OTEL_EXPORTER_OTLP_ENDPOINT is read (default process.env): set, activities are traced. */
-  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningWorker {
@@ -120,7 +118,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     logger: activityLogger,
     timeouts: { headersMs: config.avinode.httpTimeoutMs, bodyMs: config.avinode.httpTimeoutMs },
   });
-  const tracing = activityTracingFromEnv(options.env);
+  const tracing = activityTracingFor(config.tracing);
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;

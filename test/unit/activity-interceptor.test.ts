@@ -12,7 +12,8 @@ import {
   charterActivityInterceptors,
 } from '../../activities/interceptors.ts';
 import { createLogger } from '../../platform/logging.ts';
-import { activityTracingFromEnv } from '../../workers/tracing.ts';
+import { loadConfig } from '../../platform/config.ts';
+import { activityTracingFor } from '../../workers/tracing.ts';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { FailureType } from '../../workflows/contract.ts';
 import { failures } from '../../workflows/failures.ts';
@@ -161,14 +162,21 @@ describe('failure metric', () => {
 });
 
 describe('OpenTelemetry tracing', () => {
-  it('is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
-    expect(activityTracingFromEnv({})).toBeUndefined();
-    expect(activityTracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: '  ' })).toBeUndefined();
+  it('is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set, and refuses an endpoint that is no URL', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(activityTracingFor(loadConfig({}).tracing)).toBeUndefined();
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: /,
+    );
   });
 
   it('records one span per activity attempt when an OTLP endpoint is configured', async () => {
     const exporter = new InMemorySpanExporter();
-    const tracing = activityTracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:25318' }, { exporter })!;
+    const { tracing: settings } = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:25318',
+      OTEL_SERVICE_NAME: 'charterflow-test',
+    });
+    const tracing = activityTracingFor(settings, { exporter })!;
     expect(tracing.endpoint).toBe('http://127.0.0.1:25318');
     const env = new MockActivityEnvironment(INFO, {
       interceptors: [charterActivityInterceptors(), tracing.interceptors],
@@ -176,7 +184,9 @@ describe('OpenTelemetry tracing', () => {
     });
     expect(await env.run(async () => 'traced')).toBe('traced');
     await tracing.flush();
-    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['RunActivity:resolveAvinodeEvent']);
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((span) => span.name)).toEqual(['RunActivity:resolveAvinodeEvent']);
+    expect(spans[0]!.resource.attributes['service.name']).toBe('charterflow-test');
     await tracing.shutdown();
   });
 });
