@@ -78,6 +78,8 @@ export const SellerLift = z.object({
   sellerPrice: Money.optional(),
   links: z.object({ quotes: z.array(Link).optional() }).optional(),
   actions: Actions.optional(),
+  /** The lift's latest quote, with the `latestquote` include flag [inferred shape]; a malformed one is read on its own. */
+  latestQuote: z.lazy(() => Quote).optional().catch(undefined),
 });
 export type SellerLift = z.infer<typeof SellerLift>;
 
