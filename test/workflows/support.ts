@@ -343,7 +343,7 @@ export class FakeAvinode {
       eventType,
       id: resourceId,
       href: `https://sandbox.example/api/${kind}/${resourceId}`,
-      ...(options.withTripId === false ? {} : { tripId: trip.tripId }),
+      ...(options.withTripId === false ? {} : { tripId: trip.tripId, atripId: trip.atripId }),
       ...(message && options.withTripId !== false ? { message: { ...message } } : {}),
     };
   }
