@@ -163,17 +163,22 @@ export class TripResolver {
       return { outcome: 'trip', workflowId: known, ...ids, ...withMessage };
     }
     // Cold cache: the run that carries this short trip id (its AvinodeTripId), then what Avinode says.
-    if (tripId && PLAIN_TRIP_ID.test(tripId) && this.options.findRun) {
-      const workflowId = await this.options.findRun(tripId);
-      if (workflowId) {
-        this.remember(workflowId, atripId, tripId, rfqId);
-        return { outcome: 'trip', workflowId, ...ids, ...withMessage };
-      }
-    }
+    const byTripId = async (): Promise<EventTrip | undefined> => {
+      const workflowId = tripId && PLAIN_TRIP_ID.test(tripId) && this.options.findRun ? await this.options.findRun(tripId) : undefined;
+      if (!workflowId) return undefined;
+      this.remember(workflowId, atripId, tripId, rfqId);
+      return { outcome: 'trip', workflowId, ...(tripId ? { tripId } : {}), ...(atripId ? { atripId } : {}), ...withMessage };
+    };
+    const listed = await byTripId();
+    if (listed) return listed;
     if (!atripId && rfqId) {
+      // The documented RFQ names its trip by the short tripId; the `trip` link is not always there.
       const { raw } = await this.read(deadline, () => avinode.readRfq(rfqId!));
       atripId = raw.trip?.id;
+      const named = raw.tripId && raw.tripId !== tripId ? raw.tripId : undefined;
       tripId = raw.tripId ?? tripId;
+      const found = named ? await byTripId() : undefined;
+      if (found) return found;
     }
     if (!atripId) return { outcome: 'unknown_trip', reason: 'no charterflow run carries this trip', ...(tripId ? { tripId } : {}) };
     const { trip } = await this.read(deadline, () => avinode.readTrip(atripId!));

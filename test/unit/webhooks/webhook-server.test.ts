@@ -54,16 +54,19 @@ const fakeAvinode = (reads: string[], failure?: Error): TripReader => ({
     const id = href.split('/').pop()!;
     if (!id.startsWith('asellermsg-')) throw Object.assign(new Error('not found'), { type: FailureType.NotFound });
     const foreign = id.endsWith('9');
+    // …7: the documented message shape, naming its RFQ only.
+    const documented = id.endsWith('7');
     return {
       type: 'tripmsgs',
       value: {
-        message: { messageId: id, direction: 'received', operator: 'Example Air', text: 'Can do, crew rest permitting.', rfqId: foreign ? 'arfq-99' : 'arfq-12345678' },
-        raw: { id, trip: foreign ? { id: 'atrip-2', tripId: 'ZZ9ZZ9' } : { id: 'atrip-1', tripId: 'Q4K7ZP' } },
+        message: { messageId: id, direction: 'received', operator: 'Example Air', text: 'Can do, crew rest permitting.', rfqId: foreign ? 'arfq-99' : documented ? 'arfq-77' : 'arfq-12345678' },
+        raw: documented ? { id } : { id, trip: foreign ? { id: 'atrip-2', tripId: 'ZZ9ZZ9' } : { id: 'atrip-1', tripId: 'Q4K7ZP' } },
       },
     } as never;
   },
   readRfq: async (id: string) => {
     reads.push(id);
+    if (id === 'arfq-77') return { raw: { id, tripId: 'Q4K7ZP' } } as never;
     throw Object.assign(new Error('not found'), { type: FailureType.NotFound });
   },
   readTrip: async (atripId: string) => {
@@ -179,6 +182,20 @@ describe('webhook receiver', () => {
     expect(h.reads).toHaveLength(2);
     expect(h.lookups).toHaveLength(1);
     expect(h.server.stats()).toMatchObject({ signalled: 2, redeliveries: 1, avinodeReads: 2 });
+  });
+
+  it('finds the run of a message that names only its RFQ (the documented shape): reads the RFQ for its trip id, then lists the run once', async () => {
+    const h = await harness();
+    const chat = { id: 'asellermsg-96660007', href: `${API}/tripmsgs/asellermsg-96660007`, type: 'tripmsgs' };
+    const answer = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(answer).toMatchObject({ status: 200, json: { workflowId: 'trip-REQ-1042' } });
+    expect(h.reads).toEqual([chat.href, 'arfq-77']);
+    expect(h.lookups).toHaveLength(1);
+    // The next message on that RFQ: its own read only.
+    await post(h.server, { ...chat, id: 'asellermsg-96660017', href: `${API}/tripmsgs/asellermsg-96660017` }, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(h.reads).toHaveLength(3);
+    expect(h.lookups).toHaveLength(1);
+    expect(h.calls.map((call) => call.workflowId)).toEqual(['trip-REQ-1042', 'trip-REQ-1042']);
   });
 
   it('acknowledges an event about a trip no charterflow run carries with 200 and records it once', async () => {
