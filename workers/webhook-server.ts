@@ -89,11 +89,6 @@ export interface ReceiverStats {
   avinodeReads: number;
 }
 
-/** The id routing workflows had (`avinode-event-<EventType>-<resourceId>`); the receiver starts none any more. */
-export function routingWorkflowId(eventType: WebhookEventType, resourceId: string): string {
-  return `avinode-event-${eventType}-${resourceId}`;
-}
-
 /** A message notification names one message for ever; TripRequest-family ids (RFQs) are re-sent on updates. */
 const isMessageEvent = (event: AvinodeEvent) => /\/tripmsgs\/[^/?#]+$/.test(new URL(event.href).pathname);
 

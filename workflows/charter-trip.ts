@@ -443,6 +443,7 @@ class TripRun {
       if (duplicate) return;
       // A message id is never reused (an RFQ's id is: re-notifications), so a known message is a redelivery.
       if (this.wakeups && this.knowsMessageOf(event)) return;
+      if (this.wakeups && this.takeChat(event)) return;
       this.pendingEvents.push(event);
       tripMetrics.avinodeEvent(event.eventType);
       if (this.wakeups) this.readDueAtMs ??= Date.now() + this.webhookDebounceMs();
@@ -523,6 +524,24 @@ class TripRun {
   }
 
   /**
+   * A chat the receiver read changes no RFQ or quote: the message joins the run at once and wakes no
+   * read. Anything else (a seller response, a request) is read with the trip.
+   */
+  private takeChat(event: AvinodeEvent): boolean {
+    const trip = this.trip;
+    if (event.eventType !== 'TripChatFromSeller' || !event.message || !trip || this.namesOtherTrip(trip, event)) return false;
+    this.webhooks++;
+    tripMetrics.avinodeEvent(event.eventType);
+    this.addMessage(event.message);
+    this.refreshDetails();
+    return true;
+  }
+
+  private namesOtherTrip(trip: TripCreated, event: AvinodeEvent): boolean {
+    return (event.atripId !== undefined && event.atripId !== trip.atripId) || (event.atripId === undefined && event.tripId !== undefined && event.tripId !== trip.tripId);
+  }
+
+  /**
    * One read of the trip when webhooks asked for it or the reconciliation poll is due: the same read
    * serves both, and every event received until it starts rides on it. The poll schedule restarts
    * from it; only a scheduled poll backs the interval off.
@@ -550,9 +569,7 @@ class TripRun {
    */
   private async applyEvents(trip: TripCreated, events: AvinodeEvent[]): Promise<void> {
     for (const event of events) {
-      const foreign =
-        (event.atripId !== undefined && event.atripId !== trip.atripId) || (event.atripId === undefined && event.tripId !== undefined && event.tripId !== trip.tripId);
-      if (!foreign) {
+      if (!this.namesOtherTrip(trip, event)) {
         if (event.message) this.addMessage(event.message);
         continue;
       }

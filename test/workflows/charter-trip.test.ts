@@ -108,6 +108,28 @@ describe('charterTripWorkflow', () => {
     });
   });
 
+  it('takes a seller chat from its webhook without a read, and ignores a redelivery of it', async () => {
+    const fake = new FakeAvinode();
+    await withWorker(env, fake.activities(), async (taskQueue) => {
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 100 } }));
+      const [a] = fake.sendRfqs(started.atripId, 1);
+      await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
+      await waitForProgress(handle, (p) => p.rfqs.length === 1 && p.counts.polls === 1, 'the RFQ');
+      const chat = fake.chat(a!, 'Catering included.');
+      await handle.signal('avinodeEvent', fake.event('TripChatFromSeller', chat));
+      await handle.signal('avinodeEvent', fake.event('TripChatFromSeller', chat));
+      const progress = await waitForProgress(handle, (p) => p.messages.length === 1, 'the chat');
+      expect(progress.messages[0]).toMatchObject({ messageId: chat, text: 'Catering included.', direction: 'received' });
+      fake.decline(a!);
+      await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', a!));
+      const result = await handle.result();
+      expect(result.phase).toBe('completed');
+      expect(result.messages).toHaveLength(1);
+      expect(result.counts).toMatchObject({ webhooks: 3, polls: 2 });
+      expect(fake.calls.readTripState).toBe(2);
+    });
+  });
+
   it('processes a re-notification with the same RFQ id (the request changed) with a read of its own', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
