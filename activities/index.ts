@@ -205,7 +205,20 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return messages;
   }
 
-  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds, outputCurrencies }: ReadTripStateInput): Promise<TripState> {
+  /** Messages webhook events named without bringing them; a message that is gone is skipped. */
+  async function readNamedMessages(messageIds: readonly string[], options: CallOptions): Promise<TripMessageSnapshot[]> {
+    const messages: TripMessageSnapshot[] = [];
+    for (const messageId of messageIds.slice(0, MAX_MESSAGE_READS_PER_POLL)) {
+      try {
+        messages.push((await avinode.readTripMessage(messageId, options)).message);
+      } catch (error) {
+        if (!isFailureOfType(error, FailureType.NotFound)) throw error;
+      }
+    }
+    return messages;
+  }
+
+  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds, outputCurrencies, messageIds }: ReadTripStateInput): Promise<TripState> {
     const options = activityCallOptions();
     let read;
     try {
@@ -252,9 +265,10 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       const before = known.get(quote.quoteId);
       return !before || before.price !== quote.price || before.currency !== quote.currency;
     });
-    if (!declinesWithoutReason?.length) return { rfqs: read.rfqs, quotes };
-    const messages = await readDeclineMessages(read.rfqs, declinesWithoutReason, readMessageIds ?? [], options);
-    return { rfqs: read.rfqs, quotes, messages };
+    const named = await readNamedMessages(messageIds ?? [], options);
+    if (!declinesWithoutReason?.length) return { rfqs: read.rfqs, quotes, ...(named.length > 0 ? { messages: named } : {}) };
+    const messages = await readDeclineMessages(read.rfqs, declinesWithoutReason, [...(readMessageIds ?? []), ...named.map((message) => message.messageId)], options);
+    return { rfqs: read.rfqs, quotes, messages: [...named, ...messages] };
   }
 
   async function resolveAvinodeEvent(event: AvinodeEvent, { outputCurrencies }: ResolveEventOptions = {}): Promise<AvinodeEventResolution> {

@@ -537,6 +537,13 @@ class TripRun {
     return true;
   }
 
+  /** Messages the events named but did not bring (an older receiver, a routing run): the read fetches them. */
+  private unreadMessagesOf(trip: TripCreated | undefined, events: AvinodeEvent[]): string[] {
+    if (!trip) return [];
+    const ids = events.filter((event) => !event.message && !this.namesOtherTrip(trip, event) && /\/tripmsgs\/[^/]+$/.test(event.href)).map((event) => event.id);
+    return [...new Set(ids)].filter((id) => !this.readMessageIds.has(id) && !this.messages.some((known) => known.messageId === id));
+  }
+
   private namesOtherTrip(trip: TripCreated, event: AvinodeEvent): boolean {
     return (event.atripId !== undefined && event.atripId !== trip.atripId) || (event.atripId === undefined && event.tripId !== undefined && event.tripId !== trip.tripId);
   }
@@ -557,7 +564,7 @@ class TripRun {
     const trip = this.trip;
     if (trip && events.length > 0) await this.applyEvents(trip, events);
     if (this.isTerminal() || this.closing) return;
-    await this.poll();
+    await this.poll(this.unreadMessagesOf(trip, events));
     if (scheduled) this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
     this.nextPollAtMs = Date.now() + this.pollIntervalMs;
   }
@@ -717,7 +724,8 @@ class TripRun {
     if (fresh.length > 0) this.refreshDetails();
   }
 
-  private async poll(): Promise<void> {
+  /** `messageIds`: messages events named without bringing them (a routing run still in flight): read with the trip. */
+  private async poll(messageIds: string[] = []): Promise<void> {
     const trip = this.trip;
     if (!trip) return;
     const knownQuotes = [...this.quotes.values()]
@@ -732,6 +740,7 @@ class TripRun {
       knownQuotes,
       ...(declinesWithoutReason.length > 0 ? { declinesWithoutReason, readMessageIds: [...this.readMessageIds] } : {}),
       ...(this.request.outputCurrencies?.length ? { outputCurrencies: this.request.outputCurrencies } : {}),
+      ...(messageIds.length > 0 ? { messageIds } : {}),
     };
     let state;
     try {

@@ -108,6 +108,19 @@ describe('readTripState', () => {
     ]);
   });
 
+  it('reads the messages webhook events named without bringing them, once each, skipping one that is gone', async () => {
+    const { client, calls } = scriptedAvinode({
+      readTripRfqs: () => ({ rfqs: [rfq('arfq-1', [{ liftId: 'asellerlift-1', status: 'unanswered' }])], raw: [] }),
+      readTripMessage: (id: string) => {
+        if (id === 'asellermsg-2') throw failure(FailureType.NotFound, 'gone');
+        return { message: { messageId: id, text: 'Any pets?', rfqId: 'arfq-1' } };
+      },
+    });
+    const state = await createActivities({ avinode: client }).readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [], messageIds: ['asellermsg-1', 'asellermsg-2'] });
+    expect(calls.filter((call) => call.method === 'readTripMessage').map((call) => call.args[0])).toEqual(['asellermsg-1', 'asellermsg-2']);
+    expect(state.messages).toEqual([{ messageId: 'asellermsg-1', text: 'Any pets?', rfqId: 'arfq-1' }]);
+  });
+
   it('turns NOT_FOUND for the trip into a non-retryable TripVanished failure', async () => {
     const { client } = scriptedAvinode({
       readTripRfqs: () => {
