@@ -156,6 +156,7 @@ function schema(nowMs: number) {
             // Below the activities' 60 s startToCloseTimeout, or it would never fire first.
             activityHeartbeatMs: z.number().int().min(500).max(59_000),
             outcomeReportTimeoutMs: z.number().int().min(1_000).max(7 * 86_400_000),
+            webhookDebounceMs: z.number().int().min(0).max(3_600_000),
           }, UNKNOWN_FIELD)
           .partial()
           .refine((t) => t.pollInitialMs === undefined || t.pollMaxMs === undefined || t.pollMaxMs >= t.pollInitialMs, {

@@ -139,6 +139,8 @@ const Env = z.object({
   WEBHOOK_PUBLIC_URL: url.optional(),
   WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   WEBHOOK_SUBSCRIPTION_CHECK_MS: z.coerce.number().int().min(0).default(600_000),
+  /** Avinode reads per second one webhook receiver may make to find an event's trip (on top of AVINODE_RATE_LIMIT_PER_SECOND). */
+  WEBHOOK_AVINODE_READS_PER_SECOND: z.coerce.number().positive().max(1_000).default(5),
   CALLBACK_URL: url.optional(),
   CALLBACK_SECRET: z.string().min(16).optional(),
 
@@ -243,7 +245,7 @@ export function loadPayloadEncryption(env: NodeJS.ProcessEnv = process.env): Pay
 }
 
 /** Variables of the webhook receiver (and of the subscriptions a worker registers with Avinode). */
-const WEBHOOK_VARIABLES = ['WEBHOOK_PORT', 'WEBHOOK_USERNAME', 'WEBHOOK_PASSWORD', 'WEBHOOK_PUBLIC_URL', 'WEBHOOK_MAX_BODY_BYTES', 'WEBHOOK_SUBSCRIPTION_CHECK_MS'] as const;
+const WEBHOOK_VARIABLES = ['WEBHOOK_PORT', 'WEBHOOK_USERNAME', 'WEBHOOK_PASSWORD', 'WEBHOOK_PUBLIC_URL', 'WEBHOOK_MAX_BODY_BYTES', 'WEBHOOK_SUBSCRIPTION_CHECK_MS', 'WEBHOOK_AVINODE_READS_PER_SECOND'] as const;
 const WebhookEnv = Env.pick(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
 const CoreEnv = Env.omit(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
 
@@ -262,6 +264,8 @@ const webhookSettings = (embedded: boolean) =>
         maxBodyBytes: w.WEBHOOK_MAX_BODY_BYTES,
         /** How often a worker re-checks its webhook subscriptions (0: only at start and after a wipe is noticed). */
         subscriptionCheckMs: w.WEBHOOK_SUBSCRIPTION_CHECK_MS,
+        /** The receiver's own Avinode read budget (chats and seller responses name no trip: the message is read). */
+        avinodeReadsPerSecond: w.WEBHOOK_AVINODE_READS_PER_SECOND,
       };
     }),
   );

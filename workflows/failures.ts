@@ -16,7 +16,7 @@ export interface FailureKind {
 /** The failure table (README "Failures"): one row per FailureType, checked against the README by a test. */
 export const FAILURE_TABLE: Readonly<Record<FailureType, FailureKind>> = {
   [FailureType.RateLimited]: {
-    raisedWhen: '429 from Avinode or a token endpoint',
+    raisedWhen: "429 from Avinode or a token endpoint, or the webhook receiver's own Avinode read budget spent",
     retry: 'yes, after `Retry-After` (clamped to 1 s – 10 min; 30 s without one)',
   },
   [FailureType.Unavailable]: {

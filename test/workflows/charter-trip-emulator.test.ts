@@ -159,7 +159,7 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
     });
   });
 
-  it('routes a seller-response webhook through avinodeEventWorkflow to the trip run, which fetches the quote', async () => {
+  it('routes a seller-response webhook through avinodeEventWorkflow (a routing run an older receiver started) to the trip run, whose read fetches the quote and the message', async () => {
     // Polls an hour apart: only the routed webhook can bring the quote in.
     const trip = request({ pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
     await withRealWorker(async (taskQueue) => {
@@ -182,8 +182,9 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const progress = await waitFor(handle, (p) => p.phase === 'completed', 'the webhook quote');
       expect(progress.quotes.map((q) => [q.quoteId, q.price])).toEqual([[answer.quoteId, 39_900]]);
       expect(progress.counts.webhooks).toBe(1);
-      // No periodic poll came due; the one poll is the reconciliation that confirms the end.
+      // No periodic poll came due; the one read is the one the webhook woke, and it read the message the event named.
       expect(progress.counts.polls).toBe(1);
+      expect(progress.messages.map((message) => message.messageId)).toEqual([answer.messageId]);
     });
   });
 

@@ -329,16 +329,22 @@ export class FakeAvinode {
     this.trips.delete(atripId);
   }
 
-  /** A thin webhook payload naming an RFQ or a quote, as Avinode sends it. */
+  /**
+   * A webhook event naming an RFQ, a quote or a message, as the receiver signals it: the payload's
+   * ids, and for a message the message it read to find the trip (`withTripId: false`: a payload
+   * without tripId, and nothing the receiver resolved).
+   */
   event(eventType: WebhookEventType, resourceId: string, options: { withTripId?: boolean } = {}): AvinodeEvent {
     const kind = resourceId.startsWith('aquote-') ? 'quotes' : resourceId.startsWith('asellermsg-') ? 'tripmsgs' : 'rfqs';
     const rfqId = kind === 'quotes' ? this.quotes.get(resourceId)!.rfqId : kind === 'tripmsgs' ? this.messages.get(resourceId)!.rfqId! : resourceId;
     const { trip } = this.rfq(rfqId);
+    const message = kind === 'tripmsgs' ? this.messages.get(resourceId) : undefined;
     return {
       eventType,
       id: resourceId,
       href: `https://sandbox.example/api/${kind}/${resourceId}`,
-      ...(options.withTripId === false ? {} : { tripId: trip.tripId }),
+      ...(options.withTripId === false ? {} : { tripId: trip.tripId, atripId: trip.atripId }),
+      ...(message && options.withTripId !== false ? { message: { ...message } } : {}),
     };
   }
 
