@@ -5,6 +5,7 @@ import { loadPayloadEncryption } from '../workers/config.ts';
 import { payloadCodecsFor } from '../workers/payload-codec.ts';
 import {
   cancelTrip,
+  DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
   DEFAULT_TASK_QUEUE,
   extendDeadline,
   getProgress,
@@ -51,6 +52,11 @@ export interface TripListing {
 
 export interface CharterClientOptions {
   taskQueue?: string;
+  /**
+   * `timing.continueAsNewAfterEvents` written into requests that set none (TRIP_CONTINUE_AS_NEW_AFTER_EVENTS;
+   * default 1,500; 0: only when the server suggests). Fixed in the run's input, so replays agree.
+   */
+  continueAsNewAfterEvents?: number;
   /** Clock for validation (dates in the past); tests pin it. */
   now?: () => number;
 }
@@ -73,6 +79,7 @@ function staticDetailsOf(request: TripRequest): string {
 export class CharterClient {
   readonly taskQueue: string;
   private readonly now: () => number;
+  private readonly continueAsNewAfterEvents: number;
 
   constructor(
     readonly client: Client,
@@ -81,6 +88,7 @@ export class CharterClient {
   ) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.now = options.now ?? Date.now;
+    this.continueAsNewAfterEvents = options.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
   }
 
   /**
@@ -117,7 +125,9 @@ export class CharterClient {
    * starts the run or attaches to the running one, and returns as soon as the Avinode trip exists.
    */
   async startTrip(input: StartTripInput): Promise<TripStarted> {
-    const request = parseTripRequest(input, this.now());
+    const parsed = parseTripRequest(input, this.now());
+    const request: TripRequest =
+      parsed.timing?.continueAsNewAfterEvents === undefined ? { ...parsed, timing: { ...parsed.timing, continueAsNewAfterEvents: this.continueAsNewAfterEvents } } : parsed;
     const first = request.legs[0]!;
     const departure = new Date(`${first.date}T${first.time ?? '00:00'}:00Z`);
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof charterTripWorkflow>('charterTripWorkflow', {

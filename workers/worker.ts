@@ -6,7 +6,8 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadConfig, type Config } from './config.ts';
+import { createCharterWorkers } from './charter-workers.ts';
+import { avinodeActivityRateLimit, loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
 import { payloadCodecsFor } from './payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from './temporal-connection.ts';
@@ -70,6 +71,15 @@ export async function registerWebhookSubscriptions(avinode: AvinodeClient, confi
   return reconcileWebhookSubscriptions(avinode, config, { refreshAll: true, ...(logger ? { logger } : {}) });
 }
 
+/** The worker settings (WORKER_*) as SDK options: the sticky cache bound and the concurrency of each queue's worker. */
+export function workerTuningOptions(worker: Config['worker']) {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
+    maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
+  };
+}
+
 export interface StartWorkerOptions {
   config: Readonly<Config>;
   logger: Logger;
@@ -89,7 +99,10 @@ export interface StartWorkerOptions {
 }
 
 export interface RunningWorker {
+  /** Polls the main task queue: workflows and every activity. */
   worker: Worker;
+  /** Polls the Avinode task queue (`<task queue>-avinode`): the Avinode-calling activities, rate-limited fleet-wide. */
+  avinodeWorker: Worker;
   /** Which workflow code runs: the prebuilt bundle's path, or the sources bundled at start. */
   workflows: string;
   avinode: AvinodeClient;
@@ -129,7 +142,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       { taskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
       'creating worker',
     );
-    const worker = await Worker.create({
+    const workers = await createCharterWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
@@ -139,25 +152,29 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         ...activityDepsFromConfig(config, avinode, logger),
         ...(subscriptions ? { onAvinodeRecovered: (reason) => subscriptions.nudge(reason) } : {}),
       }),
-      maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
+      // Only the Avinode queue is rate-limited: callbacks and lookups never wait for Avinode's budget.
+      avinodeActivitiesPerSecond: avinodeActivityRateLimit(config.avinode),
+      ...workerTuningOptions(config.worker),
       // Also used by the activities' Context client (worker.client inherits it).
       dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
       shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     });
+    const worker = workers.main;
     let running: Promise<void> | undefined;
     return {
       worker,
+      avinodeWorker: workers.avinode,
       workflows: describeWorkflowSource(workflowSource),
       avinode,
       ...(subscriptions ? { subscriptions } : {}),
       run: () =>
-        (running ??= worker.run().finally(async () => {
+        (running ??= workers.run().finally(async () => {
           await subscriptions?.stop();
           await avinode.close();
           if (ownsConnection) await connection.close();
         })),
       shutdown: async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        workers.shutdown();
         await running?.catch(() => undefined);
       },
     };

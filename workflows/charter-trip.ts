@@ -19,6 +19,7 @@ import {
 import type { ActivityOptions, SearchAttributePair } from '@temporalio/common';
 import type { CharterActivities, CreateTripResult, CredentialCheck } from './activity-types.ts';
 import {
+  avinodeTaskQueueOf,
   callbackOptions,
   cancelOptions,
   cancelRfqOptions,
@@ -37,6 +38,7 @@ import {
   CANCEL_REASONS,
   cancelTrip,
   credentialsUpdated,
+  DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
   DEFAULT_TIMING,
   extendDeadline,
   FailureType,
@@ -71,23 +73,28 @@ import {
 import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
 
-/** The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`). */
+/**
+ * The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`);
+ * those calling Avinode on the Avinode task queue (its rate limit is the fleet's Avinode budget).
+ */
 function activitiesFor(timing: TripTiming) {
-  const options = (preset: ActivityOptions) => withHeartbeatTimeout(preset, timing.activityHeartbeatMs);
+  const avinodeTaskQueue = avinodeTaskQueueOf(workflowInfo().taskQueue);
+  const avinode = (preset: ActivityOptions) => ({ ...withHeartbeatTimeout(preset, timing.activityHeartbeatMs), taskQueue: avinodeTaskQueue });
   return {
-    createActs: proxyActivities<Pick<CharterActivities, 'createTrip'>>(options(createTripOptions)),
-    pollActs: proxyActivities<Pick<CharterActivities, 'readTripState'>>(options(pollOptions)),
-    eventActs: proxyActivities<Pick<CharterActivities, 'resolveAvinodeEvent'>>(options(eventReadOptions)),
-    cancelActs: proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(options(cancelOptions)),
-    credentialActs: proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(options(credentialCheckOptions)),
-    callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(options(callbackOptions)),
+    createActs: proxyActivities<Pick<CharterActivities, 'createTrip'>>(avinode(createTripOptions)),
+    pollActs: proxyActivities<Pick<CharterActivities, 'readTripState'>>(avinode(pollOptions)),
+    eventActs: proxyActivities<Pick<CharterActivities, 'resolveAvinodeEvent'>>(avinode(eventReadOptions)),
+    cancelActs: proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(avinode(cancelOptions)),
+    credentialActs: proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(avinode(credentialCheckOptions)),
+    // Not an Avinode call: on the run's own task queue, outside the Avinode rate limit.
+    callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(withHeartbeatTimeout(callbackOptions, timing.activityHeartbeatMs)),
     outcomeActs: proxyActivities<Pick<CharterActivities, 'reportTripOutcome'>>({
-      ...options(outcomeReportOptions),
+      ...avinode(outcomeReportOptions),
       scheduleToCloseTimeout: timing.outcomeReportTimeoutMs ?? DEFAULT_OUTCOME_REPORT_TIMEOUT_MS,
     }),
-    messageActs: proxyActivities<Pick<CharterActivities, 'sendTripMessage'>>(options(messageOptions)),
-    rfqCancelActs: proxyActivities<Pick<CharterActivities, 'cancelRfq'>>(options(cancelRfqOptions)),
-    duplicateActs: proxyActivities<Pick<CharterActivities, 'findDuplicateTrips'>>(options(duplicateCheckOptions)),
+    messageActs: proxyActivities<Pick<CharterActivities, 'sendTripMessage'>>(avinode(messageOptions)),
+    rfqCancelActs: proxyActivities<Pick<CharterActivities, 'cancelRfq'>>(avinode(cancelRfqOptions)),
+    duplicateActs: proxyActivities<Pick<CharterActivities, 'findDuplicateTrips'>>(avinode(duplicateCheckOptions)),
   };
 }
 
@@ -120,8 +127,6 @@ const COALESCED_VISIBILITY = 'coalesced-visibility';
 /** Later lookups after a retried create whose lookup could not answer (one per poll). */
 const DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE = 3;
 const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
-/** Events in one run before it continues as new, when the request does not say (runs with the decision stage). */
-const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 1_500;
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
 const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';

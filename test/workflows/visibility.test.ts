@@ -26,7 +26,7 @@ const decode = (fields: Record<string, Payload> | null | undefined): Fields =>
 
 /** The start's search attributes, then each upsert of the run's own attributes (not the SDK's TemporalChangeVersion) with the workflow task that wrote it. */
 async function visibilityWrites(handle: TripHandle): Promise<{ start: Fields; upserts: { task: number; fields: Fields }[] }> {
-  const { events = [] } = await handle.fetchHistory();
+  const events = (await handle.fetchHistory()).events ?? [];
   let start: Fields = {};
   let task = 0;
   const upserts: { task: number; fields: Fields }[] = [];
