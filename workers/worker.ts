@@ -6,6 +6,7 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
+import { avinodeTaskQueueOf } from '../workflows/activity-options.ts';
 import { createCharterWorkers } from './charter-workers.ts';
 import { avinodeActivityRateLimit, loadConfig, type Config } from './config.ts';
 import { createLogger, redactError, type Logger } from './logging.ts';
@@ -139,7 +140,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     await subscriptions?.start();
     logger.info(
-      { taskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      { taskQueue, avinodeTaskQueue: avinodeTaskQueueOf(taskQueue), workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
       'creating worker',
     );
     const workers = await createCharterWorkers({
@@ -222,6 +223,7 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
         event: 'ready',
         service: 'worker',
         taskQueue: config.temporal.taskQueue,
+        avinodeTaskQueue: avinodeTaskQueueOf(config.temporal.taskQueue),
         address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
         workflows: running.workflows,
         ...(deployment ? { workerDeployment: deployment.deploymentName, buildId: deployment.buildId } : {}),
