@@ -5,7 +5,6 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
 import { avinodeActivityRateLimit, ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig, type Config } from '../workers/config.ts';
 import { createLogger } from '../workers/logging.ts';
-import { avinodeTaskQueueOf } from '../workflows/activity-options.ts';
 import { FailureType, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import type { WebhookSetting } from '../activities/avinode/schemas.ts';
 import { compareSettingIds, webhookTargetUri } from '../workers/webhook-subscriptions.ts';
@@ -285,7 +284,7 @@ function describeOperations(report: Report, config: Readonly<CommandConfig>): vo
   const receivers = avinode.receiverReadsPerSecond > 0 ? `, receivers keep ${avinode.receiverReadsPerSecond}/s` : '';
   report.line(
     'ok',
-    `worker: Avinode calls on ${avinodeTaskQueueOf(temporal.taskQueue)} at ${avinodeActivityRateLimit(avinode)}/s fleet-wide${receivers}; sticky cache ${worker.maxCachedWorkflows} trips, ${worker.maxConcurrentWorkflowTasks} workflow tasks, ${worker.maxConcurrentActivities} activities per queue; trips continue as new after ${trips.continueAsNewAfterEvents || 'the server-suggested'} events`,
+    `worker: Avinode calls on ${temporal.avinodeTaskQueue} at ${avinodeActivityRateLimit(avinode)}/s fleet-wide${receivers}; sticky cache ${worker.maxCachedWorkflows} trips, ${worker.maxConcurrentWorkflowTasks} workflow tasks, ${worker.maxConcurrentActivities} activities per queue; trips continue as new after ${trips.continueAsNewAfterEvents || 'the server-suggested'} events`,
   );
 }
 

@@ -24,6 +24,7 @@ import {
   type TripStarted,
 } from '../workflows/contract.ts';
 import type { charterTripWorkflow } from '../workflows/charter-trip.ts';
+import { avinodeTaskQueueOf } from '../workflows/activity-options.ts';
 import { tripSummary } from '../workflows/presentation.ts';
 import { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
 
@@ -57,6 +58,11 @@ export interface CharterClientOptions {
    * default 1,500; 0: only when the server suggests). Fixed in the run's input, so replays agree.
    */
   continueAsNewAfterEvents?: number;
+  /**
+   * AVINODE_TASK_QUEUE, when the workers poll an Avinode queue other than `<taskQueue>-avinode`: the
+   * runs this client starts schedule their Avinode calls there.
+   */
+  avinodeTaskQueue?: string;
   /** Clock for validation (dates in the past); tests pin it. */
   now?: () => number;
 }
@@ -80,6 +86,7 @@ export class CharterClient {
   readonly taskQueue: string;
   private readonly now: () => number;
   private readonly continueAsNewAfterEvents: number;
+  private readonly avinodeTaskQueue: string | undefined;
 
   constructor(
     readonly client: Client,
@@ -89,6 +96,8 @@ export class CharterClient {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.now = options.now ?? Date.now;
     this.continueAsNewAfterEvents = options.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+    // Runs derive `<task queue>-avinode` themselves; only another name travels in their input.
+    this.avinodeTaskQueue = options.avinodeTaskQueue !== undefined && options.avinodeTaskQueue !== avinodeTaskQueueOf(this.taskQueue) ? options.avinodeTaskQueue : undefined;
   }
 
   /**
@@ -133,7 +142,7 @@ export class CharterClient {
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof charterTripWorkflow>('charterTripWorkflow', {
       workflowId: workflowIdFor(request.externalId),
       taskQueue: this.taskQueue,
-      args: [request],
+      args: [this.avinodeTaskQueue ? { ...request, avinodeTaskQueue: this.avinodeTaskQueue } : request],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // An ended run is not started again: that would create a second Avinode trip for the same request.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

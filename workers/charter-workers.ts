@@ -12,6 +12,8 @@ import { AVINODE_ACTIVITY_TYPES, avinodeTaskQueueOf } from '../workflows/activit
 export interface CharterWorkerOptions extends Omit<WorkerOptions, 'maxTaskQueueActivitiesPerSecond'> {
   /** The Avinode queue's fleet-wide activity rate (AVINODE_RATE_LIMIT_PER_SECOND less the receivers' budget); unset: unlimited. */
   avinodeActivitiesPerSecond?: number;
+  /** AVINODE_TASK_QUEUE; default `<taskQueue>-avinode`, what runs derive when their start names none. */
+  avinodeTaskQueue?: string;
 }
 
 export interface CharterWorkers {
@@ -35,8 +37,7 @@ function avinodeActivitiesOf(activities: WorkerOptions['activities']): object {
 }
 
 export async function createCharterWorkers(options: CharterWorkerOptions): Promise<CharterWorkers> {
-  const { avinodeActivitiesPerSecond, ...common } = options;
-  const avinodeTaskQueue = avinodeTaskQueueOf(options.taskQueue);
+  const { avinodeActivitiesPerSecond, avinodeTaskQueue = avinodeTaskQueueOf(options.taskQueue), ...common } = options;
   const main = await Worker.create(common);
   const {
     workflowsPath: _path,

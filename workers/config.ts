@@ -1,6 +1,7 @@
 // One zod schema for every environment variable of design.md §2, parsed once at start.
 // Errors name variables, never their values.
 import { z } from 'zod';
+import { avinodeTaskQueueOf } from '../workflows/activity-options.ts';
 import { DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS, DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
 
 /**
@@ -95,6 +96,9 @@ const Env = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  // The task queue of the Avinode-calling activities (default `<TEMPORAL_TASK_QUEUE>-avinode`); workers
+  // poll it and clients write it into the trips they start, so set it alike for both.
+  AVINODE_TASK_QUEUE: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   // A Temporal cluster or Temporal Cloud: API key and/or TLS (mTLS with a client certificate).
@@ -207,6 +211,8 @@ export interface Config {
     connection?: TemporalConnectionConfig;
     namespace: string;
     taskQueue: string;
+    /** Where Avinode calls run, rate-limited fleet-wide: AVINODE_TASK_QUEUE, default `<taskQueue>-avinode`. */
+    avinodeTaskQueue: string;
     uiPort: number;
     cliPath?: string;
     /** Worker Versioning: unset, workers are unversioned (the local stack, tests). */
@@ -401,6 +407,9 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
       problems.push(`AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`);
     }
   }
+  if (e.AVINODE_TASK_QUEUE === e.TEMPORAL_TASK_QUEUE) {
+    problems.push('AVINODE_TASK_QUEUE: must differ from TEMPORAL_TASK_QUEUE (its rate limit would hold back callbacks and lookups too)');
+  }
   if (e.AVINODE_RECEIVER_READS_PER_SECOND >= e.AVINODE_RATE_LIMIT_PER_SECOND) {
     problems.push('AVINODE_RECEIVER_READS_PER_SECOND: must be less than AVINODE_RATE_LIMIT_PER_SECOND (the rest is the Avinode task queue rate of the workers)');
   }
@@ -422,6 +431,7 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      avinodeTaskQueue: e.AVINODE_TASK_QUEUE ?? avinodeTaskQueueOf(e.TEMPORAL_TASK_QUEUE),
       uiPort: e.TEMPORAL_UI_PORT,
       cliPath: e.TEMPORAL_CLI_PATH,
       ...(connection ? { connection } : {}),

@@ -140,7 +140,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     await subscriptions?.start();
     logger.info(
-      { taskQueue, avinodeTaskQueue: avinodeTaskQueueOf(taskQueue), workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      { taskQueue, avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
       'creating worker',
     );
     const workers = await createCharterWorkers({
@@ -155,6 +155,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       }),
       // Only the Avinode queue is rate-limited: callbacks and lookups never wait for Avinode's budget.
       avinodeActivitiesPerSecond: avinodeActivityRateLimit(config.avinode),
+      // A worker given another main queue (tests) derives its Avinode queue from it.
+      avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue,
       ...workerTuningOptions(config.worker),
       // Also used by the activities' Context client (worker.client inherits it).
       dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
@@ -223,7 +225,7 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
         event: 'ready',
         service: 'worker',
         taskQueue: config.temporal.taskQueue,
-        avinodeTaskQueue: avinodeTaskQueueOf(config.temporal.taskQueue),
+        avinodeTaskQueue: config.temporal.avinodeTaskQueue,
         address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
         workflows: running.workflows,
         ...(deployment ? { workerDeployment: deployment.deploymentName, buildId: deployment.buildId } : {}),

@@ -77,8 +77,7 @@ import { renderDetails } from './presentation.ts';
  * The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`);
  * those calling Avinode on the Avinode task queue (its rate limit is the fleet's Avinode budget).
  */
-function activitiesFor(timing: TripTiming) {
-  const avinodeTaskQueue = avinodeTaskQueueOf(workflowInfo().taskQueue);
+function activitiesFor(timing: TripTiming, avinodeTaskQueue: string) {
   const avinode = (preset: ActivityOptions) => ({ ...withHeartbeatTimeout(preset, timing.activityHeartbeatMs), taskQueue: avinodeTaskQueue });
   return {
     createActs: proxyActivities<Pick<CharterActivities, 'createTrip'>>(avinode(createTripOptions)),
@@ -164,6 +163,11 @@ export interface CarriedTripState {
 export interface CharterTripInput extends TripRequest {
   /** Set only by the workflow itself when it continues as new. */
   carried?: CarriedTripState;
+  /**
+   * Set only by the client, from AVINODE_TASK_QUEUE, when it is not the derived `<task queue>-avinode`:
+   * where the run schedules its Avinode calls. Carried over by continue-as-new with the request.
+   */
+  avinodeTaskQueue?: string;
 }
 
 export async function charterTripWorkflow(input: CharterTripInput): Promise<TripProgress> {
@@ -259,7 +263,7 @@ class TripRun {
     const { carried, ...request } = input;
     this.request = request;
     this.timing = { ...DEFAULT_TIMING, ...request.timing };
-    this.acts = activitiesFor(this.timing);
+    this.acts = activitiesFor(this.timing, input.avinodeTaskQueue ?? avinodeTaskQueueOf(workflowInfo().taskQueue));
     this.departureMs = departureDeadlineMs(request);
     this.pollIntervalMs = this.timing.pollInitialMs;
     this.nextPollAtMs = Date.now() + this.pollIntervalMs;

@@ -120,6 +120,13 @@ describe('configuration', () => {
     expect(problemsOf({ AVINODE_RECEIVER_READS_PER_SECOND: '-1' })).toMatch(/AVINODE_RECEIVER_READS_PER_SECOND:/);
   });
 
+  it('runs Avinode calls on <task queue>-avinode unless AVINODE_TASK_QUEUE names another queue than the main one', () => {
+    expect(loadConfig({}).temporal.avinodeTaskQueue).toBe('charter-trips-avinode');
+    expect(loadConfig({ TEMPORAL_TASK_QUEUE: 'trips-eu' }).temporal.avinodeTaskQueue).toBe('trips-eu-avinode');
+    expect(loadConfig({ AVINODE_TASK_QUEUE: 'avinode-calls' }).temporal.avinodeTaskQueue).toBe('avinode-calls');
+    expect(problemsOf({ AVINODE_TASK_QUEUE: 'charter-trips' })).toContain('AVINODE_TASK_QUEUE: must differ from TEMPORAL_TASK_QUEUE');
+  });
+
   it('continues trips as new after 1,500 events by default, 0 or at least 100 when set', () => {
     expect(loadCommandConfig({}).trips.continueAsNewAfterEvents).toBe(1_500);
     expect(loadCommandConfig({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '800' }).trips.continueAsNewAfterEvents).toBe(800);
