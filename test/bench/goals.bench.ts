@@ -83,6 +83,14 @@ const PROFILE = {
   replays: QUICK ? 5 : 20,
 };
 const ENFORCE = process.env.BENCH_ENFORCE_GOALS === '1';
+/**
+ * Worker tuning set in this environment (WORKER_MAX_CACHED_WORKFLOWS and the other WORKER_*
+ * settings, AVINODE_RATE_LIMIT_PER_SECOND) reaches every worker the bench starts: the stacks'
+ * in-process workers, the reference's rate limit and the separate worker process.
+ */
+const TUNING: Record<string, string> = Object.fromEntries(
+  Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && (entry[0].startsWith('WORKER_') || entry[0] === 'AVINODE_RATE_LIMIT_PER_SECOND')),
+);
 
 const OPERATORS = 3;
 /** The issue's marketplace: three operators answering within about half a second, a third declining, no chats or re-prices. */
@@ -292,6 +300,7 @@ afterAll(() => {
     finishedAt: new Date().toISOString(),
     machine: { ...machineAtStart, loadAverageAtEnd: machineInfo().loadAverage },
     parameters: PROFILE,
+    settings: Object.keys(TUNING).length > 0 ? TUNING : '(defaults)',
     rows,
     context: { ...context, ...(measured ? { cpuWhileMeasuring: { ...roundAll(measured), shares: machineShares(measured) } } : {}) },
     ...(previous.benchmarks ? { benchmarks: previous.benchmarks } : {}),
@@ -315,7 +324,7 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
   let shortHistory: temporal.api.history.v1.IHistory | undefined;
 
   it('deep links: charterflow and the reference create on the same emulator, sequentially and with 6 in flight', async () => {
-    const stack = await startStack({ emulator: { tokenRequestsPerMinute: 100_000 } });
+    const stack = await startStack({ env: TUNING, emulator: { tokenRequestsPerMinute: 100_000 } });
     const reference = await startReference({ client: stack.client, baseEnv: stack.env, emulator: stack.emulator, webhooks: false });
     try {
       const cf = (request: TripRequest) => stack.charter.startTrip(request);
@@ -360,7 +369,7 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
 
   it('lifecycles through autopilot operators with webhooks on: throughput against the reference, events, executions and Avinode calls per trip', async () => {
     const phaseStart = new Date();
-    const stack = await startStack({ emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000 } });
+    const stack = await startStack({ env: TUNING, emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000 } });
     // The reference gets an emulator of its own with the same marketplace, so each side's webhooks
     // reach its own receiver; the Temporal server, the process and the settings are shared.
     const referenceEmulator: RunningEmulator = await startEmulator({
@@ -474,7 +483,7 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
   }, 900_000);
 
   it('lifecycles with every webhook dropped: Avinode calls per quote by polling alone', async () => {
-    const stack = await startStack({ emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000, faults: [{ kind: 'drop_webhooks', probability: 1 }] } });
+    const stack = await startStack({ env: TUNING, emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000, faults: [{ kind: 'drop_webhooks', probability: 1 }] } });
     try {
       const before = await stack.emulator.admin.stats();
       await runConcurrently(PROFILE.droppedTrips, PROFILE.lifecycleConcurrency, () => charterflowLifecycle(stack, oneWayRequest({ timing: LIFECYCLE_TIMING })));
@@ -489,8 +498,9 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
     }
   }, 600_000);
 
-  it('a trip with fast polls: events in one run before continue-as-new, and what replaying a history costs', async () => {
-    const stack = await startStack({ emulator: { tokenRequestsPerMinute: 100_000 } });
+  /** One trip with fast polls and the default threshold: its first run's history (the threshold is charterflow's, not assumed here). */
+  async function continueAsNewPhase() {
+    const stack = await startStack({ env: TUNING, emulator: { tokenRequestsPerMinute: 100_000 } });
     try {
       // No continueAsNewAfterEvents in the request: the threshold is whatever charterflow defaults to.
       const request = oneWayRequest({ timing: { pollInitialMs: 50, pollMaxMs: 50, credentialRecheckMs: 5_000 } });
@@ -509,38 +519,22 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
       const firstHistory = await historyOf(stack.client, first);
       const events = firstHistory.events?.length ?? 0;
       await stack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' }).catch(() => undefined);
-      push(
-        rowOf({
-          measure: 'events in one run before continue-as-new (fast polls)',
-          charterflow: events,
-          goal: { of: 'value', op: '<=', limit: CONTINUE_AS_NEW_GOAL },
-          atLeast: !continued,
-          ...(continued ? {} : { note: `no continue-as-new after ${events} events (budget ${PROFILE.continueAsNewBudgetMs / 1000} s)` }),
-        }),
-      );
-
-      // An evicted trip's next wake replays its history on a worker: measured on one worker that
-      // replays the same history `replays` times (its start-up amortised), short and long.
-      const bundle = await workflowBundle();
-      const replayMs = async (history: temporal.api.history.v1.IHistory) => {
-        const began = performance.now();
-        const copies = Array.from({ length: PROFILE.replays }, (_, i) => ({ workflowId: `replay-${i}`, history }));
-        for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, copies)) if (result.error) throw result.error;
-        return (performance.now() - began) / PROFILE.replays;
-      };
-      const short = shortHistory ?? firstHistory;
-      const shortMs = await replayMs(short);
-      const longMs = await replayMs(firstHistory);
-      push(rowOf({ measure: `an evicted trip's next wake: replay of a ${short.events?.length ?? 0}-event history`, unit: 'ms', charterflow: shortMs }));
-      push(rowOf({ measure: `replay of the ${events}-event run (before continue-as-new)`, unit: 'ms', charterflow: longMs }));
-      context.continueAsNew = { continued, firstRunEvents: events, replays: PROFILE.replays };
+      const row = rowOf({
+        measure: 'events in one run before continue-as-new (fast polls)',
+        charterflow: events,
+        goal: { of: 'value', op: '<=', limit: CONTINUE_AS_NEW_GOAL },
+        atLeast: !continued,
+        ...(continued ? {} : { note: `no continue-as-new after ${events} events (budget ${PROFILE.continueAsNewBudgetMs / 1000} s)` }),
+      });
+      return { firstHistory, events, continued, row };
     } finally {
       await stack.close();
     }
-  }, 600_000);
+  }
 
-  it(`a separate worker process holding ${PROFILE.openTrips} open trips: RSS per 1,000`, async () => {
-    const stack = await startStack({ worker: false, emulator: { tokenRequestsPerMinute: 100_000 } });
+  /** A separate worker process filled with open trips: the slope of its RSS. */
+  async function openTripsPhase() {
+    const stack = await startStack({ env: TUNING, worker: false, emulator: { tokenRequestsPerMinute: 100_000 } });
     // The worker reads its settings from the environment: WORKER_MAX_CACHED_WORKFLOWS and the other
     // tuning variables pass through from this process's environment (spawnWorkerProcess).
     const worker = await spawnWorkerProcess(stack);
@@ -574,29 +568,51 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
       const perThousand = slope * 1000;
       const mib = (bytes: number) => bytes / 1024 / 1024;
       const env = { ...process.env, ...stack.env };
-      const tuning = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('WORKER_')));
-      push(
-        rowOf({
-          measure: 'worker RSS per 1,000 open trips',
-          unit: 'MiB',
-          charterflow: mib(perThousand),
-          goal: { of: 'value', op: '<=', limit: 100 },
-          note: `slope over ${warm}→${PROFILE.openTrips} open trips in a separate worker process: ${round(mib(baseline), 0)} → ${round(mib(rss), 0)} MiB${PROFILE.openTrips < 1_000 ? "; below the goal's 1,000 (quick profile)" : ''}`,
-        }),
-      );
+      const row = rowOf({
+        measure: 'worker RSS per 1,000 open trips',
+        unit: 'MiB',
+        charterflow: mib(perThousand),
+        goal: { of: 'value', op: '<=', limit: 100 },
+        note: `slope over ${warm}→${PROFILE.openTrips} open trips in a separate worker process: ${round(mib(baseline), 0)} → ${round(mib(rss), 0)} MiB${PROFILE.openTrips < 1_000 ? "; below the goal's 1,000 (quick profile)" : ''}`,
+      });
       context.openTrips = {
         trips: PROFILE.openTrips,
         rssMiB: round(mib(rss), 1),
         baselineMiB: round(mib(baseline), 1),
         points: points.map(({ trips, rss: bytes }) => ({ trips, rssMiB: round(mib(bytes), 1) })),
-        workerSettings: Object.keys(tuning).length > 0 ? tuning : '(defaults)',
+        workerSettings: Object.keys(TUNING).length > 0 ? TUNING : '(defaults)',
         configuredWorker: workerSettingsOf(loadConfig(env)),
         openingCpu: roundAll(opened),
       };
+      return row;
     } finally {
       await killProcess(worker, 'SIGTERM');
       await stack.close();
     }
+  }
+
+  // Neither figure depends on speed (an event count, a memory slope), so the two run side by side;
+  // the replays, which are timed, run after both.
+  it(`idle trips: events before continue-as-new with fast polls, RSS of a worker process with ${PROFILE.openTrips} open trips, and replay cost`, async () => {
+    const [idle, rssRow] = await Promise.all([continueAsNewPhase(), openTripsPhase()]);
+    push(idle.row);
+    push(rssRow);
+    const { firstHistory, events, continued } = idle;
+    // An evicted trip's next wake replays its history on a worker: measured on one worker that
+    // replays the same history `replays` times (its start-up amortised), short and long.
+    const bundle = await workflowBundle();
+    const replayMs = async (history: temporal.api.history.v1.IHistory) => {
+      const began = performance.now();
+      const copies = Array.from({ length: PROFILE.replays }, (_, i) => ({ workflowId: `replay-${i}`, history }));
+      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, copies)) if (result.error) throw result.error;
+      return (performance.now() - began) / PROFILE.replays;
+    };
+    const short = shortHistory ?? firstHistory;
+    const shortMs = await replayMs(short);
+    const longMs = await replayMs(firstHistory);
+    push(rowOf({ measure: `an evicted trip's next wake: replay of a ${short.events?.length ?? 0}-event history`, unit: 'ms', charterflow: shortMs }));
+    push(rowOf({ measure: `replay of the ${events}-event run (before continue-as-new)`, unit: 'ms', charterflow: longMs }));
+    context.continueAsNew = { continued, firstRunEvents: events, replays: PROFILE.replays };
   }, 900_000);
 });
 
