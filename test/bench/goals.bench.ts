@@ -26,6 +26,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { WebSocket } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_AUTOPILOT, startEmulator, type AutopilotOptions, type RunningEmulator } from '../../emulator/index.ts';
 import { loadConfig } from '../../workers/config.ts';
@@ -537,12 +538,17 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
     const stack = await startStack({ env: TUNING, worker: false, emulator: { tokenRequestsPerMinute: 100_000 } });
     // The worker reads its settings from the environment: WORKER_MAX_CACHED_WORKFLOWS and the other
     // tuning variables pass through from this process's environment (spawnWorkerProcess).
-    const worker = await spawnWorkerProcess(stack);
+    // The inspector (on a port of this machine's bench range) lets each RSS sample follow a full
+    // garbage collection: otherwise the bundler's garbage, returned at some point of the fill, hides the slope.
+    const inspectorPort = 24_000 + Math.floor(Math.random() * 1_000);
+    const worker = await spawnWorkerProcess(stack, { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${inspectorPort}`.trim() });
+    let collected = 0;
     try {
       // RSS right after start-up still falls while the bundler's memory is returned: the figure is
       // the slope of RSS over the fill (least squares over several steps), not one difference.
       const open = (count: number) => runConcurrently(count, 16, () => stack.charter.startTrip(oneWayRequest({ timing: IDLE_TIMING })));
       const rssNow = async () => {
+        if (await collectGarbage(inspectorPort)) collected += 1;
         const samples: number[] = [];
         for (let i = 0; i < 3; i++) {
           await sleep(500);
@@ -580,6 +586,7 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
         rssMiB: round(mib(rss), 1),
         baselineMiB: round(mib(baseline), 1),
         points: points.map(({ trips, rss: bytes }) => ({ trips, rssMiB: round(mib(bytes), 1) })),
+        fullGcBeforeSamples: `${collected} of ${points.length}`,
         workerSettings: Object.keys(TUNING).length > 0 ? TUNING : '(defaults)',
         configuredWorker: workerSettingsOf(loadConfig(env)),
         openingCpu: roundAll(opened),
@@ -615,6 +622,33 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
     context.continueAsNew = { continued, firstRunEvents: events, replays: PROFILE.replays };
   }, 900_000);
 });
+
+/** A full garbage collection in the process whose inspector listens on `port`; false if it could not be asked. */
+async function collectGarbage(port: number): Promise<boolean> {
+  try {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+    const socket = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        socket.close();
+        resolve(false);
+      }, 30_000);
+      socket.addEventListener('open', () => socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
+      socket.addEventListener('message', (event) => {
+        if ((JSON.parse(String(event.data)) as { id?: number }).id !== 1) return;
+        clearTimeout(timer);
+        socket.close();
+        resolve(true);
+      });
+      socket.addEventListener('error', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+  } catch {
+    return false;
+  }
+}
 
 /** Whatever worker tuning the configuration holds (its shape is the config module's business). */
 function workerSettingsOf(config: object): Record<string, unknown> {
