@@ -4,7 +4,7 @@
 // absorbs the signals that arrive meanwhile), and one update for the broker's decision with the one
 // Avinode call it needs (outcome report or trip cancel). No search attributes, no details, no
 // callbacks, no continue-as-new. It runs charterflow's own activities, so the Avinode work matches.
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CharterActivities } from '../../workflows/activity-types.ts';
 import { tripCriteriaOf, type QuoteSnapshot, type RfqSnapshot, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
 
@@ -66,7 +66,7 @@ export async function referenceTripWorkflow(request: TripRequest): Promise<Refer
     await condition(() => trip !== undefined);
     const quote = quotes.get(quoteId);
     const liftId = quote?.liftId ?? rfqs.flatMap((rfq) => rfq.lifts).find((lift) => lift.quoteIds.includes(quoteId))?.liftId;
-    if (!liftId) throw new Error(`unknown quote ${quoteId}`);
+    if (!liftId) throw ApplicationFailure.create({ type: 'UnknownQuote', message: `unknown quote ${quoteId}`, nonRetryable: true });
     await acts.reportTripOutcome({ atripId: trip!.atripId, outcome: 'CONVERTED', winningSellerLiftId: liftId });
     phase = 'completed';
     return progress();
