@@ -30,7 +30,7 @@ import { Worker } from '@temporalio/worker';
 import { WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_AUTOPILOT, startEmulator, type AutopilotOptions, type RunningEmulator } from '../../emulator/index.ts';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import type { TripRequest } from '../../workflows/contract.ts';
 import {
   cheapestLiveQuote,

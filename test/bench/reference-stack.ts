@@ -11,8 +11,8 @@ import { activityDepsFromConfig, createActivities } from '../../activities/index
 import { createAvinodeTokenSource } from '../../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../../activities/avinode/client.ts';
 import type { RunningEmulator } from '../../emulator/index.ts';
-import { loadConfig, type Config } from '../../workers/config.ts';
-import { createLogger } from '../../workers/logging.ts';
+import { loadConfig, type Config } from '../../platform/config.ts';
+import { createLogger } from '../../platform/logging.ts';
 import { registerWebhookSubscriptions } from '../../workers/worker.ts';
 import type { TripCreated, TripRequest } from '../../workflows/contract.ts';
 import type { ReferenceProgress } from './reference-workflows.ts';
