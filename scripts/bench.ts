@@ -11,5 +11,8 @@ const rest = args.filter((arg) => arg !== '--quick');
 const env = { ...process.env, ...(quick ? { BENCH_PROFILE: 'quick' } : {}) };
 const files = quick && !rest.some((arg) => !arg.startsWith('-')) ? ['test/bench/goals.bench.ts'] : [];
 const vitest = createRequire(import.meta.url).resolve('vitest/vitest.mjs');
-const child = spawn(process.execPath, [vitest, 'run', '--config', 'vitest.bench.config.ts', ...files, ...rest], { env, stdio: 'inherit' });
+const child = spawn(process.execPath, [vitest, 'run', '--config', 'vitest.bench.config.ts', ...files, ...rest], {
+  env,
+  stdio: 'inherit',
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -92,12 +92,24 @@ const ENFORCE = process.env.BENCH_ENFORCE_GOALS === '1';
  * in-process workers, the reference's rate limit and the separate worker process.
  */
 const TUNING: Record<string, string> = Object.fromEntries(
-  Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && (entry[0].startsWith('WORKER_') || entry[0] === 'AVINODE_RATE_LIMIT_PER_SECOND')),
+  Object.entries(process.env).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined && (entry[0].startsWith('WORKER_') || entry[0] === 'AVINODE_RATE_LIMIT_PER_SECOND'),
+  ),
 );
 
 const OPERATORS = 3;
 /** The issue's marketplace: three operators answering within about half a second, a third declining, no chats or re-prices. */
-const MARKETPLACE: AutopilotOptions = { ...DEFAULT_AUTOPILOT, enabled: true, sendRfqsAfterMs: 200, operators: OPERATORS, quoteAfterMs: 400, declineRatio: 0.34, chatRatio: 0, repriceAfterMs: undefined };
+const MARKETPLACE: AutopilotOptions = {
+  ...DEFAULT_AUTOPILOT,
+  enabled: true,
+  sendRfqsAfterMs: 200,
+  operators: OPERATORS,
+  quoteAfterMs: 400,
+  declineRatio: 0.34,
+  chatRatio: 0,
+  repriceAfterMs: undefined,
+};
 const LIFECYCLE_TIMING = { pollInitialMs: 5_000, pollMaxMs: 20_000, credentialRecheckMs: 5_000 };
 /** Trips that must stay idle while measured (deep links, open trips): the first poll is far away. */
 const IDLE_TIMING = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 60_000 };
@@ -143,7 +155,13 @@ interface CpuSample {
 }
 function cpuSample(): CpuSample {
   const machine = machineTicksOfStat(readProc('/proc/stat') ?? 'cpu 0 0 0 0');
-  return { at: performance.now(), server: cpuMsOf(inject('temporalPid')), bench: cpuMsOf(process.pid), busy: (machine.busy * 1000) / CLOCK_TICKS, total: (machine.total * 1000) / CLOCK_TICKS };
+  return {
+    at: performance.now(),
+    server: cpuMsOf(inject('temporalPid')),
+    bench: cpuMsOf(process.pid),
+    busy: (machine.busy * 1000) / CLOCK_TICKS,
+    total: (machine.total * 1000) / CLOCK_TICKS,
+  };
 }
 interface CpuUse {
   wallMs: number;
@@ -158,7 +176,13 @@ function cpuBetween(a: CpuSample, b: CpuSample): CpuUse {
   const busy = b.busy - a.busy;
   const serverMs = b.server - a.server;
   const benchMs = b.bench - a.bench;
-  const use = { wallMs: b.at - a.at, serverMs, benchMs, othersMs: busy - serverMs - benchMs, machineBusyShare: busy / (b.total - a.total) };
+  const use = {
+    wallMs: b.at - a.at,
+    serverMs,
+    benchMs,
+    othersMs: busy - serverMs - benchMs,
+    machineBusyShare: busy / (b.total - a.total),
+  };
   measured = addCpu(measured, use);
   return use;
 }
@@ -171,16 +195,25 @@ function addCpu(into: CpuUse | undefined, use: CpuUse): CpuUse {
     serverMs: into.serverMs + use.serverMs,
     benchMs: into.benchMs + use.benchMs,
     othersMs: into.othersMs + use.othersMs,
-    machineBusyShare: (into.machineBusyShare * into.wallMs + use.machineBusyShare * use.wallMs) / (into.wallMs + use.wallMs),
+    machineBusyShare:
+      (into.machineBusyShare * into.wallMs + use.machineBusyShare * use.wallMs) / (into.wallMs + use.wallMs),
   };
 }
 /** Shares (%) of the machine's CPU capacity over the measured windows. */
 function machineShares(use: CpuUse) {
   const capacity = use.wallMs * cpus().length;
   const pct = (ms: number) => round((ms / capacity) * 100, 0);
-  return { server: pct(use.serverMs), bench: pct(use.benchMs), others: pct(use.othersMs), idle: round((1 - use.machineBusyShare) * 100, 0) };
+  return {
+    server: pct(use.serverMs),
+    bench: pct(use.benchMs),
+    others: pct(use.othersMs),
+    idle: round((1 - use.machineBusyShare) * 100, 0),
+  };
 }
-const roundAll = (record: object) => Object.fromEntries(Object.entries(record).map(([key, value]) => [key, typeof value === 'number' ? round(value, 3) : value]));
+const roundAll = (record: object) =>
+  Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [key, typeof value === 'number' ? round(value, 3) : value]),
+  );
 
 // ── histories and executions ─────────────────────────────────────────────────
 
@@ -202,7 +235,10 @@ async function settled(client: Client, query: string, timeoutMs = 60_000): Promi
 
 const eventTypeName = (type: number | null | undefined) => EventType[type ?? 0] ?? String(type);
 
-async function historyOf(client: Client, execution: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId'>): Promise<temporal.api.history.v1.IHistory> {
+async function historyOf(
+  client: Client,
+  execution: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId'>,
+): Promise<temporal.api.history.v1.IHistory> {
   return client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
 }
 
@@ -213,14 +249,23 @@ interface ExecutionCensus {
   stillRunning: number;
 }
 /** Every execution matching `query`, counted from its fetched history. */
-async function census(client: Client, query: string): Promise<ExecutionCensus & { histories: { execution: WorkflowExecutionInfo; history: temporal.api.history.v1.IHistory }[] }> {
+async function census(
+  client: Client,
+  query: string,
+): Promise<
+  ExecutionCensus & { histories: { execution: WorkflowExecutionInfo; history: temporal.api.history.v1.IHistory }[] }
+> {
   const stillRunning = await settled(client, query);
   const executions = await listExecutions(client, query);
   const histories: { execution: WorkflowExecutionInfo; history: temporal.api.history.v1.IHistory }[] = [];
-  await runConcurrently(executions.length, 8, async (i) => histories.push({ execution: executions[i]!, history: await historyOf(client, executions[i]!) }));
+  await runConcurrently(executions.length, 8, async (i) =>
+    histories.push({ execution: executions[i]!, history: await historyOf(client, executions[i]!) }),
+  );
   const byType: Record<string, number> = {};
   for (const { execution } of histories) byType[execution.type] = (byType[execution.type] ?? 0) + 1;
-  const counts = sumCounts(histories.map(({ history }) => countHistory((history.events ?? []).map((event) => eventTypeName(event.eventType)))));
+  const counts = sumCounts(
+    histories.map(({ history }) => countHistory((history.events ?? []).map((event) => eventTypeName(event.eventType)))),
+  );
   return { executions: executions.length, byType, counts, stillRunning, histories };
 }
 
@@ -245,12 +290,19 @@ async function charterflowLifecycle(stack: Stack, request: TripRequest): Promise
   for (;;) {
     const progress = await retrying(() => stack.charter.getProgress(request.externalId), deadline);
     if (isTerminal(progress)) return progress.phase;
-    if (Date.now() > deadline) throw new Error(`charterflow trip ${request.externalId} not done in ${LIFECYCLE_TIMEOUT_MS} ms: ${progress.phase}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `charterflow trip ${request.externalId} not done in ${LIFECYCLE_TIMEOUT_MS} ms: ${progress.phase}`,
+      );
     if (!decided && progress.counts.rfqs >= OPERATORS && isDecidable(progress)) {
       decided = true;
       const cheapest = progress.phase === 'awaiting_selection' ? cheapestLiveQuote(progress) : undefined;
       if (cheapest) await stack.charter.selectQuote(request.externalId, cheapest.quoteId);
-      else await stack.charter.cancelTrip(request.externalId, { reason: 'OTHER', messageToSeller: 'No operator could take the trip.' });
+      else
+        await stack.charter.cancelTrip(request.externalId, {
+          reason: 'OTHER',
+          messageToSeller: 'No operator could take the trip.',
+        });
       continue;
     }
     await sleep(DRIVER_POLL_MS);
@@ -263,11 +315,18 @@ async function referenceLifecycle(reference: ReferenceSide, request: TripRequest
   await reference.startTrip(request);
   for (;;) {
     const progress = await retrying(() => reference.progress(request.externalId), deadline);
-    if (Date.now() > deadline) throw new Error(`reference trip ${request.externalId} not done in ${LIFECYCLE_TIMEOUT_MS} ms: ${JSON.stringify(progress)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `reference trip ${request.externalId} not done in ${LIFECYCLE_TIMEOUT_MS} ms: ${JSON.stringify(progress)}`,
+      );
     if (progress.rfqs >= OPERATORS && progress.lifts > 0 && progress.answered === progress.lifts) {
       const currency = progress.quotes[0]?.currency;
-      const cheapest = progress.quotes.filter((quote) => quote.currency === currency).sort((a, b) => a.price - b.price)[0];
-      const end = cheapest ? await reference.select(request.externalId, cheapest.quoteId) : await reference.cancel(request.externalId);
+      const cheapest = progress.quotes
+        .filter((quote) => quote.currency === currency)
+        .sort((a, b) => a.price - b.price)[0];
+      const end = cheapest
+        ? await reference.select(request.externalId, cheapest.quoteId)
+        : await reference.cancel(request.externalId);
       return end.phase;
     }
     await sleep(DRIVER_POLL_MS);
@@ -281,7 +340,10 @@ function machineInfo() {
   return {
     cpus: cpus().length,
     model: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown',
-    memTotalMiB: round(Number(/^MemTotal:\s+(\d+)/m.exec(readProc('/proc/meminfo') ?? '')?.[1] ?? Number.NaN) / 1024, 0),
+    memTotalMiB: round(
+      Number(/^MemTotal:\s+(\d+)/m.exec(readProc('/proc/meminfo') ?? '')?.[1] ?? Number.NaN) / 1024,
+      0,
+    ),
     loadAverage: loadavg().map((value) => round(value, 2)),
     node: process.version,
   };
@@ -305,14 +367,21 @@ afterAll(() => {
     parameters: PROFILE,
     settings: Object.keys(TUNING).length > 0 ? TUNING : '(defaults)',
     rows,
-    context: { ...context, ...(measured ? { cpuWhileMeasuring: { ...roundAll(measured), shares: machineShares(measured) } } : {}) },
+    context: {
+      ...context,
+      ...(measured ? { cpuWhileMeasuring: { ...roundAll(measured), shares: machineShares(measured) } } : {}),
+    },
     ...(previous.benchmarks ? { benchmarks: previous.benchmarks } : {}),
   };
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   const shares = measured ? machineShares(measured) : undefined;
-  const load = shares ? `; CPU while measuring: dev server ${shares.server} %, this process ${shares.bench} %, other processes ${shares.others} %, idle ${shares.idle} %` : '';
-  process.stdout.write(`\n[bench] goals (${PROFILE.name} profile, ${machineAtStart.cpus} cores, load average ${machineAtStart.loadAverage.join(' ')}${load}):\n${formatTable(rows)}\n[bench] written to ${RESULTS}\n`);
+  const load = shares
+    ? `; CPU while measuring: dev server ${shares.server} %, this process ${shares.bench} %, other processes ${shares.others} %, idle ${shares.idle} %`
+    : '';
+  process.stdout.write(
+    `\n[bench] goals (${PROFILE.name} profile, ${machineAtStart.cpus} cores, load average ${machineAtStart.loadAverage.join(' ')}${load}):\n${formatTable(rows)}\n[bench] written to ${RESULTS}\n`,
+  );
 });
 
 function push(row: Row) {
@@ -332,13 +401,18 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
    * machine allows, not by the bench's pace, so it starts before the first phase and is read in
    * the last: one trip polling is background for both sides of every A/B comparison alike.
    */
-  let idleTrip: Promise<{ stack: Stack; request: TripRequest; first: { workflowId: string; runId: string }; startedAt: number }> | undefined;
+  let idleTrip:
+    | Promise<{ stack: Stack; request: TripRequest; first: { workflowId: string; runId: string }; startedAt: number }>
+    | undefined;
   beforeAll(() => {
     idleTrip = (async () => {
       const stack = await startStack({ env: TUNING, emulator: { tokenRequestsPerMinute: 100_000 } });
       const request = oneWayRequest({ timing: { pollInitialMs: 50, pollMaxMs: 50, credentialRecheckMs: 5_000 } });
       const started = await stack.charter.startTrip(request);
-      const first = { workflowId: started.workflowId, runId: (await stack.client.workflow.getHandle(started.workflowId).describe()).runId };
+      const first = {
+        workflowId: started.workflowId,
+        runId: (await stack.client.workflow.getHandle(started.workflowId).describe()).runId,
+      };
       return { stack, request, first, startedAt: Date.now() };
     })();
     // Awaited by the last phase; a failure to start is reported there.
@@ -349,10 +423,14 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
     await trip?.stack.close();
   });
 
-
   it('deep links: charterflow and the reference create on the same emulator, sequentially and with 6 in flight', async () => {
     const stack = await startStack({ env: TUNING, emulator: { tokenRequestsPerMinute: 100_000 } });
-    const reference = await startReference({ client: stack.client, baseEnv: stack.env, emulator: stack.emulator, webhooks: false });
+    const reference = await startReference({
+      client: stack.client,
+      baseEnv: stack.env,
+      emulator: stack.emulator,
+      webhooks: false,
+    });
     try {
       const cf = (request: TripRequest) => stack.charter.startTrip(request);
       const ref = (request: TripRequest) => reference.startTrip(request);
@@ -379,15 +457,54 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
       for (let block = 0; block < PROFILE.burstBlocks * 2; block++) {
         const side = block % 2 === 0 ? 'cf' : 'ref';
         const start = side === 'cf' ? cf : ref;
-        burst[side].push(...(await runConcurrently(PROFILE.burstBlockSize, PROFILE.inFlight, () => timed(start).then(() => undefined)).then((latencies) => latencies)));
+        burst[side].push(
+          ...(await runConcurrently(PROFILE.burstBlockSize, PROFILE.inFlight, () =>
+            timed(start).then(() => undefined),
+          ).then((latencies) => latencies)),
+        );
       }
       const cpu = cpuBetween(before, cpuSample());
       const goal = { of: 'ratio', op: '<=', limit: 1.5 } as const;
-      push(rowOf({ measure: 'deep link, sequential p50', unit: 'ms', charterflow: percentile(sequential.cf, 50), reference: percentile(sequential.ref, 50), goal }));
-      push(rowOf({ measure: 'deep link, sequential p99', unit: 'ms', charterflow: percentile(sequential.cf, 99), reference: percentile(sequential.ref, 99), goal }));
-      push(rowOf({ measure: `deep link, ${PROFILE.inFlight} in flight p50`, unit: 'ms', charterflow: percentile(burst.cf, 50), reference: percentile(burst.ref, 50), goal }));
-      push(rowOf({ measure: `deep link, ${PROFILE.inFlight} in flight p99`, unit: 'ms', charterflow: percentile(burst.cf, 99), reference: percentile(burst.ref, 99), goal }));
-      context.deepLinks = { samplesPerSide: { sequential: sequential.cf.length, inFlight: burst.cf.length }, cpu: roundAll(cpu) };
+      push(
+        rowOf({
+          measure: 'deep link, sequential p50',
+          unit: 'ms',
+          charterflow: percentile(sequential.cf, 50),
+          reference: percentile(sequential.ref, 50),
+          goal,
+        }),
+      );
+      push(
+        rowOf({
+          measure: 'deep link, sequential p99',
+          unit: 'ms',
+          charterflow: percentile(sequential.cf, 99),
+          reference: percentile(sequential.ref, 99),
+          goal,
+        }),
+      );
+      push(
+        rowOf({
+          measure: `deep link, ${PROFILE.inFlight} in flight p50`,
+          unit: 'ms',
+          charterflow: percentile(burst.cf, 50),
+          reference: percentile(burst.ref, 50),
+          goal,
+        }),
+      );
+      push(
+        rowOf({
+          measure: `deep link, ${PROFILE.inFlight} in flight p99`,
+          unit: 'ms',
+          charterflow: percentile(burst.cf, 99),
+          reference: percentile(burst.ref, 99),
+          goal,
+        }),
+      );
+      context.deepLinks = {
+        samplesPerSide: { sequential: sequential.cf.length, inFlight: burst.cf.length },
+        cpu: roundAll(cpu),
+      };
     } finally {
       await reference.close();
       await stack.close();
@@ -396,7 +513,10 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
 
   it('lifecycles through autopilot operators with webhooks on: throughput against the reference, events, executions and Avinode calls per trip', async () => {
     const phaseStart = new Date();
-    const stack = await startStack({ env: TUNING, emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000 } });
+    const stack = await startStack({
+      env: TUNING,
+      emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000 },
+    });
     // The reference gets an emulator of its own with the same marketplace, so each side's webhooks
     // reach its own receiver; the Temporal server, the process and the settings are shared.
     const referenceEmulator: RunningEmulator = await startEmulator({
@@ -406,18 +526,44 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
       webhookRetry: { firstDelayMs: 100, maxDelayMs: 500, horizonMs: 20_000 },
       idOffset: 900_000_000,
     });
-    const reference = await startReference({ client: stack.client, baseEnv: stack.env, emulator: referenceEmulator, webhooks: true });
+    const reference = await startReference({
+      client: stack.client,
+      baseEnv: stack.env,
+      emulator: referenceEmulator,
+      webhooks: true,
+    });
     try {
       const sides = {
-        cf: { trips: 0, wallMs: 0, cpu: undefined as CpuUse | undefined, calls: 0, quotes: 0, outcomes: {} as Record<string, number> },
-        ref: { trips: 0, wallMs: 0, cpu: undefined as CpuUse | undefined, calls: 0, quotes: 0, outcomes: {} as Record<string, number> },
+        cf: {
+          trips: 0,
+          wallMs: 0,
+          cpu: undefined as CpuUse | undefined,
+          calls: 0,
+          quotes: 0,
+          outcomes: {} as Record<string, number>,
+        },
+        ref: {
+          trips: 0,
+          wallMs: 0,
+          cpu: undefined as CpuUse | undefined,
+          calls: 0,
+          quotes: 0,
+          outcomes: {} as Record<string, number>,
+        },
       };
       // Warm-up, one of each (not counted): bundles loaded, caches and connections established.
-      await Promise.all([charterflowLifecycle(stack, oneWayRequest({ timing: LIFECYCLE_TIMING })), referenceLifecycle(reference, oneWayRequest())]);
+      await Promise.all([
+        charterflowLifecycle(stack, oneWayRequest({ timing: LIFECYCLE_TIMING })),
+        referenceLifecycle(reference, oneWayRequest()),
+      ]);
       const measuredFrom = new Date();
       // Avinode calls over the whole phase, each emulator serving one side: calls a trip causes after
       // its block ended (late routing reads, redeliveries) count too.
-      const callsFrom = { cf: await stack.emulator.admin.stats(), ref: await referenceEmulator.admin.stats(), receiverReads: reference.receiverReads() };
+      const callsFrom = {
+        cf: await stack.emulator.admin.stats(),
+        ref: await referenceEmulator.admin.stats(),
+        receiverReads: reference.receiverReads(),
+      };
       for (let round = 0; round < PROFILE.lifecycleRounds; round++) {
         const order: ('cf' | 'ref')[] = round % 2 === 0 ? ['cf', 'ref'] : ['ref', 'cf'];
         for (const name of order) {
@@ -425,7 +571,8 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
           const before = cpuSample();
           await runConcurrently(PROFILE.lifecycleBlock, PROFILE.lifecycleConcurrency, async () => {
             const request = oneWayRequest({ timing: LIFECYCLE_TIMING });
-            const phase = name === 'cf' ? await charterflowLifecycle(stack, request) : await referenceLifecycle(reference, request);
+            const phase =
+              name === 'cf' ? await charterflowLifecycle(stack, request) : await referenceLifecycle(reference, request);
             side.outcomes[phase] = (side.outcomes[phase] ?? 0) + 1;
           });
           const use = cpuBetween(before, cpuSample());
@@ -452,7 +599,7 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
           unit: 'ms',
           charterflow: sides.cf.cpu!.serverMs / sides.cf.trips,
           reference: sides.ref.cpu!.serverMs / sides.ref.trips,
-          note: 'from /proc during each side\'s blocks',
+          note: "from /proc during each side's blocks",
         }),
       );
 
@@ -462,31 +609,57 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
       const background = (await idleTrip?.catch(() => undefined))?.first.workflowId;
       const ours = `StartTime >= "${measuredFrom.toISOString()}" AND TaskQueue != "${reference.taskQueue}"${background ? ` AND WorkflowId != "${background}"` : ''}`;
       const cf = await census(stack.client, ours);
-      const ref = await census(stack.client, `StartTime >= "${measuredFrom.toISOString()}" AND TaskQueue = "${reference.taskQueue}"`);
+      const ref = await census(
+        stack.client,
+        `StartTime >= "${measuredFrom.toISOString()}" AND TaskQueue = "${reference.taskQueue}"`,
+      );
       const callsTo = { cf: await stack.emulator.admin.stats(), ref: await referenceEmulator.admin.stats() };
       sides.cf.calls = avinodeCallsBetween(callsFrom.cf.requestsByRoute, callsTo.cf.requestsByRoute);
       sides.cf.quotes = callsTo.cf.quotes - callsFrom.cf.quotes;
-      sides.ref.calls = avinodeCallsBetween(callsFrom.ref.requestsByRoute, callsTo.ref.requestsByRoute) - (reference.receiverReads() - callsFrom.receiverReads);
+      sides.ref.calls =
+        avinodeCallsBetween(callsFrom.ref.requestsByRoute, callsTo.ref.requestsByRoute) -
+        (reference.receiverReads() - callsFrom.receiverReads);
       sides.ref.quotes = callsTo.ref.quotes - callsFrom.ref.quotes;
       const cfPerTrip = perTrip(cf.counts, sides.cf.trips);
       const refPerTrip = perTrip(ref.counts, sides.ref.trips);
-      push(rowOf({ measure: 'history events per trip (all its executions)', charterflow: cfPerTrip.events, reference: refPerTrip.events, goal: { of: 'value', op: '<=', limit: 110 } }));
-      push(rowOf({ measure: 'workflow executions started per trip', charterflow: cf.executions / sides.cf.trips, reference: ref.executions / sides.ref.trips, goal: { of: 'value', op: '<=', limit: 2 } }));
+      push(
+        rowOf({
+          measure: 'history events per trip (all its executions)',
+          charterflow: cfPerTrip.events,
+          reference: refPerTrip.events,
+          goal: { of: 'value', op: '<=', limit: 110 },
+        }),
+      );
+      push(
+        rowOf({
+          measure: 'workflow executions started per trip',
+          charterflow: cf.executions / sides.cf.trips,
+          reference: ref.executions / sides.ref.trips,
+          goal: { of: 'value', op: '<=', limit: 2 },
+        }),
+      );
       push(
         rowOf({
           measure: 'Avinode calls per quote, webhooks on',
           charterflow: sides.cf.calls / sides.cf.quotes,
           reference: sides.ref.calls / sides.ref.quotes,
           goal: { of: 'value', op: '<=', limit: 2.5 },
-          note: 'reference column: the reference workflow on its emulator (reads its receiver made to find a message\'s trip excluded)',
+          note: "reference column: the reference workflow on its emulator (reads its receiver made to find a message's trip excluded)",
         }),
       );
-      const trip = cf.histories.find(({ execution }) => execution.type === 'charterTripWorkflow' && execution.status.name === 'COMPLETED');
+      const trip = cf.histories.find(
+        ({ execution }) => execution.type === 'charterTripWorkflow' && execution.status.name === 'COMPLETED',
+      );
       shortHistory = trip?.history;
       context.lifecycles = {
         phaseStartedAt: phaseStart.toISOString(),
         charterflow: {
-          ...roundAll({ trips: sides.cf.trips, perSecond: perSecond(sides.cf), quotes: sides.cf.quotes, avinodeCalls: sides.cf.calls }),
+          ...roundAll({
+            trips: sides.cf.trips,
+            perSecond: perSecond(sides.cf),
+            quotes: sides.cf.quotes,
+            avinodeCalls: sides.cf.calls,
+          }),
           outcomes: sides.cf.outcomes,
           cpu: roundAll(sides.cf.cpu!),
           serverCpuMsPerLifecycle: round(sides.cf.cpu!.serverMs / sides.cf.trips, 1),
@@ -496,7 +669,13 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
           stillRunningWhenCounted: cf.stillRunning,
         },
         reference: {
-          ...roundAll({ trips: sides.ref.trips, perSecond: perSecond(sides.ref), quotes: sides.ref.quotes, avinodeCalls: sides.ref.calls, receiverReads: reference.receiverReads() }),
+          ...roundAll({
+            trips: sides.ref.trips,
+            perSecond: perSecond(sides.ref),
+            quotes: sides.ref.quotes,
+            avinodeCalls: sides.ref.calls,
+            receiverReads: reference.receiverReads(),
+          }),
           outcomes: sides.ref.outcomes,
           cpu: roundAll(sides.ref.cpu!),
           serverCpuMsPerLifecycle: round(sides.ref.cpu!.serverMs / sides.ref.trips, 1),
@@ -514,16 +693,37 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
   }, 900_000);
 
   it('lifecycles with every webhook dropped: Avinode calls per quote by polling alone', async () => {
-    const stack = await startStack({ env: TUNING, emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000, faults: [{ kind: 'drop_webhooks', probability: 1 }] } });
+    const stack = await startStack({
+      env: TUNING,
+      emulator: {
+        autopilot: MARKETPLACE,
+        tokenRequestsPerMinute: 100_000,
+        faults: [{ kind: 'drop_webhooks', probability: 1 }],
+      },
+    });
     try {
       const before = await stack.emulator.admin.stats();
-      await runConcurrently(PROFILE.droppedTrips, PROFILE.lifecycleConcurrency, () => charterflowLifecycle(stack, oneWayRequest({ timing: LIFECYCLE_TIMING })));
+      await runConcurrently(PROFILE.droppedTrips, PROFILE.lifecycleConcurrency, () =>
+        charterflowLifecycle(stack, oneWayRequest({ timing: LIFECYCLE_TIMING })),
+      );
       const after = await stack.emulator.admin.stats();
       const calls = avinodeCallsBetween(before.requestsByRoute, after.requestsByRoute);
       const quotes = after.quotes - before.quotes;
       const onRow = rows.find((row) => row.measure === 'Avinode calls per quote, webhooks on');
-      push(rowOf({ measure: 'Avinode calls per quote, webhooks dropped', charterflow: calls / quotes, note: `${PROFILE.droppedTrips} trips, polls every ${LIFECYCLE_TIMING.pollInitialMs} ms at first` }));
-      context.webhooksDropped = { trips: PROFILE.droppedTrips, avinodeCalls: calls, quotes, webhooksDropped: after.webhooks.dropped - before.webhooks.dropped, webhooksOnCallsPerQuote: onRow?.charterflow ?? null };
+      push(
+        rowOf({
+          measure: 'Avinode calls per quote, webhooks dropped',
+          charterflow: calls / quotes,
+          note: `${PROFILE.droppedTrips} trips, polls every ${LIFECYCLE_TIMING.pollInitialMs} ms at first`,
+        }),
+      );
+      context.webhooksDropped = {
+        trips: PROFILE.droppedTrips,
+        avinodeCalls: calls,
+        quotes,
+        webhooksDropped: after.webhooks.dropped - before.webhooks.dropped,
+        webhooksOnCallsPerQuote: onRow?.charterflow ?? null,
+      };
     } finally {
       await stack.close();
     }
@@ -532,7 +732,7 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
   async function continueAsNewPhase() {
     const { stack, request, first, startedAt } = await idleTrip!;
     const deadline = startedAt + PROFILE.continueAsNewBudgetMs;
-    let continued = false;
+    let continued: boolean;
     for (;;) {
       const run = await stack.client.workflow.getHandle(first.workflowId, first.runId).describe();
       continued = run.status.name === 'CONTINUED_AS_NEW';
@@ -548,7 +748,9 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
       charterflow: events,
       goal: { of: 'value', op: '<=', limit: CONTINUE_AS_NEW_GOAL },
       atLeast: !continued,
-      ...(continued ? {} : { note: `no continue-as-new after ${events} events in ${round((Date.now() - startedAt) / 1000, 0)} s` }),
+      ...(continued
+        ? {}
+        : { note: `no continue-as-new after ${events} events in ${round((Date.now() - startedAt) / 1000, 0)} s` }),
     });
     return { firstHistory, events, continued, row, seconds: (Date.now() - startedAt) / 1000 };
   }
@@ -561,12 +763,15 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
     // The inspector (on a port of this machine's bench range) lets each RSS sample follow a full
     // garbage collection: otherwise the bundler's garbage, returned at some point of the fill, hides the slope.
     const inspectorPort = 24_000 + Math.floor(Math.random() * 1_000);
-    const worker = await spawnWorkerProcess(stack, { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${inspectorPort}`.trim() });
+    const worker = await spawnWorkerProcess(stack, {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${inspectorPort}`.trim(),
+    });
     let collected = 0;
     try {
       // RSS right after start-up still falls while the bundler's memory is returned: the figure is
       // the slope of RSS over the fill (least squares over several steps), not one difference.
-      const open = (count: number) => runConcurrently(count, 16, () => stack.charter.startTrip(oneWayRequest({ timing: IDLE_TIMING })));
+      const open = (count: number) =>
+        runConcurrently(count, 16, () => stack.charter.startTrip(oneWayRequest({ timing: IDLE_TIMING })));
       const rssNow = async () => {
         if (await collectGarbage(inspectorPort)) collected += 1;
         const samples: number[] = [];
@@ -631,14 +836,23 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
     const replayMs = async (history: temporal.api.history.v1.IHistory) => {
       const began = performance.now();
       const copies = Array.from({ length: PROFILE.replays }, (_, i) => ({ workflowId: `replay-${i}`, history }));
-      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, copies)) if (result.error) throw result.error;
+      for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, copies))
+        if (result.error) throw result.error;
       return (performance.now() - began) / PROFILE.replays;
     };
     const short = shortHistory ?? firstHistory;
     const shortMs = await replayMs(short);
     const longMs = await replayMs(firstHistory);
-    push(rowOf({ measure: `an evicted trip's next wake: replay of a ${short.events?.length ?? 0}-event history`, unit: 'ms', charterflow: shortMs }));
-    push(rowOf({ measure: `replay of the ${events}-event run (before continue-as-new)`, unit: 'ms', charterflow: longMs }));
+    push(
+      rowOf({
+        measure: `an evicted trip's next wake: replay of a ${short.events?.length ?? 0}-event history`,
+        unit: 'ms',
+        charterflow: shortMs,
+      }),
+    );
+    push(
+      rowOf({ measure: `replay of the ${events}-event run (before continue-as-new)`, unit: 'ms', charterflow: longMs }),
+    );
     context.continueAsNew = { continued, firstRunEvents: events, replays: PROFILE.replays };
   }, 900_000);
 });
@@ -646,14 +860,18 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
 /** A full garbage collection in the process whose inspector listens on `port`; false if it could not be asked. */
 async function collectGarbage(port: number): Promise<boolean> {
   try {
-    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+      webSocketDebuggerUrl: string;
+    }[];
     const socket = new WebSocket(targets[0]!.webSocketDebuggerUrl);
     return await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         socket.close();
         resolve(false);
       }, 30_000);
-      socket.addEventListener('open', () => socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
+      socket.addEventListener('open', () =>
+        socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })),
+      );
       socket.addEventListener('message', (event) => {
         if ((JSON.parse(String(event.data)) as { id?: number }).id !== 1) return;
         clearTimeout(timer);

@@ -29,7 +29,8 @@ export function describeGoal(goal: Goal | undefined): string {
   return `${goal.op === '<=' ? '≤' : '≥'} ${goal.of === 'ratio' ? `${goal.limit}×` : goal.limit.toLocaleString('en-US')}`;
 }
 
-const finite = (value: number | null | undefined): value is number => typeof value === 'number' && Number.isFinite(value);
+const finite = (value: number | null | undefined): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
 
 export function rowOf(input: {
   measure: string;
@@ -83,7 +84,9 @@ export function formatTable(rows: Row[]): string {
   for (const row of rows) {
     const met = row.met === null ? '—' : row.met ? 'yes' : 'NO';
     const ratio = row.ratio === null ? '—' : `${round(row.ratio, 2)}×`;
-    lines.push(`| ${row.measure} | ${figure(row.charterflow, row.unit, row.atLeast)} | ${row.reference === null ? '—' : figure(row.reference, row.unit)} | ${ratio} | ${row.goal} | ${met} |`);
+    lines.push(
+      `| ${row.measure} | ${figure(row.charterflow, row.unit, row.atLeast)} | ${row.reference === null ? '—' : figure(row.reference, row.unit)} | ${ratio} | ${row.goal} | ${met} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -127,9 +130,22 @@ export interface HistoryCounts {
 
 /** Counts one history's events by what they are (event type names as `EVENT_TYPE_…` or `…Scheduled`). */
 export function countHistory(eventTypes: readonly string[]): HistoryCounts {
-  const counts: HistoryCounts = { events: 0, workflowTasks: 0, activities: 0, timers: 0, signals: 0, updates: 0, searchAttributeUpserts: 0, markers: 0, continuedAsNew: 0 };
+  const counts: HistoryCounts = {
+    events: 0,
+    workflowTasks: 0,
+    activities: 0,
+    timers: 0,
+    signals: 0,
+    updates: 0,
+    searchAttributeUpserts: 0,
+    markers: 0,
+    continuedAsNew: 0,
+  };
   for (const raw of eventTypes) {
-    const type = raw.replace(/^EVENT_TYPE_/, '').replace(/_/g, '').toUpperCase();
+    const type = raw
+      .replace(/^EVENT_TYPE_/, '')
+      .replace(/_/g, '')
+      .toUpperCase();
     counts.events += 1;
     if (type === 'WORKFLOWTASKSCHEDULED') counts.workflowTasks += 1;
     else if (type === 'ACTIVITYTASKSCHEDULED') counts.activities += 1;
@@ -150,7 +166,9 @@ export function sumCounts(all: readonly HistoryCounts[]): HistoryCounts {
 }
 
 export function perTrip(total: HistoryCounts, trips: number): Record<keyof HistoryCounts, number> {
-  return Object.fromEntries(Object.entries(total).map(([key, value]) => [key, trips > 0 ? value / trips : Number.NaN])) as Record<keyof HistoryCounts, number>;
+  return Object.fromEntries(
+    Object.entries(total).map(([key, value]) => [key, trips > 0 ? value / trips : Number.NaN]),
+  ) as Record<keyof HistoryCounts, number>;
 }
 
 // ── emulator stats ───────────────────────────────────────────────────────────
@@ -162,7 +180,10 @@ export function isAvinodeCall(route: string): boolean {
 }
 
 /** Avinode API calls between two `requestsByRoute` snapshots. */
-export function avinodeCallsBetween(before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>): number {
+export function avinodeCallsBetween(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): number {
   let calls = 0;
   for (const [route, count] of Object.entries(after)) if (isAvinodeCall(route)) calls += count - (before[route] ?? 0);
   return calls;

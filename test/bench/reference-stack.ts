@@ -42,7 +42,12 @@ export const referenceWorkflowId = (externalId: string) => `reference-${external
 
 const silent = createLogger({ level: 'warn' });
 
-function envFor(base: NodeJS.ProcessEnv, emulator: RunningEmulator, taskQueue: string, webhookUrl?: string): NodeJS.ProcessEnv {
+function envFor(
+  base: NodeJS.ProcessEnv,
+  emulator: RunningEmulator,
+  taskQueue: string,
+  webhookUrl?: string,
+): NodeJS.ProcessEnv {
   return {
     ...base,
     TEMPORAL_TASK_QUEUE: taskQueue,
@@ -77,7 +82,12 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
  * stack's: same Temporal server and namespace, same AVINODE_RATE_LIMIT_PER_SECOND). With
  * `webhooks`, the emulator's subscriptions point at the reference receiver.
  */
-export async function startReference(options: { client: Client; baseEnv: NodeJS.ProcessEnv; emulator: RunningEmulator; webhooks: boolean }): Promise<ReferenceSide> {
+export async function startReference(options: {
+  client: Client;
+  baseEnv: NodeJS.ProcessEnv;
+  emulator: RunningEmulator;
+  webhooks: boolean;
+}): Promise<ReferenceSide> {
   const { client, emulator } = options;
   const taskQueue = `reference-${randomUUID()}`;
   const tripToWorkflow = new Map<string, string>();
@@ -174,9 +184,16 @@ export async function startReference(options: { client: Client; baseEnv: NodeJS.
       notify();
       return trip;
     },
-    progress: (externalId) => client.workflow.getHandle(referenceWorkflowId(externalId)).query<ReferenceProgress>('referenceProgress'),
-    select: (externalId, quoteId) => client.workflow.getHandle(referenceWorkflowId(externalId)).executeUpdate('referenceSelect', { args: [quoteId] }) as Promise<ReferenceProgress>,
-    cancel: (externalId) => client.workflow.getHandle(referenceWorkflowId(externalId)).executeUpdate('referenceCancel') as Promise<ReferenceProgress>,
+    progress: (externalId) =>
+      client.workflow.getHandle(referenceWorkflowId(externalId)).query<ReferenceProgress>('referenceProgress'),
+    select: (externalId, quoteId) =>
+      client.workflow
+        .getHandle(referenceWorkflowId(externalId))
+        .executeUpdate('referenceSelect', { args: [quoteId] }) as Promise<ReferenceProgress>,
+    cancel: (externalId) =>
+      client.workflow
+        .getHandle(referenceWorkflowId(externalId))
+        .executeUpdate('referenceCancel') as Promise<ReferenceProgress>,
     async close() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);

@@ -4,11 +4,28 @@
 // absorbs the signals that arrive meanwhile), and one update for the broker's decision with the one
 // Avinode call it needs (outcome report or trip cancel). No search attributes, no details, no
 // callbacks, no continue-as-new. It runs charterflow's own activities, so the Avinode work matches.
-import { ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CharterActivities } from '../../workflows/activity-types.ts';
-import { tripCriteriaOf, type QuoteSnapshot, type RfqSnapshot, type TripCreated, type TripRequest } from '../../workflows/contract.ts';
+import {
+  tripCriteriaOf,
+  type QuoteSnapshot,
+  type RfqSnapshot,
+  type TripCreated,
+  type TripRequest,
+} from '../../workflows/contract.ts';
 
-const acts = proxyActivities<Pick<CharterActivities, 'createTrip' | 'readTripState' | 'reportTripOutcome' | 'cancelAvinodeTrip'>>({
+const acts = proxyActivities<
+  Pick<CharterActivities, 'createTrip' | 'readTripState' | 'reportTripOutcome' | 'cancelAvinodeTrip'>
+>({
   startToCloseTimeout: '60 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
 });
@@ -30,7 +47,7 @@ export const referenceSelect = defineUpdate<ReferenceProgress, [string]>('refere
 export const referenceCancel = defineUpdate<ReferenceProgress>('referenceCancel');
 
 export async function referenceTripWorkflow(request: TripRequest): Promise<ReferenceProgress> {
-  let trip: TripCreated | undefined;
+  let trip: TripCreated | undefined = undefined;
   let phase: ReferenceProgress['phase'] = 'creating';
   let closing = false;
   let pendingWakes = 0;
@@ -46,7 +63,12 @@ export async function referenceTripWorkflow(request: TripRequest): Promise<Refer
       rfqs: rfqs.length,
       lifts: lifts.length,
       answered: lifts.filter(({ rfq, lift }) => rfq.cancelled || lift.status !== 'unanswered').length,
-      quotes: [...quotes.values()].map(({ quoteId, liftId, price, currency }) => ({ quoteId, ...(liftId ? { liftId } : {}), price, currency })),
+      quotes: [...quotes.values()].map(({ quoteId, liftId, price, currency }) => ({
+        quoteId,
+        ...(liftId ? { liftId } : {}),
+        price,
+        currency,
+      })),
       reads,
       wakes,
     };
@@ -65,8 +87,14 @@ export async function referenceTripWorkflow(request: TripRequest): Promise<Refer
     closing = true;
     await condition(() => trip !== undefined);
     const quote = quotes.get(quoteId);
-    const liftId = quote?.liftId ?? rfqs.flatMap((rfq) => rfq.lifts).find((lift) => lift.quoteIds.includes(quoteId))?.liftId;
-    if (!liftId) throw ApplicationFailure.create({ type: 'UnknownQuote', message: `unknown quote ${quoteId}`, nonRetryable: true });
+    const liftId =
+      quote?.liftId ?? rfqs.flatMap((rfq) => rfq.lifts).find((lift) => lift.quoteIds.includes(quoteId))?.liftId;
+    if (!liftId)
+      throw ApplicationFailure.create({
+        type: 'UnknownQuote',
+        message: `unknown quote ${quoteId}`,
+        nonRetryable: true,
+      });
     await acts.reportTripOutcome({ atripId: trip!.atripId, outcome: 'CONVERTED', winningSellerLiftId: liftId });
     phase = 'completed';
     return progress();

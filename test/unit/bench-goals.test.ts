@@ -18,28 +18,60 @@ import {
 
 describe('goals benchmark rows', () => {
   it('compares the ratio to the reference with a ratio goal', () => {
-    const row = rowOf({ measure: 'deep link p50', unit: 'ms', charterflow: 150, reference: 100, goal: { of: 'ratio', op: '<=', limit: 1.5 } });
+    const row = rowOf({
+      measure: 'deep link p50',
+      unit: 'ms',
+      charterflow: 150,
+      reference: 100,
+      goal: { of: 'ratio', op: '<=', limit: 1.5 },
+    });
     expect(row).toMatchObject({ charterflow: 150, reference: 100, ratio: 1.5, goal: '≤ 1.5×', met: true });
-    expect(rowOf({ measure: 'x', charterflow: 151, reference: 100, goal: { of: 'ratio', op: '<=', limit: 1.5 } }).met).toBe(false);
+    expect(
+      rowOf({ measure: 'x', charterflow: 151, reference: 100, goal: { of: 'ratio', op: '<=', limit: 1.5 } }).met,
+    ).toBe(false);
   });
 
   it('compares the charterflow figure itself with a value goal, whatever the reference', () => {
-    const row = rowOf({ measure: 'events per trip', charterflow: 230, reference: 40, goal: { of: 'value', op: '<=', limit: 110 } });
+    const row = rowOf({
+      measure: 'events per trip',
+      charterflow: 230,
+      reference: 40,
+      goal: { of: 'value', op: '<=', limit: 110 },
+    });
     expect(row).toMatchObject({ ratio: 5.75, goal: '≤ 110', met: false });
-    expect(rowOf({ measure: 'lifecycles/s', charterflow: 4, reference: 5, goal: { of: 'ratio', op: '>=', limit: 0.7 } }).met).toBe(true);
+    expect(
+      rowOf({ measure: 'lifecycles/s', charterflow: 4, reference: 5, goal: { of: 'ratio', op: '>=', limit: 0.7 } }).met,
+    ).toBe(true);
   });
 
   it('leaves met open when a figure is missing, when there is no goal, or when a lower bound stays under an upper limit', () => {
-    expect(rowOf({ measure: 'x', charterflow: Number.NaN, reference: 1, goal: { of: 'value', op: '<=', limit: 2 } })).toMatchObject({ charterflow: null, ratio: null, met: null });
+    expect(
+      rowOf({ measure: 'x', charterflow: Number.NaN, reference: 1, goal: { of: 'value', op: '<=', limit: 2 } }),
+    ).toMatchObject({ charterflow: null, ratio: null, met: null });
     expect(rowOf({ measure: 'x', charterflow: 3 })).toMatchObject({ goal: '—', met: null, reference: null });
-    expect(rowOf({ measure: 'x', charterflow: 1_200, atLeast: true, goal: { of: 'value', op: '<=', limit: 2_000 } }).met).toBeNull();
-    expect(rowOf({ measure: 'x', charterflow: 2_589, atLeast: true, goal: { of: 'value', op: '<=', limit: 2_000 } }).met).toBe(false);
+    expect(
+      rowOf({ measure: 'x', charterflow: 1_200, atLeast: true, goal: { of: 'value', op: '<=', limit: 2_000 } }).met,
+    ).toBeNull();
+    expect(
+      rowOf({ measure: 'x', charterflow: 2_589, atLeast: true, goal: { of: 'value', op: '<=', limit: 2_000 } }).met,
+    ).toBe(false);
   });
 
   it('prints the rows as a Markdown table with lower bounds and misses marked', () => {
     const table = formatTable([
-      rowOf({ measure: 'events before continue-as-new', charterflow: 2_589, atLeast: true, goal: { of: 'value', op: '<=', limit: 2_000 } }),
-      rowOf({ measure: 'deep link p99', unit: 'ms', charterflow: 179.4, reference: 127, goal: { of: 'ratio', op: '<=', limit: 1.5 } }),
+      rowOf({
+        measure: 'events before continue-as-new',
+        charterflow: 2_589,
+        atLeast: true,
+        goal: { of: 'value', op: '<=', limit: 2_000 },
+      }),
+      rowOf({
+        measure: 'deep link p99',
+        unit: 'ms',
+        charterflow: 179.4,
+        reference: 127,
+        goal: { of: 'ratio', op: '<=', limit: 1.5 },
+      }),
     ]);
     expect(table.split('\n')).toEqual([
       '| measure | charterflow | reference | ratio | goal | met |',
@@ -50,10 +82,28 @@ describe('goals benchmark rows', () => {
   });
 
   it('fits the least-squares slope of a series (RSS over open trips)', () => {
-    expect(slopeOf([{ x: 100, y: 1_000 }, { x: 200, y: 1_100 }, { x: 300, y: 1_200 }])).toBe(1);
-    expect(slopeOf([{ x: 0, y: 0 }, { x: 1, y: 3 }, { x: 2, y: 2 }, { x: 3, y: 5 }])).toBeCloseTo(1.4, 10);
+    expect(
+      slopeOf([
+        { x: 100, y: 1_000 },
+        { x: 200, y: 1_100 },
+        { x: 300, y: 1_200 },
+      ]),
+    ).toBe(1);
+    expect(
+      slopeOf([
+        { x: 0, y: 0 },
+        { x: 1, y: 3 },
+        { x: 2, y: 2 },
+        { x: 3, y: 5 },
+      ]),
+    ).toBeCloseTo(1.4, 10);
     expect(slopeOf([{ x: 5, y: 1 }])).toBeNaN();
-    expect(slopeOf([{ x: 5, y: 1 }, { x: 5, y: 2 }])).toBeNaN();
+    expect(
+      slopeOf([
+        { x: 5, y: 1 },
+        { x: 5, y: 2 },
+      ]),
+    ).toBeNaN();
   });
 
   it('takes nearest-rank percentiles', () => {
@@ -81,11 +131,24 @@ describe('goals benchmark counting', () => {
       'EVENT_TYPE_MARKER_RECORDED',
       'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW',
     ]);
-    expect(counts).toEqual({ events: 12, workflowTasks: 1, activities: 2, timers: 1, signals: 1, updates: 1, searchAttributeUpserts: 1, markers: 1, continuedAsNew: 1 });
+    expect(counts).toEqual({
+      events: 12,
+      workflowTasks: 1,
+      activities: 2,
+      timers: 1,
+      signals: 1,
+      updates: 1,
+      searchAttributeUpserts: 1,
+      markers: 1,
+      continuedAsNew: 1,
+    });
   });
 
   it('adds up executions and divides by trips', () => {
-    const total = sumCounts([countHistory(['EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', 'EVENT_TYPE_TIMER_STARTED']), countHistory(['EVENT_TYPE_WORKFLOW_TASK_SCHEDULED'])]);
+    const total = sumCounts([
+      countHistory(['EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', 'EVENT_TYPE_TIMER_STARTED']),
+      countHistory(['EVENT_TYPE_WORKFLOW_TASK_SCHEDULED']),
+    ]);
     expect(total).toMatchObject({ events: 3, workflowTasks: 2, timers: 1 });
     expect(perTrip(total, 2)).toMatchObject({ events: 1.5, workflowTasks: 1, timers: 0.5 });
   });
@@ -96,7 +159,13 @@ describe('goals benchmark counting', () => {
     expect(isAvinodeCall('POST /api/webhooks/settings')).toBe(false);
     expect(isAvinodeCall('GET /_emulator/stats')).toBe(false);
     const before = { 'POST /api/trips': 2, 'GET /api/quotes/:id': 5, 'POST /api/oauth/token': 1 };
-    const after = { 'POST /api/trips': 3, 'GET /api/quotes/:id': 9, 'GET /api/rfqs/:id': 2, 'POST /api/oauth/token': 4, 'GET /_emulator/stats': 7 };
+    const after = {
+      'POST /api/trips': 3,
+      'GET /api/quotes/:id': 9,
+      'GET /api/rfqs/:id': 2,
+      'POST /api/oauth/token': 4,
+      'GET /_emulator/stats': 7,
+    };
     expect(avinodeCallsBetween(before, after)).toBe(7);
   });
 
