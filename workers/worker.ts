@@ -7,7 +7,9 @@ import { activityDepsFromConfig, createActivities } from '../activities/index.ts
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
 import { activityScopedLogger, charterActivityInterceptors } from '../activities/interceptors.ts';
-import { loadConfig, type Config } from '../platform/config.ts';
+import { avinodeTaskQueueOf } from '../workflows/activity-options.ts';
+import { createCharterWorkers } from './charter-workers.ts';
+import { avinodeActivityRateLimit, loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, redactError, type Logger } from '../platform/logging.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from '../platform/temporal-connection.ts';
@@ -72,6 +74,15 @@ export async function registerWebhookSubscriptions(avinode: AvinodeClient, confi
   return reconcileWebhookSubscriptions(avinode, config, { refreshAll: true, ...(logger ? { logger } : {}) });
 }
 
+/** The worker settings (WORKER_*) as SDK options: the sticky cache bound and the concurrency of each queue's worker. */
+export function workerTuningOptions(worker: Config['worker']) {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
+    maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
+  };
+}
+
 export interface StartWorkerOptions {
   config: Readonly<Config>;
   logger: Logger;
@@ -91,7 +102,10 @@ export interface StartWorkerOptions {
 }
 
 export interface RunningWorker {
+  /** Polls the main task queue: workflows and every activity. */
   worker: Worker;
+  /** Polls the Avinode task queue (`<task queue>-avinode`): the Avinode-calling activities, rate-limited fleet-wide. */
+  avinodeWorker: Worker;
   /** Which workflow code runs: the prebuilt bundle's path, or the sources bundled at start. */
   workflows: string;
   avinode: AvinodeClient;
@@ -131,10 +145,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     await subscriptions?.start();
     logger.info(
-      { taskQueue, workflows: describeWorkflowSource(workflowSource), ...(tracing ? { otlpEndpoint: tracing.endpoint } : {}), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      { taskQueue, avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue, workflows: describeWorkflowSource(workflowSource), ...(tracing ? { otlpEndpoint: tracing.endpoint } : {}), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
       'creating worker',
     );
-    const worker = await Worker.create({
+    const workers = await createCharterWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
@@ -146,26 +160,32 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       }),
       // Log context, heartbeats while a call is in flight, the failure metric; spans with OTLP configured.
       interceptors: { activity: [charterActivityInterceptors(), ...(tracing ? [tracing.interceptors] : [])] },
-      maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
+      // Only the Avinode queue is rate-limited: callbacks and lookups never wait for Avinode's budget.
+      avinodeActivitiesPerSecond: avinodeActivityRateLimit(config.avinode),
+      // A worker given another main queue (tests) derives its Avinode queue from it.
+      avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue,
+      ...workerTuningOptions(config.worker),
       // Also used by the activities' Context client (worker.client inherits it).
       dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
       shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     });
+    const worker = workers.main;
     let running: Promise<void> | undefined;
     return {
       worker,
+      avinodeWorker: workers.avinode,
       workflows: describeWorkflowSource(workflowSource),
       avinode,
       ...(subscriptions ? { subscriptions } : {}),
       run: () =>
-        (running ??= worker.run().finally(async () => {
+        (running ??= workers.run().finally(async () => {
           await subscriptions?.stop();
           await avinode.close();
           await tracing?.shutdown();
           if (ownsConnection) await connection.close();
         })),
       shutdown: async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        workers.shutdown();
         await running?.catch(() => undefined);
       },
     };
@@ -214,6 +234,7 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
         event: 'ready',
         service: 'worker',
         taskQueue: config.temporal.taskQueue,
+        avinodeTaskQueue: config.temporal.avinodeTaskQueue,
         address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
         workflows: running.workflows,
         ...(deployment ? { workerDeployment: deployment.deploymentName, buildId: deployment.buildId } : {}),
