@@ -1,0 +1,150 @@
+// Issue 11's stuck runs: a worker SIGKILLed while its run waits on the poll timer. A query sent then
+// waits on the dead worker's sticky queue, falls through to the normal queue after the sticky
+// schedule-to-start timeout, and reaches a worker that has never seen the run. That worker builds the
+// run from a history that ends past the last workflow task (the poll timer has fired meanwhile) and
+// runs the workflow on those events, on the clock of the last completed task. The real workflow task
+// comes later and continues from that state; a replay sees the same events in one activation, on the
+// clock of that task. The run must make the same decisions both ways.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protoModule from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { avinodeEvent, getProgress } from '../../workflows/contract.ts';
+import { FakeAvinode, oneWay, setupTemporal, startTrip, type TemporalEnv } from './support.ts';
+
+const { EventType } = protoModule.temporal.api.enums.v1;
+type HistoryEvent = protoModule.temporal.api.history.v1.IHistoryEvent;
+
+const WORKER_PROCESS = fileURLToPath(new URL('./workflow-worker-process.ts', import.meta.url));
+/** The killed worker's sticky schedule-to-start timeout: how long the query and the task wait for it. */
+const STICKY_TIMEOUT_MS = 6_000;
+/** The poll timer the run waits on when its worker dies: it fires while the query waits. */
+const POLL_MS = 2_500;
+
+let env: TemporalEnv;
+let dir: string;
+let bundlePath: string;
+
+beforeAll(async () => {
+  env = await setupTemporal();
+  dir = mkdtempSync(join(tmpdir(), 'charterflow-stale-query-'));
+  bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, env.bundle.code);
+});
+afterAll(async () => {
+  await env?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function spawnWorkflowWorker(taskQueue: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_PROCESS], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      WORKER_STICKY_TIMEOUT_MS: String(STICKY_TIMEOUT_MS),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`workflow worker exited with ${code}:\n${stderr}`)));
+  });
+}
+
+function sigkill(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** Polls `check` until it returns a truthy value; the deadline only bounds a broken run. */
+async function waitUntil<T>(check: () => Promise<T>, what: string, timeoutMs = 40_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const timeOf = (event: HistoryEvent) => Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6);
+
+describe('a run whose worker is SIGKILLed while it waits for its poll timer', () => {
+  it('replays its history after a query built it from events past the last workflow task, with a signal in the next task', async () => {
+    const taskQueue = `wf-${randomUUID()}`;
+    const fake = new FakeAvinode();
+    const namespace = inject('temporalNamespace');
+    const activityWorker = await Worker.create({ connection: env.nativeConnection, namespace, taskQueue, activities: fake.activities() });
+    const activitiesRunning = activityWorker.run();
+    let sticky: ChildProcess | undefined = await spawnWorkflowWorker(taskQueue);
+    let takeover: Worker | undefined;
+    let takeoverRunning: Promise<void> | undefined;
+    const request = oneWay({ timing: { pollInitialMs: POLL_MS, pollMaxMs: POLL_MS, credentialRecheckMs: 200, continueAsNewAfterEvents: 0 } });
+    const { handle, started } = await startTrip(env, taskQueue, request);
+    try {
+      const events = async () => (await handle.fetchHistory()).events ?? [];
+      // The killed worker's last task started the poll timer; nothing else is pending.
+      const timer = await waitUntil(async () => {
+        const last = (await events()).at(-1);
+        return last?.eventType === EventType.EVENT_TYPE_TIMER_STARTED ? last : undefined;
+      }, 'the run waiting on its poll timer');
+      await sigkill(sticky);
+      sticky = undefined;
+      const querySentAt = Date.now();
+      const query = handle.query(getProgress);
+      takeover = await Worker.create({ connection: env.nativeConnection, namespace, taskQueue, workflowBundle: env.bundle });
+      takeoverRunning = takeover.run();
+      const progress = await query;
+      const queryAnsweredAt = Date.now();
+      expect(progress.phase).toBe('awaiting_rfqs');
+
+      // An operator answers: its webhook lands while the timed-out task is still on the dead worker's queue.
+      const [rfqId] = fake.sendRfqs(started.atripId, 1);
+      const quoteId = fake.quote(rfqId!, 21_000);
+      await handle.signal(avinodeEvent, fake.event('TripRequestSellerResponse', quoteId));
+
+      const fired = await waitUntil(async () => (await events()).find((event) => Number(event.timerFiredEventAttributes?.startedEventId ?? 0) === Number(timer.eventId)), 'the poll timer to fire');
+      // The order this test is about: query sent, then the timer fired, then the query answered.
+      expect(timeOf(fired)).toBeGreaterThan(querySentAt);
+      expect(timeOf(fired)).toBeLessThan(queryAnsweredAt);
+      // The takeover worker carries on: it processes the signal, waits on its next poll timer, and that timer fires.
+      const history = await waitUntil(async () => {
+        const all = await handle.fetchHistory();
+        const signal = all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+        const firedLater = signal && all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_TIMER_FIRED && Number(event.eventId) > Number(signal.eventId));
+        const handled = firedLater && all.events?.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(event.eventId) > Number(firedLater.eventId));
+        return handled ? all : undefined;
+      }, 'the takeover worker to process the signal and its next poll timer to fire');
+      const timedOut = history.events!.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+      expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(protoModule.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+
+      if (process.env.DUMP_HISTORY) writeFileSync(process.env.DUMP_HISTORY, JSON.stringify(protoModule.temporal.api.history.v1.History.fromObject(history as object).toJSON()));
+      await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, history, 'stale-query-activation')).resolves.toBeUndefined();
+      const after = await handle.query(getProgress);
+      expect(after.quotes.map((quote) => quote.quoteId)).toEqual([quoteId]);
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
+      if (sticky) await sigkill(sticky);
+      takeover?.shutdown();
+      await takeoverRunning;
+      activityWorker.shutdown();
+      await activitiesRunning;
+    }
+  }, 90_000);
+});
