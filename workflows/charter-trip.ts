@@ -3,6 +3,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -11,6 +12,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -110,6 +112,14 @@ const DECISION_STAGE = 'decision-stage';
  * Avinode trip): checked once at the start of each run, like DECISION_STAGE.
  */
 const DUPLICATE_TRIPS = 'duplicate-trips';
+/**
+ * Patch id (issue 11): a fired wait timer, not the clock, says that the time it waited for has come,
+ * and a due poll goes before pending events. A worker that rebuilds a run to answer a query (its
+ * sticky worker was SIGKILLed) runs the events recorded since the last workflow task on that task's
+ * clock, and the next task continues from there; a replay runs them with the next task, on its clock.
+ * Checked once at the start of each run, like DECISION_STAGE. See `waitForNews`.
+ */
+const TIMER_DECIDES_WAKE = 'timer-decides-wake';
 /** Later lookups after a retried create whose lookup could not answer (one per poll). */
 const DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE = 3;
 const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
@@ -221,6 +231,10 @@ class TripRun {
   private readonly readMessageIds = new Set<string>();
   /** The run was started with the decision stage (patch DECISION_STAGE); false only when replaying older runs. */
   private decisionStage = false;
+  /** A fired wait timer moves the run's clock to the time it waited for (patch TIMER_DECIDES_WAKE). */
+  private timerDecidesWake = false;
+  /** The latest time a fired wait timer stood for: the run's clock is never earlier (see `now`). */
+  private clockFloorMs = -Infinity;
   /** The run cancels second Avinode trips carrying its externalTripId (patch DUPLICATE_TRIPS). */
   private handlesDuplicates = false;
   private duplicateTrips: DuplicateTripRecord[] = [];
@@ -442,6 +456,7 @@ class TripRun {
   async main(): Promise<TripProgress> {
     this.decisionStage = patched(DECISION_STAGE);
     this.handlesDuplicates = patched(DUPLICATE_TRIPS);
+    this.timerDecidesWake = patched(TIMER_DECIDES_WAKE);
     if (this.continuedAsNew === 0) this.initialSearchAttributes();
     for (const event of this.carriedCallbacks) this.enqueueCallback(event);
     this.refreshDetails();
@@ -455,23 +470,23 @@ class TripRun {
       if (this.shouldContinueAsNew()) await this.continueAsNew();
       const expired = this.checkDeadlines();
       if (expired === true || (expired !== false && (await expired))) break;
-      const waitMs = this.nextWakeAt() - Date.now();
-      if (waitMs > 0) {
-        await condition(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs);
-      }
+      const wakeAtMs = this.nextWakeAt();
+      const waitMs = wakeAtMs - this.now();
+      if (waitMs > 0) await this.waitForNews(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs, wakeAtMs);
       this.wake = false;
       if (this.isTerminal() || this.closing) continue;
-      if (this.pendingEvents.length > 0) {
+      const pollFirst = this.timerDecidesWake && this.now() >= this.nextPollAtMs;
+      if (this.pendingEvents.length > 0 && !pollFirst) {
         await this.processEvents();
         this.resetPollInterval();
         // Webhooks are hints: an RFQ whose webhook is still on its way would be missed, so the
         // end (or the wait for a selection) is confirmed by one reconciliation poll (the source of
         // truth) before it is declared. Once awaiting a selection, webhooks need no such check.
         if (this.allLiftsAnswered() && this.phase !== 'awaiting_selection' && patched(CONFIRM_END_BY_POLL)) await this.poll();
-      } else if (Date.now() >= this.nextPollAtMs) {
+      } else if (this.now() >= this.nextPollAtMs) {
         await this.poll();
         this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
-        this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+        this.nextPollAtMs = this.now() + this.pollIntervalMs;
       }
       this.afterAnswers();
     }
@@ -481,12 +496,54 @@ class TripRun {
     return this.progress();
   }
 
+  /**
+   * The clock the loop decides by: the activation's, or the time a fired wait timer stood for when
+   * that is later (patch TIMER_DECIDES_WAKE). A timer fires at or after its time, so this is never
+   * ahead of real time; it differs from Date.now() only in an activation that runs on an earlier
+   * task's clock, which is what a worker rebuilding the run for a query hands out.
+   */
+  private now(): number {
+    return Math.max(Date.now(), this.clockFloorMs);
+  }
+
+  /**
+   * Waits until `news()` holds or `ms` pass. Runs recorded before TIMER_DECIDES_WAKE: exactly
+   * `condition(news, ms)`. With it, a fired timer raises the run's clock to `wakeAtMs`, even when the
+   * news came in the same activation: a replay hands the timer and a later signal over together (the
+   * signal first), where the live run may have seen the timer alone, earlier. The flag is set by the
+   * timer's own continuation, one microtask after the fire is applied; the condition resumes this
+   * function later than that, after every job of the activation has been applied.
+   */
+  private async waitForNews(news: () => boolean, ms: number, wakeAtMs: number): Promise<void> {
+    if (!this.timerDecidesWake) {
+      await condition(news, ms);
+      return;
+    }
+    if (news()) return;
+    let fired = false;
+    await CancellationScope.cancellable(async () => {
+      const timer = sleep(ms).then(
+        () => {
+          fired = true;
+        },
+        () => undefined, // cancelled: the news came first
+      );
+      try {
+        await condition(() => fired || news());
+      } finally {
+        CancellationScope.current().cancel();
+      }
+      await timer;
+    });
+    if (fired) this.clockFloorMs = Math.max(this.clockFloorMs, wakeAtMs);
+  }
+
   private nextWakeAt(): number {
     return Math.min(this.nextPollAtMs, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
   }
 
   private passedDeadline(): { reason: string; messageToSeller: string } | undefined {
-    const now = Date.now();
+    const now = this.now();
     if (this.quoteDeadlineMs !== undefined && now >= this.quoteDeadlineMs) return { reason: 'quote deadline passed', messageToSeller: EXPIRY_MESSAGE };
     if (this.departureMs !== undefined && now >= this.departureMs) return { reason: 'departure time passed', messageToSeller: DEPARTURE_MESSAGE };
     return undefined;
@@ -526,7 +583,7 @@ class TripRun {
   /** Polls restart frequent after news, except while awaiting a selection, which reconciles at the slowest interval. */
   private resetPollInterval(): void {
     this.pollIntervalMs = this.decisionStage && this.phase === 'awaiting_selection' ? this.timing.pollMaxMs : this.timing.pollInitialMs;
-    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+    this.nextPollAtMs = this.now() + this.pollIntervalMs;
   }
 
   private async createAvinodeTrip(reason: string): Promise<void> {
@@ -740,15 +797,15 @@ class TripRun {
       this.credentialsHint = false;
       // A decision being reported (closing) is not cut short by the deadline: it was taken in time.
       const deadlines = this.closing ? Infinity : Math.min(this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
-      const until = Math.min(Date.now() + this.timing.credentialRecheckMs, deadlines);
-      await condition(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - Date.now()));
+      const until = Math.min(this.now() + this.timing.credentialRecheckMs, deadlines);
+      await this.waitForNews(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - this.now()), until);
       this.wake = false;
       if (this.isTerminal()) return false;
       if (!this.closing) {
         const expired = this.checkDeadlines();
         if (expired === true || (expired !== false && (await expired))) return false;
       }
-      if (!this.credentialsHint && Date.now() < until) continue;
+      if (!this.credentialsHint && this.now() < until) continue;
       let check: CredentialCheck;
       try {
         check = await this.acts.credentialActs.checkCredentials(this.trip ? { atripId: this.trip.atripId } : {});

@@ -16,7 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { avinodeEvent, getProgress } from '../../workflows/contract.ts';
-import { FakeAvinode, oneWay, setupTemporal, startTrip, type TemporalEnv } from './support.ts';
+import { FakeAvinode, HISTORIES_DIR, historyToFixture, oneWay, setupTemporal, startTrip, type TemporalEnv } from './support.ts';
 
 const { EventType } = protoModule.temporal.api.enums.v1;
 type HistoryEvent = protoModule.temporal.api.history.v1.IHistoryEvent;
@@ -83,68 +83,104 @@ async function waitUntil<T>(check: () => Promise<T>, what: string, timeoutMs = 4
   }
 }
 
+/** The history as a new worker would replay it at its next task: through the commands of the last completed task. */
+function upToLastCompletedTask(history: protoModule.temporal.api.history.v1.IHistory): protoModule.temporal.api.history.v1.IHistory {
+  const events = history.events ?? [];
+  let lastCompleted = events.length - 1;
+  while (lastCompleted >= 0 && events[lastCompleted]!.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) lastCompleted--;
+  const commandsUntil = events.findIndex((event, index) => index > lastCompleted && !COMMAND_EVENTS.has(event.eventType!));
+  return { events: events.slice(0, commandsUntil === -1 ? events.length : commandsUntil) };
+}
+const COMMAND_EVENTS = new Set([
+  EventType.EVENT_TYPE_TIMER_STARTED,
+  EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  EventType.EVENT_TYPE_MARKER_RECORDED,
+  EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+  EventType.EVENT_TYPE_TIMER_CANCELED,
+]);
+
 const timeOf = (event: HistoryEvent) => Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6);
 
-describe('a run whose worker is SIGKILLed while it waits for its poll timer', () => {
-  it('replays its history after a query built it from events past the last workflow task, with a signal in the next task', async () => {
-    const taskQueue = `wf-${randomUUID()}`;
-    const fake = new FakeAvinode();
-    const namespace = inject('temporalNamespace');
-    const activityWorker = await Worker.create({ connection: env.nativeConnection, namespace, taskQueue, activities: fake.activities() });
-    const activitiesRunning = activityWorker.run();
-    let sticky: ChildProcess | undefined = await spawnWorkflowWorker(taskQueue);
-    let takeover: Worker | undefined;
-    let takeoverRunning: Promise<void> | undefined;
-    const request = oneWay({ timing: { pollInitialMs: POLL_MS, pollMaxMs: POLL_MS, credentialRecheckMs: 200, continueAsNewAfterEvents: 0 } });
-    const { handle, started } = await startTrip(env, taskQueue, request);
-    try {
-      const events = async () => (await handle.fetchHistory()).events ?? [];
-      // The killed worker's last task started the poll timer; nothing else is pending.
-      const timer = await waitUntil(async () => {
-        const last = (await events()).at(-1);
-        return last?.eventType === EventType.EVENT_TYPE_TIMER_STARTED ? last : undefined;
-      }, 'the run waiting on its poll timer');
-      await sigkill(sticky);
-      sticky = undefined;
-      const querySentAt = Date.now();
-      const query = handle.query(getProgress);
-      takeover = await Worker.create({ connection: env.nativeConnection, namespace, taskQueue, workflowBundle: env.bundle });
-      takeoverRunning = takeover.run();
-      const progress = await query;
-      const queryAnsweredAt = Date.now();
-      expect(progress.phase).toBe('awaiting_rfqs');
+interface Scenario {
+  /** A webhook lands after the timer fired, before the takeover worker's first task. */
+  signal: boolean;
+  fixture: string;
+}
 
+async function killWhileWaitingAndQuery({ signal, fixture }: Scenario): Promise<void> {
+  const taskQueue = `wf-${randomUUID()}`;
+  const fake = new FakeAvinode();
+  const namespace = inject('temporalNamespace');
+  const activityWorker = await Worker.create({ connection: env.nativeConnection, namespace, taskQueue, activities: fake.activities() });
+  const activitiesRunning = activityWorker.run();
+  let sticky: ChildProcess | undefined = await spawnWorkflowWorker(taskQueue);
+  let takeover: Worker | undefined;
+  let takeoverRunning: Promise<void> | undefined;
+  const request = oneWay({ timing: { pollInitialMs: POLL_MS, pollMaxMs: POLL_MS, credentialRecheckMs: 200, continueAsNewAfterEvents: 0 } });
+  const { handle, started } = await startTrip(env, taskQueue, request);
+  try {
+    const events = async () => (await handle.fetchHistory()).events ?? [];
+    // The killed worker's last task started the poll timer; nothing else is pending.
+    const timer = await waitUntil(async () => {
+      const last = (await events()).at(-1);
+      return last?.eventType === EventType.EVENT_TYPE_TIMER_STARTED ? last : undefined;
+    }, 'the run waiting on its poll timer');
+    await sigkill(sticky);
+    sticky = undefined;
+    const querySentAt = Date.now();
+    const query = handle.query(getProgress);
+    takeover = await Worker.create({ connection: env.nativeConnection, namespace, taskQueue, workflowBundle: env.bundle });
+    takeoverRunning = takeover.run();
+    expect((await query).phase).toBe('awaiting_rfqs');
+    const queryAnsweredAt = Date.now();
+
+    let quoteId: string | undefined;
+    if (signal) {
       // An operator answers: its webhook lands while the timed-out task is still on the dead worker's queue.
       const [rfqId] = fake.sendRfqs(started.atripId, 1);
-      const quoteId = fake.quote(rfqId!, 21_000);
+      quoteId = fake.quote(rfqId!, 21_000);
       await handle.signal(avinodeEvent, fake.event('TripRequestSellerResponse', quoteId));
-
-      const fired = await waitUntil(async () => (await events()).find((event) => Number(event.timerFiredEventAttributes?.startedEventId ?? 0) === Number(timer.eventId)), 'the poll timer to fire');
-      // The order this test is about: query sent, then the timer fired, then the query answered.
-      expect(timeOf(fired)).toBeGreaterThan(querySentAt);
-      expect(timeOf(fired)).toBeLessThan(queryAnsweredAt);
-      // The takeover worker carries on: it processes the signal, waits on its next poll timer, and that timer fires.
-      const history = await waitUntil(async () => {
-        const all = await handle.fetchHistory();
-        const signal = all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
-        const firedLater = signal && all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_TIMER_FIRED && Number(event.eventId) > Number(signal.eventId));
-        const handled = firedLater && all.events?.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(event.eventId) > Number(firedLater.eventId));
-        return handled ? all : undefined;
-      }, 'the takeover worker to process the signal and its next poll timer to fire');
-      const timedOut = history.events!.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
-      expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(protoModule.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
-
-      if (process.env.DUMP_HISTORY) writeFileSync(process.env.DUMP_HISTORY, JSON.stringify(protoModule.temporal.api.history.v1.History.fromObject(history as object).toJSON()));
-      await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, history, 'stale-query-activation')).resolves.toBeUndefined();
-      const after = await handle.query(getProgress);
-      expect(after.quotes.map((quote) => quote.quoteId)).toEqual([quoteId]);
-    } finally {
-      await handle.terminate('test over').catch(() => undefined);
-      if (sticky) await sigkill(sticky);
-      takeover?.shutdown();
-      await takeoverRunning;
-      activityWorker.shutdown();
-      await activitiesRunning;
     }
-  }, 90_000);
+
+    const fired = await waitUntil(async () => (await events()).find((event) => Number(event.timerFiredEventAttributes?.startedEventId ?? 0) === Number(timer.eventId)), 'the poll timer to fire');
+    // The order this test is about: query sent, then the timer fired, then the query answered (by the
+    // takeover worker, from a history that ends past the last workflow task).
+    expect(timeOf(fired)).toBeGreaterThan(querySentAt);
+    expect(timeOf(fired)).toBeLessThan(queryAnsweredAt);
+    // The takeover worker carries on, through its own next poll timer.
+    const history = await waitUntil(async () => {
+      const all = await handle.fetchHistory();
+      const anchor = signal ? all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) : fired;
+      const firedLater = anchor && all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_TIMER_FIRED && Number(event.eventId) > Number(anchor.eventId));
+      const handled = firedLater && all.events?.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(event.eventId) > Number(firedLater.eventId));
+      return handled ? all : undefined;
+    }, 'the takeover worker to reach its next poll timer and handle it');
+    const timedOut = history.events!.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+    expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(protoModule.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+
+    // What the next worker to take the run does: replay it.
+    const replayed = upToLastCompletedTask(history);
+    await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, replayed, fixture)).resolves.toBeUndefined();
+    if (process.env.RECORD_HISTORIES === '1') writeFileSync(`${HISTORIES_DIR}${fixture}.json`, historyToFixture(replayed));
+    if (quoteId) expect((await handle.query(getProgress)).quotes.map((quote) => quote.quoteId)).toEqual([quoteId]);
+  } finally {
+    await handle.terminate('test over').catch(() => undefined);
+    if (sticky) await sigkill(sticky);
+    if (takeover?.getState() === 'RUNNING') takeover.shutdown();
+    await takeoverRunning?.catch(() => undefined);
+    activityWorker.shutdown();
+    await activitiesRunning;
+  }
+}
+
+describe('a run whose worker is SIGKILLed while it waits for its poll timer, queried meanwhile', () => {
+  it('replays its history when the timer fired before the query reached a worker without the run', async () => {
+    await killWhileWaitingAndQuery({ signal: false, fixture: 'stale-query-timer-fired' });
+  }, 60_000);
+
+  it('replays its history when a webhook signal also landed before the next workflow task', async () => {
+    await killWhileWaitingAndQuery({ signal: true, fixture: 'stale-query-timer-fired-then-signal' });
+  }, 60_000);
 });
