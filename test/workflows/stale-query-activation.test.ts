@@ -4,7 +4,9 @@
 // run from a history that ends past the last workflow task (the poll timer has fired meanwhile) and
 // runs the workflow on those events, on the clock of the last completed task. The real workflow task
 // comes later and continues from that state; a replay sees the same events in one activation, on the
-// clock of that task. The run must make the same decisions both ways.
+// clock of that task. The run must make the same decisions both ways. The order of events is driven
+// (kill, then query, then the timer fires while the query waits) and checked from the history, so the
+// test cannot pass without having built that situation.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protoModule from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { avinodeEvent, getProgress } from '../../workflows/contract.ts';
 import { FakeAvinode, HISTORIES_DIR, historyToFixture, oneWay, setupTemporal, startTrip, type TemporalEnv } from './support.ts';
 
