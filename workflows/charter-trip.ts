@@ -274,6 +274,8 @@ class TripRun {
   private wakeups = false;
   /** When the read webhooks asked for is due; undefined: no event waits for a read. */
   private readDueAtMs: number | undefined;
+  /** Events received before main() knew whether webhooks are wake-ups (the first activation's signals). */
+  private eventsBeforeMain = 0;
   /** A decision (selection, cancellation, expiry) is being carried to Avinode: the loop stops polling. */
   private closing = false;
   private endReason: string | undefined;
@@ -477,7 +479,13 @@ class TripRun {
       if (this.wakeups && this.takeChat(event)) return;
       this.pendingEvents.push(event);
       tripMetrics.avinodeEvent(event.eventType);
-      if (this.wakeups) this.readDueAtMs ??= this.now() + this.webhookDebounceMs();
+      // Counted when received: a poll may already have read what the event announced, and the run may end before its read.
+      if (!this.wakeups) {
+        this.eventsBeforeMain++; // the old path counts when processing; main() settles these once it knows the path
+        return;
+      }
+      this.webhooks++;
+      this.readDueAtMs ??= this.now() + this.webhookDebounceMs();
     });
 
     setHandler(credentialsUpdated, () => {
@@ -492,6 +500,7 @@ class TripRun {
     this.handlesDuplicates = patched(DUPLICATE_TRIPS);
     this.timerDecidesWake = patched(TIMER_DECIDES_WAKE);
     this.wakeups = patched(WEBHOOK_WAKEUPS);
+    if (this.wakeups) this.webhooks += this.eventsBeforeMain;
     // Events carried over, or delivered with the start before the patch was known: one read for them.
     if (this.wakeups && this.pendingEvents.length > 0) this.readDueAtMs = this.now() + this.webhookDebounceMs();
     this.coalescedVisibility = patched(COALESCED_VISIBILITY);
@@ -642,7 +651,6 @@ class TripRun {
     const takesEvents = asked || !this.timerDecidesWake;
     const events = takesEvents ? this.pendingEvents.splice(0) : [];
     if (takesEvents) this.readDueAtMs = undefined;
-    this.webhooks += events.length;
     const trip = this.trip;
     if (trip && events.length > 0) await this.applyEvents(trip, events);
     if (this.isTerminal() || this.closing) return;

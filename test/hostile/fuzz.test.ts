@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CharterClient, TripRequestInvalid } from '../../client/index.ts';
 import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } from '../../client/trip-flags.ts';
+import { problemText } from '../../workflows/failures.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { createLogger } from '../../platform/logging.ts';
 import { startWebhookServer, WebhookPayload, type RunningWebhookServer, type TripSignaller } from '../../workers/webhook-server.ts';
@@ -111,7 +112,7 @@ describe('fuzzing CharterClient.startTrip', () => {
           expect(error).toBeInstanceOf(TripRequestInvalid);
           const { problems, message } = error as TripRequestInvalid;
           expect(problems.length).toBeGreaterThan(0);
-          for (const problem of problems) expect(problem).toMatch(FIELD_PROBLEM);
+          for (const problem of problems) expect(problemText(problem)).toMatch(FIELD_PROBLEM);
           expect(message).not.toMatch(STACK_LINE);
           expect(starts).toBe(before);
           tally.refused += 1;
