@@ -48,15 +48,12 @@ import {
   sendMessage,
   TERMINAL_PHASES,
   tripCriteriaOf,
-  type AvinodeEvent,
   type CallbackEvent,
   type ClosedRequest,
-  type DeclineRecord,
   type DuplicateTrip,
   type DuplicateTripRecord,
   type OutcomeReport,
   type LiftSnapshot,
-  type PhaseChange,
   type QuoteRecord,
   type QuoteSnapshot,
   type RfqSnapshot,
@@ -69,6 +66,9 @@ import {
 } from './contract.ts';
 import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
+import { TripState, type CarriedTripState } from './trip-state.ts';
+
+export type { CarriedTripState } from './trip-state.ts';
 
 /** The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`). */
 function activitiesFor(timing: TripTiming) {
@@ -118,36 +118,7 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 1_500;
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
 const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
-const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other operators are still collected until the deadline';
 const CALLBACK_DRAIN_BEFORE_CONTINUE_MS = 30_000;
-
-type Counts = TripProgress['counts'];
-
-/** Everything a continued run needs; ids, quotes and counters only, never secrets. */
-export interface CarriedTripState {
-  phase: TripPhase;
-  trip?: TripCreated;
-  rfqs: RfqSnapshot[];
-  quotes: QuoteRecord[];
-  declines: DeclineRecord[];
-  messages: TripMessageSnapshot[];
-  counts: Pick<Counts, 'polls' | 'webhooks'>;
-  resets: number;
-  phaseHistory: PhaseChange[];
-  quoteDeadline?: string;
-  lastPollAt?: string;
-  pollIntervalMs: number;
-  nextPollAt: string;
-  pendingEvents: AvinodeEvent[];
-  callbackSeq: number;
-  /** Callback events not yet delivered when the run continued as new; the next run sends them (same eventIds). */
-  undeliveredCallbacks?: CallbackEvent[];
-  /** Trip messages already read (so a poll never fetches them again). */
-  readMessageIds?: string[];
-  duplicateTrips?: DuplicateTripRecord[];
-  duplicateLookupsLeft?: number;
-  continuedAsNew: number;
-}
 
 export interface CharterTripInput extends TripRequest {
   /** Set only by the workflow itself when it continues as new. */
@@ -188,119 +159,29 @@ export function withResetWindowNote(reason: string, nowMs: number): string {
   return inside ? `${reason} (inside the weekly sandbox reset window, Mondays 06:00–08:00 UTC: may clear by itself)` : reason;
 }
 
-class TripRun {
-  private readonly request: TripRequest;
+class TripRun extends TripState {
   private readonly timing: TripTiming;
   private readonly acts: ReturnType<typeof activitiesFor>;
-  private readonly workflowId = workflowInfo().workflowId;
   private readonly departureMs: number | undefined;
 
-  private phase: TripPhase = 'creating_trip';
-  private phaseHistory: PhaseChange[] = [];
-  private trip: TripCreated | undefined;
-  private readonly rfqs = new Map<string, RfqSnapshot>();
-  private readonly quotes = new Map<string, QuoteRecord>();
-  private declines: DeclineRecord[] = [];
-  private messages: TripMessageSnapshot[] = [];
-  private polls = 0;
-  private webhooks = 0;
-  private resets = 0;
-  private quoteDeadlineMs: number | undefined;
-  private lastPollAt: string | undefined;
-  private pollIntervalMs: number;
-  private nextPollAtMs: number;
-  private pendingEvents: AvinodeEvent[] = [];
-  private callbackSeq = 0;
-  private continuedAsNew = 0;
-
-  private blockedReason: string | undefined;
-  private selectedQuoteId: string | undefined;
-  private outcomeReport: OutcomeReport | undefined;
-  private closedRequests: ClosedRequest[] | undefined;
-  /** Messages already read, so polls fetch a decline's message once. */
-  private readonly readMessageIds = new Set<string>();
-  /** The run was started with the decision stage (patch DECISION_STAGE); false only when replaying older runs. */
-  private decisionStage = false;
   /** The run cancels second Avinode trips carrying its externalTripId (patch DUPLICATE_TRIPS). */
   private handlesDuplicates = false;
-  private duplicateTrips: DuplicateTripRecord[] = [];
-  /** Lookups still to try because a retried create could not rule out an earlier attempt's trip. */
-  private duplicateLookupsLeft = 0;
   /** A decision (selection, cancellation, expiry) is being carried to Avinode: the loop stops polling. */
   private closing = false;
-  private endReason: string | undefined;
   private failure: ApplicationFailure | undefined;
   private credentialsHint = false;
   /** Wakes the main loop to recompute its timer (deadline extended). */
   private wake = false;
-  /** Callback events not yet acknowledged, oldest first. */
-  private callbackQueue: CallbackEvent[] = [];
   private callbackChain: Promise<void> = Promise.resolve();
-  private carriedCallbacks: CallbackEvent[] = [];
   private lastQuoteCount = -1;
 
   constructor(input: CharterTripInput) {
     const { carried, ...request } = input;
-    this.request = request;
-    this.timing = { ...DEFAULT_TIMING, ...request.timing };
+    const timing = { ...DEFAULT_TIMING, ...request.timing };
+    super({ workflowId: workflowInfo().workflowId, request, pollIntervalMs: timing.pollInitialMs, nowMs: Date.now(), ...(carried ? { carried } : {}) });
+    this.timing = timing;
     this.acts = activitiesFor(this.timing);
     this.departureMs = departureDeadlineMs(request);
-    this.pollIntervalMs = this.timing.pollInitialMs;
-    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
-    if (request.quoteDeadline) {
-      const at = Date.parse(request.quoteDeadline);
-      if (!Number.isNaN(at)) this.quoteDeadlineMs = at;
-    }
-    if (carried) this.restore(carried);
-  }
-
-  private restore(carried: CarriedTripState): void {
-    this.phase = carried.phase;
-    this.phaseHistory = [...carried.phaseHistory];
-    this.trip = carried.trip;
-    for (const rfq of carried.rfqs) this.rfqs.set(rfq.rfqId, rfq);
-    for (const quote of carried.quotes) this.quotes.set(quote.quoteId, quote);
-    this.declines = [...carried.declines];
-    this.messages = [...carried.messages];
-    this.polls = carried.counts.polls;
-    this.webhooks = carried.counts.webhooks;
-    this.resets = carried.resets;
-    this.quoteDeadlineMs = carried.quoteDeadline ? Date.parse(carried.quoteDeadline) : undefined;
-    this.lastPollAt = carried.lastPollAt;
-    this.pollIntervalMs = carried.pollIntervalMs;
-    this.nextPollAtMs = Date.parse(carried.nextPollAt);
-    this.pendingEvents = [...carried.pendingEvents];
-    this.callbackSeq = carried.callbackSeq;
-    this.carriedCallbacks = [...(carried.undeliveredCallbacks ?? [])];
-    for (const id of carried.readMessageIds ?? []) this.readMessageIds.add(id);
-    this.duplicateTrips = [...(carried.duplicateTrips ?? [])];
-    this.duplicateLookupsLeft = carried.duplicateLookupsLeft ?? 0;
-    this.continuedAsNew = carried.continuedAsNew;
-  }
-
-  private carry(): CarriedTripState {
-    return {
-      phase: this.phase,
-      ...(this.trip ? { trip: this.trip } : {}),
-      rfqs: [...this.rfqs.values()],
-      quotes: [...this.quotes.values()],
-      declines: this.declines,
-      messages: this.messages,
-      counts: { polls: this.polls, webhooks: this.webhooks },
-      resets: this.resets,
-      phaseHistory: this.phaseHistory,
-      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
-      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
-      pollIntervalMs: this.pollIntervalMs,
-      nextPollAt: new Date(this.nextPollAtMs).toISOString(),
-      pendingEvents: this.pendingEvents,
-      callbackSeq: this.callbackSeq,
-      ...(this.callbackQueue.length > 0 ? { undeliveredCallbacks: this.callbackQueue } : {}),
-      ...(this.readMessageIds.size > 0 ? { readMessageIds: [...this.readMessageIds] } : {}),
-      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
-      ...(this.duplicateLookupsLeft > 0 ? { duplicateLookupsLeft: this.duplicateLookupsLeft } : {}),
-      continuedAsNew: this.continuedAsNew + 1,
-    };
   }
 
   // ── messages ────────────────────────────────────────────────────────────────
@@ -863,31 +744,6 @@ class TripRun {
   }
 
   /**
-   * Every request answered: each RFQ cancelled, or each of its requested lifts quoted or declined,
-   * or (an RFQ requesting no lift) quoted on the RFQ itself. Runs recorded before the decision stage
-   * knew only RFQs with lifts, which this reads the same.
-   */
-  private allLiftsAnswered(): boolean {
-    const rfqs = [...this.rfqs.values()];
-    if (!this.decisionStage) {
-      const lifts = rfqs.flatMap((rfq) => rfq.lifts);
-      return lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status));
-    }
-    return rfqs.length > 0 && rfqs.every((rfq) => this.rfqAnswered(rfq));
-  }
-
-  private rfqAnswered(rfq: RfqSnapshot): boolean {
-    if (rfq.cancelled) return true;
-    if (rfq.lifts.length > 0) return rfq.lifts.every((lift) => ANSWERED.has(lift.status));
-    return (rfq.quoteIds?.length ?? 0) > 0;
-  }
-
-  private allRequestsCancelled(): boolean {
-    const rfqs = [...this.rfqs.values()];
-    return rfqs.length > 0 && rfqs.every((rfq) => rfq.cancelled);
-  }
-
-  /**
    * Every lift answered: the run waits for the broker in `awaiting_selection` when a live quote
    * exists (back to `collecting_quotes` when a new RFQ goes out), or ends at once with
    * `endWhenAllAnswered` (and in runs recorded before the decision stage).
@@ -925,29 +781,6 @@ class TripRun {
 
   private knownIds(kind: string, ids: string[]): string {
     return ids.length > 0 ? `the run knows ${kind}s ${ids.join(', ')}` : `the run knows no ${kind} yet`;
-  }
-
-  /** Quotes a broker can still choose: not from a vanished trip, not on a lift the operator has since declined. */
-  private selectableQuotes(): QuoteRecord[] {
-    return this.liveQuotes().filter((quote) => this.liftOf(quote)?.status !== 'declined');
-  }
-
-  private liftOf(quote: QuoteSnapshot): LiftSnapshot | undefined {
-    for (const rfq of this.rfqs.values()) {
-      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId || candidate.quoteIds.includes(quote.quoteId));
-      if (lift) return lift;
-    }
-    return undefined;
-  }
-
-  private winningLiftIdOf(quote: QuoteSnapshot): string | undefined {
-    return quote.liftId ?? this.liftOf(quote)?.liftId;
-  }
-
-  private rfqOf(quote: QuoteSnapshot): RfqSnapshot | undefined {
-    if (quote.rfqId) return this.rfqs.get(quote.rfqId);
-    const liftId = this.winningLiftIdOf(quote);
-    return [...this.rfqs.values()].find((rfq) => rfq.lifts.some((lift) => lift.liftId === liftId));
   }
 
   private actingAs(): { actAsAccount?: string } {
@@ -1005,10 +838,6 @@ class TripRun {
 
   // ── phases, visibility, callbacks ───────────────────────────────────────────
 
-  private isTerminal(): boolean {
-    return TERMINAL_PHASES.includes(this.phase);
-  }
-
   private setPhase(phase: TripPhase, reason?: string): void {
     if (this.isTerminal() && !TERMINAL_PHASES.includes(phase)) return;
     const changed = phase !== this.phase || this.phaseHistory.length === 0;
@@ -1048,10 +877,6 @@ class TripRun {
   private afterChange(): void {
     this.updateQuoteCount();
     this.refreshDetails();
-  }
-
-  private liveQuotes(): QuoteRecord[] {
-    return [...this.quotes.values()].filter((quote) => !quote.vanishedAt);
   }
 
   private updateQuoteCount(): void {
@@ -1130,46 +955,5 @@ class TripRun {
     await this.drainCallbacks(this.timing.callbackDrainMs ?? CALLBACK_DRAIN_BEFORE_CONTINUE_MS);
     if (this.isTerminal()) return;
     await continueAsNew<typeof charterTripWorkflow>({ ...this.request, carried: this.carry() });
-  }
-
-  progress(): TripProgress {
-    const rfqs = [...this.rfqs.values()];
-    const lifts = rfqs.flatMap((rfq) => rfq.lifts);
-    const quotes = [...this.quotes.values()];
-    return {
-      workflowId: this.workflowId,
-      externalId: this.request.externalId,
-      phase: this.phase,
-      route: routeOf(this.request.legs),
-      ...(this.trip ? { atripId: this.trip.atripId, tripId: this.trip.tripId, deepLinks: this.trip.deepLinks } : {}),
-      rfqs,
-      quotes,
-      declines: this.declines,
-      messages: this.messages,
-      counts: {
-        rfqs: rfqs.length,
-        lifts: lifts.length,
-        answered: rfqs.flatMap((rfq) => rfq.lifts.filter((lift) => rfq.cancelled || ANSWERED.has(lift.status))).length,
-        quotes: this.liveQuotes().length,
-        declines: this.declines.length,
-        polls: this.polls,
-        webhooks: this.webhooks,
-      },
-      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
-      ...(!this.isTerminal() && this.trip && this.phase !== 'blocked' ? { nextPollAt: new Date(this.nextPollAtMs).toISOString() } : {}),
-      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
-      ...(this.blockedReason ? { blockedReason: this.blockedReason } : {}),
-      resets: this.resets,
-      ...(this.selectedQuoteId ? { selectedQuoteId: this.selectedQuoteId } : {}),
-      ...(this.outcomeReport ? { outcomeReport: this.outcomeReport } : {}),
-      ...(this.closedRequests ? { closedRequests: this.closedRequests } : {}),
-      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
-      ...(this.phase === 'collecting_quotes' && this.decisionStage && this.allLiftsAnswered() && this.selectableQuotes().length === 0
-        ? { note: EVERY_OPERATOR_DECLINED }
-        : {}),
-      ...(this.endReason ? { endReason: this.endReason } : {}),
-      phaseHistory: this.phaseHistory,
-      continuedAsNew: this.continuedAsNew,
-    };
   }
 }

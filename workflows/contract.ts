@@ -57,7 +57,8 @@ export const TRIP_PHASES = [
   'failed',
 ] as const;
 export type TripPhase = (typeof TRIP_PHASES)[number];
-export const TERMINAL_PHASES: readonly TripPhase[] = ['completed', 'cancelled', 'expired', 'failed'];
+/** Phases a run never leaves (the rule lives with the trip's state rules). */
+export { TERMINAL_PHASES } from './trip-state.ts';
 
 /** Aircraft categories as named in Avinode's terminology page. */
 export const AIRCRAFT_CATEGORIES = [
@@ -468,7 +469,4 @@ export function workflowIdFor(externalId: string): string {
   return `${WORKFLOW_ID_PREFIX}${externalId}`;
 }
 
-export function routeOf(legs: readonly Pick<TripLeg, 'from' | 'to'>[]): string {
-  if (legs.length === 0) return '';
-  return [legs[0]!.from, ...legs.map((leg) => leg.to)].join('-');
-}
+export { routeOf } from './presentation.ts';

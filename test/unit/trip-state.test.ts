@@ -1,0 +1,219 @@
+// The trip's state rules without a Temporal server: the module is plain TypeScript, so these tests
+// build a state, feed it what Avinode reports and read the projection and the carried state.
+import { describe, expect, it, vi } from 'vitest';
+import type { LiftSnapshot, QuoteRecord, RfqSnapshot, TripRequest } from '../../workflows/contract.ts';
+import { TripState, type TripStateInit } from '../../workflows/trip-state.ts';
+
+const START = Date.parse('2027-05-10T12:00:00Z');
+const request: TripRequest = { externalId: 'crm-1', legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', time: '09:30', pax: 5 }], onReset: 'recreate' };
+const trip = { atripId: 'atrip-1001', tripId: 'Q4K7ZP', href: 'https://avinode.example/trips/atrip-1001', deepLinks: { searchInAvinode: 'https://avinode.example/s/1' }, reused: false };
+
+function state(overrides: Partial<TripStateInit> = {}, decisionStage = true): TripState {
+  const created = new TripState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 30_000, nowMs: START, ...overrides });
+  created.decisionStage = decisionStage;
+  return created;
+}
+
+function lift(liftId: string, status: LiftSnapshot['status'] = 'unanswered', quoteIds: string[] = []): LiftSnapshot {
+  return { liftId, status, quoteIds };
+}
+
+function rfq(rfqId: string, lifts: LiftSnapshot[], extra: Partial<RfqSnapshot> = {}): RfqSnapshot {
+  return { rfqId, operator: `Operator of ${rfqId}`, lifts, messageIds: [], ...extra };
+}
+
+function quoteRecord(quoteId: string, extra: Partial<QuoteRecord> = {}): QuoteRecord {
+  return { quoteId, rfqId: 'arfq-1', liftId: 'asellerlift-1', operator: 'Operator of arfq-1', price: 21_900, currency: 'USD', firstSeenAt: '2027-05-10T12:05:00.000Z', priceHistory: [], ...extra };
+}
+
+describe('the trip state module', () => {
+  it('loads without @temporalio/workflow, so it runs outside a workflow', async () => {
+    vi.resetModules();
+    vi.doMock('@temporalio/workflow', () => {
+      throw new Error('the state module must not load @temporalio/workflow');
+    });
+    try {
+      const loaded = await import('../../workflows/trip-state.ts');
+      expect(new loaded.TripState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 1, nowMs: START }).progress().phase).toBe('creating_trip');
+    } finally {
+      vi.doUnmock('@temporalio/workflow');
+      vi.resetModules();
+    }
+  });
+});
+
+describe('a fresh run', () => {
+  it('is creating its trip, with the first poll one interval after the start and the request’s quote deadline', () => {
+    const fresh = state({ request: { ...request, quoteDeadline: '2027-05-12T18:00:00Z' } });
+    expect(fresh.phase).toBe('creating_trip');
+    expect(fresh.nextPollAtMs).toBe(START + 30_000);
+    expect(fresh.progress()).toMatchObject({ workflowId: 'trip-crm-1', externalId: 'crm-1', route: 'KTEB-KPBI', quoteDeadline: '2027-05-12T18:00:00.000Z', continuedAsNew: 0 });
+  });
+
+  it('ignores a quote deadline that is not an instant', () => {
+    expect(state({ request: { ...request, quoteDeadline: 'next Friday' } }).quoteDeadlineMs).toBeUndefined();
+  });
+});
+
+describe('the progress projection', () => {
+  it('counts the lifts of a cancelled RFQ as answered, and only live quotes', () => {
+    const s = state();
+    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1']), lift('asellerlift-2')]));
+    s.rfqs.set('arfq-2', rfq('arfq-2', [lift('asellerlift-3')], { cancelled: { by: 'broker' } }));
+    s.quotes.set('aquote-1', quoteRecord('aquote-1'));
+    s.quotes.set('aquote-0', quoteRecord('aquote-0', { vanishedAt: '2027-05-10T13:00:00.000Z' }));
+    expect(s.progress().counts).toEqual({ rfqs: 2, lifts: 3, answered: 2, quotes: 1, declines: 0, polls: 0, webhooks: 0 });
+    expect(s.progress().quotes.map((quote) => quote.quoteId)).toEqual(['aquote-1', 'aquote-0']);
+  });
+
+  it('shows the next poll only while the run has an open trip and is not blocked', () => {
+    const s = state();
+    expect(s.progress().nextPollAt).toBeUndefined();
+    s.trip = trip;
+    s.phase = 'collecting_quotes';
+    expect(s.progress().nextPollAt).toBe(new Date(START + 30_000).toISOString());
+    s.phase = 'blocked';
+    expect(s.progress().nextPollAt).toBeUndefined();
+    s.phase = 'completed';
+    expect(s.progress().nextPollAt).toBeUndefined();
+  });
+
+  it('notes that every operator declined when every lift is answered and no quote is left to select', () => {
+    const s = state();
+    s.phase = 'collecting_quotes';
+    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1', 'declined')]));
+    expect(s.progress().note).toMatch(/every operator declined/);
+    s.quotes.set('aquote-9', quoteRecord('aquote-9', { rfqId: 'arfq-2', liftId: 'asellerlift-9' }));
+    expect(s.progress().note).toBeUndefined();
+  });
+
+  it('adds no decline note to runs recorded before the decision stage', () => {
+    const s = state({}, false);
+    s.phase = 'collecting_quotes';
+    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1', 'declined')]));
+    expect(s.progress().note).toBeUndefined();
+  });
+});
+
+describe('answers', () => {
+  it('a run with no RFQ yet has not had every lift answered', () => {
+    expect(state().allLiftsAnswered()).toBe(false);
+    expect(state().allRequestsCancelled()).toBe(false);
+  });
+
+  it('an RFQ requesting no lift is answered by a quote on the RFQ itself (decision stage)', () => {
+    const s = state();
+    s.rfqs.set('arfq-1', rfq('arfq-1', []));
+    expect(s.allLiftsAnswered()).toBe(false);
+    s.rfqs.set('arfq-1', rfq('arfq-1', [], { quoteIds: ['aquote-1'] }));
+    expect(s.allLiftsAnswered()).toBe(true);
+  });
+
+  it('runs recorded before the decision stage count lifts only', () => {
+    const s = state({}, false);
+    s.rfqs.set('arfq-1', rfq('arfq-1', [], { quoteIds: ['aquote-1'] }));
+    expect(s.allLiftsAnswered()).toBe(false);
+    s.rfqs.set('arfq-2', rfq('arfq-2', [lift('asellerlift-2', 'declined')]));
+    expect(s.allLiftsAnswered()).toBe(true);
+  });
+
+  it('a cancelled RFQ counts as answered, and every RFQ cancelled is noticed', () => {
+    const s = state();
+    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1')], { cancelled: { by: 'broker', reason: 'CHANGED' } }));
+    expect(s.allLiftsAnswered()).toBe(true);
+    expect(s.allRequestsCancelled()).toBe(true);
+    s.rfqs.set('arfq-2', rfq('arfq-2', [lift('asellerlift-2', 'quoted')]));
+    expect(s.allRequestsCancelled()).toBe(false);
+  });
+
+  it('a quote on a lift the operator has since declined, or from a vanished trip, cannot be selected', () => {
+    const s = state();
+    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1', 'declined', ['aquote-1']), lift('asellerlift-2', 'quoted', ['aquote-2'])]));
+    s.quotes.set('aquote-1', quoteRecord('aquote-1'));
+    s.quotes.set('aquote-2', quoteRecord('aquote-2', { liftId: 'asellerlift-2' }));
+    s.quotes.set('aquote-3', quoteRecord('aquote-3', { liftId: 'asellerlift-2', vanishedAt: '2027-05-10T13:00:00.000Z' }));
+    expect(s.selectableQuotes().map((quote) => quote.quoteId)).toEqual(['aquote-2']);
+  });
+
+  it('finds the lift and the RFQ of a quote that names neither, through the lift’s quote ids', () => {
+    const s = state();
+    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1')]));
+    s.rfqs.set('arfq-2', rfq('arfq-2', [lift('asellerlift-2', 'quoted', ['aquote-2'])]));
+    const { rfqId: _rfqId, liftId: _liftId, ...anonymous } = quoteRecord('aquote-2');
+    expect(s.winningLiftIdOf(anonymous)).toBe('asellerlift-2');
+    expect(s.rfqOf(anonymous)?.rfqId).toBe('arfq-2');
+    expect(s.rfqOf(quoteRecord('aquote-2', { rfqId: 'arfq-1' }))?.rfqId).toBe('arfq-1');
+  });
+});
+
+describe('carry and restore across continue-as-new', () => {
+  function busy(): TripState {
+    const s = state({ request: { ...request, quoteDeadline: '2027-05-12T18:00:00Z', callbackUrl: 'https://hooks.example/cb' } });
+    s.phase = 'awaiting_selection';
+    s.phaseHistory = [
+      { phase: 'creating_trip', at: '2027-05-10T12:00:00.000Z' },
+      { phase: 'awaiting_selection', at: '2027-05-10T14:00:00.000Z', reason: 'every lift answered' },
+    ];
+    s.trip = trip;
+    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1'])], { messageIds: ['asellermsg-1'] }));
+    s.quotes.set('aquote-1', quoteRecord('aquote-1', { priceHistory: [{ price: 23_000, currency: 'USD', seenAt: '2027-05-10T12:30:00.000Z' }] }));
+    s.declines = [{ rfqId: 'arfq-2', liftId: 'asellerlift-2', operator: 'Operator of arfq-2', seenAt: '2027-05-10T13:00:00.000Z', declineReason: 'CABOTAGE' }];
+    s.messages = [{ messageId: 'asellermsg-1', direction: 'received', operator: 'Operator of arfq-1', text: 'Catering on request', rfqId: 'arfq-1' }];
+    s.readMessageIds.add('asellermsg-1');
+    s.polls = 7;
+    s.webhooks = 3;
+    s.resets = 1;
+    s.lastPollAt = '2027-05-10T14:00:00.000Z';
+    s.pollIntervalMs = 900_000;
+    s.nextPollAtMs = Date.parse('2027-05-10T14:15:00.000Z');
+    s.pendingEvents = [{ eventType: 'TripChatFromSeller', id: 'asellermsg-2', href: 'https://avinode.example/messages/asellermsg-2' }];
+    s.callbackSeq = 12;
+    s.duplicateTrips = [{ atripId: 'atrip-2002', discoveredBy: 'lookup', discoveredAt: '2027-05-10T12:10:00.000Z', status: 'cancelled' }];
+    s.duplicateLookupsLeft = 2;
+    s.continuedAsNew = 4;
+    return s;
+  }
+
+  it('carry then restore gives the same progress, one continuation later', () => {
+    const before = busy();
+    const after = state({ request: before.request, pollIntervalMs: 30_000, nowMs: START + 86_400_000, carried: before.carry() });
+    expect(after.progress()).toEqual({ ...before.progress(), continuedAsNew: 5 });
+    expect(after.carry()).toEqual({ ...before.carry(), continuedAsNew: 6 });
+  });
+
+  it('the continued run keeps the poll schedule, the read messages and the duplicate lookups left', () => {
+    const after = state({ pollIntervalMs: 30_000, nowMs: START + 86_400_000, carried: busy().carry() });
+    expect(after.pollIntervalMs).toBe(900_000);
+    expect(after.nextPollAtMs).toBe(Date.parse('2027-05-10T14:15:00.000Z'));
+    expect([...after.readMessageIds]).toEqual(['asellermsg-1']);
+    expect(after.duplicateLookupsLeft).toBe(2);
+    expect(after.pendingEvents).toHaveLength(1);
+    expect(after.callbackSeq).toBe(12);
+  });
+
+  it('undelivered callbacks travel to the next run, which sends them first', () => {
+    const before = busy();
+    const event = { type: 'quote_received' as const, eventId: 'trip-crm-1/12', workflowId: 'trip-crm-1', externalId: 'crm-1', at: '2027-05-10T14:00:00.000Z', phase: 'awaiting_selection' as const };
+    before.callbackQueue.push(event);
+    const after = state({ carried: before.carry() });
+    expect(after.carriedCallbacks).toEqual([event]);
+    expect(after.callbackQueue).toEqual([]);
+  });
+
+  it('a fresh run carries only what it has: no empty optional fields', () => {
+    const carried = state().carry();
+    expect(Object.keys(carried).sort()).toEqual(
+      ['callbackSeq', 'continuedAsNew', 'counts', 'declines', 'messages', 'nextPollAt', 'pendingEvents', 'phase', 'phaseHistory', 'pollIntervalMs', 'quotes', 'resets', 'rfqs'].sort(),
+    );
+  });
+
+  it('restoring never shares the carried lists with the previous run', () => {
+    const before = busy();
+    const carried = before.carry();
+    const after = state({ carried });
+    after.declines.push({ rfqId: 'arfq-3', liftId: 'asellerlift-3', operator: 'x', seenAt: 'y' });
+    after.phaseHistory.push({ phase: 'completed', at: 'z' });
+    expect(carried.declines).toHaveLength(1);
+    expect(carried.phaseHistory).toHaveLength(2);
+  });
+});

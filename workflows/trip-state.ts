@@ -1,0 +1,275 @@
+// The trip's state and its pure rules: what a run knows (trip, RFQs, quotes, declines, messages,
+// counters), how it projects into getProgress, and what it carries across continue-as-new.
+// No commands, no clock and no @temporalio/workflow at runtime (types and pure helpers only), so
+// unit tests load it directly; charterTripWorkflow's run (charter-trip.ts) extends it with the
+// lifecycle, which alone issues commands (activities, timers, search attributes, details).
+import type {
+  AvinodeEvent,
+  CallbackEvent,
+  ClosedRequest,
+  DeclineRecord,
+  DuplicateTripRecord,
+  LiftSnapshot,
+  OutcomeReport,
+  PhaseChange,
+  QuoteRecord,
+  QuoteSnapshot,
+  RfqSnapshot,
+  TripCreated,
+  TripMessageSnapshot,
+  TripPhase,
+  TripProgress,
+  TripRequest,
+} from './contract.ts';
+import { routeOf } from './presentation.ts';
+
+export const TERMINAL_PHASES: readonly TripPhase[] = ['completed', 'cancelled', 'expired', 'failed'];
+const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
+const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other operators are still collected until the deadline';
+
+type Counts = TripProgress['counts'];
+
+/** Everything a continued run needs; ids, quotes and counters only, never secrets. */
+export interface CarriedTripState {
+  phase: TripPhase;
+  trip?: TripCreated;
+  rfqs: RfqSnapshot[];
+  quotes: QuoteRecord[];
+  declines: DeclineRecord[];
+  messages: TripMessageSnapshot[];
+  counts: Pick<Counts, 'polls' | 'webhooks'>;
+  resets: number;
+  phaseHistory: PhaseChange[];
+  quoteDeadline?: string;
+  lastPollAt?: string;
+  pollIntervalMs: number;
+  nextPollAt: string;
+  pendingEvents: AvinodeEvent[];
+  callbackSeq: number;
+  /** Callback events not yet delivered when the run continued as new; the next run sends them (same eventIds). */
+  undeliveredCallbacks?: CallbackEvent[];
+  /** Trip messages already read (so a poll never fetches them again). */
+  readMessageIds?: string[];
+  duplicateTrips?: DuplicateTripRecord[];
+  duplicateLookupsLeft?: number;
+  continuedAsNew: number;
+}
+
+export interface TripStateInit {
+  workflowId: string;
+  request: TripRequest;
+  /** The first poll interval (`timing.pollInitialMs`): the first poll is due that long after `nowMs`. */
+  pollIntervalMs: number;
+  nowMs: number;
+  /** What the previous run carried (continue-as-new); it replaces the fresh state. */
+  carried?: CarriedTripState;
+}
+
+/**
+ * One run's state. The lifecycle writes phase, trip, counters and decisions; the rules below merge
+ * what Avinode reports and answer the questions the lifecycle asks (every lift answered? which quotes
+ * can still be selected?).
+ */
+export class TripState {
+  readonly workflowId: string;
+  readonly request: TripRequest;
+
+  phase: TripPhase = 'creating_trip';
+  phaseHistory: PhaseChange[] = [];
+  trip: TripCreated | undefined;
+  readonly rfqs = new Map<string, RfqSnapshot>();
+  readonly quotes = new Map<string, QuoteRecord>();
+  declines: DeclineRecord[] = [];
+  messages: TripMessageSnapshot[] = [];
+  polls = 0;
+  webhooks = 0;
+  resets = 0;
+  quoteDeadlineMs: number | undefined;
+  lastPollAt: string | undefined;
+  pollIntervalMs: number;
+  nextPollAtMs: number;
+  pendingEvents: AvinodeEvent[] = [];
+  callbackSeq = 0;
+  continuedAsNew = 0;
+
+  blockedReason: string | undefined;
+  selectedQuoteId: string | undefined;
+  outcomeReport: OutcomeReport | undefined;
+  closedRequests: ClosedRequest[] | undefined;
+  /** Messages already read, so polls fetch a decline's message once. */
+  readonly readMessageIds = new Set<string>();
+  /** The run was started with the decision stage (patch DECISION_STAGE); false only when replaying older runs. */
+  decisionStage = false;
+  duplicateTrips: DuplicateTripRecord[] = [];
+  /** Lookups still to try because a retried create could not rule out an earlier attempt's trip. */
+  duplicateLookupsLeft = 0;
+  endReason: string | undefined;
+  /** Callback events not yet acknowledged, oldest first. */
+  callbackQueue: CallbackEvent[] = [];
+  /** Callback events the previous run could not deliver: this run sends them first. */
+  carriedCallbacks: CallbackEvent[] = [];
+
+  constructor({ workflowId, request, pollIntervalMs, nowMs, carried }: TripStateInit) {
+    this.workflowId = workflowId;
+    this.request = request;
+    this.pollIntervalMs = pollIntervalMs;
+    this.nextPollAtMs = nowMs + this.pollIntervalMs;
+    if (request.quoteDeadline) {
+      const at = Date.parse(request.quoteDeadline);
+      if (!Number.isNaN(at)) this.quoteDeadlineMs = at;
+    }
+    if (carried) this.restore(carried);
+  }
+
+  private restore(carried: CarriedTripState): void {
+    this.phase = carried.phase;
+    this.phaseHistory = [...carried.phaseHistory];
+    this.trip = carried.trip;
+    for (const rfq of carried.rfqs) this.rfqs.set(rfq.rfqId, rfq);
+    for (const quote of carried.quotes) this.quotes.set(quote.quoteId, quote);
+    this.declines = [...carried.declines];
+    this.messages = [...carried.messages];
+    this.polls = carried.counts.polls;
+    this.webhooks = carried.counts.webhooks;
+    this.resets = carried.resets;
+    this.quoteDeadlineMs = carried.quoteDeadline ? Date.parse(carried.quoteDeadline) : undefined;
+    this.lastPollAt = carried.lastPollAt;
+    this.pollIntervalMs = carried.pollIntervalMs;
+    this.nextPollAtMs = Date.parse(carried.nextPollAt);
+    this.pendingEvents = [...carried.pendingEvents];
+    this.callbackSeq = carried.callbackSeq;
+    this.carriedCallbacks = [...(carried.undeliveredCallbacks ?? [])];
+    for (const id of carried.readMessageIds ?? []) this.readMessageIds.add(id);
+    this.duplicateTrips = [...(carried.duplicateTrips ?? [])];
+    this.duplicateLookupsLeft = carried.duplicateLookupsLeft ?? 0;
+    this.continuedAsNew = carried.continuedAsNew;
+  }
+
+  /** The next run's `carried` input: what restore reads back, with undelivered callbacks and one more continuation. */
+  carry(): CarriedTripState {
+    return {
+      phase: this.phase,
+      ...(this.trip ? { trip: this.trip } : {}),
+      rfqs: [...this.rfqs.values()],
+      quotes: [...this.quotes.values()],
+      declines: this.declines,
+      messages: this.messages,
+      counts: { polls: this.polls, webhooks: this.webhooks },
+      resets: this.resets,
+      phaseHistory: this.phaseHistory,
+      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
+      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
+      pollIntervalMs: this.pollIntervalMs,
+      nextPollAt: new Date(this.nextPollAtMs).toISOString(),
+      pendingEvents: this.pendingEvents,
+      callbackSeq: this.callbackSeq,
+      ...(this.callbackQueue.length > 0 ? { undeliveredCallbacks: this.callbackQueue } : {}),
+      ...(this.readMessageIds.size > 0 ? { readMessageIds: [...this.readMessageIds] } : {}),
+      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
+      ...(this.duplicateLookupsLeft > 0 ? { duplicateLookupsLeft: this.duplicateLookupsLeft } : {}),
+      continuedAsNew: this.continuedAsNew + 1,
+    };
+  }
+
+  // ── answers ─────────────────────────────────────────────────────────────────
+
+  isTerminal(): boolean {
+    return TERMINAL_PHASES.includes(this.phase);
+  }
+
+  /**
+   * Every request answered: each RFQ cancelled, or each of its requested lifts quoted or declined,
+   * or (an RFQ requesting no lift) quoted on the RFQ itself. Runs recorded before the decision stage
+   * knew only RFQs with lifts, which this reads the same.
+   */
+  allLiftsAnswered(): boolean {
+    const rfqs = [...this.rfqs.values()];
+    if (!this.decisionStage) {
+      const lifts = rfqs.flatMap((rfq) => rfq.lifts);
+      return lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status));
+    }
+    return rfqs.length > 0 && rfqs.every((rfq) => this.rfqAnswered(rfq));
+  }
+
+  private rfqAnswered(rfq: RfqSnapshot): boolean {
+    if (rfq.cancelled) return true;
+    if (rfq.lifts.length > 0) return rfq.lifts.every((lift) => ANSWERED.has(lift.status));
+    return (rfq.quoteIds?.length ?? 0) > 0;
+  }
+
+  allRequestsCancelled(): boolean {
+    const rfqs = [...this.rfqs.values()];
+    return rfqs.length > 0 && rfqs.every((rfq) => rfq.cancelled);
+  }
+
+  liveQuotes(): QuoteRecord[] {
+    return [...this.quotes.values()].filter((quote) => !quote.vanishedAt);
+  }
+
+  /** Quotes a broker can still choose: not from a vanished trip, not on a lift the operator has since declined. */
+  selectableQuotes(): QuoteRecord[] {
+    return this.liveQuotes().filter((quote) => this.liftOf(quote)?.status !== 'declined');
+  }
+
+  liftOf(quote: QuoteSnapshot): LiftSnapshot | undefined {
+    for (const rfq of this.rfqs.values()) {
+      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId || candidate.quoteIds.includes(quote.quoteId));
+      if (lift) return lift;
+    }
+    return undefined;
+  }
+
+  winningLiftIdOf(quote: QuoteSnapshot): string | undefined {
+    return quote.liftId ?? this.liftOf(quote)?.liftId;
+  }
+
+  rfqOf(quote: QuoteSnapshot): RfqSnapshot | undefined {
+    if (quote.rfqId) return this.rfqs.get(quote.rfqId);
+    const liftId = this.winningLiftIdOf(quote);
+    return [...this.rfqs.values()].find((rfq) => rfq.lifts.some((lift) => lift.liftId === liftId));
+  }
+
+  // ── projection ──────────────────────────────────────────────────────────────
+
+  /** What getProgress answers (and the UI details render). */
+  progress(): TripProgress {
+    const rfqs = [...this.rfqs.values()];
+    const lifts = rfqs.flatMap((rfq) => rfq.lifts);
+    const quotes = [...this.quotes.values()];
+    return {
+      workflowId: this.workflowId,
+      externalId: this.request.externalId,
+      phase: this.phase,
+      route: routeOf(this.request.legs),
+      ...(this.trip ? { atripId: this.trip.atripId, tripId: this.trip.tripId, deepLinks: this.trip.deepLinks } : {}),
+      rfqs,
+      quotes,
+      declines: this.declines,
+      messages: this.messages,
+      counts: {
+        rfqs: rfqs.length,
+        lifts: lifts.length,
+        answered: rfqs.flatMap((rfq) => rfq.lifts.filter((lift) => rfq.cancelled || ANSWERED.has(lift.status))).length,
+        quotes: this.liveQuotes().length,
+        declines: this.declines.length,
+        polls: this.polls,
+        webhooks: this.webhooks,
+      },
+      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
+      ...(!this.isTerminal() && this.trip && this.phase !== 'blocked' ? { nextPollAt: new Date(this.nextPollAtMs).toISOString() } : {}),
+      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
+      ...(this.blockedReason ? { blockedReason: this.blockedReason } : {}),
+      resets: this.resets,
+      ...(this.selectedQuoteId ? { selectedQuoteId: this.selectedQuoteId } : {}),
+      ...(this.outcomeReport ? { outcomeReport: this.outcomeReport } : {}),
+      ...(this.closedRequests ? { closedRequests: this.closedRequests } : {}),
+      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
+      ...(this.phase === 'collecting_quotes' && this.decisionStage && this.allLiftsAnswered() && this.selectableQuotes().length === 0
+        ? { note: EVERY_OPERATOR_DECLINED }
+        : {}),
+      ...(this.endReason ? { endReason: this.endReason } : {}),
+      phaseHistory: this.phaseHistory,
+      continuedAsNew: this.continuedAsNew,
+    };
+  }
+}
