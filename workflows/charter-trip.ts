@@ -50,10 +50,10 @@ import {
   tripCriteriaOf,
   type CallbackEvent,
   type ClosedRequest,
+  type DeclineRecord,
   type DuplicateTrip,
   type DuplicateTripRecord,
   type OutcomeReport,
-  type LiftSnapshot,
   type QuoteRecord,
   type QuoteSnapshot,
   type RfqSnapshot,
@@ -92,10 +92,8 @@ function activitiesFor(timing: TripTiming) {
 
 /** Failures a person must fix (credentials, permissions): the run waits in `blocked`, it does not fail. */
 const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden]);
-const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
 /** Local departure times have no zone here; +12 h is the latest UTC instant any zone can mean. */
 const DEPARTURE_SLACK_MS = 12 * 3_600_000;
-const MAX_MESSAGES = 100;
 /** The first change (the start) is kept, then the latest ones. */
 const MAX_PHASE_CHANGES = 100;
 /** Patch id: runs recorded before it completed on webhook data alone, without a confirming poll. */
@@ -646,101 +644,32 @@ class TripRun extends TripState {
     return true;
   }
 
-  // ── state merging ───────────────────────────────────────────────────────────
+  // ── state merging (the rules: trip-state.ts; here what they changed is acted on and announced) ──
 
   private mergeRfq(incoming: RfqSnapshot): void {
-    const previous = this.rfqs.get(incoming.rfqId);
-    const firstRfq = this.rfqs.size === 0;
-    const lifts = incoming.lifts.map((lift) => {
-      const old = previous?.lifts.find((candidate) => candidate.liftId === lift.liftId);
-      const quoteIds = [...new Set([...(old?.quoteIds ?? []), ...lift.quoteIds])];
-      // Answers never go back to unanswered: an older read arriving late must not undo them.
-      if (old && ANSWERED.has(old.status) && !ANSWERED.has(lift.status)) return { ...old, quoteIds };
-      return { ...lift, quoteIds };
-    });
-    for (const old of previous?.lifts ?? []) if (!lifts.some((lift) => lift.liftId === old.liftId)) lifts.push(old);
-    const messageIds = [...new Set([...(previous?.messageIds ?? []), ...incoming.messageIds])];
-    const rfqQuoteIds = [...new Set([...(previous?.quoteIds ?? []), ...(incoming.quoteIds ?? [])])];
-    // A cancellation is final: a read from before it, arriving late, does not revive the RFQ.
-    const cancelled = incoming.cancelled ?? previous?.cancelled;
-    const { quoteIds: _incomingQuoteIds, cancelled: _incomingCancelled, ...rest } = incoming;
-    this.rfqs.set(incoming.rfqId, { ...rest, lifts, ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}), messageIds, ...(cancelled ? { cancelled } : {}) });
-    for (const lift of lifts) {
-      if (lift.status === 'declined' && !this.declines.some((decline) => decline.liftId === lift.liftId)) {
-        this.declines.push({ rfqId: incoming.rfqId, liftId: lift.liftId, operator: incoming.operator, seenAt: new Date().toISOString() });
-      }
-    }
-    if (this.decisionStage) this.attachDeclineReasons();
-    if (firstRfq && this.phase === 'awaiting_rfqs') {
+    const { rfqsWentOut, explained } = this.recordRfq(incoming, new Date().toISOString());
+    this.announceDeclines(explained);
+    if (rfqsWentOut) {
       this.setPhase('collecting_quotes', 'RFQs sent to operators');
       this.resetPollInterval();
     }
   }
 
   private mergeQuote(incoming: QuoteSnapshot): void {
-    const now = new Date().toISOString();
-    const existing = this.quotes.get(incoming.quoteId);
-    if (!existing) {
-      this.quotes.set(incoming.quoteId, { ...incoming, firstSeenAt: now, priceHistory: [] });
-      this.markLiftQuoted(incoming);
-      tripMetrics.quoteReceived('new');
-      this.emit({ type: 'quote_received', quote: incoming });
-      return;
-    }
-    if (existing.price === incoming.price && existing.currency === incoming.currency) return;
-    // Out of order: a read older than what we hold must not roll a re-price back.
-    if (existing.updatedOn && incoming.updatedOn && incoming.updatedOn < existing.updatedOn) return;
-    const priceHistory = [...existing.priceHistory, { price: existing.price, currency: existing.currency, seenAt: now }];
-    this.quotes.set(incoming.quoteId, { ...existing, ...incoming, firstSeenAt: existing.firstSeenAt, priceHistory });
-    tripMetrics.quoteReceived('repriced');
-    this.emit({ type: 'quote_received', quote: incoming, reason: 're-priced' });
-  }
-
-  private markLiftQuoted(quote: QuoteSnapshot): void {
-    if (!quote.liftId) return;
-    for (const rfq of this.rfqs.values()) {
-      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId);
-      if (!lift) {
-        // A quote on the RFQ itself (its own offered lift): the RFQ has an answer.
-        if (this.decisionStage && rfq.rfqId === quote.rfqId && !rfq.quoteIds?.includes(quote.quoteId)) rfq.quoteIds = [...(rfq.quoteIds ?? []), quote.quoteId];
-        continue;
-      }
-      if (!lift.quoteIds.includes(quote.quoteId)) lift.quoteIds = [...lift.quoteIds, quote.quoteId];
-      if (lift.status === 'unanswered') {
-        lift.status = 'quoted';
-        lift.price = quote.price;
-        lift.currency = quote.currency;
-      }
-    }
+    const change = this.recordQuote(incoming, new Date().toISOString());
+    if (!change) return;
+    tripMetrics.quoteReceived(change);
+    this.emit(change === 'new' ? { type: 'quote_received', quote: incoming } : { type: 'quote_received', quote: incoming, reason: 're-priced' });
   }
 
   private addMessage(message: TripMessageSnapshot): void {
-    if (!this.decisionStage) {
-      if (this.messages.some((known) => known.messageId === message.messageId)) return;
-      this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
-      return;
-    }
-    this.readMessageIds.add(message.messageId);
-    if (this.messages.some((known) => known.messageId === message.messageId)) return;
-    const operator = message.operator ?? (message.rfqId ? this.rfqs.get(message.rfqId)?.operator : undefined);
-    const full: TripMessageSnapshot = { ...message, direction: message.direction ?? 'received', ...(operator ? { operator } : {}) };
-    this.messages = [...this.messages, full].slice(-MAX_MESSAGES);
-    if (full.direction === 'received' && !full.quoteId && !full.declineReason) this.emit({ type: 'message_received', message: full });
-    this.attachDeclineReasons();
+    const { chat, explained } = this.recordMessage(message);
+    if (chat) this.emit({ type: 'message_received', message: chat });
+    this.announceDeclines(explained);
   }
 
-  /** A decline's reason and text live in the operator's decline message: copied onto the decline record once read. */
-  private attachDeclineReasons(): void {
-    for (const decline of this.declines) {
-      if (decline.declineReason) continue;
-      const message = [...this.messages]
-        .reverse()
-        .find((candidate) => candidate.declineReason && (candidate.liftId ? candidate.liftId === decline.liftId : candidate.rfqId === decline.rfqId));
-      if (!message?.declineReason) continue;
-      decline.declineReason = message.declineReason;
-      if (message.text) decline.message = message.text;
-      this.emit({ type: 'quote_declined', decline: { ...decline } });
-    }
+  private announceDeclines(declines: DeclineRecord[]): void {
+    for (const decline of declines) this.emit({ type: 'quote_declined', decline: { ...decline } });
   }
 
   /**

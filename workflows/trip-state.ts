@@ -24,10 +24,27 @@ import type {
 import { routeOf } from './presentation.ts';
 
 export const TERMINAL_PHASES: readonly TripPhase[] = ['completed', 'cancelled', 'expired', 'failed'];
+const MAX_MESSAGES = 100;
 const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
 const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other operators are still collected until the deadline';
 
 type Counts = TripProgress['counts'];
+
+/** What merging an RFQ changed, for the lifecycle to act on and announce. */
+export interface RfqMerge {
+  /** The run's first RFQ while awaiting RFQs: quote collection starts. */
+  rfqsWentOut: boolean;
+  /** Declines whose reason became known (decision stage): one `quote_declined` callback each. */
+  explained: DeclineRecord[];
+}
+
+/** What merging a message changed, for the lifecycle to announce. */
+export interface MessageMerge {
+  /** A new operator chat (not a quote's or a decline's message): one `message_received` callback. */
+  chat?: TripMessageSnapshot;
+  /** Declines whose reason this message gave: one `quote_declined` callback each. */
+  explained: DeclineRecord[];
+}
 
 /** Everything a continued run needs; ids, quotes and counters only, never secrets. */
 export interface CarriedTripState {
@@ -169,6 +186,104 @@ export class TripState {
       ...(this.duplicateLookupsLeft > 0 ? { duplicateLookupsLeft: this.duplicateLookupsLeft } : {}),
       continuedAsNew: this.continuedAsNew + 1,
     };
+  }
+
+  // ── merging what Avinode reports (polls and webhooks, in any order) ──────────
+
+  /** Merges an RFQ as read; `now` is the instant declines are first seen. */
+  recordRfq(incoming: RfqSnapshot, now: string): RfqMerge {
+    const previous = this.rfqs.get(incoming.rfqId);
+    const firstRfq = this.rfqs.size === 0;
+    const lifts = incoming.lifts.map((lift) => {
+      const old = previous?.lifts.find((candidate) => candidate.liftId === lift.liftId);
+      const quoteIds = [...new Set([...(old?.quoteIds ?? []), ...lift.quoteIds])];
+      // Answers never go back to unanswered: an older read arriving late must not undo them.
+      if (old && ANSWERED.has(old.status) && !ANSWERED.has(lift.status)) return { ...old, quoteIds };
+      return { ...lift, quoteIds };
+    });
+    for (const old of previous?.lifts ?? []) if (!lifts.some((lift) => lift.liftId === old.liftId)) lifts.push(old);
+    const messageIds = [...new Set([...(previous?.messageIds ?? []), ...incoming.messageIds])];
+    const rfqQuoteIds = [...new Set([...(previous?.quoteIds ?? []), ...(incoming.quoteIds ?? [])])];
+    // A cancellation is final: a read from before it, arriving late, does not revive the RFQ.
+    const cancelled = incoming.cancelled ?? previous?.cancelled;
+    const { quoteIds: _incomingQuoteIds, cancelled: _incomingCancelled, ...rest } = incoming;
+    this.rfqs.set(incoming.rfqId, { ...rest, lifts, ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}), messageIds, ...(cancelled ? { cancelled } : {}) });
+    for (const lift of lifts) {
+      if (lift.status === 'declined' && !this.declines.some((decline) => decline.liftId === lift.liftId)) {
+        this.declines.push({ rfqId: incoming.rfqId, liftId: lift.liftId, operator: incoming.operator, seenAt: now });
+      }
+    }
+    const explained = this.decisionStage ? this.attachDeclineReasons() : [];
+    return { rfqsWentOut: firstRfq && this.phase === 'awaiting_rfqs', explained };
+  }
+
+  /**
+   * Merges a quote as read: `new` the first time, `repriced` when its price changed (the old price
+   * goes to its history), undefined when nothing changed or the read is older than the price held.
+   */
+  recordQuote(incoming: QuoteSnapshot, now: string): 'new' | 'repriced' | undefined {
+    const existing = this.quotes.get(incoming.quoteId);
+    if (!existing) {
+      this.quotes.set(incoming.quoteId, { ...incoming, firstSeenAt: now, priceHistory: [] });
+      this.markLiftQuoted(incoming);
+      return 'new';
+    }
+    if (existing.price === incoming.price && existing.currency === incoming.currency) return undefined;
+    // Out of order: a read older than what we hold must not roll a re-price back.
+    if (existing.updatedOn && incoming.updatedOn && incoming.updatedOn < existing.updatedOn) return undefined;
+    const priceHistory = [...existing.priceHistory, { price: existing.price, currency: existing.currency, seenAt: now }];
+    this.quotes.set(incoming.quoteId, { ...existing, ...incoming, firstSeenAt: existing.firstSeenAt, priceHistory });
+    return 'repriced';
+  }
+
+  private markLiftQuoted(quote: QuoteSnapshot): void {
+    if (!quote.liftId) return;
+    for (const rfq of this.rfqs.values()) {
+      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId);
+      if (!lift) {
+        // A quote on the RFQ itself (its own offered lift): the RFQ has an answer.
+        if (this.decisionStage && rfq.rfqId === quote.rfqId && !rfq.quoteIds?.includes(quote.quoteId)) rfq.quoteIds = [...(rfq.quoteIds ?? []), quote.quoteId];
+        continue;
+      }
+      if (!lift.quoteIds.includes(quote.quoteId)) lift.quoteIds = [...lift.quoteIds, quote.quoteId];
+      if (lift.status === 'unanswered') {
+        lift.status = 'quoted';
+        lift.price = quote.price;
+        lift.currency = quote.currency;
+      }
+    }
+  }
+
+  /** Merges a message read or sent: once per messageId, the latest MAX_MESSAGES kept. */
+  recordMessage(message: TripMessageSnapshot): MessageMerge {
+    if (!this.decisionStage) {
+      if (this.messages.some((known) => known.messageId === message.messageId)) return { explained: [] };
+      this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
+      return { explained: [] };
+    }
+    this.readMessageIds.add(message.messageId);
+    if (this.messages.some((known) => known.messageId === message.messageId)) return { explained: [] };
+    const operator = message.operator ?? (message.rfqId ? this.rfqs.get(message.rfqId)?.operator : undefined);
+    const full: TripMessageSnapshot = { ...message, direction: message.direction ?? 'received', ...(operator ? { operator } : {}) };
+    this.messages = [...this.messages, full].slice(-MAX_MESSAGES);
+    const chat = full.direction === 'received' && !full.quoteId && !full.declineReason;
+    return { ...(chat ? { chat: full } : {}), explained: this.attachDeclineReasons() };
+  }
+
+  /** A decline's reason and text live in the operator's decline message: copied onto the decline record once read. */
+  private attachDeclineReasons(): DeclineRecord[] {
+    const explained: DeclineRecord[] = [];
+    for (const decline of this.declines) {
+      if (decline.declineReason) continue;
+      const message = [...this.messages]
+        .reverse()
+        .find((candidate) => candidate.declineReason && (candidate.liftId ? candidate.liftId === decline.liftId : candidate.rfqId === decline.rfqId));
+      if (!message?.declineReason) continue;
+      decline.declineReason = message.declineReason;
+      if (message.text) decline.message = message.text;
+      explained.push(decline);
+    }
+    return explained;
   }
 
   // ── answers ─────────────────────────────────────────────────────────────────

@@ -1,5 +1,6 @@
 // The trip's state rules without a Temporal server: the module is plain TypeScript, so these tests
 // build a state, feed it what Avinode reports and read the projection and the carried state.
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { LiftSnapshot, QuoteRecord, RfqSnapshot, TripRequest } from '../../workflows/contract.ts';
 import { TripState, type TripStateInit } from '../../workflows/trip-state.ts';
@@ -215,5 +216,243 @@ describe('carry and restore across continue-as-new', () => {
     after.phaseHistory.push({ phase: 'completed', at: 'z' });
     expect(carried.declines).toHaveLength(1);
     expect(carried.phaseHistory).toHaveLength(2);
+  });
+});
+
+const NOW = '2027-05-10T12:05:00.000Z';
+const LATER = '2027-05-10T12:45:00.000Z';
+
+function quote(quoteId: string, extra: Partial<QuoteRecord> = {}) {
+  const { firstSeenAt: _firstSeenAt, priceHistory: _priceHistory, ...snapshot } = quoteRecord(quoteId, extra);
+  return snapshot;
+}
+
+describe('merging quotes', () => {
+  it('a new quote is recorded with the instant it was first seen and marks its lift quoted at its price', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW);
+    expect(s.recordQuote(quote('aquote-1'), NOW)).toBe('new');
+    expect(s.quotes.get('aquote-1')).toMatchObject({ firstSeenAt: NOW, priceHistory: [], price: 21_900 });
+    expect(s.rfqs.get('arfq-1')?.lifts[0]).toMatchObject({ status: 'quoted', quoteIds: ['aquote-1'], price: 21_900, currency: 'USD' });
+  });
+
+  it('the same quote read again changes nothing', () => {
+    const s = state();
+    s.recordQuote(quote('aquote-1'), NOW);
+    const before = structuredClone(s.progress());
+    expect(s.recordQuote(quote('aquote-1'), LATER)).toBeUndefined();
+    expect(s.progress()).toEqual(before);
+  });
+
+  it('a re-price keeps the earlier price in the quote’s history and the first-seen instant', () => {
+    const s = state();
+    s.recordQuote(quote('aquote-1', { updatedOn: '2027-05-10T12:00:00Z' }), NOW);
+    expect(s.recordQuote(quote('aquote-1', { price: 19_500, updatedOn: '2027-05-10T12:40:00Z' }), LATER)).toBe('repriced');
+    expect(s.quotes.get('aquote-1')).toMatchObject({ price: 19_500, firstSeenAt: NOW, priceHistory: [{ price: 21_900, currency: 'USD', seenAt: LATER }] });
+  });
+
+  it('a quote re-priced out of order keeps the newest price', () => {
+    const s = state();
+    s.recordQuote(quote('aquote-1', { price: 19_500, updatedOn: '2027-05-10T12:40:00Z' }), NOW);
+    expect(s.recordQuote(quote('aquote-1', { price: 21_900, updatedOn: '2027-05-10T12:00:00Z' }), LATER)).toBeUndefined();
+    expect(s.quotes.get('aquote-1')).toMatchObject({ price: 19_500, priceHistory: [] });
+  });
+
+  it('a re-price does not turn a lift answered at the first price into another answer', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW);
+    s.recordQuote(quote('aquote-1'), NOW);
+    s.recordQuote(quote('aquote-1', { price: 19_500 }), LATER);
+    expect(s.rfqs.get('arfq-1')?.lifts[0]).toMatchObject({ status: 'quoted', quoteIds: ['aquote-1'], price: 21_900 });
+  });
+
+  it('a quote on the RFQ itself answers an RFQ that requested no lift (decision stage only)', () => {
+    const offered = quote('aquote-7', { liftId: 'asellerlift-offered' });
+    const s = state();
+    s.recordRfq(rfq('arfq-1', []), NOW);
+    s.recordQuote(offered, NOW);
+    expect(s.rfqs.get('arfq-1')?.quoteIds).toEqual(['aquote-7']);
+    expect(s.allLiftsAnswered()).toBe(true);
+    const older = state({}, false);
+    older.recordRfq(rfq('arfq-1', []), NOW);
+    older.recordQuote(offered, NOW);
+    expect(older.rfqs.get('arfq-1')?.quoteIds).toBeUndefined();
+  });
+});
+
+describe('merging RFQs', () => {
+  it('an answered lift never goes back to unanswered when an older read arrives late', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1'])]), NOW);
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'unanswered', [])]), LATER);
+    expect(s.rfqs.get('arfq-1')?.lifts).toEqual([lift('asellerlift-1', 'quoted', ['aquote-1'])]);
+  });
+
+  it('an answer may change into another answer (a quoted lift later declined)', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1'])]), NOW);
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined', ['aquote-1'])]), LATER);
+    expect(s.rfqs.get('arfq-1')?.lifts[0]?.status).toBe('declined');
+  });
+
+  it('a cancelled RFQ stays cancelled when a read from before the cancellation arrives', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')], { cancelled: { by: 'broker', reason: 'CHANGED' } }), NOW);
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), LATER);
+    expect(s.rfqs.get('arfq-1')?.cancelled).toEqual({ by: 'broker', reason: 'CHANGED' });
+  });
+
+  it('keeps lifts, quote ids and message ids that a later read leaves out', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1']), lift('asellerlift-2')], { quoteIds: ['aquote-5'], messageIds: ['asellermsg-1'] }), NOW);
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-2', 'unanswered')], { messageIds: ['asellermsg-2'] }), LATER);
+    const merged = s.rfqs.get('arfq-1');
+    expect(merged?.lifts.map((known) => known.liftId)).toEqual(['asellerlift-2', 'asellerlift-1']);
+    expect(merged?.quoteIds).toEqual(['aquote-5']);
+    expect(merged?.messageIds).toEqual(['asellermsg-1', 'asellermsg-2']);
+  });
+
+  it('records a declined lift as a decline once, seen at the first read that showed it', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), NOW);
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), LATER);
+    expect(s.declines).toEqual([{ rfqId: 'arfq-1', liftId: 'asellerlift-1', operator: 'Operator of arfq-1', seenAt: NOW }]);
+  });
+
+  it('the first RFQ starts quote collection only while the run awaits RFQs', () => {
+    const s = state();
+    s.phase = 'awaiting_rfqs';
+    expect(s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW).rfqsWentOut).toBe(true);
+    expect(s.recordRfq(rfq('arfq-2', [lift('asellerlift-2')]), NOW).rfqsWentOut).toBe(false);
+    const blocked = state();
+    blocked.phase = 'blocked';
+    expect(blocked.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW).rfqsWentOut).toBe(false);
+  });
+});
+
+describe('merging messages and decline reasons', () => {
+  const declineMessage = { messageId: 'asellermsg-9', text: 'No crew that day', rfqId: 'arfq-1', liftId: 'asellerlift-1', declineReason: 'CREW_NOT_AVAILABLE' };
+
+  it('a decline learns its reason from the operator’s message, whichever of the two is read first', () => {
+    const rfqFirst = state();
+    expect(rfqFirst.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), NOW).explained).toEqual([]);
+    const explainedByMessage = rfqFirst.recordMessage(declineMessage).explained;
+    const messageFirst = state();
+    expect(messageFirst.recordMessage(declineMessage).explained).toEqual([]);
+    const explainedByRfq = messageFirst.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), NOW).explained;
+    const expected = { rfqId: 'arfq-1', liftId: 'asellerlift-1', operator: 'Operator of arfq-1', seenAt: NOW, declineReason: 'CREW_NOT_AVAILABLE', message: 'No crew that day' };
+    expect(explainedByMessage).toEqual([expected]);
+    expect(explainedByRfq).toEqual([expected]);
+    expect(rfqFirst.declines).toEqual(messageFirst.declines);
+  });
+
+  it('a decline’s reason is announced once', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), NOW);
+    s.recordMessage(declineMessage);
+    expect(s.recordMessage({ ...declineMessage, messageId: 'asellermsg-10' }).explained).toEqual([]);
+    expect(s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), LATER).explained).toEqual([]);
+  });
+
+  it('runs recorded before the decision stage attach no decline reason', () => {
+    const s = state({}, false);
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), NOW);
+    expect(s.recordMessage(declineMessage).explained).toEqual([]);
+    expect(s.declines[0]?.declineReason).toBeUndefined();
+    expect(s.readMessageIds.size).toBe(0);
+  });
+
+  it('an operator’s chat is announced once, named after its RFQ’s operator; quote and decline messages are not chats', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW);
+    const chat = { messageId: 'asellermsg-1', text: 'Catering on request', rfqId: 'arfq-1' };
+    expect(s.recordMessage(chat).chat).toEqual({ ...chat, direction: 'received', operator: 'Operator of arfq-1' });
+    expect(s.recordMessage(chat).chat).toBeUndefined();
+    expect(s.recordMessage({ messageId: 'asellermsg-2', text: 'Quote attached', quoteId: 'aquote-1' }).chat).toBeUndefined();
+    expect(s.recordMessage(declineMessage).chat).toBeUndefined();
+    expect(s.recordMessage({ messageId: 'abuyermsg-1', direction: 'sent', text: 'Thanks' }).chat).toBeUndefined();
+    expect(s.messages.map((message) => message.messageId)).toEqual(['asellermsg-1', 'asellermsg-2', 'asellermsg-9', 'abuyermsg-1']);
+    expect([...s.readMessageIds]).toEqual(['asellermsg-1', 'asellermsg-2', 'asellermsg-9', 'abuyermsg-1']);
+  });
+
+  it('keeps the latest 100 messages', () => {
+    const s = state();
+    for (let n = 1; n <= 105; n++) s.recordMessage({ messageId: `asellermsg-${n}`, text: `message ${n}` });
+    expect(s.messages).toHaveLength(100);
+    expect(s.messages[0]?.messageId).toBe('asellermsg-6');
+    expect(s.messages.at(-1)?.messageId).toBe('asellermsg-105');
+  });
+});
+
+describe('merge properties (fast-check)', () => {
+  const LIFT_IDS = ['asellerlift-1', 'asellerlift-2', 'asellerlift-3'];
+  const status = fc.constantFrom<LiftSnapshot['status']>('unanswered', 'quoted', 'declined', 'cancelled');
+  const ids = (prefix: string) => fc.subarray([1, 2, 3].map((n) => `${prefix}-${n}`));
+  /** One read of RFQ arfq-1 as Avinode may return it at some point of its life. */
+  const rfqRead = fc.record({
+    lifts: fc.uniqueArray(fc.record({ liftId: fc.constantFrom(...LIFT_IDS), status, quoteIds: ids('aquote') }), { selector: (read) => read.liftId, maxLength: 3 }),
+    quoteIds: ids('aquote-rfq'),
+    messageIds: ids('asellermsg'),
+    cancelled: fc.option(fc.constant({ by: 'broker' }), { nil: undefined }),
+  }).map(({ cancelled, ...read }): RfqSnapshot => ({ rfqId: 'arfq-1', operator: 'Operator of arfq-1', ...read, ...(cancelled ? { cancelled } : {}) }));
+  const merged = (reads: RfqSnapshot[]) => {
+    const s = state();
+    for (const read of reads) s.recordRfq(read, NOW);
+    return s;
+  };
+  const sorted = (values: string[] | undefined) => [...(values ?? [])].sort();
+
+  it('merging the same read twice is merging it once', () => {
+    fc.assert(
+      fc.property(fc.array(rfqRead, { maxLength: 6 }), rfqRead, (earlier, read) => {
+        const once = merged([...earlier, read]);
+        const twice = merged([...earlier, read, read]);
+        expect(twice.progress()).toEqual(once.progress());
+      }),
+    );
+  });
+
+  it('an answered lift stays answered whatever reads follow', () => {
+    fc.assert(
+      fc.property(fc.array(rfqRead, { minLength: 1, maxLength: 8 }), (reads) => {
+        const s = state();
+        const answered = new Set<string>();
+        for (const read of reads) {
+          s.recordRfq(read, NOW);
+          const lifts = s.rfqs.get('arfq-1')!.lifts;
+          for (const liftId of answered) expect(lifts.find((known) => known.liftId === liftId)?.status).not.toBe('unanswered');
+          for (const known of lifts) if (known.status !== 'unanswered') answered.add(known.liftId);
+        }
+      }),
+    );
+  });
+
+  it('lifts, ids, declines and the cancellation do not depend on the order reads arrive in', () => {
+    fc.assert(
+      fc.property(fc.array(rfqRead, { minLength: 1, maxLength: 6 }).chain((reads) => fc.tuple(fc.constant(reads), fc.shuffledSubarray(reads, { minLength: reads.length }))), ([reads, shuffled]) => {
+        const [a, b] = [merged(reads).rfqs.get('arfq-1')!, merged(shuffled).rfqs.get('arfq-1')!];
+        expect(sorted(a.lifts.map((known) => known.liftId))).toEqual(sorted(b.lifts.map((known) => known.liftId)));
+        for (const known of a.lifts) expect(sorted(known.quoteIds)).toEqual(sorted(b.lifts.find((other) => other.liftId === known.liftId)!.quoteIds));
+        expect(sorted(a.quoteIds)).toEqual(sorted(b.quoteIds));
+        expect(sorted(a.messageIds)).toEqual(sorted(b.messageIds));
+        expect(a.cancelled).toEqual(b.cancelled);
+        expect(sorted(merged(reads).declines.map((decline) => decline.liftId))).toEqual(sorted(merged(shuffled).declines.map((decline) => decline.liftId)));
+      }),
+    );
+  });
+
+  it('re-prices at different prices end on the newest price, whatever order they arrive in', () => {
+    const reprice = fc.uniqueArray(fc.record({ price: fc.integer({ min: 1_000, max: 99_999 }), minute: fc.integer({ min: 0, max: 59 }) }), { minLength: 1, maxLength: 6, selector: (read) => read.price })
+      .filter((reads) => new Set(reads.map((read) => read.minute)).size === reads.length)
+      .chain((reads) => fc.shuffledSubarray(reads, { minLength: reads.length }));
+    fc.assert(
+      fc.property(reprice, (reads) => {
+        const s = state();
+        for (const { price, minute } of reads) s.recordQuote(quote('aquote-1', { price, updatedOn: `2027-05-10T12:${String(minute).padStart(2, '0')}:00Z` }), NOW);
+        const newest = reads.reduce((a, b) => (b.minute > a.minute ? b : a));
+        expect(s.quotes.get('aquote-1')?.price).toBe(newest.price);
+        expect(s.quotes.size).toBe(1);
+      }),
+    );
   });
 });
