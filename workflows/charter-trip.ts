@@ -66,7 +66,7 @@ import {
 } from './contract.ts';
 import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
-import { TripState, type CarriedTripState } from './trip-state.ts';
+import { TripState, type CallbackNotice, type CarriedTripState } from './trip-state.ts';
 
 export type { CarriedTripState } from './trip-state.ts';
 
@@ -829,37 +829,23 @@ class TripRun extends TripState {
     setCurrentDetails(renderDetails(this.progress()));
   }
 
-  private emit(event: Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason' | 'outcomeReport' | 'message' | 'decline'>>): void {
-    const url = this.request.callbackUrl;
-    if (!url) return;
-    this.callbackSeq++;
-    const full: CallbackEvent = {
-      ...event,
-      eventId: `${this.workflowId}/${this.callbackSeq}`,
-      workflowId: this.workflowId,
-      externalId: this.request.externalId,
-      at: new Date().toISOString(),
-      phase: this.phase,
-      ...(this.trip ? { tripId: this.trip.tripId, atripId: this.trip.atripId, deepLinks: this.trip.deepLinks } : {}),
-      ...(this.resets > 0 ? { resets: this.resets } : {}),
-    };
-    this.enqueueCallback(full);
+  private emit(event: CallbackNotice): void {
+    const full = this.callbackEvent(event, new Date().toISOString());
+    if (full) this.enqueueCallback(full);
   }
 
   /** Delivered in order, in the background: the main loop never waits on a slow receiver. */
   private enqueueCallback(event: CallbackEvent): void {
     const url = this.request.callbackUrl;
     if (!url) return;
-    this.callbackQueue.push(event);
+    this.queueCallback(event);
     this.callbackChain = this.callbackChain
       .then(() => this.acts.callbackActs.deliverCallback({ url, event }))
       .then(
         () => undefined,
         (error: unknown) => log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message }),
       )
-      .finally(() => {
-        this.callbackQueue.splice(this.callbackQueue.indexOf(event), 1);
-      });
+      .finally(() => this.callbackSettled(event));
   }
 
   /** Waits for the callback queue to empty; with a bound, what is left is carried to the next run. */

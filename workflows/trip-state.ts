@@ -30,6 +30,9 @@ const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other ope
 
 type Counts = TripProgress['counts'];
 
+/** A callback event as the lifecycle announces it; callbackEvent adds the envelope. */
+export type CallbackNotice = Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason' | 'outcomeReport' | 'message' | 'decline'>>;
+
 /** What merging an RFQ changed, for the lifecycle to act on and announce. */
 export interface RfqMerge {
   /** The run's first RFQ while awaiting RFQs: quote collection starts. */
@@ -342,6 +345,38 @@ export class TripState {
     if (quote.rfqId) return this.rfqs.get(quote.rfqId);
     const liftId = this.winningLiftIdOf(quote);
     return [...this.rfqs.values()].find((rfq) => rfq.lifts.some((lift) => lift.liftId === liftId));
+  }
+
+  // ── the callback outbox ─────────────────────────────────────────────────────
+
+  /**
+   * The run's next callback event, numbered after the last one (continued runs go on counting, so
+   * eventIds stay unique and receivers dedupe redeliveries) and stamped with the phase, trip and
+   * resets at `at`. undefined when the request has no callbackUrl: nothing is numbered then.
+   */
+  callbackEvent(event: CallbackNotice, at: string): CallbackEvent | undefined {
+    if (!this.request.callbackUrl) return undefined;
+    this.callbackSeq++;
+    return {
+      ...event,
+      eventId: `${this.workflowId}/${this.callbackSeq}`,
+      workflowId: this.workflowId,
+      externalId: this.request.externalId,
+      at,
+      phase: this.phase,
+      ...(this.trip ? { tripId: this.trip.tripId, atripId: this.trip.atripId, deepLinks: this.trip.deepLinks } : {}),
+      ...(this.resets > 0 ? { resets: this.resets } : {}),
+    };
+  }
+
+  /** An event handed to delivery: it stays queued (and is carried on continue-as-new) until it settles. */
+  queueCallback(event: CallbackEvent): void {
+    this.callbackQueue.push(event);
+  }
+
+  /** Delivered, or given up on: the event leaves the queue. */
+  callbackSettled(event: CallbackEvent): void {
+    this.callbackQueue.splice(this.callbackQueue.indexOf(event), 1);
   }
 
   // ── projection ──────────────────────────────────────────────────────────────

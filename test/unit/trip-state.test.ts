@@ -384,6 +384,57 @@ describe('merging messages and decline reasons', () => {
   });
 });
 
+describe('the callback outbox', () => {
+  const withCallbacks = () => state({ request: { ...request, callbackUrl: 'https://hooks.example/cb' } });
+
+  it('numbers events per run and stamps each with the phase, trip and resets of its moment', () => {
+    const s = withCallbacks();
+    expect(s.callbackEvent({ type: 'phase_changed' }, NOW)).toEqual({ type: 'phase_changed', eventId: 'trip-crm-1/1', workflowId: 'trip-crm-1', externalId: 'crm-1', at: NOW, phase: 'creating_trip' });
+    s.trip = trip;
+    s.phase = 'awaiting_rfqs';
+    s.resets = 1;
+    expect(s.callbackEvent({ type: 'deep_link_ready', reason: 'trip created' }, LATER)).toEqual({
+      type: 'deep_link_ready',
+      reason: 'trip created',
+      eventId: 'trip-crm-1/2',
+      workflowId: 'trip-crm-1',
+      externalId: 'crm-1',
+      at: LATER,
+      phase: 'awaiting_rfqs',
+      tripId: 'Q4K7ZP',
+      atripId: 'atrip-1001',
+      deepLinks: trip.deepLinks,
+      resets: 1,
+    });
+  });
+
+  it('a continued run goes on numbering where the previous run stopped', () => {
+    const before = withCallbacks();
+    before.callbackEvent({ type: 'phase_changed' }, NOW);
+    before.callbackEvent({ type: 'phase_changed' }, NOW);
+    const after = state({ request: before.request, carried: before.carry() });
+    expect(after.callbackEvent({ type: 'phase_changed' }, LATER)?.eventId).toBe('trip-crm-1/3');
+  });
+
+  it('without a callbackUrl nothing is numbered', () => {
+    const s = state();
+    expect(s.callbackEvent({ type: 'phase_changed' }, NOW)).toBeUndefined();
+    expect(s.callbackSeq).toBe(0);
+  });
+
+  it('an event stays queued, in order, until it settles; what is left is carried to the next run', () => {
+    const s = withCallbacks();
+    const [first, second, third] = [1, 2, 3].map(() => s.callbackEvent({ type: 'phase_changed' }, NOW)!);
+    for (const event of [first!, second!, third!]) s.queueCallback(event);
+    s.callbackSettled(second!);
+    expect(s.callbackQueue.map((event) => event.eventId)).toEqual(['trip-crm-1/1', 'trip-crm-1/3']);
+    s.callbackSettled(first!);
+    expect(s.carry().undeliveredCallbacks).toEqual([third]);
+    s.callbackSettled(third!);
+    expect(s.carry().undeliveredCallbacks).toBeUndefined();
+  });
+});
+
 describe('merge properties (fast-check)', () => {
   const LIFT_IDS = ['asellerlift-1', 'asellerlift-2', 'asellerlift-3'];
   const status = fc.constantFrom<LiftSnapshot['status']>('unanswered', 'quoted', 'declined', 'cancelled');
