@@ -94,8 +94,6 @@ function activitiesFor(timing: TripTiming) {
 const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden]);
 /** Local departure times have no zone here; +12 h is the latest UTC instant any zone can mean. */
 const DEPARTURE_SLACK_MS = 12 * 3_600_000;
-/** The first change (the start) is kept, then the latest ones. */
-const MAX_PHASE_CHANGES = 100;
 /** Patch id: runs recorded before it completed on webhook data alone, without a confirming poll. */
 const CONFIRM_END_BY_POLL = 'confirm-end-by-poll';
 /**
@@ -769,12 +767,7 @@ class TripRun extends TripState {
 
   private setPhase(phase: TripPhase, reason?: string): void {
     if (this.isTerminal() && !TERMINAL_PHASES.includes(phase)) return;
-    const changed = phase !== this.phase || this.phaseHistory.length === 0;
-    this.phase = phase;
-    if (changed) {
-      this.phaseHistory.push({ phase, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
-      // Flapping credentials over a days-long run must not grow the carried state without bound.
-      if (this.phaseHistory.length > MAX_PHASE_CHANGES) this.phaseHistory.splice(1, this.phaseHistory.length - MAX_PHASE_CHANGES);
+    if (this.enterPhase(phase, new Date().toISOString(), reason)) {
       upsertSearchAttributes([{ key: SearchAttributes.TripPhase, value: phase }]);
       tripMetrics.phaseEntered(phase);
       this.emit({ type: 'phase_changed', ...(reason ? { reason } : {}) });

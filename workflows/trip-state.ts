@@ -25,6 +25,8 @@ import { routeOf } from './presentation.ts';
 
 export const TERMINAL_PHASES: readonly TripPhase[] = ['completed', 'cancelled', 'expired', 'failed'];
 const MAX_MESSAGES = 100;
+/** The first change (the start) is kept, then the latest ones. */
+const MAX_PHASE_CHANGES = 100;
 const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
 const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other operators are still collected until the deadline';
 
@@ -189,6 +191,20 @@ export class TripState {
       ...(this.duplicateLookupsLeft > 0 ? { duplicateLookupsLeft: this.duplicateLookupsLeft } : {}),
       continuedAsNew: this.continuedAsNew + 1,
     };
+  }
+
+  // ── phases ──────────────────────────────────────────────────────────────────
+
+  /** Moves to `phase`; true when that is a change (or the run's first phase), which the history records. */
+  enterPhase(phase: TripPhase, at: string, reason?: string): boolean {
+    const changed = phase !== this.phase || this.phaseHistory.length === 0;
+    this.phase = phase;
+    if (changed) {
+      this.phaseHistory.push({ phase, at, ...(reason ? { reason } : {}) });
+      // Flapping credentials over a days-long run must not grow the carried state without bound.
+      if (this.phaseHistory.length > MAX_PHASE_CHANGES) this.phaseHistory.splice(1, this.phaseHistory.length - MAX_PHASE_CHANGES);
+    }
+    return changed;
   }
 
   // ── merging what Avinode reports (polls and webhooks, in any order) ──────────

@@ -384,6 +384,30 @@ describe('merging messages and decline reasons', () => {
   });
 });
 
+describe('phases', () => {
+  it('records the first phase and every change, not a phase entered again', () => {
+    const s = state();
+    expect(s.enterPhase('creating_trip', NOW, 'started')).toBe(true);
+    expect(s.enterPhase('creating_trip', LATER, 'again')).toBe(false);
+    expect(s.enterPhase('awaiting_rfqs', LATER)).toBe(true);
+    expect(s.phase).toBe('awaiting_rfqs');
+    expect(s.phaseHistory).toEqual([
+      { phase: 'creating_trip', at: NOW, reason: 'started' },
+      { phase: 'awaiting_rfqs', at: LATER },
+    ]);
+  });
+
+  it('a long-flapping run keeps its first phase change and the latest 99', () => {
+    const s = state();
+    s.enterPhase('creating_trip', NOW, 'started');
+    for (let n = 1; n <= 150; n++) s.enterPhase(n % 2 ? 'blocked' : 'collecting_quotes', `2027-05-11T00:00:${String(n % 60).padStart(2, '0')}.000Z`, `change ${n}`);
+    expect(s.phaseHistory).toHaveLength(100);
+    expect(s.phaseHistory[0]).toEqual({ phase: 'creating_trip', at: NOW, reason: 'started' });
+    expect(s.phaseHistory[1]?.reason).toBe('change 52');
+    expect(s.phaseHistory.at(-1)?.reason).toBe('change 150');
+  });
+});
+
 describe('the callback outbox', () => {
   const withCallbacks = () => state({ request: { ...request, callbackUrl: 'https://hooks.example/cb' } });
 
