@@ -584,12 +584,7 @@ class TripRun extends TripState {
       this.fail(`${what}; onReset policy is "fail"`, FailureType.TripVanished);
       return;
     }
-    this.resets++;
-    const now = new Date().toISOString();
-    // Quotes stay on the record (someone may have seen them) but can no longer be selected.
-    for (const quote of this.quotes.values()) if (!quote.vanishedAt) quote.vanishedAt = now;
-    this.rfqs.clear();
-    this.trip = undefined;
+    this.forgetVanishedTrip(new Date().toISOString());
     this.updateQuoteCount();
     await this.createAvinodeTrip(`${what}; recreating (reset ${this.resets})`);
   }
@@ -670,32 +665,17 @@ class TripRun extends TripState {
     for (const decline of declines) this.emit({ type: 'quote_declined', decline: { ...decline } });
   }
 
-  /**
-   * Every lift answered: the run waits for the broker in `awaiting_selection` when a live quote
-   * exists (back to `collecting_quotes` when a new RFQ goes out), or ends at once with
-   * `endWhenAllAnswered` (and in runs recorded before the decision stage).
-   */
+  /** Every lift answered: the run moves on as the answers call for (trip-state.ts answersCallFor). */
   private afterAnswers(): void {
     if (this.isTerminal() || this.closing) return;
-    if (!this.decisionStage || this.request.endWhenAllAnswered) {
-      if (this.allLiftsAnswered()) this.end('completed', 'all lifts answered');
+    const step = this.answersCallFor();
+    if (!step) return;
+    if ('end' in step) {
+      this.end(step.end, step.reason);
       return;
     }
-    if (this.phase !== 'collecting_quotes' && this.phase !== 'awaiting_selection') return;
-    if (this.allRequestsCancelled()) {
-      // Cancelled outside this run (the broker in the Avinode UI): nothing is left to decide.
-      const reasons = [...new Set([...this.rfqs.values()].map((rfq) => rfq.cancelled?.reason).filter((reason): reason is string => !!reason))];
-      this.end('cancelled', `every RFQ was cancelled in Avinode${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
-      return;
-    }
-    const decidable = this.allLiftsAnswered() && this.selectableQuotes().length > 0;
-    if (decidable && this.phase === 'collecting_quotes') {
-      this.setPhase('awaiting_selection', 'every lift answered; waiting for the broker to select a quote');
-      this.resetPollInterval();
-    } else if (!decidable && this.phase === 'awaiting_selection') {
-      this.setPhase('collecting_quotes', this.allLiftsAnswered() ? 'no live quote left' : 'a new RFQ went out');
-      this.resetPollInterval();
-    }
+    this.setPhase(step.phase, step.reason);
+    this.resetPollInterval();
   }
 
   // ── decisions ───────────────────────────────────────────────────────────────
@@ -749,10 +729,8 @@ class TripRun extends TripState {
   }
 
   private async closeOtherRequests(winner: QuoteRecord): Promise<ClosedRequest[]> {
-    const winningRfq = this.rfqOf(winner)?.rfqId;
-    const others = [...this.rfqs.values()].filter((rfq) => rfq.rfqId !== winningRfq && !rfq.cancelled && !rfq.lifts.every((lift) => lift.status === 'cancelled'));
     return Promise.all(
-      others.map(async (rfq): Promise<ClosedRequest> => {
+      this.otherOpenRfqs(winner).map(async (rfq): Promise<ClosedRequest> => {
         try {
           await this.acts.rfqCancelActs.cancelRfq({ rfqId: rfq.rfqId, reason: 'BOOKED', messageToSeller: CLOSE_OTHERS_MESSAGE, ...this.actingAs() });
           return { rfqId: rfq.rfqId, operator: rfq.operator, status: 'cancelled' };

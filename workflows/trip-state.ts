@@ -35,6 +35,9 @@ type Counts = TripProgress['counts'];
 /** A callback event as the lifecycle announces it; callbackEvent adds the envelope. */
 export type CallbackNotice = Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason' | 'outcomeReport' | 'message' | 'decline'>>;
 
+/** Where the answers take an open run: its end, or the other of collecting_quotes and awaiting_selection. */
+export type AnswersStep = { end: 'completed' | 'cancelled'; reason: string } | { phase: 'awaiting_selection' | 'collecting_quotes'; reason: string };
+
 /** What merging an RFQ changed, for the lifecycle to act on and announce. */
 export interface RfqMerge {
   /** The run's first RFQ while awaiting RFQs: quote collection starts. */
@@ -393,6 +396,44 @@ export class TripState {
   /** Delivered, or given up on: the event leaves the queue. */
   callbackSettled(event: CallbackEvent): void {
     this.callbackQueue.splice(this.callbackQueue.indexOf(event), 1);
+  }
+
+  /**
+   * What the answers call for. Every lift answered: the run waits for the broker in
+   * `awaiting_selection` when a live quote exists (back to `collecting_quotes` when a new RFQ goes
+   * out), or ends at once with `endWhenAllAnswered` (and in runs recorded before the decision stage).
+   * Every RFQ cancelled outside the run (the broker in the Avinode UI): nothing is left to decide.
+   */
+  answersCallFor(): AnswersStep | undefined {
+    if (!this.decisionStage || this.request.endWhenAllAnswered) {
+      return this.allLiftsAnswered() ? { end: 'completed', reason: 'all lifts answered' } : undefined;
+    }
+    if (this.phase !== 'collecting_quotes' && this.phase !== 'awaiting_selection') return undefined;
+    if (this.allRequestsCancelled()) {
+      const reasons = [...new Set([...this.rfqs.values()].map((rfq) => rfq.cancelled?.reason).filter((reason): reason is string => !!reason))];
+      return { end: 'cancelled', reason: `every RFQ was cancelled in Avinode${reasons.length ? ` (${reasons.join(', ')})` : ''}` };
+    }
+    const decidable = this.allLiftsAnswered() && this.selectableQuotes().length > 0;
+    if (decidable && this.phase === 'collecting_quotes') return { phase: 'awaiting_selection', reason: 'every lift answered; waiting for the broker to select a quote' };
+    if (!decidable && this.phase === 'awaiting_selection') return { phase: 'collecting_quotes', reason: this.allLiftsAnswered() ? 'no live quote left' : 'a new RFQ went out' };
+    return undefined;
+  }
+
+  /** The RFQs a selection closes (closeOtherRequests): every other one still open. */
+  otherOpenRfqs(winner: QuoteSnapshot): RfqSnapshot[] {
+    const winningRfq = this.rfqOf(winner)?.rfqId;
+    return [...this.rfqs.values()].filter((rfq) => rfq.rfqId !== winningRfq && !rfq.cancelled && !rfq.lifts.every((lift) => lift.status === 'cancelled'));
+  }
+
+  /**
+   * The run's trip vanished (the weekly sandbox reset): counted as a reset; its RFQs go with it; its
+   * quotes stay on the record (someone may have seen them) but can no longer be selected.
+   */
+  forgetVanishedTrip(now: string): void {
+    this.resets++;
+    for (const quote of this.quotes.values()) if (!quote.vanishedAt) quote.vanishedAt = now;
+    this.rfqs.clear();
+    this.trip = undefined;
   }
 
   // ── projection ──────────────────────────────────────────────────────────────

@@ -147,6 +147,99 @@ describe('answers', () => {
   });
 });
 
+describe('where the answers take the run', () => {
+  function answered(decisionStage = true, extra: Partial<TripRequest> = {}): TripState {
+    const s = state({ request: { ...request, ...extra } }, decisionStage);
+    s.trip = trip;
+    s.phase = 'collecting_quotes';
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW);
+    s.recordRfq(rfq('arfq-2', [lift('asellerlift-2', 'declined')]), NOW);
+    s.recordQuote(quote('aquote-1'), NOW);
+    return s;
+  }
+
+  it('every lift answered with a live quote: the broker is asked to select', () => {
+    expect(answered().answersCallFor()).toEqual({ phase: 'awaiting_selection', reason: 'every lift answered; waiting for the broker to select a quote' });
+  });
+
+  it('a lift still unanswered: the run keeps collecting', () => {
+    const s = answered();
+    s.recordRfq(rfq('arfq-3', [lift('asellerlift-3')]), NOW);
+    expect(s.answersCallFor()).toBeUndefined();
+  });
+
+  it('every lift answered and every one declined: the run keeps collecting until the deadline', () => {
+    const s = state();
+    s.phase = 'collecting_quotes';
+    s.recordRfq(rfq('arfq-2', [lift('asellerlift-2', 'declined')]), NOW);
+    expect(s.answersCallFor()).toBeUndefined();
+  });
+
+  it('awaiting a selection, a new RFQ sends the run back to collecting', () => {
+    const s = answered();
+    s.phase = 'awaiting_selection';
+    s.recordRfq(rfq('arfq-3', [lift('asellerlift-3')]), NOW);
+    expect(s.answersCallFor()).toEqual({ phase: 'collecting_quotes', reason: 'a new RFQ went out' });
+  });
+
+  it('awaiting a selection, the last live quote declined sends the run back to collecting', () => {
+    const s = answered();
+    s.phase = 'awaiting_selection';
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), LATER);
+    expect(s.answersCallFor()).toEqual({ phase: 'collecting_quotes', reason: 'no live quote left' });
+  });
+
+  it('every RFQ cancelled in Avinode ends the run cancelled, naming the reasons once', () => {
+    const s = state();
+    s.phase = 'awaiting_selection';
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'quoted')], { cancelled: { by: 'broker', reason: 'CHANGED' } }), NOW);
+    s.recordRfq(rfq('arfq-2', [lift('asellerlift-2')], { cancelled: { by: 'broker', reason: 'CHANGED' } }), NOW);
+    s.recordRfq(rfq('arfq-3', [lift('asellerlift-3')], { cancelled: { by: 'broker' } }), NOW);
+    expect(s.answersCallFor()).toEqual({ end: 'cancelled', reason: 'every RFQ was cancelled in Avinode (CHANGED)' });
+  });
+
+  it('a run neither collecting nor awaiting a selection is not moved by answers', () => {
+    const s = answered();
+    s.phase = 'blocked';
+    expect(s.answersCallFor()).toBeUndefined();
+  });
+
+  it('with endWhenAllAnswered, and in runs recorded before the decision stage, every lift answered completes the run', () => {
+    expect(answered(true, { endWhenAllAnswered: true }).answersCallFor()).toEqual({ end: 'completed', reason: 'all lifts answered' });
+    expect(answered(false).answersCallFor()).toEqual({ end: 'completed', reason: 'all lifts answered' });
+  });
+});
+
+describe('selection and resets', () => {
+  it('a selection closes every other open RFQ, not the winner’s nor those already cancelled', () => {
+    const s = state();
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1'])]), NOW);
+    s.recordRfq(rfq('arfq-2', [lift('asellerlift-2', 'quoted', ['aquote-2'])]), NOW);
+    s.recordRfq(rfq('arfq-3', [lift('asellerlift-3')], { cancelled: { by: 'broker' } }), NOW);
+    s.recordRfq(rfq('arfq-4', [lift('asellerlift-4', 'cancelled')]), NOW);
+    s.recordRfq(rfq('arfq-5', [lift('asellerlift-5', 'declined')]), NOW);
+    expect(s.otherOpenRfqs(quote('aquote-1')).map((other) => other.rfqId)).toEqual(['arfq-2', 'arfq-5']);
+  });
+
+  it('a vanished trip keeps its quotes on the record, none selectable, and forgets its RFQs', () => {
+    const s = state();
+    s.trip = trip;
+    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW);
+    s.recordQuote(quote('aquote-1'), NOW);
+    s.quotes.set('aquote-0', quoteRecord('aquote-0', { vanishedAt: NOW }));
+    s.forgetVanishedTrip(LATER);
+    expect(s.resets).toBe(1);
+    expect(s.trip).toBeUndefined();
+    expect(s.rfqs.size).toBe(0);
+    expect([...s.quotes.values()].map((known) => [known.quoteId, known.vanishedAt])).toEqual([
+      ['aquote-1', LATER],
+      ['aquote-0', NOW],
+    ]);
+    expect(s.selectableQuotes()).toEqual([]);
+    expect(s.progress().counts.quotes).toBe(0);
+  });
+});
+
 describe('carry and restore across continue-as-new', () => {
   function busy(): TripState {
     const s = state({ request: { ...request, quoteDeadline: '2027-05-12T18:00:00Z', callbackUrl: 'https://hooks.example/cb' } });
