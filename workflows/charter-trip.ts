@@ -66,7 +66,7 @@ import {
 } from './contract.ts';
 import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
-import { TripState, type CallbackNotice, type CarriedTripState } from './trip-state.ts';
+import { TripRunState, type CallbackNotice, type CarriedTripState } from './trip-state.ts';
 
 export type { CarriedTripState } from './trip-state.ts';
 
@@ -155,7 +155,7 @@ export function withResetWindowNote(reason: string, nowMs: number): string {
   return inside ? `${reason} (inside the weekly sandbox reset window, Mondays 06:00–08:00 UTC: may clear by itself)` : reason;
 }
 
-class TripRun extends TripState {
+class TripRun extends TripRunState {
   private readonly timing: TripTiming;
   private readonly acts: ReturnType<typeof activitiesFor>;
   private readonly departureMs: number | undefined;

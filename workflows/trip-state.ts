@@ -80,7 +80,7 @@ export interface CarriedTripState {
   continuedAsNew: number;
 }
 
-export interface TripStateInit {
+export interface TripRunStateInit {
   workflowId: string;
   request: TripRequest;
   /** The first poll interval (`timing.pollInitialMs`): the first poll is due that long after `nowMs`. */
@@ -95,7 +95,7 @@ export interface TripStateInit {
  * what Avinode reports and answer the questions the lifecycle asks (every lift answered? which quotes
  * can still be selected?).
  */
-export class TripState {
+export class TripRunState {
   readonly workflowId: string;
   readonly request: TripRequest;
 
@@ -134,7 +134,7 @@ export class TripState {
   /** Callback events the previous run could not deliver: this run sends them first. */
   carriedCallbacks: CallbackEvent[] = [];
 
-  constructor({ workflowId, request, pollIntervalMs, nowMs, carried }: TripStateInit) {
+  constructor({ workflowId, request, pollIntervalMs, nowMs, carried }: TripRunStateInit) {
     this.workflowId = workflowId;
     this.request = request;
     this.pollIntervalMs = pollIntervalMs;

@@ -3,14 +3,14 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { LiftSnapshot, QuoteRecord, RfqSnapshot, TripRequest } from '../../workflows/contract.ts';
-import { TripState, type TripStateInit } from '../../workflows/trip-state.ts';
+import { TripRunState, type TripRunStateInit } from '../../workflows/trip-state.ts';
 
 const START = Date.parse('2027-05-10T12:00:00Z');
 const request: TripRequest = { externalId: 'crm-1', legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', time: '09:30', pax: 5 }], onReset: 'recreate' };
 const trip = { atripId: 'atrip-1001', tripId: 'Q4K7ZP', href: 'https://avinode.example/trips/atrip-1001', deepLinks: { searchInAvinode: 'https://avinode.example/s/1' }, reused: false };
 
-function state(overrides: Partial<TripStateInit> = {}, decisionStage = true): TripState {
-  const created = new TripState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 30_000, nowMs: START, ...overrides });
+function state(overrides: Partial<TripRunStateInit> = {}, decisionStage = true): TripRunState {
+  const created = new TripRunState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 30_000, nowMs: START, ...overrides });
   created.decisionStage = decisionStage;
   return created;
 }
@@ -35,7 +35,7 @@ describe('the trip state module', () => {
     });
     try {
       const loaded = await import('../../workflows/trip-state.ts');
-      expect(new loaded.TripState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 1, nowMs: START }).progress().phase).toBe('creating_trip');
+      expect(new loaded.TripRunState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 1, nowMs: START }).progress().phase).toBe('creating_trip');
     } finally {
       vi.doUnmock('@temporalio/workflow');
       vi.resetModules();
@@ -148,7 +148,7 @@ describe('answers', () => {
 });
 
 describe('where the answers take the run', () => {
-  function answered(decisionStage = true, extra: Partial<TripRequest> = {}): TripState {
+  function answered(decisionStage = true, extra: Partial<TripRequest> = {}): TripRunState {
     const s = state({ request: { ...request, ...extra } }, decisionStage);
     s.trip = trip;
     s.phase = 'collecting_quotes';
@@ -241,7 +241,7 @@ describe('selection and resets', () => {
 });
 
 describe('carry and restore across continue-as-new', () => {
-  function busy(): TripState {
+  function busy(): TripRunState {
     const s = state({ request: { ...request, quoteDeadline: '2027-05-12T18:00:00Z', callbackUrl: 'https://hooks.example/cb' } });
     s.phase = 'awaiting_selection';
     s.phaseHistory = [
