@@ -1,8 +1,9 @@
-// The trip's state and its pure rules: what a run knows (trip, RFQs, quotes, declines, messages,
-// counters), how it projects into getProgress, and what it carries across continue-as-new.
-// No commands, no clock and no @temporalio/workflow at runtime (types and pure helpers only), so
-// unit tests load it directly; charterTripWorkflow's run (charter-trip.ts) extends it with the
-// lifecycle, which alone issues commands (activities, timers, search attributes, details).
+// The trip's state and its pure rules: merging what Avinode reports (RFQs, quotes, declines,
+// messages) so that answers never go back and late reads never undo newer ones, where the answers
+// take an open run, the progress projection, carry and restore across continue-as-new, and the
+// callback outbox's numbering. No commands and no @temporalio/workflow at runtime (types and pure
+// helpers only; instants come in as arguments), so unit tests load it directly. The run
+// (charter-trip.ts) extends it with the lifecycle, which alone issues commands.
 import type {
   AvinodeEvent,
   CallbackEvent,
