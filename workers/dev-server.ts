@@ -1,11 +1,12 @@
 // The Temporal CLI dev server's lifecycle, shared by `charterflow start` and the test suite.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { SearchAttributes } from '../workflows/contract.ts';
+import { killOnParentExit, recentLines, waitForTemporalFrontend, watchChild } from './child-processes.ts';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -80,23 +81,6 @@ export function assertPortFree(port: number, what: string): Promise<void> {
   });
 }
 
-async function waitForFrontend(address: string, deadline: number, exited: () => string | undefined): Promise<Connection> {
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    const exit = exited();
-    if (exit) throw new DevServerError(exit);
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      await connection.healthService.check({});
-      return connection;
-    } catch (error) {
-      lastError = error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new DevServerError(`not ready within the deadline (${lastError instanceof Error ? lastError.message : String(lastError)})`);
-}
-
 /** Registers any search attribute the namespace lacks (an existing SQLite file ignores `--search-attribute`). */
 async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
@@ -131,56 +115,33 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
 
-  const logs: string[] = [];
-  const child: ChildProcess = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const record = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      logs.push(line);
-      if (logs.length > LOG_LINES_KEPT) logs.shift();
-      options.onLog?.(line);
-    }
-  };
-  child.stdout?.on('data', record);
-  child.stderr?.on('data', record);
-  let exitInfo: string | undefined;
-  let spawnError: Error | undefined;
-  const exited = new Promise<void>((resolveExit) => {
-    child.on('exit', (code, signal) => {
-      exitInfo = `exited with ${signal ?? `code ${code}`}`;
-      resolveExit();
-    });
-    child.on('error', (error) => {
-      spawnError = error;
-      exitInfo = `could not be started: ${error.message}`;
-      resolveExit();
-    });
-  });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
+  const output = recentLines(LOG_LINES_KEPT, { onLine: options.onLog });
+  const server = watchChild(spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }), output);
+  const releaseExitHook = killOnParentExit(() => server.child);
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    if (exitInfo) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    releaseExitHook();
+    await server.stop('SIGTERM', 10_000);
   };
 
   const address = `${HOST}:${port}`;
   try {
-    const connection = await waitForFrontend(address, Date.now() + (options.readyTimeoutMs ?? 60_000), () =>
-      exitInfo ? `Temporal dev server ${exitInfo}` : undefined,
+    const connection = await waitForTemporalFrontend(
+      address,
+      Date.now() + (options.readyTimeoutMs ?? 60_000),
+      () => {
+        const reason = server.exitReason();
+        return reason ? `Temporal dev server ${reason}` : undefined;
+      },
+      (reason) => new DevServerError(reason),
     );
     await ensureSearchAttributes(connection, namespace);
     await connection.close();
   } catch (error) {
     await stop();
     const detail = error instanceof Error ? error.message : String(error);
-    const tail = logs.slice(-15).join('\n');
+    const tail = output.lines().slice(-15).join('\n');
     throw new DevServerError(
-      `Temporal dev server (${options.cliPath}) failed to start on ${address}: ${spawnError ? spawnError.message : detail}` +
+      `Temporal dev server (${options.cliPath}) failed to start on ${address}: ${server.spawnError()?.message ?? detail}` +
         (tail ? `\nLast server log lines:\n${tail}` : ''),
     );
   }
@@ -189,8 +150,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     address,
     uiUrl: uiPort !== undefined ? `http://${HOST}:${uiPort}` : undefined,
     namespace,
-    pid: child.pid!,
-    recentLogs: () => [...logs],
+    pid: server.child.pid!,
+    recentLogs: output.lines,
     stop,
   };
 }

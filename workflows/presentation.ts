@@ -62,6 +62,13 @@ export function renderDetails(progress: TripProgress): string {
   if (progress.closedRequests?.length) {
     lines.push(`**Other RFQs closed:** ${progress.closedRequests.map((closed) => `${cell(closed.operator)} ${closed.status === 'cancelled' ? '✓' : `failed (${cell(closed.error)})`}`).join(' · ')}`);
   }
+  if (progress.duplicateTrips?.length) {
+    const outcome = (duplicate: NonNullable<TripProgress['duplicateTrips']>[number]) =>
+      duplicate.status === 'failed' ? `cancel failed (${cell(duplicate.error)}), retried when seen again` : duplicate.status;
+    lines.push(
+      `**Duplicate Avinode trips found and withdrawn:** ${progress.duplicateTrips.map((duplicate) => `${cell(duplicate.tripId ?? duplicate.atripId)} ${outcome(duplicate)}`).join(' · ')}`,
+    );
+  }
   if (progress.endReason) lines.push(`**Ended:** ${cell(progress.endReason)}`);
   if (progress.rfqs.length > 0) {
     lines.push('', '| RFQ | Operator | Lift | Aircraft | Status | Price |', '|---|---|---|---|---|---|');

@@ -104,4 +104,17 @@ describe('renderDetails', () => {
     );
     expect(renderDetails(progress({ note: 'every operator declined; …' }))).toContain('**Note:** every operator declined');
   });
+
+  it('lists the duplicate Avinode trips the run found and withdrew, and a withdrawal that failed', () => {
+    const markdown = renderDetails(
+      progress({
+        duplicateTrips: [
+          { atripId: 'atrip-2', tripId: 'Q4K7ZQ', discoveredBy: 'create_lookup', discoveredAt: 'x', status: 'cancelled' },
+          { atripId: 'atrip-3', discoveredBy: 'webhook', discoveredAt: 'x', status: 'failed', error: '503 ERR_INTERNAL' },
+        ],
+      }),
+    );
+    expect(markdown).toContain('**Duplicate Avinode trips found and withdrawn:** Q4K7ZQ cancelled · atrip-3 cancel failed (503 ERR_INTERNAL), retried when seen again');
+    expect(renderDetails(progress())).not.toContain('Duplicate Avinode trips');
+  });
 });

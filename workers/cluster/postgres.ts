@@ -1,11 +1,12 @@
 // A throw-away PostgreSQL server from Debian's packages (`apt-get install postgresql`): initdb into
 // a temporary data directory, then `postgres` on a free loopback port as a child process. Runs as
 // the `postgres` system user when started by root (PostgreSQL refuses to run as root).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killOnParentExit, recentLines, watchChild } from '../child-processes.ts';
 import { findFreePort } from '../dev-server.ts';
 
 export class PostgresUnavailable extends Error {
@@ -95,60 +96,37 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
     throw new PostgresUnavailable(`${pgdata} already holds a cluster`);
   }
 
-  const logs: string[] = [];
-  const child: ChildProcess = spawn(
-    join(binDir, 'postgres'),
-    ['-D', pgdata, '-c', `listen_addresses=${HOST}`, '-c', `port=${port}`, '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    { ...spawnAs, stdio: ['ignore', 'pipe', 'pipe'] },
+  const output = recentLines(40, { onLine: options.onLog });
+  const server = watchChild(
+    spawn(
+      join(binDir, 'postgres'),
+      ['-D', pgdata, '-c', `listen_addresses=${HOST}`, '-c', `port=${port}`, '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      { ...spawnAs, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+    output,
   );
-  const record = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      logs.push(line);
-      if (logs.length > 40) logs.shift();
-      options.onLog?.(line);
-    }
-  };
-  child.stdout?.on('data', record);
-  child.stderr?.on('data', record);
-  let exitInfo: string | undefined;
-  const exited = new Promise<void>((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      exitInfo = `exited with ${signal ?? `code ${code}`}`;
-      resolveExit();
-    });
-    child.once('error', (error) => {
-      exitInfo = `could not be started: ${error.message}`;
-      resolveExit();
-    });
-  });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const releaseExitHook = killOnParentExit(() => server.child);
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    if (!exitInfo) {
-      child.kill('SIGINT'); // "fast" shutdown: roll back open transactions, then exit
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    releaseExitHook();
+    await server.stop('SIGINT', 15_000); // "fast" shutdown: roll back open transactions, then exit
     if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
-    if (exitInfo) {
+    const exitReason = server.exitReason();
+    if (exitReason) {
       await stop();
-      throw new PostgresUnavailable(`PostgreSQL ${exitInfo}:\n${logs.slice(-15).join('\n')}`);
+      throw new PostgresUnavailable(`PostgreSQL ${exitReason}:\n${output.lines().slice(-15).join('\n')}`);
     }
     const ready = spawnSync(join(binDir, 'pg_isready'), ['-h', HOST, '-p', String(port), '-U', user, '-d', 'postgres', '-q'], { timeout: 5_000 });
     if (ready.status === 0) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new PostgresUnavailable(`PostgreSQL not ready on ${HOST}:${port} within the deadline:\n${logs.slice(-15).join('\n')}`);
+      throw new PostgresUnavailable(`PostgreSQL not ready on ${HOST}:${port} within the deadline:\n${output.lines().slice(-15).join('\n')}`);
     }
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   }
 
-  return { host: HOST, port, user, password, dataDir, pid: child.pid!, recentLogs: () => [...logs], stop };
+  return { host: HOST, port, user, password, dataDir, pid: server.child.pid!, recentLogs: output.lines, stop };
 }

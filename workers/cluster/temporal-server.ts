@@ -2,13 +2,14 @@
 // the same files docker-compose.yml uses (deploy/temporal/): the server config template
 // (server/charterflow.yaml), the dynamic config, setup-schema.sh (temporal-sql-tool) and
 // setup-namespace.sh (namespace and search attributes through the operator API).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS, SearchAttributes } from '../../workflows/contract.ts';
+import { killOnParentExit, recentLines, waitForTemporalFrontend, watchChild, type WatchedChild } from '../child-processes.ts';
 import { findFreePort } from '../dev-server.ts';
 import { PROJECT_ROOT } from '../temporal-cli.ts';
 import type { RunningPostgres } from './postgres.ts';
@@ -140,27 +141,6 @@ async function serverPorts(frontendPort?: number): Promise<Record<string, string
   return ports;
 }
 
-async function waitForFrontend(address: string, deadline: number, exited: () => string | undefined): Promise<void> {
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    const exit = exited();
-    if (exit) throw new ClusterSetupFailed(exit);
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.healthService.check({});
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
-    }
-  }
-  throw new ClusterSetupFailed(`frontend not ready within the deadline (${lastError instanceof Error ? lastError.message : String(lastError)})`);
-}
-
 /**
  * The variables server/charterflow.yaml reads, as the launcher sets them (docker-compose.yml sets
  * the same names for its container; test/compose checks both cover every variable without a default).
@@ -184,67 +164,42 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const ports = await serverPorts(options.port);
   const address = `${HOST}:${ports.FRONTEND_GRPC_PORT}`;
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...serverEnvironment(ports, options.postgres, options.logLevel ?? 'warn') };
-  const logs: string[] = [];
-  let child: ChildProcess | undefined;
-  let exitInfo: string | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  const killOnExit = () => child?.kill('SIGKILL');
-  process.on('exit', killOnExit);
-
+  // Server log lines carry whole stack traces: keep the message end of each.
+  const output = recentLines(60, { maxLineLength: 600, onLine: options.onLog });
+  let server: WatchedChild | undefined;
+  const releaseExitHook = killOnParentExit(() => server?.child);
+  const halt = async () => server?.stop('SIGTERM', 20_000);
   const launch = async () => {
-    exitInfo = undefined;
-    const started = spawn(options.tools.serverPath, SERVER_ARGS, {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = started;
-    const record = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (!line.trim()) continue;
-        // Server log lines carry whole stack traces: keep the message end of each.
-        logs.push(line.length > 600 ? `${line.slice(0, 600)}…` : line);
-        if (logs.length > 60) logs.shift();
-        options.onLog?.(line);
-      }
-    };
-    started.stdout?.on('data', record);
-    started.stderr?.on('data', record);
-    exited = new Promise<void>((resolveExit) => {
-      started.once('exit', (code, signal) => {
-        exitInfo = `Temporal server exited with ${signal ?? `code ${code}`}`;
-        resolveExit();
-      });
-      started.once('error', (error) => {
-        exitInfo = `Temporal server could not be started: ${error.message}`;
-        resolveExit();
-      });
-    });
+    const started = watchChild(spawn(options.tools.serverPath, SERVER_ARGS, { env, stdio: ['ignore', 'pipe', 'pipe'] }), output);
+    server = started;
     try {
-      await waitForFrontend(address, Date.now() + (options.readyTimeoutMs ?? 90_000), () => exitInfo);
+      const connection = await waitForTemporalFrontend(
+        address,
+        Date.now() + (options.readyTimeoutMs ?? 90_000),
+        () => {
+          const reason = started.exitReason();
+          return reason ? `Temporal server ${reason}` : undefined;
+        },
+        (reason) => new ClusterSetupFailed(reason),
+      );
+      await connection.close();
     } catch (error) {
       await halt();
-      throw new ClusterSetupFailed(`${error instanceof Error ? error.message : String(error)}\nLast server log lines:\n${logs.slice(-20).join('\n')}`);
+      throw new ClusterSetupFailed(`${error instanceof Error ? error.message : String(error)}\nLast server log lines:\n${output.lines().slice(-20).join('\n')}`);
     }
-  };
-  const halt = async () => {
-    if (!child || exitInfo) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child?.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
   };
 
   await launch();
   return {
     address,
-    pid: () => child?.pid ?? -1,
-    recentLogs: () => [...logs],
+    pid: () => server?.child.pid ?? -1,
+    recentLogs: output.lines,
     restart: async () => {
       await halt();
       await launch();
     },
     stop: async () => {
-      process.removeListener('exit', killOnExit);
+      releaseExitHook();
       await halt();
     },
   };
