@@ -609,6 +609,31 @@ describe('merge properties (fast-check)', () => {
     );
   });
 
+  it('after any mix of reads, carry then restore gives the same progress', () => {
+    const read = fc.oneof(
+      rfqRead.map((snapshot) => ({ rfq: snapshot })),
+      fc.record({ quoteId: fc.constantFrom('aquote-1', 'aquote-2'), liftId: fc.constantFrom(...LIFT_IDS), price: fc.integer({ min: 1_000, max: 9_999 }) }).map((fields) => ({ quote: quote(fields.quoteId, fields) })),
+      fc.record({ messageId: fc.constantFrom('asellermsg-1', 'asellermsg-2'), liftId: fc.constantFrom(...LIFT_IDS), declineReason: fc.option(fc.constant('CABOTAGE'), { nil: undefined }) }).map(({ declineReason, ...fields }) => ({
+        message: { ...fields, text: 'From the operator', rfqId: 'arfq-1', ...(declineReason ? { declineReason } : {}) },
+      })),
+    );
+    fc.assert(
+      fc.property(fc.array(read, { maxLength: 10 }), (reads) => {
+        const before = state({ request: { ...request, callbackUrl: 'https://hooks.example/cb' } });
+        before.phase = 'awaiting_rfqs';
+        for (const next of reads) {
+          if ('rfq' in next) before.recordRfq(next.rfq, NOW);
+          else if ('quote' in next) before.recordQuote(next.quote, NOW);
+          else before.recordMessage(next.message);
+        }
+        const after = state({ request: before.request, carried: structuredClone(before.carry()) });
+        expect(after.progress()).toEqual({ ...before.progress(), continuedAsNew: before.continuedAsNew + 1 });
+        expect(after.carry()).toEqual({ ...before.carry(), continuedAsNew: before.continuedAsNew + 2 });
+        expect(after.answersCallFor()).toEqual(before.answersCallFor());
+      }),
+    );
+  });
+
   it('re-prices at different prices end on the newest price, whatever order they arrive in', () => {
     const reprice = fc.uniqueArray(fc.record({ price: fc.integer({ min: 1_000, max: 99_999 }), minute: fc.integer({ min: 0, max: 59 }) }), { minLength: 1, maxLength: 6, selector: (read) => read.price })
       .filter((reads) => new Set(reads.map((read) => read.minute)).size === reads.length)
