@@ -553,6 +553,8 @@ describe('the callback outbox', () => {
 });
 
 describe('merge properties (fast-check)', () => {
+  /** Fixed seed and run count: the same cases on every run (a failure prints its counterexample). */
+  const RUNS = { seed: 20_270_510, numRuns: 200 };
   const LIFT_IDS = ['asellerlift-1', 'asellerlift-2', 'asellerlift-3'];
   const status = fc.constantFrom<LiftSnapshot['status']>('unanswered', 'quoted', 'declined', 'cancelled');
   const ids = (prefix: string) => fc.subarray([1, 2, 3].map((n) => `${prefix}-${n}`));
@@ -577,6 +579,7 @@ describe('merge properties (fast-check)', () => {
         const twice = merged([...earlier, read, read]);
         expect(twice.progress()).toEqual(once.progress());
       }),
+      RUNS,
     );
   });
 
@@ -592,6 +595,7 @@ describe('merge properties (fast-check)', () => {
           for (const known of lifts) if (known.status !== 'unanswered') answered.add(known.liftId);
         }
       }),
+      RUNS,
     );
   });
 
@@ -606,6 +610,7 @@ describe('merge properties (fast-check)', () => {
         expect(a.cancelled).toEqual(b.cancelled);
         expect(sorted(merged(reads).declines.map((decline) => decline.liftId))).toEqual(sorted(merged(shuffled).declines.map((decline) => decline.liftId)));
       }),
+      RUNS,
     );
   });
 
@@ -631,6 +636,7 @@ describe('merge properties (fast-check)', () => {
         expect(after.carry()).toEqual({ ...before.carry(), continuedAsNew: before.continuedAsNew + 2 });
         expect(after.answersCallFor()).toEqual(before.answersCallFor());
       }),
+      RUNS,
     );
   });
 
@@ -646,6 +652,7 @@ describe('merge properties (fast-check)', () => {
         expect(s.quotes.get('aquote-1')?.price).toBe(newest.price);
         expect(s.quotes.size).toBe(1);
       }),
+      RUNS,
     );
   });
 });
