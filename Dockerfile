@@ -13,6 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY activities ./activities
 COPY client ./client
 COPY emulator ./emulator
+COPY platform ./platform
 COPY scripts ./scripts
 COPY workers ./workers
 COPY workflows ./workflows

@@ -1,40 +1,16 @@
 // Signed JSON callbacks to the backend (deep link ready, quote received, phase changed).
 // Signature: `X-Charterflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 // keyed with CALLBACK_SECRET, so receivers can check origin and freshness. Temporal retries.
-import { isLoopback } from '../workers/config.ts';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { HTTPS_RULE, isHttpsOrLoopback } from '../platform/urls.ts';
 import { request, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, type CallbackEvent } from '../workflows/contract.ts';
+import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback } from '../platform/callback-signature.ts';
 
-export const SIGNATURE_HEADER = 'x-charterflow-signature';
-export const EVENT_ID_HEADER = 'x-charterflow-event-id';
-export const EVENT_TYPE_HEADER = 'x-charterflow-event';
+export { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback, verifyCallbackSignature } from '../platform/callback-signature.ts';
 
 /** Answers that retrying will not change: the receiver refuses this event. Everything else is retried. */
 const REJECTING_STATUSES = new Set([400, 410, 413, 422]);
-
-export function signCallback(secret: string, body: string, timestampSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
-  return `t=${timestampSeconds},v1=${mac}`;
-}
-
-/** For receivers (and tests): true when the header signs this body with this secret within the tolerance. */
-export function verifyCallbackSignature(
-  secret: string,
-  body: string,
-  header: string | undefined,
-  options: { nowSeconds?: number; toleranceSeconds?: number } = {},
-): boolean {
-  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
-  if (!match) return false;
-  const timestamp = Number(match[1]);
-  const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - timestamp) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signCallback(secret, body, timestamp).slice(-64), 'hex');
-  return timingSafeEqual(expected, Buffer.from(match[2]!, 'hex'));
-}
-
 
 function rejected(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.CallbackRejected, message, nonRetryable: true });
@@ -48,8 +24,8 @@ function checkedUrl(raw: string): URL {
   } catch {
     throw rejected('callback URL is not a valid URL');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw rejected(`callback URL ${url.origin} must use https:// (http only towards this machine)`);
+  if (!isHttpsOrLoopback(url)) {
+    throw rejected(`callback URL ${url.origin} ${HTTPS_RULE}`);
   }
   return url;
 }

@@ -16,9 +16,10 @@ import type {
   TripState,
 } from '../workflows/activity-types.ts';
 import { FailureType, type AvinodeEvent, type DuplicateTrip, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
-import type { Config } from '../workers/config.ts';
+import type { Config } from '../platform/config.ts';
 import type { AvinodeClient } from './avinode/client.ts';
 import { isLiveTrip } from './avinode/trips.ts';
+import { toQuoteSnapshot } from './avinode/normalize.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';
 import { deliverCallback } from './callbacks.ts';
 import { httpStatusOf, isFailureOfType } from './failures.ts';
@@ -204,7 +205,20 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return messages;
   }
 
-  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds, outputCurrencies }: ReadTripStateInput): Promise<TripState> {
+  /** Messages webhook events named without bringing them; a message that is gone is skipped. */
+  async function readNamedMessages(messageIds: readonly string[], options: CallOptions): Promise<TripMessageSnapshot[]> {
+    const messages: TripMessageSnapshot[] = [];
+    for (const messageId of messageIds.slice(0, MAX_MESSAGE_READS_PER_POLL)) {
+      try {
+        messages.push((await avinode.readTripMessage(messageId, options)).message);
+      } catch (error) {
+        if (!isFailureOfType(error, FailureType.NotFound)) throw error;
+      }
+    }
+    return messages;
+  }
+
+  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds, outputCurrencies, messageIds }: ReadTripStateInput): Promise<TripState> {
     const options = activityCallOptions();
     let read;
     try {
@@ -219,6 +233,16 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       });
     }
     const known = new Map(knownQuotes.map((quote) => [quote.quoteId, quote]));
+    // With the `latestquote` include flag the read carries each lift's latest quote: only others are read on their own.
+    const embedded = new Map<string, QuoteSnapshot>();
+    if (!outputCurrencies?.length) {
+      for (const rfq of read.raw ?? []) {
+        for (const lift of rfq.sellerLift ?? []) {
+          const quote = lift.latestQuote ? toQuoteSnapshot(lift.latestQuote, { rfqId: rfq.id, liftId: lift.id }) : undefined;
+          if (quote) embedded.set(quote.quoteId, quote);
+        }
+      }
+    }
     const wanted: { quoteId: string; rfqId: string; liftId?: string }[] = read.rfqs.flatMap((rfq) =>
       rfq.lifts.flatMap((lift) =>
         lift.quoteIds
@@ -234,13 +258,17 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     );
     // Quotes on the RFQ itself carry no lift price to compare: read once when new (re-prices arrive by webhook).
     for (const rfq of read.rfqs) for (const quoteId of rfq.quoteIds ?? []) if (!known.has(quoteId)) wanted.push({ quoteId, rfqId: rfq.rfqId });
-    const quotes = (await readQuotes(wanted, options, outputCurrencies)).filter((quote) => {
+    const carried = wanted.flatMap(({ quoteId }) => embedded.get(quoteId) ?? []);
+    const toRead = wanted.filter(({ quoteId }) => !embedded.has(quoteId));
+    const byId = new Map([...carried, ...(await readQuotes(toRead, options, outputCurrencies))].map((quote) => [quote.quoteId, quote]));
+    const quotes = wanted.flatMap(({ quoteId }) => byId.get(quoteId) ?? []).filter((quote) => {
       const before = known.get(quote.quoteId);
       return !before || before.price !== quote.price || before.currency !== quote.currency;
     });
-    if (!declinesWithoutReason?.length) return { rfqs: read.rfqs, quotes };
-    const messages = await readDeclineMessages(read.rfqs, declinesWithoutReason, readMessageIds ?? [], options);
-    return { rfqs: read.rfqs, quotes, messages };
+    const named = await readNamedMessages(messageIds ?? [], options);
+    if (!declinesWithoutReason?.length) return { rfqs: read.rfqs, quotes, ...(named.length > 0 ? { messages: named } : {}) };
+    const messages = await readDeclineMessages(read.rfqs, declinesWithoutReason, [...(readMessageIds ?? []), ...named.map((message) => message.messageId)], options);
+    return { rfqs: read.rfqs, quotes, messages: [...named, ...messages] };
   }
 
   async function resolveAvinodeEvent(event: AvinodeEvent, { outputCurrencies }: ResolveEventOptions = {}): Promise<AvinodeEventResolution> {

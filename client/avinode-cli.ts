@@ -3,9 +3,10 @@
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { parseArgs } from 'node:util';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadCommandConfig, type Config, isLoopback } from '../workers/config.ts';
-import { createLogger, type Logger } from '../workers/logging.ts';
-import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError, type TripFlags } from './trip-flags.ts';
+import { loadCommandConfig, type Config } from '../platform/config.ts';
+import { isHttpsOrLoopback } from '../platform/urls.ts';
+import { createLogger, type Logger } from '../platform/logging.ts';
+import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } from './trip-flags.ts';
 import { tripCriteriaOf } from '../workflows/contract.ts';
 
 export { UsageError } from './trip-flags.ts';
@@ -43,7 +44,7 @@ export function resolveTarget(config: Readonly<Pick<Config, 'avinode'>>, baseUrl
   } catch {
     throw new UsageError('--base-url: not an absolute URL (expected e.g. https://sandbox.avinode.com/api)');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     throw new UsageError(
       `--base-url: ${url.protocol}//${url.host} is not HTTPS. Avinode is HTTPS-only and credentials never travel over plain HTTP except to this machine.`,
     );

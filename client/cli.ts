@@ -1,5 +1,5 @@
 // `charterflow <command>`: each command lives in its own module, loaded only when used.
-import { ConfigError } from '../workers/config.ts';
+import { ConfigError } from '../platform/config.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 

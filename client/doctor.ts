@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
-import { ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig, type Config } from '../workers/config.ts';
-import { createLogger } from '../workers/logging.ts';
+import { ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig, type Config } from '../platform/config.ts';
+import { createLogger } from '../platform/logging.ts';
 import { FailureType, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import type { WebhookSetting } from '../activities/avinode/schemas.ts';
 import { compareSettingIds, webhookTargetUri } from '../workers/webhook-subscriptions.ts';

@@ -1,8 +1,8 @@
 // CharterClient: what a broker's backend imports to run charter requests on Temporal.
 import { Client, Connection, WithStartWorkflowOperation, type TLSConfig, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { loadPayloadEncryption } from '../workers/config.ts';
-import { payloadCodecsFor } from '../workers/payload-codec.ts';
+import { loadPayloadEncryption } from '../platform/config.ts';
+import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import {
   cancelTrip,
   DEFAULT_TASK_QUEUE,
@@ -28,9 +28,9 @@ import { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
 
 export { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
 // For backends that build their own Client: `dataConverter: { payloadCodecs: payloadCodecsFor(loadPayloadEncryption()) }`.
-export { loadPayloadEncryption, type PayloadEncryptionConfig } from '../workers/config.ts';
-export { EncryptionCodec, PayloadDecryptionError, payloadCodecsFor } from '../workers/payload-codec.ts';
-export { temporalConnectionOptions } from '../workers/temporal-connection.ts';
+export { loadPayloadEncryption, type PayloadEncryptionConfig } from '../platform/config.ts';
+export { EncryptionCodec, PayloadDecryptionError, payloadCodecsFor } from '../platform/payload-codec.ts';
+export { temporalConnectionOptions } from '../platform/temporal-connection.ts';
 export type { TripProgress, TripRequest, TripStarted, TripPhase, CancelReason } from '../workflows/contract.ts';
 
 /** Input of startTrip: a TripRequest whose onReset may be omitted (default recreate). */

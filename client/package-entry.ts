@@ -2,7 +2,7 @@
 // entry, dist/client/package-entry.js). Only the client library and what it needs: nothing of the
 // worker, the emulator or the test harness (test/unit/package-entry.test.ts walks the imports).
 export * from './index.ts';
-export { ConfigError, loadConfig, type Config } from '../workers/config.ts';
+export { ConfigError, loadConfig, type Config } from '../platform/config.ts';
 export { WORKFLOW_ID_PREFIX, TRIP_PHASES, TERMINAL_PHASES, AIRCRAFT_CATEGORIES, CANCEL_REASONS, workflowIdFor } from '../workflows/contract.ts';
 export type {
   AircraftCategory,

@@ -1,8 +1,8 @@
 // `charterflow trip start|status|watch|cancel|select|message|extend|list`: the client library from a shell.
 import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { temporalConnectionOptions } from '../workers/temporal-connection.ts';
-import { loadCommandConfig } from '../workers/config.ts';
+import { temporalConnectionOptions } from '../platform/temporal-connection.ts';
+import { loadCommandConfig } from '../platform/config.ts';
 import { CANCEL_REASONS, EXPIRY_POLICIES, TERMINAL_PHASES, TRIP_PHASES, type CancelReason, type ExpiryPolicy, type TripPhase, type TripProgress } from '../workflows/contract.ts';
 import { cheapestQuoteId, declineReasonText, money } from '../workflows/presentation.ts';
 import { CharterClient, TripRequestInvalid } from './index.ts';

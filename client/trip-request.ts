@@ -1,5 +1,5 @@
 // Validation of a charter request before anything starts: every bad field is named.
-import { isLoopback } from '../workers/config.ts';
+import { HTTPS_RULE, isHttpsOrLoopback } from '../platform/urls.ts';
 import { z } from 'zod';
 import { AIRCRAFT_CATEGORIES, EXPIRY_POLICIES, type TripRequest } from '../workflows/contract.ts';
 
@@ -141,7 +141,7 @@ function schema(nowMs: number) {
         callbackUrl: z
           .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
           // zod runs these refinements after a failed z.url too: an unparsable value passes them (already reported).
-          .refine((value) => !URL.canParse(value) || new URL(value).protocol === 'https:' || isLoopback(new URL(value).hostname), 'must use https:// for a non-loopback host')
+          .refine((value) => !URL.canParse(value) || isHttpsOrLoopback(value), HTTPS_RULE)
           // The URL is part of the request, which Temporal stores in history: no secret may ride in it.
           .refine((value) => !URL.canParse(value) || (!new URL(value).username && !new URL(value).password), 'must not carry credentials (user:password@); events are signed with CALLBACK_SECRET instead')
           .optional(),
@@ -154,6 +154,7 @@ function schema(nowMs: number) {
             // Below the activities' 60 s startToCloseTimeout, or it would never fire first.
             activityHeartbeatMs: z.number().int().min(500).max(59_000),
             outcomeReportTimeoutMs: z.number().int().min(1_000).max(7 * 86_400_000),
+            webhookDebounceMs: z.number().int().min(0).max(3_600_000),
           }, UNKNOWN_FIELD)
           .partial()
           .refine((t) => t.pollInitialMs === undefined || t.pollMaxMs === undefined || t.pollMaxMs >= t.pollInitialMs, {

@@ -124,13 +124,15 @@ export function registerAvinodeApi(
 
   router.add('GET', '/api/rfqs/:id', (ctx) => {
     const id = ctx.params.id!;
+    // Include flags on RFQ reads are documented (`/reference/readtriprfqs`); `latestquote` embeds each lift's latest quote.
+    const flags = new Set([...ctx.url.searchParams.entries()].filter(([, value]) => value === 'true' || value === '').map(([name]) => name.toLowerCase()));
     if (idOf(id, 'arfq')) {
       const rfq = store.rfqs.get(id);
-      return rfq ? ok(render.rfq(rfq)) : notFound();
+      return rfq ? ok(render.rfq(rfq, flags)) : notFound();
     }
     if (SHORT_TRIP_ID.test(id)) {
       const trip = store.tripsByShortId.get(id);
-      return trip ? ok(trip.rfqIds.map((rfqId) => render.rfq(store.rfqs.get(rfqId)!))) : notFound();
+      return trip ? ok(trip.rfqIds.map((rfqId) => render.rfq(store.rfqs.get(rfqId)!, flags))) : notFound();
     }
     return notFound();
   });

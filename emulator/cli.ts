@@ -1,7 +1,7 @@
 // `charterflow emulator [options]`: runs the Avinode sandbox emulator until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../workers/config.ts';
-import { createLogger } from '../workers/logging.ts';
+import { loadConfig } from '../platform/config.ts';
+import { createLogger } from '../platform/logging.ts';
 import { DEFAULT_AUTOPILOT, emulatorCredentialsFromConfig, parseFaultFlag, REAL_WEBHOOK_RETRY, startEmulator, type EmulatorOptions } from './index.ts';
 import { COMPRESSED_WEBHOOK_RETRY } from './webhooks.ts';
 

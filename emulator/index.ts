@@ -2,7 +2,7 @@
 // Never imported by production code paths (design.md §3); `charterflow start` and tests start it.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../workers/config.ts';
+import type { Config } from '../platform/config.ts';
 import { emulatorAdmin, type EmulatorAdmin } from './admin-client.ts';
 import type { EmulatorCredentials } from './avinode-auth.ts';
 import { DEFAULT_EMULATOR_PORT, type EmulatorOptions } from './options.ts';

@@ -33,7 +33,7 @@ export interface EmulatorOptions {
   badAirport?: 'soft' | 'hard';
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default: LOCAL_AVINODE_DEFAULTS from workers/config.ts. */
+  /** Default: LOCAL_AVINODE_DEFAULTS from platform/config.ts. */
   credentials?: Partial<EmulatorCredentials>;
   /** Origin used in hrefs and deep links; default the listening origin. */
   publicBaseUrl?: string;

@@ -56,7 +56,8 @@ export class ResourceRenderer {
     };
   }
 
-  rfq(rfq: RfqRecord) {
+  /** An RFQ; with the `latestquote` include flag each lift carries its latest quote, rendered with the other flags asked for. */
+  rfq(rfq: RfqRecord, include: ReadonlySet<string> = new Set()) {
     const trip = this.store.trips.get(rfq.tripRef)!;
     return {
       id: rfq.id,
@@ -74,7 +75,7 @@ export class ResourceRenderer {
       buyerCompany: BUYER.company,
       buyerAccount: BUYER.account,
       segments: trip.segments.map(rfqSegment),
-      sellerLift: rfq.liftIds.map((id) => this.lift(this.store.lifts.get(id)!)),
+      sellerLift: rfq.liftIds.map((id) => this.lift(this.store.lifts.get(id)!, include)),
       links: {
         tripmsgs: rfq.messageIds.map((id) => ({ id, href: this.apiHref(`tripmsgs/${id}`), type: 'tripmsgs' })),
         quotes: rfq.quoteIds.map((id) => ({ id, href: this.apiHref(`quotes/${id}`), type: 'quotes' })),
@@ -86,7 +87,7 @@ export class ResourceRenderer {
     };
   }
 
-  lift(lift: LiftRecord) {
+  lift(lift: LiftRecord, include: ReadonlySet<string> = new Set()) {
     const latest = this.latestQuote(lift);
     return {
       id: lift.id,
@@ -99,6 +100,8 @@ export class ResourceRenderer {
       sourcingStatus: SOURCING_STATUS[lift.status],
       ...(latest && lift.status === 'Accepted' ? { sellerPrice: { price: latest.price, currency: latest.currency } } : {}),
       links: { quotes: lift.quoteIds.map((id) => ({ id, href: this.apiHref(`quotes/${id}`), type: 'quotes' })) },
+      // [inferred] shape: the flag is documented, where the quote appears is not (here: the quote resource itself).
+      ...(latest && include.has('latestquote') && this.options.inferredShapes ? { latestQuote: this.quote(latest, include) } : {}),
       actions: { viewInAvinode: { type: 'viewInAvinode', description: 'View in Avinode', httpMethod: 'GET', href: this.viewLink(lift.rfqId) } },
     };
   }

@@ -2,7 +2,7 @@
 // every answer journaled and counted. Bad input or a failing handler never takes the server down.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LOCAL_AVINODE_DEFAULTS } from '../workers/config.ts';
+import { LOCAL_AVINODE_DEFAULTS } from '../platform/config.ts';
 import { registerAdmin, type AdminTarget } from './admin.ts';
 import { AvinodeAuth, randomToken, type EmulatorCredentials } from './avinode-auth.ts';
 import { registerAvinodeApi } from './avinode-api.ts';

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startCluster } from '../workers/cluster/cluster.ts';
 import { startCharterflowFleet } from '../workers/cluster/processes.ts';
-import { loadConfig } from '../workers/config.ts';
+import { loadConfig } from '../platform/config.ts';
 
 const USAGE = `Usage: npm run cluster [-- --port N] [--workers N] [--no-autopilot]
 

@@ -2,9 +2,9 @@
 import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockAgent } from 'undici';
-import { expect } from 'vitest';
-import { ConfigError, loadConfig } from '../workers/config.ts';
-import { createLogger, type Logger } from '../workers/logging.ts';
+import { expect, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../platform/config.ts';
+import { createLogger, type Logger } from '../platform/logging.ts';
 
 /** A MockAgent that refuses any request no interceptor answers. */
 export function mockNetwork(): MockAgent {
@@ -60,4 +60,26 @@ export function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
     throw error;
   }
   throw new Error('expected a ConfigError');
+}
+
+/**
+ * vi.waitUntil: polls until `check` returns a truthy value, an error thrown by `check` failing at
+ * once; a timeout (which only bounds a broken run) says what it waited for.
+ */
+export async function waitUntil<T>(check: () => T | Promise<T>, what: () => string, options: { timeout: number; interval: number }): Promise<NonNullable<T>> {
+  let threw = false;
+  const watched = async () => {
+    try {
+      return await check();
+    } catch (error) {
+      threw = true;
+      throw error;
+    }
+  };
+  try {
+    return (await vi.waitUntil(watched, options)) as NonNullable<T>;
+  } catch (error) {
+    if (threw) throw error;
+    throw new Error(`timed out waiting for ${what()}`, { cause: error });
+  }
 }

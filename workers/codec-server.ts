@@ -10,9 +10,10 @@ import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { isLoopback, loadCommandConfig, type CodecAuth } from './config.ts';
-import { createLogger, type Logger } from './logging.ts';
-import { payloadCodecsFor } from './payload-codec.ts';
+import { loadCommandConfig, type CodecAuth } from '../platform/config.ts';
+import { isLoopback } from '../platform/urls.ts';
+import { createLogger, type Logger } from '../platform/logging.ts';
+import { payloadCodecsFor } from '../platform/payload-codec.ts';
 
 export const CODEC_PATH = '/codec';
 const MAX_BODY_BYTES = 8 * 1_048_576;
@@ -44,7 +45,7 @@ export interface CodecServerOptions {
 }
 
 /** Listening on a loopback address: only this machine (or a runtime publishing on its loopback) can call. */
-export const isLoopbackHost = (host: string) => isLoopback(host) || host === '::1';
+export const isLoopbackHost = isLoopback;
 
 /** Refused before listening: the endpoint decrypts for anyone who reaches it. */
 export class CodecExposureRefused extends Error {

@@ -4,12 +4,12 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, type Config } from './config.ts';
+import { loadConfig, type Config } from '../platform/config.ts';
 import { startCodecServer, uiOrigins } from './codec-server.ts';
 import { findFreePort, startDevServer, type RunningDevServer } from './dev-server.ts';
-import { createLogger } from './logging.ts';
-import { payloadCodecsFor } from './payload-codec.ts';
-import { temporalConnectionOptions } from './temporal-connection.ts';
+import { createLogger } from '../platform/logging.ts';
+import { payloadCodecsFor } from '../platform/payload-codec.ts';
+import { temporalConnectionOptions } from '../platform/temporal-connection.ts';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal-cli.ts';
 import { TRIP_LIST_COLUMNS, tripListUrl } from './web-ui.ts';
 

@@ -7,7 +7,7 @@
 // - avinodeEventWorkflow: PINNED (workflows/avinode-event.ts). A routing run lives for seconds and
 //   finishes on the build that started it; its code never needs a patch.
 import type { WorkerDeploymentOptions } from '@temporalio/worker';
-import type { WorkerDeploymentConfig } from './config.ts';
+import type { WorkerDeploymentConfig } from '../platform/config.ts';
 
 export const DEFAULT_VERSIONING_BEHAVIOR = 'AUTO_UPGRADE' as const;
 

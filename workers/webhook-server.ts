@@ -1,17 +1,23 @@
 // `charterflow webhooks`: receives Avinode webhooks and hands each one durably to Temporal.
-// 200 only after the routing workflow exists (redeliveries dedupe on its id); 503 when Temporal
-// cannot be reached, so Avinode redelivers (it retries for 48 h).
+// The receiver finds the event's trip run itself (workers/webhook-trips.ts) and signals it: 200
+// only after the signal is in the run's history; 503 when Temporal or Avinode cannot be reached, so
+// Avinode redelivers (it retries for 48 h). Events about trips no charterflow run carries are
+// recorded once (a warning in the log) and acknowledged. No routing workflow is started any more
+// (avinodeEventWorkflow stays registered on the worker so runs already in flight finish).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
-import { loadConfig, type Config } from './config.ts';
-import { createLogger, redactError, type Logger } from './logging.ts';
-import { payloadCodecsFor } from './payload-codec.ts';
-import { temporalConnectionOptions } from './temporal-connection.ts';
+import { createAvinodeTokenSource } from '../activities/auth/index.ts';
+import { createAvinodeClient } from '../activities/avinode/client.ts';
+import { avinodeEvent, WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
+import { loadConfig, type Config } from '../platform/config.ts';
+import { createLogger, redactError, type Logger } from '../platform/logging.ts';
+import { payloadCodecsFor } from '../platform/payload-codec.ts';
+import { temporalConnectionOptions } from '../platform/temporal-connection.ts';
+import { BoundedMap, ReadBudget, runFinderOf, TripResolver, type TripReader } from './webhook-trips.ts';
 
 const HANDOFF_TIMEOUT_MS = 5_000;
 
@@ -22,15 +28,22 @@ export const WebhookPayload = z.object({
   tripId: z.string().regex(/^[A-Za-z0-9]{1,20}$/).optional(),
 });
 
-/** Only the routing workflow's start is needed: tests pass a fake. */
-export interface WorkflowStarter {
-  workflow: Pick<Client['workflow'], 'start'>;
+/** What the receiver needs of Temporal: a trip run's signal, and a list call on a cold cache. Tests pass a fake. */
+export interface TripSignaller {
+  workflow: Pick<Client['workflow'], 'getHandle' | 'list'>;
 }
+
+/** Reads per second the receiver may make to Avinode when the configuration does not say. */
+export const DEFAULT_RECEIVER_AVINODE_READS_PER_SECOND = 5;
 
 export interface WebhookServerOptions {
   config: Readonly<Config>;
-  client: WorkflowStarter;
+  client: TripSignaller;
   logger: Logger;
+  /** The Avinode reads that find a chat's or seller response's trip; default a client from config.avinode. */
+  avinode?: TripReader;
+  /** The receiver's Avinode read budget (default config.webhooks.avinodeReadsPerSecond, else 5/s). */
+  avinodeReadsPerSecond?: number;
   port?: number;
   host?: string;
   /** How long the durable hand-off may take before answering 503 (default 5 s; tests shorten it). */
@@ -63,12 +76,21 @@ export const RECEIVER_LIMITS: ReceiverLimits = {
 
 export interface RunningWebhookServer {
   url: string;
+  /** What the receiver did so far (the benchmark and tests read it). */
+  stats(): ReceiverStats;
   close(): Promise<void>;
 }
 
-export function routingWorkflowId(eventType: WebhookEventType, resourceId: string): string {
-  return `avinode-event-${eventType}-${resourceId}`;
+export interface ReceiverStats {
+  signalled: number;
+  redeliveries: number;
+  unknownTrips: number;
+  notRunning: number;
+  avinodeReads: number;
 }
+
+/** A message notification names one message for ever; TripRequest-family ids (RFQs) are re-sent on updates. */
+const isMessageEvent = (event: AvinodeEvent) => /\/tripmsgs\/[^/?#]+$/.test(new URL(event.href).pathname);
 
 // Per-process key: both sides are MAC'd first, so timingSafeEqual always compares 32 bytes and
 // neither the length nor any prefix of the expected secret shows in the timing.
@@ -137,8 +159,32 @@ function isUnreachable(error: unknown): boolean {
   return /unavailable|deadline|connect|ECONNREFUSED|timed? ?out|14 UNAVAILABLE|4 DEADLINE/i.test(text);
 }
 
+function defaultAvinodeReader(config: Readonly<Config>, logger: Logger): (TripReader & { close(): Promise<void> }) | undefined {
+  if (!config.avinode.baseUrl) return undefined;
+  const tokenSource = createAvinodeTokenSource(config.avinode, { logger, timeoutMs: config.avinode.httpTimeoutMs });
+  return createAvinodeClient({
+    baseUrl: config.avinode.baseUrl,
+    apiToken: config.avinode.apiToken,
+    product: config.avinode.product,
+    apiVersion: config.avinode.apiVersion,
+    ...(config.avinode.actAsAccount ? { actAsAccount: config.avinode.actAsAccount } : {}),
+    tokenSource,
+    logger,
+    timeouts: { headersMs: config.avinode.httpTimeoutMs, bodyMs: config.avinode.httpTimeoutMs },
+  });
+}
+
 export async function startWebhookServer(options: WebhookServerOptions): Promise<RunningWebhookServer> {
   const { config, client, logger } = options;
+  const ownedAvinode = options.avinode ? undefined : defaultAvinodeReader(config, logger);
+  const avinode = options.avinode ?? ownedAvinode;
+  const readsPerSecond = options.avinodeReadsPerSecond ?? config.webhooks.avinodeReadsPerSecond;
+  const resolver = avinode ? new TripResolver({ avinode, findRun: runFinderOf(client), budget: new ReadBudget(readsPerSecond) }) : undefined;
+  /** Message events already handed to their run: a redelivery is answered without a read or a signal. */
+  const delivered = new BoundedMap<string, string>(50_000);
+  /** Unknown-trip events already recorded: a redelivery is acknowledged, not recorded again. */
+  const recorded = new BoundedMap<string, true>(10_000);
+  const stats: ReceiverStats = { signalled: 0, redeliveries: 0, unknownTrips: 0, notRunning: 0, avinodeReads: 0 };
   const api = config.avinode.baseUrl ? new URL(config.avinode.baseUrl) : undefined;
   const apiPath = api?.pathname.replace(/\/+$/, '') ?? '';
   /** Same origin and under the API's path: what the activities will agree to fetch (AvinodeHttp.pathOfHref). */
@@ -187,29 +233,57 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       return reply(res, 422, { error: 'href is not under the configured Avinode API (origin and path); refused' });
     }
     const event: AvinodeEvent = { eventType, id: payload.id, href: payload.href, ...(payload.tripId ? { tripId: payload.tripId } : {}) };
-    const workflowId = routingWorkflowId(eventType, payload.id);
+    const key = `${eventType}/${payload.id}`;
     const started = performance.now();
+    const handoffMs = options.handoffTimeoutMs ?? HANDOFF_TIMEOUT_MS;
+    const deadline = started + handoffMs;
+    const messageEvent = isMessageEvent(event);
+    const seen = messageEvent ? delivered.get(key) : undefined;
+    if (seen) {
+      // The run has this message already (the signal is in its history): a redelivery needs nothing more.
+      stats.redeliveries++;
+      logger.info({ eventType, id: payload.id, workflowId: seen, status: 200 }, 'webhook redelivery; already handed off');
+      return reply(res, 200, { ok: true, workflowId: seen });
+    }
+    let workflowId: string | undefined;
     try {
-      await withTimeout(
-        client.workflow.start('avinodeEventWorkflow', {
-          workflowId,
-          taskQueue: config.temporal.taskQueue,
-          args: [event],
-          // A redelivery while the hand-off is in flight joins it; a later notification with the same id
-          // (Avinode re-sends TripRequest events with the RFQ's id on update or cancellation) runs again.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          staticSummary: `${eventType} ${payload.id}${payload.tripId ? ` · trip ${payload.tripId}` : ''}`,
-        }),
-        options.handoffTimeoutMs ?? HANDOFF_TIMEOUT_MS,
-      );
+      if (!resolver) throw Object.assign(new Error('no Avinode API configured to read the event with'), { code: 'UNAVAILABLE' });
+      const trip = await withTimeout(resolver.resolve(event, deadline), Math.max(1, deadline - performance.now()));
+      stats.avinodeReads = resolver.reads;
+      if (trip.outcome === 'unknown_trip') {
+        if (!recorded.has(key)) {
+          recorded.set(key, true);
+          stats.unknownTrips++;
+          logger.warn({ eventType, id: payload.id, tripId: trip.tripId ?? payload.tripId, atripId: trip.atripId, reason: trip.reason, outcome: 'unknown_trip', status: 200 }, 'webhook for a trip no charterflow run carries; recorded and acknowledged');
+        }
+        return reply(res, 200, { ok: true, outcome: 'unknown_trip' });
+      }
+      workflowId = trip.workflowId;
+      const signalled: AvinodeEvent = {
+        ...event,
+        ...(trip.tripId ? { tripId: trip.tripId } : {}),
+        ...(trip.atripId ? { atripId: trip.atripId } : {}),
+        ...(trip.message ? { message: trip.message } : {}),
+      };
+      await withTimeout(client.workflow.getHandle(workflowId).signal(avinodeEvent, signalled), Math.max(1, deadline - performance.now()));
     } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        // The run has ended (or never existed under that id): nothing to hand the event to.
+        if (!recorded.has(key)) {
+          recorded.set(key, true);
+          stats.notRunning++;
+          logger.warn({ eventType, id: payload.id, workflowId, outcome: 'not_running', status: 200 }, 'webhook for a trip run that is not running; recorded and acknowledged');
+        }
+        return reply(res, 200, { ok: true, outcome: 'not_running', workflowId });
+      }
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
         const unreachable = isUnreachable(error);
         logger.error({ eventType, id: payload.id, err: redactError(error), status: unreachable ? 503 : 500 }, 'webhook hand-off failed');
         return reply(res, unreachable ? 503 : 500, { error: unreachable ? 'Temporal unreachable; redeliver later' : 'hand-off failed' }, unreachable ? { 'retry-after': '30' } : {});
       }
     }
+    stats.signalled++;
+    if (messageEvent) delivered.set(key, workflowId!);
     logger.info({ eventType, id: payload.id, tripId: payload.tripId, workflowId, durationMs: Math.round(performance.now() - started), status: 200 }, 'webhook handed off');
     return reply(res, 200, { ok: true, workflowId });
   };
@@ -242,11 +316,14 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    stats: () => ({ ...stats, avinodeReads: resolver?.reads ?? 0 }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await ownedAvinode?.close();
+    },
   };
 }
 

@@ -7,8 +7,8 @@ import { WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import type { WebhookSettingInput } from '../activities/avinode/webhooks.ts';
 import type { WebhookSetting } from '../activities/avinode/schemas.ts';
 import type { AvinodeClient } from '../activities/avinode/client.ts';
-import type { Config } from './config.ts';
-import { redactError, type Logger } from './logging.ts';
+import type { Config } from '../platform/config.ts';
+import { redactError, type Logger } from '../platform/logging.ts';
 
 export type SubscriptionClient = Pick<AvinodeClient, 'listWebhookSettings' | 'createWebhookSetting' | 'updateWebhookSetting'>;
 

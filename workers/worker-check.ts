@@ -1,7 +1,7 @@
 // `charterflow worker --check`: the container healthcheck. Healthy means this machine's worker polls
 // for workflow tasks on its task queue, read from the SDK's `temporal_num_pollers` gauge on the
 // worker's own metrics endpoint (no Temporal round trip, no credentials needed).
-import type { Config } from './config.ts';
+import type { Config } from '../platform/config.ts';
 import { metricsUrl } from './worker.ts';
 
 export interface WorkerCheckVerdict {

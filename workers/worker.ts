@@ -6,10 +6,10 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadConfig, type Config } from './config.ts';
-import { createLogger, redactError, type Logger } from './logging.ts';
-import { payloadCodecsFor } from './payload-codec.ts';
-import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from './temporal-connection.ts';
+import { loadConfig, type Config } from '../platform/config.ts';
+import { createLogger, redactError, type Logger } from '../platform/logging.ts';
+import { payloadCodecsFor } from '../platform/payload-codec.ts';
+import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from '../platform/temporal-connection.ts';
 import { workerDeploymentOptionsFor } from './versioning.ts';
 import { reconcileWebhookSubscriptions, WebhookSubscriptionHealer, type SubscriptionCounts } from './webhook-subscriptions.ts';
 import { defaultWorkflowSource, describeWorkflowSource, type WorkflowSource } from './workflow-bundle.ts';

@@ -68,6 +68,8 @@ export interface ReadTripStateInput {
   readMessageIds?: string[];
   /** The run's outputCurrencies, for quote reads. */
   outputCurrencies?: string[];
+  /** Messages webhooks named without bringing them (patch webhook-wakeups): read once, returned in `messages`. */
+  messageIds?: string[];
 }
 
 export interface ResolveEventOptions {

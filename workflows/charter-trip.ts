@@ -48,6 +48,7 @@ import {
   sendMessage,
   TERMINAL_PHASES,
   tripCriteriaOf,
+  type AvinodeEvent,
   type CallbackEvent,
   type ClosedRequest,
   type DeclineRecord,
@@ -106,6 +107,15 @@ const DECISION_STAGE = 'decision-stage';
  * Avinode trip): checked once at the start of each run, like DECISION_STAGE.
  */
 const DUPLICATE_TRIPS = 'duplicate-trips';
+/**
+ * Patch id of webhooks as wake-ups: an event no longer gets reads of its own; the first event of a
+ * burst schedules one read of the trip (the reconciliation poll's read) `timing.webhookDebounceMs`
+ * later, and every event until then rides on it. A message the receiver already read comes with the
+ * event. Checked once at the start of each run, like DECISION_STAGE: runs recorded before it keep
+ * resolving each event and confirming by poll.
+ */
+const WEBHOOK_WAKEUPS = 'webhook-wakeups';
+const DEFAULT_WEBHOOK_DEBOUNCE_MS = 2_000;
 /** Later lookups after a retried create whose lookup could not answer (one per poll). */
 const DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE = 3;
 const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
@@ -162,6 +172,10 @@ class TripRun extends TripRunState {
 
   /** The run cancels second Avinode trips carrying its externalTripId (patch DUPLICATE_TRIPS). */
   private handlesDuplicates = false;
+  /** Webhooks wake the run for one debounced trip read (patch WEBHOOK_WAKEUPS). */
+  private wakeups = false;
+  /** When the read webhooks asked for is due; undefined: no event waits for a read. */
+  private readDueAtMs: number | undefined;
   /** A decision (selection, cancellation, expiry) is being carried to Avinode: the loop stops polling. */
   private closing = false;
   private failure: ApplicationFailure | undefined;
@@ -305,8 +319,12 @@ class TripRun extends TripRunState {
       if (this.isTerminal()) return;
       const duplicate = this.pendingEvents.some((pending) => pending.eventType === event.eventType && pending.id === event.id);
       if (duplicate) return;
+      // A message id is never reused (an RFQ's id is: re-notifications), so a known message is a redelivery.
+      if (this.wakeups && this.knowsMessageOf(event)) return;
+      if (this.wakeups && this.takeChat(event)) return;
       this.pendingEvents.push(event);
       tripMetrics.avinodeEvent(event.eventType);
+      if (this.wakeups) this.readDueAtMs ??= Date.now() + this.webhookDebounceMs();
     });
 
     setHandler(credentialsUpdated, () => {
@@ -319,6 +337,9 @@ class TripRun extends TripRunState {
   async main(): Promise<TripProgress> {
     this.decisionStage = patched(DECISION_STAGE);
     this.handlesDuplicates = patched(DUPLICATE_TRIPS);
+    this.wakeups = patched(WEBHOOK_WAKEUPS);
+    // Events carried over, or delivered with the start before the patch was known: one read for them.
+    if (this.wakeups && this.pendingEvents.length > 0) this.readDueAtMs = Date.now() + this.webhookDebounceMs();
     if (this.continuedAsNew === 0) this.initialSearchAttributes();
     for (const event of this.carriedCallbacks) this.enqueueCallback(event);
     this.refreshDetails();
@@ -333,12 +354,19 @@ class TripRun extends TripRunState {
       const expired = this.checkDeadlines();
       if (expired === true || (expired !== false && (await expired))) break;
       const waitMs = this.nextWakeAt() - Date.now();
-      if (waitMs > 0) {
+      if (waitMs > 0 && this.wakeups) {
+        // Only an event that brings the next read forward wakes the loop; later events of a burst ride on it.
+        const until = Date.now() + waitMs;
+        await condition(() => this.wake || this.isTerminal() || (this.readDueAtMs !== undefined && this.readDueAtMs < until), waitMs);
+      } else if (waitMs > 0) {
         await condition(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs);
       }
       this.wake = false;
       if (this.isTerminal() || this.closing) continue;
-      if (this.pendingEvents.length > 0) {
+      if (this.wakeups) {
+        // Decided from the clock alone: whether the timer and an event came in one activation or two does not matter.
+        await this.readWhenDue();
+      } else if (this.pendingEvents.length > 0) {
         await this.processEvents();
         this.resetPollInterval();
         // Webhooks are hints: an RFQ whose webhook is still on its way would be missed, so the
@@ -359,7 +387,84 @@ class TripRun extends TripRunState {
   }
 
   private nextWakeAt(): number {
-    return Math.min(this.nextPollAtMs, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+    return Math.min(this.nextPollAtMs, this.readDueAtMs ?? Infinity, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+  }
+
+  // ── webhooks as wake-ups (patch WEBHOOK_WAKEUPS) ────────────────────────────
+
+  private webhookDebounceMs(): number {
+    return this.timing.webhookDebounceMs ?? DEFAULT_WEBHOOK_DEBOUNCE_MS;
+  }
+
+  private knowsMessageOf(event: AvinodeEvent): boolean {
+    const messageId = event.message?.messageId ?? (/\/tripmsgs\/[^/]+$/.test(event.href) ? event.id : undefined);
+    return messageId !== undefined && (this.readMessageIds.has(messageId) || this.messages.some((known) => known.messageId === messageId));
+  }
+
+  /**
+   * A chat the receiver read changes no RFQ or quote: the message joins the run at once and wakes no
+   * read. Anything else (a seller response, a request) is read with the trip.
+   */
+  private takeChat(event: AvinodeEvent): boolean {
+    const trip = this.trip;
+    if (event.eventType !== 'TripChatFromSeller' || !event.message || !trip || this.namesOtherTrip(trip, event)) return false;
+    this.webhooks++;
+    tripMetrics.avinodeEvent(event.eventType);
+    this.addMessage(event.message);
+    this.refreshDetails();
+    return true;
+  }
+
+  /** Messages the events named but did not bring (an older receiver, a routing run): the read fetches them. */
+  private unreadMessagesOf(trip: TripCreated | undefined, events: AvinodeEvent[]): string[] {
+    if (!trip) return [];
+    const ids = events.filter((event) => !event.message && !this.namesOtherTrip(trip, event) && /\/tripmsgs\/[^/]+$/.test(event.href)).map((event) => event.id);
+    return [...new Set(ids)].filter((id) => !this.readMessageIds.has(id) && !this.messages.some((known) => known.messageId === id));
+  }
+
+  private namesOtherTrip(trip: TripCreated, event: AvinodeEvent): boolean {
+    return (event.atripId !== undefined && event.atripId !== trip.atripId) || (event.atripId === undefined && event.tripId !== undefined && event.tripId !== trip.tripId);
+  }
+
+  /**
+   * One read of the trip when webhooks asked for it or the reconciliation poll is due: the same read
+   * serves both, and every event received until it starts rides on it. The poll schedule restarts
+   * from it; only a scheduled poll backs the interval off.
+   */
+  private async readWhenDue(): Promise<void> {
+    const now = Date.now();
+    const asked = this.readDueAtMs !== undefined && now >= this.readDueAtMs;
+    const scheduled = now >= this.nextPollAtMs;
+    if (!asked && !scheduled) return;
+    const events = this.pendingEvents.splice(0);
+    this.readDueAtMs = undefined;
+    this.webhooks += events.length;
+    const trip = this.trip;
+    if (trip && events.length > 0) await this.applyEvents(trip, events);
+    if (this.isTerminal() || this.closing) return;
+    await this.poll(this.unreadMessagesOf(trip, events));
+    if (scheduled) this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
+    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+  }
+
+  /**
+   * What events carry that a trip read does not: the message the receiver read (a chat's text, a
+   * decline's reason), taken before the read so the read asks for no message it already has; and an
+   * event naming another trip (a second trip of this run, created by a retried create).
+   */
+  private async applyEvents(trip: TripCreated, events: AvinodeEvent[]): Promise<void> {
+    for (const event of events) {
+      if (!this.namesOtherTrip(trip, event)) {
+        if (event.message) this.addMessage(event.message);
+        continue;
+      }
+      if (this.handlesDuplicates && event.atripId !== undefined) {
+        await this.checkTripOfEvent(trip, { atripId: event.atripId, ...(event.tripId ? { tripId: event.tripId } : {}) });
+        if (this.isTerminal() || this.closing || this.trip !== trip) return;
+      } else {
+        log.info('webhook event belongs to another trip; ignored', { eventType: event.eventType, id: event.id });
+      }
+    }
   }
 
   private passedDeadline(): { reason: string; messageToSeller: string } | undefined {
@@ -497,7 +602,8 @@ class TripRun extends TripRunState {
     if (fresh.length > 0) this.refreshDetails();
   }
 
-  private async poll(): Promise<void> {
+  /** `messageIds`: messages events named without bringing them (a routing run still in flight): read with the trip. */
+  private async poll(messageIds: string[] = []): Promise<void> {
     const trip = this.trip;
     if (!trip) return;
     const knownQuotes = [...this.quotes.values()]
@@ -512,6 +618,7 @@ class TripRun extends TripRunState {
       knownQuotes,
       ...(declinesWithoutReason.length > 0 ? { declinesWithoutReason, readMessageIds: [...this.readMessageIds] } : {}),
       ...(this.request.outputCurrencies?.length ? { outputCurrencies: this.request.outputCurrencies } : {}),
+      ...(messageIds.length > 0 ? { messageIds } : {}),
     };
     let state;
     try {

@@ -150,6 +150,11 @@ export interface TripTiming {
   activityHeartbeatMs?: number;
   /** How long a selection's outcome report is retried before the run records it as failed (default 1 h). */
   outcomeReportTimeoutMs?: number;
+  /**
+   * Webhooks are wake-ups (patch webhook-wakeups): the first event of a burst schedules one read of
+   * the trip this long after it; events until then ride on the same read (default 2 s).
+   */
+  webhookDebounceMs?: number;
 }
 
 export const DEFAULT_TIMING: TripTiming = {
@@ -382,6 +387,13 @@ export interface AvinodeEvent {
   id: string;
   href: string;
   tripId?: string;
+  /** The trip's `atrip-` ref, when the receiver read it (runs with patch webhook-wakeups compare it with their own). */
+  atripId?: string;
+  /**
+   * The trip message the receiver already read to find the trip (chat text, a decline's reason and
+   * text): the run takes it from here instead of reading it again.
+   */
+  message?: TripMessageSnapshot;
 }
 
 export interface CancelTripInput {

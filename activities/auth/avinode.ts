@@ -2,9 +2,9 @@
 // or a static "Authentication Token" (AVINODE_AUTH=static).
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
-import type { ClientAuthMethod } from '../../workers/config.ts';
+import type { ClientAuthMethod } from '../../platform/config.ts';
 import { encodeBasicCredentials, type BasicEncoding } from './basic.ts';
-import { CLIENT_AUTH_METHODS } from '../../workers/config.ts';
+import { CLIENT_AUTH_METHODS } from '../../platform/config.ts';
 import { grantOf, requestToken, tokenEndpointErrorDetailsOf, type AnomalyRetryDeps, type TokenEndpointErrorDetails, type TokenHttpDeps } from './token-endpoint.ts';
 import { CachedTokenSource, StaticTokenSource, type TokenSource, type TokenSourceDescription } from './token-source.ts';
 

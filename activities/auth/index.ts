@@ -1,6 +1,6 @@
 // The token layer: one TokenSource per credential, for every provider in our partner documents.
 import { ApplicationFailure } from '@temporalio/common';
-import { avinodeTokenUrl, type Config } from '../../workers/config.ts';
+import { avinodeTokenUrl, type Config } from '../../platform/config.ts';
 import { FailureType } from '../../workflows/contract.ts';
 import { createAvinodeOAuthTokenSource, createAvinodeStaticTokenSource, type AvinodeTokenDeps } from './avinode.ts';
 import type { TokenSource } from './token-source.ts';

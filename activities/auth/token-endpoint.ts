@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { FailureType } from '../../workflows/contract.ts';
-import type { Logger } from '../../workers/logging.ts';
+import type { Logger } from '../../platform/logging.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import type { TokenGrant, TokenSourceDescription } from './token-source.ts';
 
@@ -62,8 +62,8 @@ function what(d: TokenSourceDescription): string {
 export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, signal?: AbortSignal): Promise<{ status: number; json: unknown }> {
   const started = performance.now();
   const route = call.route ?? new URL(call.url).pathname;
-  let status = 0;
-  let text = '';
+  let status: number;
+  let text: string;
   let retryAfter: string | string[] | undefined;
   try {
     const response = await request(call.url, {

@@ -6,7 +6,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
-import type { Logger } from '../../workers/logging.ts';
+import type { Logger } from '../../platform/logging.ts';
 import { FailureType } from '../../workflows/contract.ts';
 import {
   contractViolation,

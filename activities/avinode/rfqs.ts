@@ -31,6 +31,8 @@ export async function readTripRfqs(
       ...options,
       ...avinodeRoute('readTripRfqs'),
       params: { tripId: ids.tripId },
+      // Documented include flags on RFQ reads: each lift's latest quote comes along, so a poll reads no quote on its own.
+      query: { ...QUOTE_INCLUDES },
       schema: z.array(Rfq),
       softErrors: 'warn',
     });

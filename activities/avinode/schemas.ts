@@ -78,6 +78,8 @@ export const SellerLift = z.object({
   sellerPrice: Money.optional(),
   links: z.object({ quotes: z.array(Link).optional() }).optional(),
   actions: Actions.optional(),
+  /** The lift's latest quote, with the `latestquote` include flag [inferred shape]; a malformed one is read on its own. */
+  latestQuote: z.lazy(() => Quote).optional().catch(undefined),
 });
 export type SellerLift = z.infer<typeof SellerLift>;
 
@@ -158,6 +160,8 @@ export const TripMessage = z.object({
   buyerAccount: z.object({ displayName: z.string().optional() }).optional(),
   quote: z.object({ id: QuoteRef }).optional(),
   rfq: z.object({ id: RfqRef }).optional(),
+  /** The trip the message is on, where a read names it [inferred shape]: the receiver routes chats by it. */
+  trip: z.object({ id: TripRef.optional().catch(undefined), tripId: z.string().optional().catch(undefined) }).optional().catch(undefined),
   lift: z.object({ id: LiftRef }).optional().catch(undefined),
   /** A decline's reason: the documented decline body field (`declineReason`); older emulator shape `decline.reason`. */
   declineReason: z.string().optional().catch(undefined),

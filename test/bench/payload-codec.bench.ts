@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { EncryptionCodec } from '../../workers/payload-codec.ts';
+import { EncryptionCodec } from '../../platform/payload-codec.ts';
 import { oneWayRequest } from '../integration/stack/harness.ts';
 import { report } from './support.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startCodecServer, uiOrigins, type RunningCodecServer } from '../../workers/codec-server.ts';
 import { findFreePort, startDevServer, type RunningDevServer } from '../../workers/dev-server.ts';
-import { payloadCodecsFor } from '../../workers/payload-codec.ts';
+import { payloadCodecsFor } from '../../platform/payload-codec.ts';
 import { historyText, oneWayRequest, startStack, waitForProgress, type Stack } from '../integration/stack/harness.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

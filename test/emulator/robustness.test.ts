@@ -66,7 +66,7 @@ describe('bad input never crashes the emulator', () => {
     const setting = (await h.api('POST', '/webhooks/settings', { token, body: { targetURI: 'https://x.test/', eventTypes: ['TripRequestMine'] } })).json.data;
     const bodies: unknown[] = [null, [], 'text', 42, true, {}, { segments: null }, { segments: [null] }, { segments: [{ dateTime: 'x', startAirport: 'KTEB' }], criteria: [], sourcing: true },
       { segments: [{}], criteria: { requiredLift: 'x' }, sourcing: true }, { criteria: { requiredLift: [null, 1] }, segments: [], sourcing: false }, { rules: 'x' }, { rules: [null, 1, { kind: 1 }] },
-      { action: 'quote', price: 'NaN' }, { operators: 1e309 }, { set: 5 }, { advanceMs: 'x' }, { targetURI: 5, eventTypes: 'TripRequestMine' }, { reason: ['BY_CLIENT'] },
+      { action: 'quote', price: 'NaN' }, { operators: Infinity }, { set: 5 }, { advanceMs: 'x' }, { targetURI: 5, eventTypes: 'TripRequestMine' }, { reason: ['BY_CLIENT'] },
       { enabled: 'yes', operators: -1 }, { token: 5 }, { clientId: '', authMethod: null }, JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}')];
     const routes: [string, string][] = [
       ['POST', `${h.emu.apiBaseUrl}/trips`], ['PUT', `${h.emu.apiBaseUrl}/trips/${trip.id}/cancel`], ['POST', `${h.emu.apiBaseUrl}/webhooks/settings`],

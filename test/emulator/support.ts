@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/index.ts';
+import { waitUntil } from '../support.ts';
 
 export const START = Date.parse('2026-03-04T10:00:00.000Z'); // a Wednesday
 
@@ -159,15 +160,9 @@ export async function startReceiver(statusFor: (hook: ReceivedHook, index: numbe
   };
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes. */
+/** Polls until `check` returns a truthy value (vi.waitUntil); the timeout only bounds a broken run. */
 export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 5_000, what = 'condition' } = {}): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return waitUntil(check, () => what, { timeout: timeoutMs, interval: 10 });
 }
 
 export const basic = (value: string) => `Basic ${value}`;

@@ -1,20 +1,20 @@
 // Hostile webhook requests against the real receiver, handing off to a real Temporal with a real
 // worker and the emulator as Avinode. Every bad request gets a 4xx naming the problem (never a 5xx),
-// starts no routing workflow, and nothing is ever sent to a foreign origin; unknown trips are
-// acknowledged and recorded by the routing workflow, not retried.
+// signals no run, and nothing is ever sent to a foreign origin; unknown trips are acknowledged and
+// recorded once by the receiver, not retried.
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../workers/logging.ts';
-import { routingWorkflowId, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../workers/webhook-server.ts';
+import { createLogger } from '../../platform/logging.ts';
+import { startWebhookServer, type RunningWebhookServer, type TripSignaller } from '../../workers/webhook-server.ts';
 import type { WebhookEventType } from '../../workflows/contract.ts';
 import { startStack, WEBHOOK_PASSWORD, type Stack } from '../integration/stack/harness.ts';
 
 let stack: Stack;
 let receiver: RunningWebhookServer;
 let foreign: { server: Server; url: string; requests: string[] };
-/** Routing-workflow starts the receiver asked Temporal for (passed through to the real client). */
+/** Signals the receiver sent to trip runs (passed through to the real client). */
 const starts: string[] = [];
 
 const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 50 };
@@ -28,14 +28,17 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   foreign = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: [] };
-  const client: WorkflowStarter = {
+  const client = {
     workflow: {
-      start: ((type: string, options: { workflowId: string }) => {
-        starts.push(options.workflowId);
-        return stack.client.workflow.start(type, options as never);
-      }) as WorkflowStarter['workflow']['start'],
+      getHandle: (workflowId: string) => ({
+        signal: (...args: unknown[]) => {
+          starts.push(workflowId);
+          return (stack.client.workflow.getHandle(workflowId).signal as (...a: unknown[]) => Promise<void>)(...args);
+        },
+      }),
+      list: (options: { query: string }) => stack.client.workflow.list(options),
     },
-  };
+  } as unknown as TripSignaller;
   receiver = await startWebhookServer({ config: stack.config, client, logger: createLogger({ level: 'silent' }), port: 0, limits: LIMITS });
 }, 120_000);
 afterAll(async () => {
@@ -159,7 +162,7 @@ describe('hostile webhook requests', () => {
   });
 
   for (const testCase of cases) {
-    it(`answers ${testCase.status} to ${testCase.name}, naming the problem, and starts nothing`, async () => {
+    it(`answers ${testCase.status} to ${testCase.name}, naming the problem, and signals nothing`, async () => {
       const before = starts.length;
       const answer = await send(testCase.request());
       expect(answer.status, answer.body).toBe(testCase.status);
@@ -170,7 +173,7 @@ describe('hostile webhook requests', () => {
     });
   }
 
-  it('closes a connection whose headers never finish (slowloris) with 408, starting nothing', async () => {
+  it('closes a connection whose headers never finish (slowloris) with 408, signalling nothing', async () => {
     const { port } = new URL(receiver.url);
     const socket = connect(Number(port), '127.0.0.1');
     let answer = '';
@@ -192,7 +195,7 @@ describe('hostile webhook requests', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 
-  it('closes a connection whose body trickles in slower than the request timeout with 408, starting nothing', async () => {
+  it('closes a connection whose body trickles in slower than the request timeout with 408, signalling nothing', async () => {
     const { port } = new URL(receiver.url);
     const socket = connect(Number(port), '127.0.0.1');
     let answer = '';
@@ -209,7 +212,7 @@ describe('hostile webhook requests', () => {
     expect(starts).toEqual([]);
   });
 
-  it('acknowledges webhooks about unknown trips with 200; the routing workflow records them and nothing is retried or signalled', async () => {
+  it('acknowledges webhooks about unknown trips with 200, records each once, and signals nothing', async () => {
     const unknownRfq = payload({ id: 'arfq-99999999', href: `${api()}/rfqs/arfq-99999999` });
     const unknownTrip = { id: 'asellermsg-99999998', href: `${api()}/tripmsgs/asellermsg-99999998`, type: 'tripmsgs', tripId: 'ZZZZZZ' };
     const events: [WebhookEventType, Record<string, unknown>][] = [
@@ -219,15 +222,13 @@ describe('hostile webhook requests', () => {
     for (const [eventType, body] of events) {
       const answer = await send({ path: `/webhooks/avinode/${eventType}`, body: json(body) });
       expect(answer.status, answer.body).toBe(200);
-      const workflowId = routingWorkflowId(eventType, String(body.id));
-      expect(answer.json).toMatchObject({ workflowId });
-      const result = (await stack.client.workflow.getHandle(workflowId).result()) as { outcome: string };
-      expect(['unknown_trip', 'unresolved']).toContain(result.outcome);
+      expect(answer.json).toMatchObject({ ok: true, outcome: 'unknown_trip' });
     }
-    expect(starts).toEqual(events.map(([eventType, body]) => routingWorkflowId(eventType, String(body.id))));
-    // A redelivery dedupes on the workflow id: answered 200, no second run.
+    // A redelivery is acknowledged again, and not recorded twice.
     const again = await send({ path: '/webhooks/avinode/TripRequestSellerResponse', body: json(unknownRfq) });
     expect(again.status).toBe(200);
+    expect(receiver.stats().unknownTrips).toBe(2);
+    expect(starts).toEqual([]);
   });
 
   it('never sent anything to the foreign origin', () => {

@@ -1,6 +1,6 @@
 // TEMPORAL_WORKER_DEPLOYMENT / TEMPORAL_WORKER_BUILD_ID: how a worker is told which version it is.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { workerDeploymentOptionsFor } from '../../workers/versioning.ts';
 import { configErrorOf } from '../support.ts';
 

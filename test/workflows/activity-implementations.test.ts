@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AvinodeClient } from '../../activities/avinode/client.ts';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
 import { activityDepsFromConfig, createActivities } from '../../activities/index.ts';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { FailureType, type CallbackEvent, type QuoteSnapshot, type RfqSnapshot } from '../../workflows/contract.ts';
 
 const CALLBACK_SECRET = 'callback-secret-for-tests-0123456789';
@@ -82,6 +82,43 @@ describe('readTripState', () => {
       ['aquote-3', 800],
     ]);
     expect(state.rfqs).toHaveLength(4);
+  });
+
+  it('takes a lift’s latest quote from the RFQ read (the latestquote include flag) instead of reading it on its own', async () => {
+    const lift = (id: string, quoteId: string, price: number) => ({
+      id,
+      sourcingDisplayStatus: 'Accepted',
+      sellerPrice: { price, currency: 'USD' },
+      links: { quotes: [{ id: quoteId }] },
+      latestQuote: { id: quoteId, sellerPrice: { price, currency: 'USD' }, sellerCompany: { displayName: 'Skyward Charter' }, lift: { id, aircraftTail: 'N1SK' } },
+    });
+    const { client, calls } = scriptedAvinode({
+      readTripRfqs: () => ({
+        rfqs: [rfq('arfq-1', [{ liftId: 'asellerlift-1', status: 'quoted', quoteIds: ['aquote-1'], price: 1000 }]), rfq('arfq-2', [{ liftId: 'asellerlift-2', status: 'quoted', quoteIds: ['aquote-2'], price: 900 }])],
+        // arfq-2's lift carries no embedded quote (a host without the flag): that one is read.
+        raw: [{ id: 'arfq-1', sellerLift: [lift('asellerlift-1', 'aquote-1', 1000)] }, { id: 'arfq-2', sellerLift: [{ id: 'asellerlift-2', links: { quotes: [{ id: 'aquote-2' }] } }] }],
+      }),
+      readQuote: (id: string) => ({ quote: quote(id, 900) }),
+    });
+    const state = await createActivities({ avinode: client }).readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [] });
+    expect(calls.filter((call) => call.method === 'readQuote').map((call) => call.args[0])).toEqual(['aquote-2']);
+    expect(state.quotes).toEqual([
+      expect.objectContaining({ quoteId: 'aquote-1', price: 1000, currency: 'USD', rfqId: 'arfq-1', liftId: 'asellerlift-1', aircraftTail: 'N1SK' }),
+      expect.objectContaining({ quoteId: 'aquote-2', price: 900 }),
+    ]);
+  });
+
+  it('reads the messages webhook events named without bringing them, once each, skipping one that is gone', async () => {
+    const { client, calls } = scriptedAvinode({
+      readTripRfqs: () => ({ rfqs: [rfq('arfq-1', [{ liftId: 'asellerlift-1', status: 'unanswered' }])], raw: [] }),
+      readTripMessage: (id: string) => {
+        if (id === 'asellermsg-2') throw failure(FailureType.NotFound, 'gone');
+        return { message: { messageId: id, text: 'Any pets?', rfqId: 'arfq-1' } };
+      },
+    });
+    const state = await createActivities({ avinode: client }).readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [], messageIds: ['asellermsg-1', 'asellermsg-2'] });
+    expect(calls.filter((call) => call.method === 'readTripMessage').map((call) => call.args[0])).toEqual(['asellermsg-1', 'asellermsg-2']);
+    expect(state.messages).toEqual([{ messageId: 'asellermsg-1', text: 'Any pets?', rfqId: 'arfq-1' }]);
   });
 
   it('turns NOT_FOUND for the trip into a non-retryable TripVanished failure', async () => {

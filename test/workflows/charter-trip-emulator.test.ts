@@ -13,12 +13,13 @@ import { createAvinodeClient, type AvinodeClient } from '../../activities/avinod
 import { createAvinodeTokenSource, type TokenSource } from '../../activities/auth/index.ts';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
 import { activityDepsFromConfig, createActivities, type ActivityDeps } from '../../activities/index.ts';
-import { loadConfig } from '../../workers/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
 import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote, sendMessage, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
 import { envFor, futureDate } from '../integration/avinode/helpers.ts';
+import { waitUntil } from '../support.ts';
 import { historyText } from './support.ts';
 import { cheapestQuoteId } from '../../workflows/presentation.ts';
 
@@ -122,14 +123,12 @@ async function start(taskQueue: string, trip: TripRequest) {
 }
 
 async function waitFor(handle: { query: (q: typeof getProgress) => Promise<TripProgress> }, predicate: (p: TripProgress) => boolean, what: string) {
-  const deadline = Date.now() + 30_000;
   let last: TripProgress | undefined;
-  while (Date.now() < deadline) {
+  const matching = async () => {
     last = await handle.query(getProgress);
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`);
+    return predicate(last) ? last : undefined;
+  };
+  return waitUntil(matching, () => `${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`, { timeout: 30_000, interval: 50 });
 }
 
 describe('charterTripWorkflow with the real activities against the emulator', () => {
@@ -158,7 +157,7 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
     });
   });
 
-  it('routes a seller-response webhook through avinodeEventWorkflow to the trip run, which fetches the quote', async () => {
+  it('routes a seller-response webhook through avinodeEventWorkflow (a routing run an older receiver started) to the trip run, whose read fetches the quote and the message', async () => {
     // Polls an hour apart: only the routed webhook can bring the quote in.
     const trip = request({ pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
     await withRealWorker(async (taskQueue) => {
@@ -181,8 +180,9 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const progress = await waitFor(handle, (p) => p.phase === 'completed', 'the webhook quote');
       expect(progress.quotes.map((q) => [q.quoteId, q.price])).toEqual([[answer.quoteId, 39_900]]);
       expect(progress.counts.webhooks).toBe(1);
-      // No periodic poll came due; the one poll is the reconciliation that confirms the end.
+      // No periodic poll came due; the one read is the one the webhook woke, and it read the message the event named.
       expect(progress.counts.polls).toBe(1);
+      expect(progress.messages.map((message) => message.messageId)).toEqual([answer.messageId]);
     });
   });
 

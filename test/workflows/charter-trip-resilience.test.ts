@@ -281,13 +281,12 @@ describe('charterTripWorkflow visibility', () => {
       fake.quote(a!, 27_500);
       await waitForProgress(handle, (p) => p.quotes.length === 1, 'a quote');
       const query = `AvinodeTripId = '${started.tripId}' AND AvinodeTripRef = '${started.atripId}' AND TripPhase = 'collecting_quotes' AND Route = 'KTEB-KPBI' AND QuoteCount = 1`;
-      const deadline = Date.now() + 30_000;
-      let found: string[] = [];
-      while (Date.now() < deadline && found.length === 0) {
-        for await (const execution of env.client.workflow.list({ query })) found.push(execution.workflowId);
-        if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      expect([...new Set(found)]).toEqual([handle.workflowId]);
+      const found = async () => {
+        const ids = new Set<string>();
+        for await (const execution of env.client.workflow.list({ query })) ids.add(execution.workflowId);
+        return [...ids];
+      };
+      await expect.poll(found, { timeout: 30_000, interval: 200 }).toEqual([handle.workflowId]);
       const description = await handle.describe();
       expect(description.typedSearchAttributes.get((await import('../../workflows/contract.ts')).SearchAttributes.DepartureDate)?.toISOString()).toBe('2027-05-14T09:30:00.000Z');
       const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');

@@ -5,6 +5,8 @@ import { cancelTrip, extendDeadline, getProgress, selectQuote, workflowIdFor } f
 import { FAKE_SECRETS, FakeAvinode, historyText, keepHistory, oneWay, roundTrip, secretsIn, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
 
 let env: TemporalEnv;
+/** Polls an hour apart: only webhooks can wake a read. */
+const HOURLY = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
 
 beforeAll(async () => {
   env = await setupTemporal();
@@ -63,28 +65,87 @@ describe('charterTripWorkflow', () => {
     });
   });
 
-  it('collects quotes from webhook signals alone when no poll comes due', async () => {
+  it('collects quotes from webhook signals alone when no poll comes due: each webhook wakes one read of the trip', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const request = oneWay({ endWhenAllAnswered: true, timing: { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 } });
+      const request = oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 200 } });
       const { handle, started } = await startTrip(env, taskQueue, request);
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
       await waitForProgress(handle, (p) => p.phase === 'collecting_quotes', 'collecting_quotes');
       const qa = fake.quote(a!, 30_000);
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', qa));
-      await waitForProgress(handle, (p) => p.quotes.length === 1 && p.counts.polls === 1, 'the first quote and its confirming poll');
+      await waitForProgress(handle, (p) => p.quotes.length === 1 && p.counts.polls === 2, 'the first quote');
       const qb = fake.quote(b!, 31_000);
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', qb));
       const result = await handle.result();
       expect(result.phase).toBe('completed');
       expect(result.counts.webhooks).toBe(3);
       expect(result.quotes.map((q) => q.quoteId).sort()).toEqual([qa, qb].sort());
-      // No scheduled poll came due; the only reads are the confirmations of a seemingly complete set
-      // (after qa, when RFQ b had not been seen yet, and after qb).
-      expect(result.counts.polls).toBe(2);
+      // No scheduled poll came due: the reads are the three wake-ups, and no event was read on its own.
+      expect(result.counts.polls).toBe(3);
+      expect(fake.calls.readTripState).toBe(3);
+      expect(fake.calls.resolveAvinodeEvent).toBeUndefined();
+      await keepHistory(env, handle, 'wakeups-signals-only');
+    });
+  });
+
+  it('reads the trip once for a burst of webhook events', async () => {
+    const fake = new FakeAvinode();
+    await withWorker(env, fake.activities(), async (taskQueue) => {
+      // A debounce far longer than the burst takes to send: every event lands before the read.
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 5_000 } }));
+      const rfqs = fake.sendRfqs(started.atripId, 4);
+      const quotes = rfqs.map((rfqId, index) => fake.quote(rfqId, 20_000 + index));
+      const burst = [...rfqs.map((rfqId) => fake.event('TripRequestMine', rfqId)), ...quotes.map((quoteId) => fake.event('TripRequestSellerResponse', quoteId))];
+      await Promise.all(burst.map((event) => handle.signal('avinodeEvent', event)));
+      const result = await handle.result();
+      expect(result.phase).toBe('completed');
+      expect(result.quotes.map((q) => q.quoteId).sort()).toEqual([...quotes].sort());
+      expect(result.counts.webhooks).toBe(burst.length);
+      expect(fake.calls.readTripState).toBe(1);
+      await keepHistory(env, handle, 'wakeups-one-read-per-burst');
+    });
+  });
+
+  it('takes a seller chat from its webhook without a read, and ignores a redelivery of it', async () => {
+    const fake = new FakeAvinode();
+    await withWorker(env, fake.activities(), async (taskQueue) => {
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 100 } }));
+      const [a] = fake.sendRfqs(started.atripId, 1);
+      await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
+      await waitForProgress(handle, (p) => p.rfqs.length === 1 && p.counts.polls === 1, 'the RFQ');
+      const chat = fake.chat(a!, 'Catering included.');
+      await handle.signal('avinodeEvent', fake.event('TripChatFromSeller', chat));
+      await handle.signal('avinodeEvent', fake.event('TripChatFromSeller', chat));
+      const progress = await waitForProgress(handle, (p) => p.messages.length === 1, 'the chat');
+      expect(progress.messages[0]).toMatchObject({ messageId: chat, text: 'Catering included.', direction: 'received' });
+      fake.decline(a!);
+      await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', a!));
+      const result = await handle.result();
+      expect(result.phase).toBe('completed');
+      expect(result.messages).toHaveLength(1);
+      expect(result.counts).toMatchObject({ webhooks: 3, polls: 2 });
       expect(fake.calls.readTripState).toBe(2);
-      await keepHistory(env, handle, 'signals-only');
+    });
+  });
+
+  it('processes a re-notification with the same RFQ id (the request changed) with a read of its own', async () => {
+    const fake = new FakeAvinode();
+    await withWorker(env, fake.activities(), async (taskQueue) => {
+      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 100 } }));
+      const [a] = fake.sendRfqs(started.atripId, 1);
+      await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
+      await waitForProgress(handle, (p) => p.rfqs.length === 1 && p.counts.polls === 1, 'the RFQ');
+      // Avinode re-sends TripRequestMine with the same RFQ id when the request is updated.
+      const [b] = fake.sendRfqs(started.atripId, 1);
+      await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
+      const progress = await waitForProgress(handle, (p) => p.rfqs.length === 2, 'the second RFQ the re-notification announced');
+      expect(progress.counts).toMatchObject({ webhooks: 2, polls: 2 });
+      fake.decline(a!);
+      fake.decline(b!);
+      await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', b!));
+      expect((await handle.result()).phase).toBe('completed');
     });
   });
 
@@ -106,7 +167,7 @@ describe('charterTripWorkflow', () => {
       const result = await handle.result();
       expect(result).toMatchObject({ phase: 'completed', endReason: 'all lifts answered' });
       expect(result.declines.map((decline) => decline.rfqId)).toEqual([b]);
-      await keepHistory(env, handle, 'webhook-end-confirmed-by-poll');
+      await keepHistory(env, handle, 'wakeups-end-after-read');
     });
   });
 

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import protoModule from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { waitUntil } from '../support.ts';
 import type { AvinodeEventResolution, CharterActivities, EventTrip, TripState } from '../../workflows/activity-types.ts';
 import type { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import {
@@ -138,21 +139,20 @@ export async function startTrip(env: TemporalEnv, taskQueue: string, request: Tr
   return { handle, started };
 }
 
-/** Polls getProgress until the predicate holds (no sleeps as sync: a deadline, then a clear failure). */
+/** Polls getProgress until the predicate holds (vi.waitUntil: a timeout, then a clear failure). */
 export async function waitForProgress(handle: TripHandle, predicate: (progress: TripProgress) => boolean, what: string, timeoutMs = 30_000): Promise<TripProgress> {
-  const deadline = Date.now() + timeoutMs;
   let last: TripProgress | undefined;
-  while (Date.now() < deadline) {
+  const matching = async () => {
     try {
       last = await handle.query(getProgress);
-      if (predicate(last)) return last;
+      return predicate(last) ? last : undefined;
     } catch (error) {
-      // The run may not exist yet (a start still on its way): keep polling until the deadline.
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      // The run may not exist yet (a start still on its way): keep polling; any other error fails at once.
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; last progress: phase=${last?.phase} quotes=${last?.quotes.length} rfqs=${last?.rfqs.length}`);
+  };
+  return waitUntil(matching, () => `${what}; last progress: phase=${last?.phase} quotes=${last?.quotes.length} rfqs=${last?.rfqs.length}`, { timeout: timeoutMs, interval: 50 });
 }
 
 /**
@@ -329,16 +329,22 @@ export class FakeAvinode {
     this.trips.delete(atripId);
   }
 
-  /** A thin webhook payload naming an RFQ or a quote, as Avinode sends it. */
+  /**
+   * A webhook event naming an RFQ, a quote or a message, as the receiver signals it: the payload's
+   * ids, and for a message the message it read to find the trip (`withTripId: false`: a payload
+   * without tripId, and nothing the receiver resolved).
+   */
   event(eventType: WebhookEventType, resourceId: string, options: { withTripId?: boolean } = {}): AvinodeEvent {
     const kind = resourceId.startsWith('aquote-') ? 'quotes' : resourceId.startsWith('asellermsg-') ? 'tripmsgs' : 'rfqs';
     const rfqId = kind === 'quotes' ? this.quotes.get(resourceId)!.rfqId : kind === 'tripmsgs' ? this.messages.get(resourceId)!.rfqId! : resourceId;
     const { trip } = this.rfq(rfqId);
+    const message = kind === 'tripmsgs' ? this.messages.get(resourceId) : undefined;
     return {
       eventType,
       id: resourceId,
       href: `https://sandbox.example/api/${kind}/${resourceId}`,
-      ...(options.withTripId === false ? {} : { tripId: trip.tripId }),
+      ...(options.withTripId === false ? {} : { tripId: trip.tripId, atripId: trip.atripId }),
+      ...(message && options.withTripId !== false ? { message: { ...message } } : {}),
     };
   }
 
@@ -364,6 +370,7 @@ export class FakeAvinode {
   }
 
   activities(overrides: Partial<CharterActivities> = {}): CharterActivities {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the activity functions below are methods of `base`, not of this class
     const self = this;
     const base: CharterActivities = {
       async createTrip({ workflowId }): Promise<TripCreated> {

@@ -11,7 +11,7 @@ import {
   diagnoseAvinodeAuthMethod,
   MemoryRefreshTokenStore,
 } from '../../../activities/auth/index.ts';
-import { CLIENT_AUTH_METHODS } from '../../../workers/config.ts';
+import { CLIENT_AUTH_METHODS } from '../../../platform/config.ts';
 import { FailureType } from '../../../workflows/contract.ts';
 import { EMULATOR_PARTNER_DEFAULTS, startEmulator } from '../../../emulator/index.ts';
 import { request } from 'undici';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../../emulator/index.ts';
 import { runAvinodeCommand, type CliIo } from '../../../client/avinode-cli.ts';
 import { runDoctorCommand } from '../../../client/doctor.ts';
-import { loadConfig } from '../../../workers/config.ts';
+import { loadConfig } from '../../../platform/config.ts';
 import { registerWebhookSubscriptions } from '../../../workers/worker.ts';
 import { admin, captureLogs, clientFor, envFor, futureDate, tokenSourceFactory, tokenSourceFor, type AuthMethod, type Emulator } from './helpers.ts';
 

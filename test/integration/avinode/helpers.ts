@@ -4,8 +4,8 @@ import { startEmulator, type FaultRule } from '../../../emulator/index.ts';
 import { createAvinodeClient } from '../../../activities/avinode/client.ts';
 import { createAvinodeTokenSource } from '../../../activities/auth/index.ts';
 import type { TokenSource } from '../../../activities/avinode/http.ts';
-import type { Logger } from '../../../workers/logging.ts';
-import { loadConfig } from '../../../workers/config.ts';
+import type { Logger } from '../../../platform/logging.ts';
+import { loadConfig } from '../../../platform/config.ts';
 import { resolveTarget, type AvinodeTarget, type TokenSourceFactory } from '../../../client/avinode-cli.ts';
 import { captureLogs } from '../../support.ts';
 

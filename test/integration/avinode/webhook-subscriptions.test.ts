@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../../emulator/index.ts';
 import type { WebhookSetting } from '../../../activities/avinode/schemas.ts';
 import { describeSubscriptions } from '../../../client/doctor.ts';
-import { loadConfig } from '../../../workers/config.ts';
+import { loadConfig } from '../../../platform/config.ts';
 import {
   reconcileWebhookSubscriptions,
   settingToKeep,
@@ -113,11 +113,7 @@ describe('webhook subscriptions', () => {
       await healer.start();
       await admin(emulator, 'POST', '/_emulator/reset', {});
       expect((await client.listWebhookSettings()).length).toBe(0);
-      const deadline = Date.now() + 20_000;
-      while (Object.values(await oursByEventType()).some((settings) => settings.length === 0) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      expect(describeSubscriptions(await client.listWebhookSettings(), config).missing).toEqual([]);
+      await expect.poll(async () => describeSubscriptions(await client.listWebhookSettings(), config).missing, { timeout: 20_000, interval: 25 }).toEqual([]);
     } finally {
       await healer.stop();
     }

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAvinodeTokenSource } from '../../../activities/auth/index.ts';
 import { createClientFor, resolveTarget } from '../../../client/avinode-cli.ts';
-import { loadCommandConfig } from '../../../workers/config.ts';
+import { loadCommandConfig } from '../../../platform/config.ts';
 import { FailureType } from '../../../workflows/contract.ts';
 import { startEmulator } from '../../../emulator/index.ts';
 

@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
+import { waitUntil as waitUntilOf } from '../../support.ts';
 import { CharterClient } from '../../../client/index.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.ts';
-import { loadConfig, loadPayloadEncryption, type Config } from '../../../workers/config.ts';
-import { createLogger } from '../../../workers/logging.ts';
-import { payloadCodecsFor } from '../../../workers/payload-codec.ts';
+import { loadConfig, loadPayloadEncryption, type Config } from '../../../platform/config.ts';
+import { createLogger } from '../../../platform/logging.ts';
+import { payloadCodecsFor } from '../../../platform/payload-codec.ts';
 import { startWebhookServer, type RunningWebhookServer } from '../../../workers/webhook-server.ts';
 import { startWorker, type RunningWorker } from '../../../workers/worker.ts';
 import { TERMINAL_PHASES, workflowIdFor, type TripProgress, type TripRequest } from '../../../workflows/contract.ts';
@@ -145,20 +146,21 @@ export function oneWayRequest(overrides: Partial<TripRequest> = {}): TripRequest
   };
 }
 
-/** Polls getProgress until the predicate holds; the deadline only bounds a broken run. */
+/** Polls getProgress until the predicate holds (vi.waitFor); the timeout only bounds a broken run. */
 export async function waitForProgress(stack: Stack, externalId: string, predicate: (p: TripProgress) => boolean, timeoutMs = 45_000): Promise<TripProgress> {
-  const deadline = Date.now() + timeoutMs;
   let last: TripProgress | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await stack.charter.getProgress(externalId);
-      if (predicate(last)) return last;
-    } catch {
-      // The run may be between workers (restart test) or not yet visible.
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting on ${externalId}; last progress: ${JSON.stringify(last && { phase: last.phase, counts: last.counts, blockedReason: last.blockedReason })}`);
+  return vi.waitFor(
+    async () => {
+      // A failed read is retried too: the run may be between workers (restart test) or not yet visible.
+      const progress = await stack.charter.getProgress(externalId).catch(() => undefined);
+      if (progress) last = progress;
+      if (!progress || !predicate(progress)) {
+        throw new Error(`timed out waiting on ${externalId}; last progress: ${JSON.stringify(last && { phase: last.phase, counts: last.counts, blockedReason: last.blockedReason })}`);
+      }
+      return progress;
+    },
+    { timeout: timeoutMs, interval: 150 },
+  );
 }
 
 export const isTerminal = (p: TripProgress) => TERMINAL_PHASES.includes(p.phase);
@@ -230,11 +232,5 @@ export function killProcess(child: ChildProcess, signal: NodeJS.Signals): Promis
 
 /** Polls `check` until it returns a truthy value; the deadline only bounds a broken run. */
 export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 60_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitUntilOf(check, () => what, { timeout: timeoutMs, interval: 100 });
 }

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../../workers/dev-server.ts';
-import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, waitUntil, type Stack } from './harness.ts';
+import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitUntil, type Stack } from './harness.ts';
 
 let stack: Stack;
 let worker: ChildProcess | undefined;

@@ -6,7 +6,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CharterClient } from '../../../client/index.ts';
 import { getProgress, workflowIdFor } from '../../../workflows/contract.ts';
-import { decide, oneWayRequest, startStack, waitForProgress, type Stack } from './harness.ts';
+import { decide, oneWayRequest, startStack, type Stack } from './harness.ts';
 
 const MARKER = `pii-marker-${randomBytes(6).toString('hex')}`;
 const KEY = randomBytes(32).toString('base64');

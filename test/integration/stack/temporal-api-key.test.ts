@@ -5,8 +5,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CharterClient, temporalConnectionOptions } from '../../../client/index.ts';
-import { loadConfig } from '../../../workers/config.ts';
-import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, type Stack } from './harness.ts';
+import { loadConfig } from '../../../platform/config.ts';
+import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, type Stack } from './harness.ts';
 
 const API_KEY = 'it-temporal-api-key-5d2e7b19';
 let stack: Stack;

@@ -12,7 +12,7 @@ import {
   type RefreshTokenStore,
 } from '../../../activities/auth/index.ts';
 import { FailureType } from '../../../workflows/contract.ts';
-import { failureOf } from '../../support.ts';
+import { failureOf, waitUntil } from '../../support.ts';
 import { capture, memoryLogger, mockNetworkPerTest } from './support.ts';
 
 const ORIGIN = 'https://na.airvantage.net';
@@ -29,13 +29,7 @@ mockNetworkPerTest((fresh) => (agent = fresh));
 const turns = async (n: number) => {
   for (let i = 0; i < n; i += 1) await new Promise((resolve) => setImmediate(resolve));
 };
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await turns(1);
-  }
-}
+const until = (condition: () => boolean, what: string) => waitUntil(condition, () => what, { timeout: 5_000, interval: 1 });
 
 describe('AirVantage refresh: save before hand-out', () => {
   it('does not hand out the new access token until the rotated refresh token is saved', async () => {

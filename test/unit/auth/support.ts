@@ -1,7 +1,7 @@
 // MockAgent with the network disabled, and a way to see exactly what a token request sent.
 import type { MockAgent } from 'undici';
 import { afterEach, beforeEach } from 'vitest';
-import type { Logger } from '../../../workers/logging.ts';
+import type { Logger } from '../../../platform/logging.ts';
 import { captureLogs, headersOf, mockNetwork } from '../../support.ts';
 
 export { mockNetwork };

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MockAgent } from 'undici';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAvinodeOAuthTokenSource } from '../../../activities/auth/avinode.ts';
 import { AccessToken, CachedTokenSource, cacheKeyOf, refreshAheadSeconds, StaticTokenSource, type TokenGrant } from '../../../activities/auth/token-source.ts';
 import { FailureType } from '../../../workflows/contract.ts';
@@ -191,30 +191,40 @@ describe('CachedTokenSource single flight and cancellation', () => {
   let agent: MockAgent;
   mockNetworkPerTest((fresh) => (agent = fresh));
 
-  /** Answers the token endpoint after `delayMs`, counting the requests that reached it. */
-  function slowTokenEndpoint(delayMs: number, times = 1): { requests: () => number } {
+  /**
+   * A token endpoint that holds its answer until the test releases it, counting the requests that
+   * reached it: cancellations land mid-request by construction, not by a race of timers.
+   */
+  function heldTokenEndpoint(): { requests: () => number; release: () => void } {
     let requests = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     agent
       .get('https://sandbox.avinode.test')
       .intercept({ path: '/api/oauth/token', method: 'POST' })
-      .reply(() => {
-        requests += 1;
-        return { statusCode: 200, data: JSON.stringify({ access_token: `shared-token-${requests}`, token_type: 'Bearer', expires_in: 1799 }), responseOptions: { headers: { 'content-type': 'application/json' } } };
-      })
-      .delay(delayMs)
-      .times(times);
-    return { requests: () => requests };
+      .reply(
+        200,
+        () => {
+          requests += 1;
+          const token = `shared-token-${requests}`;
+          return released.then(() => JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 1799 }));
+        },
+        { headers: { 'content-type': 'application/json' } },
+      );
+    return { requests: () => requests, release };
   }
 
   it('gives waiter B the token when waiter A is cancelled mid-request, with one token request', async () => {
-    const endpoint = slowTokenEndpoint(150);
+    const endpoint = heldTokenEndpoint();
     const source = createAvinodeOAuthTokenSource(credential, { dispatcher: agent });
     const a = new AbortController();
     const b = new AbortController();
     const first = source.getToken({ signal: a.signal });
     const second = source.getToken({ signal: b.signal });
-    setTimeout(() => a.abort(new Error('activity A cancelled')), 20);
+    await vi.waitFor(() => expect(endpoint.requests()).toBe(1));
+    a.abort(new Error('activity A cancelled'));
     await expect(first).rejects.toThrow('activity A cancelled');
+    endpoint.release();
     expect((await second).value).toBe('shared-token-1');
     expect(endpoint.requests()).toBe(1);
     expect((await source.getToken()).value).toBe('shared-token-1');
@@ -222,25 +232,26 @@ describe('CachedTokenSource single flight and cancellation', () => {
 
   it('aborts the shared request once every waiter has been cancelled, and the next caller starts a fresh one', async () => {
     const { logger, output } = memoryLogger();
-    slowTokenEndpoint(300);
+    const endpoint = heldTokenEndpoint();
     const source = createAvinodeOAuthTokenSource(credential, { dispatcher: agent, logger });
     const a = new AbortController();
     const b = new AbortController();
     const first = source.getToken({ signal: a.signal });
     const second = source.getToken({ signal: b.signal });
-    setTimeout(() => a.abort(new Error('A cancelled')), 20);
-    setTimeout(() => b.abort(new Error('B cancelled')), 40);
+    await vi.waitFor(() => expect(endpoint.requests()).toBe(1));
+    a.abort(new Error('A cancelled'));
     await expect(first).rejects.toThrow('A cancelled');
+    b.abort(new Error('B cancelled'));
     await expect(second).rejects.toThrow('B cancelled');
-    // MockAgent surfaces an abort when its delayed reply is due; a real socket is torn down at once.
-    const failedLines = () =>
+    // MockAgent surfaces an abort when its reply is handed over; a real socket is torn down at once.
+    endpoint.release();
+    const requestLines = () =>
       output()
         .split('\n')
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((line) => line.msg === 'token request failed' || line.msg === 'token request');
-    for (let waited = 0; failedLines().length === 0 && waited < 2_000; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(failedLines()).toMatchObject([{ msg: 'token request failed', network: 'AbortError' }]);
+    await vi.waitFor(() => expect(requestLines()).toMatchObject([{ msg: 'token request failed', network: 'AbortError' }]));
     expect(output()).not.toContain('client-secret-value');
 
     capture(agent, 'https://sandbox.avinode.test', '/api/oauth/token', { status: 200, json: { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 1799 } });

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { describeStaticToken, insideWeeklyResetWindow, methodTriedByServer, tokenRejectionOf } from '../../../client/doctor.ts';
 import { resolveTarget } from '../../../client/avinode-cli.ts';
 import { tripRequestFromFlags, UsageError, type TripFlags } from '../../../client/trip-flags.ts';
-import { loadConfig } from '../../../workers/config.ts';
+import { loadConfig } from '../../../platform/config.ts';
 
 describe('doctor helpers', () => {
   it('knows the weekly reset window is Mondays 06:00–08:00 UTC', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../../../activities/avinode/http.ts';
 import { FailureType } from '../../../workflows/contract.ts';
 import { failureOf } from '../../support.ts';
-import { BASE_URL, JSON_HEADERS, envelope, setup, tripResource } from './fakes.ts';
+import { JSON_HEADERS, envelope, setup, tripResource } from './fakes.ts';
 
 let current: ReturnType<typeof setup> | undefined;
 afterEach(async () => {

@@ -135,7 +135,7 @@ const liftDeclined = { id: 'asellerlift-90001112', aircraftCategory: 'Midsize je
 describe('RFQs, quotes and messages', () => {
   it('reads a trip’s RFQs by short trip id and normalizes lifts', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET' }).reply(200, envelope([rfqResource('arfq-1', [liftQuoted, liftDeclined])]), { headers: JSON_HEADERS });
+    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(200, envelope([rfqResource('arfq-1', [liftQuoted, liftDeclined])]), { headers: JSON_HEADERS });
     const read = await client.readTripRfqs({ tripId: 'Q4K7ZP', atripId: 'atrip-1' });
     expect(read.source).toBe('rfqs');
     expect(read.rfqs).toEqual([
@@ -164,7 +164,7 @@ describe('RFQs, quotes and messages', () => {
 
   it('falls back to the trip’s embedded RFQs when GET /rfqs/{tripId} answers 404', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET' }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
+    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
     pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(200, envelope(tripResource('atrip-1', { rfqs: [rfqResource('arfq-2', [liftDeclined])] })), {
       headers: JSON_HEADERS,
     });
@@ -175,7 +175,7 @@ describe('RFQs, quotes and messages', () => {
 
   it('throws NotFound when the trip itself is gone too (the workflow decides it vanished)', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET' }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
+    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
     pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
     await expect(client.readTripRfqs({ tripId: 'Q4K7ZP', atripId: 'atrip-1' })).rejects.toMatchObject({ type: FailureType.NotFound });
   });

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codecExposureProblem, CodecExposureRefused, startCodecServer, type RunningCodecServer } from '../../../workers/codec-server.ts';
-import { EncryptionCodec } from '../../../workers/payload-codec.ts';
-import { loadCommandConfig } from '../../../workers/config.ts';
+import { EncryptionCodec } from '../../../platform/payload-codec.ts';
+import { loadCommandConfig } from '../../../platform/config.ts';
 import { configErrorOf } from '../../support.ts';
 
 const UI = 'https://temporal-ui.example.com';

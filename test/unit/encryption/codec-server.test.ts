@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodecServer, uiOrigins, type RunningCodecServer } from '../../../workers/codec-server.ts';
-import { EncryptionCodec } from '../../../workers/payload-codec.ts';
+import { EncryptionCodec } from '../../../platform/payload-codec.ts';
 
 const UI = 'http://127.0.0.1:8233';
 const codec = new EncryptionCodec({ current: { keyId: 'k1', key: randomBytes(32) } });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA, PayloadDecryptionError, payloadCodecsFor } from '../../../workers/payload-codec.ts';
+import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA, PayloadDecryptionError, payloadCodecsFor } from '../../../platform/payload-codec.ts';
 
 const MARKER = 'passenger-notes-marker-5b1c';
 const key = (keyId: string) => ({ keyId, key: randomBytes(32) });

@@ -1,10 +1,12 @@
-// The webhook receiver over real HTTP on port 0, with a fake Temporal client recording starts.
+// The webhook receiver over real HTTP on port 0, with a fake Temporal client recording signals and a fake Avinode.
 import { connect } from 'node:net';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../workers/config.ts';
-import { createLogger } from '../../../workers/logging.ts';
-import { authorized, isJsonContentType, sameSecret, startWebhookServer, type RunningWebhookServer, type WorkflowStarter } from '../../../workers/webhook-server.ts';
+import { loadConfig } from '../../../platform/config.ts';
+import { createLogger } from '../../../platform/logging.ts';
+import { authorized, isJsonContentType, sameSecret, startWebhookServer, type RunningWebhookServer, type TripSignaller } from '../../../workers/webhook-server.ts';
+import type { TripReader } from '../../../workers/webhook-trips.ts';
+import { FailureType, type AvinodeEvent } from '../../../workflows/contract.ts';
 
 const PASSWORD = 'hook-pass-4c9e2a71';
 const USERNAME = 'avinode-hooks';
@@ -20,14 +22,17 @@ const config = loadConfig({
   TEMPORAL_TASK_QUEUE: 'hooks-test-queue',
 });
 
-type StartCall = { workflowType: unknown; options: Record<string, unknown> };
-type StartBehaviour = (call: StartCall) => Promise<unknown>;
+type SignalCall = { workflowId: string; signal: string; event: AvinodeEvent };
+type SignalBehaviour = (call: SignalCall) => Promise<unknown>;
 
 interface Harness {
   server: RunningWebhookServer;
-  calls: StartCall[];
+  calls: SignalCall[];
+  /** Visibility lookups (cold cache) and Avinode reads the receiver made. */
+  lookups: string[];
+  reads: string[];
   logs: string[];
-  /** Resolves when the fake's start promise has settled (the receiver may answer only after that). */
+  /** Resolves when the fake's signal promise has settled (the receiver may answer only after that). */
   settled: boolean[];
 }
 
@@ -37,28 +42,72 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function harness(behaviour: StartBehaviour = async () => ({ workflowId: 'x' }), handoffTimeoutMs?: number): Promise<Harness> {
-  const calls: StartCall[] = [];
+/** Runs by short trip id (what the AvinodeTripId search attribute finds). */
+const RUNS: Record<string, string> = { Q4K7ZP: 'trip-REQ-1042' };
+const API = 'http://127.0.0.1:9/api';
+
+/** A fake Avinode: seller messages on RFQ arfq-12345678 of trip atrip-1 (Q4K7ZP, run trip-REQ-1042); atrip-2 is someone else's. */
+const fakeAvinode = (reads: string[], failure?: Error): TripReader => ({
+  readByHref: async (href: string) => {
+    reads.push(href);
+    if (failure) throw failure;
+    const id = href.split('/').pop()!;
+    if (!id.startsWith('asellermsg-')) throw Object.assign(new Error('not found'), { type: FailureType.NotFound });
+    const foreign = id.endsWith('9');
+    // …7: the documented message shape, naming its RFQ only.
+    const documented = id.endsWith('7');
+    return {
+      type: 'tripmsgs',
+      value: {
+        message: { messageId: id, direction: 'received', operator: 'Example Air', text: 'Can do, crew rest permitting.', rfqId: foreign ? 'arfq-99' : documented ? 'arfq-77' : 'arfq-12345678' },
+        raw: documented ? { id } : { id, trip: foreign ? { id: 'atrip-2', tripId: 'ZZ9ZZ9' } : { id: 'atrip-1', tripId: 'Q4K7ZP' } },
+      },
+    } as never;
+  },
+  readRfq: async (id: string) => {
+    reads.push(id);
+    if (id === 'arfq-77') return { raw: { id, tripId: 'Q4K7ZP' } } as never;
+    throw Object.assign(new Error('not found'), { type: FailureType.NotFound });
+  },
+  readTrip: async (atripId: string) => {
+    reads.push(atripId);
+    return { trip: { id: atripId, tripId: atripId === 'atrip-2' ? 'ZZ9ZZ9' : 'Q4K7ZP', externalTripId: atripId === 'atrip-2' ? 'their-own-id' : 'trip-REQ-1042' } } as never;
+  },
+});
+
+async function harness(behaviour: SignalBehaviour = async () => undefined, handoffTimeoutMs?: number, avinodeFailure?: Error): Promise<Harness> {
+  const calls: SignalCall[] = [];
+  const lookups: string[] = [];
+  const reads: string[] = [];
   const logs: string[] = [];
   const settled: boolean[] = [];
   const client = {
     workflow: {
-      start: async (workflowType: unknown, options: Record<string, unknown>) => {
-        const call = { workflowType, options };
-        calls.push(call);
-        const index = settled.push(false) - 1;
-        try {
-          return await behaviour(call);
-        } finally {
-          settled[index] = true;
-        }
+      getHandle: (workflowId: string) => ({
+        signal: async (signal: { name: string }, event: AvinodeEvent) => {
+          const call = { workflowId, signal: signal.name, event };
+          calls.push(call);
+          const index = settled.push(false) - 1;
+          try {
+            return await behaviour(call);
+          } finally {
+            settled[index] = true;
+          }
+        },
+      }),
+      list: ({ query }: { query: string }) => {
+        lookups.push(query);
+        const tripId = /AvinodeTripId = '([^']+)'/.exec(query)?.[1] ?? '';
+        return (async function* () {
+          if (RUNS[tripId]) yield { workflowId: RUNS[tripId] };
+        })();
       },
     },
-  } as unknown as WorkflowStarter;
+  } as unknown as TripSignaller;
   const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logs.push(line) } });
-  const server = await startWebhookServer({ config, client, logger, port: 0, ...(handoffTimeoutMs ? { handoffTimeoutMs } : {}) });
+  const server = await startWebhookServer({ config, client, logger, port: 0, avinode: fakeAvinode(reads, avinodeFailure), ...(handoffTimeoutMs ? { handoffTimeoutMs } : {}) });
   running = server;
-  return { server, calls, logs, settled };
+  return { server, calls, lookups, reads, logs, settled };
 }
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -78,12 +127,11 @@ async function post(
 }
 
 describe('webhook receiver', () => {
-  it('answers 200 only after the routing workflow start resolved, with a per-event id and dedupe policies', async () => {
+  it('answers 200 only after the signal to the trip run resolved, finding the run once by its Avinode trip', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const h = await harness(async () => {
       await gate;
-      return { workflowId: 'started' };
     });
     const pending = post(h.server, goodPayload);
     const deadline = Date.now() + 5_000;
@@ -99,20 +147,89 @@ describe('webhook receiver', () => {
     const response = await pending;
     expect(h.settled).toEqual([true]);
     expect(response.status).toBe(200);
-    expect(response.json).toEqual({ ok: true, workflowId: 'avinode-event-TripRequestSellerResponse-arfq-12345678' });
-    const [call] = h.calls;
-    expect(call!.workflowType).toBe('avinodeEventWorkflow');
-    expect(call!.options).toMatchObject({
-      workflowId: 'avinode-event-TripRequestSellerResponse-arfq-12345678',
-      taskQueue: 'hooks-test-queue',
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // A later notification with the same id (an update or cancellation of the RFQ) runs again.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      args: [{ eventType: 'TripRequestSellerResponse', id: 'arfq-12345678', href: goodPayload.href, tripId: 'Q4K7ZP' }],
+    expect(response.json).toEqual({ ok: true, workflowId: 'trip-REQ-1042' });
+    expect(h.calls[0]).toEqual({
+      workflowId: 'trip-REQ-1042',
+      signal: 'avinodeEvent',
+      event: { eventType: 'TripRequestSellerResponse', id: 'arfq-12345678', href: goodPayload.href, tripId: 'Q4K7ZP' },
     });
+    // The payload named the trip: no Avinode read; the next event of that trip needs no lookup either.
+    expect(h.reads).toEqual([]);
+    expect((await post(h.server, goodPayload, { path: '/webhooks/avinode/TripRequestMine' })).status).toBe(200);
+    expect(h.lookups).toHaveLength(1);
+    expect(h.calls).toHaveLength(2);
   });
 
-  it('rejects a wrong password, a wrong user and a missing Authorization header with 401 and starts nothing', async () => {
+  it('signals a re-notification with the same RFQ id again (the request changed), not as a redelivery', async () => {
+    const h = await harness();
+    for (let i = 0; i < 3; i++) expect((await post(h.server, goodPayload, { path: '/webhooks/avinode/TripRequestMine' })).status).toBe(200);
+    expect(h.calls.map((call) => call.event.id)).toEqual(['arfq-12345678', 'arfq-12345678', 'arfq-12345678']);
+  });
+
+  it('reads a chat without tripId once, signals its run with the message, and answers a redelivery without reading or signalling again', async () => {
+    const h = await harness();
+    const chat = { id: 'asellermsg-96660002', href: `${API}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' };
+    const first = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(first).toMatchObject({ status: 200, json: { ok: true, workflowId: 'trip-REQ-1042' } });
+    expect(h.calls[0]!.event).toMatchObject({ id: chat.id, tripId: 'Q4K7ZP', atripId: 'atrip-1', message: { messageId: chat.id, text: 'Can do, crew rest permitting.' } });
+    expect(h.reads).toEqual([chat.href]);
+    const again = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(again).toMatchObject({ status: 200, json: { ok: true, workflowId: 'trip-REQ-1042' } });
+    expect(h.reads).toHaveLength(1);
+    expect(h.calls).toHaveLength(1);
+    // Another message on the same RFQ: one read (its text), and the cache knows the run.
+    await post(h.server, { ...chat, id: 'asellermsg-96660003', href: `${API}/tripmsgs/asellermsg-96660003` }, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(h.reads).toHaveLength(2);
+    expect(h.lookups).toHaveLength(1);
+    expect(h.server.stats()).toMatchObject({ signalled: 2, redeliveries: 1, avinodeReads: 2 });
+  });
+
+  it('finds the run of a message that names only its RFQ (the documented shape): reads the RFQ for its trip id, then lists the run once', async () => {
+    const h = await harness();
+    const chat = { id: 'asellermsg-96660007', href: `${API}/tripmsgs/asellermsg-96660007`, type: 'tripmsgs' };
+    const answer = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(answer).toMatchObject({ status: 200, json: { workflowId: 'trip-REQ-1042' } });
+    expect(h.reads).toEqual([chat.href, 'arfq-77']);
+    expect(h.lookups).toHaveLength(1);
+    // The next message on that RFQ: its own read only.
+    await post(h.server, { ...chat, id: 'asellermsg-96660017', href: `${API}/tripmsgs/asellermsg-96660017` }, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(h.reads).toHaveLength(3);
+    expect(h.lookups).toHaveLength(1);
+    expect(h.calls.map((call) => call.workflowId)).toEqual(['trip-REQ-1042', 'trip-REQ-1042']);
+  });
+
+  it('acknowledges an event about a trip no charterflow run carries with 200 and records it once', async () => {
+    const h = await harness();
+    const foreign = { id: 'asellermsg-11110009', href: `${API}/tripmsgs/asellermsg-11110009`, type: 'tripmsgs' };
+    for (let i = 0; i < 2; i++) {
+      const response = await post(h.server, foreign, { path: '/webhooks/avinode/TripChatFromSeller' });
+      expect(response).toMatchObject({ status: 200, json: { ok: true, outcome: 'unknown_trip' } });
+    }
+    const gone = { id: 'arfq-404', href: `${API}/rfqs/arfq-404`, type: 'rfqs' };
+    expect((await post(h.server, gone, { path: '/webhooks/avinode/TripRequestMine' })).json).toMatchObject({ outcome: 'unknown_trip' });
+    expect(h.calls).toEqual([]);
+    expect(h.logs.filter((line) => line.includes('no charterflow run carries'))).toHaveLength(2);
+    expect(h.server.stats()).toMatchObject({ unknownTrips: 2, signalled: 0 });
+  });
+
+  it('acknowledges an event for a run that has ended with 200', async () => {
+    const h = await harness(async ({ workflowId }) => {
+      throw new WorkflowNotFoundError('workflow execution already completed', workflowId, undefined);
+    });
+    const response = await post(h.server, goodPayload);
+    expect(response).toMatchObject({ status: 200, json: { ok: true, outcome: 'not_running', workflowId: 'trip-REQ-1042' } });
+  });
+
+  it('answers 503 with Retry-After when Avinode cannot be read to find the trip', async () => {
+    const h = await harness(undefined, undefined, Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
+    const chat = { id: 'asellermsg-96660002', href: `${API}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' };
+    const response = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).not.toBeNull();
+    expect(h.calls).toEqual([]);
+  });
+
+  it('rejects a wrong password, a wrong user and a missing Authorization header with 401 and signals nothing', async () => {
     const h = await harness();
     for (const auth of [basic(USERNAME, 'wrong-password'), basic('someone', PASSWORD), null, 'Bearer abc']) {
       const response = await post(h.server, goodPayload, { auth });
@@ -152,7 +269,7 @@ describe('webhook receiver', () => {
     expect(h.calls).toEqual([]);
   });
 
-  it('refuses an href on another origin than the configured Avinode API with 422 and starts nothing', async () => {
+  it('refuses an href on another origin than the configured Avinode API with 422 and signals nothing', async () => {
     const h = await harness();
     for (const href of ['https://evil.example/api/rfqs/arfq-1', 'http://127.0.0.1:10/api/rfqs/arfq-1']) {
       const response = await post(h.server, { ...goodPayload, href });
@@ -179,22 +296,13 @@ describe('webhook receiver', () => {
     expect(response.headers.get('retry-after')).not.toBeNull();
   });
 
-  it('answers 500 without Retry-After when the start fails for another reason', async () => {
+  it('answers 500 without Retry-After when the signal fails for another reason', async () => {
     const h = await harness(async () => {
       throw new Error('namespace charter not found');
     });
     const response = await post(h.server, goodPayload);
     expect(response.status).toBe(500);
     expect(response.headers.get('retry-after')).toBeNull();
-  });
-
-  it('acknowledges a duplicate delivery (routing workflow already started) with 200', async () => {
-    const h = await harness(async ({ options }) => {
-      throw new WorkflowExecutionAlreadyStartedError('already started', String(options.workflowId), 'avinodeEventWorkflow');
-    });
-    const response = await post(h.server, goodPayload, { path: '/webhooks/avinode/TripChatFromSeller' });
-    expect(response.status).toBe(200);
-    expect(response.json.workflowId).toBe('avinode-event-TripChatFromSeller-arfq-12345678');
   });
 
   it('never logs the webhook password or the Authorization header', async () => {
@@ -214,7 +322,7 @@ describe('webhook receiver', () => {
 });
 
 describe('a client that goes away mid-body', () => {
-  it('is dropped quietly: no start, no crash logged', async () => {
+  it('is dropped quietly: no signal, no crash logged', async () => {
     const h = await harness();
     const { port } = new URL(h.server.url);
     const socket = connect(Number(port), '127.0.0.1');

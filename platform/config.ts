@@ -1,7 +1,10 @@
 // One zod schema for every environment variable of design.md §2, parsed once at start.
 // Errors name variables, never their values.
+import { readFileSync } from 'node:fs';
+import { loadClientConfigProfile, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
+import { HTTPS_RULE, isHttpsOrLoopback } from './urls.ts';
 
 /**
  * Credentials of the embedded emulator's one API connection, used when AVINODE_BASE_URL is unset.
@@ -29,6 +32,7 @@ const SECRET_VARIABLES = new Set([
   'PAYLOAD_ENCRYPTION_KEY',
   'PAYLOAD_DECRYPTION_KEYS',
   'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
 ]);
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -48,7 +52,7 @@ function decodeKey(text: string): Buffer | undefined {
 }
 
 // Custom issues carry our own messages, which never contain the value (even for secret variables).
-const encryptionKey = z.string().transform((text, ctx) => {
+const encryptionKey = z.string().transform((text, ctx): Uint8Array => {
   const key = decodeKey(text);
   if (!key) {
     ctx.addIssue({ code: 'custom', message: KEY_RULE });
@@ -59,7 +63,7 @@ const encryptionKey = z.string().transform((text, ctx) => {
 
 /** `id:base64key` entries separated by commas; messages name the entry by position and id only. */
 const decryptionKeys = z.string().transform((text, ctx) => {
-  const keys: { keyId: string; key: Buffer }[] = [];
+  const keys: { keyId: string; key: Uint8Array }[] = [];
   text.split(',').forEach((entry, index) => {
     const at = entry.indexOf(':');
     const keyId = at > 0 ? entry.slice(0, at).trim() : '';
@@ -88,13 +92,24 @@ const Env = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  // A Temporal cluster or Temporal Cloud: API key and/or TLS (mTLS with a client certificate).
+  // A Temporal cluster or Temporal Cloud: API key and/or TLS (mTLS with a client certificate), under
+  // the names of Temporal's environment configuration (@temporalio/envconfig, the Temporal CLI).
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  // Earlier names of the three *_PATH variables above, still read.
   TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  // A profile of a Temporal TOML configuration file (read before this schema, see withTemporalProfile).
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
   // Worker Versioning (docs/upgrades.md): the worker deployment and this build's id within it.
   TEMPORAL_WORKER_DEPLOYMENT: z.string().regex(WORKER_DEPLOYMENT_NAME, WORKER_DEPLOYMENT_RULE).optional(),
   TEMPORAL_WORKER_BUILD_ID: z.string().regex(WORKER_BUILD_ID, WORKER_BUILD_ID_RULE).optional(),
@@ -123,6 +138,8 @@ const Env = z.object({
   WEBHOOK_PUBLIC_URL: url.optional(),
   WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(65_536),
   WEBHOOK_SUBSCRIPTION_CHECK_MS: z.coerce.number().int().min(0).default(600_000),
+  /** Avinode reads per second one webhook receiver may make to find an event's trip (on top of AVINODE_RATE_LIMIT_PER_SECOND). */
+  WEBHOOK_AVINODE_READS_PER_SECOND: z.coerce.number().positive().max(1_000).default(5),
   CALLBACK_URL: url.optional(),
   CALLBACK_SECRET: z.string().min(16).optional(),
 
@@ -152,81 +169,10 @@ const Env = z.object({
 });
 type Env = z.infer<typeof Env>;
 
+/** Every variable the schema reads, in its order (`.env.example` documents each). */
+export const CONFIG_VARIABLES = Object.keys(Env.shape) as (keyof Env)[];
+
 const EncryptionEnv = Env.pick({ PAYLOAD_ENCRYPTION_KEY: true, PAYLOAD_ENCRYPTION_KEY_ID: true, PAYLOAD_DECRYPTION_KEYS: true });
-
-/** Keys of the payload codec (workers/payload-codec.ts). Unset variables: undefined, no encryption. */
-export interface PayloadEncryptionConfig {
-  /** Encrypts new payloads; absent when only PAYLOAD_DECRYPTION_KEYS is set (reads old histories). */
-  current?: { keyId: string; key: Uint8Array };
-  /** Decrypt-only keys from earlier rotations. */
-  previous: { keyId: string; key: Uint8Array }[];
-}
-
-/** API key and TLS for a remote Temporal; file paths are read when connecting (workers/temporal-connection.ts). */
-export interface TemporalConnectionConfig {
-  apiKey?: string;
-  tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
-}
-
-/** TEMPORAL_WORKER_DEPLOYMENT / TEMPORAL_WORKER_BUILD_ID: the version a worker polls as. */
-export interface WorkerDeploymentConfig {
-  deploymentName: string;
-  buildId: string;
-}
-
-export interface Config {
-  temporal: {
-    /** Unset: the embedded dev server is started by `charterflow start`. */
-    address?: string;
-    /** Unset: plain gRPC without credentials (the dev server, a local cluster). */
-    connection?: TemporalConnectionConfig;
-    namespace: string;
-    taskQueue: string;
-    uiPort: number;
-    cliPath?: string;
-    /** Worker Versioning: unset, workers are unversioned (the local stack, tests). */
-    workerDeployment?: WorkerDeploymentConfig;
-  };
-  avinode: {
-    /** Unset means the embedded emulator (`charterflow start` fills in its URL). */
-    baseUrl?: string;
-    embedded: boolean;
-    apiToken: string;
-    auth: 'oauth' | 'static';
-    bearerToken?: string;
-    clientId?: string;
-    clientSecret?: string;
-    clientAuthMethod: ClientAuthMethod;
-    tokenUrl?: string;
-    tokenMinutes: number;
-    product: string;
-    apiVersion: string;
-    actAsAccount?: string;
-    rateLimitPerSecond: number;
-    httpTimeoutMs: number;
-  };
-  emulator: { port: number };
-  webhooks: {
-    port: number;
-    username: string;
-    password: string;
-    publicUrl?: string;
-    maxBodyBytes: number;
-    /** How often a worker re-checks its webhook subscriptions (0: only at start and after a wipe is noticed). */
-    subscriptionCheckMs: number;
-  };
-  callback: { url?: string; secret?: string };
-  /** Unset: payloads are stored in plain, as before. */
-  payloadEncryption?: PayloadEncryptionConfig;
-  /** Local remote-codec endpoint `charterflow start` serves for the Web UI when encryption is on. */
-  codecServer: { port: number; allowedOrigins?: string[]; auth?: CodecAuth };
-  /** Prometheus scrape endpoint of worker processes; undefined when METRICS_PORT=0. */
-  metrics?: { bindAddress: string };
-  logLevel: Env['LOG_LEVEL'];
-}
-
-/** How `charterflow codec` authenticates callers: the UI's bearer token, or (published on loopback only) nobody. */
-export type CodecAuth = { kind: 'bearer'; issuer: string; jwksUrl: string; audience?: string } | { kind: 'none' };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -235,24 +181,19 @@ export class ConfigError extends Error {
   }
 }
 
-/** Hosts on this machine, where plain HTTP is acceptable (the emulator, local receivers). */
-export const isLoopback = (host: string) => /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i.test(host);
-
 /** HTTPS is required for every URL that carries credentials, except towards this machine. */
 function requireHttps(name: string, value: string | undefined, problems: string[]) {
-  if (!value) return;
-  const parsed = new URL(value);
-  if (parsed.protocol !== 'https:' && !isLoopback(parsed.hostname)) {
-    problems.push(`${name}: must use https:// for a non-loopback host`);
-  }
+  if (value && !isHttpsOrLoopback(value)) problems.push(`${name}: ${HTTPS_RULE}`);
 }
 
-function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
+        // A rule over several variables (settle below): its message names them itself.
+        if (issue.code === 'custom' && issue.path.length === 0) return issue.message;
         const name = String(issue.path[0] ?? '(environment)');
         // zod messages for our checks never contain the input; keep it that way for secrets.
         const message = SECRET_VARIABLES.has(name) && issue.code !== 'too_small' && issue.code !== 'custom' ? 'is invalid' : issue.message;
@@ -263,7 +204,16 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.inf
   return parsed.data;
 }
 
-function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: string[]): PayloadEncryptionConfig | undefined {
+/** Runs a rule over several variables inside a schema's transform: its problems become issues of the parse. */
+function settle<T>(ctx: z.RefinementCtx, rule: (problems: string[]) => T): T {
+  const problems: string[] = [];
+  const value = rule(problems);
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  return problems.length > 0 ? z.NEVER : value;
+}
+
+/** Keys of the payload codec (platform/payload-codec.ts). Unset variables: undefined, no encryption. */
+function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: string[]) {
   const key = e.PAYLOAD_ENCRYPTION_KEY;
   const keyId = e.PAYLOAD_ENCRYPTION_KEY_ID;
   const previous = e.PAYLOAD_DECRYPTION_KEYS ?? [];
@@ -273,54 +223,57 @@ function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: string[
     problems.push(`PAYLOAD_DECRYPTION_KEYS: key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id`);
   }
   if (!key && previous.length === 0) return undefined;
+  // current: encrypts new payloads, absent when only PAYLOAD_DECRYPTION_KEYS is set (reads old
+  // histories); previous: decrypt-only keys from earlier rotations.
   return { ...(key && keyId ? { current: { keyId, key } } : {}), previous };
 }
+
+const EncryptionSettings = EncryptionEnv.transform((e, ctx) => settle(ctx, (problems) => payloadEncryptionOf(e, problems)));
+export type PayloadEncryptionConfig = Settings<NonNullable<z.output<typeof EncryptionSettings>>>;
 
 /**
  * Only the payload-encryption variables, for processes that need no other configuration (the
  * CharterClient of a backend, the trip CLI). Same schema and messages as loadConfig.
  */
 export function loadPayloadEncryption(env: NodeJS.ProcessEnv = process.env): PayloadEncryptionConfig | undefined {
-  const problems: string[] = [];
-  const encryption = payloadEncryptionOf(parseEnv(EncryptionEnv, env), problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return encryption;
+  return parseEnv(EncryptionSettings, env);
 }
 
 /** Variables of the webhook receiver (and of the subscriptions a worker registers with Avinode). */
-const WEBHOOK_VARIABLES = ['WEBHOOK_PORT', 'WEBHOOK_USERNAME', 'WEBHOOK_PASSWORD', 'WEBHOOK_PUBLIC_URL', 'WEBHOOK_MAX_BODY_BYTES', 'WEBHOOK_SUBSCRIPTION_CHECK_MS'] as const;
+const WEBHOOK_VARIABLES = ['WEBHOOK_PORT', 'WEBHOOK_USERNAME', 'WEBHOOK_PASSWORD', 'WEBHOOK_PUBLIC_URL', 'WEBHOOK_MAX_BODY_BYTES', 'WEBHOOK_SUBSCRIPTION_CHECK_MS', 'WEBHOOK_AVINODE_READS_PER_SECOND'] as const;
 const WebhookEnv = Env.pick(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
 const CoreEnv = Env.omit(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
 
-/** Everything but the webhook receiver's settings: what `charterflow avinode`, `doctor` and `trip` read. */
-export type CommandConfig = Omit<Config, 'webhooks'>;
+/** The receiver's settings; `embedded` (AVINODE_BASE_URL unset) supplies the local password. */
+const webhookSettings = (embedded: boolean) =>
+  WebhookEnv.transform((w, ctx) =>
+    settle(ctx, (problems) => {
+      const password = w.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
+      if (!password) problems.push('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)');
+      requireHttps('WEBHOOK_PUBLIC_URL', w.WEBHOOK_PUBLIC_URL, problems);
+      return {
+        port: w.WEBHOOK_PORT,
+        username: w.WEBHOOK_USERNAME ?? LOCAL_AVINODE_DEFAULTS.WEBHOOK_USERNAME,
+        password: password ?? '',
+        publicUrl: w.WEBHOOK_PUBLIC_URL,
+        maxBodyBytes: w.WEBHOOK_MAX_BODY_BYTES,
+        /** How often a worker re-checks its webhook subscriptions (0: only at start and after a wipe is noticed). */
+        subscriptionCheckMs: w.WEBHOOK_SUBSCRIPTION_CHECK_MS,
+        /** The receiver's own Avinode read budget (chats and seller responses name no trip: the message is read). */
+        avinodeReadsPerSecond: w.WEBHOOK_AVINODE_READS_PER_SECOND,
+      };
+    }),
+  );
+export type WebhookConfig = Settings<z.output<ReturnType<typeof webhookSettings>>>;
 
 /** The webhook settings, or the problems that stop the receiver and the worker (names, never values). */
-export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: Config['webhooks']; problems: string[] } {
-  let w: z.infer<typeof WebhookEnv>;
+export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: WebhookConfig; problems: string[] } {
   try {
-    w = parseEnv(WebhookEnv, env);
+    return { webhooks: parseEnv(webhookSettings(!env.AVINODE_BASE_URL?.trim()), env), problems: [] };
   } catch (error) {
     if (error instanceof ConfigError) return { problems: error.problems };
     throw error;
   }
-  const embedded = !env.AVINODE_BASE_URL?.trim();
-  const password = w.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
-  const problems: string[] = [];
-  if (!password) problems.push('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)');
-  requireHttps('WEBHOOK_PUBLIC_URL', w.WEBHOOK_PUBLIC_URL, problems);
-  if (problems.length > 0 || !password) return { problems };
-  return {
-    webhooks: {
-      port: w.WEBHOOK_PORT,
-      username: w.WEBHOOK_USERNAME ?? LOCAL_AVINODE_DEFAULTS.WEBHOOK_USERNAME,
-      password,
-      publicUrl: w.WEBHOOK_PUBLIC_URL,
-      maxBodyBytes: w.WEBHOOK_MAX_BODY_BYTES,
-      subscriptionCheckMs: w.WEBHOOK_SUBSCRIPTION_CHECK_MS,
-    },
-    problems,
-  };
 }
 
 /**
@@ -347,9 +300,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
  * `trip`): webhook settings may be absent or invalid; everything else is checked as in loadConfig.
  */
 export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonly<CommandConfig> {
-  const e = parseEnv(CoreEnv, env);
+  return Object.freeze(parseEnv(CommandSettings, withTemporalProfile(env)));
+}
+
+/** The configuration's shape: every value typed by the schema, every default and cross-variable rule here. */
+function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
   const embedded = e.AVINODE_BASE_URL === undefined;
-  const problems: string[] = [];
   const pick = <K extends keyof typeof LOCAL_AVINODE_DEFAULTS>(key: K, value: string | undefined) =>
     value ?? (embedded ? LOCAL_AVINODE_DEFAULTS[key] : undefined);
 
@@ -377,19 +333,22 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
   const codecAuth = codecAuthOf(e, problems);
   const connection = temporalConnectionOf(e, problems);
   const workerDeployment = workerDeploymentOf(e, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
 
-  return Object.freeze({
+  return {
     temporal: {
+      /** Unset: the embedded dev server is started by `charterflow start`. */
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiPort: e.TEMPORAL_UI_PORT,
       cliPath: e.TEMPORAL_CLI_PATH,
+      // connection unset: plain gRPC without credentials (the dev server, a local cluster).
       ...(connection ? { connection } : {}),
+      // workerDeployment unset: workers are unversioned (the local stack, tests).
       ...(workerDeployment ? { workerDeployment } : {}),
     },
     avinode: {
+      /** Unset means the embedded emulator (`charterflow start` fills in its URL). */
       baseUrl: e.AVINODE_BASE_URL?.replace(/\/+$/, ''),
       embedded,
       apiToken: apiToken!,
@@ -408,42 +367,93 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
     },
     emulator: { port: e.EMULATOR_PORT },
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
+    // payloadEncryption unset: payloads are stored in plain, as before.
     ...(payloadEncryption ? { payloadEncryption } : {}),
+    /** Local remote-codec endpoint `charterflow start` serves for the Web UI when encryption is on. */
     codecServer: {
       port: e.CODEC_SERVER_PORT,
       ...(e.CODEC_ALLOWED_ORIGINS ? { allowedOrigins: e.CODEC_ALLOWED_ORIGINS } : {}),
       ...(codecAuth ? { auth: codecAuth } : {}),
     },
+    // metrics: the Prometheus scrape endpoint of worker processes; unset when METRICS_PORT=0.
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: hostPort(e.METRICS_HOST, e.METRICS_PORT) } } : {}),
     logLevel: e.LOG_LEVEL,
-  });
+  };
 }
 
-function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: string[]): CodecAuth | undefined {
+const CommandSettings = CoreEnv.transform((e, ctx) => settle(ctx, (problems) => commandConfigOf(e, problems)));
+
+/** A schema's output as its readers see it: a setting that may be undefined is optional (`tokenUrl?: string`). */
+type Settings<T> = T extends Uint8Array | readonly unknown[] | string | number | boolean | null | undefined
+  ? T
+  : { [K in keyof T as undefined extends T[K] ? K : never]?: Settings<Exclude<T[K], undefined>> } & {
+        [K in keyof T as undefined extends T[K] ? never : K]: Settings<T[K]>;
+      } extends infer O
+    ? { [K in keyof O]: O[K] }
+    : never;
+
+/** Everything but the webhook receiver's settings: what `charterflow avinode`, `doctor` and `trip` read. */
+export type CommandConfig = Settings<z.output<typeof CommandSettings>>;
+/** The whole configuration, as loadConfig returns it: derived from the schema, never written out. */
+export type Config = CommandConfig & { webhooks: WebhookConfig };
+/** How `charterflow codec` authenticates callers: the UI's bearer token, or (published on loopback only) nobody. */
+export type CodecAuth = NonNullable<Config['codecServer']['auth']>;
+/** API key and TLS for a remote Temporal; files are read when connecting (platform/temporal-connection.ts). */
+export type TemporalConnectionConfig = NonNullable<Config['temporal']['connection']>;
+/** TEMPORAL_WORKER_DEPLOYMENT / TEMPORAL_WORKER_BUILD_ID: the version a worker polls as. */
+export type WorkerDeploymentConfig = NonNullable<Config['temporal']['workerDeployment']>;
+
+function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
   const bearer = e.CODEC_AUTH_ISSUER !== undefined || e.CODEC_AUTH_JWKS_URL !== undefined || e.CODEC_AUTH_AUDIENCE !== undefined;
   if (e.CODEC_AUTH === 'none') {
     if (bearer) problems.push('CODEC_AUTH: is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other');
-    return { kind: 'none' };
+    return { kind: 'none' as const };
   }
   if (!bearer && e.CODEC_AUTH !== 'bearer') return undefined;
   if (!e.CODEC_AUTH_ISSUER) problems.push('CODEC_AUTH_ISSUER: required for the codec bearer check (the issuer of the Temporal UI login tokens)');
   if (!e.CODEC_AUTH_JWKS_URL) problems.push('CODEC_AUTH_JWKS_URL: required for the codec bearer check (the JWKS of that issuer)');
   requireHttps('CODEC_AUTH_JWKS_URL', e.CODEC_AUTH_JWKS_URL, problems);
   if (!e.CODEC_AUTH_ISSUER || !e.CODEC_AUTH_JWKS_URL) return undefined;
-  return { kind: 'bearer', issuer: e.CODEC_AUTH_ISSUER, jwksUrl: e.CODEC_AUTH_JWKS_URL, ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}) };
+  return { kind: 'bearer' as const, issuer: e.CODEC_AUTH_ISSUER, jwksUrl: e.CODEC_AUTH_JWKS_URL, ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}) };
+}
+
+/** A TLS file given by path (read when connecting) or inline (PEM text), with the variable that gave it. */
+export type TlsSource = { variable: string } & ({ path: string } | { data: string });
+
+/** Each TLS file under its envconfig names (path, inline data) and the earlier charterflow path name. */
+const TLS_FILES = {
+  clientCert: ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_CERT_DATA', 'TEMPORAL_TLS_CERT_PATH'],
+  clientKey: ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_KEY_DATA', 'TEMPORAL_TLS_KEY_PATH'],
+  serverCACert: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', 'TEMPORAL_TLS_CA_PATH'],
+} as const;
+
+function tlsSourceOf(e: z.infer<typeof CoreEnv>, names: readonly (keyof z.infer<typeof CoreEnv>)[], problems: string[]): TlsSource | undefined {
+  const given = names.filter((name) => e[name] !== undefined);
+  if (given.length > 1) problems.push(`${given.join(' and ')}: name the same file; set one of them`);
+  const variable = given[0];
+  if (!variable) return undefined;
+  const value = String(e[variable]);
+  return variable.endsWith('_DATA') ? { variable, data: value } : { variable, path: value };
 }
 
 /**
- * How to reach a remote Temporal (a cluster, Temporal Cloud): API key and TLS. TLS is on with any
- * TLS setting, and with an API key unless TEMPORAL_TLS=false (a key travels in a header).
+ * How to reach a remote Temporal (a cluster, Temporal Cloud): API key and TLS, as Temporal's
+ * environment configuration has them. TLS is on with any TLS setting, and with an API key unless
+ * TEMPORAL_TLS=false (a key travels in a header).
  */
-function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]): TemporalConnectionConfig | undefined {
-  const tlsFiles = { certPath: e.TEMPORAL_TLS_CERT_PATH, keyPath: e.TEMPORAL_TLS_KEY_PATH, caPath: e.TEMPORAL_TLS_CA_PATH };
-  const anyTlsSetting = Object.values(tlsFiles).some(Boolean) || e.TEMPORAL_TLS_SERVER_NAME !== undefined;
+function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
+  const clientCert = tlsSourceOf(e, TLS_FILES.clientCert, problems);
+  const clientKey = tlsSourceOf(e, TLS_FILES.clientKey, problems);
+  const serverCACert = tlsSourceOf(e, TLS_FILES.serverCACert, problems);
+  const anyTlsSetting = Boolean(clientCert || clientKey || serverCACert) || e.TEMPORAL_TLS_SERVER_NAME !== undefined;
   const anySetting = anyTlsSetting || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS !== undefined;
   if (!anySetting) return undefined;
   if (!e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)');
-  if (Boolean(tlsFiles.certPath) !== Boolean(tlsFiles.keyPath)) problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: set both (the client certificate and its private key) or neither');
+  if (Boolean(clientCert) !== Boolean(clientKey)) {
+    const cert = clientCert?.variable ?? 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    const key = clientKey?.variable ?? 'TEMPORAL_TLS_CLIENT_KEY_PATH';
+    problems.push(`${cert} and ${key}: set both (the client certificate and its private key) or neither`);
+  }
   if (e.TEMPORAL_TLS === 'false' && anyTlsSetting) problems.push('TEMPORAL_TLS: is false, yet TEMPORAL_TLS_* settings are given; remove one or the other');
   const tls = e.TEMPORAL_TLS === 'true' || anyTlsSetting || (e.TEMPORAL_API_KEY !== undefined && e.TEMPORAL_TLS !== 'false');
   return {
@@ -451,8 +461,8 @@ function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]): T
     ...(tls
       ? {
           tls: {
-            ...(tlsFiles.certPath && tlsFiles.keyPath ? { certPath: tlsFiles.certPath, keyPath: tlsFiles.keyPath } : {}),
-            ...(tlsFiles.caPath ? { caPath: tlsFiles.caPath } : {}),
+            ...(clientCert && clientKey ? { clientCert, clientKey } : {}),
+            ...(serverCACert ? { serverCACert } : {}),
             ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
           },
         }
@@ -460,8 +470,75 @@ function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]): T
   };
 }
 
+/** The variables a profile of a Temporal configuration file can fill in, with the profile field each comes from. */
+function profileVariables(profile: ClientConfigProfile): Record<string, string | undefined> {
+  const tls = profile.tls;
+  const source = (prefix: string, data: ConfigDataSource | undefined) =>
+    !data ? {} : 'path' in data ? { [`${prefix}_PATH`]: data.path } : { [`${prefix}_DATA`]: typeof data.data === 'string' ? data.data : Buffer.from(data.data).toString('utf8') };
+  return {
+    TEMPORAL_ADDRESS: profile.address,
+    TEMPORAL_NAMESPACE: profile.namespace,
+    TEMPORAL_API_KEY: profile.apiKey,
+    TEMPORAL_TLS: tls === undefined ? undefined : String(tls.disabled !== true),
+    TEMPORAL_TLS_SERVER_NAME: tls?.serverName,
+    ...source('TEMPORAL_TLS_CLIENT_CERT', tls?.clientCert),
+    ...source('TEMPORAL_TLS_CLIENT_KEY', tls?.clientKey),
+    ...source('TEMPORAL_TLS_SERVER_CA_CERT', tls?.serverCACert),
+  };
+}
+
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';
+
+/**
+ * Temporal's environment configuration (@temporalio/envconfig, the Temporal CLI's `temporal config`):
+ * with TEMPORAL_CONFIG_FILE or TEMPORAL_PROFILE set, a profile of that TOML file (default: the SDK's
+ * `temporalio/temporal.toml` in the user's config directory; profile `default`) fills in the TEMPORAL_*
+ * variables the environment leaves unset, the environment winning as in the SDK. Opt-in: with neither
+ * set no file is read, so an unset TEMPORAL_ADDRESS keeps meaning the embedded dev server.
+ */
+function withTemporalProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const file = env.TEMPORAL_CONFIG_FILE?.trim();
+  const name = env.TEMPORAL_PROFILE?.trim();
+  if (!file && !name) return env;
+  let profile: ClientConfigProfile;
+  try {
+    const strings = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    profile = loadClientConfigProfile({
+      ...(file ? { configSource: { data: readFileSync(file, 'utf8') } } : {}),
+      ...(name ? { profile: name } : {}),
+      configFileStrict: true,
+      disableEnv: true,
+      overrideEnvVars: strings,
+    });
+  } catch (error) {
+    throw new ConfigError([profileProblem(error, file, name)]);
+  }
+  if (profile.grpcMeta && Object.keys(profile.grpcMeta).length > 0) {
+    throw new ConfigError([`TEMPORAL_PROFILE: profile "${name ?? 'default'}" sets grpc_meta, which charterflow does not send; remove it`]);
+  }
+  // A TLS file the environment names (under any of its names) replaces the profile's.
+  const fromProfile = profileVariables(profile);
+  for (const names of Object.values(TLS_FILES)) {
+    if (names.some((variable) => isSet(env[variable]))) for (const variable of names) delete fromProfile[variable];
+  }
+  const merged: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(fromProfile).filter(([, value]) => value !== undefined));
+  for (const [variable, value] of Object.entries(env)) if (isSet(value)) merged[variable] = value;
+  return merged;
+}
+
+/** Names the file and profile, never the file's contents (a TOML parse error quotes the line, maybe an API key). */
+function profileProblem(error: unknown, file: string | undefined, name: string | undefined): string {
+  const where = file ?? "the user's temporalio/temporal.toml";
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code) return `TEMPORAL_CONFIG_FILE: cannot read ${where} (${code})`;
+  const message = error instanceof Error ? error.message : '';
+  if (/^Profile '.*' not found/.test(message)) return `TEMPORAL_PROFILE: no profile "${name}" in ${where}`;
+  if (message.startsWith('Validation error: ')) return `TEMPORAL_CONFIG_FILE: ${where}: ${message.slice('Validation error: '.length)}`;
+  return `TEMPORAL_CONFIG_FILE: ${where} is not a valid Temporal configuration file (TOML)`;
+}
+
 /** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
-function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: string[]): WorkerDeploymentConfig | undefined {
+function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: string[]) {
   const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
   const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
   if (deploymentName && !buildId) problems.push('TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)');

@@ -1,8 +1,9 @@
 // Connection options for every Temporal client and worker of this process: the address plus the
-// API key and TLS material of TEMPORAL_API_KEY / TEMPORAL_TLS_* (workers/config.ts).
+// API key and TLS material of TEMPORAL_API_KEY / TEMPORAL_TLS_* or a TEMPORAL_PROFILE (platform/config.ts),
+// as @temporalio/envconfig's toClientOptions builds them, with unreadable files as configuration errors.
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
-import { ConfigError, type Config } from './config.ts';
+import { ConfigError, type Config, type TlsSource } from './config.ts';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
@@ -13,7 +14,9 @@ export interface TemporalConnectionOptions {
   tls?: TLSConfig | false;
 }
 
-function readTlsFile(variable: string, path: string, read: (path: string) => Buffer): Buffer {
+function readTlsFile({ variable, ...source }: TlsSource, read: (path: string) => Buffer): Buffer {
+  if ('data' in source) return Buffer.from(source.data, 'utf8');
+  const { path } = source;
   try {
     return read(path);
   } catch (error) {
@@ -38,10 +41,8 @@ export function temporalConnectionOptions(
       ? {
           tls: {
             ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
-            ...(tls.caPath ? { serverRootCACertificate: readTlsFile('TEMPORAL_TLS_CA_PATH', tls.caPath, read) } : {}),
-            ...(tls.certPath && tls.keyPath
-              ? { clientCertPair: { crt: readTlsFile('TEMPORAL_TLS_CERT_PATH', tls.certPath, read), key: readTlsFile('TEMPORAL_TLS_KEY_PATH', tls.keyPath, read) } }
-              : {}),
+            ...(tls.serverCACert ? { serverRootCACertificate: readTlsFile(tls.serverCACert, read) } : {}),
+            ...(tls.clientCert && tls.clientKey ? { clientCertPair: { crt: readTlsFile(tls.clientCert, read), key: readTlsFile(tls.clientKey, read) } } : {}),
           },
         }
       : {}),
