@@ -57,8 +57,7 @@ export const TRIP_PHASES = [
   'failed',
 ] as const;
 export type TripPhase = (typeof TRIP_PHASES)[number];
-/** Phases a run never leaves (the rule lives with the trip's state rules). */
-export { TERMINAL_PHASES } from './trip-state.ts';
+export { TERMINAL_PHASES } from './trip-phases.ts';
 
 /** Aircraft categories as named in Avinode's terminology page. */
 export const AIRCRAFT_CATEGORIES = [

@@ -23,8 +23,8 @@ import type {
   TripRequest,
 } from './contract.ts';
 import { routeOf } from './presentation.ts';
+import { TERMINAL_PHASES } from './trip-phases.ts';
 
-export const TERMINAL_PHASES: readonly TripPhase[] = ['completed', 'cancelled', 'expired', 'failed'];
 const MAX_MESSAGES = 100;
 /** The first change (the start) is kept, then the latest ones. */
 const MAX_PHASE_CHANGES = 100;
