@@ -29,15 +29,19 @@ const MAX_MESSAGES = 100;
 /** The first change (the start) is kept, then the latest ones. */
 const MAX_PHASE_CHANGES = 100;
 const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
-const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other operators are still collected until the deadline';
+const EVERY_OPERATOR_DECLINED =
+  'every operator declined; RFQs sent to other operators are still collected until the deadline';
 
 type Counts = TripProgress['counts'];
 
 /** A callback event as the lifecycle announces it; callbackEvent adds the envelope. */
-export type CallbackNotice = Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason' | 'outcomeReport' | 'message' | 'decline'>>;
+export type CallbackNotice = Pick<CallbackEvent, 'type'> &
+  Partial<Pick<CallbackEvent, 'quote' | 'reason' | 'outcomeReport' | 'message' | 'decline'>>;
 
 /** Where the answers take an open run: its end, or the other of collecting_quotes and awaiting_selection. */
-export type AnswersStep = { end: 'completed' | 'cancelled'; reason: string } | { phase: 'awaiting_selection' | 'collecting_quotes'; reason: string };
+export type AnswersStep =
+  | { end: 'completed' | 'cancelled'; reason: string }
+  | { phase: 'awaiting_selection' | 'collecting_quotes'; reason: string };
 
 /** What merging an RFQ changed, for the lifecycle to act on and announce. */
 export interface RfqMerge {
@@ -206,7 +210,8 @@ export class TripRunState {
     if (changed) {
       this.phaseHistory.push({ phase, at, ...(reason ? { reason } : {}) });
       // Flapping credentials over a days-long run must not grow the carried state without bound.
-      if (this.phaseHistory.length > MAX_PHASE_CHANGES) this.phaseHistory.splice(1, this.phaseHistory.length - MAX_PHASE_CHANGES);
+      if (this.phaseHistory.length > MAX_PHASE_CHANGES)
+        this.phaseHistory.splice(1, this.phaseHistory.length - MAX_PHASE_CHANGES);
     }
     return changed;
   }
@@ -230,7 +235,13 @@ export class TripRunState {
     // A cancellation is final: a read from before it, arriving late, does not revive the RFQ.
     const cancelled = incoming.cancelled ?? previous?.cancelled;
     const { quoteIds: _incomingQuoteIds, cancelled: _incomingCancelled, ...rest } = incoming;
-    this.rfqs.set(incoming.rfqId, { ...rest, lifts, ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}), messageIds, ...(cancelled ? { cancelled } : {}) });
+    this.rfqs.set(incoming.rfqId, {
+      ...rest,
+      lifts,
+      ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}),
+      messageIds,
+      ...(cancelled ? { cancelled } : {}),
+    });
     for (const lift of lifts) {
       if (lift.status === 'declined' && !this.declines.some((decline) => decline.liftId === lift.liftId)) {
         this.declines.push({ rfqId: incoming.rfqId, liftId: lift.liftId, operator: incoming.operator, seenAt: now });
@@ -254,7 +265,10 @@ export class TripRunState {
     if (existing.price === incoming.price && existing.currency === incoming.currency) return undefined;
     // Out of order: a read older than what we hold must not roll a re-price back.
     if (existing.updatedOn && incoming.updatedOn && incoming.updatedOn < existing.updatedOn) return undefined;
-    const priceHistory = [...existing.priceHistory, { price: existing.price, currency: existing.currency, seenAt: now }];
+    const priceHistory = [
+      ...existing.priceHistory,
+      { price: existing.price, currency: existing.currency, seenAt: now },
+    ];
     this.quotes.set(incoming.quoteId, { ...existing, ...incoming, firstSeenAt: existing.firstSeenAt, priceHistory });
     return 'repriced';
   }
@@ -265,7 +279,8 @@ export class TripRunState {
       const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId);
       if (!lift) {
         // A quote on the RFQ itself (its own offered lift): the RFQ has an answer.
-        if (this.decisionStage && rfq.rfqId === quote.rfqId && !rfq.quoteIds?.includes(quote.quoteId)) rfq.quoteIds = [...(rfq.quoteIds ?? []), quote.quoteId];
+        if (this.decisionStage && rfq.rfqId === quote.rfqId && !rfq.quoteIds?.includes(quote.quoteId))
+          rfq.quoteIds = [...(rfq.quoteIds ?? []), quote.quoteId];
         continue;
       }
       if (!lift.quoteIds.includes(quote.quoteId)) lift.quoteIds = [...lift.quoteIds, quote.quoteId];
@@ -287,7 +302,11 @@ export class TripRunState {
     this.readMessageIds.add(message.messageId);
     if (this.messages.some((known) => known.messageId === message.messageId)) return { explained: [] };
     const operator = message.operator ?? (message.rfqId ? this.rfqs.get(message.rfqId)?.operator : undefined);
-    const full: TripMessageSnapshot = { ...message, direction: message.direction ?? 'received', ...(operator ? { operator } : {}) };
+    const full: TripMessageSnapshot = {
+      ...message,
+      direction: message.direction ?? 'received',
+      ...(operator ? { operator } : {}),
+    };
     this.messages = [...this.messages, full].slice(-MAX_MESSAGES);
     const chat = full.direction === 'received' && !full.quoteId && !full.declineReason;
     return { ...(chat ? { chat: full } : {}), explained: this.attachDeclineReasons() };
@@ -300,7 +319,11 @@ export class TripRunState {
       if (decline.declineReason) continue;
       const message = [...this.messages]
         .reverse()
-        .find((candidate) => candidate.declineReason && (candidate.liftId ? candidate.liftId === decline.liftId : candidate.rfqId === decline.rfqId));
+        .find(
+          (candidate) =>
+            candidate.declineReason &&
+            (candidate.liftId ? candidate.liftId === decline.liftId : candidate.rfqId === decline.rfqId),
+        );
       if (!message?.declineReason) continue;
       decline.declineReason = message.declineReason;
       if (message.text) decline.message = message.text;
@@ -351,7 +374,9 @@ export class TripRunState {
 
   liftOf(quote: QuoteSnapshot): LiftSnapshot | undefined {
     for (const rfq of this.rfqs.values()) {
-      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId || candidate.quoteIds.includes(quote.quoteId));
+      const lift = rfq.lifts.find(
+        (candidate) => candidate.liftId === quote.liftId || candidate.quoteIds.includes(quote.quoteId),
+      );
       if (lift) return lift;
     }
     return undefined;
@@ -411,19 +436,33 @@ export class TripRunState {
     }
     if (this.phase !== 'collecting_quotes' && this.phase !== 'awaiting_selection') return undefined;
     if (this.allRequestsCancelled()) {
-      const reasons = [...new Set([...this.rfqs.values()].map((rfq) => rfq.cancelled?.reason).filter((reason): reason is string => !!reason))];
-      return { end: 'cancelled', reason: `every RFQ was cancelled in Avinode${reasons.length ? ` (${reasons.join(', ')})` : ''}` };
+      const reasons = [
+        ...new Set(
+          [...this.rfqs.values()].map((rfq) => rfq.cancelled?.reason).filter((reason): reason is string => !!reason),
+        ),
+      ];
+      return {
+        end: 'cancelled',
+        reason: `every RFQ was cancelled in Avinode${reasons.length ? ` (${reasons.join(', ')})` : ''}`,
+      };
     }
     const decidable = this.allLiftsAnswered() && this.selectableQuotes().length > 0;
-    if (decidable && this.phase === 'collecting_quotes') return { phase: 'awaiting_selection', reason: 'every lift answered; waiting for the broker to select a quote' };
-    if (!decidable && this.phase === 'awaiting_selection') return { phase: 'collecting_quotes', reason: this.allLiftsAnswered() ? 'no live quote left' : 'a new RFQ went out' };
+    if (decidable && this.phase === 'collecting_quotes')
+      return { phase: 'awaiting_selection', reason: 'every lift answered; waiting for the broker to select a quote' };
+    if (!decidable && this.phase === 'awaiting_selection')
+      return {
+        phase: 'collecting_quotes',
+        reason: this.allLiftsAnswered() ? 'no live quote left' : 'a new RFQ went out',
+      };
     return undefined;
   }
 
   /** The RFQs a selection closes (closeOtherRequests): every other one still open. */
   otherOpenRfqs(winner: QuoteSnapshot): RfqSnapshot[] {
     const winningRfq = this.rfqOf(winner)?.rfqId;
-    return [...this.rfqs.values()].filter((rfq) => rfq.rfqId !== winningRfq && !rfq.cancelled && !rfq.lifts.every((lift) => lift.status === 'cancelled'));
+    return [...this.rfqs.values()].filter(
+      (rfq) => rfq.rfqId !== winningRfq && !rfq.cancelled && !rfq.lifts.every((lift) => lift.status === 'cancelled'),
+    );
   }
 
   /**
@@ -464,7 +503,9 @@ export class TripRunState {
         webhooks: this.webhooks,
       },
       ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
-      ...(!this.isTerminal() && this.trip && this.phase !== 'blocked' ? { nextPollAt: new Date(this.nextPollAtMs).toISOString() } : {}),
+      ...(!this.isTerminal() && this.trip && this.phase !== 'blocked'
+        ? { nextPollAt: new Date(this.nextPollAtMs).toISOString() }
+        : {}),
       ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
       ...(this.blockedReason ? { blockedReason: this.blockedReason } : {}),
       resets: this.resets,
@@ -472,7 +513,10 @@ export class TripRunState {
       ...(this.outcomeReport ? { outcomeReport: this.outcomeReport } : {}),
       ...(this.closedRequests ? { closedRequests: this.closedRequests } : {}),
       ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
-      ...(this.phase === 'collecting_quotes' && this.decisionStage && this.allLiftsAnswered() && this.selectableQuotes().length === 0
+      ...(this.phase === 'collecting_quotes' &&
+      this.decisionStage &&
+      this.allLiftsAnswered() &&
+      this.selectableQuotes().length === 0
         ? { note: EVERY_OPERATOR_DECLINED }
         : {}),
       ...(this.endReason ? { endReason: this.endReason } : {}),

@@ -6,11 +6,27 @@ import type { LiftSnapshot, QuoteRecord, RfqSnapshot, TripRequest } from '../../
 import { TripRunState, type TripRunStateInit } from '../../workflows/trip-state.ts';
 
 const START = Date.parse('2027-05-10T12:00:00Z');
-const request: TripRequest = { externalId: 'crm-1', legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', time: '09:30', pax: 5 }], onReset: 'recreate' };
-const trip = { atripId: 'atrip-1001', tripId: 'Q4K7ZP', href: 'https://avinode.example/trips/atrip-1001', deepLinks: { searchInAvinode: 'https://avinode.example/s/1' }, reused: false };
+const request: TripRequest = {
+  externalId: 'crm-1',
+  legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', time: '09:30', pax: 5 }],
+  onReset: 'recreate',
+};
+const trip = {
+  atripId: 'atrip-1001',
+  tripId: 'Q4K7ZP',
+  href: 'https://avinode.example/trips/atrip-1001',
+  deepLinks: { searchInAvinode: 'https://avinode.example/s/1' },
+  reused: false,
+};
 
 function state(overrides: Partial<TripRunStateInit> = {}, decisionStage = true): TripRunState {
-  const created = new TripRunState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 30_000, nowMs: START, ...overrides });
+  const created = new TripRunState({
+    workflowId: 'trip-crm-1',
+    request,
+    pollIntervalMs: 30_000,
+    nowMs: START,
+    ...overrides,
+  });
   created.decisionStage = decisionStage;
   return created;
 }
@@ -24,7 +40,17 @@ function rfq(rfqId: string, lifts: LiftSnapshot[], extra: Partial<RfqSnapshot> =
 }
 
 function quoteRecord(quoteId: string, extra: Partial<QuoteRecord> = {}): QuoteRecord {
-  return { quoteId, rfqId: 'arfq-1', liftId: 'asellerlift-1', operator: 'Operator of arfq-1', price: 21_900, currency: 'USD', firstSeenAt: '2027-05-10T12:05:00.000Z', priceHistory: [], ...extra };
+  return {
+    quoteId,
+    rfqId: 'arfq-1',
+    liftId: 'asellerlift-1',
+    operator: 'Operator of arfq-1',
+    price: 21_900,
+    currency: 'USD',
+    firstSeenAt: '2027-05-10T12:05:00.000Z',
+    priceHistory: [],
+    ...extra,
+  };
 }
 
 describe('the trip state module', () => {
@@ -35,7 +61,10 @@ describe('the trip state module', () => {
     });
     try {
       const loaded = await import('../../workflows/trip-state.ts');
-      expect(new loaded.TripRunState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 1, nowMs: START }).progress().phase).toBe('creating_trip');
+      expect(
+        new loaded.TripRunState({ workflowId: 'trip-crm-1', request, pollIntervalMs: 1, nowMs: START }).progress()
+          .phase,
+      ).toBe('creating_trip');
     } finally {
       vi.doUnmock('@temporalio/workflow');
       vi.resetModules();
@@ -48,7 +77,13 @@ describe('a fresh run', () => {
     const fresh = state({ request: { ...request, quoteDeadline: '2027-05-12T18:00:00Z' } });
     expect(fresh.phase).toBe('creating_trip');
     expect(fresh.nextPollAtMs).toBe(START + 30_000);
-    expect(fresh.progress()).toMatchObject({ workflowId: 'trip-crm-1', externalId: 'crm-1', route: 'KTEB-KPBI', quoteDeadline: '2027-05-12T18:00:00.000Z', continuedAsNew: 0 });
+    expect(fresh.progress()).toMatchObject({
+      workflowId: 'trip-crm-1',
+      externalId: 'crm-1',
+      route: 'KTEB-KPBI',
+      quoteDeadline: '2027-05-12T18:00:00.000Z',
+      continuedAsNew: 0,
+    });
   });
 
   it('ignores a quote deadline that is not an instant', () => {
@@ -63,7 +98,15 @@ describe('the progress projection', () => {
     s.rfqs.set('arfq-2', rfq('arfq-2', [lift('asellerlift-3')], { cancelled: { by: 'broker' } }));
     s.quotes.set('aquote-1', quoteRecord('aquote-1'));
     s.quotes.set('aquote-0', quoteRecord('aquote-0', { vanishedAt: '2027-05-10T13:00:00.000Z' }));
-    expect(s.progress().counts).toEqual({ rfqs: 2, lifts: 3, answered: 2, quotes: 1, declines: 0, polls: 0, webhooks: 0 });
+    expect(s.progress().counts).toEqual({
+      rfqs: 2,
+      lifts: 3,
+      answered: 2,
+      quotes: 1,
+      declines: 0,
+      polls: 0,
+      webhooks: 0,
+    });
     expect(s.progress().quotes.map((quote) => quote.quoteId)).toEqual(['aquote-1', 'aquote-0']);
   });
 
@@ -129,10 +172,16 @@ describe('answers', () => {
 
   it('a quote on a lift the operator has since declined, or from a vanished trip, cannot be selected', () => {
     const s = state();
-    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1', 'declined', ['aquote-1']), lift('asellerlift-2', 'quoted', ['aquote-2'])]));
+    s.rfqs.set(
+      'arfq-1',
+      rfq('arfq-1', [lift('asellerlift-1', 'declined', ['aquote-1']), lift('asellerlift-2', 'quoted', ['aquote-2'])]),
+    );
     s.quotes.set('aquote-1', quoteRecord('aquote-1'));
     s.quotes.set('aquote-2', quoteRecord('aquote-2', { liftId: 'asellerlift-2' }));
-    s.quotes.set('aquote-3', quoteRecord('aquote-3', { liftId: 'asellerlift-2', vanishedAt: '2027-05-10T13:00:00.000Z' }));
+    s.quotes.set(
+      'aquote-3',
+      quoteRecord('aquote-3', { liftId: 'asellerlift-2', vanishedAt: '2027-05-10T13:00:00.000Z' }),
+    );
     expect(s.selectableQuotes().map((quote) => quote.quoteId)).toEqual(['aquote-2']);
   });
 
@@ -159,7 +208,10 @@ describe('where the answers take the run', () => {
   }
 
   it('every lift answered with a live quote: the broker is asked to select', () => {
-    expect(answered().answersCallFor()).toEqual({ phase: 'awaiting_selection', reason: 'every lift answered; waiting for the broker to select a quote' });
+    expect(answered().answersCallFor()).toEqual({
+      phase: 'awaiting_selection',
+      reason: 'every lift answered; waiting for the broker to select a quote',
+    });
   });
 
   it('a lift still unanswered: the run keeps collecting', () => {
@@ -192,7 +244,10 @@ describe('where the answers take the run', () => {
   it('every RFQ cancelled in Avinode ends the run cancelled, naming the reasons once', () => {
     const s = state();
     s.phase = 'awaiting_selection';
-    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'quoted')], { cancelled: { by: 'broker', reason: 'CHANGED' } }), NOW);
+    s.recordRfq(
+      rfq('arfq-1', [lift('asellerlift-1', 'quoted')], { cancelled: { by: 'broker', reason: 'CHANGED' } }),
+      NOW,
+    );
     s.recordRfq(rfq('arfq-2', [lift('asellerlift-2')], { cancelled: { by: 'broker', reason: 'CHANGED' } }), NOW);
     s.recordRfq(rfq('arfq-3', [lift('asellerlift-3')], { cancelled: { by: 'broker' } }), NOW);
     expect(s.answersCallFor()).toEqual({ end: 'cancelled', reason: 'every RFQ was cancelled in Avinode (CHANGED)' });
@@ -205,7 +260,10 @@ describe('where the answers take the run', () => {
   });
 
   it('with endWhenAllAnswered, and in runs recorded before the decision stage, every lift answered completes the run', () => {
-    expect(answered(true, { endWhenAllAnswered: true }).answersCallFor()).toEqual({ end: 'completed', reason: 'all lifts answered' });
+    expect(answered(true, { endWhenAllAnswered: true }).answersCallFor()).toEqual({
+      end: 'completed',
+      reason: 'all lifts answered',
+    });
     expect(answered(false).answersCallFor()).toEqual({ end: 'completed', reason: 'all lifts answered' });
   });
 });
@@ -242,17 +300,43 @@ describe('selection and resets', () => {
 
 describe('carry and restore across continue-as-new', () => {
   function busy(): TripRunState {
-    const s = state({ request: { ...request, quoteDeadline: '2027-05-12T18:00:00Z', callbackUrl: 'https://hooks.example/cb' } });
+    const s = state({
+      request: { ...request, quoteDeadline: '2027-05-12T18:00:00Z', callbackUrl: 'https://hooks.example/cb' },
+    });
     s.phase = 'awaiting_selection';
     s.phaseHistory = [
       { phase: 'creating_trip', at: '2027-05-10T12:00:00.000Z' },
       { phase: 'awaiting_selection', at: '2027-05-10T14:00:00.000Z', reason: 'every lift answered' },
     ];
     s.trip = trip;
-    s.rfqs.set('arfq-1', rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1'])], { messageIds: ['asellermsg-1'] }));
-    s.quotes.set('aquote-1', quoteRecord('aquote-1', { priceHistory: [{ price: 23_000, currency: 'USD', seenAt: '2027-05-10T12:30:00.000Z' }] }));
-    s.declines = [{ rfqId: 'arfq-2', liftId: 'asellerlift-2', operator: 'Operator of arfq-2', seenAt: '2027-05-10T13:00:00.000Z', declineReason: 'CABOTAGE' }];
-    s.messages = [{ messageId: 'asellermsg-1', direction: 'received', operator: 'Operator of arfq-1', text: 'Catering on request', rfqId: 'arfq-1' }];
+    s.rfqs.set(
+      'arfq-1',
+      rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1'])], { messageIds: ['asellermsg-1'] }),
+    );
+    s.quotes.set(
+      'aquote-1',
+      quoteRecord('aquote-1', {
+        priceHistory: [{ price: 23_000, currency: 'USD', seenAt: '2027-05-10T12:30:00.000Z' }],
+      }),
+    );
+    s.declines = [
+      {
+        rfqId: 'arfq-2',
+        liftId: 'asellerlift-2',
+        operator: 'Operator of arfq-2',
+        seenAt: '2027-05-10T13:00:00.000Z',
+        declineReason: 'CABOTAGE',
+      },
+    ];
+    s.messages = [
+      {
+        messageId: 'asellermsg-1',
+        direction: 'received',
+        operator: 'Operator of arfq-1',
+        text: 'Catering on request',
+        rfqId: 'arfq-1',
+      },
+    ];
     s.readMessageIds.add('asellermsg-1');
     s.polls = 7;
     s.webhooks = 3;
@@ -260,9 +344,13 @@ describe('carry and restore across continue-as-new', () => {
     s.lastPollAt = '2027-05-10T14:00:00.000Z';
     s.pollIntervalMs = 900_000;
     s.nextPollAtMs = Date.parse('2027-05-10T14:15:00.000Z');
-    s.pendingEvents = [{ eventType: 'TripChatFromSeller', id: 'asellermsg-2', href: 'https://avinode.example/messages/asellermsg-2' }];
+    s.pendingEvents = [
+      { eventType: 'TripChatFromSeller', id: 'asellermsg-2', href: 'https://avinode.example/messages/asellermsg-2' },
+    ];
     s.callbackSeq = 12;
-    s.duplicateTrips = [{ atripId: 'atrip-2002', discoveredBy: 'lookup', discoveredAt: '2027-05-10T12:10:00.000Z', status: 'cancelled' }];
+    s.duplicateTrips = [
+      { atripId: 'atrip-2002', discoveredBy: 'lookup', discoveredAt: '2027-05-10T12:10:00.000Z', status: 'cancelled' },
+    ];
     s.duplicateLookupsLeft = 2;
     s.continuedAsNew = 4;
     return s;
@@ -270,7 +358,12 @@ describe('carry and restore across continue-as-new', () => {
 
   it('carry then restore gives the same progress, one continuation later', () => {
     const before = busy();
-    const after = state({ request: before.request, pollIntervalMs: 30_000, nowMs: START + 86_400_000, carried: before.carry() });
+    const after = state({
+      request: before.request,
+      pollIntervalMs: 30_000,
+      nowMs: START + 86_400_000,
+      carried: before.carry(),
+    });
     expect(after.progress()).toEqual({ ...before.progress(), continuedAsNew: 5 });
     expect(after.carry()).toEqual({ ...before.carry(), continuedAsNew: 6 });
   });
@@ -287,7 +380,14 @@ describe('carry and restore across continue-as-new', () => {
 
   it('undelivered callbacks travel to the next run, which sends them first', () => {
     const before = busy();
-    const event = { type: 'quote_received' as const, eventId: 'trip-crm-1/12', workflowId: 'trip-crm-1', externalId: 'crm-1', at: '2027-05-10T14:00:00.000Z', phase: 'awaiting_selection' as const };
+    const event = {
+      type: 'quote_received' as const,
+      eventId: 'trip-crm-1/12',
+      workflowId: 'trip-crm-1',
+      externalId: 'crm-1',
+      at: '2027-05-10T14:00:00.000Z',
+      phase: 'awaiting_selection' as const,
+    };
     before.callbackQueue.push(event);
     const after = state({ carried: before.carry() });
     expect(after.carriedCallbacks).toEqual([event]);
@@ -297,7 +397,21 @@ describe('carry and restore across continue-as-new', () => {
   it('a fresh run carries only what it has: no empty optional fields', () => {
     const carried = state().carry();
     expect(Object.keys(carried).sort()).toEqual(
-      ['callbackSeq', 'continuedAsNew', 'counts', 'declines', 'messages', 'nextPollAt', 'pendingEvents', 'phase', 'phaseHistory', 'pollIntervalMs', 'quotes', 'resets', 'rfqs'].sort(),
+      [
+        'callbackSeq',
+        'continuedAsNew',
+        'counts',
+        'declines',
+        'messages',
+        'nextPollAt',
+        'pendingEvents',
+        'phase',
+        'phaseHistory',
+        'pollIntervalMs',
+        'quotes',
+        'resets',
+        'rfqs',
+      ].sort(),
     );
   });
 
@@ -326,7 +440,12 @@ describe('merging quotes', () => {
     s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW);
     expect(s.recordQuote(quote('aquote-1'), NOW)).toBe('new');
     expect(s.quotes.get('aquote-1')).toMatchObject({ firstSeenAt: NOW, priceHistory: [], price: 21_900 });
-    expect(s.rfqs.get('arfq-1')?.lifts[0]).toMatchObject({ status: 'quoted', quoteIds: ['aquote-1'], price: 21_900, currency: 'USD' });
+    expect(s.rfqs.get('arfq-1')?.lifts[0]).toMatchObject({
+      status: 'quoted',
+      quoteIds: ['aquote-1'],
+      price: 21_900,
+      currency: 'USD',
+    });
   });
 
   it('the same quote read again changes nothing', () => {
@@ -340,14 +459,22 @@ describe('merging quotes', () => {
   it('a re-price keeps the earlier price in the quote’s history and the first-seen instant', () => {
     const s = state();
     s.recordQuote(quote('aquote-1', { updatedOn: '2027-05-10T12:00:00Z' }), NOW);
-    expect(s.recordQuote(quote('aquote-1', { price: 19_500, updatedOn: '2027-05-10T12:40:00Z' }), LATER)).toBe('repriced');
-    expect(s.quotes.get('aquote-1')).toMatchObject({ price: 19_500, firstSeenAt: NOW, priceHistory: [{ price: 21_900, currency: 'USD', seenAt: LATER }] });
+    expect(s.recordQuote(quote('aquote-1', { price: 19_500, updatedOn: '2027-05-10T12:40:00Z' }), LATER)).toBe(
+      'repriced',
+    );
+    expect(s.quotes.get('aquote-1')).toMatchObject({
+      price: 19_500,
+      firstSeenAt: NOW,
+      priceHistory: [{ price: 21_900, currency: 'USD', seenAt: LATER }],
+    });
   });
 
   it('a quote re-priced out of order keeps the newest price', () => {
     const s = state();
     s.recordQuote(quote('aquote-1', { price: 19_500, updatedOn: '2027-05-10T12:40:00Z' }), NOW);
-    expect(s.recordQuote(quote('aquote-1', { price: 21_900, updatedOn: '2027-05-10T12:00:00Z' }), LATER)).toBeUndefined();
+    expect(
+      s.recordQuote(quote('aquote-1', { price: 21_900, updatedOn: '2027-05-10T12:00:00Z' }), LATER),
+    ).toBeUndefined();
     expect(s.quotes.get('aquote-1')).toMatchObject({ price: 19_500, priceHistory: [] });
   });
 
@@ -397,7 +524,13 @@ describe('merging RFQs', () => {
 
   it('keeps lifts, quote ids and message ids that a later read leaves out', () => {
     const s = state();
-    s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1']), lift('asellerlift-2')], { quoteIds: ['aquote-5'], messageIds: ['asellermsg-1'] }), NOW);
+    s.recordRfq(
+      rfq('arfq-1', [lift('asellerlift-1', 'quoted', ['aquote-1']), lift('asellerlift-2')], {
+        quoteIds: ['aquote-5'],
+        messageIds: ['asellermsg-1'],
+      }),
+      NOW,
+    );
     s.recordRfq(rfq('arfq-1', [lift('asellerlift-2', 'unanswered')], { messageIds: ['asellermsg-2'] }), LATER);
     const merged = s.rfqs.get('arfq-1');
     expect(merged?.lifts.map((known) => known.liftId)).toEqual(['asellerlift-2', 'asellerlift-1']);
@@ -409,7 +542,9 @@ describe('merging RFQs', () => {
     const s = state();
     s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), NOW);
     s.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), LATER);
-    expect(s.declines).toEqual([{ rfqId: 'arfq-1', liftId: 'asellerlift-1', operator: 'Operator of arfq-1', seenAt: NOW }]);
+    expect(s.declines).toEqual([
+      { rfqId: 'arfq-1', liftId: 'asellerlift-1', operator: 'Operator of arfq-1', seenAt: NOW },
+    ]);
   });
 
   it('the first RFQ starts quote collection only while the run awaits RFQs', () => {
@@ -424,7 +559,13 @@ describe('merging RFQs', () => {
 });
 
 describe('merging messages and decline reasons', () => {
-  const declineMessage = { messageId: 'asellermsg-9', text: 'No crew that day', rfqId: 'arfq-1', liftId: 'asellerlift-1', declineReason: 'CREW_NOT_AVAILABLE' };
+  const declineMessage = {
+    messageId: 'asellermsg-9',
+    text: 'No crew that day',
+    rfqId: 'arfq-1',
+    liftId: 'asellerlift-1',
+    declineReason: 'CREW_NOT_AVAILABLE',
+  };
 
   it('a decline learns its reason from the operator’s message, whichever of the two is read first', () => {
     const rfqFirst = state();
@@ -433,7 +574,14 @@ describe('merging messages and decline reasons', () => {
     const messageFirst = state();
     expect(messageFirst.recordMessage(declineMessage).explained).toEqual([]);
     const explainedByRfq = messageFirst.recordRfq(rfq('arfq-1', [lift('asellerlift-1', 'declined')]), NOW).explained;
-    const expected = { rfqId: 'arfq-1', liftId: 'asellerlift-1', operator: 'Operator of arfq-1', seenAt: NOW, declineReason: 'CREW_NOT_AVAILABLE', message: 'No crew that day' };
+    const expected = {
+      rfqId: 'arfq-1',
+      liftId: 'asellerlift-1',
+      operator: 'Operator of arfq-1',
+      seenAt: NOW,
+      declineReason: 'CREW_NOT_AVAILABLE',
+      message: 'No crew that day',
+    };
     expect(explainedByMessage).toEqual([expected]);
     expect(explainedByRfq).toEqual([expected]);
     expect(rfqFirst.declines).toEqual(messageFirst.declines);
@@ -461,10 +609,17 @@ describe('merging messages and decline reasons', () => {
     const chat = { messageId: 'asellermsg-1', text: 'Catering on request', rfqId: 'arfq-1' };
     expect(s.recordMessage(chat).chat).toEqual({ ...chat, direction: 'received', operator: 'Operator of arfq-1' });
     expect(s.recordMessage(chat).chat).toBeUndefined();
-    expect(s.recordMessage({ messageId: 'asellermsg-2', text: 'Quote attached', quoteId: 'aquote-1' }).chat).toBeUndefined();
+    expect(
+      s.recordMessage({ messageId: 'asellermsg-2', text: 'Quote attached', quoteId: 'aquote-1' }).chat,
+    ).toBeUndefined();
     expect(s.recordMessage(declineMessage).chat).toBeUndefined();
     expect(s.recordMessage({ messageId: 'abuyermsg-1', direction: 'sent', text: 'Thanks' }).chat).toBeUndefined();
-    expect(s.messages.map((message) => message.messageId)).toEqual(['asellermsg-1', 'asellermsg-2', 'asellermsg-9', 'abuyermsg-1']);
+    expect(s.messages.map((message) => message.messageId)).toEqual([
+      'asellermsg-1',
+      'asellermsg-2',
+      'asellermsg-9',
+      'abuyermsg-1',
+    ]);
     expect([...s.readMessageIds]).toEqual(['asellermsg-1', 'asellermsg-2', 'asellermsg-9', 'abuyermsg-1']);
   });
 
@@ -493,7 +648,12 @@ describe('phases', () => {
   it('a long-flapping run keeps its first phase change and the latest 99', () => {
     const s = state();
     s.enterPhase('creating_trip', NOW, 'started');
-    for (let n = 1; n <= 150; n++) s.enterPhase(n % 2 ? 'blocked' : 'collecting_quotes', `2027-05-11T00:00:${String(n % 60).padStart(2, '0')}.000Z`, `change ${n}`);
+    for (let n = 1; n <= 150; n++)
+      s.enterPhase(
+        n % 2 ? 'blocked' : 'collecting_quotes',
+        `2027-05-11T00:00:${String(n % 60).padStart(2, '0')}.000Z`,
+        `change ${n}`,
+      );
     expect(s.phaseHistory).toHaveLength(100);
     expect(s.phaseHistory[0]).toEqual({ phase: 'creating_trip', at: NOW, reason: 'started' });
     expect(s.phaseHistory[1]?.reason).toBe('change 52');
@@ -506,7 +666,14 @@ describe('the callback outbox', () => {
 
   it('numbers events per run and stamps each with the phase, trip and resets of its moment', () => {
     const s = withCallbacks();
-    expect(s.callbackEvent({ type: 'phase_changed' }, NOW)).toEqual({ type: 'phase_changed', eventId: 'trip-crm-1/1', workflowId: 'trip-crm-1', externalId: 'crm-1', at: NOW, phase: 'creating_trip' });
+    expect(s.callbackEvent({ type: 'phase_changed' }, NOW)).toEqual({
+      type: 'phase_changed',
+      eventId: 'trip-crm-1/1',
+      workflowId: 'trip-crm-1',
+      externalId: 'crm-1',
+      at: NOW,
+      phase: 'creating_trip',
+    });
     s.trip = trip;
     s.phase = 'awaiting_rfqs';
     s.resets = 1;
@@ -559,12 +726,22 @@ describe('merge properties (fast-check)', () => {
   const status = fc.constantFrom<LiftSnapshot['status']>('unanswered', 'quoted', 'declined', 'cancelled');
   const ids = (prefix: string) => fc.subarray([1, 2, 3].map((n) => `${prefix}-${n}`));
   /** One read of RFQ arfq-1 as Avinode may return it at some point of its life. */
-  const rfqRead = fc.record({
-    lifts: fc.uniqueArray(fc.record({ liftId: fc.constantFrom(...LIFT_IDS), status, quoteIds: ids('aquote') }), { selector: (read) => read.liftId, maxLength: 3 }),
-    quoteIds: ids('aquote-rfq'),
-    messageIds: ids('asellermsg'),
-    cancelled: fc.option(fc.constant({ by: 'broker' }), { nil: undefined }),
-  }).map(({ cancelled, ...read }): RfqSnapshot => ({ rfqId: 'arfq-1', operator: 'Operator of arfq-1', ...read, ...(cancelled ? { cancelled } : {}) }));
+  const rfqRead = fc
+    .record({
+      lifts: fc.uniqueArray(fc.record({ liftId: fc.constantFrom(...LIFT_IDS), status, quoteIds: ids('aquote') }), {
+        selector: (read) => read.liftId,
+        maxLength: 3,
+      }),
+      quoteIds: ids('aquote-rfq'),
+      messageIds: ids('asellermsg'),
+      cancelled: fc.option(fc.constant({ by: 'broker' }), { nil: undefined }),
+    })
+    .map(({ cancelled, ...read }): RfqSnapshot => ({
+      rfqId: 'arfq-1',
+      operator: 'Operator of arfq-1',
+      ...read,
+      ...(cancelled ? { cancelled } : {}),
+    }));
   const merged = (reads: RfqSnapshot[]) => {
     const s = state();
     for (const read of reads) s.recordRfq(read, NOW);
@@ -591,7 +768,8 @@ describe('merge properties (fast-check)', () => {
         for (const read of reads) {
           s.recordRfq(read, NOW);
           const lifts = s.rfqs.get('arfq-1')!.lifts;
-          for (const liftId of answered) expect(lifts.find((known) => known.liftId === liftId)?.status).not.toBe('unanswered');
+          for (const liftId of answered)
+            expect(lifts.find((known) => known.liftId === liftId)?.status).not.toBe('unanswered');
           for (const known of lifts) if (known.status !== 'unanswered') answered.add(known.liftId);
         }
       }),
@@ -601,15 +779,25 @@ describe('merge properties (fast-check)', () => {
 
   it('lifts, ids, declines and the cancellation do not depend on the order reads arrive in', () => {
     fc.assert(
-      fc.property(fc.array(rfqRead, { minLength: 1, maxLength: 6 }).chain((reads) => fc.tuple(fc.constant(reads), fc.shuffledSubarray(reads, { minLength: reads.length }))), ([reads, shuffled]) => {
-        const [a, b] = [merged(reads).rfqs.get('arfq-1')!, merged(shuffled).rfqs.get('arfq-1')!];
-        expect(sorted(a.lifts.map((known) => known.liftId))).toEqual(sorted(b.lifts.map((known) => known.liftId)));
-        for (const known of a.lifts) expect(sorted(known.quoteIds)).toEqual(sorted(b.lifts.find((other) => other.liftId === known.liftId)!.quoteIds));
-        expect(sorted(a.quoteIds)).toEqual(sorted(b.quoteIds));
-        expect(sorted(a.messageIds)).toEqual(sorted(b.messageIds));
-        expect(a.cancelled).toEqual(b.cancelled);
-        expect(sorted(merged(reads).declines.map((decline) => decline.liftId))).toEqual(sorted(merged(shuffled).declines.map((decline) => decline.liftId)));
-      }),
+      fc.property(
+        fc
+          .array(rfqRead, { minLength: 1, maxLength: 6 })
+          .chain((reads) => fc.tuple(fc.constant(reads), fc.shuffledSubarray(reads, { minLength: reads.length }))),
+        ([reads, shuffled]) => {
+          const [a, b] = [merged(reads).rfqs.get('arfq-1')!, merged(shuffled).rfqs.get('arfq-1')!];
+          expect(sorted(a.lifts.map((known) => known.liftId))).toEqual(sorted(b.lifts.map((known) => known.liftId)));
+          for (const known of a.lifts)
+            expect(sorted(known.quoteIds)).toEqual(
+              sorted(b.lifts.find((other) => other.liftId === known.liftId)!.quoteIds),
+            );
+          expect(sorted(a.quoteIds)).toEqual(sorted(b.quoteIds));
+          expect(sorted(a.messageIds)).toEqual(sorted(b.messageIds));
+          expect(a.cancelled).toEqual(b.cancelled);
+          expect(sorted(merged(reads).declines.map((decline) => decline.liftId))).toEqual(
+            sorted(merged(shuffled).declines.map((decline) => decline.liftId)),
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -617,10 +805,27 @@ describe('merge properties (fast-check)', () => {
   it('after any mix of reads, carry then restore gives the same progress', () => {
     const read = fc.oneof(
       rfqRead.map((snapshot) => ({ rfq: snapshot })),
-      fc.record({ quoteId: fc.constantFrom('aquote-1', 'aquote-2'), liftId: fc.constantFrom(...LIFT_IDS), price: fc.integer({ min: 1_000, max: 9_999 }) }).map((fields) => ({ quote: quote(fields.quoteId, fields) })),
-      fc.record({ messageId: fc.constantFrom('asellermsg-1', 'asellermsg-2'), liftId: fc.constantFrom(...LIFT_IDS), declineReason: fc.option(fc.constant('CABOTAGE'), { nil: undefined }) }).map(({ declineReason, ...fields }) => ({
-        message: { ...fields, text: 'From the operator', rfqId: 'arfq-1', ...(declineReason ? { declineReason } : {}) },
-      })),
+      fc
+        .record({
+          quoteId: fc.constantFrom('aquote-1', 'aquote-2'),
+          liftId: fc.constantFrom(...LIFT_IDS),
+          price: fc.integer({ min: 1_000, max: 9_999 }),
+        })
+        .map((fields) => ({ quote: quote(fields.quoteId, fields) })),
+      fc
+        .record({
+          messageId: fc.constantFrom('asellermsg-1', 'asellermsg-2'),
+          liftId: fc.constantFrom(...LIFT_IDS),
+          declineReason: fc.option(fc.constant('CABOTAGE'), { nil: undefined }),
+        })
+        .map(({ declineReason, ...fields }) => ({
+          message: {
+            ...fields,
+            text: 'From the operator',
+            rfqId: 'arfq-1',
+            ...(declineReason ? { declineReason } : {}),
+          },
+        })),
     );
     fc.assert(
       fc.property(fc.array(read, { maxLength: 10 }), (reads) => {
@@ -641,13 +846,21 @@ describe('merge properties (fast-check)', () => {
   });
 
   it('re-prices at different prices end on the newest price, whatever order they arrive in', () => {
-    const reprice = fc.uniqueArray(fc.record({ price: fc.integer({ min: 1_000, max: 99_999 }), minute: fc.integer({ min: 0, max: 59 }) }), { minLength: 1, maxLength: 6, selector: (read) => read.price })
+    const reprice = fc
+      .uniqueArray(
+        fc.record({ price: fc.integer({ min: 1_000, max: 99_999 }), minute: fc.integer({ min: 0, max: 59 }) }),
+        { minLength: 1, maxLength: 6, selector: (read) => read.price },
+      )
       .filter((reads) => new Set(reads.map((read) => read.minute)).size === reads.length)
       .chain((reads) => fc.shuffledSubarray(reads, { minLength: reads.length }));
     fc.assert(
       fc.property(reprice, (reads) => {
         const s = state();
-        for (const { price, minute } of reads) s.recordQuote(quote('aquote-1', { price, updatedOn: `2027-05-10T12:${String(minute).padStart(2, '0')}:00Z` }), NOW);
+        for (const { price, minute } of reads)
+          s.recordQuote(
+            quote('aquote-1', { price, updatedOn: `2027-05-10T12:${String(minute).padStart(2, '0')}:00Z` }),
+            NOW,
+          );
         const newest = reads.reduce((a, b) => (b.minute > a.minute ? b : a));
         expect(s.quotes.get('aquote-1')?.price).toBe(newest.price);
         expect(s.quotes.size).toBe(1);
