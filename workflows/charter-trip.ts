@@ -396,11 +396,6 @@ class TripRun extends TripRunState {
     return this.timing.webhookDebounceMs ?? DEFAULT_WEBHOOK_DEBOUNCE_MS;
   }
 
-  private knowsMessageOf(event: AvinodeEvent): boolean {
-    const messageId = event.message?.messageId ?? (/\/tripmsgs\/[^/]+$/.test(event.href) ? event.id : undefined);
-    return messageId !== undefined && (this.readMessageIds.has(messageId) || this.messages.some((known) => known.messageId === messageId));
-  }
-
   /**
    * A chat the receiver read changes no RFQ or quote: the message joins the run at once and wakes no
    * read. Anything else (a seller response, a request) is read with the trip.
@@ -413,17 +408,6 @@ class TripRun extends TripRunState {
     this.addMessage(event.message);
     this.refreshDetails();
     return true;
-  }
-
-  /** Messages the events named but did not bring (an older receiver, a routing run): the read fetches them. */
-  private unreadMessagesOf(trip: TripCreated | undefined, events: AvinodeEvent[]): string[] {
-    if (!trip) return [];
-    const ids = events.filter((event) => !event.message && !this.namesOtherTrip(trip, event) && /\/tripmsgs\/[^/]+$/.test(event.href)).map((event) => event.id);
-    return [...new Set(ids)].filter((id) => !this.readMessageIds.has(id) && !this.messages.some((known) => known.messageId === id));
-  }
-
-  private namesOtherTrip(trip: TripCreated, event: AvinodeEvent): boolean {
-    return (event.atripId !== undefined && event.atripId !== trip.atripId) || (event.atripId === undefined && event.tripId !== undefined && event.tripId !== trip.tripId);
   }
 
   /**

@@ -28,6 +28,8 @@ import { TERMINAL_PHASES } from './trip-phases.ts';
 const MAX_MESSAGES = 100;
 /** The first change (the start) is kept, then the latest ones. */
 const MAX_PHASE_CHANGES = 100;
+/** An event's href naming one trip message (`…/tripmsgs/<id>`). */
+const TRIP_MESSAGE_HREF = /\/tripmsgs\/[^/]+$/;
 const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
 const EVERY_OPERATOR_DECLINED =
   'every operator declined; RFQs sent to other operators are still collected until the deadline';
@@ -330,6 +332,35 @@ export class TripRunState {
       explained.push(decline);
     }
     return explained;
+  }
+
+  // ── webhook events (patch webhook-wakeups) ──────────────────────────────────
+
+  /** The event is about a message the run already has: a message id is never reused, so this is a redelivery. */
+  knowsMessageOf(event: AvinodeEvent): boolean {
+    const messageId = event.message?.messageId ?? (TRIP_MESSAGE_HREF.test(event.href) ? event.id : undefined);
+    return messageId !== undefined && this.knowsMessage(messageId);
+  }
+
+  /** Messages the events named but did not bring (an older receiver, a routing run): the read fetches them. */
+  unreadMessagesOf(trip: TripCreated | undefined, events: AvinodeEvent[]): string[] {
+    if (!trip) return [];
+    const ids = events
+      .filter((event) => !event.message && !this.namesOtherTrip(trip, event) && TRIP_MESSAGE_HREF.test(event.href))
+      .map((event) => event.id);
+    return [...new Set(ids)].filter((id) => !this.knowsMessage(id));
+  }
+
+  /** The event names another Avinode trip than `trip`: by its atrip ref, or by its short id when it has no ref. */
+  namesOtherTrip(trip: TripCreated, event: AvinodeEvent): boolean {
+    return (
+      (event.atripId !== undefined && event.atripId !== trip.atripId) ||
+      (event.atripId === undefined && event.tripId !== undefined && event.tripId !== trip.tripId)
+    );
+  }
+
+  private knowsMessage(messageId: string): boolean {
+    return this.readMessageIds.has(messageId) || this.messages.some((known) => known.messageId === messageId);
   }
 
   // ── answers ─────────────────────────────────────────────────────────────────

@@ -2,7 +2,7 @@
 // build a state, feed it what Avinode reports and read the projection and the carried state.
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import type { LiftSnapshot, QuoteRecord, RfqSnapshot, TripRequest } from '../../workflows/contract.ts';
+import type { AvinodeEvent, LiftSnapshot, QuoteRecord, RfqSnapshot, TripRequest } from '../../workflows/contract.ts';
 import { TripRunState, type TripRunStateInit } from '../../workflows/trip-state.ts';
 
 const START = Date.parse('2027-05-10T12:00:00Z');
@@ -658,6 +658,61 @@ describe('phases', () => {
     expect(s.phaseHistory[0]).toEqual({ phase: 'creating_trip', at: NOW, reason: 'started' });
     expect(s.phaseHistory[1]?.reason).toBe('change 52');
     expect(s.phaseHistory.at(-1)?.reason).toBe('change 150');
+  });
+});
+
+describe('webhook events', () => {
+  const chatEvent = (id: string, extra: Partial<AvinodeEvent> = {}): AvinodeEvent => ({
+    eventType: 'TripChatFromSeller',
+    id,
+    href: `https://avinode.example/api/tripmsgs/${id}`,
+    ...extra,
+  });
+
+  it('an event about a message the run has already read or holds is a redelivery', () => {
+    const s = state();
+    s.readMessageIds.add('asellermsg-1');
+    s.recordMessage({ messageId: 'asellermsg-2', text: 'Catering on request' });
+    expect(s.knowsMessageOf(chatEvent('asellermsg-1'))).toBe(true);
+    expect(s.knowsMessageOf(chatEvent('asellermsg-2'))).toBe(true);
+    expect(s.knowsMessageOf(chatEvent('asellermsg-3'))).toBe(false);
+    expect(
+      s.knowsMessageOf({
+        eventType: 'TripRequestSellerResponse',
+        id: 'asellermsg-1',
+        href: 'https://avinode.example/api/rfqs/arfq-1',
+      }),
+    ).toBe(false);
+    expect(
+      s.knowsMessageOf({ ...chatEvent('x'), message: { messageId: 'asellermsg-2', text: 'Catering on request' } }),
+    ).toBe(true);
+  });
+
+  it('an event names another trip by its atrip ref, or by its short id when it has no ref', () => {
+    const s = state();
+    expect(s.namesOtherTrip(trip, chatEvent('m', { atripId: 'atrip-2002', tripId: trip.tripId }))).toBe(true);
+    expect(s.namesOtherTrip(trip, chatEvent('m', { atripId: trip.atripId, tripId: 'OTHER1' }))).toBe(false);
+    expect(s.namesOtherTrip(trip, chatEvent('m', { tripId: 'OTHER1' }))).toBe(true);
+    expect(s.namesOtherTrip(trip, chatEvent('m'))).toBe(false);
+  });
+
+  it('the read fetches, once each, the messages of this trip that events named without bringing and the run does not know', () => {
+    const s = state();
+    s.readMessageIds.add('asellermsg-1');
+    const events = [
+      chatEvent('asellermsg-1'),
+      chatEvent('asellermsg-2'),
+      chatEvent('asellermsg-2'),
+      chatEvent('asellermsg-3', { message: { messageId: 'asellermsg-3', text: 'brought along' } }),
+      chatEvent('asellermsg-4', { atripId: 'atrip-2002' }),
+      {
+        eventType: 'TripRequestSellerResponse' as const,
+        id: 'arfq-1',
+        href: 'https://avinode.example/api/rfqs/arfq-1',
+      },
+    ];
+    expect(s.unreadMessagesOf(trip, events)).toEqual(['asellermsg-2']);
+    expect(s.unreadMessagesOf(undefined, events)).toEqual([]);
   });
 });
 
