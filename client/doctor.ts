@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { request } from 'undici';
-import { ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig, type Config } from '../platform/config.ts';
+import { avinodeActivityRateLimit, ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig, type Config } from '../platform/config.ts';
 import { createLogger } from '../platform/logging.ts';
 import { FailureType, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
 import type { WebhookSetting } from '../activities/avinode/schemas.ts';
@@ -280,6 +280,12 @@ function describeOperations(report: Report, config: Readonly<CommandConfig>): vo
     report.line('ok', 'payload encryption off', 'Trip requests (passenger notes, contact data) are stored in plain in Temporal; set PAYLOAD_ENCRYPTION_KEY and PAYLOAD_ENCRYPTION_KEY_ID to encrypt them.');
   }
   report.line('ok', config.metrics ? `worker metrics on http://${config.metrics.bindAddress}/metrics` : 'worker metrics off (METRICS_PORT=0)');
+  const { worker, avinode, temporal, trips } = config;
+  const receivers = avinode.receiverReadsPerSecond > 0 ? `, receivers keep ${avinode.receiverReadsPerSecond}/s` : '';
+  report.line(
+    'ok',
+    `worker: Avinode calls on ${temporal.avinodeTaskQueue} at ${avinodeActivityRateLimit(avinode)}/s fleet-wide${receivers}; sticky cache ${worker.maxCachedWorkflows} trips, ${worker.maxConcurrentWorkflowTasks} workflow tasks, ${worker.maxConcurrentActivities} activities per queue; trips continue as new after ${trips.continueAsNewAfterEvents || 'the server-suggested'} events`,
+  );
 }
 
 async function checkClock(report: Report, target: AvinodeTarget): Promise<void> {

@@ -5,6 +5,7 @@ import { loadPayloadEncryption } from '../platform/config.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import {
   cancelTrip,
+  DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
   DEFAULT_TASK_QUEUE,
   extendDeadline,
   getProgress,
@@ -23,6 +24,7 @@ import {
   type TripStarted,
 } from '../workflows/contract.ts';
 import type { charterTripWorkflow } from '../workflows/charter-trip.ts';
+import { avinodeTaskQueueOf } from '../workflows/contract.ts';
 import { tripSummary } from '../workflows/presentation.ts';
 import { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
 
@@ -51,6 +53,16 @@ export interface TripListing {
 
 export interface CharterClientOptions {
   taskQueue?: string;
+  /**
+   * `timing.continueAsNewAfterEvents` written into requests that set none (TRIP_CONTINUE_AS_NEW_AFTER_EVENTS;
+   * default 1,500; 0: only when the server suggests). Fixed in the run's input, so replays agree.
+   */
+  continueAsNewAfterEvents?: number;
+  /**
+   * AVINODE_TASK_QUEUE, when the workers poll an Avinode queue other than `<taskQueue>-avinode`: the
+   * runs this client starts schedule their Avinode calls there.
+   */
+  avinodeTaskQueue?: string;
   /** Clock for validation (dates in the past); tests pin it. */
   now?: () => number;
 }
@@ -73,6 +85,8 @@ function staticDetailsOf(request: TripRequest): string {
 export class CharterClient {
   readonly taskQueue: string;
   private readonly now: () => number;
+  private readonly continueAsNewAfterEvents: number;
+  private readonly avinodeTaskQueue: string | undefined;
 
   constructor(
     readonly client: Client,
@@ -81,6 +95,9 @@ export class CharterClient {
   ) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.now = options.now ?? Date.now;
+    this.continueAsNewAfterEvents = options.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+    // Runs derive `<task queue>-avinode` themselves; only another name travels in their input.
+    this.avinodeTaskQueue = options.avinodeTaskQueue !== undefined && options.avinodeTaskQueue !== avinodeTaskQueueOf(this.taskQueue) ? options.avinodeTaskQueue : undefined;
   }
 
   /**
@@ -117,13 +134,15 @@ export class CharterClient {
    * starts the run or attaches to the running one, and returns as soon as the Avinode trip exists.
    */
   async startTrip(input: StartTripInput): Promise<TripStarted> {
-    const request = parseTripRequest(input, this.now());
+    const parsed = parseTripRequest(input, this.now());
+    const request: TripRequest =
+      parsed.timing?.continueAsNewAfterEvents === undefined ? { ...parsed, timing: { ...parsed.timing, continueAsNewAfterEvents: this.continueAsNewAfterEvents } } : parsed;
     const first = request.legs[0]!;
     const departure = new Date(`${first.date}T${first.time ?? '00:00'}:00Z`);
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof charterTripWorkflow>('charterTripWorkflow', {
       workflowId: workflowIdFor(request.externalId),
       taskQueue: this.taskQueue,
-      args: [request],
+      args: [this.avinodeTaskQueue ? { ...request, avinodeTaskQueue: this.avinodeTaskQueue } : request],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // An ended run is not started again: that would create a second Avinode trip for the same request.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -172,7 +172,7 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     const config = loadCommandConfig();
     const connection = temporalConnectionOptions(config.temporal);
     const { address } = connection;
-    client = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }).catch((error: Error) => {
+    client = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, continueAsNewAfterEvents: config.trips.continueAsNewAfterEvents, avinodeTaskQueue: config.temporal.avinodeTaskQueue }).catch((error: Error) => {
       throw new UsageError(`cannot reach Temporal at ${address} (${error.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
     });
     switch (command) {

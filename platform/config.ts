@@ -3,8 +3,17 @@
 import { readFileSync } from 'node:fs';
 import { loadClientConfigProfile, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
+import { avinodeTaskQueueOf, DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS, DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
 import { HTTPS_RULE, isHttpsOrLoopback } from './urls.ts';
+
+/**
+ * Sticky-cache bound of a worker (WORKER_MAX_CACHED_WORKFLOWS). A cached trip holds ~0.4 MiB; the
+ * SDK's heap-based default (~2,300 on a 2 GiB heap) let 1,000 open trips take 425 MiB. 200 keeps the
+ * cache near 80 MiB (the goal: 100 MiB per 1,000 open trips), more than a 2-core worker's busy set (trips polling every 30 s–15 min wake a few
+ * times a second in all), and an evicted trip pays one replay of its history (≤ 1,500 events, see
+ * continue-as-new) at its next wake: milliseconds (README, "Worker tuning").
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
 
 /**
  * Credentials of the embedded emulator's one API connection, used when AVINODE_BASE_URL is unset.
@@ -90,6 +99,9 @@ const Env = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  // The task queue of the Avinode-calling activities (default `<TEMPORAL_TASK_QUEUE>-avinode`); workers
+  // poll it and clients write it into the trips they start, so set it alike for both.
+  AVINODE_TASK_QUEUE: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   // A Temporal cluster or Temporal Cloud: API key and/or TLS (mTLS with a client certificate), under
@@ -129,6 +141,10 @@ const Env = z.object({
   AVINODE_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v1.0').default('v1.0'),
   AVINODE_ACT_AS_ACCOUNT: z.string().min(1).optional(),
   AVINODE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
+  // Share of AVINODE_RATE_LIMIT_PER_SECOND kept for Avinode reads webhook receivers make themselves
+  // (fleet-wide: the sum of every receiver's WEBHOOK_AVINODE_READS_PER_SECOND); the Avinode task queue
+  // gets the rest. The default fits one receiver at its default budget.
+  AVINODE_RECEIVER_READS_PER_SECOND: z.coerce.number().min(0).default(5),
   AVINODE_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 
   EMULATOR_PORT: port.default(8280),
@@ -164,6 +180,19 @@ const Env = z.object({
   // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
+
+  // Worker tuning (README "Worker tuning"): sticky cache, and concurrency of each queue's worker.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).refine((n) => n !== 1, 'must be 0 (no sticky cache) or at least 2').default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(40),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  // Events in one trip run before it continues as new, for trips whose request sets none (0: only when the server suggests).
+  TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(50_000)
+    .refine((n) => n === 0 || n >= 100, 'must be 0 (only when the server suggests) or at least 100')
+    .default(DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS),
 
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
@@ -291,6 +320,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const { webhooks, problems: webhookProblems } = webhookConfigOf(env);
   problems.push(...webhookProblems);
+  if (core && webhooks && webhooks.avinodeReadsPerSecond > core.avinode.receiverReadsPerSecond) {
+    problems.push(
+      'WEBHOOK_AVINODE_READS_PER_SECOND: must not exceed AVINODE_RECEIVER_READS_PER_SECOND (the share of the Avinode rate limit the workers leave to the receivers)',
+    );
+  }
   if (problems.length > 0 || !core || !webhooks) throw new ConfigError(problems);
   return Object.freeze({ ...core, webhooks });
 }
@@ -325,6 +359,15 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
       problems.push(`AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`);
     }
   }
+  if (e.AVINODE_TASK_QUEUE === e.TEMPORAL_TASK_QUEUE) {
+    problems.push('AVINODE_TASK_QUEUE: must differ from TEMPORAL_TASK_QUEUE (its rate limit would hold back callbacks and lookups too)');
+  }
+  if (e.AVINODE_RECEIVER_READS_PER_SECOND >= e.AVINODE_RATE_LIMIT_PER_SECOND) {
+    problems.push('AVINODE_RECEIVER_READS_PER_SECOND: must be less than AVINODE_RATE_LIMIT_PER_SECOND (the rest is the Avinode task queue rate of the workers)');
+  }
+  if (e.WORKER_MAX_CACHED_WORKFLOWS > 0 && e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS > e.WORKER_MAX_CACHED_WORKFLOWS) {
+    problems.push('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: must not exceed WORKER_MAX_CACHED_WORKFLOWS (each task in flight holds a cached workflow)');
+  }
   if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push('CALLBACK_SECRET: required when CALLBACK_URL is set');
   requireHttps('AVINODE_BASE_URL', e.AVINODE_BASE_URL, problems);
   requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
@@ -340,6 +383,7 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      avinodeTaskQueue: e.AVINODE_TASK_QUEUE ?? avinodeTaskQueueOf(e.TEMPORAL_TASK_QUEUE),
       uiPort: e.TEMPORAL_UI_PORT,
       cliPath: e.TEMPORAL_CLI_PATH,
       // connection unset: plain gRPC without credentials (the dev server, a local cluster).
@@ -363,8 +407,15 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
       apiVersion: e.AVINODE_API_VERSION,
       actAsAccount: e.AVINODE_ACT_AS_ACCOUNT,
       rateLimitPerSecond: e.AVINODE_RATE_LIMIT_PER_SECOND,
+      receiverReadsPerSecond: e.AVINODE_RECEIVER_READS_PER_SECOND,
       httpTimeoutMs: e.AVINODE_HTTP_TIMEOUT_MS,
     },
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    },
+    trips: { continueAsNewAfterEvents: e.TRIP_CONTINUE_AS_NEW_AFTER_EVENTS },
     emulator: { port: e.EMULATOR_PORT },
     callback: { url: e.CALLBACK_URL, secret: e.CALLBACK_SECRET },
     // payloadEncryption unset: payloads are stored in plain, as before.
@@ -549,6 +600,14 @@ function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORA
 /** `host:port`, with an IPv6 host in brackets. */
 function hostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The Avinode task queue's `maxTaskQueueActivitiesPerSecond`: the fleet's Avinode budget less what
+ * the webhook receivers keep for their own reads. The server enforces it across all workers.
+ */
+export function avinodeActivityRateLimit(avinode: Pick<Config['avinode'], 'rateLimitPerSecond' | 'receiverReadsPerSecond'>): number {
+  return avinode.rateLimitPerSecond - avinode.receiverReadsPerSecond;
 }
 
 /** The token endpoint: explicit, or `<base>/oauth/token` as documented. */

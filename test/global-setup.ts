@@ -11,6 +11,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     temporalCliPath: string;
+    /** The dev server's process id (the benchmarks read its CPU time from /proc). */
+    temporalPid: number;
   }
 }
 
@@ -28,6 +30,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalAddress', server.address);
   project.provide('temporalNamespace', server.namespace);
   project.provide('temporalCliPath', cliPath);
+  project.provide('temporalPid', server.pid);
   return async () => {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

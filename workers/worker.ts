@@ -6,7 +6,9 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
-import { loadConfig, type Config } from '../platform/config.ts';
+import { avinodeTaskQueueOf } from '../workflows/activity-options.ts';
+import { createCharterWorkers } from './charter-workers.ts';
+import { avinodeActivityRateLimit, loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, redactError, type Logger } from '../platform/logging.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from '../platform/temporal-connection.ts';
@@ -70,6 +72,15 @@ export async function registerWebhookSubscriptions(avinode: AvinodeClient, confi
   return reconcileWebhookSubscriptions(avinode, config, { refreshAll: true, ...(logger ? { logger } : {}) });
 }
 
+/** The worker settings (WORKER_*) as SDK options: the sticky cache bound and the concurrency of each queue's worker. */
+export function workerTuningOptions(worker: Config['worker']) {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
+    maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
+  };
+}
+
 export interface StartWorkerOptions {
   config: Readonly<Config>;
   logger: Logger;
@@ -89,7 +100,10 @@ export interface StartWorkerOptions {
 }
 
 export interface RunningWorker {
+  /** Polls the main task queue: workflows and every activity. */
   worker: Worker;
+  /** Polls the Avinode task queue (`<task queue>-avinode`): the Avinode-calling activities, rate-limited fleet-wide. */
+  avinodeWorker: Worker;
   /** Which workflow code runs: the prebuilt bundle's path, or the sources bundled at start. */
   workflows: string;
   avinode: AvinodeClient;
@@ -126,10 +140,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     await subscriptions?.start();
     logger.info(
-      { taskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      { taskQueue, avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
       'creating worker',
     );
-    const worker = await Worker.create({
+    const workers = await createCharterWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
@@ -139,25 +153,31 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         ...activityDepsFromConfig(config, avinode, logger),
         ...(subscriptions ? { onAvinodeRecovered: (reason) => subscriptions.nudge(reason) } : {}),
       }),
-      maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
+      // Only the Avinode queue is rate-limited: callbacks and lookups never wait for Avinode's budget.
+      avinodeActivitiesPerSecond: avinodeActivityRateLimit(config.avinode),
+      // A worker given another main queue (tests) derives its Avinode queue from it.
+      avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue,
+      ...workerTuningOptions(config.worker),
       // Also used by the activities' Context client (worker.client inherits it).
       dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
       shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     });
+    const worker = workers.main;
     let running: Promise<void> | undefined;
     return {
       worker,
+      avinodeWorker: workers.avinode,
       workflows: describeWorkflowSource(workflowSource),
       avinode,
       ...(subscriptions ? { subscriptions } : {}),
       run: () =>
-        (running ??= worker.run().finally(async () => {
+        (running ??= workers.run().finally(async () => {
           await subscriptions?.stop();
           await avinode.close();
           if (ownsConnection) await connection.close();
         })),
       shutdown: async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        workers.shutdown();
         await running?.catch(() => undefined);
       },
     };
@@ -205,6 +225,7 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
         event: 'ready',
         service: 'worker',
         taskQueue: config.temporal.taskQueue,
+        avinodeTaskQueue: config.temporal.avinodeTaskQueue,
         address: config.temporal.address ?? DEFAULT_TEMPORAL_ADDRESS,
         workflows: running.workflows,
         ...(deployment ? { workerDeployment: deployment.deploymentName, buildId: deployment.buildId } : {}),

@@ -2,6 +2,7 @@
 // One retry layer: Temporal's. 429 and 5xx are retryable types; everything in
 // NON_RETRYABLE_FAILURE_TYPES stops at once and lets the workflow decide.
 import type { ActivityOptions } from '@temporalio/common';
+import type { CharterActivities } from './activity-types.ts';
 import { NON_RETRYABLE_FAILURE_TYPES } from './contract.ts';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURE_TYPES];
@@ -20,8 +21,30 @@ export function withHeartbeatTimeout(options: ActivityOptions, heartbeatMs: numb
 }
 
 /**
- * Task-queue priority (lower goes first; Temporal's default is 3). The queue's activity rate limit
- * (AVINODE_RATE_LIMIT_PER_SECOND) is shared by every run, so under load the backlog is ordered by
+ * Activities that call the Avinode API. They run on the Avinode task queue (`<task queue>-avinode`),
+ * whose activity rate limit (AVINODE_RATE_LIMIT_PER_SECOND, `maxTaskQueueActivitiesPerSecond`) the
+ * server enforces across every worker polling it; everything else (callbacks to the broker,
+ * visibility lookups) runs on the main queue, unlimited. Workers register these on both queues, so
+ * activities older runs scheduled on the main queue still complete.
+ */
+export const AVINODE_ACTIVITY_TYPES = [
+  'createTrip',
+  'readTripState',
+  'resolveAvinodeEvent',
+  'findTripOfEvent',
+  'findDuplicateTrips',
+  'cancelAvinodeTrip',
+  'reportTripOutcome',
+  'sendTripMessage',
+  'cancelRfq',
+  'checkCredentials',
+] as const satisfies readonly (keyof CharterActivities)[];
+
+export { AVINODE_TASK_QUEUE_SUFFIX, avinodeTaskQueueOf } from './contract.ts';
+
+/**
+ * Task-queue priority (lower goes first; Temporal's default is 3). The Avinode queue's activity rate
+ * limit (AVINODE_RATE_LIMIT_PER_SECOND) is shared by every run, so under load the backlog is ordered by
  * what a person is waiting for: creating or cancelling a trip (the caller holds the start call for
  * the deep link), then webhook-driven reads, then callbacks, and last the reconciliation polls,
  * which only catch what webhooks missed. Servers order by priority with `matching.useNewMatcher`

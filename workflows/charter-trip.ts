@@ -4,6 +4,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   log,
@@ -15,9 +16,10 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions, SearchAttributePair } from '@temporalio/common';
 import type { CharterActivities, CreateTripResult, CredentialCheck } from './activity-types.ts';
 import {
+  avinodeTaskQueueOf,
   callbackOptions,
   cancelOptions,
   cancelRfqOptions,
@@ -36,6 +38,7 @@ import {
   CANCEL_REASONS,
   cancelTrip,
   credentialsUpdated,
+  DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
   DEFAULT_TIMING,
   extendDeadline,
   FailureType,
@@ -71,23 +74,27 @@ import { TripRunState, type CallbackNotice, type CarriedTripState } from './trip
 
 export type { CarriedTripState } from './trip-state.ts';
 
-/** The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`). */
-function activitiesFor(timing: TripTiming) {
-  const options = (preset: ActivityOptions) => withHeartbeatTimeout(preset, timing.activityHeartbeatMs);
+/**
+ * The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`);
+ * those calling Avinode on the Avinode task queue (its rate limit is the fleet's Avinode budget).
+ */
+function activitiesFor(timing: TripTiming, avinodeTaskQueue: string) {
+  const avinode = (preset: ActivityOptions) => ({ ...withHeartbeatTimeout(preset, timing.activityHeartbeatMs), taskQueue: avinodeTaskQueue });
   return {
-    createActs: proxyActivities<Pick<CharterActivities, 'createTrip'>>(options(createTripOptions)),
-    pollActs: proxyActivities<Pick<CharterActivities, 'readTripState'>>(options(pollOptions)),
-    eventActs: proxyActivities<Pick<CharterActivities, 'resolveAvinodeEvent'>>(options(eventReadOptions)),
-    cancelActs: proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(options(cancelOptions)),
-    credentialActs: proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(options(credentialCheckOptions)),
-    callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(options(callbackOptions)),
+    createActs: proxyActivities<Pick<CharterActivities, 'createTrip'>>(avinode(createTripOptions)),
+    pollActs: proxyActivities<Pick<CharterActivities, 'readTripState'>>(avinode(pollOptions)),
+    eventActs: proxyActivities<Pick<CharterActivities, 'resolveAvinodeEvent'>>(avinode(eventReadOptions)),
+    cancelActs: proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(avinode(cancelOptions)),
+    credentialActs: proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(avinode(credentialCheckOptions)),
+    // Not an Avinode call: on the run's own task queue, outside the Avinode rate limit.
+    callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(withHeartbeatTimeout(callbackOptions, timing.activityHeartbeatMs)),
     outcomeActs: proxyActivities<Pick<CharterActivities, 'reportTripOutcome'>>({
-      ...options(outcomeReportOptions),
+      ...avinode(outcomeReportOptions),
       scheduleToCloseTimeout: timing.outcomeReportTimeoutMs ?? DEFAULT_OUTCOME_REPORT_TIMEOUT_MS,
     }),
-    messageActs: proxyActivities<Pick<CharterActivities, 'sendTripMessage'>>(options(messageOptions)),
-    rfqCancelActs: proxyActivities<Pick<CharterActivities, 'cancelRfq'>>(options(cancelRfqOptions)),
-    duplicateActs: proxyActivities<Pick<CharterActivities, 'findDuplicateTrips'>>(options(duplicateCheckOptions)),
+    messageActs: proxyActivities<Pick<CharterActivities, 'sendTripMessage'>>(avinode(messageOptions)),
+    rfqCancelActs: proxyActivities<Pick<CharterActivities, 'cancelRfq'>>(avinode(cancelRfqOptions)),
+    duplicateActs: proxyActivities<Pick<CharterActivities, 'findDuplicateTrips'>>(avinode(duplicateCheckOptions)),
   };
 }
 
@@ -116,11 +123,15 @@ const DUPLICATE_TRIPS = 'duplicate-trips';
  */
 const WEBHOOK_WAKEUPS = 'webhook-wakeups';
 const DEFAULT_WEBHOOK_DEBOUNCE_MS = 2_000;
+/**
+ * Patch id of coalesced visibility writes: search attributes and current details are written once
+ * per workflow task at most, only with values that changed (none the start already set). Checked
+ * once at the start of each run, like DECISION_STAGE: older runs keep upserting at each change.
+ */
+const COALESCED_VISIBILITY = 'coalesced-visibility';
 /** Later lookups after a retried create whose lookup could not answer (one per poll). */
 const DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE = 3;
 const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
-/** Events in one run before it continues as new, when the request does not say (runs with the decision stage). */
-const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 1_500;
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
 const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
@@ -129,6 +140,11 @@ const CALLBACK_DRAIN_BEFORE_CONTINUE_MS = 30_000;
 export interface CharterTripInput extends TripRequest {
   /** Set only by the workflow itself when it continues as new. */
   carried?: CarriedTripState;
+  /**
+   * Set only by the client, from AVINODE_TASK_QUEUE, when it is not the derived `<task queue>-avinode`:
+   * where the run schedules its Avinode calls. Carried over by continue-as-new with the request.
+   */
+  avinodeTaskQueue?: string;
 }
 
 export async function charterTripWorkflow(input: CharterTripInput): Promise<TripProgress> {
@@ -172,6 +188,10 @@ class TripRun extends TripRunState {
 
   /** The run cancels second Avinode trips carrying its externalTripId (patch DUPLICATE_TRIPS). */
   private handlesDuplicates = false;
+  /** Visibility writes are coalesced (patch COALESCED_VISIBILITY); false only when replaying older runs. */
+  private coalescedVisibility = false;
+  /** Something operators see (search attributes, current details) may have changed since the last flush. */
+  private visibilityDirty = false;
   /** Webhooks wake the run for one debounced trip read (patch WEBHOOK_WAKEUPS). */
   private wakeups = false;
   /** When the read webhooks asked for is due; undefined: no event waits for a read. */
@@ -190,7 +210,7 @@ class TripRun extends TripRunState {
     const timing = { ...DEFAULT_TIMING, ...request.timing };
     super({ workflowId: workflowInfo().workflowId, request, pollIntervalMs: timing.pollInitialMs, nowMs: Date.now(), ...(carried ? { carried } : {}) });
     this.timing = timing;
-    this.acts = activitiesFor(this.timing);
+    this.acts = activitiesFor(this.timing, input.avinodeTaskQueue ?? avinodeTaskQueueOf(workflowInfo().taskQueue));
     this.departureMs = departureDeadlineMs(request);
   }
 
@@ -340,7 +360,9 @@ class TripRun extends TripRunState {
     this.wakeups = patched(WEBHOOK_WAKEUPS);
     // Events carried over, or delivered with the start before the patch was known: one read for them.
     if (this.wakeups && this.pendingEvents.length > 0) this.readDueAtMs = Date.now() + this.webhookDebounceMs();
-    if (this.continuedAsNew === 0) this.initialSearchAttributes();
+    this.coalescedVisibility = patched(COALESCED_VISIBILITY);
+    if (this.coalescedVisibility) this.startVisibilityWriter();
+    else if (this.continuedAsNew === 0) this.initialSearchAttributes();
     for (const event of this.carriedCallbacks) this.enqueueCallback(event);
     this.refreshDetails();
     if (!this.trip && !this.isTerminal()) await this.createAvinodeTrip('started');
@@ -382,6 +404,8 @@ class TripRun extends TripRunState {
     }
     await condition(allHandlersFinished);
     await this.drainCallbacks();
+    // The last task's changes (the terminal phase) go out before the run completes.
+    this.flushVisibility();
     if (this.failure) throw this.failure;
     return this.progress();
   }
@@ -513,10 +537,13 @@ class TripRun extends TripRunState {
     if (!created) return;
     const { duplicates, unconfirmed, ...trip } = created;
     this.trip = trip;
-    upsertSearchAttributes([
-      { key: SearchAttributes.AvinodeTripId, value: trip.tripId },
-      { key: SearchAttributes.AvinodeTripRef, value: trip.atripId },
-    ]);
+    if (this.coalescedVisibility) this.visibilityDirty = true;
+    else {
+      upsertSearchAttributes([
+        { key: SearchAttributes.AvinodeTripId, value: trip.tripId },
+        { key: SearchAttributes.AvinodeTripRef, value: trip.atripId },
+      ]);
+    }
     if (this.phase === 'cancelled') {
       // Cancelled while the create was in flight: do not leave a live trip behind on Avinode.
       await this.cancelOnAvinode(trip, { reason: 'BY_CLIENT' });
@@ -837,7 +864,7 @@ class TripRun extends TripRunState {
   private setPhase(phase: TripPhase, reason?: string): void {
     if (this.isTerminal() && !TERMINAL_PHASES.includes(phase)) return;
     if (this.enterPhase(phase, new Date().toISOString(), reason)) {
-      upsertSearchAttributes([{ key: SearchAttributes.TripPhase, value: phase }]);
+      if (!this.coalescedVisibility) upsertSearchAttributes([{ key: SearchAttributes.TripPhase, value: phase }]);
       tripMetrics.phaseEntered(phase);
       this.emit({ type: 'phase_changed', ...(reason ? { reason } : {}) });
     }
@@ -871,6 +898,10 @@ class TripRun extends TripRunState {
   }
 
   private updateQuoteCount(): void {
+    if (this.coalescedVisibility) {
+      this.visibilityDirty = true;
+      return;
+    }
     const count = this.liveQuotes().length;
     if (count === this.lastQuoteCount) return;
     this.lastQuoteCount = count;
@@ -888,7 +919,57 @@ class TripRun extends TripRunState {
   }
 
   private refreshDetails(): void {
+    if (this.coalescedVisibility) this.visibilityDirty = true;
+    else setCurrentDetails(renderDetails(this.progress()));
+  }
+
+  /**
+   * Coalesced visibility (patch COALESCED_VISIBILITY): state changes only mark the run dirty, and
+   * this writer flushes once the workflow task has nothing left to run, i.e. just before the run
+   * blocks (a condition, an activity, a timer). Conditions are evaluated only after the task's
+   * microtasks have settled, so several changes in one task make one upsert and one details render.
+   * A phase entered and left within one task (transient: `awaiting_rfqs` when the create's task
+   * already sees RFQs, `collecting_quotes` when the first read answers every lift) is never written;
+   * a phase the run waits in (blocked, creating_trip while a re-create is in flight) always is.
+   * The first flush writes only what the start did not set (nothing, when the client started it).
+   */
+  private startVisibilityWriter(): void {
+    this.visibilityDirty = true;
+    void CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        await condition(() => this.visibilityDirty);
+        this.flushVisibility();
+      }
+    });
+  }
+
+  /** One upsert of the search attributes whose value differs from what the server holds, and the details, if anything changed. */
+  private flushVisibility(): void {
+    if (!this.coalescedVisibility || !this.visibilityDirty) return;
+    this.visibilityDirty = false;
+    const changes = this.searchAttributeChanges();
+    if (changes.length > 0) upsertSearchAttributes(changes);
     setCurrentDetails(renderDetails(this.progress()));
+  }
+
+  /** Wanted values against workflowInfo's (the start's, the carried run's, then every upsert). */
+  private searchAttributeChanges(): SearchAttributePair[] {
+    const held = workflowInfo().typedSearchAttributes;
+    const changes: SearchAttributePair[] = [];
+    const keyword = (key: (typeof SearchAttributes)['TripPhase'], value: string) => {
+      if (held.get(key) !== value) changes.push({ key, value });
+    };
+    keyword(SearchAttributes.TripPhase, this.phase);
+    keyword(SearchAttributes.Route, routeOf(this.request.legs));
+    if (this.trip) {
+      keyword(SearchAttributes.AvinodeTripId, this.trip.tripId);
+      keyword(SearchAttributes.AvinodeTripRef, this.trip.atripId);
+    }
+    const quotes = this.liveQuotes().length;
+    if (held.get(SearchAttributes.QuoteCount) !== quotes) changes.push({ key: SearchAttributes.QuoteCount, value: quotes });
+    const departure = nominalDeparture(this.request);
+    if (departure && held.get(SearchAttributes.DepartureDate)?.getTime() !== departure.getTime()) changes.push({ key: SearchAttributes.DepartureDate, value: departure });
+    return changes;
   }
 
   private emit(event: CallbackNotice): void {
@@ -931,6 +1012,8 @@ class TripRun extends TripRunState {
     // A receiver that is down must not hold the loop: undelivered events move to the next run.
     await this.drainCallbacks(this.timing.callbackDrainMs ?? CALLBACK_DRAIN_BEFORE_CONTINUE_MS);
     if (this.isTerminal()) return;
+    // The next run starts from the current search attributes (copied by the server).
+    this.flushVisibility();
     await continueAsNew<typeof charterTripWorkflow>({ ...this.request, carried: this.carry() });
   }
 }

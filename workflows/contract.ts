@@ -4,6 +4,13 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const DEFAULT_TASK_QUEUE = 'charter-trips';
+
+export const AVINODE_TASK_QUEUE_SUFFIX = '-avinode';
+
+/** The Avinode task queue of a main task queue (runs derive it from their own queue, workers from TEMPORAL_TASK_QUEUE). */
+export function avinodeTaskQueueOf(taskQueue: string): string {
+  return `${taskQueue}${AVINODE_TASK_QUEUE_SUFFIX}`;
+}
 export const WORKFLOW_ID_PREFIX = 'trip-';
 
 /** One table of failure types (style.md §3). Activities throw these; workflows branch on them. */
@@ -136,7 +143,9 @@ export interface TripTiming {
   credentialRecheckMs: number;
   /**
    * Continue-as-new once history reaches this many events (0 = only when the server suggests).
-   * Absent: 1,500, so a trip waiting days for its broker keeps a short history.
+   * Absent: DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS (1,500; the client's TRIP_CONTINUE_AS_NEW_AFTER_EVENTS),
+   * so a trip waiting days for its broker keeps a short history. DEFAULT_TIMING's 0 is only what runs
+   * recorded before the decision stage used.
    */
   continueAsNewAfterEvents: number;
   /** How long a run about to continue as new waits for pending callbacks before carrying them over (default 30 s). */
@@ -155,6 +164,13 @@ export interface TripTiming {
    */
   webhookDebounceMs?: number;
 }
+
+/**
+ * Events in one run before it continues as new, when the request says nothing: the client writes
+ * TRIP_CONTINUE_AS_NEW_AFTER_EVENTS (default this) into every request it starts; runs started
+ * otherwise use this. Below the server's 4,096-event suggestion, so idle trips replay short histories.
+ */
+export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 1_500;
 
 export const DEFAULT_TIMING: TripTiming = {
   pollInitialMs: 30_000,

@@ -1,5 +1,6 @@
 // Benchmarks measure, print and check targets; they never run under `npm test`. Results of the last
-// run are written to `.bench/results.json` so a change can be compared with the previous numbers.
+// run are written to `.bench/results.json` (under `benchmarks`; the goals table is goals.bench.ts's) so
+// a change can be compared with the previous numbers.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +61,10 @@ export function report(name: string, measurement: Measurement): void {
   } catch {
     // First run, or an unreadable file: start over.
   }
-  all[name] = { ...rounded, at: new Date().toISOString() };
+  // The goals benchmark owns the top level (rows, context); the other benchmarks keep theirs here.
+  const benchmarks = (typeof all.benchmarks === 'object' && all.benchmarks !== null ? all.benchmarks : {}) as Record<string, unknown>;
+  benchmarks[name] = { ...rounded, at: new Date().toISOString() };
+  all.benchmarks = benchmarks;
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, LOCAL_AVINODE_DEFAULTS, loadCommandConfig, loadConfig, loadPayloadEncryption, webhookConfigOf } from '../../platform/config.ts';
+import { avinodeActivityRateLimit, CONFIG_VARIABLES, ConfigError, DEFAULT_MAX_CACHED_WORKFLOWS, LOCAL_AVINODE_DEFAULTS, loadCommandConfig, loadConfig, loadPayloadEncryption, webhookConfigOf } from '../../platform/config.ts';
 import { configErrorOf } from '../support.ts';
 
 const realSandbox = {
@@ -93,6 +93,53 @@ describe('configuration', () => {
     const message = problemsOf({ ...realSandbox, AVINODE_AUTH: 'static', CALLBACK_URL: 'https://backend.example.test/events' });
     expect(message).toContain('AVINODE_BEARER_TOKEN');
     expect(message).toContain('CALLBACK_SECRET');
+  });
+
+  it('bounds the sticky cache by default and reads the worker tuning settings', () => {
+    expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS, maxConcurrentWorkflowTasks: 40, maxConcurrentActivities: 100 });
+    expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBeLessThanOrEqual(250);
+    const tuned = loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '500', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10', WORKER_MAX_CONCURRENT_ACTIVITIES: '25' }).worker;
+    expect(tuned).toEqual({ maxCachedWorkflows: 500, maxConcurrentWorkflowTasks: 10, maxConcurrentActivities: 25 });
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(0);
+  });
+
+  it('names each bad worker tuning value', () => {
+    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: 'many' })).toMatch(/WORKER_MAX_CACHED_WORKFLOWS:/);
+    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '1' })).toContain('WORKER_MAX_CACHED_WORKFLOWS: must be 0 (no sticky cache) or at least 2');
+    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '-5' })).toMatch(/WORKER_MAX_CACHED_WORKFLOWS:/);
+    expect(problemsOf({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toMatch(/WORKER_MAX_CONCURRENT_WORKFLOW_TASKS:/);
+    expect(problemsOf({ WORKER_MAX_CONCURRENT_ACTIVITIES: '0' })).toMatch(/WORKER_MAX_CONCURRENT_ACTIVITIES:/);
+    expect(problemsOf({ WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' })).toMatch(/WORKER_MAX_CONCURRENT_ACTIVITIES:/);
+    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '20', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' })).toContain('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: must not exceed WORKER_MAX_CACHED_WORKFLOWS');
+  });
+
+  it('gives the Avinode task queue the fleet rate less the receivers\' read budget, which must leave some', () => {
+    expect(avinodeActivityRateLimit(loadConfig({}).avinode)).toBe(15);
+    expect(avinodeActivityRateLimit(loadConfig({ AVINODE_RATE_LIMIT_PER_SECOND: '10', AVINODE_RECEIVER_READS_PER_SECOND: '2.5', WEBHOOK_AVINODE_READS_PER_SECOND: '2.5' }).avinode)).toBe(7.5);
+    expect(problemsOf({ AVINODE_RATE_LIMIT_PER_SECOND: '5', AVINODE_RECEIVER_READS_PER_SECOND: '5' })).toContain('AVINODE_RECEIVER_READS_PER_SECOND: must be less than AVINODE_RATE_LIMIT_PER_SECOND');
+    expect(problemsOf({ AVINODE_RECEIVER_READS_PER_SECOND: '-1' })).toMatch(/AVINODE_RECEIVER_READS_PER_SECOND:/);
+  });
+
+  it('refuses a receiver whose own Avinode read budget exceeds the share the workers leave to receivers', () => {
+    expect(problemsOf({ AVINODE_RECEIVER_READS_PER_SECOND: '2', WEBHOOK_AVINODE_READS_PER_SECOND: '3' })).toContain(
+      'WEBHOOK_AVINODE_READS_PER_SECOND: must not exceed AVINODE_RECEIVER_READS_PER_SECOND',
+    );
+    expect(loadConfig({ AVINODE_RECEIVER_READS_PER_SECOND: '6', WEBHOOK_AVINODE_READS_PER_SECOND: '3' }).webhooks.avinodeReadsPerSecond).toBe(3);
+  });
+
+  it('runs Avinode calls on <task queue>-avinode unless AVINODE_TASK_QUEUE names another queue than the main one', () => {
+    expect(loadConfig({}).temporal.avinodeTaskQueue).toBe('charter-trips-avinode');
+    expect(loadConfig({ TEMPORAL_TASK_QUEUE: 'trips-eu' }).temporal.avinodeTaskQueue).toBe('trips-eu-avinode');
+    expect(loadConfig({ AVINODE_TASK_QUEUE: 'avinode-calls' }).temporal.avinodeTaskQueue).toBe('avinode-calls');
+    expect(problemsOf({ AVINODE_TASK_QUEUE: 'charter-trips' })).toContain('AVINODE_TASK_QUEUE: must differ from TEMPORAL_TASK_QUEUE');
+  });
+
+  it('continues trips as new after 1,500 events by default, 0 or at least 100 when set', () => {
+    expect(loadCommandConfig({}).trips.continueAsNewAfterEvents).toBe(1_500);
+    expect(loadCommandConfig({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '800' }).trips.continueAsNewAfterEvents).toBe(800);
+    expect(loadCommandConfig({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '0' }).trips.continueAsNewAfterEvents).toBe(0);
+    expect(problemsOf({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '50' })).toContain('TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: must be 0 (only when the server suggests) or at least 100');
+    expect(problemsOf({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: 'soon' })).toMatch(/TRIP_CONTINUE_AS_NEW_AFTER_EVENTS:/);
   });
 
   it('documents every variable of the schema in .env.example', () => {

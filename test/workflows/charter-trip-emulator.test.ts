@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createCharterWorkers } from '../../workers/charter-workers.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAvinodeClient, type AvinodeClient } from '../../activities/avinode/client.ts';
 import { createAvinodeTokenSource, type TokenSource } from '../../activities/auth/index.ts';
@@ -83,14 +84,14 @@ afterAll(async () => {
 
 async function withRealWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `wf-emulator-${randomUUID()}`;
-  const worker = await Worker.create({
+  const workers = await createCharterWorkers({
     connection: nativeConnection,
     namespace: inject('temporalNamespace'),
     taskQueue,
     workflowBundle: bundle,
     activities: createActivities(deps),
   });
-  return worker.runUntil(fn(taskQueue));
+  return workers.runUntil(fn(taskQueue));
 }
 
 /** Collecting tests end when every lift is answered; the decision stage has its own tests (decide: true). */

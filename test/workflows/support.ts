@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import protoModule from '@temporalio/proto';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { waitUntil } from '../support.ts';
+import { createCharterWorkers } from '../../workers/charter-workers.ts';
 import type { AvinodeEventResolution, CharterActivities, EventTrip, TripState } from '../../workflows/activity-types.ts';
 import type { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import {
@@ -91,14 +92,15 @@ export async function setupTemporal(): Promise<TemporalEnv> {
 
 export async function withWorker<T>(env: TemporalEnv, activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({
+  // Both queues, as `charterflow worker` polls them: Avinode-calling activities run on `<queue>-avinode`.
+  const workers = await createCharterWorkers({
     connection: env.nativeConnection,
     namespace: inject('temporalNamespace'),
     taskQueue,
     workflowBundle: env.bundle,
     activities,
   });
-  return worker.runUntil(fn(taskQueue));
+  return workers.runUntil(fn(taskQueue));
 }
 
 export const FAST_TIMING = { pollInitialMs: 100, pollMaxMs: 400, credentialRecheckMs: 200, continueAsNewAfterEvents: 0 };

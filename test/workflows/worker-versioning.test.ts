@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import protoModule from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createCharterWorkers } from '../../workers/charter-workers.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { workerDeploymentOptionsFor } from '../../workers/versioning.ts';
 import { writeWorkflowBundle } from '../../workers/workflow-bundle.ts';
@@ -41,7 +42,7 @@ afterAll(async () => {
 });
 
 async function startVersionedWorker(taskQueue: string, deploymentName: string, buildId: string, codePath: string, fake: FakeAvinode) {
-  const worker = await Worker.create({
+  const workers = await createCharterWorkers({
     connection: env.nativeConnection,
     namespace: inject('temporalNamespace'),
     taskQueue,
@@ -49,8 +50,8 @@ async function startVersionedWorker(taskQueue: string, deploymentName: string, b
     activities: fake.activities(),
     workerDeploymentOptions: workerDeploymentOptionsFor({ deploymentName, buildId }),
   });
-  const running = worker.run();
-  return { worker, stop: async () => (worker.shutdown(), await running) };
+  const running = workers.run();
+  return { worker: workers.main, stop: async () => (workers.shutdown(), await running) };
 }
 
 /** What an operator does with `temporal worker deployment set-current-version`; the version registers once its worker polls. */

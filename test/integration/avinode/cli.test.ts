@@ -178,6 +178,7 @@ describe('charterflow doctor', () => {
     const plain = await run(runDoctorCommand, [], envFor(emulator));
     expect(plain.stdout).toContain('✓ payload encryption off');
     expect(plain.stdout).toContain('✓ worker metrics on http://127.0.0.1:9464/metrics');
+    expect(plain.stdout).toContain('✓ worker: Avinode calls on charter-trips-avinode at 20/s fleet-wide; sticky cache 200 trips, 40 workflow tasks, 100 activities per queue; trips continue as new after 1500 events');
     const encrypted = await run(runDoctorCommand, [], envFor(emulator, { PAYLOAD_ENCRYPTION_KEY: key, PAYLOAD_ENCRYPTION_KEY_ID: 'k-2026', METRICS_PORT: '0' }));
     expect(encrypted.stdout).toContain('✓ payload encryption on: AES-256-GCM, key id k-2026');
     expect(encrypted.stdout).toContain('worker metrics off (METRICS_PORT=0)');

@@ -87,6 +87,23 @@ describe('CharterClient.startTrip', () => {
     expect(attributes.get(SearchAttributes.QuoteCount.name)).toBe(0);
   });
 
+  it('writes its continue-as-new threshold into requests that set none, and keeps the one a request sets', async () => {
+    const fake = fakeClient();
+    await new CharterClient(fake.client, { now: () => NOW }).startTrip(oneWay);
+    await new CharterClient(fake.client, { now: () => NOW, continueAsNewAfterEvents: 800 }).startTrip({ ...oneWay, timing: { pollInitialMs: 5_000 } });
+    await new CharterClient(fake.client, { now: () => NOW, continueAsNewAfterEvents: 800 }).startTrip({ ...oneWay, timing: { continueAsNewAfterEvents: 0 } });
+    const timings = fake.calls.map(({ operation }) => (operation.options.args as { timing?: object }[])[0]!.timing);
+    expect(timings).toEqual([{ continueAsNewAfterEvents: 1_500 }, { pollInitialMs: 5_000, continueAsNewAfterEvents: 800 }, { continueAsNewAfterEvents: 0 }]);
+  });
+
+  it('names the Avinode task queue in the run input only when it is not the derived <task queue>-avinode', async () => {
+    const fake = fakeClient();
+    await new CharterClient(fake.client, { now: () => NOW, taskQueue: 'trips', avinodeTaskQueue: 'trips-avinode' }).startTrip(oneWay);
+    await new CharterClient(fake.client, { now: () => NOW, taskQueue: 'trips', avinodeTaskQueue: 'avinode-calls' }).startTrip(oneWay);
+    const inputs = fake.calls.map(({ operation }) => (operation.options.args as { avinodeTaskQueue?: string }[])[0]!.avinodeTaskQueue);
+    expect(inputs).toEqual([undefined, 'avinode-calls']);
+  });
+
   it('uses the route of every leg and the default task queue', async () => {
     const fake = fakeClient();
     const charter = new CharterClient(fake.client, { now: () => NOW });
