@@ -3,8 +3,9 @@
 // keyed with CALLBACK_SECRET, so receivers can check origin and freshness. Temporal retries.
 import { HTTPS_RULE, isHttpsOrLoopback } from '../platform/urls.ts';
 import { request, type Dispatcher } from 'undici';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, type CallbackEvent } from '../workflows/contract.ts';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { CallbackEvent } from '../workflows/contract.ts';
+import { failures } from '../workflows/failures.ts';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback } from '../platform/callback-signature.ts';
 
 export { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback, verifyCallbackSignature } from '../platform/callback-signature.ts';
@@ -13,7 +14,7 @@ export { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback, ver
 const REJECTING_STATUSES = new Set([400, 410, 413, 422]);
 
 function rejected(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.CallbackRejected, message, nonRetryable: true });
+  return failures.callbackRejected(message);
 }
 
 /** Only the origin goes into messages: callback URLs may carry tokens in their path or query. */
@@ -40,11 +41,7 @@ export interface CallbackDeliveryOptions {
 
 export async function deliverSignedCallback(rawUrl: string, event: CallbackEvent, options: CallbackDeliveryOptions): Promise<{ status: number }> {
   if (!options.secret) {
-    throw ApplicationFailure.create({
-      type: FailureType.ConfigurationInvalid,
-      message: 'CALLBACK_SECRET is not set: callbacks are only sent signed',
-      nonRetryable: true,
-    });
+    throw failures.configurationInvalid('CALLBACK_SECRET is not set: callbacks are only sent signed');
   }
   const url = checkedUrl(rawUrl);
   const body = JSON.stringify(event);
@@ -70,14 +67,11 @@ export async function deliverSignedCallback(rawUrl: string, event: CallbackEvent
     await response.body.dump();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw ApplicationFailure.create({
-      type: FailureType.CallbackUndelivered,
-      message: `POST callback ${url.origin} → network error${typeof code === 'string' ? ` ${code}` : ''}`,
-    });
+    throw failures.callbackUndelivered(`POST callback ${url.origin} → network error${typeof code === 'string' ? ` ${code}` : ''}`);
   }
   if (status >= 200 && status < 300) return { status };
   if (REJECTING_STATUSES.has(status)) throw rejected(`POST callback ${url.origin} → ${status} (receiver refused the event)`);
-  throw ApplicationFailure.create({ type: FailureType.CallbackUndelivered, message: `POST callback ${url.origin} → ${status}` });
+  throw failures.callbackUndelivered(`POST callback ${url.origin} → ${status}`);
 }
 
 export const deliverCallback = deliverSignedCallback;

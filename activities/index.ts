@@ -1,8 +1,9 @@
 // createActivities(deps): what the worker registers. Every Avinode call gets the running
-// activity's cancellation signal and attempt (find-or-create on retried createTrip).
+// activity's cancellation signal and attempt (find-or-create on retried createTrip). Logging
+// context, heartbeats and the failure metric come from the activity interceptor (interceptors.ts).
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import type {
   AvinodeEventResolution,
@@ -22,8 +23,7 @@ import { isLiveTrip } from './avinode/trips.ts';
 import { toQuoteSnapshot } from './avinode/normalize.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';
 import { deliverCallback } from './callbacks.ts';
-import { httpStatusOf, isFailureOfType } from './failures.ts';
-import { heartbeatIfInActivity, heartbeatWhile } from './heartbeat.ts';
+import { failures, httpStatusOf, isCredentialFailure, isFailureOfType, isTyped, namingAuthMethod } from '../workflows/failures.ts';
 
 export interface ActivityLogger {
   info(object: object, message?: string): void;
@@ -81,7 +81,6 @@ export function activityDepsFromConfig(
   };
 }
 
-const CREDENTIAL_FAILURES: readonly string[] = [FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden];
 /** An externalTripId nobody uses: the search proves the token and API token work, nothing more. */
 const PROBE_EXTERNAL_ID = 'charterflow-credential-check';
 /** A short trip id as Avinode shows it; anything else in a payload is not looked up. */
@@ -94,19 +93,34 @@ function actingAs(actAsAccount: string | undefined, options: CallOptions): CallO
   return actAsAccount ? { ...options, actAsAccount } : options;
 }
 
-/** The failure type, also of typed errors that are not ApplicationFailures (a token layer may throw those). */
-function failureTypeOf(error: unknown): string | undefined {
-  const type = error instanceof ApplicationFailure ? error.type : (error as { type?: unknown } | null | undefined)?.type;
-  return typeof type === 'string' ? type : undefined;
-}
-
-function isType(error: unknown, ...types: string[]): boolean {
-  const type = failureTypeOf(error);
-  return type !== undefined && types.includes(type);
+/**
+ * The client with credential failures of every call naming how this worker authenticates, final
+ * (the workflow waits in `blocked` for them); every other outcome passes unchanged.
+ */
+function namingAuth(client: AvinodeClient, auth: string | undefined, method: string | undefined): AvinodeClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const named = (error: unknown) => namingAuthMethod(error, auth, method);
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = value.apply(target, args);
+          return result instanceof Promise
+            ? result.catch((error: unknown) => {
+                throw named(error);
+              })
+            : result;
+        } catch (error) {
+          throw named(error);
+        }
+      };
+    },
+  });
 }
 
 export function createActivities(deps: ActivityDeps): CharterActivities {
-  const { avinode } = deps;
+  const avinode = namingAuth(deps.avinode, deps.authDescription, deps.authMethod);
 
   function notifyRecovered(event: AvinodeRecovery): void {
     try {
@@ -116,37 +130,6 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     }
   }
 
-  function withAuthMethod(error: unknown): unknown {
-    if (!isType(error, ...CREDENTIAL_FAILURES)) return error;
-    const auth = deps.authDescription;
-    const raw = (error as { message?: unknown }).message;
-    const message = typeof raw === 'string' ? raw : 'credentials rejected';
-    // Already what the workflow needs: typed, final, and naming the method.
-    const named = !auth || message.includes(auth) || (deps.authMethod !== undefined && message.includes(deps.authMethod));
-    if (error instanceof ApplicationFailure && error.nonRetryable && named) return error;
-    return ApplicationFailure.create({
-      type: failureTypeOf(error)!,
-      message: named ? message : `${message} (auth: ${auth})`,
-      nonRetryable: true,
-      // Details of an untyped error are unknown territory: they stay out of the history.
-      ...(error instanceof ApplicationFailure && error.details ? { details: [...error.details] } : {}),
-    });
-  }
-
-  /**
-   * Every Avinode activity: heartbeats while its calls are in flight (a dead worker is noticed at the
-   * heartbeatTimeout, not the startToCloseTimeout), and credential failures name the auth method.
-   */
-  function explained<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-    return async (...args) => {
-      try {
-        return await heartbeatWhile(() => fn(...args));
-      } catch (error) {
-        throw withAuthMethod(error);
-      }
-    };
-  }
-
   async function readQuotes(
     wanted: { quoteId: string; rfqId?: string; liftId?: string }[],
     options: CallOptions,
@@ -154,8 +137,6 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   ): Promise<QuoteSnapshot[]> {
     const quotes: QuoteSnapshot[] = [];
     for (const { quoteId, rfqId, liftId } of wanted) {
-      // A quote read per lift can add up: a beat between reads also lets a cancellation in.
-      heartbeatIfInActivity({ quotesRead: quotes.length, of: wanted.length });
       try {
         const { quote } = await avinode.readQuote(quoteId, {
           ...options,
@@ -195,7 +176,6 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     const wanted = rfqs.filter((rfq) => rfqIds.has(rfq.rfqId)).flatMap((rfq) => rfq.messageIds.filter((id) => !read.has(id)));
     const messages: TripMessageSnapshot[] = [];
     for (const messageId of wanted.slice(0, MAX_MESSAGE_READS_PER_POLL)) {
-      heartbeatIfInActivity({ messagesRead: messages.length, of: wanted.length });
       try {
         messages.push((await avinode.readTripMessage(messageId, options)).message);
       } catch (error) {
@@ -226,11 +206,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     } catch (error) {
       if (!isFailureOfType(error, FailureType.NotFound)) throw error;
       notifyRecovered('trip_vanished');
-      throw ApplicationFailure.create({
-        type: FailureType.TripVanished,
-        message: `GET /trips/{id} → NOT_FOUND for a trip that existed`,
-        nonRetryable: true,
-      });
+      throw failures.tripVanished(`GET /trips/{id} → NOT_FOUND for a trip that existed`);
     }
     const known = new Map(knownQuotes.map((quote) => [quote.quoteId, quote]));
     // With the `latestquote` include flag the read carries each lift's latest quote: only others are read on their own.
@@ -277,7 +253,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     try {
       resource = await avinode.readByHref(event.href, options);
     } catch (error) {
-      if (isType(error, FailureType.ForeignHref, FailureType.NotFound)) {
+      if (isTyped(error, FailureType.ForeignHref, FailureType.NotFound)) {
         deps.logger?.warn({ eventType: event.eventType, id: event.id, failureType: (error as ApplicationFailure).type }, 'webhook resource not readable');
         return { quotes: [], unresolved: (error as ApplicationFailure).message };
       }
@@ -374,7 +350,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       const owned = PLAIN_TRIP_ID.test(tripRef) ? await tripNamedByResource(event, namedAtripId, options) : undefined;
       return owned ?? { tripId: tripRef };
     } catch (error) {
-      if (isType(error, FailureType.NotFound, FailureType.ForeignHref, FailureType.RequestInvalid)) {
+      if (isTyped(error, FailureType.NotFound, FailureType.ForeignHref, FailureType.RequestInvalid)) {
         return { unresolved: (error as ApplicationFailure).message };
       }
       throw error;
@@ -401,7 +377,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       const { trip } = await avinode.readTrip(atripId, options);
       return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
     } catch (error) {
-      if (isType(error, FailureType.NotFound, FailureType.ForeignHref)) return undefined;
+      if (isTyped(error, FailureType.NotFound, FailureType.ForeignHref)) return undefined;
       throw error;
     }
   }
@@ -443,7 +419,7 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       else await avinode.findTripsByExternalId(PROBE_EXTERNAL_ID, options);
       return { ok: true };
     } catch (error) {
-      if (isType(error, ...CREDENTIAL_FAILURES)) return { ok: false, explanation: (withAuthMethod(error) as ApplicationFailure).message };
+      if (isCredentialFailure(error)) return { ok: false, explanation: (error as Error).message };
       const status = httpStatusOf(error);
       if (status !== undefined && status !== 429) return { ok: true };
       throw error;
@@ -451,12 +427,12 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   }
 
   return {
-    createTrip: explained(async ({ request, workflowId }) => avinode.createTrip(request, workflowId, activityCallOptions())),
-    readTripState: explained(readTripState),
-    findDuplicateTrips: explained(findDuplicateTrips),
-    resolveAvinodeEvent: explained(resolveAvinodeEvent),
-    findTripOfEvent: explained(findTripOfEvent),
-    cancelAvinodeTrip: explained(async ({ atripId, reason, messageToSeller, actAsAccount }) => {
+    createTrip: async ({ request, workflowId }) => avinode.createTrip(request, workflowId, activityCallOptions()),
+    readTripState,
+    findDuplicateTrips,
+    resolveAvinodeEvent,
+    findTripOfEvent,
+    cancelAvinodeTrip: async ({ atripId, reason, messageToSeller, actAsAccount }) => {
       try {
         const options = actingAs(actAsAccount, activityCallOptions());
         const { status } = await avinode.cancelTrip(atripId, { reason, ...(messageToSeller ? { messageToSeller } : {}) }, options);
@@ -465,39 +441,33 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
         if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' as const };
         throw error;
       }
-    }),
-    reportTripOutcome: explained(async ({ atripId, outcome, winningSellerLiftId, actAsAccount }) =>
+    },
+    reportTripOutcome: async ({ atripId, outcome, winningSellerLiftId, actAsAccount }) =>
       avinode.reportTripOutcome(atripId, { outcome, winningSellerLiftId }, actingAs(actAsAccount, activityCallOptions())),
-    ),
-    sendTripMessage: explained(async ({ rfqId, message, actAsAccount }) =>
-      avinode.sendTripMessage(rfqId, { message }, actingAs(actAsAccount, activityCallOptions())),
-    ),
-    cancelRfq: explained(async ({ rfqId, reason, messageToSeller, actAsAccount }) => {
+    sendTripMessage: async ({ rfqId, message, actAsAccount }) => avinode.sendTripMessage(rfqId, { message }, actingAs(actAsAccount, activityCallOptions())),
+    cancelRfq: async ({ rfqId, reason, messageToSeller, actAsAccount }) => {
       try {
         return await avinode.cancelRfq(rfqId, { reason, messageToSeller }, actingAs(actAsAccount, activityCallOptions()));
       } catch (error) {
         if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' as const };
         throw error;
       }
-    }),
+    },
     // Only blocked runs check: an ok here means credentials were rejected and work again.
     checkCredentials: async (input = {}) => {
-      const check = await heartbeatWhile(() =>
-        deps.checkCredentials ? deps.checkCredentials(activityCallOptions()) : probeCredentials(activityCallOptions(), input.atripId),
-      );
+      const options = activityCallOptions();
+      const check = deps.checkCredentials ? await deps.checkCredentials(options) : await probeCredentials(options, input.atripId);
       if (check.ok) notifyRecovered('credentials_recovered');
       return check;
     },
     deliverCallback: async ({ url, event }) => {
       const options = activityCallOptions();
-      return heartbeatWhile(() =>
-        deliverCallback(url, event, {
-          secret: deps.callbackSecret,
-          ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(deps.callbackTimeoutMs ? { timeoutMs: deps.callbackTimeoutMs } : {}),
-        }),
-      );
+      return deliverCallback(url, event, {
+        secret: deps.callbackSecret,
+        ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(deps.callbackTimeoutMs ? { timeoutMs: deps.callbackTimeoutMs } : {}),
+      });
     },
   };
 }

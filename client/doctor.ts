@@ -6,7 +6,9 @@ import { request } from 'undici';
 import { avinodeActivityRateLimit, ConfigError, CLIENT_AUTH_METHODS, loadCommandConfig, webhookConfigOf, type ClientAuthMethod, type CommandConfig, type Config } from '../platform/config.ts';
 import { createLogger } from '../platform/logging.ts';
 import { FailureType, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
+import { problemText, type Problem } from '../workflows/failures.ts';
 import type { WebhookSetting } from '../activities/avinode/schemas.ts';
+import { evaluatedMethodOf } from '../activities/auth/token-endpoint.ts';
 import { compareSettingIds, webhookTargetUri } from '../workers/webhook-subscriptions.ts';
 import {
   createClientFor,
@@ -69,13 +71,10 @@ export function tokenRejectionOf(error: unknown): TokenRejection | undefined {
   return { error: named, codes: [...message.matchAll(/\binvalid_client_secret_(basic|post|jwt)\b/g)].map((m) => m[0]) };
 }
 
-/** The method the server evaluated the request as, from an `invalid_client_secret_post`-style code. */
+/** The method the server evaluated the request as, from an `invalid_client_secret_post`-style code (the token layer's reading). */
 export function methodTriedByServer(codes: readonly string[]): ClientAuthMethod | undefined {
-  for (const code of codes) {
-    const match = /^invalid_(client_secret_(?:basic|post|jwt))$/.exec(code);
-    if (match) return match[1] as ClientAuthMethod;
-  }
-  return undefined;
+  const method = evaluatedMethodOf({ errorDetails: [...codes] });
+  return CLIENT_AUTH_METHODS.find((known) => known === method);
 }
 
 export function describeStaticToken(token: string): string {
@@ -215,15 +214,14 @@ function reportSubscriptions(report: Report, settings: readonly WebhookSetting[]
   );
 }
 
-function explainConfigProblem(problem: string): string {
-  if (/^AVINODE_CLIENT_SECRET: required/.test(problem)) {
-    return `${problem} — the client secret is unset or empty (an empty value counts as unset; check that the variable is exported and not an empty expansion).`;
+function explainConfigProblem(problem: Problem): string {
+  const text = problemText(problem);
+  if (problem.path === 'AVINODE_CLIENT_SECRET' && problem.code === 'required') {
+    return `${text} — the client secret is unset or empty (an empty value counts as unset; check that the variable is exported and not an empty expansion).`;
   }
-  if (/^AVINODE_CLIENT_AUTH_METHOD/.test(problem)) {
-    return `${problem} — use the method chosen when the secret was created in Company → APIs → OAuth.`;
-  }
-  if (/must use https/.test(problem)) return `${problem} — Avinode is HTTPS-only; plain HTTP is accepted only towards this machine (the emulator).`;
-  return problem;
+  if (problem.path === 'AVINODE_CLIENT_AUTH_METHOD') return `${text} — use the method chosen when the secret was created in Company → APIs → OAuth.`;
+  if (problem.code === 'insecure_url') return `${text} — Avinode is HTTPS-only; plain HTTP is accepted only towards this machine (the emulator).`;
+  return text;
 }
 
 function checkConfiguration(report: Report, env: NodeJS.ProcessEnv, target: AvinodeTarget): void {
@@ -259,7 +257,7 @@ function checkWebhookSettings(report: Report, env: NodeJS.ProcessEnv): void {
     report.line(
       'warn',
       'webhook receiver settings incomplete',
-      ...problems,
+      ...problems.map(problemText),
       '`charterflow worker` and `charterflow webhooks` refuse to start until this is fixed; `charterflow avinode`, `trip` and this check do not need it.',
     );
     return;

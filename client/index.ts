@@ -229,7 +229,7 @@ export class CharterClient {
   }
 
   async listTrips({ phase, limit = 100 }: { phase?: TripPhase; limit?: number } = {}): Promise<TripListing[]> {
-    if (phase !== undefined && !TRIP_PHASES.includes(phase)) throw new TripRequestInvalid([`phase: must be one of ${TRIP_PHASES.join(', ')}`]);
+    if (phase !== undefined && !TRIP_PHASES.includes(phase)) throw new TripRequestInvalid([{ path: 'phase', message: `must be one of ${TRIP_PHASES.join(', ')}` }]);
     const query = `WorkflowType = 'charterTripWorkflow'${phase ? ` AND TripPhase = '${phase}'` : ''}`;
     const out: TripListing[] = [];
     for await (const execution of this.client.workflow.list({ query })) {

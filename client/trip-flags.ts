@@ -2,6 +2,7 @@
 // flags → StartTripInput → parseTripRequest, with every problem reported by the flag that caused it.
 import { randomBytes } from 'node:crypto';
 import { AIRCRAFT_CATEGORIES, type TripRequest } from '../workflows/contract.ts';
+import type { Problem } from '../workflows/failures.ts';
 import type { StartTripInput } from './index.ts';
 import { parseTripRequest, TripRequestInvalid } from './trip-request.ts';
 
@@ -10,18 +11,18 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Bad trip flags, each problem naming its flag (`--pax must be at least 1`). */
+/** A flag problem as printed: the flag, then what is wrong with it (`--pax must be at least 1`). */
+export const flagProblemText = (problem: Problem): string => (problem.path ? `${problem.path} ${problem.message}` : problem.message);
+
+/** Bad trip flags, each problem naming its flag: `path` is the flag (`--pax`), `message` what is wrong. */
 export class TripFlagsInvalid extends UsageError {
   override name = 'TripFlagsInvalid';
   constructor(
     readonly command: string,
-    readonly problems: string[],
+    readonly problems: readonly Problem[],
   ) {
-    super(
-      problems.length === 1
-        ? `${command}: ${problems[0]}`
-        : `${command}: ${problems.length} problems with the trip flags:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    const lines = problems.map(flagProblemText);
+    super(lines.length === 1 ? `${command}: ${lines[0]}` : `${command}: ${lines.length} problems with the trip flags:\n${lines.map((line) => `  - ${line}`).join('\n')}`);
   }
 }
 
@@ -147,11 +148,14 @@ function blankTripFlags(flags: TripFlags): string[] {
 export function tripInputFromFlags(flags: TripFlags, nowMs: number = Date.now(), options: Omit<TripFlagsOptions, 'nowMs'> = {}): StartTripInput {
   const command = options.command ?? 'trip start';
   const missing = missingTripFlags(flags);
-  const problems = missing.length ? [`missing ${missing.join(', ')}`] : [];
-  for (const name of blankTripFlags(flags)) problems.push(`--${name} is empty (leave the flag out instead)`);
-  if (flags['return-time'] !== undefined && flags['return-date'] === undefined) problems.push('--return-time needs --return-date (the return leg is only added with a date)');
+  // The required flags that are missing, named in one problem: `missing --to, --date`.
+  const problems: Problem[] = missing.length ? [{ path: '', message: `missing ${missing.join(', ')}` }] : [];
+  for (const name of blankTripFlags(flags)) problems.push({ path: `--${name}`, message: 'is empty (leave the flag out instead)' });
+  if (flags['return-time'] !== undefined && flags['return-date'] === undefined) problems.push({ path: '--return-time', message: 'needs --return-date (the return leg is only added with a date)' });
   if (problems.length) throw new TripFlagsInvalid(command, problems);
-  if ((flags.arrival || flags.utc) && !flags.time && !flags['return-time']) throw new TripFlagsInvalid(command, [`--${flags.arrival ? 'arrival' : 'utc'} needs --time (it says what the time means)`]);
+  if ((flags.arrival || flags.utc) && !flags.time && !flags['return-time']) {
+    throw new TripFlagsInvalid(command, [{ path: `--${flags.arrival ? 'arrival' : 'utc'}`, message: 'needs --time (it says what the time means)' }]);
+  }
   const passengers = isPaxTbd(flags.pax!) ? { paxTBD: true as const } : { pax: paxOf(flags.pax!) };
   const meaning = { ...(flags.arrival ? { arrival: true } : {}), ...(flags.utc ? { utc: true } : {}) };
   const outbound = { from: flags.from!, to: flags.to!, date: flags.date!, ...passengers, ...(flags.time ? { time: flags.time, ...meaning } : {}) };
@@ -200,9 +204,8 @@ const FLAG_OF_FIELD: Record<string, string | null> = {
   callbackUrl: '--callback-url',
 };
 
-/** `legs[0].from: must differ …` → `--to must differ from --from …`; null for a problem another flag already reports. */
-function inFlagTerms(problem: string): { flag: string; message: string } | null {
-  const [, field = '', message = problem] = /^([^:]*): ([\s\S]*)$/.exec(problem) ?? [];
+/** `legs[0].from` + `must differ …` → `--to must differ from --from …`; null for a problem another flag already reports. */
+function inFlagTerms({ path: field, message }: Problem): { flag: string; message: string } | null {
   // Repeatable flags: `requiredLift[1].aircraftTail: …` → `--lift #2 aircraftTail …`, `outputCurrencies[0]: …` → `--output-currency #1 …`
   const entry = /^(requiredLift|outputCurrencies)\[(\d+)\]\.?(\w*)$/.exec(field);
   if (entry) {
@@ -233,6 +236,6 @@ export function tripRequestFromFlags(flags: TripFlags, options: TripFlagsOptions
       if (named && !problems.has(named.flag)) problems.set(named.flag, named.message);
     }
   }
-  if (problems.size || !request) throw new TripFlagsInvalid(command, [...problems].map(([flag, message]) => `${flag} ${message}`));
+  if (problems.size || !request) throw new TripFlagsInvalid(command, [...problems].map(([flag, message]) => ({ path: flag, message })));
   return request;
 }

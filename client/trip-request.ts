@@ -2,6 +2,7 @@
 import { HTTPS_RULE, isHttpsOrLoopback } from '../platform/urls.ts';
 import { z } from 'zod';
 import { AIRCRAFT_CATEGORIES, EXPIRY_POLICIES, type TripRequest } from '../workflows/contract.ts';
+import { problemText, type Problem } from '../workflows/failures.ts';
 
 export const MIN_PAX = 1;
 export const MAX_PAX = 200;
@@ -10,10 +11,11 @@ export const MAX_DAYS_AHEAD = 731;
 /** More values than this (fields, legs, characters aside) is not a trip request but an attack on the validator. */
 export const MAX_REQUEST_VALUES = 1_000;
 
+/** Every bad field of a trip request: `problems[i].path` is the field (`legs[0].from`), `message` what is wrong. */
 export class TripRequestInvalid extends Error {
   override name = 'TripRequestInvalid';
-  constructor(readonly problems: string[]) {
-    super(`Invalid trip request:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(readonly problems: readonly Problem[]) {
+    super(`Invalid trip request:\n${problems.map((p) => `  - ${problemText(p)}`).join('\n')}`);
   }
 }
 
@@ -197,12 +199,12 @@ export function parseTripRequest(input: unknown, nowMs: number = Date.now()): Tr
   try {
     ownInput = ownDataOf(input);
   } catch (error) {
-    if (error instanceof TooLarge) throw new TripRequestInvalid([`request: too large or too deeply nested (at most ${MAX_REQUEST_VALUES} values)`]);
+    if (error instanceof TooLarge) throw new TripRequestInvalid([{ path: 'request', message: `too large or too deeply nested (at most ${MAX_REQUEST_VALUES} values)` }]);
     throw error;
   }
   const parsed = schema(nowMs).safeParse(ownInput);
   if (!parsed.success) {
-    throw new TripRequestInvalid(parsed.error.issues.map((issue) => `${pathOf(issue.path) || 'request'}: ${issue.message}`));
+    throw new TripRequestInvalid(parsed.error.issues.map((issue) => ({ path: pathOf(issue.path) || 'request', message: issue.message })));
   }
   // Own properties only, here too: destructuring would read a polluted Object.prototype's callbackUrl.
   const data = parsed.data;

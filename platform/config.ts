@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { loadClientConfigProfile, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { avinodeTaskQueueOf, DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS, DEFAULT_TASK_QUEUE } from '../workflows/contract.ts';
+import { problemText, type Problem } from '../workflows/failures.ts';
 import { HTTPS_RULE, isHttpsOrLoopback } from './urls.ts';
 
 /**
@@ -180,6 +181,9 @@ const Env = z.object({
   // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
   METRICS_PORT: port.default(9464),
   METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
+  // An OTLP/HTTP collector: workers then trace activities (workers/tracing.ts). Unset: no tracing.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_SERVICE_NAME: z.string().max(200).optional(),
 
   // Worker tuning (README "Worker tuning"): sticky cache, and concurrency of each queue's worker.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).refine((n) => n !== 1, 'must be 0 (no sticky cache) or at least 2').default(DEFAULT_MAX_CACHED_WORKFLOWS),
@@ -205,14 +209,14 @@ const EncryptionEnv = Env.pick({ PAYLOAD_ENCRYPTION_KEY: true, PAYLOAD_ENCRYPTIO
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(readonly problems: readonly Problem[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${problemText(p)}`).join('\n')}`);
   }
 }
 
 /** HTTPS is required for every URL that carries credentials, except towards this machine. */
-function requireHttps(name: string, value: string | undefined, problems: string[]) {
-  if (value && !isHttpsOrLoopback(value)) problems.push(`${name}: ${HTTPS_RULE}`);
+function requireHttps(name: string, value: string | undefined, problems: Problem[]) {
+  if (value && !isHttpsOrLoopback(value)) problems.push({ path: name, message: HTTPS_RULE, code: 'insecure_url' });
 }
 
 function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
@@ -221,12 +225,13 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.out
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
-        // A rule over several variables (settle below): its message names them itself.
-        if (issue.code === 'custom' && issue.path.length === 0) return issue.message;
+        // A rule over several variables (settle below) raised this problem itself.
+        const problem = issue.code === 'custom' ? (issue.params as { problem?: Problem } | undefined)?.problem : undefined;
+        if (problem) return problem;
         const name = String(issue.path[0] ?? '(environment)');
         // zod messages for our checks never contain the input; keep it that way for secrets.
         const message = SECRET_VARIABLES.has(name) && issue.code !== 'too_small' && issue.code !== 'custom' ? 'is invalid' : issue.message;
-        return `${name}: ${message}`;
+        return { path: name, message };
       }),
     );
   }
@@ -234,22 +239,22 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.out
 }
 
 /** Runs a rule over several variables inside a schema's transform: its problems become issues of the parse. */
-function settle<T>(ctx: z.RefinementCtx, rule: (problems: string[]) => T): T {
-  const problems: string[] = [];
+function settle<T>(ctx: z.RefinementCtx, rule: (problems: Problem[]) => T): T {
+  const problems: Problem[] = [];
   const value = rule(problems);
-  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  for (const problem of problems) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message, params: { problem } });
   return problems.length > 0 ? z.NEVER : value;
 }
 
 /** Keys of the payload codec (platform/payload-codec.ts). Unset variables: undefined, no encryption. */
-function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: string[]) {
+function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: Problem[]) {
   const key = e.PAYLOAD_ENCRYPTION_KEY;
   const keyId = e.PAYLOAD_ENCRYPTION_KEY_ID;
   const previous = e.PAYLOAD_DECRYPTION_KEYS ?? [];
-  if (key && !keyId) problems.push('PAYLOAD_ENCRYPTION_KEY_ID: required when PAYLOAD_ENCRYPTION_KEY is set (stored with each payload, for key rotation)');
-  if (keyId && !key) problems.push('PAYLOAD_ENCRYPTION_KEY: required when PAYLOAD_ENCRYPTION_KEY_ID is set');
+  if (key && !keyId) problems.push({ path: 'PAYLOAD_ENCRYPTION_KEY_ID', message: 'required when PAYLOAD_ENCRYPTION_KEY is set (stored with each payload, for key rotation)', code: 'required' });
+  if (keyId && !key) problems.push({ path: 'PAYLOAD_ENCRYPTION_KEY', message: 'required when PAYLOAD_ENCRYPTION_KEY_ID is set', code: 'required' });
   if (keyId && previous.some((k) => k.keyId === keyId)) {
-    problems.push(`PAYLOAD_DECRYPTION_KEYS: key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id`);
+    problems.push({ path: 'PAYLOAD_DECRYPTION_KEYS', message: `key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id` });
   }
   if (!key && previous.length === 0) return undefined;
   // current: encrypts new payloads, absent when only PAYLOAD_DECRYPTION_KEYS is set (reads old
@@ -278,7 +283,7 @@ const webhookSettings = (embedded: boolean) =>
   WebhookEnv.transform((w, ctx) =>
     settle(ctx, (problems) => {
       const password = w.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
-      if (!password) problems.push('WEBHOOK_PASSWORD: required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)');
+      if (!password) problems.push({ path: 'WEBHOOK_PASSWORD', message: 'required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)', code: 'required' });
       requireHttps('WEBHOOK_PUBLIC_URL', w.WEBHOOK_PUBLIC_URL, problems);
       return {
         port: w.WEBHOOK_PORT,
@@ -296,7 +301,7 @@ const webhookSettings = (embedded: boolean) =>
 export type WebhookConfig = Settings<z.output<ReturnType<typeof webhookSettings>>>;
 
 /** The webhook settings, or the problems that stop the receiver and the worker (names, never values). */
-export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: WebhookConfig; problems: string[] } {
+export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: WebhookConfig; problems: readonly Problem[] } {
   try {
     return { webhooks: parseEnv(webhookSettings(!env.AVINODE_BASE_URL?.trim()), env), problems: [] };
   } catch (error) {
@@ -311,7 +316,7 @@ export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhook
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   let core: Readonly<CommandConfig> | undefined;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   try {
     core = loadCommandConfig(env);
   } catch (error) {
@@ -321,9 +326,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const { webhooks, problems: webhookProblems } = webhookConfigOf(env);
   problems.push(...webhookProblems);
   if (core && webhooks && webhooks.avinodeReadsPerSecond > core.avinode.receiverReadsPerSecond) {
-    problems.push(
-      'WEBHOOK_AVINODE_READS_PER_SECOND: must not exceed AVINODE_RECEIVER_READS_PER_SECOND (the share of the Avinode rate limit the workers leave to the receivers)',
-    );
+    problems.push({
+      path: 'WEBHOOK_AVINODE_READS_PER_SECOND',
+      message: 'must not exceed AVINODE_RECEIVER_READS_PER_SECOND (the share of the Avinode rate limit the workers leave to the receivers)',
+    });
   }
   if (problems.length > 0 || !core || !webhooks) throw new ConfigError(problems);
   return Object.freeze({ ...core, webhooks });
@@ -338,7 +344,7 @@ export function loadCommandConfig(env: NodeJS.ProcessEnv = process.env): Readonl
 }
 
 /** The configuration's shape: every value typed by the schema, every default and cross-variable rule here. */
-function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
+function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
   const embedded = e.AVINODE_BASE_URL === undefined;
   const pick = <K extends keyof typeof LOCAL_AVINODE_DEFAULTS>(key: K, value: string | undefined) =>
     value ?? (embedded ? LOCAL_AVINODE_DEFAULTS[key] : undefined);
@@ -349,26 +355,26 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
   const clientAuthMethod = (pick('AVINODE_CLIENT_AUTH_METHOD', e.AVINODE_CLIENT_AUTH_METHOD) ??
     'client_secret_post') as ClientAuthMethod;
 
-  if (!apiToken) problems.push('AVINODE_API_TOKEN: required when AVINODE_BASE_URL is set');
+  if (!apiToken) problems.push({ path: 'AVINODE_API_TOKEN', message: 'required when AVINODE_BASE_URL is set', code: 'required' });
   if (e.AVINODE_AUTH === 'static') {
-    if (!e.AVINODE_BEARER_TOKEN && !embedded) problems.push('AVINODE_BEARER_TOKEN: required when AVINODE_AUTH=static');
+    if (!e.AVINODE_BEARER_TOKEN && !embedded) problems.push({ path: 'AVINODE_BEARER_TOKEN', message: 'required when AVINODE_AUTH=static', code: 'required' });
   } else {
-    if (!clientId) problems.push('AVINODE_CLIENT_ID: required when AVINODE_AUTH=oauth');
-    if (!clientSecret) problems.push('AVINODE_CLIENT_SECRET: required when AVINODE_AUTH=oauth');
+    if (!clientId) problems.push({ path: 'AVINODE_CLIENT_ID', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
+    if (!clientSecret) problems.push({ path: 'AVINODE_CLIENT_SECRET', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
     if (!e.AVINODE_CLIENT_AUTH_METHOD && !embedded) {
-      problems.push(`AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`);
+      problems.push({ path: 'AVINODE_CLIENT_AUTH_METHOD', message: `required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`, code: 'required' });
     }
   }
   if (e.AVINODE_TASK_QUEUE === e.TEMPORAL_TASK_QUEUE) {
-    problems.push('AVINODE_TASK_QUEUE: must differ from TEMPORAL_TASK_QUEUE (its rate limit would hold back callbacks and lookups too)');
+    problems.push({ path: 'AVINODE_TASK_QUEUE', message: 'must differ from TEMPORAL_TASK_QUEUE (its rate limit would hold back callbacks and lookups too)' });
   }
   if (e.AVINODE_RECEIVER_READS_PER_SECOND >= e.AVINODE_RATE_LIMIT_PER_SECOND) {
-    problems.push('AVINODE_RECEIVER_READS_PER_SECOND: must be less than AVINODE_RATE_LIMIT_PER_SECOND (the rest is the Avinode task queue rate of the workers)');
+    problems.push({ path: 'AVINODE_RECEIVER_READS_PER_SECOND', message: 'must be less than AVINODE_RATE_LIMIT_PER_SECOND (the rest is the Avinode task queue rate of the workers)' });
   }
   if (e.WORKER_MAX_CACHED_WORKFLOWS > 0 && e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS > e.WORKER_MAX_CACHED_WORKFLOWS) {
-    problems.push('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: must not exceed WORKER_MAX_CACHED_WORKFLOWS (each task in flight holds a cached workflow)');
+    problems.push({ path: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', message: 'must not exceed WORKER_MAX_CACHED_WORKFLOWS (each task in flight holds a cached workflow)' });
   }
-  if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push('CALLBACK_SECRET: required when CALLBACK_URL is set');
+  if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push({ path: 'CALLBACK_SECRET', message: 'required when CALLBACK_URL is set', code: 'required' });
   requireHttps('AVINODE_BASE_URL', e.AVINODE_BASE_URL, problems);
   requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
   requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
@@ -428,6 +434,8 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
     },
     // metrics: the Prometheus scrape endpoint of worker processes; unset when METRICS_PORT=0.
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: hostPort(e.METRICS_HOST, e.METRICS_PORT) } } : {}),
+    // tracing unset: no OpenTelemetry spans (OTEL_EXPORTER_OTLP_ENDPOINT unset).
+    ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, ...(e.OTEL_SERVICE_NAME ? { serviceName: e.OTEL_SERVICE_NAME } : {}) } } : {}),
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -454,15 +462,15 @@ export type TemporalConnectionConfig = NonNullable<Config['temporal']['connectio
 /** TEMPORAL_WORKER_DEPLOYMENT / TEMPORAL_WORKER_BUILD_ID: the version a worker polls as. */
 export type WorkerDeploymentConfig = NonNullable<Config['temporal']['workerDeployment']>;
 
-function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
+function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
   const bearer = e.CODEC_AUTH_ISSUER !== undefined || e.CODEC_AUTH_JWKS_URL !== undefined || e.CODEC_AUTH_AUDIENCE !== undefined;
   if (e.CODEC_AUTH === 'none') {
-    if (bearer) problems.push('CODEC_AUTH: is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other');
+    if (bearer) problems.push({ path: 'CODEC_AUTH', message: 'is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other' });
     return { kind: 'none' as const };
   }
   if (!bearer && e.CODEC_AUTH !== 'bearer') return undefined;
-  if (!e.CODEC_AUTH_ISSUER) problems.push('CODEC_AUTH_ISSUER: required for the codec bearer check (the issuer of the Temporal UI login tokens)');
-  if (!e.CODEC_AUTH_JWKS_URL) problems.push('CODEC_AUTH_JWKS_URL: required for the codec bearer check (the JWKS of that issuer)');
+  if (!e.CODEC_AUTH_ISSUER) problems.push({ path: 'CODEC_AUTH_ISSUER', message: 'required for the codec bearer check (the issuer of the Temporal UI login tokens)', code: 'required' });
+  if (!e.CODEC_AUTH_JWKS_URL) problems.push({ path: 'CODEC_AUTH_JWKS_URL', message: 'required for the codec bearer check (the JWKS of that issuer)', code: 'required' });
   requireHttps('CODEC_AUTH_JWKS_URL', e.CODEC_AUTH_JWKS_URL, problems);
   if (!e.CODEC_AUTH_ISSUER || !e.CODEC_AUTH_JWKS_URL) return undefined;
   return { kind: 'bearer' as const, issuer: e.CODEC_AUTH_ISSUER, jwksUrl: e.CODEC_AUTH_JWKS_URL, ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}) };
@@ -478,9 +486,9 @@ const TLS_FILES = {
   serverCACert: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', 'TEMPORAL_TLS_CA_PATH'],
 } as const;
 
-function tlsSourceOf(e: z.infer<typeof CoreEnv>, names: readonly (keyof z.infer<typeof CoreEnv>)[], problems: string[]): TlsSource | undefined {
+function tlsSourceOf(e: z.infer<typeof CoreEnv>, names: readonly (keyof z.infer<typeof CoreEnv>)[], problems: Problem[]): TlsSource | undefined {
   const given = names.filter((name) => e[name] !== undefined);
-  if (given.length > 1) problems.push(`${given.join(' and ')}: name the same file; set one of them`);
+  if (given.length > 1) problems.push({ path: given.join(' and '), message: 'name the same file; set one of them' });
   const variable = given[0];
   if (!variable) return undefined;
   const value = String(e[variable]);
@@ -492,20 +500,20 @@ function tlsSourceOf(e: z.infer<typeof CoreEnv>, names: readonly (keyof z.infer<
  * environment configuration has them. TLS is on with any TLS setting, and with an API key unless
  * TEMPORAL_TLS=false (a key travels in a header).
  */
-function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: string[]) {
+function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
   const clientCert = tlsSourceOf(e, TLS_FILES.clientCert, problems);
   const clientKey = tlsSourceOf(e, TLS_FILES.clientKey, problems);
   const serverCACert = tlsSourceOf(e, TLS_FILES.serverCACert, problems);
   const anyTlsSetting = Boolean(clientCert || clientKey || serverCACert) || e.TEMPORAL_TLS_SERVER_NAME !== undefined;
   const anySetting = anyTlsSetting || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS !== undefined;
   if (!anySetting) return undefined;
-  if (!e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)');
+  if (!e.TEMPORAL_ADDRESS) problems.push({ path: 'TEMPORAL_ADDRESS', message: 'required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)', code: 'required' });
   if (Boolean(clientCert) !== Boolean(clientKey)) {
     const cert = clientCert?.variable ?? 'TEMPORAL_TLS_CLIENT_CERT_PATH';
     const key = clientKey?.variable ?? 'TEMPORAL_TLS_CLIENT_KEY_PATH';
-    problems.push(`${cert} and ${key}: set both (the client certificate and its private key) or neither`);
+    problems.push({ path: `${cert} and ${key}`, message: 'set both (the client certificate and its private key) or neither' });
   }
-  if (e.TEMPORAL_TLS === 'false' && anyTlsSetting) problems.push('TEMPORAL_TLS: is false, yet TEMPORAL_TLS_* settings are given; remove one or the other');
+  if (e.TEMPORAL_TLS === 'false' && anyTlsSetting) problems.push({ path: 'TEMPORAL_TLS', message: 'is false, yet TEMPORAL_TLS_* settings are given; remove one or the other' });
   const tls = e.TEMPORAL_TLS === 'true' || anyTlsSetting || (e.TEMPORAL_API_KEY !== undefined && e.TEMPORAL_TLS !== 'false');
   return {
     ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
@@ -565,7 +573,7 @@ function withTemporalProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     throw new ConfigError([profileProblem(error, file, name)]);
   }
   if (profile.grpcMeta && Object.keys(profile.grpcMeta).length > 0) {
-    throw new ConfigError([`TEMPORAL_PROFILE: profile "${name ?? 'default'}" sets grpc_meta, which charterflow does not send; remove it`]);
+    throw new ConfigError([{ path: 'TEMPORAL_PROFILE', message: `profile "${name ?? 'default'}" sets grpc_meta, which charterflow does not send; remove it` }]);
   }
   // A TLS file the environment names (under any of its names) replaces the profile's.
   const fromProfile = profileVariables(profile);
@@ -578,22 +586,22 @@ function withTemporalProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Names the file and profile, never the file's contents (a TOML parse error quotes the line, maybe an API key). */
-function profileProblem(error: unknown, file: string | undefined, name: string | undefined): string {
+function profileProblem(error: unknown, file: string | undefined, name: string | undefined): Problem {
   const where = file ?? "the user's temporalio/temporal.toml";
   const code = (error as NodeJS.ErrnoException).code;
-  if (code) return `TEMPORAL_CONFIG_FILE: cannot read ${where} (${code})`;
+  if (code) return { path: 'TEMPORAL_CONFIG_FILE', message: `cannot read ${where} (${code})` };
   const message = error instanceof Error ? error.message : '';
-  if (/^Profile '.*' not found/.test(message)) return `TEMPORAL_PROFILE: no profile "${name}" in ${where}`;
-  if (message.startsWith('Validation error: ')) return `TEMPORAL_CONFIG_FILE: ${where}: ${message.slice('Validation error: '.length)}`;
-  return `TEMPORAL_CONFIG_FILE: ${where} is not a valid Temporal configuration file (TOML)`;
+  if (/^Profile '.*' not found/.test(message)) return { path: 'TEMPORAL_PROFILE', message: `no profile "${name}" in ${where}` };
+  if (message.startsWith('Validation error: ')) return { path: 'TEMPORAL_CONFIG_FILE', message: `${where}: ${message.slice('Validation error: '.length)}` };
+  return { path: 'TEMPORAL_CONFIG_FILE', message: `${where} is not a valid Temporal configuration file (TOML)` };
 }
 
 /** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
-function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: string[]) {
+function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: Problem[]) {
   const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
   const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
-  if (deploymentName && !buildId) problems.push('TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)');
-  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName) problems.push('TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)');
+  if (deploymentName && !buildId) problems.push({ path: 'TEMPORAL_WORKER_BUILD_ID', message: 'required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)', code: 'required' });
+  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName) problems.push({ path: 'TEMPORAL_WORKER_DEPLOYMENT', message: 'required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)', code: 'required' });
   return deploymentName && buildId ? { deploymentName, buildId } : undefined;
 }
 

@@ -22,7 +22,7 @@ function readTlsFile({ variable, ...source }: TlsSource, read: (path: string) =>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     // A configuration problem like any other: commands report it as such (exit 78).
-    throw new ConfigError([`${variable}: cannot read ${path} (${code})`]);
+    throw new ConfigError([{ path: variable, message: `cannot read ${path} (${code})` }]);
   }
 }
 

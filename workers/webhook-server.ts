@@ -8,11 +8,13 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Client, Connection, isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient } from '../activities/avinode/client.ts';
-import { avinodeEvent, WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
+import { avinodeEvent, FailureType, WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
+import { failures, isTyped } from '../workflows/failures.ts';
 import { loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, redactError, type Logger } from '../platform/logging.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
@@ -153,10 +155,32 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
   });
 }
 
-function isUnreachable(error: unknown): boolean {
-  if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
-  const text = `${(error as Error)?.name} ${(error as Error)?.message} ${(error as { code?: unknown })?.code}`;
-  return /unavailable|deadline|connect|ECONNREFUSED|timed? ?out|14 UNAVAILABLE|4 DEADLINE/i.test(text);
+/** The hand-off took longer than handoffTimeoutMs. */
+class HandoffTimeout extends Error {
+  override name = 'HandoffTimeout';
+}
+
+/** gRPC answers that mean "not now" rather than "never": Temporal down, too slow, or shedding load. */
+const UNREACHABLE_STATUSES: ReadonlySet<number> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED]);
+/** Failure types of an Avinode read that a later delivery may not meet (workflows/failures.ts). */
+const TRANSIENT_FAILURES = [FailureType.Unavailable, FailureType.RateLimited] as const;
+
+/**
+ * Whether a failed hand-off should be redelivered later (503): our own timeout, a gRPC status of
+ * UNREACHABLE_STATUSES (found with the SDK's isGrpcServiceError on the error or its causes: the
+ * client wraps gRPC errors in a ServiceError), or an Avinode read failing with a transient type.
+ * Anything else (a missing namespace, a bad request) is a 500. No error text is read.
+ */
+export function isTemporalUnreachable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current instanceof HandoffTimeout) return true;
+    if (current instanceof WorkflowExecutionAlreadyStartedError) return false;
+    if (isGrpcServiceError(current)) return UNREACHABLE_STATUSES.has(current.code);
+    if (isTyped(current, ...TRANSIENT_FAILURES)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 function defaultAvinodeReader(config: Readonly<Config>, logger: Logger): (TripReader & { close(): Promise<void> }) | undefined {
@@ -247,7 +271,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     let workflowId: string | undefined;
     try {
-      if (!resolver) throw Object.assign(new Error('no Avinode API configured to read the event with'), { code: 'UNAVAILABLE' });
+      if (!resolver) throw failures.unavailable('no Avinode API configured to read the event with');
       const trip = await withTimeout(resolver.resolve(event, deadline), Math.max(1, deadline - performance.now()));
       stats.avinodeReads = resolver.reads;
       if (trip.outcome === 'unknown_trip') {
@@ -277,7 +301,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         return reply(res, 200, { ok: true, outcome: 'not_running', workflowId });
       }
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-        const unreachable = isUnreachable(error);
+        const unreachable = isTemporalUnreachable(error);
         logger.error({ eventType, id: payload.id, err: redactError(error), status: unreachable ? 503 : 500 }, 'webhook hand-off failed');
         return reply(res, unreachable ? 503 : 500, { error: unreachable ? 'Temporal unreachable; redeliver later' : 'hand-off failed' }, unreachable ? { 'retry-after': '30' } : {});
       }
@@ -332,7 +356,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`Temporal did not answer within ${ms} ms (deadline)`), { code: 'DEADLINE' })), ms);
+      timer = setTimeout(() => reject(new HandoffTimeout(`Temporal did not answer within ${ms} ms (deadline)`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

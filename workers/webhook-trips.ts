@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { AvinodeClient } from '../activities/avinode/client.ts';
 import { FailureType, WORKFLOW_ID_PREFIX, type AvinodeEvent, type TripMessageSnapshot } from '../workflows/contract.ts';
+import { failures } from '../workflows/failures.ts';
 
 /** The Avinode reads the receiver may make (tests pass a fake). */
 export type TripReader = Pick<AvinodeClient, 'readByHref' | 'readRfq' | 'readTrip'>;
@@ -67,7 +68,7 @@ export class ReadBudget {
         return;
       }
       const waitMs = Math.ceil(((1 - this.tokens) / this.perSecond) * 1_000);
-      if (now + waitMs > deadline) throw Object.assign(new Error('the receiver’s Avinode read budget is spent (deadline)'), { code: 'DEADLINE' });
+      if (now + waitMs > deadline) throw failures.rateLimited('the receiver’s Avinode read budget is spent (deadline)', waitMs);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }

@@ -6,12 +6,14 @@ import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@t
 import { activityDepsFromConfig, createActivities } from '../activities/index.ts';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../activities/avinode/client.ts';
+import { activityScopedLogger, charterActivityInterceptors } from '../activities/interceptors.ts';
 import { avinodeTaskQueueOf } from '../workflows/activity-options.ts';
 import { createCharterWorkers } from './charter-workers.ts';
 import { avinodeActivityRateLimit, loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, redactError, type Logger } from '../platform/logging.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from '../platform/temporal-connection.ts';
+import { activityTracingFor } from './tracing.ts';
 import { workerDeploymentOptionsFor } from './versioning.ts';
 import { reconcileWebhookSubscriptions, WebhookSubscriptionHealer, type SubscriptionCounts } from './webhook-subscriptions.ts';
 import { defaultWorkflowSource, describeWorkflowSource, type WorkflowSource } from './workflow-bundle.ts';
@@ -117,7 +119,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config, logger } = options;
   if (!config.avinode.baseUrl) throw new Error('AVINODE_BASE_URL is unset: the worker needs the Avinode API (or the emulator) to talk to');
   installRuntime(logger, []);
-  const tokenSource = createAvinodeTokenSource(config.avinode, { logger, timeoutMs: config.avinode.httpTimeoutMs });
+  // Inside an activity every line names its workflow, run, activity type and attempt (the interceptor).
+  const activityLogger = activityScopedLogger(logger);
+  const tokenSource = createAvinodeTokenSource(config.avinode, { logger: activityLogger, timeoutMs: config.avinode.httpTimeoutMs });
   const avinode = createAvinodeClient({
     baseUrl: config.avinode.baseUrl,
     apiToken: config.avinode.apiToken,
@@ -125,9 +129,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     apiVersion: config.avinode.apiVersion,
     ...(config.avinode.actAsAccount ? { actAsAccount: config.avinode.actAsAccount } : {}),
     tokenSource,
-    logger,
+    logger: activityLogger,
     timeouts: { headersMs: config.avinode.httpTimeoutMs, bodyMs: config.avinode.httpTimeoutMs },
   });
+  const tracing = activityTracingFor(config.tracing);
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
@@ -140,7 +145,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     await subscriptions?.start();
     logger.info(
-      { taskQueue, avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue, workflows: describeWorkflowSource(workflowSource), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      { taskQueue, avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue, workflows: describeWorkflowSource(workflowSource), ...(tracing ? { otlpEndpoint: tracing.endpoint } : {}), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
       'creating worker',
     );
     const workers = await createCharterWorkers({
@@ -150,9 +155,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...workflowSource,
       ...(workerDeploymentOptions ? { workerDeploymentOptions } : {}),
       activities: createActivities({
-        ...activityDepsFromConfig(config, avinode, logger),
+        ...activityDepsFromConfig(config, avinode, activityLogger),
         ...(subscriptions ? { onAvinodeRecovered: (reason) => subscriptions.nudge(reason) } : {}),
       }),
+      // Log context, heartbeats while a call is in flight, the failure metric; spans with OTLP configured.
+      interceptors: { activity: [charterActivityInterceptors(), ...(tracing ? [tracing.interceptors] : [])] },
       // Only the Avinode queue is rate-limited: callbacks and lookups never wait for Avinode's budget.
       avinodeActivitiesPerSecond: avinodeActivityRateLimit(config.avinode),
       // A worker given another main queue (tests) derives its Avinode queue from it.
@@ -174,6 +181,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         (running ??= workers.run().finally(async () => {
           await subscriptions?.stop();
           await avinode.close();
+          await tracing?.shutdown();
           if (ownsConnection) await connection.close();
         })),
       shutdown: async () => {
@@ -184,6 +192,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   } catch (error) {
     await subscriptions?.stop();
     await avinode.close();
+    await tracing?.shutdown();
     if (ownsConnection) await connection.close();
     throw error;
   }

@@ -8,7 +8,7 @@ import { NON_RETRYABLE_FAILURE_TYPES } from './contract.ts';
 const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURE_TYPES];
 
 /**
- * Activities heartbeat while their HTTP call is in flight (activities/heartbeat.ts), so a worker
+ * Activities heartbeat while their HTTP call is in flight (the activity interceptor, activities/interceptors.ts), so a worker
  * that dies mid-call is noticed after this long and the attempt is retried elsewhere;
  * `startToCloseTimeout` stays the outer bound of one attempt. Per run: `timing.activityHeartbeatMs`.
  */

@@ -37,6 +37,7 @@ import {
   avinodeEvent,
   CANCEL_REASONS,
   cancelTrip,
+  CREDENTIAL_FAILURE_TYPES,
   credentialsUpdated,
   DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
   DEFAULT_TIMING,
@@ -68,6 +69,7 @@ import {
   type TripRequest,
   type TripTiming,
 } from './contract.ts';
+import { failures } from './failures.ts';
 import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
 import { TripRunState, type CallbackNotice, type CarriedTripState } from './trip-state.ts';
@@ -99,7 +101,7 @@ function activitiesFor(timing: TripTiming, avinodeTaskQueue: string) {
 }
 
 /** Failures a person must fix (credentials, permissions): the run waits in `blocked`, it does not fail. */
-const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden]);
+const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set(CREDENTIAL_FAILURE_TYPES);
 /** Local departure times have no zone here; +12 h is the latest UTC instant any zone can mean. */
 const DEPARTURE_SLACK_MS = 12 * 3_600_000;
 /** Patch id: runs recorded before it completed on webhook data alone, without a confirming poll. */
@@ -222,11 +224,7 @@ class TripRun extends TripRunState {
     setHandler(getTrip, async () => {
       await condition(() => this.trip !== undefined || this.isTerminal());
       if (!this.trip) {
-        throw ApplicationFailure.create({
-          type: FailureType.TripFailed,
-          message: `no Avinode trip: ${this.endReason ?? this.phase}`,
-          nonRetryable: true,
-        });
+        throw failures.tripFailed(`no Avinode trip: ${this.endReason ?? this.phase}`);
       }
       return { workflowId: this.workflowId, ...this.trip };
     });
@@ -294,7 +292,7 @@ class TripRun extends TripRunState {
         try {
           sent = await this.acts.messageActs.sendTripMessage({ rfqId, message: text, ...this.actingAs() });
         } catch (error) {
-          throw ApplicationFailure.create({ type: failureOf(error).type ?? FailureType.TripFailed, message: `message to ${rfq.operator} not sent: ${failureOf(error).message}`, nonRetryable: true });
+          throw failures.final(failureOf(error).type ?? FailureType.TripFailed, `message to ${rfq.operator} not sent: ${failureOf(error).message}`);
         }
         const messageId = sent.messageId ?? `abuyermsg-local-${uuid4()}`;
         this.readMessageIds.add(messageId);
@@ -879,7 +877,7 @@ class TripRun extends TripRunState {
 
   private fail(message: string, type: string): void {
     if (this.isTerminal()) return;
-    this.failure = ApplicationFailure.create({ type, message, nonRetryable: true });
+    this.failure = failures.final(type, message);
     this.end('failed', message);
   }
 

@@ -23,7 +23,6 @@ export const FailureType = {
   NotFound: 'AvinodeNotFound',
   ContractViolation: 'AvinodeContractViolation',
   TokenEndpointRejected: 'TokenEndpointRejected',
-  QuotesNotReady: 'QuotesNotReady',
   /** A trip that existed now answers NOT_FOUND: the weekly sandbox rebuild. The workflow decides. */
   TripVanished: 'TripVanished',
   /** An href pointing outside the configured Avinode origin: refused, never followed. */
@@ -50,6 +49,9 @@ export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
   FailureType.ConfigurationInvalid,
   FailureType.TripFailed,
 ];
+
+/** Failures a person must fix (credentials, permissions): a run waits in `blocked` for these, it does not fail. */
+export const CREDENTIAL_FAILURE_TYPES: readonly FailureType[] = [FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden];
 
 export const TRIP_PHASES = [
   'creating_trip',

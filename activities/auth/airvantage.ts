@@ -2,7 +2,7 @@
 // refresh tokens rotated on every use, and the non-standard expire endpoint.
 import { createHash, randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../workflows/contract.ts';
+import { failures } from '../../workflows/failures.ts';
 import { encodeBasicCredentials, type BasicEncoding } from './basic.ts';
 import type { RefreshTokenStore } from './refresh-token-store.ts';
 import { callTokenEndpoint, grantOf, requestToken, tokenEndpointErrorDetailsOf, type AnomalyRetryDeps, type TokenHttpDeps, type TokenResponse } from './token-endpoint.ts';
@@ -94,7 +94,7 @@ export function createAirvantageTokenSource(
 ): AirvantageTokenSource {
   for (const [name, value] of Object.entries({ baseUrl: client.baseUrl, clientId: client.clientId, clientSecret: client.clientSecret, grantId: grant.grantId })) {
     if (!value?.trim()) {
-      throw ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `AirVantage credential: ${name} is empty`, nonRetryable: true });
+      throw failures.configurationInvalid(`AirVantage credential: ${name} is empty`);
     }
   }
   const baseUrl = trimSlash(client.baseUrl);
@@ -128,12 +128,10 @@ export function createAirvantageTokenSource(
     } catch (error) {
       if (tokenEndpointErrorDetailsOf(error)?.error !== 'invalid_grant') throw error;
       await grant.store.delete(grant.grantId);
-      throw ApplicationFailure.create({
-        type: FailureType.TokenEndpointRejected,
-        message: `airvantage grant ${grant.grantId} of client ${client.clientId} at ${description.host} is no longer valid (invalid_grant): the stored refresh token was dropped; a person must authorize again`,
-        nonRetryable: true,
-        details: (error as ApplicationFailure).details ?? [],
-      });
+      throw failures.tokenEndpointRejected(
+        `airvantage grant ${grant.grantId} of client ${client.clientId} at ${description.host} is no longer valid (invalid_grant): the stored refresh token was dropped; a person must authorize again`,
+        (error as ApplicationFailure).details ?? [],
+      );
     }
   };
 
@@ -148,11 +146,7 @@ export function createAirvantageTokenSource(
       locked(async () => {
         const refreshToken = await grant.store.load(grant.grantId);
         if (!refreshToken) {
-          throw ApplicationFailure.create({
-            type: FailureType.TokenEndpointRejected,
-            message: `airvantage grant ${grant.grantId} of client ${client.clientId} has no stored refresh token: a person must authorize first`,
-            nonRetryable: true,
-          });
+          throw failures.tokenEndpointRejected(`airvantage grant ${grant.grantId} of client ${client.clientId} has no stored refresh token: a person must authorize first`);
         }
         return dropGrantOn(async () => keep(await post(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), signal)));
       }),
@@ -171,12 +165,10 @@ export function createAirvantageTokenSource(
         return await keep(await post(form));
       } catch (error) {
         if (tokenEndpointErrorDetailsOf(error)?.error !== 'invalid_grant') throw error;
-        throw ApplicationFailure.create({
-          type: FailureType.TokenEndpointRejected,
-          message: `airvantage ${attempt} for grant ${grant.grantId} of client ${client.clientId} at ${description.host} was rejected (invalid_grant: a used or expired code, a wrong verifier, username or password): only this attempt failed; a stored refresh token, if any, is kept`,
-          nonRetryable: true,
-          details: (error as ApplicationFailure).details ?? [],
-        });
+        throw failures.tokenEndpointRejected(
+          `airvantage ${attempt} for grant ${grant.grantId} of client ${client.clientId} at ${description.host} was rejected (invalid_grant: a used or expired code, a wrong verifier, username or password): only this attempt failed; a stored refresh token, if any, is kept`,
+          (error as ApplicationFailure).details ?? [],
+        );
       }
     }).then((tokenGrant) => source.prime(tokenGrant, sentAt));
     return await untilAborted(exchange, signal);

@@ -1,6 +1,5 @@
 // Avionté (BOLD Front Office): client_credentials, client_secret_post, a gateway `x-api-key`, required scope.
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../workflows/contract.ts';
+import { failures } from '../../workflows/failures.ts';
 import { grantOf, requestToken, type AnomalyRetryDeps, type TokenHttpDeps } from './token-endpoint.ts';
 import { CachedTokenSource, type TokenSource, type TokenSourceDescription } from './token-source.ts';
 
@@ -34,7 +33,7 @@ export function avionteTokenRequest(credential: AvionteCredential): { headers: R
 export function createAvionteTokenSource(credential: AvionteCredential, deps: AvionteTokenDeps = {}): TokenSource {
   for (const [name, value] of Object.entries({ clientId: credential.clientId, clientSecret: credential.clientSecret, apiKey: credential.apiKey, scope: credential.scope })) {
     if (!value.trim()) {
-      throw ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `Avionté credential: ${name} is empty`, nonRetryable: true });
+      throw failures.configurationInvalid(`Avionté credential: ${name} is empty`);
     }
   }
   const description: TokenSourceDescription = {

@@ -1,9 +1,8 @@
 // Avvail (Guest Book API): client_credentials with a JSON body and `audience`; the RS256 access
 // token is verified against the JWKS and its granted `scope` checked before anyone uses it.
-import { ApplicationFailure } from '@temporalio/common';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { fetch as undiciFetch } from 'undici';
-import { FailureType } from '../../workflows/contract.ts';
+import { failures } from '../../workflows/failures.ts';
 import { grantOf, requestToken, type AnomalyRetryDeps, type TokenHttpDeps } from './token-endpoint.ts';
 import { CachedTokenSource, type TokenSource, type TokenSourceDescription } from './token-source.ts';
 
@@ -83,23 +82,16 @@ export function createAvvailTokenSource(credential: AvvailCredential, deps: Avva
         const claim = error instanceof joseErrors.JWTClaimValidationFailed ? ` (claim ${error.claim})` : '';
         // jose reports a non-200 JWKS answer as a generic JOSEError: the key set is unreachable, not the token bad.
         const unreachable = error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError) || /JSON Web Key Set HTTP response/.test((error as Error).message);
-        throw ApplicationFailure.create({
-          type: unreachable ? FailureType.Unavailable : FailureType.ContractViolation,
-          message: unreachable ? `${who}: the JWKS could not be fetched (${code})` : `${who} failed verification: ${code}${claim}`,
-          nonRetryable: !unreachable,
-        });
+        throw unreachable ? failures.unavailable(`${who}: the JWKS could not be fetched (${code})`) : failures.contractViolation(`${who} failed verification: ${code}${claim}`);
       }
       // The response's `scope` is what was granted; without one, the token's own `scope` claim.
       const scope = response.scope ?? (typeof claimedScope === 'string' ? claimedScope : '');
       const granted = new Set(scope.split(' ').filter(Boolean));
       const missing = (credential.requiredScopes ?? []).filter((scope) => !granted.has(scope));
       if (missing.length > 0) {
-        throw ApplicationFailure.create({
-          type: FailureType.TokenEndpointRejected,
-          message: `${who}: credential lacks ${missing.join(', ')} (scopes come with the credential; ask Avvail to grant them)`,
-          nonRetryable: true,
-          details: [{ provider: 'avvail', host: description.host, clientId: credential.clientId, method: description.method, status: 200, error: 'insufficient_scope', errorDetails: missing }],
-        });
+        throw failures.tokenEndpointRejected(`${who}: credential lacks ${missing.join(', ')} (scopes come with the credential; ask Avvail to grant them)`, [
+          { provider: 'avvail', host: description.host, clientId: credential.clientId, method: description.method, status: 200, error: 'insufficient_scope', errorDetails: missing },
+        ]);
       }
       return { ...grantOf(response), ...(scope ? { scope } : {}) };
     },

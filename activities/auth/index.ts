@@ -1,7 +1,6 @@
 // The token layer: one TokenSource per credential, for every provider in our partner documents.
-import { ApplicationFailure } from '@temporalio/common';
 import { avinodeTokenUrl, type Config } from '../../platform/config.ts';
-import { FailureType } from '../../workflows/contract.ts';
+import { failures } from '../../workflows/failures.ts';
 import { createAvinodeOAuthTokenSource, createAvinodeStaticTokenSource, type AvinodeTokenDeps } from './avinode.ts';
 import type { TokenSource } from './token-source.ts';
 
@@ -11,7 +10,6 @@ export * from './avionte.ts';
 export * from './avvail.ts';
 export * from './basic.ts';
 export * from './refresh-token-store.ts';
-export * from './retry-after.ts';
 export * from './token-endpoint.ts';
 export * from './token-source.ts';
 export * from './www-authenticate.ts';
@@ -21,8 +19,7 @@ export function createAvinodeTokenSource(
   avinode: Pick<Config['avinode'], 'auth' | 'bearerToken' | 'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenUrl' | 'tokenMinutes' | 'baseUrl'>,
   deps: AvinodeTokenDeps = {},
 ): TokenSource {
-  const missing = (what: string) =>
-    ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `Avinode credentials incomplete: ${what} is not set`, nonRetryable: true });
+  const missing = (what: string) => failures.configurationInvalid(`Avinode credentials incomplete: ${what} is not set`);
   if (!avinode.baseUrl) throw missing('AVINODE_BASE_URL');
   if (avinode.auth === 'static') {
     if (!avinode.bearerToken) throw missing('AVINODE_BEARER_TOKEN');

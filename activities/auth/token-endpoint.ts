@@ -2,9 +2,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { FailureType } from '../../workflows/contract.ts';
+import { failures, retryDelayOf } from '../../workflows/failures.ts';
 import type { Logger } from '../../platform/logging.ts';
-import { parseRetryAfter } from './retry-after.ts';
 import type { TokenGrant, TokenSourceDescription } from './token-source.ts';
 
 export interface TokenHttpDeps {
@@ -81,10 +80,7 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
   } catch (error) {
     deps.logger?.warn({ provider: call.description.provider, host: call.description.host, route, durationMs: Math.round(performance.now() - started), network: (error as Error).name }, 'token request failed');
     if ((error as Error).name === 'AbortError') throw error;
-    throw ApplicationFailure.create({
-      type: FailureType.Unavailable,
-      message: `${what(call.description)} unreachable: ${(error as { code?: string }).code ?? (error as Error).name}`,
-    });
+    throw failures.unavailable(`${what(call.description)} unreachable: ${(error as { code?: string }).code ?? (error as Error).name}`);
   }
   let json: unknown;
   try {
@@ -112,62 +108,39 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
   const codeText = details.errorDetails.length ? ` (errorDetails: ${details.errorDetails.join(', ')})` : '';
 
   if (status === 429) {
-    throw ApplicationFailure.create({
-      type: FailureType.RateLimited,
-      message: `${what(call.description)} answered 429`,
-      nextRetryDelay: parseRetryAfter(retryAfter) ?? 30_000,
-      details: [details],
-    });
+    throw failures.rateLimited(`${what(call.description)} answered 429`, retryDelayOf(retryAfter), details);
   }
-  if (status >= 500 || status === 408) {
-    throw ApplicationFailure.create({ type: FailureType.Unavailable, message: `${what(call.description)} answered ${status}`, details: [details] });
-  }
+  if (status >= 500 || status === 408) throw failures.unavailable(`${what(call.description)} answered ${status}`, details);
   if (parsedError.success && REJECTIONS.has(parsedError.data.error)) {
     const evaluated = evaluatedMethodOf(details);
     const mismatch = evaluated && evaluated !== details.method ? ` The server evaluated the request as ${evaluated}, but ${details.method} is configured.` : '';
     const hint = (parsedError.data.error === 'invalid_client' && call.invalidClientHint ? ` ${call.invalidClientHint}` : '') + mismatch;
-    throw ApplicationFailure.create({
-      type: FailureType.TokenEndpointRejected,
-      message: `${what(call.description)} rejected the request: ${status} ${parsedError.data.error}${codeText}.${hint}`,
-      nonRetryable: true,
-      details: [details],
-    });
-  }
-  if ((status === 401 || status === 403) && call.bareRejectionHint) {
-    throw ApplicationFailure.create({ type: FailureType.TokenEndpointRejected, message: `${what(call.description)}: ${status}, ${call.bareRejectionHint}`, nonRetryable: true, details: [details] });
+    throw failures.tokenEndpointRejected(`${what(call.description)} rejected the request: ${status} ${parsedError.data.error}${codeText}.${hint}`, [details]);
   }
   if (status === 401 || status === 403) {
-    throw ApplicationFailure.create({ type: FailureType.TokenEndpointRejected, message: `${what(call.description)} answered ${status}${codeText}`, nonRetryable: true, details: [details] });
+    const why = call.bareRejectionHint ? `: ${status}, ${call.bareRejectionHint}` : ` answered ${status}${codeText}`;
+    throw failures.tokenEndpointRejected(`${what(call.description)}${why}`, [details]);
   }
   if (status >= 300 && status < 400) {
     // undici's request() follows no redirect: the client credentials never leave the configured token URL.
-    throw ApplicationFailure.create({
-      type: FailureType.ConfigurationInvalid,
-      message: `${what(call.description)} answered ${status}, a redirect; not followed, so no credential went elsewhere: set the token URL the redirect points at, if it is trusted`,
-      nonRetryable: true,
-      details: [details],
-    });
+    throw failures.configurationInvalid(
+      `${what(call.description)} answered ${status}, a redirect; not followed, so no credential went elsewhere: set the token URL the redirect points at, if it is trusted`,
+      details,
+    );
   }
-  if (status === 404 || status === 405) {
-    throw ApplicationFailure.create({ type: FailureType.ConfigurationInvalid, message: `${what(call.description)} answered ${status}: is the token URL right?`, nonRetryable: true, details: [details] });
-  }
-  throw ApplicationFailure.create({
-    type: FailureType.RequestInvalid,
-    message: `${what(call.description)} answered ${status}${parsedError.success ? ` ${parsedError.data.error}` : ' without an OAuth error body'}: the token request is malformed (a request-builder or configuration bug)`,
-    nonRetryable: true,
-    details: [details],
-  });
+  if (status === 404 || status === 405) throw failures.configurationInvalid(`${what(call.description)} answered ${status}: is the token URL right?`, details);
+  throw failures.requestInvalid(
+    `${what(call.description)} answered ${status}${parsedError.success ? ` ${parsedError.data.error}` : ' without an OAuth error body'}: the token request is malformed (a request-builder or configuration bug)`,
+    details,
+  );
 }
 
 /** A 2xx body must carry access_token and token_type (RFC 6749 §5.1); anything else is a provider anomaly. */
 export function tokenResponseOf(json: unknown, description: TokenSourceDescription): TokenResponse {
   const parsed = TokenResponse.safeParse(json);
   if (!parsed.success) {
-    throw ApplicationFailure.create({
-      type: FailureType.ContractViolation,
-      message: `${what(description)} answered 2xx without a usable token (${parsed.error.issues.map((i) => i.path.join('.') || 'body').join(', ')} invalid)`,
-      nonRetryable: false,
-    });
+    const invalid = parsed.error.issues.map((i) => i.path.join('.') || 'body').join(', ');
+    throw failures.contractViolation(`${what(description)} answered 2xx without a usable token (${invalid} invalid)`, undefined, { retryable: true });
   }
   return parsed.data;
 }
@@ -198,33 +171,6 @@ export function tokenEndpointErrorDetailsOf(error: unknown): TokenEndpointErrorD
   return { errorDetails: [], method: 'unknown', host: '', ...first } as TokenEndpointErrorDetails;
 }
 
-/** One plain-words explanation of a token-endpoint failure, for `charterflow doctor`. */
-export function explainTokenEndpointError(details: TokenEndpointErrorDetails): string {
-  const who = `${details.provider} (${details.host}, client ${details.clientId ?? 'n/a'})`;
-  const codes = details.errorDetails.length ? ` [${details.errorDetails.join(', ')}]` : '';
-  const evaluated = evaluatedMethodOf(details);
-  switch (details.error) {
-    case 'invalid_client':
-      if (evaluated && evaluated !== details.method) {
-        return `${who}: the client auth method doesn't match the secret: configured ${details.method}, the server evaluated ${evaluated}${codes}.`;
-      }
-      return `${who}: the secret was rejected for ${details.method}${codes}: it is wrong, expired or revoked, or it was created for another client auth method.`;
-    case 'unauthorized_client':
-      return `${who}: the client may not use this grant (OAuth not enabled for it?)${codes}; this needs the provider's support.`;
-    case 'invalid_scope':
-      return `${who}: the requested scope is not allowed for this client${codes}.`;
-    case 'invalid_grant':
-      return `${who}: the grant (refresh token, code or password) is invalid or used up${codes}; a person must authorize again.`;
-    case 'invalid_request':
-    case 'unsupported_grant_type':
-      return `${who}: the token request is malformed (${details.error})${codes}: a request-builder bug.`;
-    default:
-      if (details.status === 429) return `${who}: too many token requests; cooling down.`;
-      if (details.status >= 500) return `${who}: the token endpoint is failing (${details.status}); retry later.`;
-      return `${who}: the token endpoint answered ${details.status}${details.error ? ` ${details.error}` : ''}${codes}.`;
-  }
-}
-
 export interface AnomalyRetryDeps {
   /** Pauses between attempts when a 2xx carries no usable token; default [250, 1000] (3 attempts). */
   anomalyRetryDelaysMs?: readonly number[];
@@ -242,11 +188,7 @@ export async function requestToken(call: TokenCall, deps: TokenHttpDeps & Anomal
       return tokenResponseOf(json, call.description);
     } catch (error) {
       if (attempt >= delays.length) {
-        throw ApplicationFailure.create({
-          type: FailureType.ContractViolation,
-          message: `${(error as Error).message} after ${attempt + 1} attempts`,
-          nonRetryable: true,
-        });
+        throw failures.contractViolation(`${(error as Error).message} after ${attempt + 1} attempts`);
       }
       await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
     }

@@ -6,6 +6,7 @@
 import { inspect } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../workflows/contract.ts';
+import { failures } from '../../workflows/failures.ts';
 
 export interface TokenGrant {
   value: string;
@@ -245,20 +246,15 @@ export class CachedTokenSource implements TokenSource {
 
   private timeoutFailure(timeoutMs: number): ApplicationFailure {
     const { provider, host } = this.options.description;
-    return ApplicationFailure.create({
-      type: FailureType.Unavailable,
-      message: `${provider} token endpoint at ${host} did not answer within ${timeoutMs} ms`,
-      details: [{ provider, host, timeoutMs }],
-    });
+    return failures.unavailable(`${provider} token endpoint at ${host} did not answer within ${timeoutMs} ms`, { provider, host, timeoutMs });
   }
 
   private cooldownFailure(remainingMs: number): ApplicationFailure {
     const { provider, host } = this.options.description;
-    return ApplicationFailure.create({
-      type: FailureType.RateLimited,
-      message: `${provider} token endpoint at ${host} is rate limiting us; cooling down for ${Math.ceil(remainingMs / 1000)} s`,
-      nextRetryDelay: Math.ceil(remainingMs),
-      details: [{ provider, host, status: 429 }],
+    return failures.rateLimited(`${provider} token endpoint at ${host} is rate limiting us; cooling down for ${Math.ceil(remainingMs / 1000)} s`, Math.ceil(remainingMs), {
+      provider,
+      host,
+      status: 429,
     });
   }
 }

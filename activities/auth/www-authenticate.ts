@@ -17,12 +17,3 @@ export function parseWwwAuthenticate(header: string | string[] | undefined | nul
   }
   return { scheme, params };
 }
-
-/** What a client should do with a challenge (oauth-providers.md §5, API calls). */
-export function bearerAction(status: number, header: string | string[] | undefined | null): 'refresh-and-replay' | 'insufficient-scope' | 'fail' {
-  const challenge = parseWwwAuthenticate(header);
-  const error = challenge?.params.error;
-  if (status === 401 && (error === undefined || error === 'invalid_token')) return 'refresh-and-replay';
-  if (status === 403 || error === 'insufficient_scope') return 'insufficient-scope';
-  return 'fail';
-}

@@ -1,6 +1,5 @@
 // The Avinode API client the activities and the `charterflow avinode` commands use.
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../../workflows/contract.ts';
+import { failures } from '../../workflows/failures.ts';
 import type { CreateTripResult, TripCriteria } from '../../workflows/activity-types.ts';
 import { AvinodeHttp, type AvinodeHttpOptions, type CallOptions } from './http.ts';
 import { readQuote, readRfq, readTripMessage, readTripRfqs } from './rfqs.ts';
@@ -73,11 +72,7 @@ export function createAvinodeClient(options: AvinodeClientOptions) {
         case 'trips':
           return { type: 'trips', value: await readTrip(http, id!, opts) };
         default:
-          throw ApplicationFailure.create({
-            type: FailureType.ForeignHref,
-            message: 'refused href: not a trip, rfq, quote or trip message of the Avinode API',
-            nonRetryable: true,
-          });
+          throw failures.foreignHref('refused href: not a trip, rfq, quote or trip message of the Avinode API');
       }
     },
   };

@@ -1,21 +1,23 @@
 // The one way activities talk to the Avinode API: undici keep-alive pool per origin, the headers
 // of avinode-api.md §2 (fresh X-Avinode-SentTimestamp per attempt), envelope parsing, zod
 // validation, one forced token refresh + replay on 401, and every outcome mapped through
-// activities/failures.ts. One log line per HTTP exchange; never bodies, headers or tokens.
+// workflows/failures.ts. One log line per HTTP exchange; never bodies, headers or tokens.
 import { Agent, request, type Dispatcher } from 'undici';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Logger } from '../../platform/logging.ts';
-import { FailureType } from '../../workflows/contract.ts';
 import {
   contractViolation,
   FORBIDDEN_CODES,
+  failures,
   foreignHref,
   httpStatusFailure,
   networkFailure,
+  responseTooLarge,
   softErrorFailure,
-} from '../failures.ts';
+} from '../../workflows/failures.ts';
+import { parseWwwAuthenticate } from '../auth/www-authenticate.ts';
 import { Envelope, type ErrorItem } from './schemas.ts';
 
 /** What the client needs of a token source; activities/auth's TokenSource fits structurally. */
@@ -126,8 +128,8 @@ export function errorCodesOf(json: unknown, wwwAuthenticate?: string): string[] 
     for (const item of parsed.data.meta?.errors ?? []) codes.push(item.code);
     if (parsed.data.error) codes.push(parsed.data.error);
   }
-  const match = wwwAuthenticate?.match(/error="?([A-Za-z0-9_.-]+)"?/);
-  if (match?.[1] && !codes.includes(match[1])) codes.push(match[1]);
+  const challenged = parseWwwAuthenticate(wwwAuthenticate)?.params.error;
+  if (challenged && !codes.includes(challenged)) codes.push(challenged);
   return codes.filter((code) => /^[A-Za-z0-9_.-]{1,64}$/.test(code));
 }
 
@@ -161,19 +163,6 @@ async function readCapped(body: Dispatcher.ResponseData['body'], contentLength: 
     chunks.push(chunk);
   }
   return new TextDecoder().decode(Buffer.concat(chunks, size));
-}
-
-/**
- * A 2xx whose body is larger than maxResponseBytes: not an answer we can use. Non-retryable like
- * any other response outside the contract; a non-2xx keeps the failure type of its status.
- */
-function responseTooLarge(method: string, route: string, status: number, limit: number): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.ContractViolation,
-    message: `${method} ${route} → ${status} response body exceeds the ${limit}-byte limit (maxResponseBytes); not read further`,
-    nonRetryable: true,
-    details: [{ method, route, status, codes: ['RESPONSE_TOO_LARGE'], maxResponseBytes: limit }],
-  });
 }
 
 export class AvinodeHttp {
@@ -220,7 +209,7 @@ export class AvinodeHttp {
     try {
       url = new URL(href);
     } catch {
-      throw ApplicationFailure.create({ type: FailureType.ForeignHref, message: 'refused href: not an absolute URL', nonRetryable: true });
+      throw failures.foreignHref('refused href: not an absolute URL');
     }
     if (url.origin !== this.origin || !(url.pathname === this.basePath || url.pathname.startsWith(`${this.basePath}/`))) {
       this.options.logger?.warn({ event: 'avinode_href_refused', origin: url.origin }, 'refused an href outside the Avinode API');

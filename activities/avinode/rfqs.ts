@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { QuoteSnapshot, RfqSnapshot, TripMessageSnapshot } from '../../workflows/contract.ts';
 import { FailureType } from '../../workflows/contract.ts';
-import { contractViolation } from '../failures.ts';
+import { contractViolation } from '../../workflows/failures.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
 import { avinodeRoute } from './routes.ts';
 import { toQuoteSnapshot, toRfqSnapshot, toTripMessageSnapshot } from './normalize.ts';

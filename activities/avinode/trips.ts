@@ -1,9 +1,9 @@
 // Trips: the documented POST /trips body built from our TripRequest, find-or-create, read, cancel.
-import { ApplicationFailure } from '@temporalio/common';
+import type { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { FailureType, type CancelReason, type DeepLinks, type TripCreated } from '../../workflows/contract.ts';
+import type { CancelReason, DeepLinks, TripCreated } from '../../workflows/contract.ts';
 import type { CreateTripResult, TripCriteria } from '../../workflows/activity-types.ts';
-import { httpStatusOf, softErrorFailure } from '../failures.ts';
+import { failures, httpStatusOf, softErrorFailure } from '../../workflows/failures.ts';
 import type { AvinodeHttp, CallOptions } from './http.ts';
 import { avinodeRoute } from './routes.ts';
 import { toRfqSnapshot } from './normalize.ts';
@@ -33,7 +33,7 @@ export interface CreateTripBody {
 }
 
 function invalidInput(problem: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.RequestInvalid, message: `trip request: ${problem}`, nonRetryable: true });
+  return failures.requestInvalid(`trip request: ${problem}`);
 }
 
 /**
@@ -222,8 +222,7 @@ export async function createTrip(
       () => 'the trip Avinode created anyway was cancelled',
       () => `the trip Avinode created anyway (${data.id}) could not be cancelled`,
     );
-    const failure = softErrorFailure('POST', avinodeRoute('createTrip').route, status, errors.map((item) => item.code));
-    throw ApplicationFailure.create({ type: failure.type!, message: `${failure.message}; ${undone}`, nonRetryable: true, details: failure.details ? [...failure.details] : [] });
+    throw softErrorFailure('POST', avinodeRoute('createTrip').route, status, errors.map((item) => item.code), undone);
   }
   return { ...tripCreated(http, data, false), ...(unconfirmed ? { unconfirmed: true as const } : {}) };
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CharterClient, TripRequestInvalid } from '../../client/index.ts';
+import { problemText } from '../../workflows/failures.ts';
 import { countingPort, runCli, STACK_LINE } from './support.ts';
 
 const DAY = 86_400_000;
@@ -261,7 +262,7 @@ describe('hostile CharterClient.startTrip objects', () => {
         (thrown: unknown) => thrown,
       );
       expect(error).toBeInstanceOf(TripRequestInvalid);
-      const problems = (error as TripRequestInvalid).problems;
+      const problems = (error as TripRequestInvalid).problems.map(problemText);
       expect(problems.some((problem) => testCase.problem.test(problem)), problems.join('\n')).toBe(true);
       expect((error as Error).message).toContain(problems[0]);
       expect(starts).toEqual([]);

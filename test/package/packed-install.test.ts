@@ -183,7 +183,7 @@ export async function startOne(charter: CharterClient, input: StartTripInput): P
     const trip = await charter.startTrip(input);
     return trip.deepLinks.searchInAvinode ?? trip.workflowId;
   } catch (error) {
-    if (error instanceof TripRequestInvalid) return error.problems.join('; ');
+    if (error instanceof TripRequestInvalid) return error.problems.map((problem) => problem.path + ': ' + problem.message).join('; ');
     throw error;
   }
 }

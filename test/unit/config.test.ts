@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { avinodeActivityRateLimit, CONFIG_VARIABLES, ConfigError, DEFAULT_MAX_CACHED_WORKFLOWS, LOCAL_AVINODE_DEFAULTS, loadCommandConfig, loadConfig, loadPayloadEncryption, webhookConfigOf } from '../../platform/config.ts';
 import { configErrorOf } from '../support.ts';
+import { problemText } from '../../workflows/failures.ts';
 
 const realSandbox = {
   AVINODE_BASE_URL: 'https://sandbox.avinode.com/api',
@@ -59,11 +60,11 @@ describe('configuration', () => {
     const command = loadCommandConfig(onlyAvinode);
     expect(command.avinode.baseUrl).toBe('https://sandbox.avinode.com/api');
     expect('webhooks' in command).toBe(false);
-    expect(webhookConfigOf(onlyAvinode)).toEqual({ problems: [expect.stringContaining('WEBHOOK_PASSWORD: required')] });
+    expect(webhookConfigOf(onlyAvinode)).toEqual({ problems: [{ path: 'WEBHOOK_PASSWORD', message: expect.stringMatching(/^required/), code: 'required' }] });
     expect(loadCommandConfig({ ...realSandbox, WEBHOOK_PORT: 'eighty', WEBHOOK_PASSWORD: 'short' }).avinode.clientId).toBe('client-id-123');
     const invalid = webhookConfigOf({ ...realSandbox, WEBHOOK_PASSWORD: 'short', WEBHOOK_PUBLIC_URL: 'http://hooks.example.com' });
-    expect(invalid.problems.join('\n')).toMatch(/WEBHOOK_PASSWORD: /);
-    expect(invalid.problems.join('\n')).not.toContain('short');
+    expect(invalid.problems.map((problem) => problem.path)).toEqual(expect.arrayContaining(['WEBHOOK_PASSWORD']));
+    expect(invalid.problems.map(problemText).join('\n')).not.toContain('short');
     expect(() => loadCommandConfig({ ...onlyAvinode, AVINODE_CLIENT_SECRET: '' })).toThrow(ConfigError);
   });
 

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../platform/config.ts';
 import { temporalConnectionOptions } from '../../platform/temporal-connection.ts';
+import { problemText } from '../../workflows/failures.ts';
 import { configErrorOf } from '../support.ts';
 
 const API_KEY = 'tmprl-api-key-7f3a91c2e4';
 const CLOUD = { TEMPORAL_ADDRESS: 'charter.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'charter.a1b2c' };
 
-const problemsOf = (env: NodeJS.ProcessEnv): string[] => configErrorOf(env).problems;
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => configErrorOf(env).problems.map(problemText);
 
 describe('Temporal connection settings', () => {
   it('connects in plain gRPC to the address, or the local default, when nothing else is set', () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config.ts';
 import { workerDeploymentOptionsFor } from '../../workers/versioning.ts';
+import { problemText } from '../../workflows/failures.ts';
 import { configErrorOf } from '../support.ts';
 
 describe('worker versioning configuration', () => {
@@ -27,8 +28,8 @@ describe('worker versioning configuration', () => {
   });
 
   it('refuses a deployment without a build id, a build id without a deployment, and a dotted deployment name', () => {
-    expect(configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charterflow' }).problems).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set/)]);
-    expect(configErrorOf({ TEMPORAL_WORKER_BUILD_ID: '4f2a9c1' }).problems).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set/)]);
-    expect(configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charter.flow', TEMPORAL_WORKER_BUILD_ID: '1' }).problems).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: must be .*no dot/)]);
+    expect(configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charterflow' }).problems.map(problemText)).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set/)]);
+    expect(configErrorOf({ TEMPORAL_WORKER_BUILD_ID: '4f2a9c1' }).problems.map(problemText)).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set/)]);
+    expect(configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charter.flow', TEMPORAL_WORKER_BUILD_ID: '1' }).problems.map(problemText)).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: must be .*no dot/)]);
   });
 });

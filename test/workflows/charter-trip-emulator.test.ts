@@ -14,6 +14,7 @@ import { createAvinodeClient, type AvinodeClient } from '../../activities/avinod
 import { createAvinodeTokenSource, type TokenSource } from '../../activities/auth/index.ts';
 import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
 import { activityDepsFromConfig, createActivities, type ActivityDeps } from '../../activities/index.ts';
+import { charterActivityInterceptors } from '../../activities/interceptors.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
@@ -90,6 +91,7 @@ async function withRealWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise
     taskQueue,
     workflowBundle: bundle,
     activities: createActivities(deps),
+    interceptors: { activity: [charterActivityInterceptors()] },
   });
   return workers.runUntil(fn(taskQueue));
 }

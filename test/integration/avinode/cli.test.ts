@@ -212,6 +212,13 @@ describe('charterflow doctor', () => {
     expect(result.stdout).toContain('AVINODE_CLIENT_SECRET: required when AVINODE_AUTH=oauth — the client secret is unset or empty');
   });
 
+  it('explains each configuration problem by its variable: a plain-HTTP Avinode URL, a missing client auth method', async () => {
+    const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_BASE_URL: 'http://sandbox.avinode.example/api', AVINODE_CLIENT_AUTH_METHOD: undefined }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('AVINODE_BASE_URL: must use https:// for a non-loopback host — Avinode is HTTPS-only');
+    expect(result.stdout).toMatch(/AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth \(one of [^)]+\) — use the method chosen when the secret was created/);
+  });
+
   it('flags a secret with trailing whitespace', async () => {
     const secret = `${emulator.credentials.clientSecret}\n`;
     const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_CLIENT_SECRET: secret }));

@@ -57,6 +57,18 @@ describe('the worker metrics endpoint', () => {
     expect(text).toMatch(/^temporal_activity_execution_latency/m);
   });
 
+  it('counts a failed activity attempt by its failure type (the activity interceptor)', async () => {
+    await stack.emulator.admin.setFaults([{ route: 'POST /api/trips', kind: '503', times: 1 }]);
+    const trip = await stack.charter.startTrip(oneWayRequest());
+    expect(trip.atripId).toMatch(/^atrip-/);
+    // createTrip runs on the Avinode task queue: the sample is told apart by activity type.
+    const failed = await waitUntil(async () => {
+      const count = sample(await (await fetch(metricsUrl)).text(), 'charterflow_activity_failures', { type: 'AvinodeUnavailable', activityType: 'createTrip' });
+      return count >= 1 ? count : undefined;
+    }, 'the failed createTrip attempt in the metrics');
+    expect(failed).toBeGreaterThanOrEqual(1);
+  });
+
   it('refuses to start when the metrics port is taken, naming METRICS_PORT and the way out', async () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));

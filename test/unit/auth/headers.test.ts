@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../../activities/auth/retry-after.ts';
-import { bearerAction, parseWwwAuthenticate } from '../../../activities/auth/www-authenticate.ts';
+import { parseWwwAuthenticate } from '../../../activities/auth/www-authenticate.ts';
+import { parseRetryAfter } from '../../../workflows/failures.ts';
 
 describe('parseRetryAfter (vector 12)', () => {
   it('reads delay-seconds as seconds', () => {
@@ -31,22 +31,12 @@ describe('parseWwwAuthenticate (vector 13)', () => {
     });
   });
 
-  it('asks to refresh and replay a 401 invalid_token', () => {
-    expect(bearerAction(401, 'Bearer realm="x", error="invalid_token", error_description="expired"')).toBe('refresh-and-replay');
+  it('parses unquoted parameters and exposes the scope of insufficient_scope', () => {
+    const header = 'Bearer error=insufficient_scope, scope="reservations:create"';
+    expect(parseWwwAuthenticate(header)?.params).toEqual({ error: 'insufficient_scope', scope: 'reservations:create' });
   });
 
-  it('asks to refresh and replay a 401 without details', () => {
-    expect(bearerAction(401, undefined)).toBe('refresh-and-replay');
-    expect(bearerAction(401, 'Bearer realm="x"')).toBe('refresh-and-replay');
-  });
-
-  it('fails a 403 insufficient_scope and exposes the scope', () => {
-    const header = 'Bearer error="insufficient_scope", scope="reservations:create"';
-    expect(bearerAction(403, header)).toBe('insufficient-scope');
-    expect(parseWwwAuthenticate(header)?.params.scope).toBe('reservations:create');
-  });
-
-  it('treats a 400 invalid_request as a plain failure', () => {
-    expect(bearerAction(400, 'Bearer error="invalid_request"')).toBe('fail');
+  it('reads nothing from a blank or schemeless header', () => {
+    for (const header of [undefined, null, '', '   ', '="x"']) expect(parseWwwAuthenticate(header)).toBeUndefined();
   });
 });

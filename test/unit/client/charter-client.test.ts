@@ -55,7 +55,7 @@ describe('CharterClient.startTrip', () => {
     const bad = { externalId: 'bad id', legs: [{ from: 'KTEB', to: 'KTEB', date: '2026-04-01', pax: 0 }] };
     const error = await charter.startTrip(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TripRequestInvalid);
-    const fields = (error as TripRequestInvalid).problems.map((p) => p.split(':')[0]);
+    const fields = (error as TripRequestInvalid).problems.map((p) => p.path);
     expect(fields).toEqual(expect.arrayContaining(['externalId', 'legs[0].pax']));
     expect(fake.calls).toEqual([]);
     expect(fake.handles).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TripFlagsInvalid, tripRequestFromFlags, UsageError, type TripFlags } from '../../../client/trip-flags.ts';
+import { flagProblemText, TripFlagsInvalid, tripRequestFromFlags, UsageError, type TripFlags } from '../../../client/trip-flags.ts';
 import { AIRCRAFT_CATEGORIES } from '../../../workflows/contract.ts';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
@@ -9,7 +9,7 @@ function problemsOf(flags: TripFlags, command = 'trip start'): string[] {
   try {
     tripRequestFromFlags(flags, { command, nowMs: NOW });
   } catch (error) {
-    if (error instanceof TripFlagsInvalid) return error.problems;
+    if (error instanceof TripFlagsInvalid) return error.problems.map(flagProblemText);
     throw error;
   }
   throw new Error('expected TripFlagsInvalid');

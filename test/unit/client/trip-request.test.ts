@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTripRequest, TripRequestInvalid } from '../../../client/trip-request.ts';
 import { AIRCRAFT_CATEGORIES } from '../../../workflows/contract.ts';
+import { problemText } from '../../../workflows/failures.ts';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const leg = (overrides: Record<string, unknown> = {}) => ({ from: 'KTEB', to: 'KPBI', date: '2026-05-14', pax: 5, ...overrides });
@@ -11,7 +12,7 @@ function problemsOf(input: unknown): string[] {
     parseTripRequest(input, NOW);
   } catch (error) {
     expect(error).toBeInstanceOf(TripRequestInvalid);
-    return (error as TripRequestInvalid).problems;
+    return (error as TripRequestInvalid).problems.map(problemText);
   }
   throw new Error('expected TripRequestInvalid');
 }

@@ -1,12 +1,29 @@
 // The webhook receiver over real HTTP on port 0, with a fake Temporal client recording signals and a fake Avinode.
-import { connect } from 'node:net';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../platform/config.ts';
 import { createLogger } from '../../../platform/logging.ts';
-import { authorized, isJsonContentType, sameSecret, startWebhookServer, type RunningWebhookServer, type TripSignaller } from '../../../workers/webhook-server.ts';
+import { authorized, isJsonContentType, isTemporalUnreachable, sameSecret, startWebhookServer, type RunningWebhookServer, type TripSignaller } from '../../../workers/webhook-server.ts';
 import type { TripReader } from '../../../workers/webhook-trips.ts';
 import { FailureType, type AvinodeEvent } from '../../../workflows/contract.ts';
+import { failures, networkFailure } from '../../../workflows/failures.ts';
+
+/** What the Temporal client throws for a gRPC status: a ServiceError caused by the grpc-js error. */
+function grpcFailure(code: GrpcStatus, details: string): ServiceError {
+  const cause = Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${details}`), { code, details, metadata: new Metadata() });
+  return new ServiceError('Failed to signal Workflow', { cause });
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 const PASSWORD = 'hook-pass-4c9e2a71';
 const USERNAME = 'avinode-hooks';
@@ -221,7 +238,8 @@ describe('webhook receiver', () => {
   });
 
   it('answers 503 with Retry-After when Avinode cannot be read to find the trip', async () => {
-    const h = await harness(undefined, undefined, Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
+    // What the Avinode client throws when the API does not answer.
+    const h = await harness(undefined, undefined, networkFailure('GET', '/tripmsgs/{id}', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })));
     const chat = { id: 'asellermsg-96660002', href: `${API}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' };
     const response = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
     expect(response.status).toBe(503);
@@ -281,7 +299,7 @@ describe('webhook receiver', () => {
 
   it('answers 503 with Retry-After when Temporal is unreachable', async () => {
     const h = await harness(async () => {
-      throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+      throw grpcFailure(GrpcStatus.UNAVAILABLE, 'No connection established');
     });
     const response = await post(h.server, goodPayload);
     expect(response.status).toBe(503);
@@ -356,6 +374,41 @@ describe('receiver checks', () => {
     for (const type of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) expect(isJsonContentType(type), type).toBe(true);
     for (const type of [undefined, '', 'application/json-patch+json', 'application/jsonp', 'application/json; charset=utf-16', 'application/json; boundary=x', 'text/json', 'application/x-json', 'multipart/form-data']) {
       expect(isJsonContentType(type), String(type)).toBe(false);
+    }
+  });
+});
+
+describe('isTemporalUnreachable', () => {
+  it('calls UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED unreachable, by gRPC status, through the client error', () => {
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.UNAVAILABLE, 'connection refused'))).toBe(true);
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded'))).toBe(true);
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.RESOURCE_EXHAUSTED, 'namespace rate limit exceeded'))).toBe(true);
+  });
+
+  it('asks for a redelivery when the Avinode read failed for a while, not for good', () => {
+    expect(isTemporalUnreachable(failures.unavailable('GET /rfqs/{id} → 503'))).toBe(true);
+    expect(isTemporalUnreachable(failures.rateLimited('the receiver’s Avinode read budget is spent (deadline)', 1_000))).toBe(true);
+    expect(isTemporalUnreachable(failures.authRejected('GET /rfqs/{id} → 401'))).toBe(false);
+  });
+
+  it('does not read error text: a permission error that mentions a timeout is not unreachable', () => {
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.PERMISSION_DENIED, 'request timed out waiting for authorization; connect again'))).toBe(false);
+    expect(isTemporalUnreachable(new Error('14 UNAVAILABLE: ECONNREFUSED'))).toBe(false);
+    expect(isTemporalUnreachable(new WorkflowExecutionAlreadyStartedError('already started', 'trip-x', 'charterTripWorkflow'))).toBe(false);
+  });
+
+  it('recognises what the SDK really throws when no Temporal listens at the address', async () => {
+    const connection = Connection.lazy({ address: `127.0.0.1:${await closedPort()}`, interceptors: [] });
+    try {
+      const client = new Client({ connection });
+      const error = await client.workflow
+        .getHandle('trip-probe')
+        .signal('avinodeEvent')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceError);
+      expect(isTemporalUnreachable(error)).toBe(true);
+    } finally {
+      await connection.close();
     }
   });
 });
