@@ -12,6 +12,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -117,6 +118,14 @@ const DECISION_STAGE = 'decision-stage';
  */
 const DUPLICATE_TRIPS = 'duplicate-trips';
 /**
+ * Patch id (issue 11): a fired wait timer, not the clock, says that the time it waited for has come,
+ * and a due poll goes before pending events. A worker that rebuilds a run to answer a query (its
+ * sticky worker was SIGKILLed) runs the events recorded since the last workflow task on that task's
+ * clock, and the next task continues from there; a replay runs them with the next task, on its clock.
+ * Checked once at the start of each run, like DECISION_STAGE. See `waitForNews`.
+ */
+const TIMER_DECIDES_WAKE = 'timer-decides-wake';
+/**
  * Patch id of webhooks as wake-ups: an event no longer gets reads of its own; the first event of a
  * burst schedules one read of the trip (the reconciliation poll's read) `timing.webhookDebounceMs`
  * later, and every event until then rides on it. A message the receiver already read comes with the
@@ -188,6 +197,10 @@ class TripRun extends TripRunState {
   private readonly acts: ReturnType<typeof activitiesFor>;
   private readonly departureMs: number | undefined;
 
+  /** A fired wait timer moves the run's clock to the time it waited for (patch TIMER_DECIDES_WAKE). */
+  private timerDecidesWake = false;
+  /** The latest time a fired wait timer stood for: the run's clock is never earlier (see `now`). */
+  private clockFloorMs = -Infinity;
   /** The run cancels second Avinode trips carrying its externalTripId (patch DUPLICATE_TRIPS). */
   private handlesDuplicates = false;
   /** Visibility writes are coalesced (patch COALESCED_VISIBILITY); false only when replaying older runs. */
@@ -342,7 +355,7 @@ class TripRun extends TripRunState {
       if (this.wakeups && this.takeChat(event)) return;
       this.pendingEvents.push(event);
       tripMetrics.avinodeEvent(event.eventType);
-      if (this.wakeups) this.readDueAtMs ??= Date.now() + this.webhookDebounceMs();
+      if (this.wakeups) this.readDueAtMs ??= this.now() + this.webhookDebounceMs();
     });
 
     setHandler(credentialsUpdated, () => {
@@ -355,9 +368,10 @@ class TripRun extends TripRunState {
   async main(): Promise<TripProgress> {
     this.decisionStage = patched(DECISION_STAGE);
     this.handlesDuplicates = patched(DUPLICATE_TRIPS);
+    this.timerDecidesWake = patched(TIMER_DECIDES_WAKE);
     this.wakeups = patched(WEBHOOK_WAKEUPS);
     // Events carried over, or delivered with the start before the patch was known: one read for them.
-    if (this.wakeups && this.pendingEvents.length > 0) this.readDueAtMs = Date.now() + this.webhookDebounceMs();
+    if (this.wakeups && this.pendingEvents.length > 0) this.readDueAtMs = this.now() + this.webhookDebounceMs();
     this.coalescedVisibility = patched(COALESCED_VISIBILITY);
     if (this.coalescedVisibility) this.startVisibilityWriter();
     else if (this.continuedAsNew === 0) this.initialSearchAttributes();
@@ -373,30 +387,30 @@ class TripRun extends TripRunState {
       if (this.shouldContinueAsNew()) await this.continueAsNew();
       const expired = this.checkDeadlines();
       if (expired === true || (expired !== false && (await expired))) break;
-      const waitMs = this.nextWakeAt() - Date.now();
+      const wakeAtMs = this.nextWakeAt();
+      const waitMs = wakeAtMs - this.now();
       if (waitMs > 0 && this.wakeups) {
         // Only an event that brings the next read forward wakes the loop; later events of a burst ride on it.
-        const until = Date.now() + waitMs;
-        await condition(() => this.wake || this.isTerminal() || (this.readDueAtMs !== undefined && this.readDueAtMs < until), waitMs);
+        await this.waitForNews(() => this.wake || this.isTerminal() || (this.readDueAtMs !== undefined && this.readDueAtMs < wakeAtMs), waitMs, wakeAtMs);
       } else if (waitMs > 0) {
-        await condition(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs);
+        await this.waitForNews(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs, wakeAtMs);
       }
       this.wake = false;
       if (this.isTerminal() || this.closing) continue;
+      const pollFirst = this.timerDecidesWake && this.now() >= this.nextPollAtMs;
       if (this.wakeups) {
-        // Decided from the clock alone: whether the timer and an event came in one activation or two does not matter.
         await this.readWhenDue();
-      } else if (this.pendingEvents.length > 0) {
+      } else if (this.pendingEvents.length > 0 && !pollFirst) {
         await this.processEvents();
         this.resetPollInterval();
         // Webhooks are hints: an RFQ whose webhook is still on its way would be missed, so the
         // end (or the wait for a selection) is confirmed by one reconciliation poll (the source of
         // truth) before it is declared. Once awaiting a selection, webhooks need no such check.
         if (this.allLiftsAnswered() && this.phase !== 'awaiting_selection' && patched(CONFIRM_END_BY_POLL)) await this.poll();
-      } else if (Date.now() >= this.nextPollAtMs) {
+      } else if (this.now() >= this.nextPollAtMs) {
         await this.poll();
         this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
-        this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+        this.nextPollAtMs = this.now() + this.pollIntervalMs;
       }
       this.afterAnswers();
     }
@@ -406,6 +420,48 @@ class TripRun extends TripRunState {
     this.flushVisibility();
     if (this.failure) throw this.failure;
     return this.progress();
+  }
+
+  /**
+   * The clock the loop decides by: the activation's, or the time a fired wait timer stood for when
+   * that is later (patch TIMER_DECIDES_WAKE). A timer fires at or after its time, so this is never
+   * ahead of real time; it differs from Date.now() only in an activation that runs on an earlier
+   * task's clock, which is what a worker rebuilding the run for a query hands out.
+   */
+  private now(): number {
+    return Math.max(Date.now(), this.clockFloorMs);
+  }
+
+  /**
+   * Waits until `news()` holds or `ms` pass. Runs recorded before TIMER_DECIDES_WAKE: exactly
+   * `condition(news, ms)`. With it, a fired timer raises the run's clock to `wakeAtMs`, even when the
+   * news came in the same activation: a replay hands the timer and a later signal over together (the
+   * signal first), where the live run may have seen the timer alone, earlier. The flag is set by the
+   * timer's own continuation, one microtask after the fire is applied; the condition resumes this
+   * function later than that, after every job of the activation has been applied.
+   */
+  private async waitForNews(news: () => boolean, ms: number, wakeAtMs: number): Promise<void> {
+    if (!this.timerDecidesWake) {
+      await condition(news, ms);
+      return;
+    }
+    if (news()) return;
+    let fired = false;
+    await CancellationScope.cancellable(async () => {
+      const timer = sleep(ms).then(
+        () => {
+          fired = true;
+        },
+        () => undefined, // cancelled: the news came first
+      );
+      try {
+        await condition(() => fired || news());
+      } finally {
+        CancellationScope.current().cancel();
+      }
+      await timer;
+    });
+    if (fired) this.clockFloorMs = Math.max(this.clockFloorMs, wakeAtMs);
   }
 
   private nextWakeAt(): number {
@@ -438,19 +494,23 @@ class TripRun extends TripRunState {
    * from it; only a scheduled poll backs the interval off.
    */
   private async readWhenDue(): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     const asked = this.readDueAtMs !== undefined && now >= this.readDueAtMs;
     const scheduled = now >= this.nextPollAtMs;
     if (!asked && !scheduled) return;
-    const events = this.pendingEvents.splice(0);
-    this.readDueAtMs = undefined;
+    // With TIMER_DECIDES_WAKE a scheduled poll leaves the events whose read is not due yet for that
+    // read: a replay may hand over an event together with the poll's timer that a worker rebuilding
+    // the run for a query saw alone, before the event (see waitForNews). Both must read the same.
+    const takesEvents = asked || !this.timerDecidesWake;
+    const events = takesEvents ? this.pendingEvents.splice(0) : [];
+    if (takesEvents) this.readDueAtMs = undefined;
     this.webhooks += events.length;
     const trip = this.trip;
     if (trip && events.length > 0) await this.applyEvents(trip, events);
     if (this.isTerminal() || this.closing) return;
     await this.poll(this.unreadMessagesOf(trip, events));
     if (scheduled) this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
-    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+    this.nextPollAtMs = this.now() + this.pollIntervalMs;
   }
 
   /**
@@ -474,7 +534,7 @@ class TripRun extends TripRunState {
   }
 
   private passedDeadline(): { reason: string; messageToSeller: string } | undefined {
-    const now = Date.now();
+    const now = this.now();
     if (this.quoteDeadlineMs !== undefined && now >= this.quoteDeadlineMs) return { reason: 'quote deadline passed', messageToSeller: EXPIRY_MESSAGE };
     if (this.departureMs !== undefined && now >= this.departureMs) return { reason: 'departure time passed', messageToSeller: DEPARTURE_MESSAGE };
     return undefined;
@@ -514,7 +574,7 @@ class TripRun extends TripRunState {
   /** Polls restart frequent after news, except while awaiting a selection, which reconciles at the slowest interval. */
   private resetPollInterval(): void {
     this.pollIntervalMs = this.decisionStage && this.phase === 'awaiting_selection' ? this.timing.pollMaxMs : this.timing.pollInitialMs;
-    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
+    this.nextPollAtMs = this.now() + this.pollIntervalMs;
   }
 
   private async createAvinodeTrip(reason: string): Promise<void> {
@@ -728,15 +788,15 @@ class TripRun extends TripRunState {
       this.credentialsHint = false;
       // A decision being reported (closing) is not cut short by the deadline: it was taken in time.
       const deadlines = this.closing ? Infinity : Math.min(this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
-      const until = Math.min(Date.now() + this.timing.credentialRecheckMs, deadlines);
-      await condition(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - Date.now()));
+      const until = Math.min(this.now() + this.timing.credentialRecheckMs, deadlines);
+      await this.waitForNews(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - this.now()), until);
       this.wake = false;
       if (this.isTerminal()) return false;
       if (!this.closing) {
         const expired = this.checkDeadlines();
         if (expired === true || (expired !== false && (await expired))) return false;
       }
-      if (!this.credentialsHint && Date.now() < until) continue;
+      if (!this.credentialsHint && this.now() < until) continue;
       let check: CredentialCheck;
       try {
         check = await this.acts.credentialActs.checkCredentials(this.trip ? { atripId: this.trip.atripId } : {});
