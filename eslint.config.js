@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
  * side shares; the CLI command modules in client/ are processes like those of workers/.
  */
 const ELEMENTS = [
-  { type: 'contract', pattern: ['workflows/contract.ts', 'workflows/activity-types.ts', 'workflows/presentation.ts', 'workflows/failures.ts'], mode: 'full' },
+  { type: 'contract', pattern: ['workflows/contract.ts', 'workflows/trip-phases.ts', 'workflows/activity-types.ts', 'workflows/presentation.ts', 'workflows/failures.ts'], mode: 'full' },
   { type: 'commands', pattern: ['client/cli.ts', 'client/avinode-cli.ts', 'client/doctor.ts', 'client/trip-cli.ts'], mode: 'full' },
   // Whole paths from the repository root: a test under test/workflows/ is a test, not workflow code.
   ...['workflows', 'activities', 'platform', 'client', 'workers', 'emulator', 'scripts', 'test'].map((folder) => ({ type: folder, pattern: `${folder}/**/*`, mode: 'full' })),

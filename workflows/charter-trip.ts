@@ -60,8 +60,6 @@ import {
   type DuplicateTrip,
   type DuplicateTripRecord,
   type OutcomeReport,
-  type LiftSnapshot,
-  type PhaseChange,
   type QuoteRecord,
   type QuoteSnapshot,
   type RfqSnapshot,
@@ -75,6 +73,9 @@ import {
 import { failures } from './failures.ts';
 import { tripMetrics } from './metrics.ts';
 import { renderDetails } from './presentation.ts';
+import { TripRunState, type CallbackNotice, type CarriedTripState } from './trip-state.ts';
+
+export type { CarriedTripState } from './trip-state.ts';
 
 /**
  * The run's activity proxies: the presets with the run's heartbeat timeout (`timing.activityHeartbeatMs`);
@@ -102,12 +103,8 @@ function activitiesFor(timing: TripTiming, avinodeTaskQueue: string) {
 
 /** Failures a person must fix (credentials, permissions): the run waits in `blocked`, it does not fail. */
 const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set(CREDENTIAL_FAILURE_TYPES);
-const ANSWERED: ReadonlySet<LiftSnapshot['status']> = new Set(['quoted', 'declined', 'cancelled']);
 /** Local departure times have no zone here; +12 h is the latest UTC instant any zone can mean. */
 const DEPARTURE_SLACK_MS = 12 * 3_600_000;
-const MAX_MESSAGES = 100;
-/** The first change (the start) is kept, then the latest ones. */
-const MAX_PHASE_CHANGES = 100;
 /** Patch id: runs recorded before it completed on webhook data alone, without a confirming poll. */
 const CONFIRM_END_BY_POLL = 'confirm-end-by-poll';
 /**
@@ -149,36 +146,7 @@ const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy 
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
 const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
-const EVERY_OPERATOR_DECLINED = 'every operator declined; RFQs sent to other operators are still collected until the deadline';
 const CALLBACK_DRAIN_BEFORE_CONTINUE_MS = 30_000;
-
-type Counts = TripProgress['counts'];
-
-/** Everything a continued run needs; ids, quotes and counters only, never secrets. */
-export interface CarriedTripState {
-  phase: TripPhase;
-  trip?: TripCreated;
-  rfqs: RfqSnapshot[];
-  quotes: QuoteRecord[];
-  declines: DeclineRecord[];
-  messages: TripMessageSnapshot[];
-  counts: Pick<Counts, 'polls' | 'webhooks'>;
-  resets: number;
-  phaseHistory: PhaseChange[];
-  quoteDeadline?: string;
-  lastPollAt?: string;
-  pollIntervalMs: number;
-  nextPollAt: string;
-  pendingEvents: AvinodeEvent[];
-  callbackSeq: number;
-  /** Callback events not yet delivered when the run continued as new; the next run sends them (same eventIds). */
-  undeliveredCallbacks?: CallbackEvent[];
-  /** Trip messages already read (so a poll never fetches them again). */
-  readMessageIds?: string[];
-  duplicateTrips?: DuplicateTripRecord[];
-  duplicateLookupsLeft?: number;
-  continuedAsNew: number;
-}
 
 export interface CharterTripInput extends TripRequest {
   /** Set only by the workflow itself when it continues as new. */
@@ -224,39 +192,11 @@ export function withResetWindowNote(reason: string, nowMs: number): string {
   return inside ? `${reason} (inside the weekly sandbox reset window, Mondays 06:00–08:00 UTC: may clear by itself)` : reason;
 }
 
-class TripRun {
-  private readonly request: TripRequest;
+class TripRun extends TripRunState {
   private readonly timing: TripTiming;
   private readonly acts: ReturnType<typeof activitiesFor>;
-  private readonly workflowId = workflowInfo().workflowId;
   private readonly departureMs: number | undefined;
 
-  private phase: TripPhase = 'creating_trip';
-  private phaseHistory: PhaseChange[] = [];
-  private trip: TripCreated | undefined;
-  private readonly rfqs = new Map<string, RfqSnapshot>();
-  private readonly quotes = new Map<string, QuoteRecord>();
-  private declines: DeclineRecord[] = [];
-  private messages: TripMessageSnapshot[] = [];
-  private polls = 0;
-  private webhooks = 0;
-  private resets = 0;
-  private quoteDeadlineMs: number | undefined;
-  private lastPollAt: string | undefined;
-  private pollIntervalMs: number;
-  private nextPollAtMs: number;
-  private pendingEvents: AvinodeEvent[] = [];
-  private callbackSeq = 0;
-  private continuedAsNew = 0;
-
-  private blockedReason: string | undefined;
-  private selectedQuoteId: string | undefined;
-  private outcomeReport: OutcomeReport | undefined;
-  private closedRequests: ClosedRequest[] | undefined;
-  /** Messages already read, so polls fetch a decline's message once. */
-  private readonly readMessageIds = new Set<string>();
-  /** The run was started with the decision stage (patch DECISION_STAGE); false only when replaying older runs. */
-  private decisionStage = false;
   /** A fired wait timer moves the run's clock to the time it waited for (patch TIMER_DECIDES_WAKE). */
   private timerDecidesWake = false;
   /** The latest time a fired wait timer stood for: the run's clock is never earlier (see `now`). */
@@ -267,9 +207,6 @@ class TripRun {
   private coalescedVisibility = false;
   /** Something operators see (search attributes, current details) may have changed since the last flush. */
   private visibilityDirty = false;
-  private duplicateTrips: DuplicateTripRecord[] = [];
-  /** Lookups still to try because a retried create could not rule out an earlier attempt's trip. */
-  private duplicateLookupsLeft = 0;
   /** Webhooks wake the run for one debounced trip read (patch WEBHOOK_WAKEUPS). */
   private wakeups = false;
   /** When the read webhooks asked for is due; undefined: no event waits for a read. */
@@ -278,79 +215,20 @@ class TripRun {
   private eventsBeforeMain = 0;
   /** A decision (selection, cancellation, expiry) is being carried to Avinode: the loop stops polling. */
   private closing = false;
-  private endReason: string | undefined;
   private failure: ApplicationFailure | undefined;
   private credentialsHint = false;
   /** Wakes the main loop to recompute its timer (deadline extended). */
   private wake = false;
-  /** Callback events not yet acknowledged, oldest first. */
-  private callbackQueue: CallbackEvent[] = [];
   private callbackChain: Promise<void> = Promise.resolve();
-  private carriedCallbacks: CallbackEvent[] = [];
   private lastQuoteCount = -1;
 
   constructor(input: CharterTripInput) {
     const { carried, ...request } = input;
-    this.request = request;
-    this.timing = { ...DEFAULT_TIMING, ...request.timing };
+    const timing = { ...DEFAULT_TIMING, ...request.timing };
+    super({ workflowId: workflowInfo().workflowId, request, pollIntervalMs: timing.pollInitialMs, nowMs: Date.now(), ...(carried ? { carried } : {}) });
+    this.timing = timing;
     this.acts = activitiesFor(this.timing, input.avinodeTaskQueue ?? avinodeTaskQueueOf(workflowInfo().taskQueue));
     this.departureMs = departureDeadlineMs(request);
-    this.pollIntervalMs = this.timing.pollInitialMs;
-    this.nextPollAtMs = Date.now() + this.pollIntervalMs;
-    if (request.quoteDeadline) {
-      const at = Date.parse(request.quoteDeadline);
-      if (!Number.isNaN(at)) this.quoteDeadlineMs = at;
-    }
-    if (carried) this.restore(carried);
-  }
-
-  private restore(carried: CarriedTripState): void {
-    this.phase = carried.phase;
-    this.phaseHistory = [...carried.phaseHistory];
-    this.trip = carried.trip;
-    for (const rfq of carried.rfqs) this.rfqs.set(rfq.rfqId, rfq);
-    for (const quote of carried.quotes) this.quotes.set(quote.quoteId, quote);
-    this.declines = [...carried.declines];
-    this.messages = [...carried.messages];
-    this.polls = carried.counts.polls;
-    this.webhooks = carried.counts.webhooks;
-    this.resets = carried.resets;
-    this.quoteDeadlineMs = carried.quoteDeadline ? Date.parse(carried.quoteDeadline) : undefined;
-    this.lastPollAt = carried.lastPollAt;
-    this.pollIntervalMs = carried.pollIntervalMs;
-    this.nextPollAtMs = Date.parse(carried.nextPollAt);
-    this.pendingEvents = [...carried.pendingEvents];
-    this.callbackSeq = carried.callbackSeq;
-    this.carriedCallbacks = [...(carried.undeliveredCallbacks ?? [])];
-    for (const id of carried.readMessageIds ?? []) this.readMessageIds.add(id);
-    this.duplicateTrips = [...(carried.duplicateTrips ?? [])];
-    this.duplicateLookupsLeft = carried.duplicateLookupsLeft ?? 0;
-    this.continuedAsNew = carried.continuedAsNew;
-  }
-
-  private carry(): CarriedTripState {
-    return {
-      phase: this.phase,
-      ...(this.trip ? { trip: this.trip } : {}),
-      rfqs: [...this.rfqs.values()],
-      quotes: [...this.quotes.values()],
-      declines: this.declines,
-      messages: this.messages,
-      counts: { polls: this.polls, webhooks: this.webhooks },
-      resets: this.resets,
-      phaseHistory: this.phaseHistory,
-      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
-      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
-      pollIntervalMs: this.pollIntervalMs,
-      nextPollAt: new Date(this.nextPollAtMs).toISOString(),
-      pendingEvents: this.pendingEvents,
-      callbackSeq: this.callbackSeq,
-      ...(this.callbackQueue.length > 0 ? { undeliveredCallbacks: this.callbackQueue } : {}),
-      ...(this.readMessageIds.size > 0 ? { readMessageIds: [...this.readMessageIds] } : {}),
-      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
-      ...(this.duplicateLookupsLeft > 0 ? { duplicateLookupsLeft: this.duplicateLookupsLeft } : {}),
-      continuedAsNew: this.continuedAsNew + 1,
-    };
   }
 
   // ── messages ────────────────────────────────────────────────────────────────
@@ -605,11 +483,6 @@ class TripRun {
     return this.timing.webhookDebounceMs ?? DEFAULT_WEBHOOK_DEBOUNCE_MS;
   }
 
-  private knowsMessageOf(event: AvinodeEvent): boolean {
-    const messageId = event.message?.messageId ?? (/\/tripmsgs\/[^/]+$/.test(event.href) ? event.id : undefined);
-    return messageId !== undefined && (this.readMessageIds.has(messageId) || this.messages.some((known) => known.messageId === messageId));
-  }
-
   /**
    * A chat the receiver read changes no RFQ or quote: the message joins the run at once and wakes no
    * read. Anything else (a seller response, a request) is read with the trip.
@@ -622,17 +495,6 @@ class TripRun {
     this.addMessage(event.message);
     this.refreshDetails();
     return true;
-  }
-
-  /** Messages the events named but did not bring (an older receiver, a routing run): the read fetches them. */
-  private unreadMessagesOf(trip: TripCreated | undefined, events: AvinodeEvent[]): string[] {
-    if (!trip) return [];
-    const ids = events.filter((event) => !event.message && !this.namesOtherTrip(trip, event) && /\/tripmsgs\/[^/]+$/.test(event.href)).map((event) => event.id);
-    return [...new Set(ids)].filter((id) => !this.readMessageIds.has(id) && !this.messages.some((known) => known.messageId === id));
-  }
-
-  private namesOtherTrip(trip: TripCreated, event: AvinodeEvent): boolean {
-    return (event.atripId !== undefined && event.atripId !== trip.atripId) || (event.atripId === undefined && event.tripId !== undefined && event.tripId !== trip.tripId);
   }
 
   /**
@@ -906,12 +768,7 @@ class TripRun {
       this.fail(`${what}; onReset policy is "fail"`, FailureType.TripVanished);
       return;
     }
-    this.resets++;
-    const now = new Date().toISOString();
-    // Quotes stay on the record (someone may have seen them) but can no longer be selected.
-    for (const quote of this.quotes.values()) if (!quote.vanishedAt) quote.vanishedAt = now;
-    this.rfqs.clear();
-    this.trip = undefined;
+    this.forgetVanishedTrip(new Date().toISOString());
     this.updateQuoteCount();
     await this.createAvinodeTrip(`${what}; recreating (reset ${this.resets})`);
   }
@@ -964,154 +821,45 @@ class TripRun {
     return true;
   }
 
-  // ── state merging ───────────────────────────────────────────────────────────
+  // ── state merging (the rules: trip-state.ts; here what they changed is acted on and announced) ──
 
   private mergeRfq(incoming: RfqSnapshot): void {
-    const previous = this.rfqs.get(incoming.rfqId);
-    const firstRfq = this.rfqs.size === 0;
-    const lifts = incoming.lifts.map((lift) => {
-      const old = previous?.lifts.find((candidate) => candidate.liftId === lift.liftId);
-      const quoteIds = [...new Set([...(old?.quoteIds ?? []), ...lift.quoteIds])];
-      // Answers never go back to unanswered: an older read arriving late must not undo them.
-      if (old && ANSWERED.has(old.status) && !ANSWERED.has(lift.status)) return { ...old, quoteIds };
-      return { ...lift, quoteIds };
-    });
-    for (const old of previous?.lifts ?? []) if (!lifts.some((lift) => lift.liftId === old.liftId)) lifts.push(old);
-    const messageIds = [...new Set([...(previous?.messageIds ?? []), ...incoming.messageIds])];
-    const rfqQuoteIds = [...new Set([...(previous?.quoteIds ?? []), ...(incoming.quoteIds ?? [])])];
-    // A cancellation is final: a read from before it, arriving late, does not revive the RFQ.
-    const cancelled = incoming.cancelled ?? previous?.cancelled;
-    const { quoteIds: _incomingQuoteIds, cancelled: _incomingCancelled, ...rest } = incoming;
-    this.rfqs.set(incoming.rfqId, { ...rest, lifts, ...(rfqQuoteIds.length > 0 ? { quoteIds: rfqQuoteIds } : {}), messageIds, ...(cancelled ? { cancelled } : {}) });
-    for (const lift of lifts) {
-      if (lift.status === 'declined' && !this.declines.some((decline) => decline.liftId === lift.liftId)) {
-        this.declines.push({ rfqId: incoming.rfqId, liftId: lift.liftId, operator: incoming.operator, seenAt: new Date().toISOString() });
-      }
-    }
-    if (this.decisionStage) this.attachDeclineReasons();
-    if (firstRfq && this.phase === 'awaiting_rfqs') {
+    const { rfqsWentOut, explained } = this.recordRfq(incoming, new Date().toISOString());
+    this.announceDeclines(explained);
+    if (rfqsWentOut) {
       this.setPhase('collecting_quotes', 'RFQs sent to operators');
       this.resetPollInterval();
     }
   }
 
   private mergeQuote(incoming: QuoteSnapshot): void {
-    const now = new Date().toISOString();
-    const existing = this.quotes.get(incoming.quoteId);
-    if (!existing) {
-      this.quotes.set(incoming.quoteId, { ...incoming, firstSeenAt: now, priceHistory: [] });
-      this.markLiftQuoted(incoming);
-      tripMetrics.quoteReceived('new');
-      this.emit({ type: 'quote_received', quote: incoming });
-      return;
-    }
-    if (existing.price === incoming.price && existing.currency === incoming.currency) return;
-    // Out of order: a read older than what we hold must not roll a re-price back.
-    if (existing.updatedOn && incoming.updatedOn && incoming.updatedOn < existing.updatedOn) return;
-    const priceHistory = [...existing.priceHistory, { price: existing.price, currency: existing.currency, seenAt: now }];
-    this.quotes.set(incoming.quoteId, { ...existing, ...incoming, firstSeenAt: existing.firstSeenAt, priceHistory });
-    tripMetrics.quoteReceived('repriced');
-    this.emit({ type: 'quote_received', quote: incoming, reason: 're-priced' });
-  }
-
-  private markLiftQuoted(quote: QuoteSnapshot): void {
-    if (!quote.liftId) return;
-    for (const rfq of this.rfqs.values()) {
-      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId);
-      if (!lift) {
-        // A quote on the RFQ itself (its own offered lift): the RFQ has an answer.
-        if (this.decisionStage && rfq.rfqId === quote.rfqId && !rfq.quoteIds?.includes(quote.quoteId)) rfq.quoteIds = [...(rfq.quoteIds ?? []), quote.quoteId];
-        continue;
-      }
-      if (!lift.quoteIds.includes(quote.quoteId)) lift.quoteIds = [...lift.quoteIds, quote.quoteId];
-      if (lift.status === 'unanswered') {
-        lift.status = 'quoted';
-        lift.price = quote.price;
-        lift.currency = quote.currency;
-      }
-    }
+    const change = this.recordQuote(incoming, new Date().toISOString());
+    if (!change) return;
+    tripMetrics.quoteReceived(change);
+    this.emit(change === 'new' ? { type: 'quote_received', quote: incoming } : { type: 'quote_received', quote: incoming, reason: 're-priced' });
   }
 
   private addMessage(message: TripMessageSnapshot): void {
-    if (!this.decisionStage) {
-      if (this.messages.some((known) => known.messageId === message.messageId)) return;
-      this.messages = [...this.messages, message].slice(-MAX_MESSAGES);
-      return;
-    }
-    this.readMessageIds.add(message.messageId);
-    if (this.messages.some((known) => known.messageId === message.messageId)) return;
-    const operator = message.operator ?? (message.rfqId ? this.rfqs.get(message.rfqId)?.operator : undefined);
-    const full: TripMessageSnapshot = { ...message, direction: message.direction ?? 'received', ...(operator ? { operator } : {}) };
-    this.messages = [...this.messages, full].slice(-MAX_MESSAGES);
-    if (full.direction === 'received' && !full.quoteId && !full.declineReason) this.emit({ type: 'message_received', message: full });
-    this.attachDeclineReasons();
+    const { chat, explained } = this.recordMessage(message);
+    if (chat) this.emit({ type: 'message_received', message: chat });
+    this.announceDeclines(explained);
   }
 
-  /** A decline's reason and text live in the operator's decline message: copied onto the decline record once read. */
-  private attachDeclineReasons(): void {
-    for (const decline of this.declines) {
-      if (decline.declineReason) continue;
-      const message = [...this.messages]
-        .reverse()
-        .find((candidate) => candidate.declineReason && (candidate.liftId ? candidate.liftId === decline.liftId : candidate.rfqId === decline.rfqId));
-      if (!message?.declineReason) continue;
-      decline.declineReason = message.declineReason;
-      if (message.text) decline.message = message.text;
-      this.emit({ type: 'quote_declined', decline: { ...decline } });
-    }
+  private announceDeclines(declines: DeclineRecord[]): void {
+    for (const decline of declines) this.emit({ type: 'quote_declined', decline: { ...decline } });
   }
 
-  /**
-   * Every request answered: each RFQ cancelled, or each of its requested lifts quoted or declined,
-   * or (an RFQ requesting no lift) quoted on the RFQ itself. Runs recorded before the decision stage
-   * knew only RFQs with lifts, which this reads the same.
-   */
-  private allLiftsAnswered(): boolean {
-    const rfqs = [...this.rfqs.values()];
-    if (!this.decisionStage) {
-      const lifts = rfqs.flatMap((rfq) => rfq.lifts);
-      return lifts.length > 0 && lifts.every((lift) => ANSWERED.has(lift.status));
-    }
-    return rfqs.length > 0 && rfqs.every((rfq) => this.rfqAnswered(rfq));
-  }
-
-  private rfqAnswered(rfq: RfqSnapshot): boolean {
-    if (rfq.cancelled) return true;
-    if (rfq.lifts.length > 0) return rfq.lifts.every((lift) => ANSWERED.has(lift.status));
-    return (rfq.quoteIds?.length ?? 0) > 0;
-  }
-
-  private allRequestsCancelled(): boolean {
-    const rfqs = [...this.rfqs.values()];
-    return rfqs.length > 0 && rfqs.every((rfq) => rfq.cancelled);
-  }
-
-  /**
-   * Every lift answered: the run waits for the broker in `awaiting_selection` when a live quote
-   * exists (back to `collecting_quotes` when a new RFQ goes out), or ends at once with
-   * `endWhenAllAnswered` (and in runs recorded before the decision stage).
-   */
+  /** Every lift answered: the run moves on as the answers call for (trip-state.ts answersCallFor). */
   private afterAnswers(): void {
     if (this.isTerminal() || this.closing) return;
-    if (!this.decisionStage || this.request.endWhenAllAnswered) {
-      if (this.allLiftsAnswered()) this.end('completed', 'all lifts answered');
+    const step = this.answersCallFor();
+    if (!step) return;
+    if ('end' in step) {
+      this.end(step.end, step.reason);
       return;
     }
-    if (this.phase !== 'collecting_quotes' && this.phase !== 'awaiting_selection') return;
-    if (this.allRequestsCancelled()) {
-      // Cancelled outside this run (the broker in the Avinode UI): nothing is left to decide.
-      const reasons = [...new Set([...this.rfqs.values()].map((rfq) => rfq.cancelled?.reason).filter((reason): reason is string => !!reason))];
-      this.end('cancelled', `every RFQ was cancelled in Avinode${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
-      return;
-    }
-    const decidable = this.allLiftsAnswered() && this.selectableQuotes().length > 0;
-    if (decidable && this.phase === 'collecting_quotes') {
-      this.setPhase('awaiting_selection', 'every lift answered; waiting for the broker to select a quote');
-      this.resetPollInterval();
-    } else if (!decidable && this.phase === 'awaiting_selection') {
-      this.setPhase('collecting_quotes', this.allLiftsAnswered() ? 'no live quote left' : 'a new RFQ went out');
-      this.resetPollInterval();
-    }
+    this.setPhase(step.phase, step.reason);
+    this.resetPollInterval();
   }
 
   // ── decisions ───────────────────────────────────────────────────────────────
@@ -1124,29 +872,6 @@ class TripRun {
 
   private knownIds(kind: string, ids: string[]): string {
     return ids.length > 0 ? `the run knows ${kind}s ${ids.join(', ')}` : `the run knows no ${kind} yet`;
-  }
-
-  /** Quotes a broker can still choose: not from a vanished trip, not on a lift the operator has since declined. */
-  private selectableQuotes(): QuoteRecord[] {
-    return this.liveQuotes().filter((quote) => this.liftOf(quote)?.status !== 'declined');
-  }
-
-  private liftOf(quote: QuoteSnapshot): LiftSnapshot | undefined {
-    for (const rfq of this.rfqs.values()) {
-      const lift = rfq.lifts.find((candidate) => candidate.liftId === quote.liftId || candidate.quoteIds.includes(quote.quoteId));
-      if (lift) return lift;
-    }
-    return undefined;
-  }
-
-  private winningLiftIdOf(quote: QuoteSnapshot): string | undefined {
-    return quote.liftId ?? this.liftOf(quote)?.liftId;
-  }
-
-  private rfqOf(quote: QuoteSnapshot): RfqSnapshot | undefined {
-    if (quote.rfqId) return this.rfqs.get(quote.rfqId);
-    const liftId = this.winningLiftIdOf(quote);
-    return [...this.rfqs.values()].find((rfq) => rfq.lifts.some((lift) => lift.liftId === liftId));
   }
 
   private actingAs(): { actAsAccount?: string } {
@@ -1188,10 +913,8 @@ class TripRun {
   }
 
   private async closeOtherRequests(winner: QuoteRecord): Promise<ClosedRequest[]> {
-    const winningRfq = this.rfqOf(winner)?.rfqId;
-    const others = [...this.rfqs.values()].filter((rfq) => rfq.rfqId !== winningRfq && !rfq.cancelled && !rfq.lifts.every((lift) => lift.status === 'cancelled'));
     return Promise.all(
-      others.map(async (rfq): Promise<ClosedRequest> => {
+      this.otherOpenRfqs(winner).map(async (rfq): Promise<ClosedRequest> => {
         try {
           await this.acts.rfqCancelActs.cancelRfq({ rfqId: rfq.rfqId, reason: 'BOOKED', messageToSeller: CLOSE_OTHERS_MESSAGE, ...this.actingAs() });
           return { rfqId: rfq.rfqId, operator: rfq.operator, status: 'cancelled' };
@@ -1204,18 +927,9 @@ class TripRun {
 
   // ── phases, visibility, callbacks ───────────────────────────────────────────
 
-  private isTerminal(): boolean {
-    return TERMINAL_PHASES.includes(this.phase);
-  }
-
   private setPhase(phase: TripPhase, reason?: string): void {
     if (this.isTerminal() && !TERMINAL_PHASES.includes(phase)) return;
-    const changed = phase !== this.phase || this.phaseHistory.length === 0;
-    this.phase = phase;
-    if (changed) {
-      this.phaseHistory.push({ phase, at: new Date().toISOString(), ...(reason ? { reason } : {}) });
-      // Flapping credentials over a days-long run must not grow the carried state without bound.
-      if (this.phaseHistory.length > MAX_PHASE_CHANGES) this.phaseHistory.splice(1, this.phaseHistory.length - MAX_PHASE_CHANGES);
+    if (this.enterPhase(phase, new Date().toISOString(), reason)) {
       if (!this.coalescedVisibility) upsertSearchAttributes([{ key: SearchAttributes.TripPhase, value: phase }]);
       tripMetrics.phaseEntered(phase);
       this.emit({ type: 'phase_changed', ...(reason ? { reason } : {}) });
@@ -1247,10 +961,6 @@ class TripRun {
   private afterChange(): void {
     this.updateQuoteCount();
     this.refreshDetails();
-  }
-
-  private liveQuotes(): QuoteRecord[] {
-    return [...this.quotes.values()].filter((quote) => !quote.vanishedAt);
   }
 
   private updateQuoteCount(): void {
@@ -1328,37 +1038,23 @@ class TripRun {
     return changes;
   }
 
-  private emit(event: Pick<CallbackEvent, 'type'> & Partial<Pick<CallbackEvent, 'quote' | 'reason' | 'outcomeReport' | 'message' | 'decline'>>): void {
-    const url = this.request.callbackUrl;
-    if (!url) return;
-    this.callbackSeq++;
-    const full: CallbackEvent = {
-      ...event,
-      eventId: `${this.workflowId}/${this.callbackSeq}`,
-      workflowId: this.workflowId,
-      externalId: this.request.externalId,
-      at: new Date().toISOString(),
-      phase: this.phase,
-      ...(this.trip ? { tripId: this.trip.tripId, atripId: this.trip.atripId, deepLinks: this.trip.deepLinks } : {}),
-      ...(this.resets > 0 ? { resets: this.resets } : {}),
-    };
-    this.enqueueCallback(full);
+  private emit(event: CallbackNotice): void {
+    const full = this.callbackEvent(event, new Date().toISOString());
+    if (full) this.enqueueCallback(full);
   }
 
   /** Delivered in order, in the background: the main loop never waits on a slow receiver. */
   private enqueueCallback(event: CallbackEvent): void {
     const url = this.request.callbackUrl;
     if (!url) return;
-    this.callbackQueue.push(event);
+    this.queueCallback(event);
     this.callbackChain = this.callbackChain
       .then(() => this.acts.callbackActs.deliverCallback({ url, event }))
       .then(
         () => undefined,
         (error: unknown) => log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message }),
       )
-      .finally(() => {
-        this.callbackQueue.splice(this.callbackQueue.indexOf(event), 1);
-      });
+      .finally(() => this.callbackSettled(event));
   }
 
   /** Waits for the callback queue to empty; with a bound, what is left is carried to the next run. */
@@ -1385,46 +1081,5 @@ class TripRun {
     // The next run starts from the current search attributes (copied by the server).
     this.flushVisibility();
     await continueAsNew<typeof charterTripWorkflow>({ ...this.request, carried: this.carry() });
-  }
-
-  progress(): TripProgress {
-    const rfqs = [...this.rfqs.values()];
-    const lifts = rfqs.flatMap((rfq) => rfq.lifts);
-    const quotes = [...this.quotes.values()];
-    return {
-      workflowId: this.workflowId,
-      externalId: this.request.externalId,
-      phase: this.phase,
-      route: routeOf(this.request.legs),
-      ...(this.trip ? { atripId: this.trip.atripId, tripId: this.trip.tripId, deepLinks: this.trip.deepLinks } : {}),
-      rfqs,
-      quotes,
-      declines: this.declines,
-      messages: this.messages,
-      counts: {
-        rfqs: rfqs.length,
-        lifts: lifts.length,
-        answered: rfqs.flatMap((rfq) => rfq.lifts.filter((lift) => rfq.cancelled || ANSWERED.has(lift.status))).length,
-        quotes: this.liveQuotes().length,
-        declines: this.declines.length,
-        polls: this.polls,
-        webhooks: this.webhooks,
-      },
-      ...(this.lastPollAt ? { lastPollAt: this.lastPollAt } : {}),
-      ...(!this.isTerminal() && this.trip && this.phase !== 'blocked' ? { nextPollAt: new Date(this.nextPollAtMs).toISOString() } : {}),
-      ...(this.quoteDeadlineMs !== undefined ? { quoteDeadline: new Date(this.quoteDeadlineMs).toISOString() } : {}),
-      ...(this.blockedReason ? { blockedReason: this.blockedReason } : {}),
-      resets: this.resets,
-      ...(this.selectedQuoteId ? { selectedQuoteId: this.selectedQuoteId } : {}),
-      ...(this.outcomeReport ? { outcomeReport: this.outcomeReport } : {}),
-      ...(this.closedRequests ? { closedRequests: this.closedRequests } : {}),
-      ...(this.duplicateTrips.length > 0 ? { duplicateTrips: this.duplicateTrips } : {}),
-      ...(this.phase === 'collecting_quotes' && this.decisionStage && this.allLiftsAnswered() && this.selectableQuotes().length === 0
-        ? { note: EVERY_OPERATOR_DECLINED }
-        : {}),
-      ...(this.endReason ? { endReason: this.endReason } : {}),
-      phaseHistory: this.phaseHistory,
-      continuedAsNew: this.continuedAsNew,
-    };
   }
 }

@@ -66,7 +66,7 @@ export const TRIP_PHASES = [
   'failed',
 ] as const;
 export type TripPhase = (typeof TRIP_PHASES)[number];
-export const TERMINAL_PHASES: readonly TripPhase[] = ['completed', 'cancelled', 'expired', 'failed'];
+export { TERMINAL_PHASES } from './trip-phases.ts';
 
 /** Aircraft categories as named in Avinode's terminology page. */
 export const AIRCRAFT_CATEGORIES = [
@@ -498,7 +498,4 @@ export function workflowIdFor(externalId: string): string {
   return `${WORKFLOW_ID_PREFIX}${externalId}`;
 }
 
-export function routeOf(legs: readonly Pick<TripLeg, 'from' | 'to'>[]): string {
-  if (legs.length === 0) return '';
-  return [legs[0]!.from, ...legs.map((leg) => leg.to)].join('-');
-}
+export { routeOf } from './presentation.ts';

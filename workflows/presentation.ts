@@ -2,6 +2,12 @@
 // current details. Pure and workflow-safe (the client imports tripSummary too).
 import type { TripLeg, TripProgress, TripRequest } from './contract.ts';
 
+/** `KTEB-KPBI-KTEB`: the airports in order (the Route search attribute and progress.route). */
+export function routeOf(legs: readonly Pick<TripLeg, 'from' | 'to'>[]): string {
+  if (legs.length === 0) return '';
+  return [legs[0]!.from, ...legs.map((leg) => leg.to)].join('-');
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function legDate(leg: Pick<TripLeg, 'date' | 'time'>): string {
