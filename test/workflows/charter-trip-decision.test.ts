@@ -58,7 +58,7 @@ describe('charterTripWorkflow decision stage', () => {
       expect(await activitiesScheduled(handle, 'reportTripOutcome')).toBe(1);
       const selected = fake.callbacks.find((event) => event.type === 'quote_selected');
       expect(selected).toMatchObject({ quote: { quoteId: qb }, outcomeReport: { status: 'reported' } });
-      await keepHistory(env, handle, 'decision-awaiting-selection-select');
+      await keepHistory(env, handle, 'bundled-awaiting-selection-select');
     });
   });
 

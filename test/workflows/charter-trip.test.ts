@@ -104,7 +104,7 @@ describe('charterTripWorkflow', () => {
       expect(result.quotes.map((q) => q.quoteId).sort()).toEqual([...quotes].sort());
       expect(result.counts.webhooks).toBe(burst.length);
       expect(fake.calls.readTripState).toBe(1);
-      await keepHistory(env, handle, 'wakeups-one-read-per-burst');
+      await keepHistory(env, handle, 'bundled-one-read-per-burst');
     });
   });
 
