@@ -11,10 +11,28 @@ import tseslint from 'typescript-eslint';
  * side shares; the CLI command modules in client/ are processes like those of workers/.
  */
 const ELEMENTS = [
-  { type: 'contract', pattern: ['workflows/contract.ts', 'workflows/trip-phases.ts', 'workflows/activity-types.ts', 'workflows/presentation.ts', 'workflows/failures.ts'], mode: 'full' },
-  { type: 'commands', pattern: ['client/cli.ts', 'client/avinode-cli.ts', 'client/doctor.ts', 'client/trip-cli.ts'], mode: 'full' },
+  {
+    type: 'contract',
+    pattern: [
+      'workflows/contract.ts',
+      'workflows/trip-phases.ts',
+      'workflows/activity-types.ts',
+      'workflows/presentation.ts',
+      'workflows/failures.ts',
+    ],
+    mode: 'full',
+  },
+  {
+    type: 'commands',
+    pattern: ['client/cli.ts', 'client/avinode-cli.ts', 'client/doctor.ts', 'client/trip-cli.ts'],
+    mode: 'full',
+  },
   // Whole paths from the repository root: a test under test/workflows/ is a test, not workflow code.
-  ...['workflows', 'activities', 'platform', 'client', 'workers', 'emulator', 'scripts', 'test'].map((folder) => ({ type: folder, pattern: `${folder}/**/*`, mode: 'full' })),
+  ...['workflows', 'activities', 'platform', 'client', 'workers', 'emulator', 'scripts', 'test'].map((folder) => ({
+    type: folder,
+    pattern: `${folder}/**/*`,
+    mode: 'full',
+  })),
 ];
 
 const allow = (from, to, extra = {}) => ({
@@ -46,34 +64,86 @@ const POLICIES = [
   // The emulator stands in for Avinode: the platform and Avinode's vocabulary from the contract.
   allow('emulator', ['emulator', 'platform', 'contract']),
   allow('scripts', ['scripts', 'workers', 'platform', 'contract', 'emulator']),
-  allow('test', ['test', 'contract', 'workflows', 'activities', 'platform', 'client', 'commands', 'workers', 'emulator', 'scripts']),
+  allow('test', [
+    'test',
+    'contract',
+    'workflows',
+    'activities',
+    'platform',
+    'client',
+    'commands',
+    'workers',
+    'emulator',
+    'scripts',
+  ]),
 ];
 
 /** The only modules that load the emulator, lazily with import(): `charterflow start` and `charterflow emulator`. */
 const EMULATOR_LAUNCHERS = ['workers/start.ts', 'client/cli.ts', 'scripts/cluster.ts'];
 
 /** The samples' rule for workflow files: no Node built-ins, no worker-side SDK packages. */
-const WORKER_SIDE_PACKAGES = ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'];
+const WORKER_SIDE_PACKAGES = [
+  '@temporalio/activity',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/testing',
+];
 const WORKFLOW_RESTRICTED_IMPORTS = [
   ...WORKER_SIDE_PACKAGES.map((name) => ({
     name,
     message: `${name} runs outside the workflow sandbox; workflow code imports @temporalio/workflow and pure modules only.`,
   })),
-  ...builtinModules.flatMap((name) => [name, `node:${name}`]).map((name) => ({
-    name,
-    message: 'Node built-ins are not deterministic and do not exist in the workflow sandbox; do this in an activity.',
-  })),
+  ...builtinModules
+    .flatMap((name) => [name, `node:${name}`])
+    .map((name) => ({
+      name,
+      message: 'Node built-ins are not deterministic and do not exist in the workflow sandbox; do this in an activity.',
+    })),
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', '.data/', '.bench/', 'coverage/', 'tmp/', 'test/fixtures/histories/', 'test/fixtures/investigate/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      '.tools/',
+      '.data/',
+      '.bench/',
+      'coverage/',
+      'tmp/',
+      'test/fixtures/histories/',
+      'test/fixtures/investigate/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', fetch: 'readonly', structuredClone: 'readonly', queueMicrotask: 'readonly', setImmediate: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        fetch: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        setImmediate: 'readonly',
+      },
+    },
     rules: {
       // Unused names are errors, except a leading underscore (kept on purpose, e.g. a destructured rest).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // Off: our errors name what failed and drop the cause on purpose. A cause carries a library's
       // message (a token endpoint's body, a file's contents) and Temporal serialises cause chains
       // into workflow history, where secrets must never land.
@@ -94,7 +164,16 @@ export default tseslint.config(
     plugins: { boundaries },
     settings: {
       'boundaries/elements': ELEMENTS,
-      'boundaries/include': ['workflows/**', 'activities/**', 'platform/**', 'client/**', 'workers/**', 'emulator/**', 'scripts/**', 'test/**'],
+      'boundaries/include': [
+        'workflows/**',
+        'activities/**',
+        'platform/**',
+        'client/**',
+        'workers/**',
+        'emulator/**',
+        'scripts/**',
+        'test/**',
+      ],
       'boundaries/dependency-nodes': ['import', 'export', 'dynamic-import'],
       // `mode: 'full'` (whole paths, so contract and commands can be single files) is legacy in v7,
       // whose file categories cannot be allowed per element type; it would be reported on every run.
@@ -128,7 +207,13 @@ export default tseslint.config(
         {
           paths: WORKFLOW_RESTRICTED_IMPORTS,
           // Beyond the samples' list: any package but the two the sandbox is built for.
-          patterns: [{ regex: `^(?!\\.|@temporalio/(workflow|common)(/|$)|node:|(${[...WORKER_SIDE_PACKAGES, ...builtinModules].join('|')})$)`, message: 'Workflow code imports @temporalio/workflow, @temporalio/common and pure modules of this repository only.' }],
+          patterns: [
+            {
+              regex: `^(?!\\.|@temporalio/(workflow|common)(/|$)|node:|(${[...WORKER_SIDE_PACKAGES, ...builtinModules].join('|')})$)`,
+              message:
+                'Workflow code imports @temporalio/workflow, @temporalio/common and pure modules of this repository only.',
+            },
+          ],
         },
       ],
     },
@@ -140,7 +225,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "ImportExpression[source.value=/(^|\\/)emulator\\//]", message: 'Only the launchers (start, the CLI, the cluster script) load the emulator.' },
+        {
+          selector: 'ImportExpression[source.value=/(^|\\/)emulator\\//]',
+          message: 'Only the launchers (start, the CLI, the cluster script) load the emulator.',
+        },
       ],
     },
   },

@@ -8,7 +8,13 @@ import type { CallbackEvent } from '../workflows/contract.ts';
 import { failures } from '../workflows/failures.ts';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback } from '../platform/callback-signature.ts';
 
-export { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback, verifyCallbackSignature } from '../platform/callback-signature.ts';
+export {
+  EVENT_ID_HEADER,
+  EVENT_TYPE_HEADER,
+  SIGNATURE_HEADER,
+  signCallback,
+  verifyCallbackSignature,
+} from '../platform/callback-signature.ts';
 
 /** Answers that retrying will not change: the receiver refuses this event. Everything else is retried. */
 const REJECTING_STATUSES = new Set([400, 410, 413, 422]);
@@ -39,7 +45,11 @@ export interface CallbackDeliveryOptions {
   nowSeconds?: () => number;
 }
 
-export async function deliverSignedCallback(rawUrl: string, event: CallbackEvent, options: CallbackDeliveryOptions): Promise<{ status: number }> {
+export async function deliverSignedCallback(
+  rawUrl: string,
+  event: CallbackEvent,
+  options: CallbackDeliveryOptions,
+): Promise<{ status: number }> {
   if (!options.secret) {
     throw failures.configurationInvalid('CALLBACK_SECRET is not set: callbacks are only sent signed');
   }
@@ -67,10 +77,13 @@ export async function deliverSignedCallback(rawUrl: string, event: CallbackEvent
     await response.body.dump();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw failures.callbackUndelivered(`POST callback ${url.origin} → network error${typeof code === 'string' ? ` ${code}` : ''}`);
+    throw failures.callbackUndelivered(
+      `POST callback ${url.origin} → network error${typeof code === 'string' ? ` ${code}` : ''}`,
+    );
   }
   if (status >= 200 && status < 300) return { status };
-  if (REJECTING_STATUSES.has(status)) throw rejected(`POST callback ${url.origin} → ${status} (receiver refused the event)`);
+  if (REJECTING_STATUSES.has(status))
+    throw rejected(`POST callback ${url.origin} → ${status} (receiver refused the event)`);
   throw failures.callbackUndelivered(`POST callback ${url.origin} → ${status}`);
 }
 

@@ -16,14 +16,28 @@ import type {
   ResolveEventOptions,
   TripState,
 } from '../workflows/activity-types.ts';
-import { FailureType, type AvinodeEvent, type DuplicateTrip, type QuoteSnapshot, type RfqSnapshot, type TripMessageSnapshot } from '../workflows/contract.ts';
+import {
+  FailureType,
+  type AvinodeEvent,
+  type DuplicateTrip,
+  type QuoteSnapshot,
+  type RfqSnapshot,
+  type TripMessageSnapshot,
+} from '../workflows/contract.ts';
 import type { Config } from '../platform/config.ts';
 import type { AvinodeClient } from './avinode/client.ts';
 import { isLiveTrip } from './avinode/trips.ts';
 import { toQuoteSnapshot } from './avinode/normalize.ts';
 import { activityCallOptions, type CallOptions } from './avinode/http.ts';
 import { deliverCallback } from './callbacks.ts';
-import { failures, httpStatusOf, isCredentialFailure, isFailureOfType, isTyped, namingAuthMethod } from '../workflows/failures.ts';
+import {
+  failures,
+  httpStatusOf,
+  isCredentialFailure,
+  isFailureOfType,
+  isTyped,
+  namingAuthMethod,
+} from '../workflows/failures.ts';
 
 export interface ActivityLogger {
   info(object: object, message?: string): void;
@@ -63,7 +77,9 @@ export type AvinodeRecovery = 'trip_vanished' | 'credentials_recovered';
 
 /** How the configured credentials authenticate, for explanations (names a method, never a value). */
 export function describeAvinodeAuth(avinode: Pick<Config['avinode'], 'auth' | 'clientAuthMethod'>): string {
-  return avinode.auth === 'static' ? 'static bearer token (AVINODE_AUTH=static)' : `OAuth client credentials, ${avinode.clientAuthMethod}`;
+  return avinode.auth === 'static'
+    ? 'static bearer token (AVINODE_AUTH=static)'
+    : `OAuth client credentials, ${avinode.clientAuthMethod}`;
 }
 
 /** The deps a worker passes, from its loaded configuration. */
@@ -126,7 +142,10 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     try {
       deps.onAvinodeRecovered?.(event);
     } catch (error) {
-      deps.logger?.warn({ event, message: error instanceof Error ? error.message : String(error) }, 'recovery hook failed; ignored');
+      deps.logger?.warn(
+        { event, message: error instanceof Error ? error.message : String(error) },
+        'recovery hook failed; ignored',
+      );
     }
   }
 
@@ -156,7 +175,9 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   /** Every quote an RFQ links: on its requested lifts and on the RFQ itself (an alternate aircraft). */
   function quotesOf(rfq: RfqSnapshot): { quoteId: string; rfqId: string; liftId?: string }[] {
     return [
-      ...rfq.lifts.flatMap((lift) => lift.quoteIds.map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId }))),
+      ...rfq.lifts.flatMap((lift) =>
+        lift.quoteIds.map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })),
+      ),
       ...(rfq.quoteIds ?? []).map((quoteId) => ({ quoteId, rfqId: rfq.rfqId })),
     ];
   }
@@ -173,7 +194,9 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   ): Promise<TripMessageSnapshot[]> {
     const read = new Set(readMessageIds);
     const rfqIds = new Set(declines.map((decline) => decline.rfqId));
-    const wanted = rfqs.filter((rfq) => rfqIds.has(rfq.rfqId)).flatMap((rfq) => rfq.messageIds.filter((id) => !read.has(id)));
+    const wanted = rfqs
+      .filter((rfq) => rfqIds.has(rfq.rfqId))
+      .flatMap((rfq) => rfq.messageIds.filter((id) => !read.has(id)));
     const messages: TripMessageSnapshot[] = [];
     for (const messageId of wanted.slice(0, MAX_MESSAGE_READS_PER_POLL)) {
       try {
@@ -186,7 +209,10 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
   }
 
   /** Messages webhook events named without bringing them; a message that is gone is skipped. */
-  async function readNamedMessages(messageIds: readonly string[], options: CallOptions): Promise<TripMessageSnapshot[]> {
+  async function readNamedMessages(
+    messageIds: readonly string[],
+    options: CallOptions,
+  ): Promise<TripMessageSnapshot[]> {
     const messages: TripMessageSnapshot[] = [];
     for (const messageId of messageIds.slice(0, MAX_MESSAGE_READS_PER_POLL)) {
       try {
@@ -198,7 +224,15 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     return messages;
   }
 
-  async function readTripState({ atripId, tripId, knownQuotes, declinesWithoutReason, readMessageIds, outputCurrencies, messageIds }: ReadTripStateInput): Promise<TripState> {
+  async function readTripState({
+    atripId,
+    tripId,
+    knownQuotes,
+    declinesWithoutReason,
+    readMessageIds,
+    outputCurrencies,
+    messageIds,
+  }: ReadTripStateInput): Promise<TripState> {
     const options = activityCallOptions();
     let read;
     try {
@@ -214,7 +248,9 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     if (!outputCurrencies?.length) {
       for (const rfq of read.raw ?? []) {
         for (const lift of rfq.sellerLift ?? []) {
-          const quote = lift.latestQuote ? toQuoteSnapshot(lift.latestQuote, { rfqId: rfq.id, liftId: lift.id }) : undefined;
+          const quote = lift.latestQuote
+            ? toQuoteSnapshot(lift.latestQuote, { rfqId: rfq.id, liftId: lift.id })
+            : undefined;
           if (quote) embedded.set(quote.quoteId, quote);
         }
       }
@@ -227,34 +263,55 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
             if (!before) return true;
             // The lift shows the price of its latest quote: only a difference there is worth a read.
             const latest = index === lift.quoteIds.length - 1;
-            return latest && lift.price !== undefined && (lift.price !== before.price || (lift.currency !== undefined && lift.currency !== before.currency));
+            return (
+              latest &&
+              lift.price !== undefined &&
+              (lift.price !== before.price || (lift.currency !== undefined && lift.currency !== before.currency))
+            );
           })
           .map((quoteId) => ({ quoteId, rfqId: rfq.rfqId, liftId: lift.liftId })),
       ),
     );
     // Quotes on the RFQ itself carry no lift price to compare: read once when new (re-prices arrive by webhook).
-    for (const rfq of read.rfqs) for (const quoteId of rfq.quoteIds ?? []) if (!known.has(quoteId)) wanted.push({ quoteId, rfqId: rfq.rfqId });
+    for (const rfq of read.rfqs)
+      for (const quoteId of rfq.quoteIds ?? []) if (!known.has(quoteId)) wanted.push({ quoteId, rfqId: rfq.rfqId });
     const carried = wanted.flatMap(({ quoteId }) => embedded.get(quoteId) ?? []);
     const toRead = wanted.filter(({ quoteId }) => !embedded.has(quoteId));
-    const byId = new Map([...carried, ...(await readQuotes(toRead, options, outputCurrencies))].map((quote) => [quote.quoteId, quote]));
-    const quotes = wanted.flatMap(({ quoteId }) => byId.get(quoteId) ?? []).filter((quote) => {
-      const before = known.get(quote.quoteId);
-      return !before || before.price !== quote.price || before.currency !== quote.currency;
-    });
+    const byId = new Map(
+      [...carried, ...(await readQuotes(toRead, options, outputCurrencies))].map((quote) => [quote.quoteId, quote]),
+    );
+    const quotes = wanted
+      .flatMap(({ quoteId }) => byId.get(quoteId) ?? [])
+      .filter((quote) => {
+        const before = known.get(quote.quoteId);
+        return !before || before.price !== quote.price || before.currency !== quote.currency;
+      });
     const named = await readNamedMessages(messageIds ?? [], options);
-    if (!declinesWithoutReason?.length) return { rfqs: read.rfqs, quotes, ...(named.length > 0 ? { messages: named } : {}) };
-    const messages = await readDeclineMessages(read.rfqs, declinesWithoutReason, [...(readMessageIds ?? []), ...named.map((message) => message.messageId)], options);
+    if (!declinesWithoutReason?.length)
+      return { rfqs: read.rfqs, quotes, ...(named.length > 0 ? { messages: named } : {}) };
+    const messages = await readDeclineMessages(
+      read.rfqs,
+      declinesWithoutReason,
+      [...(readMessageIds ?? []), ...named.map((message) => message.messageId)],
+      options,
+    );
     return { rfqs: read.rfqs, quotes, messages: [...named, ...messages] };
   }
 
-  async function resolveAvinodeEvent(event: AvinodeEvent, { outputCurrencies }: ResolveEventOptions = {}): Promise<AvinodeEventResolution> {
+  async function resolveAvinodeEvent(
+    event: AvinodeEvent,
+    { outputCurrencies }: ResolveEventOptions = {},
+  ): Promise<AvinodeEventResolution> {
     const options = activityCallOptions();
     let resource;
     try {
       resource = await avinode.readByHref(event.href, options);
     } catch (error) {
       if (isTyped(error, FailureType.ForeignHref, FailureType.NotFound)) {
-        deps.logger?.warn({ eventType: event.eventType, id: event.id, failureType: (error as ApplicationFailure).type }, 'webhook resource not readable');
+        deps.logger?.warn(
+          { eventType: event.eventType, id: event.id, failureType: (error as ApplicationFailure).type },
+          'webhook resource not readable',
+        );
         return { quotes: [], unresolved: (error as ApplicationFailure).message };
       }
       throw error;
@@ -264,18 +321,30 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       case 'rfqs': {
         const { rfq, raw } = resource.value;
         const tripId = raw.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), ...(raw.trip ? { atripId: raw.trip.id } : {}), rfq, quotes: await readQuotes(quotesOf(rfq), options, outputCurrencies) };
+        return {
+          ...(tripId ? { tripId } : {}),
+          ...(raw.trip ? { atripId: raw.trip.id } : {}),
+          rfq,
+          quotes: await readQuotes(quotesOf(rfq), options, outputCurrencies),
+        };
       }
       case 'quotes': {
         const { quote } = resource.value;
         const rfq = quote.rfqId ? await readRfqOrNothing(quote.rfqId, options) : undefined;
         const tripId = rfq?.tripId ?? event.tripId;
-        return { ...(tripId ? { tripId } : {}), ...(rfq?.atripId ? { atripId: rfq.atripId } : {}), ...(rfq ? { rfq: rfq.rfq } : {}), quotes: [quote] };
+        return {
+          ...(tripId ? { tripId } : {}),
+          ...(rfq?.atripId ? { atripId: rfq.atripId } : {}),
+          ...(rfq ? { rfq: rfq.rfq } : {}),
+          quotes: [quote],
+        };
       }
       case 'tripmsgs': {
         const { message } = resource.value;
         const rfq = message.rfqId ? await readRfqOrNothing(message.rfqId, options) : undefined;
-        const quoteIds = message.quoteId ? [{ quoteId: message.quoteId, ...(message.rfqId ? { rfqId: message.rfqId } : {}) }] : [];
+        const quoteIds = message.quoteId
+          ? [{ quoteId: message.quoteId, ...(message.rfqId ? { rfqId: message.rfqId } : {}) }]
+          : [];
         const tripId = rfq?.tripId ?? event.tripId;
         return {
           ...(tripId ? { tripId } : {}),
@@ -292,7 +361,10 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     }
   }
 
-  async function readRfqOrNothing(rfqId: string, options: CallOptions): Promise<{ rfq: RfqSnapshot; tripId?: string; atripId?: string } | undefined> {
+  async function readRfqOrNothing(
+    rfqId: string,
+    options: CallOptions,
+  ): Promise<{ rfq: RfqSnapshot; tripId?: string; atripId?: string } | undefined> {
     try {
       const { rfq, raw } = await avinode.readRfq(rfqId, options);
       return { rfq, ...(raw.tripId ? { tripId: raw.tripId } : {}), ...(raw.trip ? { atripId: raw.trip.id } : {}) };
@@ -330,18 +402,35 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
         const resource = await avinode.readByHref(event.href, options);
         if (resource.type === 'trips') {
           const { trip } = resource.value;
-          return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
+          return {
+            ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}),
+            tripId: trip.tripId,
+            atripId: trip.id,
+          };
         }
         const rfqId =
-          resource.type === 'rfqs' ? resource.value.rfq.rfqId : resource.type === 'quotes' ? resource.value.quote.rfqId : resource.value.message.rfqId;
-        const rfq = resource.type === 'rfqs' ? { tripId: resource.value.raw.tripId, atripId: resource.value.raw.trip?.id } : rfqId ? await readRfqOrNothing(rfqId, options) : undefined;
+          resource.type === 'rfqs'
+            ? resource.value.rfq.rfqId
+            : resource.type === 'quotes'
+              ? resource.value.quote.rfqId
+              : resource.value.message.rfqId;
+        const rfq =
+          resource.type === 'rfqs'
+            ? { tripId: resource.value.raw.tripId, atripId: resource.value.raw.trip?.id }
+            : rfqId
+              ? await readRfqOrNothing(rfqId, options)
+              : undefined;
         tripRef = rfq?.tripId;
         namedAtripId = rfq?.atripId ?? null;
       }
       if (!tripRef) return { unresolved: 'the event names no trip' };
       if (tripRef.startsWith('atrip-')) {
         const { trip } = await avinode.readTrip(tripRef, options);
-        return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
+        return {
+          ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}),
+          tripId: trip.tripId,
+          atripId: trip.id,
+        };
       }
       const workflowId = await findRunByTripId(tripRef);
       if (workflowId) return { externalTripId: workflowId, tripId: tripRef };
@@ -361,7 +450,11 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
    * The trip an event's resource belongs to, read through the `atrip-` ref its RFQ names (`known`:
    * already read; null = names none). Undefined when nothing names it or it cannot be read.
    */
-  async function tripNamedByResource(event: AvinodeEvent, known: string | null | undefined, options: CallOptions): Promise<EventTrip | undefined> {
+  async function tripNamedByResource(
+    event: AvinodeEvent,
+    known: string | null | undefined,
+    options: CallOptions,
+  ): Promise<EventTrip | undefined> {
     try {
       let atripId = known ?? undefined;
       if (known === undefined) {
@@ -375,7 +468,11 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       }
       if (!atripId) return undefined;
       const { trip } = await avinode.readTrip(atripId, options);
-      return { ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}), tripId: trip.tripId, atripId: trip.id };
+      return {
+        ...(trip.externalTripId ? { externalTripId: trip.externalTripId } : {}),
+        tripId: trip.tripId,
+        atripId: trip.id,
+      };
     } catch (error) {
       if (isTyped(error, FailureType.NotFound, FailureType.ForeignHref)) return undefined;
       throw error;
@@ -386,13 +483,19 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
    * Live trips other than the run's own that carry its externalTripId: the one an event named (read
    * directly) and what the trip lookup answers. A cancelled or vanished trip is no duplicate.
    */
-  async function findDuplicateTrips({ workflowId, keepAtripId, candidate, lookup = true }: FindDuplicateTripsInput): Promise<FindDuplicateTripsResult> {
+  async function findDuplicateTrips({
+    workflowId,
+    keepAtripId,
+    candidate,
+    lookup = true,
+  }: FindDuplicateTripsInput): Promise<FindDuplicateTripsResult> {
     const options = activityCallOptions();
     const found = new Map<string, DuplicateTrip>();
     if (candidate && candidate.atripId !== keepAtripId) {
       try {
         const { trip } = await avinode.readTrip(candidate.atripId, options);
-        if (trip.externalTripId === workflowId && isLiveTrip(trip)) found.set(trip.id, { atripId: trip.id, tripId: trip.tripId });
+        if (trip.externalTripId === workflowId && isLiveTrip(trip))
+          found.set(trip.id, { atripId: trip.id, tripId: trip.tripId });
       } catch (error) {
         if (!isFailureOfType(error, FailureType.NotFound)) throw error;
       }
@@ -401,7 +504,8 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     const answer = await avinode.lookUpTrips(workflowId, options);
     if (answer.status === 'answered') {
       for (const trip of answer.trips) {
-        if (trip.id !== keepAtripId && trip.externalTripId === workflowId && isLiveTrip(trip)) found.set(trip.id, { atripId: trip.id, tripId: trip.tripId });
+        if (trip.id !== keepAtripId && trip.externalTripId === workflowId && isLiveTrip(trip))
+          found.set(trip.id, { atripId: trip.id, tripId: trip.tripId });
       }
     }
     return { duplicates: [...found.values()], lookup: answer.status };
@@ -435,7 +539,11 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     cancelAvinodeTrip: async ({ atripId, reason, messageToSeller, actAsAccount }) => {
       try {
         const options = actingAs(actAsAccount, activityCallOptions());
-        const { status } = await avinode.cancelTrip(atripId, { reason, ...(messageToSeller ? { messageToSeller } : {}) }, options);
+        const { status } = await avinode.cancelTrip(
+          atripId,
+          { reason, ...(messageToSeller ? { messageToSeller } : {}) },
+          options,
+        );
         return { status };
       } catch (error) {
         if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' as const };
@@ -443,11 +551,20 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
       }
     },
     reportTripOutcome: async ({ atripId, outcome, winningSellerLiftId, actAsAccount }) =>
-      avinode.reportTripOutcome(atripId, { outcome, winningSellerLiftId }, actingAs(actAsAccount, activityCallOptions())),
-    sendTripMessage: async ({ rfqId, message, actAsAccount }) => avinode.sendTripMessage(rfqId, { message }, actingAs(actAsAccount, activityCallOptions())),
+      avinode.reportTripOutcome(
+        atripId,
+        { outcome, winningSellerLiftId },
+        actingAs(actAsAccount, activityCallOptions()),
+      ),
+    sendTripMessage: async ({ rfqId, message, actAsAccount }) =>
+      avinode.sendTripMessage(rfqId, { message }, actingAs(actAsAccount, activityCallOptions())),
     cancelRfq: async ({ rfqId, reason, messageToSeller, actAsAccount }) => {
       try {
-        return await avinode.cancelRfq(rfqId, { reason, messageToSeller }, actingAs(actAsAccount, activityCallOptions()));
+        return await avinode.cancelRfq(
+          rfqId,
+          { reason, messageToSeller },
+          actingAs(actAsAccount, activityCallOptions()),
+        );
       } catch (error) {
         if (isFailureOfType(error, FailureType.NotFound)) return { status: 'vanished' as const };
         throw error;
@@ -456,7 +573,9 @@ export function createActivities(deps: ActivityDeps): CharterActivities {
     // Only blocked runs check: an ok here means credentials were rejected and work again.
     checkCredentials: async (input = {}) => {
       const options = activityCallOptions();
-      const check = deps.checkCredentials ? await deps.checkCredentials(options) : await probeCredentials(options, input.atripId);
+      const check = deps.checkCredentials
+        ? await deps.checkCredentials(options)
+        : await probeCredentials(options, input.atripId);
       if (check.ok) notifyRecovered('credentials_recovered');
       return check;
     },

@@ -30,6 +30,8 @@ if (tsx && typeof module.register === 'function') {
   const { main } = await import(compiled.href);
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  process.stderr.write('charterflow: neither the compiled code (dist/, `npm run build`) nor tsx for the sources (`npm install`) is here.\n');
+  process.stderr.write(
+    'charterflow: neither the compiled code (dist/, `npm run build`) nor tsx for the sources (`npm install`) is here.\n',
+  );
   process.exitCode = 1;
 }

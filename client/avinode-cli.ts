@@ -22,7 +22,9 @@ export interface CliIo {
 
 /** What the commands need of a token source (activities/auth's TokenSource fits). */
 export interface CliTokenSource {
-  getToken(options?: { signal?: AbortSignal }): Promise<{ value: string; tokenType?: string; expiresInSeconds?: number }>;
+  getToken(options?: {
+    signal?: AbortSignal;
+  }): Promise<{ value: string; tokenType?: string; expiresInSeconds?: number }>;
   invalidate(token: { value: string }): boolean;
 }
 
@@ -35,7 +37,10 @@ export const EMBEDDED_EMULATOR_HINT = [
 ].join('\n');
 
 /** The configured Avinode API, or `--base-url`; refuses plain HTTP except towards this machine. */
-export function resolveTarget(config: Readonly<Pick<Config, 'avinode'>>, baseUrlFlag: string | undefined): AvinodeTarget {
+export function resolveTarget(
+  config: Readonly<Pick<Config, 'avinode'>>,
+  baseUrlFlag: string | undefined,
+): AvinodeTarget {
   const raw = baseUrlFlag ?? config.avinode.baseUrl;
   if (!raw) throw new UsageError(EMBEDDED_EMULATOR_HINT);
   let url: URL;
@@ -54,7 +59,11 @@ export function resolveTarget(config: Readonly<Pick<Config, 'avinode'>>, baseUrl
 
 export type TokenSourceFactory = (target: AvinodeTarget, deps: { logger?: Logger }) => CliTokenSource;
 
-export async function createTokenSourceFor(target: AvinodeTarget, logger?: Logger, factory?: TokenSourceFactory): Promise<CliTokenSource> {
+export async function createTokenSourceFor(
+  target: AvinodeTarget,
+  logger?: Logger,
+  factory?: TokenSourceFactory,
+): Promise<CliTokenSource> {
   return (factory ?? createAvinodeTokenSource)(target, { ...(logger ? { logger } : {}) });
 }
 
@@ -116,14 +125,19 @@ export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise
     // Webhook settings are the receiver's and the worker's: a direct call needs only AVINODE_*.
     const config = loadCommandConfig(io.env ?? process.env);
     const target = resolveTarget(config, values['base-url']);
-    const logger = io.logger ?? createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'charterflow-avinode' });
+    const logger =
+      io.logger ??
+      createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'charterflow-avinode' });
     const tokens = await createTokenSourceFor(target, logger, io.createTokenSource);
     switch (command) {
       case 'token': {
         const started = performance.now();
         const token = await tokens.getToken();
         const seconds = token.expiresInSeconds;
-        const lifetime = seconds === undefined ? 'no expiry given (static token)' : `expires in ${seconds} s (~${Math.round(seconds / 60)} min)`;
+        const lifetime =
+          seconds === undefined
+            ? 'no expiry given (static token)'
+            : `expires in ${seconds} s (~${Math.round(seconds / 60)} min)`;
         const method = target.auth === 'static' ? 'static bearer token' : target.clientAuthMethod;
         out(
           values.json
@@ -144,8 +158,12 @@ export async function runAvinodeCommand(argv: string[], io: CliIo = {}): Promise
       }
       case 'get-trip': {
         const atripId = rest[0];
-        if (!atripId) throw new UsageError('get-trip: give the trip reference, e.g. charterflow avinode get-trip atrip-70001234');
-        if (!/^atrip-\S+$/.test(atripId)) throw new UsageError('get-trip: expected a prefixed trip reference (atrip-…); bare numbers are NOT_FOUND on Avinode');
+        if (!atripId)
+          throw new UsageError('get-trip: give the trip reference, e.g. charterflow avinode get-trip atrip-70001234');
+        if (!/^atrip-\S+$/.test(atripId))
+          throw new UsageError(
+            'get-trip: expected a prefixed trip reference (atrip-…); bare numbers are NOT_FOUND on Avinode',
+          );
         client = createClientFor(target, tokens, logger);
         const read = await client.readTrip(atripId);
         out(

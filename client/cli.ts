@@ -8,13 +8,34 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'the whole local stack: Temporal dev server + UI, emulator, worker, webhook receiver',
     load: async () => (await import('../workers/start.ts')).runStartCommand,
   },
-  worker: { summary: 'run a Temporal worker for the charter-trips task queue', load: async () => (await import('../workers/worker.ts')).runWorkerCommand },
-  webhooks: { summary: 'serve Avinode webhooks (POST /webhooks/avinode/<EventType>)', load: async () => (await import('../workers/webhook-server.ts')).runWebhooksCommand },
-  emulator: { summary: 'run the Avinode sandbox emulator [--port N]', load: async () => (await import('../emulator/cli.ts')).runEmulatorCommand },
-  trip: { summary: 'start|status|watch|cancel|select|list charter trips', load: async () => (await import('./trip-cli.ts')).runTripCommand },
-  avinode: { summary: 'token|create-trip|get-trip|rfqs: one direct Avinode API call', load: async () => (await import('./avinode-cli.ts')).runAvinodeCommand },
-  codec: { summary: 'serve the payload codec endpoint for a Temporal Web UI (with payload encryption)', load: async () => (await import('../workers/codec-server.ts')).runCodecCommand },
-  doctor: { summary: 'check configuration and credentials, explaining each failure', load: async () => (await import('./doctor.ts')).runDoctorCommand },
+  worker: {
+    summary: 'run a Temporal worker for the charter-trips task queue',
+    load: async () => (await import('../workers/worker.ts')).runWorkerCommand,
+  },
+  webhooks: {
+    summary: 'serve Avinode webhooks (POST /webhooks/avinode/<EventType>)',
+    load: async () => (await import('../workers/webhook-server.ts')).runWebhooksCommand,
+  },
+  emulator: {
+    summary: 'run the Avinode sandbox emulator [--port N]',
+    load: async () => (await import('../emulator/cli.ts')).runEmulatorCommand,
+  },
+  trip: {
+    summary: 'start|status|watch|cancel|select|list charter trips',
+    load: async () => (await import('./trip-cli.ts')).runTripCommand,
+  },
+  avinode: {
+    summary: 'token|create-trip|get-trip|rfqs: one direct Avinode API call',
+    load: async () => (await import('./avinode-cli.ts')).runAvinodeCommand,
+  },
+  codec: {
+    summary: 'serve the payload codec endpoint for a Temporal Web UI (with payload encryption)',
+    load: async () => (await import('../workers/codec-server.ts')).runCodecCommand,
+  },
+  doctor: {
+    summary: 'check configuration and credentials, explaining each failure',
+    load: async () => (await import('./doctor.ts')).runDoctorCommand,
+  },
   'temporal-cli': {
     summary: 'print the Temporal CLI path, building it into .tools/ if needed',
     load: async () => async () => {
@@ -48,7 +69,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(rest);
+    return await (
+      await command.load()
+    )(rest);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -1,5 +1,12 @@
 // CharterClient: what a broker's backend imports to run charter requests on Temporal.
-import { Client, Connection, WithStartWorkflowOperation, type TLSConfig, WorkflowExecutionAlreadyStartedError, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  type TLSConfig,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { loadPayloadEncryption } from '../platform/config.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
@@ -69,7 +76,8 @@ export interface CharterClientOptions {
 
 function staticDetailsOf(request: TripRequest): string {
   const rows = request.legs.map(
-    (leg, i) => `| ${i + 1} | ${leg.from} | ${leg.to} | ${leg.date} ${leg.time ?? 'TBD'}${leg.time && leg.arrival ? ' (arrival)' : ''}${leg.time && leg.utc ? ' UTC' : ''} | ${leg.paxTBD ? 'TBD' : leg.pax} |`,
+    (leg, i) =>
+      `| ${i + 1} | ${leg.from} | ${leg.to} | ${leg.date} ${leg.time ?? 'TBD'}${leg.time && leg.arrival ? ' (arrival)' : ''}${leg.time && leg.utc ? ' UTC' : ''} | ${leg.paxTBD ? 'TBD' : leg.pax} |`,
   );
   return [
     `**Charter request ${request.externalId}**${request.aircraftCategory ? ` · ${request.aircraftCategory}` : ''}`,
@@ -97,7 +105,10 @@ export class CharterClient {
     this.now = options.now ?? Date.now;
     this.continueAsNewAfterEvents = options.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
     // Runs derive `<task queue>-avinode` themselves; only another name travels in their input.
-    this.avinodeTaskQueue = options.avinodeTaskQueue !== undefined && options.avinodeTaskQueue !== avinodeTaskQueueOf(this.taskQueue) ? options.avinodeTaskQueue : undefined;
+    this.avinodeTaskQueue =
+      options.avinodeTaskQueue !== undefined && options.avinodeTaskQueue !== avinodeTaskQueueOf(this.taskQueue)
+        ? options.avinodeTaskQueue
+        : undefined;
   }
 
   /**
@@ -122,7 +133,11 @@ export class CharterClient {
       ...(options.apiKey ? { apiKey: options.apiKey } : {}),
       ...(options.tls !== undefined ? { tls: options.tls } : {}),
     });
-    return new CharterClient(new Client({ connection, namespace: options.namespace ?? 'default', dataConverter: { payloadCodecs } }), options, connection);
+    return new CharterClient(
+      new Client({ connection, namespace: options.namespace ?? 'default', dataConverter: { payloadCodecs } }),
+      options,
+      connection,
+    );
   }
 
   async close(): Promise<void> {
@@ -136,7 +151,9 @@ export class CharterClient {
   async startTrip(input: StartTripInput): Promise<TripStarted> {
     const parsed = parseTripRequest(input, this.now());
     const request: TripRequest =
-      parsed.timing?.continueAsNewAfterEvents === undefined ? { ...parsed, timing: { ...parsed.timing, continueAsNewAfterEvents: this.continueAsNewAfterEvents } } : parsed;
+      parsed.timing?.continueAsNewAfterEvents === undefined
+        ? { ...parsed, timing: { ...parsed.timing, continueAsNewAfterEvents: this.continueAsNewAfterEvents } }
+        : parsed;
     const first = request.legs[0]!;
     const departure = new Date(`${first.date}T${first.time ?? '00:00'}:00Z`);
     const startWorkflowOperation = new WithStartWorkflowOperation<typeof charterTripWorkflow>('charterTripWorkflow', {
@@ -190,7 +207,10 @@ export class CharterClient {
   }
 
   /** Yields progress whenever it changes, until the run reaches a terminal phase. */
-  async *watch(externalId: string, { intervalMs = 1_000, signal }: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<TripProgress> {
+  async *watch(
+    externalId: string,
+    { intervalMs = 1_000, signal }: { intervalMs?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<TripProgress> {
     let last = '';
     while (!signal?.aborted) {
       const progress = await this.getProgress(externalId);
@@ -204,7 +224,10 @@ export class CharterClient {
     }
   }
 
-  async cancelTrip(externalId: string, input: { reason: CancelReason; messageToSeller?: string }): Promise<TripProgress> {
+  async cancelTrip(
+    externalId: string,
+    input: { reason: CancelReason; messageToSeller?: string },
+  ): Promise<TripProgress> {
     return await this.handle(externalId).executeUpdate(cancelTrip, { args: [input] });
   }
 
@@ -213,7 +236,11 @@ export class CharterClient {
    * `completed`; `closeOtherRequests` also cancels the other RFQs. An unknown, declined or vanished
    * quote is rejected with an error naming the quotes the run knows.
    */
-  async selectQuote(externalId: string, quoteId: string, options: { closeOtherRequests?: boolean } = {}): Promise<TripProgress> {
+  async selectQuote(
+    externalId: string,
+    quoteId: string,
+    options: { closeOtherRequests?: boolean } = {},
+  ): Promise<TripProgress> {
     return await this.handle(externalId).executeUpdate(selectQuote, {
       args: [{ quoteId, ...(options.closeOtherRequests ? { closeOtherRequests: true } : {}) }],
     });
@@ -225,11 +252,14 @@ export class CharterClient {
   }
 
   async extendDeadline(externalId: string, until: Date | string): Promise<TripProgress> {
-    return await this.handle(externalId).executeUpdate(extendDeadline, { args: [{ until: new Date(until).toISOString() }] });
+    return await this.handle(externalId).executeUpdate(extendDeadline, {
+      args: [{ until: new Date(until).toISOString() }],
+    });
   }
 
   async listTrips({ phase, limit = 100 }: { phase?: TripPhase; limit?: number } = {}): Promise<TripListing[]> {
-    if (phase !== undefined && !TRIP_PHASES.includes(phase)) throw new TripRequestInvalid([{ path: 'phase', message: `must be one of ${TRIP_PHASES.join(', ')}` }]);
+    if (phase !== undefined && !TRIP_PHASES.includes(phase))
+      throw new TripRequestInvalid([{ path: 'phase', message: `must be one of ${TRIP_PHASES.join(', ')}` }]);
     const query = `WorkflowType = 'charterTripWorkflow'${phase ? ` AND TripPhase = '${phase}'` : ''}`;
     const out: TripListing[] = [];
     for await (const execution of this.client.workflow.list({ query })) {

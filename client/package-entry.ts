@@ -3,7 +3,14 @@
 // worker, the emulator or the test harness (test/unit/package-entry.test.ts walks the imports).
 export * from './index.ts';
 export { ConfigError, loadConfig, type Config } from '../platform/config.ts';
-export { WORKFLOW_ID_PREFIX, TRIP_PHASES, TERMINAL_PHASES, AIRCRAFT_CATEGORIES, CANCEL_REASONS, workflowIdFor } from '../workflows/contract.ts';
+export {
+  WORKFLOW_ID_PREFIX,
+  TRIP_PHASES,
+  TERMINAL_PHASES,
+  AIRCRAFT_CATEGORIES,
+  CANCEL_REASONS,
+  workflowIdFor,
+} from '../workflows/contract.ts';
 export type {
   AircraftCategory,
   DeepLinks,

@@ -16,7 +16,9 @@ function quoted(text: string): string {
 export function describeChanges(previous: TripProgress | undefined, next: TripProgress): string[] {
   const lines: string[] = [];
   if (next.tripId && next.atripId !== previous?.atripId) {
-    lines.push(`${previous?.atripId ? 'trip re-created after a sandbox reset' : 'trip created'}: ${next.tripId} (${next.atripId})${next.deepLinks?.searchInAvinode ? ` — deep link ${next.deepLinks.searchInAvinode}` : ''}`);
+    lines.push(
+      `${previous?.atripId ? 'trip re-created after a sandbox reset' : 'trip created'}: ${next.tripId} (${next.atripId})${next.deepLinks?.searchInAvinode ? ` — deep link ${next.deepLinks.searchInAvinode}` : ''}`,
+    );
   }
   const knownRfqs = new Set(previous?.rfqs.map((rfq) => rfq.rfqId));
   for (const rfq of next.rfqs) if (!knownRfqs.has(rfq.rfqId)) lines.push(`RFQ sent to ${rfq.operator} (${rfq.rfqId})`);
@@ -24,7 +26,9 @@ export function describeChanges(previous: TripProgress | undefined, next: TripPr
   for (const rfq of next.rfqs) {
     const before = previous?.rfqs.find((known) => known.rfqId === rfq.rfqId);
     if (!rfq.cancelled || before?.cancelled || closedByRun.has(rfq.rfqId)) continue;
-    lines.push(`RFQ to ${rfq.operator} cancelled by ${rfq.cancelled.by}${rfq.cancelled.reason ? ` (${rfq.cancelled.reason})` : ''}`);
+    lines.push(
+      `RFQ to ${rfq.operator} cancelled by ${rfq.cancelled.by}${rfq.cancelled.reason ? ` (${rfq.cancelled.reason})` : ''}`,
+    );
   }
 
   const before = new Map(previous?.quotes.map((quote) => [quote.quoteId, quote]));
@@ -32,9 +36,14 @@ export function describeChanges(previous: TripProgress | undefined, next: TripPr
     const old = before.get(quote.quoteId);
     if (!old) {
       const aircraft = aircraftOf(quote);
-      lines.push(`quote ${money(quote.price, quote.currency)} from ${quote.operator}${aircraft ? ` (${aircraft})` : ''} — ${quote.quoteId}${quote.sellerMessage ? ` ${quoted(quote.sellerMessage)}` : ''}`);
+      lines.push(
+        `quote ${money(quote.price, quote.currency)} from ${quote.operator}${aircraft ? ` (${aircraft})` : ''} — ${quote.quoteId}${quote.sellerMessage ? ` ${quoted(quote.sellerMessage)}` : ''}`,
+      );
     } else if (old.price !== quote.price || old.currency !== quote.currency) {
-      const from = old.currency === quote.currency ? old.price.toLocaleString('en-US', { maximumFractionDigits: 2 }) : money(old.price, old.currency);
+      const from =
+        old.currency === quote.currency
+          ? old.price.toLocaleString('en-US', { maximumFractionDigits: 2 })
+          : money(old.price, old.currency);
       lines.push(`re-priced ${from} → ${money(quote.price, quote.currency)} by ${quote.operator} — ${quote.quoteId}`);
     }
   }
@@ -45,19 +54,26 @@ export function describeChanges(previous: TripProgress | undefined, next: TripPr
     const reason = decline.declineReason ? ` (${declineReasonText(decline.declineReason)})` : '';
     const message = decline.message ? ` ${quoted(decline.message)}` : '';
     if (!old) lines.push(`declined by ${decline.operator}${reason}${message}`);
-    else if (!old.declineReason && decline.declineReason) lines.push(`decline reason from ${decline.operator}${reason}${message}`);
+    else if (!old.declineReason && decline.declineReason)
+      lines.push(`decline reason from ${decline.operator}${reason}${message}`);
   }
 
   const messagesBefore = new Set(previous?.messages.map((message) => message.messageId));
   for (const message of next.messages) {
     if (messagesBefore.has(message.messageId) || message.quoteId || message.declineReason) continue;
     const who = message.operator ?? message.rfqId ?? 'the operator';
-    lines.push(message.direction === 'sent' ? `message to ${who}: ${quoted(message.text)}` : `message from ${who}: ${quoted(message.text)}`);
+    lines.push(
+      message.direction === 'sent'
+        ? `message to ${who}: ${quoted(message.text)}`
+        : `message from ${who}: ${quoted(message.text)}`,
+    );
   }
 
   if (next.phase !== previous?.phase) {
     const reason = next.phaseHistory.at(-1)?.phase === next.phase ? next.phaseHistory.at(-1)?.reason : undefined;
-    lines.push(`phase ${previous ? `${previous.phase} → ` : ''}${next.phase}${reason && next.phase !== 'completed' && next.phase !== 'expired' && next.phase !== 'cancelled' ? ` (${reason})` : ''}`);
+    lines.push(
+      `phase ${previous ? `${previous.phase} → ` : ''}${next.phase}${reason && next.phase !== 'completed' && next.phase !== 'expired' && next.phase !== 'cancelled' ? ` (${reason})` : ''}`,
+    );
   }
   if (next.note && next.note !== previous?.note) lines.push(`note: ${next.note}`);
   if (next.outcomeReport && !previous?.outcomeReport) {
@@ -70,7 +86,11 @@ export function describeChanges(previous: TripProgress | undefined, next: TripPr
   }
   for (const closed of next.closedRequests ?? []) {
     if (previous?.closedRequests?.some((known) => known.rfqId === closed.rfqId)) continue;
-    lines.push(closed.status === 'cancelled' ? `RFQ to ${closed.operator} cancelled` : `cancelling the RFQ to ${closed.operator} failed: ${closed.error}`);
+    lines.push(
+      closed.status === 'cancelled'
+        ? `RFQ to ${closed.operator} cancelled`
+        : `cancelling the RFQ to ${closed.operator} failed: ${closed.error}`,
+    );
   }
   if (next.endReason && next.endReason !== previous?.endReason) lines.push(`ended: ${next.endReason}`);
   return lines;

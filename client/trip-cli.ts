@@ -3,7 +3,16 @@ import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporalConnectionOptions } from '../platform/temporal-connection.ts';
 import { loadCommandConfig } from '../platform/config.ts';
-import { CANCEL_REASONS, EXPIRY_POLICIES, TERMINAL_PHASES, TRIP_PHASES, type CancelReason, type ExpiryPolicy, type TripPhase, type TripProgress } from '../workflows/contract.ts';
+import {
+  CANCEL_REASONS,
+  EXPIRY_POLICIES,
+  TERMINAL_PHASES,
+  TRIP_PHASES,
+  type CancelReason,
+  type ExpiryPolicy,
+  type TripPhase,
+  type TripProgress,
+} from '../workflows/contract.ts';
 import { cheapestQuoteId, declineReasonText, money } from '../workflows/presentation.ts';
 import { CharterClient, TripRequestInvalid } from './index.ts';
 import { describeChanges } from './trip-changes.ts';
@@ -30,7 +39,6 @@ A run waits in awaiting_selection once every lift is answered: select a quote (r
 as the trip's outcome), message an operator, extend the deadline or cancel. At the deadline the
 Avinode trip is cancelled (--on-expiry keep leaves it open).`;
 
-
 function pad(text: string, width: number) {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
@@ -43,38 +51,61 @@ export function renderProgress(progress: TripProgress): string {
   if (progress.deepLinks?.searchInAvinode) lines.push(`deep link: ${progress.deepLinks.searchInAvinode}`);
   if (progress.blockedReason && progress.phase === 'blocked') lines.push(`blocked: ${progress.blockedReason}`);
   const c = progress.counts;
-  lines.push(`RFQs ${c.rfqs} · lifts ${c.lifts} (answered ${c.answered}) · quotes ${c.quotes} · declines ${c.declines} · polls ${c.polls} · webhooks ${c.webhooks}${progress.resets ? ` · sandbox resets ${progress.resets}` : ''}`);
+  lines.push(
+    `RFQs ${c.rfqs} · lifts ${c.lifts} (answered ${c.answered}) · quotes ${c.quotes} · declines ${c.declines} · polls ${c.polls} · webhooks ${c.webhooks}${progress.resets ? ` · sandbox resets ${progress.resets}` : ''}`,
+  );
   if (progress.quoteDeadline) lines.push(`quote deadline: ${progress.quoteDeadline}`);
   if (progress.note) lines.push(`note: ${progress.note}`);
   const live = progress.quotes.filter((quote) => !quote.vanishedAt);
   if (live.length) {
     const cheapest = cheapestQuoteId(progress);
-    lines.push('', `${pad('QUOTE', 22)} ${pad('RFQ', 16)} ${pad('OPERATOR', 26)} ${pad('AIRCRAFT', 26)} ${'PRICE'.padStart(14)}`);
+    lines.push(
+      '',
+      `${pad('QUOTE', 22)} ${pad('RFQ', 16)} ${pad('OPERATOR', 26)} ${pad('AIRCRAFT', 26)} ${'PRICE'.padStart(14)}`,
+    );
     for (const q of live) {
       const aircraft = [q.aircraftType ?? q.aircraftCategory, q.aircraftTail].filter(Boolean).join(' ');
       const marks = [
         progress.selectedQuoteId === q.quoteId ? '✔ selected' : '',
         q.quoteId === cheapest ? '← cheapest' : '',
-        q.priceHistory.length ? `re-priced from ${money(q.priceHistory.at(-1)!.price, q.priceHistory.at(-1)!.currency)}` : '',
+        q.priceHistory.length
+          ? `re-priced from ${money(q.priceHistory.at(-1)!.price, q.priceHistory.at(-1)!.currency)}`
+          : '',
       ].filter(Boolean);
-      lines.push(`${pad(q.quoteId, 22)} ${pad(q.rfqId ?? '—', 16)} ${pad(q.operator, 26)} ${pad(aircraft || '—', 26)} ${money(q.price, q.currency).padStart(14)}${marks.length ? `  ${marks.join(' · ')}` : ''}`);
+      lines.push(
+        `${pad(q.quoteId, 22)} ${pad(q.rfqId ?? '—', 16)} ${pad(q.operator, 26)} ${pad(aircraft || '—', 26)} ${money(q.price, q.currency).padStart(14)}${marks.length ? `  ${marks.join(' · ')}` : ''}`,
+      );
     }
   }
   if (progress.declines.length) {
     lines.push('', 'declined:');
-    for (const d of progress.declines) lines.push(`  ${d.operator} (${d.rfqId})${d.declineReason ? ` — ${declineReasonText(d.declineReason)}` : ''}${d.message ? `: ${d.message}` : ''}`);
+    for (const d of progress.declines)
+      lines.push(
+        `  ${d.operator} (${d.rfqId})${d.declineReason ? ` — ${declineReasonText(d.declineReason)}` : ''}${d.message ? `: ${d.message}` : ''}`,
+      );
   }
   const chats = progress.messages.filter((message) => !message.quoteId && !message.declineReason).slice(-5);
   if (chats.length) {
     lines.push('', 'messages:');
-    for (const m of chats) lines.push(`  ${m.direction === 'sent' ? '→' : '←'} ${m.operator ?? m.rfqId ?? ''} (${m.rfqId ?? '—'}): ${m.text}`);
+    for (const m of chats)
+      lines.push(
+        `  ${m.direction === 'sent' ? '→' : '←'} ${m.operator ?? m.rfqId ?? ''} (${m.rfqId ?? '—'}): ${m.text}`,
+      );
   }
   if (progress.phase === 'awaiting_selection') {
-    lines.push('', `every lift answered — next: charterflow trip select ${progress.externalId} <quoteId> · trip message ${progress.externalId} <rfqId> <text> · trip cancel ${progress.externalId}`);
+    lines.push(
+      '',
+      `every lift answered — next: charterflow trip select ${progress.externalId} <quoteId> · trip message ${progress.externalId} <rfqId> <text> · trip cancel ${progress.externalId}`,
+    );
   }
   if (progress.outcomeReport) {
     const report = progress.outcomeReport;
-    lines.push('', report.status === 'reported' ? `outcome ${report.outcome} reported to Avinode (winning lift ${report.winningSellerLiftId})` : `outcome report FAILED: ${report.error} (the selection stands)`);
+    lines.push(
+      '',
+      report.status === 'reported'
+        ? `outcome ${report.outcome} reported to Avinode (winning lift ${report.winningSellerLiftId})`
+        : `outcome report FAILED: ${report.error} (the selection stands)`,
+    );
   }
   if (progress.endReason) lines.push('', `ended: ${progress.endReason}`);
   return lines.join('\n');
@@ -102,7 +133,9 @@ async function watchTrip(client: CharterClient, externalId: string, json: boolea
     if (tty) {
       recent.push(...stamped);
       recent.splice(0, Math.max(0, recent.length - CHANGES_SHOWN));
-      process.stdout.write(`\x1b[2J\x1b[H${renderProgress(progress)}\n\nchanges:\n${recent.map((line) => `  ${line}`).join('\n')}\n`);
+      process.stdout.write(
+        `\x1b[2J\x1b[H${renderProgress(progress)}\n\nchanges:\n${recent.map((line) => `  ${line}`).join('\n')}\n`,
+      );
     } else if (stamped.length) {
       process.stdout.write(`${stamped.join('\n')}\n`);
     }
@@ -145,7 +178,8 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const json = Boolean(values.json);
-  const print = (data: unknown, text: string) => process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text}\n`);
+  const print = (data: unknown, text: string) =>
+    process.stdout.write(`${json ? JSON.stringify(data, null, 2) : text}\n`);
   const needId = () => {
     if (!args[0]) throw new UsageError(`trip ${command}: the external id is required`);
     return args[0];
@@ -157,7 +191,8 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     const input = command === 'start' ? tripRequestFromFlags(values, { command: 'trip start' }) : undefined;
     if (input) {
       const onExpiry = values['on-expiry'];
-      if (onExpiry !== undefined && !EXPIRY_POLICIES.includes(onExpiry as ExpiryPolicy)) throw new UsageError(`--on-expiry: must be ${EXPIRY_POLICIES.join(' or ')}`);
+      if (onExpiry !== undefined && !EXPIRY_POLICIES.includes(onExpiry as ExpiryPolicy))
+        throw new UsageError(`--on-expiry: must be ${EXPIRY_POLICIES.join(' or ')}`);
       if (onExpiry) input.onExpiry = onExpiry as ExpiryPolicy;
       if (values['end-when-all-answered']) input.endWhenAllAnswered = true;
       if (values['act-as'] !== undefined) input.actAsAccount = values['act-as'];
@@ -165,27 +200,39 @@ export async function runTripCommand(argv: string[]): Promise<number> {
     if (command === 'message' && (!args[0] || !args[1] || !args.slice(2).join(' ').trim())) {
       throw new UsageError('trip message: usage: trip message <externalId> <rfqId> <text>');
     }
-    if (command === 'select' && !args[1]) throw new UsageError('trip select: usage: trip select <externalId> <quoteId> [--close-others]');
+    if (command === 'select' && !args[1])
+      throw new UsageError('trip select: usage: trip select <externalId> <quoteId> [--close-others]');
     if (command === 'list' && values.phase !== undefined && !TRIP_PHASES.includes(values.phase as TripPhase)) {
       throw new UsageError(`--phase: must be one of ${TRIP_PHASES.join(', ')}`);
     }
     const config = loadCommandConfig();
     const connection = temporalConnectionOptions(config.temporal);
     const { address } = connection;
-    client = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, continueAsNewAfterEvents: config.trips.continueAsNewAfterEvents, avinodeTaskQueue: config.temporal.avinodeTaskQueue }).catch((error: Error) => {
-      throw new UsageError(`cannot reach Temporal at ${address} (${error.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+    client = await CharterClient.connect({
+      ...connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      continueAsNewAfterEvents: config.trips.continueAsNewAfterEvents,
+      avinodeTaskQueue: config.temporal.avinodeTaskQueue,
+    }).catch((error: Error) => {
+      throw new UsageError(
+        `cannot reach Temporal at ${address} (${error.message}). Is \`npm start\` running, or TEMPORAL_ADDRESS set?`,
+      );
     });
     switch (command) {
       case 'start': {
         // CALLBACK_URL is the default receiver of signed events for trips started here.
         if (config.callback.url && !input!.callbackUrl) input!.callbackUrl = config.callback.url;
         const started = await client.startTrip(input!);
-        print(started, [
-          `workflow   ${started.workflowId}${started.reused ? ' (already existed: attached to the running trip)' : ''}`,
-          `trip       ${started.tripId} (${started.atripId})`,
-          `deep link  ${started.deepLinks.searchInAvinode ?? started.deepLinks.viewInAvinode ?? '(none returned)'}`,
-          ...(values.watch ? [] : ['', `Watch it: npx charterflow trip watch ${input!.externalId}`]),
-        ].join('\n'));
+        print(
+          started,
+          [
+            `workflow   ${started.workflowId}${started.reused ? ' (already existed: attached to the running trip)' : ''}`,
+            `trip       ${started.tripId} (${started.atripId})`,
+            `deep link  ${started.deepLinks.searchInAvinode ?? started.deepLinks.viewInAvinode ?? '(none returned)'}`,
+            ...(values.watch ? [] : ['', `Watch it: npx charterflow trip watch ${input!.externalId}`]),
+          ].join('\n'),
+        );
         if (values.watch) await watchTrip(client, input!.externalId, json);
         return 0;
       }
@@ -200,19 +247,28 @@ export async function runTripCommand(argv: string[]): Promise<number> {
       }
       case 'cancel': {
         const reason = (values.reason ?? 'BY_CLIENT').toUpperCase();
-        if (!CANCEL_REASONS.includes(reason as CancelReason)) throw new UsageError(`--reason: must be one of ${CANCEL_REASONS.join(', ')}`);
-        const progress = await client.cancelTrip(needId(), { reason: reason as CancelReason, ...(values.message ? { messageToSeller: values.message } : {}) });
+        if (!CANCEL_REASONS.includes(reason as CancelReason))
+          throw new UsageError(`--reason: must be one of ${CANCEL_REASONS.join(', ')}`);
+        const progress = await client.cancelTrip(needId(), {
+          reason: reason as CancelReason,
+          ...(values.message ? { messageToSeller: values.message } : {}),
+        });
         print(progress, renderProgress(progress));
         return 0;
       }
       case 'select': {
-        const progress = await client.selectQuote(needId(), args[1]!, { closeOtherRequests: Boolean(values['close-others']) });
+        const progress = await client.selectQuote(needId(), args[1]!, {
+          closeOtherRequests: Boolean(values['close-others']),
+        });
         print(progress, renderProgress(progress));
         return 0;
       }
       case 'message': {
         const progress = await client.sendMessage(needId(), args[1]!, args.slice(2).join(' '));
-        print(progress, `message sent to ${progress.rfqs.find((rfq) => rfq.rfqId === args[1])?.operator ?? args[1]} (${args[1]})`);
+        print(
+          progress,
+          `message sent to ${progress.rfqs.find((rfq) => rfq.rfqId === args[1])?.operator ?? args[1]} (${args[1]})`,
+        );
         return 0;
       }
       case 'extend': {
@@ -227,7 +283,12 @@ export async function runTripCommand(argv: string[]): Promise<number> {
           trips,
           trips.length === 0
             ? 'No charter trips found.'
-            : trips.map((t) => `${pad(t.externalId, 24)} ${pad(t.phase ?? '?', 18)} ${pad(t.route ?? '', 16)} ${pad(t.avinodeTripId ?? '', 8)} quotes ${t.quoteCount ?? 0}  ${t.status}`).join('\n'),
+            : trips
+                .map(
+                  (t) =>
+                    `${pad(t.externalId, 24)} ${pad(t.phase ?? '?', 18)} ${pad(t.route ?? '', 16)} ${pad(t.avinodeTripId ?? '', 8)} quotes ${t.quoteCount ?? 0}  ${t.status}`,
+                )
+                .join('\n'),
         );
         return 0;
       }

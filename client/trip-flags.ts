@@ -12,7 +12,8 @@ export class UsageError extends Error {
 }
 
 /** A flag problem as printed: the flag, then what is wrong with it (`--pax must be at least 1`). */
-export const flagProblemText = (problem: Problem): string => (problem.path ? `${problem.path} ${problem.message}` : problem.message);
+export const flagProblemText = (problem: Problem): string =>
+  problem.path ? `${problem.path} ${problem.message}` : problem.message;
 
 /** Bad trip flags, each problem naming its flag: `path` is the flag (`--pax`), `message` what is wrong. */
 export class TripFlagsInvalid extends UsageError {
@@ -22,7 +23,11 @@ export class TripFlagsInvalid extends UsageError {
     readonly problems: readonly Problem[],
   ) {
     const lines = problems.map(flagProblemText);
-    super(lines.length === 1 ? `${command}: ${lines[0]}` : `${command}: ${lines.length} problems with the trip flags:\n${lines.map((line) => `  - ${line}`).join('\n')}`);
+    super(
+      lines.length === 1
+        ? `${command}: ${lines[0]}`
+        : `${command}: ${lines.length} problems with the trip flags:\n${lines.map((line) => `  - ${line}`).join('\n')}`,
+    );
   }
 }
 
@@ -93,12 +98,15 @@ export function parseDeadline(value: string, nowMs: number = Date.now()): string
   const text = value.trim();
   const relative = /^(\d{1,6})\s*(m|h|d)$/i.exec(text);
   const at = relative
-    ? nowMs + Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2]!.toLowerCase() as 'm' | 'h' | 'd']
+    ? nowMs +
+      Number(relative[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2]!.toLowerCase() as 'm' | 'h' | 'd']
     : ISO_INSTANT.test(text)
       ? Date.parse(text)
       : Number.NaN;
   if (Number.isNaN(at)) {
-    throw new UsageError(`--deadline/--until: ${JSON.stringify(value.slice(0, 60))} is neither an ISO-8601 instant such as 2026-12-10T18:00:00Z nor a duration like 30m, 2h or 3d`);
+    throw new UsageError(
+      `--deadline/--until: ${JSON.stringify(value.slice(0, 60))} is neither an ISO-8601 instant such as 2026-12-10T18:00:00Z nor a duration like 30m, 2h or 3d`,
+    );
   }
   return new Date(at).toISOString();
 }
@@ -116,7 +124,11 @@ function paxOf(text: string): number {
 /** `--pax TBD`: the passenger count is not known yet. */
 const isPaxTbd = (text: string) => text.trim().toUpperCase() === 'TBD';
 
-const LIFT_KEYS: Record<string, 'aircraftCategory' | 'aircraftType' | 'aircraftTail'> = { category: 'aircraftCategory', type: 'aircraftType', tail: 'aircraftTail' };
+const LIFT_KEYS: Record<string, 'aircraftCategory' | 'aircraftType' | 'aircraftTail'> = {
+  category: 'aircraftCategory',
+  type: 'aircraftType',
+  tail: 'aircraftTail',
+};
 
 /** `--lift "Midsize jet"`, `--lift tail=N123EX`, `--lift "category=Heavy jet,type=Gulfstream G450"`. */
 export function liftOf(text: string): Record<string, string> {
@@ -125,7 +137,10 @@ export function liftOf(text: string): Record<string, string> {
   for (const part of text.split(',')) {
     const [key = '', ...rest] = part.split('=');
     const field = LIFT_KEYS[key.trim().toLowerCase()];
-    if (!field || rest.length === 0) throw new UsageError(`--lift: "${part.trim().slice(0, 40)}" is not category=…, type=… or tail=… (e.g. --lift "tail=N123EX")`);
+    if (!field || rest.length === 0)
+      throw new UsageError(
+        `--lift: "${part.trim().slice(0, 40)}" is not category=…, type=… or tail=… (e.g. --lift "tail=N123EX")`,
+      );
     lift[field] = field === 'aircraftCategory' ? categoryOf(rest.join('=')) : rest.join('=').trim();
   }
   return lift;
@@ -142,26 +157,48 @@ function categoryOf(text: string): string {
 /** Flags → the request as typed (not yet validated); throws only for missing required flags. */
 /** Optional flags given with a blank value (`--time ""`, an unset shell variable): refused, not ignored. */
 function blankTripFlags(flags: TripFlags): string[] {
-  return (Object.keys(flags) as (keyof TripFlags)[]).filter((name) => !REQUIRED.includes(name as never) && typeof flags[name] === 'string' && !flags[name]!.trim());
+  return (Object.keys(flags) as (keyof TripFlags)[]).filter(
+    (name) => !REQUIRED.includes(name as never) && typeof flags[name] === 'string' && !flags[name]!.trim(),
+  );
 }
 
-export function tripInputFromFlags(flags: TripFlags, nowMs: number = Date.now(), options: Omit<TripFlagsOptions, 'nowMs'> = {}): StartTripInput {
+export function tripInputFromFlags(
+  flags: TripFlags,
+  nowMs: number = Date.now(),
+  options: Omit<TripFlagsOptions, 'nowMs'> = {},
+): StartTripInput {
   const command = options.command ?? 'trip start';
   const missing = missingTripFlags(flags);
   // The required flags that are missing, named in one problem: `missing --to, --date`.
   const problems: Problem[] = missing.length ? [{ path: '', message: `missing ${missing.join(', ')}` }] : [];
-  for (const name of blankTripFlags(flags)) problems.push({ path: `--${name}`, message: 'is empty (leave the flag out instead)' });
-  if (flags['return-time'] !== undefined && flags['return-date'] === undefined) problems.push({ path: '--return-time', message: 'needs --return-date (the return leg is only added with a date)' });
+  for (const name of blankTripFlags(flags))
+    problems.push({ path: `--${name}`, message: 'is empty (leave the flag out instead)' });
+  if (flags['return-time'] !== undefined && flags['return-date'] === undefined)
+    problems.push({ path: '--return-time', message: 'needs --return-date (the return leg is only added with a date)' });
   if (problems.length) throw new TripFlagsInvalid(command, problems);
   if ((flags.arrival || flags.utc) && !flags.time && !flags['return-time']) {
-    throw new TripFlagsInvalid(command, [{ path: `--${flags.arrival ? 'arrival' : 'utc'}`, message: 'needs --time (it says what the time means)' }]);
+    throw new TripFlagsInvalid(command, [
+      { path: `--${flags.arrival ? 'arrival' : 'utc'}`, message: 'needs --time (it says what the time means)' },
+    ]);
   }
   const passengers = isPaxTbd(flags.pax!) ? { paxTBD: true as const } : { pax: paxOf(flags.pax!) };
   const meaning = { ...(flags.arrival ? { arrival: true } : {}), ...(flags.utc ? { utc: true } : {}) };
-  const outbound = { from: flags.from!, to: flags.to!, date: flags.date!, ...passengers, ...(flags.time ? { time: flags.time, ...meaning } : {}) };
+  const outbound = {
+    from: flags.from!,
+    to: flags.to!,
+    date: flags.date!,
+    ...passengers,
+    ...(flags.time ? { time: flags.time, ...meaning } : {}),
+  };
   const legs = [outbound];
   if (flags['return-date']) {
-    legs.push({ from: outbound.to, to: outbound.from, date: flags['return-date'], ...passengers, ...(flags['return-time'] ? { time: flags['return-time'], ...meaning } : {}) });
+    legs.push({
+      from: outbound.to,
+      to: outbound.from,
+      date: flags['return-date'],
+      ...passengers,
+      ...(flags['return-time'] ? { time: flags['return-time'], ...meaning } : {}),
+    });
   }
   return {
     externalId: flags['external-id'] ?? options.newExternalId?.() ?? `cf-${randomBytes(5).toString('hex')}`,
@@ -171,7 +208,9 @@ export function tripInputFromFlags(flags: TripFlags, nowMs: number = Date.now(),
     ...(flags['max-fuel-stops'] !== undefined ? { maxFuelStopsPerSegment: wholeOf(flags['max-fuel-stops']) } : {}),
     ...(flags['min-year-of-make'] !== undefined ? { minimumYearOfMake: wholeOf(flags['min-year-of-make']) } : {}),
     ...(flags['include-lift-upgrades'] ? { includeLiftUpgrades: true } : {}),
-    ...(flags['output-currency']?.length ? { outputCurrencies: flags['output-currency'].map((currency) => currency.trim().toUpperCase()) } : {}),
+    ...(flags['output-currency']?.length
+      ? { outputCurrencies: flags['output-currency'].map((currency) => currency.trim().toUpperCase()) }
+      : {}),
     ...(flags.deadline ? { quoteDeadline: parseDeadline(flags.deadline, nowMs) } : {}),
     ...(flags['on-reset'] ? { onReset: flags['on-reset'] as StartTripInput['onReset'] } : {}),
     ...(flags['callback-url'] ? { callbackUrl: flags['callback-url'] } : {}),
@@ -236,6 +275,10 @@ export function tripRequestFromFlags(flags: TripFlags, options: TripFlagsOptions
       if (named && !problems.has(named.flag)) problems.set(named.flag, named.message);
     }
   }
-  if (problems.size || !request) throw new TripFlagsInvalid(command, [...problems].map(([flag, message]) => ({ path: flag, message })));
+  if (problems.size || !request)
+    throw new TripFlagsInvalid(
+      command,
+      [...problems].map(([flag, message]) => ({ path: flag, message })),
+    );
   return request;
 }

@@ -46,7 +46,10 @@ export interface EmulatorAdmin {
   reset(options?: { wipeCredentials?: boolean }): Promise<{ resetAt: string; credentials?: EmulatorCredentials }>;
   sendRfqs(atripId: string, operators?: number, liftsPerRfq?: number): Promise<{ rfqIds: string[]; liftIds: string[] }>;
   /** The broker cancels one RFQ in the web UI. */
-  cancelRfq(arfqId: string, cancellation?: { reason?: string; message?: string }): Promise<{ rfqId: string; status: string }>;
+  cancelRfq(
+    arfqId: string,
+    cancellation?: { reason?: string; message?: string },
+  ): Promise<{ rfqId: string; status: string }>;
   respond(arfqId: string, input: RespondInput): Promise<RespondResult>;
   setFaults(rules: FaultRule[], seed?: number): Promise<FaultRule[]>;
   clearFaults(): Promise<void>;
@@ -58,7 +61,10 @@ export interface EmulatorAdmin {
   revokeTokens(token?: string): Promise<{ revoked: number }>;
   credentials(): Promise<EmulatorCredentials>;
   updateCredentials(change: CredentialsChange): Promise<EmulatorCredentials>;
-  clock(change?: { advanceMs?: number; set?: string }): Promise<{ now: string; offsetMs: number; nextScheduledReset?: string }>;
+  clock(change?: {
+    advanceMs?: number;
+    set?: string;
+  }): Promise<{ now: string; offsetMs: number; nextScheduledReset?: string }>;
   autopilot(change?: Partial<AutopilotOptions>): Promise<AutopilotOptions>;
   /** Switches of inferred behaviours, read or changed at runtime (`GET|PUT /_emulator/settings`). */
   settings(change?: Partial<EmulatorSettings>): Promise<EmulatorSettings>;
@@ -72,8 +78,14 @@ export function emulatorAdmin(url: string): EmulatorAdmin {
       method,
       ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
     });
-    const json = (await res.json().catch(() => undefined)) as { data?: T; meta?: { errors?: { code: string }[] } } | undefined;
-    if (!res.ok) throw new EmulatorAdminError(res.status, `${method} /_emulator${path}`, json?.meta?.errors?.map((e) => e.code) ?? []);
+    const json = (await res.json().catch(() => undefined)) as
+      { data?: T; meta?: { errors?: { code: string }[] } } | undefined;
+    if (!res.ok)
+      throw new EmulatorAdminError(
+        res.status,
+        `${method} /_emulator${path}`,
+        json?.meta?.errors?.map((e) => e.code) ?? [],
+      );
     return json?.data as T;
   }
   const query = (filter: Record<string, string | number | undefined>) => {
@@ -85,10 +97,14 @@ export function emulatorAdmin(url: string): EmulatorAdmin {
   return {
     reset: (options = {}) => call('POST', '/reset', options),
     sendRfqs: (atripId, operators = 3, liftsPerRfq) =>
-      call('POST', `/trips/${encodeURIComponent(atripId)}/send-rfqs`, { operators, ...(liftsPerRfq !== undefined ? { liftsPerRfq } : {}) }),
+      call('POST', `/trips/${encodeURIComponent(atripId)}/send-rfqs`, {
+        operators,
+        ...(liftsPerRfq !== undefined ? { liftsPerRfq } : {}),
+      }),
     cancelRfq: (arfqId, cancellation = {}) => call('POST', `/rfqs/${encodeURIComponent(arfqId)}/cancel`, cancellation),
     respond: (arfqId, input) => call('POST', `/rfqs/${encodeURIComponent(arfqId)}/respond`, input),
-    setFaults: async (rules, seed) => (await call<{ rules: FaultRule[] }>('PUT', '/faults', { rules, ...(seed !== undefined ? { seed } : {}) })).rules,
+    setFaults: async (rules, seed) =>
+      (await call<{ rules: FaultRule[] }>('PUT', '/faults', { rules, ...(seed !== undefined ? { seed } : {}) })).rules,
     clearFaults: async () => {
       await call('DELETE', '/faults');
     },

@@ -1,6 +1,17 @@
 // The broker-side Avinode API under /api: trips, RFQs, quotes, trip messages, webhook settings.
 import { MAX_MESSAGE_LENGTH, WEBHOOK_EVENT_TYPES } from '../workflows/contract.ts';
-import { emptyMeta, fail, header, internalCritical, jsonBody, jsonObject, notFound, ok, type Reply, type Router } from './http-kit.ts';
+import {
+  emptyMeta,
+  fail,
+  header,
+  internalCritical,
+  jsonBody,
+  jsonObject,
+  notFound,
+  ok,
+  type Reply,
+  type Router,
+} from './http-kit.ts';
 import { actor, isCancelReason, type Marketplace, type OutcomeInput } from './marketplace.ts';
 import type { ResourceRenderer } from './resources.ts';
 import type { EmulatorSettings } from './options.ts';
@@ -23,7 +34,13 @@ const KNOWN_EVENT_TYPES = new Set<string>([
 
 export function registerAvinodeApi(
   router: Router,
-  deps: { store: MarketStore; render: ResourceRenderer; market: Marketplace; badAirport?: BadAirportAnswer; settings: Readonly<EmulatorSettings> },
+  deps: {
+    store: MarketStore;
+    render: ResourceRenderer;
+    market: Marketplace;
+    badAirport?: BadAirportAnswer;
+    settings: Readonly<EmulatorSettings>;
+  },
 ): void {
   const { store, render, market, settings } = deps;
 
@@ -40,8 +57,11 @@ export function registerAvinodeApi(
   // answers a bare GET /trips (observed ERR_INTERNAL_CRITICAL).
   router.add('GET', '/api/trips', (ctx) => {
     const externalTripId = ctx.url.searchParams.get('externalTripId');
-    if (settings.searchByExternalId === 'off' || externalTripId === null || externalTripId === '') return internalCritical();
-    const matches = [...store.trips.values()].filter((trip) => trip.externalTripId === externalTripId).sort((a, b) => b.seq - a.seq);
+    if (settings.searchByExternalId === 'off' || externalTripId === null || externalTripId === '')
+      return internalCritical();
+    const matches = [...store.trips.values()]
+      .filter((trip) => trip.externalTripId === externalTripId)
+      .sort((a, b) => b.seq - a.seq);
     return ok(matches.map((trip) => render.trip(trip)));
   });
 
@@ -57,9 +77,16 @@ export function registerAvinodeApi(
     const trip = idOf(ctx.params.id!, 'atrip') ? store.trips.get(ctx.params.id!) : undefined;
     if (!trip) return notFound();
     const body = jsonObject(ctx);
-    if (body.id !== undefined && body.id !== trip.id) return fail(400, 'ERR_INPUT_GENERIC_INVALID', "The body 'id' does not match the trip in the path", 'id');
+    if (body.id !== undefined && body.id !== trip.id)
+      return fail(400, 'ERR_INPUT_GENERIC_INVALID', "The body 'id' does not match the trip in the path", 'id');
     if (body.reason === undefined) return fail(400, 'ERR_INPUT_MISSING', "The field 'reason' is required", 'reason');
-    if (!isCancelReason(body.reason)) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER', 'reason');
+    if (!isCancelReason(body.reason))
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER',
+        'reason',
+      );
     if (body.messageToSeller !== undefined && typeof body.messageToSeller !== 'string') {
       return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'messageToSeller must be a string', 'messageToSeller');
     }
@@ -72,7 +99,9 @@ export function registerAvinodeApi(
     const trip = idOf(ctx.params.id!, 'atrip') ? store.trips.get(ctx.params.id!) : undefined;
     if (!trip) return notFound();
     // Requested lifts and the lifts operators offered with a quote on the RFQ itself.
-    const parsed = parseOutcome(jsonObject(ctx), (liftId) => trip.rfqIds.includes(store.rfqs.get(store.lifts.get(liftId)?.rfqId ?? '')?.id ?? ''));
+    const parsed = parseOutcome(jsonObject(ctx), (liftId) =>
+      trip.rfqIds.includes(store.rfqs.get(store.lifts.get(liftId)?.rfqId ?? '')?.id ?? ''),
+    );
     if ('status' in parsed) return parsed;
     return ok(render.trip(market.reportOutcome(trip, parsed)));
   });
@@ -82,8 +111,15 @@ export function registerAvinodeApi(
     const rfq = idOf(ctx.params.id!, 'arfq') ? store.rfqs.get(ctx.params.id!) : undefined;
     if (!rfq) return notFound();
     const body = jsonObject(ctx, { optional: true });
-    if (body.id !== undefined && body.id !== rfq.id) return fail(400, 'ERR_INPUT_GENERIC_INVALID', "The body 'id' does not match the RFQ in the path", 'id');
-    if (body.reason !== undefined && !isCancelReason(body.reason)) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER', 'reason');
+    if (body.id !== undefined && body.id !== rfq.id)
+      return fail(400, 'ERR_INPUT_GENERIC_INVALID', "The body 'id' does not match the RFQ in the path", 'id');
+    if (body.reason !== undefined && !isCancelReason(body.reason))
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER',
+        'reason',
+      );
     if (body.messageToSeller !== undefined && typeof body.messageToSeller !== 'string') {
       return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'messageToSeller must be a string', 'messageToSeller');
     }
@@ -99,8 +135,15 @@ export function registerAvinodeApi(
     const rfq = idOf(ctx.params.id!, 'arfq') ? store.rfqs.get(ctx.params.id!) : undefined;
     if (!rfq) return notFound();
     const body = jsonObject(ctx);
-    if (typeof body.message !== 'string' || body.message.trim() === '') return fail(400, 'ERR_INPUT_MISSING', "The field 'message' is required", 'message');
-    if (body.message.length > MAX_MESSAGE_LENGTH) return fail(400, 'ERR_INPUT_GENERIC_INVALID', `message must be at most ${MAX_MESSAGE_LENGTH} characters`, 'message');
+    if (typeof body.message !== 'string' || body.message.trim() === '')
+      return fail(400, 'ERR_INPUT_MISSING', "The field 'message' is required", 'message');
+    if (body.message.length > MAX_MESSAGE_LENGTH)
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        `message must be at most ${MAX_MESSAGE_LENGTH} characters`,
+        'message',
+      );
     if (body.suppressNotification !== undefined && typeof body.suppressNotification !== 'boolean') {
       return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'suppressNotification must be a boolean', 'suppressNotification');
     }
@@ -110,7 +153,9 @@ export function registerAvinodeApi(
         render.message(
           market.sendBuyerMessage(rfq.id, {
             message: body.message as string,
-            ...(typeof body.suppressNotification === 'boolean' ? { suppressNotification: body.suppressNotification } : {}),
+            ...(typeof body.suppressNotification === 'boolean'
+              ? { suppressNotification: body.suppressNotification }
+              : {}),
             ...(actAsAccount ? { actAsAccount } : {}),
           }),
         ),
@@ -120,12 +165,18 @@ export function registerAvinodeApi(
   });
 
   // Seller view of incoming RFQs; a buyer connection is not allowed to read it (observed).
-  router.add('GET', '/api/rfqs', () => fail(403, 'NOT_AUTHORIZED', 'The API connection is not authorized for this operation'));
+  router.add('GET', '/api/rfqs', () =>
+    fail(403, 'NOT_AUTHORIZED', 'The API connection is not authorized for this operation'),
+  );
 
   router.add('GET', '/api/rfqs/:id', (ctx) => {
     const id = ctx.params.id!;
     // Include flags on RFQ reads are documented (`/reference/readtriprfqs`); `latestquote` embeds each lift's latest quote.
-    const flags = new Set([...ctx.url.searchParams.entries()].filter(([, value]) => value === 'true' || value === '').map(([name]) => name.toLowerCase()));
+    const flags = new Set(
+      [...ctx.url.searchParams.entries()]
+        .filter(([, value]) => value === 'true' || value === '')
+        .map(([name]) => name.toLowerCase()),
+    );
     if (idOf(id, 'arfq')) {
       const rfq = store.rfqs.get(id);
       return rfq ? ok(render.rfq(rfq, flags)) : notFound();
@@ -141,7 +192,11 @@ export function registerAvinodeApi(
     const quote = idOf(ctx.params.id!, 'aquote') ? store.quotes.get(ctx.params.id!) : undefined;
     if (!quote) return notFound();
     // Include flags as query parameters (`?quotebreakdown=true`), as the reads document them.
-    const flags = new Set([...ctx.url.searchParams.entries()].filter(([, value]) => value === 'true' || value === '').map(([name]) => name.toLowerCase()));
+    const flags = new Set(
+      [...ctx.url.searchParams.entries()]
+        .filter(([, value]) => value === 'true' || value === '')
+        .map(([name]) => name.toLowerCase()),
+    );
     const currencies = ctx.url.searchParams.getAll('outputCurrencies[]').map((currency) => currency.toUpperCase());
     return ok(render.quote(quote, flags, currencies));
   });
@@ -156,12 +211,20 @@ export function registerAvinodeApi(
     const parsed = parseWebhookSetting(jsonObject(ctx), undefined);
     if ('status' in parsed) return parsed;
     const at = new Date(ctx.now).toISOString();
-    const setting: WebhookSetting = { id: store.nextId('webhook'), ...parsed, active: parsed.active ?? true, createdOn: at, updatedOn: at } as WebhookSetting;
+    const setting: WebhookSetting = {
+      id: store.nextId('webhook'),
+      ...parsed,
+      active: parsed.active ?? true,
+      createdOn: at,
+      updatedOn: at,
+    } as WebhookSetting;
     store.webhookSettings.set(setting.id, setting);
     return ok(render.webhookSetting(setting), 201);
   });
 
-  router.add('GET', '/api/webhooks/settings', () => ok([...store.webhookSettings.values()].map((setting) => render.webhookSetting(setting))));
+  router.add('GET', '/api/webhooks/settings', () =>
+    ok([...store.webhookSettings.values()].map((setting) => render.webhookSetting(setting))),
+  );
 
   router.add('GET', '/api/webhooks/settings/:id', (ctx) => {
     const setting = store.webhookSettings.get(ctx.params.id!);
@@ -182,22 +245,59 @@ export function registerAvinodeApi(
 function parseOutcome(body: Record<string, unknown>, isLiftOfTrip: (liftId: string) => boolean): OutcomeInput | Reply {
   const { outcome, winningSellerLiftId, winningTenantName, winningTail } = body;
   if (outcome === undefined) return fail(400, 'ERR_INPUT_MISSING', "The field 'outcome' is required", 'outcome');
-  if (typeof outcome !== 'string' || !/^[A-Z_]{2,40}$/.test(outcome)) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'outcome must be an outcome name, e.g. CONVERTED', 'outcome');
+  if (typeof outcome !== 'string' || !/^[A-Z_]{2,40}$/.test(outcome))
+    return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'outcome must be an outcome name, e.g. CONVERTED', 'outcome');
   const converted = outcome === 'CONVERTED';
   if (winningSellerLiftId !== undefined && winningTenantName !== undefined) {
-    return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningSellerLiftId and winningTenantName are mutually exclusive', 'winningTenantName');
+    return fail(
+      400,
+      'ERR_INPUT_GENERIC_INVALID',
+      'winningSellerLiftId and winningTenantName are mutually exclusive',
+      'winningTenantName',
+    );
   }
   if (winningSellerLiftId !== undefined) {
-    if (!converted) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningSellerLiftId is only valid when outcome is CONVERTED', 'winningSellerLiftId');
-    if (typeof winningSellerLiftId !== 'string' || !isLiftOfTrip(winningSellerLiftId)) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningSellerLiftId is not a seller lift of this trip', 'winningSellerLiftId');
+    if (!converted)
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'winningSellerLiftId is only valid when outcome is CONVERTED',
+        'winningSellerLiftId',
+      );
+    if (typeof winningSellerLiftId !== 'string' || !isLiftOfTrip(winningSellerLiftId))
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'winningSellerLiftId is not a seller lift of this trip',
+        'winningSellerLiftId',
+      );
   }
   if (winningTenantName !== undefined) {
-    if (!converted) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTenantName is only valid when outcome is CONVERTED', 'winningTenantName');
-    if (typeof winningTenantName !== 'string' || winningTenantName.trim() === '') return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTenantName must be a non-empty string', 'winningTenantName');
+    if (!converted)
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'winningTenantName is only valid when outcome is CONVERTED',
+        'winningTenantName',
+      );
+    if (typeof winningTenantName !== 'string' || winningTenantName.trim() === '')
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'winningTenantName must be a non-empty string',
+        'winningTenantName',
+      );
   }
   if (winningTail !== undefined) {
-    if (winningTenantName === undefined) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTail is only valid with winningTenantName', 'winningTail');
-    if (typeof winningTail !== 'string' || winningTail.length > 100) return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTail must be a string of at most 100 characters', 'winningTail');
+    if (winningTenantName === undefined)
+      return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'winningTail is only valid with winningTenantName', 'winningTail');
+    if (typeof winningTail !== 'string' || winningTail.length > 100)
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'winningTail must be a string of at most 100 characters',
+        'winningTail',
+      );
   }
   return {
     outcome,
@@ -209,11 +309,15 @@ function parseOutcome(body: Record<string, unknown>, isLiftOfTrip: (liftId: stri
 
 type SettingFields = Partial<Omit<WebhookSetting, 'id' | 'createdOn' | 'updatedOn'>>;
 
-function parseWebhookSetting(body: Record<string, unknown>, existing: WebhookSetting | undefined): SettingFields | Reply {
+function parseWebhookSetting(
+  body: Record<string, unknown>,
+  existing: WebhookSetting | undefined,
+): SettingFields | Reply {
   const out: SettingFields = {};
   const { targetURI, displayName, active, clientIdentifier, clientSecret, clientAuthenticationType, eventTypes } = body;
   if (targetURI !== undefined || !existing) {
-    if (typeof targetURI !== 'string') return fail(400, 'ERR_INPUT_MISSING', "The field 'targetURI' is required", 'targetURI');
+    if (typeof targetURI !== 'string')
+      return fail(400, 'ERR_INPUT_MISSING', "The field 'targetURI' is required", 'targetURI');
     let parsed: URL | undefined;
     try {
       parsed = new URL(targetURI);
@@ -226,22 +330,35 @@ function parseWebhookSetting(body: Record<string, unknown>, existing: WebhookSet
     out.targetURI = targetURI;
   }
   if (eventTypes !== undefined || !existing) {
-    if (!Array.isArray(eventTypes) || eventTypes.length === 0) return fail(400, 'ERR_INPUT_MISSING', "The field 'eventTypes' must be a non-empty array", 'eventTypes');
+    if (!Array.isArray(eventTypes) || eventTypes.length === 0)
+      return fail(400, 'ERR_INPUT_MISSING', "The field 'eventTypes' must be a non-empty array", 'eventTypes');
     const unknown = eventTypes.find((type) => typeof type !== 'string' || !KNOWN_EVENT_TYPES.has(type));
-    if (unknown !== undefined) return fail(400, 'ERR_INPUT_GENERIC_INVALID', `Unknown event type: ${String(unknown)}`, 'eventTypes');
+    if (unknown !== undefined)
+      return fail(400, 'ERR_INPUT_GENERIC_INVALID', `Unknown event type: ${String(unknown)}`, 'eventTypes');
     out.eventTypes = [...new Set(eventTypes as string[])];
   }
-  for (const [name, value] of [['displayName', displayName], ['clientIdentifier', clientIdentifier], ['clientSecret', clientSecret]] as const) {
+  for (const [name, value] of [
+    ['displayName', displayName],
+    ['clientIdentifier', clientIdentifier],
+    ['clientSecret', clientSecret],
+  ] as const) {
     if (value === undefined) continue;
     if (typeof value !== 'string') return fail(400, 'ERR_INPUT_GENERIC_INVALID', `${name} must be a string`, name);
     out[name] = value;
   }
   if (clientAuthenticationType !== undefined) {
-    if (clientAuthenticationType !== 'BASIC') return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'clientAuthenticationType must be BASIC', 'clientAuthenticationType');
+    if (clientAuthenticationType !== 'BASIC')
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'clientAuthenticationType must be BASIC',
+        'clientAuthenticationType',
+      );
     out.clientAuthenticationType = 'BASIC';
   }
   if (active !== undefined) {
-    if (typeof active !== 'boolean') return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'active must be a boolean', 'active');
+    if (typeof active !== 'boolean')
+      return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'active must be a boolean', 'active');
     out.active = active;
   }
   return out;

@@ -104,12 +104,14 @@ export class AvinodeAuth {
     const form = formBody(ctx);
     const grantType = form.get('grant_type');
     if (!grantType) return oauthError(400, 'invalid_request', 'grant_type is required');
-    if (grantType !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'Only client_credentials is supported');
+    if (grantType !== 'client_credentials')
+      return oauthError(400, 'unsupported_grant_type', 'Only client_credentials is supported');
     const minutesRaw = form.get('expiresInMinutes');
     let minutes = 30;
     if (minutesRaw !== null) {
       minutes = /^\d{1,3}$/.test(minutesRaw) ? Number(minutesRaw) : NaN;
-      if (!(minutes >= 1 && minutes <= 120)) return oauthError(400, 'invalid_request', 'expiresInMinutes must be an integer from 1 to 120');
+      if (!(minutes >= 1 && minutes <= 120))
+        return oauthError(400, 'invalid_request', 'expiresInMinutes must be an integer from 1 to 120');
     }
 
     const authorization = header(ctx, 'authorization');
@@ -117,14 +119,21 @@ export class AvinodeAuth {
     if (authorization !== undefined) presented.push('client_secret_basic');
     if (form.has('client_assertion') || form.has('client_assertion_type')) presented.push('client_secret_jwt');
     if (form.has('client_secret')) presented.push('client_secret_post');
-    if (presented.length > 1) return oauthError(400, 'invalid_request', 'More than one client authentication method was used');
+    if (presented.length > 1)
+      return oauthError(400, 'invalid_request', 'More than one client authentication method was used');
     const tried: AuthMethod = presented[0] ?? 'client_secret_post';
 
     const accepted = tried === this.credentials.authMethod && (await this.verify(tried, authorization, form, ctx.now));
     if (!accepted) {
-      return oauthError(401, 'invalid_client', INVALID_CLIENT, {
-        errorDetails: [{ code: `invalid_${tried}`, description: INVALID_CLIENT }],
-      }, tried === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="avinode"' } : undefined);
+      return oauthError(
+        401,
+        'invalid_client',
+        INVALID_CLIENT,
+        {
+          errorDetails: [{ code: `invalid_${tried}`, description: INVALID_CLIENT }],
+        },
+        tried === 'client_secret_basic' ? { 'www-authenticate': 'Basic realm="avinode"' } : undefined,
+      );
     }
 
     if (this.credentials.oauthEnabled === false) {
@@ -152,20 +161,31 @@ export class AvinodeAuth {
     if (this.tokenRequestTimes.length >= this.settings.tokenRequestsPerMinute) {
       const oldest = this.tokenRequestTimes[0] ?? now;
       const retryAfter = Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000));
-      return { status: 429, headers: { 'retry-after': String(retryAfter), 'cache-control': 'no-store' }, body: { error_description: 'Too many token requests' } };
+      return {
+        status: 429,
+        headers: { 'retry-after': String(retryAfter), 'cache-control': 'no-store' },
+        body: { error_description: 'Too many token requests' },
+      };
     }
     this.tokenRequestTimes.push(now);
     return undefined;
   }
 
-  private async verify(method: AuthMethod, authorization: string | undefined, form: URLSearchParams, now: number): Promise<boolean> {
+  private async verify(
+    method: AuthMethod,
+    authorization: string | undefined,
+    form: URLSearchParams,
+    now: number,
+  ): Promise<boolean> {
     const { clientId, clientSecret } = this.credentials;
     if (method === 'client_secret_basic') {
       const decoded = authorization ? decodeBasicCredentials(authorization) : undefined;
       return decoded !== undefined && safeEqual(decoded.id, clientId) && safeEqual(decoded.secret, clientSecret);
     }
     if (method === 'client_secret_post') {
-      return safeEqual(form.get('client_id') ?? '', clientId) && safeEqual(form.get('client_secret') ?? '', clientSecret);
+      return (
+        safeEqual(form.get('client_id') ?? '', clientId) && safeEqual(form.get('client_secret') ?? '', clientSecret)
+      );
     }
     const assertion = form.get('client_assertion');
     if (form.get('client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE || !assertion) return false;
@@ -195,11 +215,18 @@ export class AvinodeAuth {
   checkApiRequest(ctx: RequestContext): Reply | undefined {
     const authorization = header(ctx, 'authorization');
     const bearer = authorization !== undefined ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
-    const invalidAuthorization = fail(401, 'ERR_INPUT_GENERIC_INVALID', 'Invalid value for header: Authorization', undefined, {
-      'www-authenticate': 'Bearer realm="avinode"',
-    });
+    const invalidAuthorization = fail(
+      401,
+      'ERR_INPUT_GENERIC_INVALID',
+      'Invalid value for header: Authorization',
+      undefined,
+      {
+        'www-authenticate': 'Bearer realm="avinode"',
+      },
+    );
     if (!bearer) return invalidAuthorization;
-    const isStatic = this.credentials.staticBearerToken !== undefined && safeEqual(bearer, this.credentials.staticBearerToken);
+    const isStatic =
+      this.credentials.staticBearerToken !== undefined && safeEqual(bearer, this.credentials.staticBearerToken);
     if (!isStatic) {
       const issued = this.tokens.get(bearer);
       if (!issued) return invalidAuthorization;
@@ -211,16 +238,27 @@ export class AvinodeAuth {
       }
     }
     const apiToken = header(ctx, 'x-avinode-apitoken');
-    if (apiToken === undefined || apiToken === '') return fail(400, 'ERR_INPUT_MISSING', "The header 'X-Avinode-ApiToken' is required");
-    if (!safeEqual(apiToken, this.credentials.apiToken)) return fail(401, 'ERR_INPUT_GENERIC_INVALID', 'Invalid value for header: X-Avinode-ApiToken');
+    if (apiToken === undefined || apiToken === '')
+      return fail(400, 'ERR_INPUT_MISSING', "The header 'X-Avinode-ApiToken' is required");
+    if (!safeEqual(apiToken, this.credentials.apiToken))
+      return fail(401, 'ERR_INPUT_GENERIC_INVALID', 'Invalid value for header: X-Avinode-ApiToken');
     const sent = header(ctx, 'x-avinode-senttimestamp');
-    if (sent === undefined || sent === '') return fail(400, 'ERR_INPUT_MISSING', "The header 'X-Avinode-SentTimestamp' is required");
+    if (sent === undefined || sent === '')
+      return fail(400, 'ERR_INPUT_MISSING', "The header 'X-Avinode-SentTimestamp' is required");
     const sentAt = Date.parse(sent);
     if (!ISO_UTC.test(sent) || Number.isNaN(sentAt)) {
-      return fail(400, 'ERR_INPUT_GENERIC_INVALID', "Invalid value for header: X-Avinode-SentTimestamp (ISO-8601 UTC expected, e.g. 2023-01-01T09:30:15.000Z)");
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'Invalid value for header: X-Avinode-SentTimestamp (ISO-8601 UTC expected, e.g. 2023-01-01T09:30:15.000Z)',
+      );
     }
     if (Math.abs(sentAt - ctx.now) > this.settings.clockSkewToleranceMs) {
-      return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'The header X-Avinode-SentTimestamp is outside the accepted clock skew; use an NTP-synced UTC clock');
+      return fail(
+        400,
+        'ERR_INPUT_GENERIC_INVALID',
+        'The header X-Avinode-SentTimestamp is outside the accepted clock skew; use an NTP-synced UTC clock',
+      );
     }
     return undefined;
   }

@@ -2,7 +2,14 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logging.ts';
-import { DEFAULT_AUTOPILOT, emulatorCredentialsFromConfig, parseFaultFlag, REAL_WEBHOOK_RETRY, startEmulator, type EmulatorOptions } from './index.ts';
+import {
+  DEFAULT_AUTOPILOT,
+  emulatorCredentialsFromConfig,
+  parseFaultFlag,
+  REAL_WEBHOOK_RETRY,
+  startEmulator,
+  type EmulatorOptions,
+} from './index.ts';
 import { COMPRESSED_WEBHOOK_RETRY } from './webhooks.ts';
 
 export const EMULATOR_USAGE = `Usage: charterflow emulator [options]
@@ -106,7 +113,8 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
     ...DEFAULT_AUTOPILOT,
     enabled: values.autopilot === true,
     operators: integer('operators', values.operators, 1) ?? DEFAULT_AUTOPILOT.operators,
-    sendRfqsAfterMs: integer('send-rfqs-after-ms', values['send-rfqs-after-ms'], 0) ?? DEFAULT_AUTOPILOT.sendRfqsAfterMs,
+    sendRfqsAfterMs:
+      integer('send-rfqs-after-ms', values['send-rfqs-after-ms'], 0) ?? DEFAULT_AUTOPILOT.sendRfqsAfterMs,
     quoteAfterMs: integer('quote-after-ms', values['quote-after-ms'], 0) ?? DEFAULT_AUTOPILOT.quoteAfterMs,
     declineRatio: ratio('decline-ratio', values['decline-ratio']) ?? DEFAULT_AUTOPILOT.declineRatio!,
     chatRatio: ratio('chat-ratio', values['chat-ratio']) ?? DEFAULT_AUTOPILOT.chatRatio!,
@@ -133,7 +141,8 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; options: Emu
     if (search !== 'on' && search !== 'off') throw new Error('--search-by-external-id must be on or off');
     options.searchByExternalId = search;
   }
-  if (values['reset-schedule']) options.resetSchedule = { enabled: true, wipeCredentials: values['wipe-credentials-on-reset'] === true };
+  if (values['reset-schedule'])
+    options.resetSchedule = { enabled: true, wipeCredentials: values['wipe-credentials-on-reset'] === true };
   return { help: values.help === true, options };
 }
 
@@ -142,7 +151,9 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
   try {
     parsed = parseEmulatorArgs(argv);
   } catch (error) {
-    process.stderr.write(`charterflow emulator: ${error instanceof Error ? error.message : String(error)}\n\n${EMULATOR_USAGE}`);
+    process.stderr.write(
+      `charterflow emulator: ${error instanceof Error ? error.message : String(error)}\n\n${EMULATOR_USAGE}`,
+    );
     return 2;
   }
   if (parsed.help) {
@@ -157,7 +168,9 @@ export async function runEmulatorCommand(argv: string[]): Promise<number> {
     credentials: emulatorCredentialsFromConfig(config.avinode),
     logger,
   });
-  process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'emulator', url: emulator.url, apiBaseUrl: emulator.apiBaseUrl })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'listening', service: 'emulator', url: emulator.url, apiBaseUrl: emulator.apiBaseUrl })}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

@@ -15,7 +15,15 @@ export function registerDeepLinks(router: Router, deps: { store: MarketStore; ma
   };
   const show = (id: string, notice?: string): Reply => {
     const trip = tripFor(id);
-    return trip ? html(200, tripPage(trip, store, notice)) : html(404, page('Trip not found', `<p>No trip <code>${htmlEscape(id)}</code> exists in this sandbox (it may have been wiped by a reset).</p>`));
+    return trip
+      ? html(200, tripPage(trip, store, notice))
+      : html(
+          404,
+          page(
+            'Trip not found',
+            `<p>No trip <code>${htmlEscape(id)}</code> exists in this sandbox (it may have been wiped by a reset).</p>`,
+          ),
+        );
   };
 
   router.add('GET', '/marketplace/mvc/search/load/:id', (ctx) => show(ctx.params.id!));
@@ -24,12 +32,17 @@ export function registerDeepLinks(router: Router, deps: { store: MarketStore; ma
     const trip = tripFor(ctx.params.id!);
     if (!trip) return show(ctx.params.id!);
     const operators = Number(formBody(ctx).get('operators') ?? '3');
-    if (!Number.isInteger(operators) || operators < 1 || operators > 20) return html(400, tripPage(trip, store, 'Choose between 1 and 20 operators.'));
+    if (!Number.isInteger(operators) || operators < 1 || operators > 20)
+      return html(400, tripPage(trip, store, 'Choose between 1 and 20 operators.'));
     try {
       const rfqs = market.sendRfqs(trip.id, operators);
-      return { status: 303, headers: { location: `/marketplace/mvc/trips/buying/${trip.id}?source=api&sent=${rfqs.length}` } };
+      return {
+        status: 303,
+        headers: { location: `/marketplace/mvc/trips/buying/${trip.id}?source=api&sent=${rfqs.length}` },
+      };
     } catch (error) {
-      if (error instanceof ActorError) return html(error.reply.status, tripPage(trip, store, 'RFQs cannot be sent for this trip.'));
+      if (error instanceof ActorError)
+        return html(error.reply.status, tripPage(trip, store, 'RFQs cannot be sent for this trip.'));
       throw error;
     }
   });
@@ -41,21 +54,26 @@ function tripPage(trip: TripRecord, store: MarketStore, notice?: string): string
     const from = isRecord(s.startAirport) ? s.startAirport.icao : '';
     const to = isRecord(s.endAirport) ? s.endAirport.icao : '';
     const dateTime = isRecord(s.dateTime) ? s.dateTime : {};
-    const time = s.timeTBD === true ? 'TBD' : dateTime.time ?? 'TBD';
+    const time = s.timeTBD === true ? 'TBD' : (dateTime.time ?? 'TBD');
     const pax = s.paxTBD === true ? 'TBD' : s.paxCount;
     return `<tr data-leg="${index}"><td class="from">${htmlEscape(from)}</td><td class="to">${htmlEscape(to)}</td><td class="date">${htmlEscape(dateTime.date)}</td><td class="time">${htmlEscape(time)}</td><td class="pax">${htmlEscape(pax)}</td></tr>`;
   });
   const lifts = Array.isArray(trip.criteria.requiredLift) ? trip.criteria.requiredLift : [];
-  const category = lifts.map((lift) => (isRecord(lift) ? lift.aircraftCategory ?? lift.aircraftType ?? lift.aircraftTail : '')).filter(Boolean).join(', ') || 'Any';
+  const category =
+    lifts
+      .map((lift) => (isRecord(lift) ? (lift.aircraftCategory ?? lift.aircraftType ?? lift.aircraftTail) : ''))
+      .filter(Boolean)
+      .join(', ') || 'Any';
   const rfqRows = trip.rfqIds.map((rfqId) => {
     const rfq = store.rfqs.get(rfqId)!;
     const lift = store.lifts.get(rfq.liftIds[0]!)!;
     const quote = lift.quoteIds.length ? store.quotes.get(lift.quoteIds[lift.quoteIds.length - 1]!) : undefined;
     return `<tr><td>${htmlEscape(rfq.id)}</td><td>${htmlEscape(rfq.operator.displayName)}</td><td>${htmlEscape(lift.aircraftType)} (${htmlEscape(lift.aircraftCategory)})</td><td class="status">${htmlEscape(lift.status)}</td><td>${quote ? `${htmlEscape(quote.price)} ${htmlEscape(quote.currency)}` : ''}</td></tr>`;
   });
-  const form = trip.status === 'Active'
-    ? `<form method="post" action="/marketplace/mvc/trips/${htmlEscape(trip.id)}/send-rfqs"><label>Operators <input name="operators" type="number" min="1" max="20" value="3"></label> <button type="submit" id="send-rfqs">Send RFQs</button></form>`
-    : '<p class="cancelled">This trip is cancelled.</p>';
+  const form =
+    trip.status === 'Active'
+      ? `<form method="post" action="/marketplace/mvc/trips/${htmlEscape(trip.id)}/send-rfqs"><label>Operators <input name="operators" type="number" min="1" max="20" value="3"></label> <button type="submit" id="send-rfqs">Send RFQs</button></form>`
+      : '<p class="cancelled">This trip is cancelled.</p>';
   return page(
     `Trip ${trip.tripId}`,
     `${notice ? `<p class="notice">${htmlEscape(notice)}</p>` : ''}

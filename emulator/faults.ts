@@ -55,13 +55,26 @@ export function parseFaultRules(input: unknown): { rules: FaultRule[]; problems:
       problems.push(`rules[${i}].kind: must be one of ${FAULT_KINDS.join(', ')}`);
       return;
     }
-    if (route !== undefined && (typeof route !== 'string' || route.trim() === '')) problems.push(`rules[${i}].route: must be a non-empty string`);
-    if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) problems.push(`rules[${i}].probability: must be a number from 0 to 1`);
-    if (times !== undefined && (!Number.isInteger(times) || (times as number) < 1)) problems.push(`rules[${i}].times: must be a positive integer`);
-    if (latencyMs !== undefined && (!Number.isInteger(latencyMs) || (latencyMs as number) < 0 || (latencyMs as number) > 120_000)) problems.push(`rules[${i}].latencyMs: must be an integer from 0 to 120000`);
-    if (retryAfterSeconds !== undefined && (!Number.isInteger(retryAfterSeconds) || (retryAfterSeconds as number) < 0)) problems.push(`rules[${i}].retryAfterSeconds: must be a non-negative integer`);
-    if (tokenLifetimeSeconds !== undefined && (!Number.isInteger(tokenLifetimeSeconds) || (tokenLifetimeSeconds as number) < 1)) problems.push(`rules[${i}].tokenLifetimeSeconds: must be a positive integer`);
-    if ((kind === 'latency' || kind === 'delay_webhooks' || kind === 'delay_response') && latencyMs === undefined) problems.push(`rules[${i}].latencyMs: required for kind ${kind}`);
+    if (route !== undefined && (typeof route !== 'string' || route.trim() === ''))
+      problems.push(`rules[${i}].route: must be a non-empty string`);
+    if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)))
+      problems.push(`rules[${i}].probability: must be a number from 0 to 1`);
+    if (times !== undefined && (!Number.isInteger(times) || (times as number) < 1))
+      problems.push(`rules[${i}].times: must be a positive integer`);
+    if (
+      latencyMs !== undefined &&
+      (!Number.isInteger(latencyMs) || (latencyMs as number) < 0 || (latencyMs as number) > 120_000)
+    )
+      problems.push(`rules[${i}].latencyMs: must be an integer from 0 to 120000`);
+    if (retryAfterSeconds !== undefined && (!Number.isInteger(retryAfterSeconds) || (retryAfterSeconds as number) < 0))
+      problems.push(`rules[${i}].retryAfterSeconds: must be a non-negative integer`);
+    if (
+      tokenLifetimeSeconds !== undefined &&
+      (!Number.isInteger(tokenLifetimeSeconds) || (tokenLifetimeSeconds as number) < 1)
+    )
+      problems.push(`rules[${i}].tokenLifetimeSeconds: must be a positive integer`);
+    if ((kind === 'latency' || kind === 'delay_webhooks' || kind === 'delay_response') && latencyMs === undefined)
+      problems.push(`rules[${i}].latencyMs: required for kind ${kind}`);
     rules.push({
       kind: kind as FaultKind,
       ...(typeof route === 'string' ? { route: route.trim() } : {}),
@@ -122,9 +135,16 @@ export class FaultInjector {
 
   /** Decides the faults for one request to `route`; consumes `times` of the rules that fire. */
   forRequest(route: string, oauthStyle: boolean): FaultDecision {
-    const decision: FaultDecision = { latencyMs: 0, delayResponseMs: 0, revokeTokens: false, softError: false, fired: [] };
+    const decision: FaultDecision = {
+      latencyMs: 0,
+      delayResponseMs: 0,
+      revokeTokens: false,
+      softError: false,
+      fired: [],
+    };
     // Lazy: once one rule has decided the reply, further reply rules are neither evaluated nor consumed.
-    const replyKind = (kind: FaultKind) => !['latency', 'delay_response', 'revoke_tokens', 'soft_error', 'short_tokens'].includes(kind);
+    const replyKind = (kind: FaultKind) =>
+      !['latency', 'delay_response', 'revoke_tokens', 'soft_error', 'short_tokens'].includes(kind);
     const applies = (rule: FaultRule) =>
       !WEBHOOK_KINDS.has(rule.kind) &&
       ((rule.route ?? '*') === '*' || rule.route === route) &&
@@ -148,7 +168,9 @@ export class FaultInjector {
     let drop = false;
     let duplicate = false;
     let delayMs = 0;
-    for (const rule of this.firing((rule) => WEBHOOK_KINDS.has(rule.kind) && ((rule.route ?? '*') === '*' || rule.route === eventType))) {
+    for (const rule of this.firing(
+      (rule) => WEBHOOK_KINDS.has(rule.kind) && ((rule.route ?? '*') === '*' || rule.route === eventType),
+    )) {
       if (rule.kind === 'drop_webhooks') drop = true;
       else if (rule.kind === 'delay_webhooks') delayMs += rule.latencyMs ?? 0;
       else duplicate = true;
@@ -173,17 +195,25 @@ function faultReply(rule: FaultRule, oauthStyle: boolean): Reply {
   const retryAfter = String(rule.retryAfterSeconds ?? 1);
   switch (rule.kind) {
     case '500':
-      return oauthStyle ? oauthError(500, 'server_error', 'Injected server error') : fail(500, 'ERR_INTERNAL_SERVER_ERROR', 'Internal server error');
+      return oauthStyle
+        ? oauthError(500, 'server_error', 'Injected server error')
+        : fail(500, 'ERR_INTERNAL_SERVER_ERROR', 'Internal server error');
     case '503':
       return oauthStyle
         ? oauthError(503, 'temporarily_unavailable', 'Injected outage', undefined, { 'retry-after': retryAfter })
         : fail(503, 'SERVICE_UNAVAILABLE', 'Service temporarily unavailable', undefined, { 'retry-after': retryAfter });
     case '429':
       return oauthStyle
-        ? { status: 429, headers: { 'retry-after': retryAfter, 'cache-control': 'no-store' }, body: { error_description: 'Too many requests' } }
+        ? {
+            status: 429,
+            headers: { 'retry-after': retryAfter, 'cache-control': 'no-store' },
+            body: { error_description: 'Too many requests' },
+          }
         : fail(429, 'TOO_MANY_REQUESTS', 'Too many requests', undefined, { 'retry-after': retryAfter });
     case '403':
-      return oauthStyle ? oauthError(401, 'unauthorized_client', 'Injected: the client may not use this grant') : fail(403, 'AUTHORIZATION_PERMISSIONS', 'The API connection lacks permission for this operation');
+      return oauthStyle
+        ? oauthError(401, 'unauthorized_client', 'Injected: the client may not use this grant')
+        : fail(403, 'AUTHORIZATION_PERMISSIONS', 'The API connection lacks permission for this operation');
     default:
       return internalCritical();
   }

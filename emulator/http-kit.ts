@@ -28,7 +28,13 @@ export function ok(data: unknown, status = 200, headers?: Record<string, string>
 }
 
 /** A hard error: the envelope with no `data`, as Avinode answers. */
-export function fail(status: number, code: string, title: string, path?: string, headers?: Record<string, string>): Reply {
+export function fail(
+  status: number,
+  code: string,
+  title: string,
+  path?: string,
+  headers?: Record<string, string>,
+): Reply {
   const error: EnvelopeError = path === undefined ? { title, code } : { title, code, path };
   return { status, body: { meta: { ...emptyMeta(), errors: [error] } }, ...(headers ? { headers } : {}) };
 }
@@ -39,7 +45,13 @@ export const INTERNAL_CRITICAL_TITLE =
   'Unfortunately the application has experienced an error. Please try again later or contact us.';
 export const internalCritical = () => fail(500, 'ERR_INTERNAL_CRITICAL', INTERNAL_CRITICAL_TITLE);
 
-export function oauthError(status: number, error: string, description: string, extra?: Record<string, unknown>, headers?: Record<string, string>): Reply {
+export function oauthError(
+  status: number,
+  error: string,
+  description: string,
+  extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Reply {
   return {
     status,
     headers: { 'cache-control': 'no-store', ...headers },
@@ -79,7 +91,9 @@ export function readBody(req: IncomingMessage, limit: number, drainLimit = limit
       }
       if (!tooLarge) chunks.push(chunk);
     });
-    req.on('end', () => settle(() => (tooLarge ? reject(new BodyTooLargeError(limit)) : resolve(Buffer.concat(chunks)))));
+    req.on('end', () =>
+      settle(() => (tooLarge ? reject(new BodyTooLargeError(limit)) : resolve(Buffer.concat(chunks)))),
+    );
     req.on('error', (error) => settle(() => reject(error)));
     req.on('close', () => settle(() => reject(new Error('request aborted'))));
   });
@@ -125,7 +139,8 @@ export function jsonBody(ctx: RequestContext, { optional = false } = {}): unknow
 
 export function jsonObject(ctx: RequestContext, options?: { optional?: boolean }): Record<string, unknown> {
   const value = jsonBody(ctx, options);
-  if (!isRecord(value)) throw new ReplyError(fail(400, 'ERR_INPUT_GENERIC_INVALID', 'The request body must be a JSON object'));
+  if (!isRecord(value))
+    throw new ReplyError(fail(400, 'ERR_INPUT_GENERIC_INVALID', 'The request body must be a JSON object'));
   return value;
 }
 
@@ -154,10 +169,19 @@ export class Router {
     return this;
   }
 
-  match(method: string, pathname: string): { route: string; params: Record<string, string>; handler: Handler } | { route: string; allowed: string[] } | undefined {
+  match(
+    method: string,
+    pathname: string,
+  ):
+    | { route: string; params: Record<string, string>; handler: Handler }
+    | { route: string; allowed: string[] }
+    | undefined {
     let parts: string[];
     try {
-      parts = pathname.split('/').filter(Boolean).map((part) => decodeURIComponent(part));
+      parts = pathname
+        .split('/')
+        .filter(Boolean)
+        .map((part) => decodeURIComponent(part));
     } catch {
       return undefined;
     }

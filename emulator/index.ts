@@ -10,7 +10,14 @@ import type { PartnerCredentials } from './partners.ts';
 import { Emulator } from './server.ts';
 
 export { emulatorAdmin, EmulatorAdminError } from './admin-client.ts';
-export type { CredentialsChange, DeliveryRecord, EmulatorAdmin, EmulatorStats, JournalEntry, RespondResult } from './admin-client.ts';
+export type {
+  CredentialsChange,
+  DeliveryRecord,
+  EmulatorAdmin,
+  EmulatorStats,
+  JournalEntry,
+  RespondResult,
+} from './admin-client.ts';
 export type { EmulatorCredentials } from './avinode-auth.ts';
 export type { FaultRule, FaultKind } from './faults.ts';
 export { FAULT_KINDS, parseFaultFlag } from './faults.ts';
@@ -57,7 +64,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server: Server = createServer((req, res) => {
     emulator.handle(req, res).catch((error: unknown) => {
       // Last line of defence: handle() already turns handler errors into replies.
-      options.logger?.error({ err: error instanceof Error ? error.message : String(error) }, 'emulator failed to answer');
+      options.logger?.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        'emulator failed to answer',
+      );
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end();
     });
@@ -81,7 +91,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   emulator.origin = url;
   options.logger?.info({ url }, 'emulator listening');
   // Also wipe an idle sandbox on time; requests check the schedule themselves.
-  const scheduleTimer = options.resetSchedule?.enabled ? setInterval(() => emulator.runScheduledReset(), 30_000).unref() : undefined;
+  const scheduleTimer = options.resetSchedule?.enabled
+    ? setInterval(() => emulator.runScheduledReset(), 30_000).unref()
+    : undefined;
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -33,7 +33,10 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, SECRET_FIELDS.has(key.toLowerCase()) ? REDACTED : redactValue(inner, depth + 1)]),
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        SECRET_FIELDS.has(key.toLowerCase()) ? REDACTED : redactValue(inner, depth + 1),
+      ]),
     );
   }
   return value;
@@ -112,7 +115,13 @@ export interface Stats {
   requests: number;
   requestsByRoute: Record<string, number>;
   responsesByStatus: Record<string, number>;
-  tokenRequests: { total: number; issued: number; rejected: number; rateLimited: number; byProvider: Record<string, number> };
+  tokenRequests: {
+    total: number;
+    issued: number;
+    rejected: number;
+    rateLimited: number;
+    byProvider: Record<string, number>;
+  };
   trips: number;
   tripsByExternalId: Record<string, number>;
   rfqs: number;
@@ -123,12 +132,22 @@ export interface Stats {
   cancels: number;
   /** Report trip outcome requests, and per trip (`atrip-…`) the outcome it holds. */
   outcomeReports: number;
-  outcomesByTrip: Record<string, { outcome: string; winningSellerLiftId?: string; winningTenantName?: string; reports: number }>;
+  outcomesByTrip: Record<
+    string,
+    { outcome: string; winningSellerLiftId?: string; winningTenantName?: string; reports: number }
+  >;
   /** Messages the broker sent, and per trip how many each side wrote. */
   buyerMessages: number;
   messagesByTrip: Record<string, { fromBuyer: number; fromSellers: number }>;
   rfqCancels: number;
-  webhooks: { deliveries: number; delivered: number; failedAttempts: number; dropped: number; duplicated: number; pending: number };
+  webhooks: {
+    deliveries: number;
+    delivered: number;
+    failedAttempts: number;
+    dropped: number;
+    duplicated: number;
+    pending: number;
+  };
   faultsInjected: Record<string, number>;
   resets: number;
 }

@@ -5,7 +5,16 @@ import { fail, type Reply } from './http-kit.ts';
 import type { Stats } from './journal.ts';
 import type { ResourceRenderer } from './resources.ts';
 import type { SeededRandom } from './rng.ts';
-import { CATEGORY_AIRCRAFT, OPERATORS, type LiftRecord, type MarketStore, type MessageRecord, type Operator, type RfqRecord, type TripRecord } from './store.ts';
+import {
+  CATEGORY_AIRCRAFT,
+  OPERATORS,
+  type LiftRecord,
+  type MarketStore,
+  type MessageRecord,
+  type Operator,
+  type RfqRecord,
+  type TripRecord,
+} from './store.ts';
 import type { ValidTrip } from './trip-validation.ts';
 import type { WebhookDispatcher } from './webhooks.ts';
 
@@ -120,12 +129,14 @@ export class Marketplace {
     });
     this.stats.trips += 1;
     if (input.externalTripId !== undefined) {
-      this.stats.tripsByExternalId[input.externalTripId] = (this.stats.tripsByExternalId[input.externalTripId] ?? 0) + 1;
+      this.stats.tripsByExternalId[input.externalTripId] =
+        (this.stats.tripsByExternalId[input.externalTripId] ?? 0) + 1;
     }
     if (this.autopilot.enabled) {
       this.later(this.autopilot.sendRfqsAfterMs, () => {
         const current = this.store.trips.get(trip.id);
-        if (current?.status === 'Active' && current.rfqIds.length === 0) this.sendRfqs(trip.id, this.autopilot.operators);
+        if (current?.status === 'Active' && current.rfqIds.length === 0)
+          this.sendRfqs(trip.id, this.autopilot.operators);
       });
     }
     return trip;
@@ -138,7 +149,8 @@ export class Marketplace {
   sendRfqs(atripId: string, operators: number, liftsPerRfq = 1): RfqRecord[] {
     const trip = this.store.trips.get(atripId);
     if (!trip) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
-    if (trip.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The trip is cancelled; RFQs can no longer be sent'));
+    if (trip.status !== 'Active')
+      throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The trip is cancelled; RFQs can no longer be sent'));
     const requested = requestedLifts(trip.criteria);
     const created: RfqRecord[] = [];
     const at = this.iso();
@@ -172,7 +184,12 @@ export class Marketplace {
     return created;
   }
 
-  private newLift(rfq: RfqRecord, operator: Operator, wanted: RequestedLift, kind: LiftRecord['kind'] = 'requested'): LiftRecord {
+  private newLift(
+    rfq: RfqRecord,
+    operator: Operator,
+    wanted: RequestedLift,
+    kind: LiftRecord['kind'] = 'requested',
+  ): LiftRecord {
     const category = wanted.aircraftCategory ?? operator.aircraftCategory;
     const catalogue = CATEGORY_AIRCRAFT[category];
     const sameAsOperator = category === operator.aircraftCategory;
@@ -181,9 +198,12 @@ export class Marketplace {
       rfqId: rfq.id,
       kind,
       aircraftCategory: category,
-      aircraftType: wanted.aircraftType ?? (sameAsOperator ? operator.aircraftType : catalogue?.type ?? operator.aircraftType),
-      aircraftTail: wanted.aircraftTail ?? `${operator.tailPrefix}${String(this.rng.int(100, 999))}${operator.displayName.slice(0, 2).toUpperCase()}`,
-      maxPax: sameAsOperator ? operator.maxPax : catalogue?.maxPax ?? operator.maxPax,
+      aircraftType:
+        wanted.aircraftType ?? (sameAsOperator ? operator.aircraftType : (catalogue?.type ?? operator.aircraftType)),
+      aircraftTail:
+        wanted.aircraftTail ??
+        `${operator.tailPrefix}${String(this.rng.int(100, 999))}${operator.displayName.slice(0, 2).toUpperCase()}`,
+      maxPax: sameAsOperator ? operator.maxPax : (catalogue?.maxPax ?? operator.maxPax),
       yearOfMake: this.rng.int(2006, 2023),
       status: 'Unanswered',
       quoteIds: [],
@@ -194,14 +214,20 @@ export class Marketplace {
 
   /** TripRequestMine, also re-sent with the same RFQ id when the request changes or is cancelled. */
   private notifyRequest(trip: TripRecord, rfq: RfqRecord): void {
-    this.webhooks.publish('TripRequestMine', { id: rfq.id, href: this.render.apiHref(`rfqs/${rfq.id}`), type: 'rfqs', tripId: trip.tripId });
+    this.webhooks.publish('TripRequestMine', {
+      id: rfq.id,
+      href: this.render.apiHref(`rfqs/${rfq.id}`),
+      type: 'rfqs',
+      tripId: trip.tripId,
+    });
   }
 
   respond(arfqId: string, input: RespondInput): RespondResult {
     const rfq = this.store.rfqs.get(arfqId);
     if (!rfq) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
     const trip = this.store.trips.get(rfq.tripRef)!;
-    if (trip.status !== 'Active' || rfq.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The request is cancelled; operators can no longer answer'));
+    if (trip.status !== 'Active' || rfq.status !== 'Active')
+      throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The request is cancelled; operators can no longer answer'));
     const at = this.iso();
     const messageId = this.store.nextId('message');
     let text: string;
@@ -219,9 +245,20 @@ export class Marketplace {
         if (input.seats !== undefined) lift.maxPax = input.seats;
         const price = input.price ?? this.suggestPrice(trip, lift);
         const currency = input.currency ?? 'USD';
-        text = input.message ?? `${rfq.operator.displayName} is pleased to offer the ${lift.aircraftType} (${lift.aircraftTail}) for ${price} ${currency}.`;
+        text =
+          input.message ??
+          `${rfq.operator.displayName} is pleased to offer the ${lift.aircraftType} (${lift.aircraftTail}) for ${price} ${currency}.`;
         quoteId = this.store.nextId('quote');
-        this.store.quotes.set(quoteId, { id: quoteId, rfqId: rfq.id, liftId: lift.id, price, currency, sellerMessage: text, createdOn: at, updatedOn: at });
+        this.store.quotes.set(quoteId, {
+          id: quoteId,
+          rfqId: rfq.id,
+          liftId: lift.id,
+          price,
+          currency,
+          sellerMessage: text,
+          createdOn: at,
+          updatedOn: at,
+        });
         lift.quoteIds.push(quoteId);
         lift.status = 'Accepted';
         if (input.onRfq) rfq.quoteIds.push(quoteId);
@@ -230,10 +267,15 @@ export class Marketplace {
         break;
       }
       case 'reprice': {
-        const quote = input.quoteId !== undefined ? this.store.quotes.get(input.quoteId) : this.render.latestQuote(this.pickLift(rfq, input));
-        if (input.quoteId !== undefined && quote?.rfqId !== rfq.id) throw new ActorError(fail(404, 'NOT_FOUND', 'The quote does not belong to this RFQ', 'quoteId'));
+        const quote =
+          input.quoteId !== undefined
+            ? this.store.quotes.get(input.quoteId)
+            : this.render.latestQuote(this.pickLift(rfq, input));
+        if (input.quoteId !== undefined && quote?.rfqId !== rfq.id)
+          throw new ActorError(fail(404, 'NOT_FOUND', 'The quote does not belong to this RFQ', 'quoteId'));
         const lift = quote ? this.store.lifts.get(quote.liftId) : undefined;
-        if (!quote || !lift || lift.status !== 'Accepted') throw new ActorError(fail(409, 'NOT_QUOTED', 'Only a quoted lift can be re-priced'));
+        if (!quote || !lift || lift.status !== 'Accepted')
+          throw new ActorError(fail(409, 'NOT_QUOTED', 'Only a quoted lift can be re-priced'));
         quote.price = input.price ?? Math.round(quote.price * 0.95);
         if (input.currency !== undefined) quote.currency = input.currency;
         quote.updatedOn = at;
@@ -249,7 +291,10 @@ export class Marketplace {
         text = input.message ?? DECLINE_TEXT[reason] ?? `Unfortunately we have to decline (${reason}).`;
         decline = { reason };
         // A lift, or the whole request: every lift not answered yet.
-        const lifts = input.liftId !== undefined ? [this.pickLift(rfq, input)] : this.requestedLifts(rfq).filter((lift) => lift.status === 'Unanswered');
+        const lifts =
+          input.liftId !== undefined
+            ? [this.pickLift(rfq, input)]
+            : this.requestedLifts(rfq).filter((lift) => lift.status === 'Unanswered');
         answered = lifts.length > 0 ? lifts : [this.pickLift(rfq, input)];
         for (const lift of answered) lift.status = 'Declined';
         this.stats.declines += 1;
@@ -287,7 +332,11 @@ export class Marketplace {
     };
     const eventType = input.action === 'chat' ? 'TripChatFromSeller' : 'TripRequestSellerResponse';
     // Message notifications carry no tripId (documented for chats): the trip is found from the message.
-    this.webhooks.publish(eventType, { id: messageId, href: this.render.apiHref(`tripmsgs/${messageId}`), type: 'tripmsgs' });
+    this.webhooks.publish(eventType, {
+      id: messageId,
+      href: this.render.apiHref(`tripmsgs/${messageId}`),
+      type: 'tripmsgs',
+    });
     return result;
   }
 
@@ -318,7 +367,8 @@ export class Marketplace {
     const rfq = this.store.rfqs.get(arfqId);
     if (!rfq) throw new ActorError(fail(404, 'NOT_FOUND', 'Not found'));
     const trip = this.store.trips.get(rfq.tripRef)!;
-    if (trip.status !== 'Active' || rfq.status !== 'Active') throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The request is cancelled; messages can no longer be sent'));
+    if (trip.status !== 'Active' || rfq.status !== 'Active')
+      throw new ActorError(fail(409, 'TRIP_CANCELLED', 'The request is cancelled; messages can no longer be sent'));
     const at = this.iso();
     const message: MessageRecord = {
       id: this.store.nextId('buyerMessage'),
@@ -389,11 +439,15 @@ export class Marketplace {
   private pickLift(rfq: RfqRecord, input: RespondInput): LiftRecord {
     if (input.liftId !== undefined) {
       const lift = this.store.lifts.get(input.liftId);
-      if (!lift || lift.rfqId !== rfq.id) throw new ActorError(fail(404, 'NOT_FOUND', 'The lift does not belong to this RFQ', 'liftId'));
+      if (!lift || lift.rfqId !== rfq.id)
+        throw new ActorError(fail(404, 'NOT_FOUND', 'The lift does not belong to this RFQ', 'liftId'));
       return lift;
     }
     const lifts = this.requestedLifts(rfq);
-    const preferred = input.action === 'reprice' ? lifts.find((lift) => lift.status === 'Accepted') : lifts.find((lift) => lift.status === 'Unanswered');
+    const preferred =
+      input.action === 'reprice'
+        ? lifts.find((lift) => lift.status === 'Accepted')
+        : lifts.find((lift) => lift.status === 'Unanswered');
     return preferred ?? lifts[0]!;
   }
 
@@ -412,7 +466,11 @@ export class Marketplace {
       const rfq = this.store.rfqs.get(rfqId);
       return rfq?.status === 'Active' && this.store.trips.get(rfq.tripRef)?.status === 'Active';
     };
-    if (chats) this.later(Math.round((pilot.quoteAfterMs + spread) / 2), () => active() && this.respond(rfqId, { action: 'chat' }));
+    if (chats)
+      this.later(
+        Math.round((pilot.quoteAfterMs + spread) / 2),
+        () => active() && this.respond(rfqId, { action: 'chat' }),
+      );
     this.later(pilot.quoteAfterMs + spread, () => {
       if (!active()) return;
       if (declines) {
@@ -420,19 +478,23 @@ export class Marketplace {
         return;
       }
       this.respond(rfqId, { action: 'quote' });
-      if (pilot.repriceAfterMs !== undefined) this.later(pilot.repriceAfterMs, () => active() && this.respond(rfqId, { action: 'reprice' }));
+      if (pilot.repriceAfterMs !== undefined)
+        this.later(pilot.repriceAfterMs, () => active() && this.respond(rfqId, { action: 'reprice' }));
     });
   }
 
   private later(delayMs: number, step: () => unknown): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      try {
-        step();
-      } catch {
-        // The trip changed under the autopilot (cancelled, reset, already answered): skip the step.
-      }
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        try {
+          step();
+        } catch {
+          // The trip changed under the autopilot (cancelled, reset, already answered): skip the step.
+        }
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref();
     this.timers.add(timer);
   }
@@ -472,5 +534,7 @@ function requestedLifts(criteria: Record<string, unknown>): RequestedLift[] {
     }));
 }
 
-export const isCancelReason = (value: unknown): boolean => typeof value === 'string' && (CANCEL_REASONS as readonly string[]).includes(value);
-export const isDeclineReason = (value: unknown): boolean => typeof value === 'string' && (DECLINE_REASONS as readonly string[]).includes(value);
+export const isCancelReason = (value: unknown): boolean =>
+  typeof value === 'string' && (CANCEL_REASONS as readonly string[]).includes(value);
+export const isDeclineReason = (value: unknown): boolean =>
+  typeof value === 'string' && (DECLINE_REASONS as readonly string[]).includes(value);

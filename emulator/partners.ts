@@ -3,12 +3,28 @@
 import { createHash } from 'node:crypto';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { decodeBasicCredentials, randomToken, safeEqual } from './avinode-auth.ts';
-import { contentTypeIs, formBody, header, isRecord, oauthError, type Reply, type RequestContext, type Router } from './http-kit.ts';
+import {
+  contentTypeIs,
+  formBody,
+  header,
+  isRecord,
+  oauthError,
+  type Reply,
+  type RequestContext,
+  type Router,
+} from './http-kit.ts';
 import type { Stats } from './journal.ts';
 
 export interface PartnerCredentials {
   avionte: { clientId: string; clientSecret: string; apiKey: string; scope: string; expiresInSeconds: number };
-  avvail: { clientId: string; clientSecret: string; audience: string; scopes: string[]; expiresInSeconds: number; issuer?: string };
+  avvail: {
+    clientId: string;
+    clientSecret: string;
+    audience: string;
+    scopes: string[];
+    expiresInSeconds: number;
+    issuer?: string;
+  };
   airvantage: {
     clientId: string;
     clientSecret: string;
@@ -85,7 +101,11 @@ const invalidTokenReply = (realm: string): Reply => ({
   headers: { 'www-authenticate': `Bearer realm="${realm}", error="invalid_token"` },
   body: { error: 'invalid_token', error_description: 'The access token is invalid, expired or revoked' },
 });
-const tokenReply = (body: Record<string, unknown>): Reply => ({ status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' }, body });
+const tokenReply = (body: Record<string, unknown>): Reply => ({
+  status: 200,
+  headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
+  body,
+});
 
 export class PartnerServers {
   private readonly avionteTokens = new Map<string, OpaqueToken>();
@@ -129,10 +149,15 @@ export class PartnerServers {
     router.add('POST', '/avionte/authorize/token', (ctx) => this.count('avionte', () => this.avionteToken(ctx)));
     router.add('GET', '/avionte/ping', (ctx) => this.aviontePing(ctx));
     router.add('POST', '/avvail/oauth/token', (ctx) => this.count('avvail', () => this.avvailToken(ctx)));
-    router.add('GET', '/avvail/.well-known/jwks.json', async () => ({ status: 200, body: { keys: [(await this.signingKey()).jwk] } }));
+    router.add('GET', '/avvail/.well-known/jwks.json', async () => ({
+      status: 200,
+      body: { keys: [(await this.signingKey()).jwk] },
+    }));
     router.add('GET', '/avvail/v2/ping', (ctx) => this.avvailPing(ctx));
     router.add('GET', '/airvantage/api/oauth/authorize', (ctx) => this.airvantageAuthorize(ctx));
-    router.add('POST', '/airvantage/api/oauth/token', (ctx) => this.count('airvantage', () => this.airvantageToken(ctx)));
+    router.add('POST', '/airvantage/api/oauth/token', (ctx) =>
+      this.count('airvantage', () => this.airvantageToken(ctx)),
+    );
     router.add('GET', '/airvantage/api/oauth/expire', (ctx) => this.airvantageExpire(ctx));
     router.add('GET', '/airvantage/api/v1/users/current', (ctx) => this.airvantageMe(ctx));
   }
@@ -152,15 +177,21 @@ export class PartnerServers {
     const config = this.credentials.avionte;
     const apiKey = header(ctx, 'x-api-key');
     if (!apiKey || !safeEqual(apiKey, config.apiKey)) return { status: 403, body: { message: 'Forbidden' } };
-    if (!contentTypeIs(ctx, 'application/x-www-form-urlencoded')) return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    if (!contentTypeIs(ctx, 'application/x-www-form-urlencoded'))
+      return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
     const form = formBody(ctx);
-    if (form.get('grant_type') !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+    if (form.get('grant_type') !== 'client_credentials')
+      return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
     const scope = form.get('scope');
     if (!scope) return oauthError(400, 'invalid_request', 'scope is required');
-    if (!safeEqual(form.get('client_id') ?? '', config.clientId) || !safeEqual(form.get('client_secret') ?? '', config.clientSecret)) {
+    if (
+      !safeEqual(form.get('client_id') ?? '', config.clientId) ||
+      !safeEqual(form.get('client_secret') ?? '', config.clientSecret)
+    ) {
       return oauthError(400, 'invalid_client', 'Client authentication failed');
     }
-    if (!scope.split(' ').every((item) => item === config.scope)) return oauthError(400, 'invalid_scope', `The requested scope is not allowed`);
+    if (!scope.split(' ').every((item) => item === config.scope))
+      return oauthError(400, 'invalid_scope', `The requested scope is not allowed`);
     const token = randomToken();
     this.avionteTokens.set(token, { expiresAt: ctx.now + config.expiresInSeconds * 1000, revoked: false });
     return tokenReply({ access_token: token, expires_in: config.expiresInSeconds, token_type: 'Bearer' });
@@ -168,7 +199,8 @@ export class PartnerServers {
 
   private aviontePing(ctx: RequestContext): Reply {
     const apiKey = header(ctx, 'x-api-key');
-    if (!apiKey || !safeEqual(apiKey, this.credentials.avionte.apiKey)) return { status: 403, body: { message: 'Forbidden' } };
+    if (!apiKey || !safeEqual(apiKey, this.credentials.avionte.apiKey))
+      return { status: 403, body: { message: 'Forbidden' } };
     const token = this.avionteTokens.get(bearerOf(ctx) ?? '');
     if (!token || token.revoked || token.expiresAt <= ctx.now) return invalidTokenReply('avionte');
     return { status: 200, body: { ok: true, provider: 'avionte' } };
@@ -178,7 +210,8 @@ export class PartnerServers {
 
   private async avvailToken(ctx: RequestContext): Promise<Reply> {
     const config = this.credentials.avvail;
-    if (!contentTypeIs(ctx, 'application/json')) return oauthError(400, 'invalid_request', 'Content-Type must be application/json');
+    if (!contentTypeIs(ctx, 'application/json'))
+      return oauthError(400, 'invalid_request', 'Content-Type must be application/json');
     let body: unknown;
     try {
       body = JSON.parse(ctx.rawBody.toString('utf8'));
@@ -186,12 +219,19 @@ export class PartnerServers {
       return oauthError(400, 'invalid_request', 'The body must be JSON');
     }
     if (!isRecord(body)) return oauthError(400, 'invalid_request', 'The body must be a JSON object');
-    if (body.grant_type !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
-    if (typeof body.client_id !== 'string' || typeof body.client_secret !== 'string' || !safeEqual(body.client_id, config.clientId) || !safeEqual(body.client_secret, config.clientSecret)) {
+    if (body.grant_type !== 'client_credentials')
+      return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+    if (
+      typeof body.client_id !== 'string' ||
+      typeof body.client_secret !== 'string' ||
+      !safeEqual(body.client_id, config.clientId) ||
+      !safeEqual(body.client_secret, config.clientSecret)
+    ) {
       return oauthError(401, 'access_denied', 'Unauthorized');
     }
     if (typeof body.audience !== 'string') return oauthError(400, 'invalid_request', 'audience is required');
-    if (body.audience !== config.audience) return oauthError(403, 'access_denied', `Service not enabled within domain: ${body.audience}`);
+    if (body.audience !== config.audience)
+      return oauthError(403, 'access_denied', `Service not enabled within domain: ${body.audience}`);
     const nowSeconds = Math.floor(ctx.now / 1000);
     const scope = config.scopes.join(' ');
     const key = await this.signingKey();
@@ -240,7 +280,8 @@ export class PartnerServers {
     const clientId = q.get('client_id');
     const redirectUri = q.get('redirect_uri');
     if (clientId !== config.clientId) return oauthError(400, 'invalid_client', 'Unknown client_id');
-    if (!redirectUri || !config.redirectUris.includes(redirectUri)) return oauthError(400, 'invalid_request', 'redirect_uri is not registered for this client');
+    if (!redirectUri || !config.redirectUris.includes(redirectUri))
+      return oauthError(400, 'invalid_request', 'redirect_uri is not registered for this client');
     const target = new URL(redirectUri);
     const state = q.get('state');
     if (state !== null) target.searchParams.set('state', state);
@@ -256,37 +297,54 @@ export class PartnerServers {
     }
     // The emulated user is always logged in and approves at once, so scripts need no browser.
     const code = randomToken(24);
-    this.codes.set(code, { clientId, redirectUri, ...(challenge ? { challenge } : {}), method, expiresAt: ctx.now + 60_000, used: false });
+    this.codes.set(code, {
+      clientId,
+      redirectUri,
+      ...(challenge ? { challenge } : {}),
+      method,
+      expiresAt: ctx.now + 60_000,
+      used: false,
+    });
     target.searchParams.set('code', code);
     return { status: 302, headers: { location: target.toString(), 'cache-control': 'no-store' } };
   }
 
   private airvantageToken(ctx: RequestContext): Reply {
     const config = this.credentials.airvantage;
-    if (!contentTypeIs(ctx, 'application/x-www-form-urlencoded')) return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    if (!contentTypeIs(ctx, 'application/x-www-form-urlencoded'))
+      return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
     const form = formBody(ctx);
     const authorization = header(ctx, 'authorization');
     const basic = authorization ? decodeBasicCredentials(authorization) : undefined;
-    if (authorization && form.has('client_secret')) return oauthError(400, 'invalid_request', 'More than one client authentication method was used');
+    if (authorization && form.has('client_secret'))
+      return oauthError(400, 'invalid_request', 'More than one client authentication method was used');
     const clientId = basic?.id ?? form.get('client_id') ?? '';
     const clientSecret = basic?.secret ?? form.get('client_secret') ?? '';
-    if (!safeEqual(clientId, config.clientId) || !safeEqual(clientSecret, config.clientSecret)) return oauthError(400, 'invalid_client', 'Client authentication failed');
+    if (!safeEqual(clientId, config.clientId) || !safeEqual(clientSecret, config.clientSecret))
+      return oauthError(400, 'invalid_client', 'Client authentication failed');
 
     switch (form.get('grant_type')) {
       case 'authorization_code': {
         const code = this.codes.get(form.get('code') ?? '');
-        if (!code || code.used || code.expiresAt <= ctx.now || code.clientId !== clientId) return oauthError(400, 'invalid_grant', 'The authorization code is invalid or expired');
+        if (!code || code.used || code.expiresAt <= ctx.now || code.clientId !== clientId)
+          return oauthError(400, 'invalid_grant', 'The authorization code is invalid or expired');
         code.used = true;
-        if (form.get('redirect_uri') !== code.redirectUri) return oauthError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
+        if (form.get('redirect_uri') !== code.redirectUri)
+          return oauthError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
         if (code.challenge !== undefined) {
           const verifier = form.get('code_verifier') ?? '';
-          const expected = code.method === 'S256' ? createHash('sha256').update(verifier, 'ascii').digest('base64url') : verifier;
-          if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || expected !== code.challenge) return oauthError(400, 'invalid_grant', 'PKCE verification failed');
+          const expected =
+            code.method === 'S256' ? createHash('sha256').update(verifier, 'ascii').digest('base64url') : verifier;
+          if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || expected !== code.challenge)
+            return oauthError(400, 'invalid_grant', 'PKCE verification failed');
         }
         return this.newGrant(config.username, ctx.now);
       }
       case 'password': {
-        if (!safeEqual(form.get('username') ?? '', config.username) || !safeEqual(form.get('password') ?? '', config.password)) {
+        if (
+          !safeEqual(form.get('username') ?? '', config.username) ||
+          !safeEqual(form.get('password') ?? '', config.password)
+        ) {
           return oauthError(400, 'invalid_grant', 'Bad user credentials');
         }
         return this.newGrant(config.username, ctx.now);
@@ -300,7 +358,11 @@ export class PartnerServers {
         return this.issueAirvantage(grant, ctx.now);
       }
       default:
-        return oauthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code, password or refresh_token');
+        return oauthError(
+          400,
+          'unsupported_grant_type',
+          'grant_type must be authorization_code, password or refresh_token',
+        );
     }
   }
 
@@ -317,8 +379,17 @@ export class PartnerServers {
     grant.refreshToken = randomToken();
     grant.refreshExpiresAt = now + config.refreshTokenSeconds * 1000;
     this.refreshIndex.set(grant.refreshToken, grant.id);
-    this.airvantageTokens.set(accessToken, { expiresAt: now + config.accessTokenSeconds * 1000, revoked: false, grantId: grant.id });
-    return tokenReply({ access_token: accessToken, refresh_token: grant.refreshToken, token_type: 'Bearer', expires_in: config.accessTokenSeconds });
+    this.airvantageTokens.set(accessToken, {
+      expiresAt: now + config.accessTokenSeconds * 1000,
+      revoked: false,
+      grantId: grant.id,
+    });
+    return tokenReply({
+      access_token: accessToken,
+      refresh_token: grant.refreshToken,
+      token_type: 'Bearer',
+      expires_in: config.accessTokenSeconds,
+    });
   }
 
   private liveAirvantageToken(token: string | null | undefined, now: number): OpaqueToken | undefined {

@@ -1,6 +1,14 @@
 // JSON shapes of the emulated resources, following avinode-api.md §5–§9.
 import { isRecord } from './http-kit.ts';
-import type { LiftRecord, MarketStore, MessageRecord, QuoteRecord, RfqRecord, TripRecord, WebhookSetting } from './store.ts';
+import type {
+  LiftRecord,
+  MarketStore,
+  MessageRecord,
+  QuoteRecord,
+  RfqRecord,
+  TripRecord,
+  WebhookSetting,
+} from './store.ts';
 
 const SOURCING_STATUS: Record<LiftRecord['status'], number> = { Unanswered: 0, Accepted: 2, Declined: 3 };
 
@@ -30,11 +38,26 @@ export class ResourceRenderer {
 
   trip(trip: TripRecord, { embedRfqs = true } = {}) {
     const actions: Record<string, unknown> = {
-      searchInAvinode: { type: 'searchInAvinode', description: 'Start a search in Avinode', httpMethod: 'GET', href: this.searchLink(trip.id) },
-      viewInAvinode: { type: 'viewInAvinode', description: 'View in Avinode', httpMethod: 'GET', href: this.viewLink(trip.id) },
+      searchInAvinode: {
+        type: 'searchInAvinode',
+        description: 'Start a search in Avinode',
+        httpMethod: 'GET',
+        href: this.searchLink(trip.id),
+      },
+      viewInAvinode: {
+        type: 'viewInAvinode',
+        description: 'View in Avinode',
+        httpMethod: 'GET',
+        href: this.viewLink(trip.id),
+      },
     };
     if (trip.status === 'Active') {
-      actions.cancel = { type: 'cancel', description: 'Cancel', httpMethod: 'PUT', href: this.apiHref(`trips/${trip.id}/cancel`) };
+      actions.cancel = {
+        type: 'cancel',
+        description: 'Cancel',
+        httpMethod: 'PUT',
+        href: this.apiHref(`trips/${trip.id}/cancel`),
+      };
     }
     return {
       id: trip.id,
@@ -65,13 +88,19 @@ export class ResourceRenderer {
       href: this.apiHref(`rfqs/${rfq.id}`),
       tripId: trip.tripId,
       // [inferred]: the documented RFQ content names the trip by its short tripId only.
-      ...(this.options.inferredShapes ? { trip: { id: trip.id, href: this.apiHref(`trips/${trip.id}`), type: 'trips' } } : {}),
+      ...(this.options.inferredShapes
+        ? { trip: { id: trip.id, href: this.apiHref(`trips/${trip.id}`), type: 'trips' } }
+        : {}),
       status: rfq.status,
       ...(rfq.status === 'Cancelled' ? { canceled: true } : {}),
       ...(rfq.cancellation && this.options.inferredShapes ? { cancellation: rfq.cancellation } : {}),
       createdOn: rfq.createdOn,
       updatedOn: rfq.updatedOn,
-      sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName, contactInfo: { emails: [rfq.operator.email] } },
+      sellerCompany: {
+        id: rfq.operator.companyId,
+        displayName: rfq.operator.displayName,
+        contactInfo: { emails: [rfq.operator.email] },
+      },
       buyerCompany: BUYER.company,
       buyerAccount: BUYER.account,
       segments: trip.segments.map(rfqSegment),
@@ -81,8 +110,18 @@ export class ResourceRenderer {
         quotes: rfq.quoteIds.map((id) => ({ id, href: this.apiHref(`quotes/${id}`), type: 'quotes' })),
       },
       actions: {
-        searchInAvinode: { type: 'searchInAvinode', description: 'Compare in Avinode', httpMethod: 'GET', href: this.searchLink(rfq.id) },
-        viewInAvinode: { type: 'viewInAvinode', description: 'View in Avinode', httpMethod: 'GET', href: this.viewLink(trip.id) },
+        searchInAvinode: {
+          type: 'searchInAvinode',
+          description: 'Compare in Avinode',
+          httpMethod: 'GET',
+          href: this.searchLink(rfq.id),
+        },
+        viewInAvinode: {
+          type: 'viewInAvinode',
+          description: 'View in Avinode',
+          httpMethod: 'GET',
+          href: this.viewLink(trip.id),
+        },
       },
     };
   }
@@ -98,11 +137,22 @@ export class ResourceRenderer {
       maxPax: lift.maxPax,
       sourcingDisplayStatus: lift.status,
       sourcingStatus: SOURCING_STATUS[lift.status],
-      ...(latest && lift.status === 'Accepted' ? { sellerPrice: { price: latest.price, currency: latest.currency } } : {}),
+      ...(latest && lift.status === 'Accepted'
+        ? { sellerPrice: { price: latest.price, currency: latest.currency } }
+        : {}),
       links: { quotes: lift.quoteIds.map((id) => ({ id, href: this.apiHref(`quotes/${id}`), type: 'quotes' })) },
       // [inferred] shape: the flag is documented, where the quote appears is not (here: the quote resource itself).
-      ...(latest && include.has('latestquote') && this.options.inferredShapes ? { latestQuote: this.quote(latest, include) } : {}),
-      actions: { viewInAvinode: { type: 'viewInAvinode', description: 'View in Avinode', httpMethod: 'GET', href: this.viewLink(lift.rfqId) } },
+      ...(latest && include.has('latestquote') && this.options.inferredShapes
+        ? { latestQuote: this.quote(latest, include) }
+        : {}),
+      actions: {
+        viewInAvinode: {
+          type: 'viewInAvinode',
+          description: 'View in Avinode',
+          httpMethod: 'GET',
+          href: this.viewLink(lift.rfqId),
+        },
+      },
     };
   }
 
@@ -140,7 +190,9 @@ export class ResourceRenderer {
       },
       ...(include.has('quotebreakdown') ? { lineItems: breakdownOf(quote.price) } : {}),
       // [inferred] shape: outputCurrencies[] is documented, the field carrying the converted prices is not.
-      ...(outputCurrencies.length > 0 && this.options.inferredShapes ? { convertedPrices: convert(quote.price, quote.currency, outputCurrencies) } : {}),
+      ...(outputCurrencies.length > 0 && this.options.inferredShapes
+        ? { convertedPrices: convert(quote.price, quote.currency, outputCurrencies) }
+        : {}),
       rfq: { id: rfq.id, href: this.apiHref(`rfqs/${rfq.id}`) },
       trip: { id: trip.id, tripId: trip.tripId },
       createdOn: quote.createdOn,
@@ -159,7 +211,10 @@ export class ResourceRenderer {
       message: message.message,
       createdOn: message.createdOn,
       ...(fromBuyer
-        ? { buyerCompany: BUYER.company, buyerAccount: message.actAsAccount ? { displayName: message.actAsAccount } : BUYER.account }
+        ? {
+            buyerCompany: BUYER.company,
+            buyerAccount: message.actAsAccount ? { displayName: message.actAsAccount } : BUYER.account,
+          }
         : { sellerCompany: { id: rfq.operator.companyId, displayName: rfq.operator.displayName } }),
       rfq: { id: rfq.id, href: this.apiHref(`rfqs/${rfq.id}`) },
       trip: { id: trip.id, tripId: trip.tripId },
@@ -181,7 +236,9 @@ const PER_USD: Record<string, number> = { USD: 1, EUR: 0.92, GBP: 0.79, CHF: 0.8
 
 function convert(price: number, currency: string, into: readonly string[]) {
   const usd = price / (PER_USD[currency] ?? 1);
-  return into.filter((target) => PER_USD[target] !== undefined).map((target) => ({ price: Math.round(usd * PER_USD[target]!), currency: target }));
+  return into
+    .filter((target) => PER_USD[target] !== undefined)
+    .map((target) => ({ price: Math.round(usd * PER_USD[target]!), currency: target }));
 }
 
 /** A price split into the line item types operators use (submitQuote), all visible to the buyer. */
@@ -203,7 +260,10 @@ function rfqSegment(segment: unknown) {
   const start = isRecord(segment.startAirport) ? segment.startAirport : {};
   const end = isRecord(segment.endAirport) ? segment.endAirport : {};
   const dateTime = isRecord(segment.dateTime) ? segment.dateTime : {};
-  const local = typeof dateTime.date === 'string' ? `${dateTime.date}T${typeof dateTime.time === 'string' ? dateTime.time : '00:00'}` : undefined;
+  const local =
+    typeof dateTime.date === 'string'
+      ? `${dateTime.date}T${typeof dateTime.time === 'string' ? dateTime.time : '00:00'}`
+      : undefined;
   return {
     ...segment,
     startAirportDetails: { icao: start.icao },

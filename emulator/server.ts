@@ -8,7 +8,16 @@ import { AvinodeAuth, randomToken, type EmulatorCredentials } from './avinode-au
 import { registerAvinodeApi } from './avinode-api.ts';
 import { registerDeepLinks } from './deep-link.ts';
 import { FaultInjector } from './faults.ts';
-import { BodyTooLargeError, fail, notFound, readBody, ReplyError, Router, type Reply, type RequestContext } from './http-kit.ts';
+import {
+  BodyTooLargeError,
+  fail,
+  notFound,
+  readBody,
+  ReplyError,
+  Router,
+  type Reply,
+  type RequestContext,
+} from './http-kit.ts';
 import { describeBody, Journal, newStats, redactHeaders, redactPath, type Stats } from './journal.ts';
 import { ActorError, Marketplace, type AutopilotOptions } from './marketplace.ts';
 import { DEFAULT_AUTOPILOT, type EmulatorOptions, type EmulatorSettings } from './options.ts';
@@ -18,7 +27,12 @@ import { SeededRandom } from './rng.ts';
 import { MarketStore } from './store.ts';
 import { COMPRESSED_WEBHOOK_RETRY, WebhookDispatcher } from './webhooks.ts';
 
-const TOKEN_ROUTES = new Set(['POST /api/oauth/token', 'POST /avionte/authorize/token', 'POST /avvail/oauth/token', 'POST /airvantage/api/oauth/token']);
+const TOKEN_ROUTES = new Set([
+  'POST /api/oauth/token',
+  'POST /avionte/authorize/token',
+  'POST /avvail/oauth/token',
+  'POST /airvantage/api/oauth/token',
+]);
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
 /** The first Monday 06:00 UTC strictly after `after`. */
@@ -63,14 +77,25 @@ export class Emulator implements AdminTarget {
       {
         tokenRequestsPerMinute: options.tokenRequestsPerMinute ?? 60,
         clockSkewToleranceMs: options.clockSkewToleranceMs ?? 5 * 60_000,
-        audiences: () => [`${this.publicOrigin()}/api/oauth/token`, this.publicOrigin(), `${this.origin}/api/oauth/token`, this.origin],
+        audiences: () => [
+          `${this.publicOrigin()}/api/oauth/token`,
+          this.publicOrigin(),
+          `${this.origin}/api/oauth/token`,
+          this.origin,
+        ],
       },
       this.statsData,
     );
     this.partners = new PartnerServers(mergePartners(options.partners), () => this.publicOrigin(), this.statsData);
-    const render = new ResourceRenderer(this.store, () => this.publicOrigin(), { inferredShapes: options.inferredShapes ?? true });
-    this.webhooks = new WebhookDispatcher(this.store, this.faults, this.statsData, options.webhookRetry ?? COMPRESSED_WEBHOOK_RETRY, (message, detail) =>
-      options.logger?.warn(detail, message),
+    const render = new ResourceRenderer(this.store, () => this.publicOrigin(), {
+      inferredShapes: options.inferredShapes ?? true,
+    });
+    this.webhooks = new WebhookDispatcher(
+      this.store,
+      this.faults,
+      this.statsData,
+      options.webhookRetry ?? COMPRESSED_WEBHOOK_RETRY,
+      (message, detail) => options.logger?.warn(detail, message),
     );
     this.market = new Marketplace(this.store, render, this.webhooks, this.statsData, this.rng, () => this.now(), {
       ...(options.autopilot ?? { ...DEFAULT_AUTOPILOT, enabled: false }),
@@ -82,7 +107,13 @@ export class Emulator implements AdminTarget {
       this.statsData.tokenRequests.byProvider.avinode = (this.statsData.tokenRequests.byProvider.avinode ?? 0) + 1;
       return this.auth.tokenEndpoint(ctx);
     });
-    registerAvinodeApi(this.router, { store: this.store, render, market: this.market, badAirport: options.badAirport ?? 'soft', settings: this.settings });
+    registerAvinodeApi(this.router, {
+      store: this.store,
+      render,
+      market: this.market,
+      badAirport: options.badAirport ?? 'soft',
+      settings: this.settings,
+    });
     this.partners.register(this.router);
     registerDeepLinks(this.router, { store: this.store, market: this.market });
     registerAdmin(this.router, this);
@@ -183,7 +214,10 @@ export class Emulator implements AdminTarget {
     return { revoked: this.auth.revokeAll() };
   }
 
-  updateCredentials(change: Partial<EmulatorCredentials> & { staticBearerToken?: string | undefined }, { rotate, revokeTokens }: { rotate: boolean; revokeTokens: boolean }) {
+  updateCredentials(
+    change: Partial<EmulatorCredentials> & { staticBearerToken?: string | undefined },
+    { rotate, revokeTokens }: { rotate: boolean; revokeTokens: boolean },
+  ) {
     const next: EmulatorCredentials = { ...this.auth.credentials, ...change };
     if ('staticBearerToken' in change && change.staticBearerToken === undefined) delete next.staticBearerToken;
     if (rotate) {
@@ -219,7 +253,10 @@ export class Emulator implements AdminTarget {
     if (now < this.nextResetAt) return;
     this.reset({ wipeCredentials: this.options.resetSchedule?.wipeCredentials === true });
     this.nextResetAt = nextScheduledReset(now);
-    this.options.logger?.info({ nextScheduledReset: new Date(this.nextResetAt).toISOString() }, 'scheduled sandbox reset done');
+    this.options.logger?.info(
+      { nextScheduledReset: new Date(this.nextResetAt).toISOString() },
+      'scheduled sandbox reset done',
+    );
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -246,23 +283,41 @@ export class Emulator implements AdminTarget {
         reply = notFound();
       } else if ('allowed' in match) {
         route = match.route;
-        reply = fail(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`, undefined, { allow: match.allowed.join(', ') });
+        reply = fail(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed here`, undefined, {
+          allow: match.allowed.join(', '),
+        });
       } else {
         route = match.route;
-        const ctx: RequestContext = { method, route, url, params: match.params, headers: req.headers, rawBody, now: this.now() };
+        const ctx: RequestContext = {
+          method,
+          route,
+          url,
+          params: match.params,
+          headers: req.headers,
+          rawBody,
+          now: this.now(),
+        };
         reply = await this.dispatch(ctx, match.handler, (note) => (faultNote = note), clientGone.signal);
       }
     } catch (error) {
       if (error instanceof ReplyError) reply = error.reply;
-      else if (error instanceof BodyTooLargeError) reply = fail(413, 'ERR_INPUT_TOO_LARGE', `The request body exceeds ${error.limit} bytes`);
+      else if (error instanceof BodyTooLargeError)
+        reply = fail(413, 'ERR_INPUT_TOO_LARGE', `The request body exceeds ${error.limit} bytes`);
       else {
-        this.options.logger?.error({ route, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'emulator handler failed');
+        this.options.logger?.error(
+          { route, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) },
+          'emulator handler failed',
+        );
         reply = fail(500, 'ERR_INTERNAL_SERVER_ERROR', 'The emulator failed to handle this request');
       }
     }
     const gone = clientGone.signal.aborted;
     // The Date header follows the emulator clock, so clock-skew diagnostics can be tested with it.
-    const sent = send(res, { ...reply, headers: { date: new Date(this.now()).toUTCString(), ...reply.headers } }, method === 'HEAD');
+    const sent = send(
+      res,
+      { ...reply, headers: { date: new Date(this.now()).toUTCString(), ...reply.headers } },
+      method === 'HEAD',
+    );
     this.record(route, method, url, req, rawBody, reply, sent, performance.now() - started, faultNote, gone);
   }
 
@@ -276,7 +331,8 @@ export class Emulator implements AdminTarget {
     const faults = this.faults.forRequest(ctx.route, TOKEN_ROUTES.has(ctx.route));
     if (faults.fired.length > 0) {
       noteFault(faults.fired.join(','));
-      for (const kind of faults.fired) this.statsData.faultsInjected[kind] = (this.statsData.faultsInjected[kind] ?? 0) + 1;
+      for (const kind of faults.fired)
+        this.statsData.faultsInjected[kind] = (this.statsData.faultsInjected[kind] ?? 0) + 1;
     }
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
     if (faults.revokeTokens) this.revokeTokens();
@@ -293,7 +349,10 @@ export class Emulator implements AdminTarget {
     return reply;
   }
 
-  private async authorizedHandler(ctx: RequestContext, handler: (ctx: RequestContext) => Reply | Promise<Reply>): Promise<Reply> {
+  private async authorizedHandler(
+    ctx: RequestContext,
+    handler: (ctx: RequestContext) => Reply | Promise<Reply>,
+  ): Promise<Reply> {
     if (ctx.route.includes(' /api/') && !TOKEN_ROUTES.has(ctx.route)) {
       const rejected = this.auth.checkApiRequest({ ...ctx, now: this.now() });
       if (rejected) return rejected;
@@ -317,7 +376,10 @@ export class Emulator implements AdminTarget {
     stats.requests += 1;
     stats.requestsByRoute[route] = (stats.requestsByRoute[route] ?? 0) + 1;
     stats.responsesByStatus[String(reply.status)] = (stats.responsesByStatus[String(reply.status)] ?? 0) + 1;
-    this.options.logger?.debug?.({ method, route, status: reply.status, durationMs: Math.round(durationMs), ...(fault ? { fault } : {}) }, 'request');
+    this.options.logger?.debug?.(
+      { method, route, status: reply.status, durationMs: Math.round(durationMs), ...(fault ? { fault } : {}) },
+      'request',
+    );
     if (route === 'GET /_emulator/requests') return;
     this.journalData.add({
       at: new Date(this.now()).toISOString(),
@@ -327,7 +389,14 @@ export class Emulator implements AdminTarget {
       status: reply.status,
       durationMs: Math.round(durationMs * 10) / 10,
       requestHeaders: redactHeaders(req.headers),
-      ...(rawBody.length > 0 ? { requestBody: rawBody.length > 65_536 ? `[${rawBody.length} bytes]` : describeBody(rawBody, req.headers['content-type']) } : {}),
+      ...(rawBody.length > 0
+        ? {
+            requestBody:
+              rawBody.length > 65_536
+                ? `[${rawBody.length} bytes]`
+                : describeBody(rawBody, req.headers['content-type']),
+          }
+        : {}),
       ...(sent.text ? { responseBody: describeBody(sent.text, sent.contentType) } : {}),
       ...(fault ? { fault } : {}),
       ...(clientGone ? { clientGone: true } : {}),
@@ -355,7 +424,16 @@ function withSoftError(reply: Reply): Reply {
   if (reply.status >= 300 || !body?.meta?.errors) return reply;
   return {
     ...reply,
-    body: { ...body, meta: { ...body.meta, errors: [...body.meta.errors, { title: 'The start airport is invalid', code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' }] } },
+    body: {
+      ...body,
+      meta: {
+        ...body.meta,
+        errors: [
+          ...body.meta.errors,
+          { title: 'The start airport is invalid', code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' },
+        ],
+      },
+    },
   };
 }
 
@@ -374,7 +452,10 @@ function send(res: ServerResponse, reply: Reply, headOnly: boolean): { text?: st
     res.writeHead(reply.status, headers);
     res.end(headOnly ? undefined : text);
   }
-  return { ...(text !== undefined ? { text } : {}), ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}) };
+  return {
+    ...(text !== undefined ? { text } : {}),
+    ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
+  };
 }
 
 function resolveCredentials(partial: Partial<EmulatorCredentials> | undefined): EmulatorCredentials {

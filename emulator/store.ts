@@ -29,7 +29,14 @@ export interface TripRecord {
   rfqIds: string[];
   cancellation?: { reason: string; messageToSeller?: string };
   /** Report trip outcome: the latest report (setting it again replaces it) and how many arrived. */
-  outcome?: { outcome: string; winningSellerLiftId?: string; winningTenantName?: string; winningTail?: string; reportedOn: string; reports: number };
+  outcome?: {
+    outcome: string;
+    winningSellerLiftId?: string;
+    winningTenantName?: string;
+    winningTail?: string;
+    reportedOn: string;
+    reports: number;
+  };
   seq: number;
 }
 
@@ -101,14 +108,78 @@ export interface WebhookSetting {
 }
 
 export const OPERATORS: readonly Operator[] = [
-  { companyId: 'acomp-3100001', displayName: 'Example Air Charter', email: 'charter@example-air.test', aircraftCategory: 'Midsize jet', aircraftType: 'Citation XLS+', tailPrefix: 'N1', maxPax: 8 },
-  { companyId: 'acomp-3100002', displayName: 'Northeast Jet Partners', email: 'ops@nejet.test', aircraftCategory: 'Light jet', aircraftType: 'Phenom 300', tailPrefix: 'N3', maxPax: 7 },
-  { companyId: 'acomp-3100003', displayName: 'Atlantic Heavy Iron', email: 'sales@heavyiron.test', aircraftCategory: 'Heavy jet', aircraftType: 'Gulfstream G450', tailPrefix: 'N4', maxPax: 14 },
-  { companyId: 'acomp-3100004', displayName: 'Sunshine Aviation', email: 'quotes@sunshine-av.test', aircraftCategory: 'Super midsize jet', aircraftType: 'Challenger 350', tailPrefix: 'N5', maxPax: 9 },
-  { companyId: 'acomp-3100005', displayName: 'Blue Ridge Flight', email: 'fly@blueridge.test', aircraftCategory: 'Turbo prop', aircraftType: 'King Air 350', tailPrefix: 'N6', maxPax: 8 },
-  { companyId: 'acomp-3100006', displayName: 'Harbor Executive Jets', email: 'desk@harborjets.test', aircraftCategory: 'Midsize jet', aircraftType: 'Learjet 60XR', tailPrefix: 'N7', maxPax: 7 },
-  { companyId: 'acomp-3100007', displayName: 'Polar Long Range', email: 'charter@polarlr.test', aircraftCategory: 'Ultra long range', aircraftType: 'Global 6000', tailPrefix: 'N8', maxPax: 13 },
-  { companyId: 'acomp-3100008', displayName: 'Coastline Air', email: 'hello@coastline.test', aircraftCategory: 'Super light jet', aircraftType: 'Citation CJ4', tailPrefix: 'N9', maxPax: 8 },
+  {
+    companyId: 'acomp-3100001',
+    displayName: 'Example Air Charter',
+    email: 'charter@example-air.test',
+    aircraftCategory: 'Midsize jet',
+    aircraftType: 'Citation XLS+',
+    tailPrefix: 'N1',
+    maxPax: 8,
+  },
+  {
+    companyId: 'acomp-3100002',
+    displayName: 'Northeast Jet Partners',
+    email: 'ops@nejet.test',
+    aircraftCategory: 'Light jet',
+    aircraftType: 'Phenom 300',
+    tailPrefix: 'N3',
+    maxPax: 7,
+  },
+  {
+    companyId: 'acomp-3100003',
+    displayName: 'Atlantic Heavy Iron',
+    email: 'sales@heavyiron.test',
+    aircraftCategory: 'Heavy jet',
+    aircraftType: 'Gulfstream G450',
+    tailPrefix: 'N4',
+    maxPax: 14,
+  },
+  {
+    companyId: 'acomp-3100004',
+    displayName: 'Sunshine Aviation',
+    email: 'quotes@sunshine-av.test',
+    aircraftCategory: 'Super midsize jet',
+    aircraftType: 'Challenger 350',
+    tailPrefix: 'N5',
+    maxPax: 9,
+  },
+  {
+    companyId: 'acomp-3100005',
+    displayName: 'Blue Ridge Flight',
+    email: 'fly@blueridge.test',
+    aircraftCategory: 'Turbo prop',
+    aircraftType: 'King Air 350',
+    tailPrefix: 'N6',
+    maxPax: 8,
+  },
+  {
+    companyId: 'acomp-3100006',
+    displayName: 'Harbor Executive Jets',
+    email: 'desk@harborjets.test',
+    aircraftCategory: 'Midsize jet',
+    aircraftType: 'Learjet 60XR',
+    tailPrefix: 'N7',
+    maxPax: 7,
+  },
+  {
+    companyId: 'acomp-3100007',
+    displayName: 'Polar Long Range',
+    email: 'charter@polarlr.test',
+    aircraftCategory: 'Ultra long range',
+    aircraftType: 'Global 6000',
+    tailPrefix: 'N8',
+    maxPax: 13,
+  },
+  {
+    companyId: 'acomp-3100008',
+    displayName: 'Coastline Air',
+    email: 'hello@coastline.test',
+    aircraftCategory: 'Super light jet',
+    aircraftType: 'Citation CJ4',
+    tailPrefix: 'N9',
+    maxPax: 8,
+  },
 ];
 
 /** A representative type and seat count per category, used when the trip asks for a category. */
@@ -140,7 +211,15 @@ export class MarketStore {
   messages = new Map<string, MessageRecord>();
   webhookSettings = new Map<string, WebhookSetting>();
 
-  private counters = { trip: 70_001_000, rfq: 80_004_000, lift: 90_001_000, quote: 95_550_000, message: 96_660_000, buyerMessage: 1_000_000_000, webhook: 1_580 };
+  private counters = {
+    trip: 70_001_000,
+    rfq: 80_004_000,
+    lift: 90_001_000,
+    quote: 95_550_000,
+    message: 96_660_000,
+    buyerMessage: 1_000_000_000,
+    webhook: 1_580,
+  };
   private tripSeq = 0;
 
   /** `idOffset` moves every id counter, so ids differ between emulator processes that share a Temporal database. */
@@ -153,7 +232,15 @@ export class MarketStore {
 
   nextId(kind: keyof MarketStore['counters']): string {
     const n = ++this.counters[kind];
-    const prefix = { trip: 'atrip', rfq: 'arfq', lift: 'asellerlift', quote: 'aquote', message: 'asellermsg', buyerMessage: 'abuyermsg', webhook: 'whs' }[kind];
+    const prefix = {
+      trip: 'atrip',
+      rfq: 'arfq',
+      lift: 'asellerlift',
+      quote: 'aquote',
+      message: 'asellermsg',
+      buyerMessage: 'abuyermsg',
+      webhook: 'whs',
+    }[kind];
     return `${prefix}-${n}`;
   }
 

@@ -10,8 +10,16 @@ export interface WebhookRetryOptions {
   horizonMs: number;
 }
 
-export const COMPRESSED_WEBHOOK_RETRY: WebhookRetryOptions = { firstDelayMs: 5_000, maxDelayMs: 300_000, horizonMs: 3_600_000 };
-export const REAL_WEBHOOK_RETRY: WebhookRetryOptions = { firstDelayMs: 60_000, maxDelayMs: 3_600_000, horizonMs: 48 * 3_600_000 };
+export const COMPRESSED_WEBHOOK_RETRY: WebhookRetryOptions = {
+  firstDelayMs: 5_000,
+  maxDelayMs: 300_000,
+  horizonMs: 3_600_000,
+};
+export const REAL_WEBHOOK_RETRY: WebhookRetryOptions = {
+  firstDelayMs: 60_000,
+  maxDelayMs: 3_600_000,
+  horizonMs: 48 * 3_600_000,
+};
 
 export interface WebhookPayload {
   id: string;
@@ -93,7 +101,12 @@ export class WebhookDispatcher {
     this.reset();
   }
 
-  private record(setting: WebhookSetting, eventType: string, payload: WebhookPayload, duplicate: boolean): DeliveryRecord {
+  private record(
+    setting: WebhookSetting,
+    eventType: string,
+    payload: WebhookPayload,
+    duplicate: boolean,
+  ): DeliveryRecord {
     const record: DeliveryRecord = {
       deliveryId: ++this.deliverySeq,
       settingId: setting.id,
@@ -109,10 +122,19 @@ export class WebhookDispatcher {
     return record;
   }
 
-  private start(setting: WebhookSetting, eventType: string, payload: WebhookPayload, duplicate: boolean, delayMs: number): void {
+  private start(
+    setting: WebhookSetting,
+    eventType: string,
+    payload: WebhookPayload,
+    duplicate: boolean,
+    delayMs: number,
+  ): void {
     const record = this.record(setting, eventType, payload, duplicate);
     this.stats.webhooks.pending += 1;
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'avinode-emulator-webhooks' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'avinode-emulator-webhooks',
+    };
     if (setting.clientIdentifier !== undefined || setting.clientSecret !== undefined) {
       const credentials = `${setting.clientIdentifier ?? ''}:${setting.clientSecret ?? ''}`;
       headers.authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
@@ -130,7 +152,12 @@ export class WebhookDispatcher {
     this.timers.add(timer);
   }
 
-  private async attempt(record: DeliveryRecord, headers: Record<string, string>, scheduledSoFarMs: number, generation: number): Promise<void> {
+  private async attempt(
+    record: DeliveryRecord,
+    headers: Record<string, string>,
+    scheduledSoFarMs: number,
+    generation: number,
+  ): Promise<void> {
     if (this.closed || generation !== this.generation) return;
     record.attempts += 1;
     this.stats.webhooks.deliveries += 1;
@@ -167,7 +194,11 @@ export class WebhookDispatcher {
       record.state = 'dropped';
       this.stats.webhooks.dropped += 1;
       this.stats.webhooks.pending -= 1;
-      this.onError('webhook dropped after retry horizon', { eventType: record.eventType, settingId: record.settingId, attempts: record.attempts });
+      this.onError('webhook dropped after retry horizon', {
+        eventType: record.eventType,
+        settingId: record.settingId,
+        attempts: record.attempts,
+      });
       return;
     }
     const timer = setTimeout(() => {

@@ -84,7 +84,8 @@ const decryptionKeys = z.string().transform((text, ctx) => {
     }
     const key = decodeKey(entry.slice(at + 1));
     if (!key) ctx.addIssue({ code: 'custom', message: `${where} (key id "${keyId}"): key ${KEY_RULE}` });
-    else if (keys.some((k) => k.keyId === keyId)) ctx.addIssue({ code: 'custom', message: `${where}: key id "${keyId}" appears twice` });
+    else if (keys.some((k) => k.keyId === keyId))
+      ctx.addIssue({ code: 'custom', message: `${where}: key id "${keyId}" appears twice` });
     else keys.push({ keyId, key });
   });
   return keys;
@@ -97,7 +98,10 @@ const WORKER_BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/;
 const WORKER_BUILD_ID_RULE = 'must be 1-100 characters of A-Z a-z 0-9 . _ + - (e.g. a git commit or image tag)';
 
 const Env = z.object({
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'must be host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   // The task queue of the Avinode-calling activities (default `<TEMPORAL_TASK_QUEUE>-avinode`); workers
@@ -139,7 +143,10 @@ const Env = z.object({
   AVINODE_TOKEN_URL: url.optional(),
   AVINODE_TOKEN_MINUTES: z.coerce.number().int().min(1).max(120).default(30),
   AVINODE_PRODUCT: z.string().min(1).default('charterflow/0.1'),
-  AVINODE_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v1.0').default('v1.0'),
+  AVINODE_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v1.0')
+    .default('v1.0'),
   AVINODE_ACT_AS_ACCOUNT: z.string().min(1).optional(),
   AVINODE_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(20),
   // Share of AVINODE_RATE_LIMIT_PER_SECOND kept for Avinode reads webhook receivers make themselves
@@ -167,8 +174,24 @@ const Env = z.object({
   // Browser origins of the Temporal Web UI allowed to call `charterflow codec` (default: the local UI).
   CODEC_ALLOWED_ORIGINS: z
     .string()
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each entry must be an origin such as http://127.0.0.1:8233 (scheme and host, no path)')).min(1))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              /^https?:\/\/[^/\s]+$/,
+              'each entry must be an origin such as http://127.0.0.1:8233 (scheme and host, no path)',
+            ),
+        )
+        .min(1),
+    )
     .optional(),
   // Bearer check of `charterflow codec`: the Temporal UI's OIDC provider, whose access tokens the UI
   // passes along (TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true). Required when it listens beyond loopback.
@@ -180,13 +203,22 @@ const Env = z.object({
   CODEC_AUTH: z.enum(['bearer', 'none']).optional(),
   // The worker's Prometheus endpoint (SDK and charterflow metrics); 0 turns it off.
   METRICS_PORT: port.default(9464),
-  METRICS_HOST: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address').default('127.0.0.1'),
+  METRICS_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address')
+    .default('127.0.0.1'),
   // An OTLP/HTTP collector: workers then trace activities (workers/tracing.ts). Unset: no tracing.
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
   OTEL_SERVICE_NAME: z.string().max(200).optional(),
 
   // Worker tuning (README "Worker tuning"): sticky cache, and concurrency of each queue's worker.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).refine((n) => n !== 1, 'must be 0 (no sticky cache) or at least 2').default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .refine((n) => n !== 1, 'must be 0 (no sticky cache) or at least 2')
+    .default(DEFAULT_MAX_CACHED_WORKFLOWS),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(40),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
   // Events in one trip run before it continues as new, for trips whose request sets none (0: only when the server suggests).
@@ -205,7 +237,11 @@ type Env = z.infer<typeof Env>;
 /** Every variable the schema reads, in its order (`.env.example` documents each). */
 export const CONFIG_VARIABLES = Object.keys(Env.shape) as (keyof Env)[];
 
-const EncryptionEnv = Env.pick({ PAYLOAD_ENCRYPTION_KEY: true, PAYLOAD_ENCRYPTION_KEY_ID: true, PAYLOAD_DECRYPTION_KEYS: true });
+const EncryptionEnv = Env.pick({
+  PAYLOAD_ENCRYPTION_KEY: true,
+  PAYLOAD_ENCRYPTION_KEY_ID: true,
+  PAYLOAD_DECRYPTION_KEYS: true,
+});
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -226,11 +262,15 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.out
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         // A rule over several variables (settle below) raised this problem itself.
-        const problem = issue.code === 'custom' ? (issue.params as { problem?: Problem } | undefined)?.problem : undefined;
+        const problem =
+          issue.code === 'custom' ? (issue.params as { problem?: Problem } | undefined)?.problem : undefined;
         if (problem) return problem;
         const name = String(issue.path[0] ?? '(environment)');
         // zod messages for our checks never contain the input; keep it that way for secrets.
-        const message = SECRET_VARIABLES.has(name) && issue.code !== 'too_small' && issue.code !== 'custom' ? 'is invalid' : issue.message;
+        const message =
+          SECRET_VARIABLES.has(name) && issue.code !== 'too_small' && issue.code !== 'custom'
+            ? 'is invalid'
+            : issue.message;
         return { path: name, message };
       }),
     );
@@ -242,7 +282,8 @@ function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.out
 function settle<T>(ctx: z.RefinementCtx, rule: (problems: Problem[]) => T): T {
   const problems: Problem[] = [];
   const value = rule(problems);
-  for (const problem of problems) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message, params: { problem } });
+  for (const problem of problems)
+    ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message, params: { problem } });
   return problems.length > 0 ? z.NEVER : value;
 }
 
@@ -251,10 +292,23 @@ function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: Problem
   const key = e.PAYLOAD_ENCRYPTION_KEY;
   const keyId = e.PAYLOAD_ENCRYPTION_KEY_ID;
   const previous = e.PAYLOAD_DECRYPTION_KEYS ?? [];
-  if (key && !keyId) problems.push({ path: 'PAYLOAD_ENCRYPTION_KEY_ID', message: 'required when PAYLOAD_ENCRYPTION_KEY is set (stored with each payload, for key rotation)', code: 'required' });
-  if (keyId && !key) problems.push({ path: 'PAYLOAD_ENCRYPTION_KEY', message: 'required when PAYLOAD_ENCRYPTION_KEY_ID is set', code: 'required' });
+  if (key && !keyId)
+    problems.push({
+      path: 'PAYLOAD_ENCRYPTION_KEY_ID',
+      message: 'required when PAYLOAD_ENCRYPTION_KEY is set (stored with each payload, for key rotation)',
+      code: 'required',
+    });
+  if (keyId && !key)
+    problems.push({
+      path: 'PAYLOAD_ENCRYPTION_KEY',
+      message: 'required when PAYLOAD_ENCRYPTION_KEY_ID is set',
+      code: 'required',
+    });
   if (keyId && previous.some((k) => k.keyId === keyId)) {
-    problems.push({ path: 'PAYLOAD_DECRYPTION_KEYS', message: `key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id` });
+    problems.push({
+      path: 'PAYLOAD_DECRYPTION_KEYS',
+      message: `key id "${keyId}" is already PAYLOAD_ENCRYPTION_KEY_ID; give each key its own id`,
+    });
   }
   if (!key && previous.length === 0) return undefined;
   // current: encrypts new payloads, absent when only PAYLOAD_DECRYPTION_KEYS is set (reads old
@@ -262,7 +316,9 @@ function payloadEncryptionOf(e: z.infer<typeof EncryptionEnv>, problems: Problem
   return { ...(key && keyId ? { current: { keyId, key } } : {}), previous };
 }
 
-const EncryptionSettings = EncryptionEnv.transform((e, ctx) => settle(ctx, (problems) => payloadEncryptionOf(e, problems)));
+const EncryptionSettings = EncryptionEnv.transform((e, ctx) =>
+  settle(ctx, (problems) => payloadEncryptionOf(e, problems)),
+);
 export type PayloadEncryptionConfig = Settings<NonNullable<z.output<typeof EncryptionSettings>>>;
 
 /**
@@ -274,16 +330,33 @@ export function loadPayloadEncryption(env: NodeJS.ProcessEnv = process.env): Pay
 }
 
 /** Variables of the webhook receiver (and of the subscriptions a worker registers with Avinode). */
-const WEBHOOK_VARIABLES = ['WEBHOOK_PORT', 'WEBHOOK_USERNAME', 'WEBHOOK_PASSWORD', 'WEBHOOK_PUBLIC_URL', 'WEBHOOK_MAX_BODY_BYTES', 'WEBHOOK_SUBSCRIPTION_CHECK_MS', 'WEBHOOK_AVINODE_READS_PER_SECOND'] as const;
-const WebhookEnv = Env.pick(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
-const CoreEnv = Env.omit(Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>);
+const WEBHOOK_VARIABLES = [
+  'WEBHOOK_PORT',
+  'WEBHOOK_USERNAME',
+  'WEBHOOK_PASSWORD',
+  'WEBHOOK_PUBLIC_URL',
+  'WEBHOOK_MAX_BODY_BYTES',
+  'WEBHOOK_SUBSCRIPTION_CHECK_MS',
+  'WEBHOOK_AVINODE_READS_PER_SECOND',
+] as const;
+const WebhookEnv = Env.pick(
+  Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>,
+);
+const CoreEnv = Env.omit(
+  Object.fromEntries(WEBHOOK_VARIABLES.map((name) => [name, true])) as Record<(typeof WEBHOOK_VARIABLES)[number], true>,
+);
 
 /** The receiver's settings; `embedded` (AVINODE_BASE_URL unset) supplies the local password. */
 const webhookSettings = (embedded: boolean) =>
   WebhookEnv.transform((w, ctx) =>
     settle(ctx, (problems) => {
       const password = w.WEBHOOK_PASSWORD ?? (embedded ? LOCAL_AVINODE_DEFAULTS.WEBHOOK_PASSWORD : undefined);
-      if (!password) problems.push({ path: 'WEBHOOK_PASSWORD', message: 'required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)', code: 'required' });
+      if (!password)
+        problems.push({
+          path: 'WEBHOOK_PASSWORD',
+          message: 'required when AVINODE_BASE_URL is set (Avinode authenticates its webhooks with it)',
+          code: 'required',
+        });
       requireHttps('WEBHOOK_PUBLIC_URL', w.WEBHOOK_PUBLIC_URL, problems);
       return {
         port: w.WEBHOOK_PORT,
@@ -301,7 +374,10 @@ const webhookSettings = (embedded: boolean) =>
 export type WebhookConfig = Settings<z.output<ReturnType<typeof webhookSettings>>>;
 
 /** The webhook settings, or the problems that stop the receiver and the worker (names, never values). */
-export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): { webhooks?: WebhookConfig; problems: readonly Problem[] } {
+export function webhookConfigOf(env: NodeJS.ProcessEnv = process.env): {
+  webhooks?: WebhookConfig;
+  problems: readonly Problem[];
+} {
   try {
     return { webhooks: parseEnv(webhookSettings(!env.AVINODE_BASE_URL?.trim()), env), problems: [] };
   } catch (error) {
@@ -328,7 +404,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (core && webhooks && webhooks.avinodeReadsPerSecond > core.avinode.receiverReadsPerSecond) {
     problems.push({
       path: 'WEBHOOK_AVINODE_READS_PER_SECOND',
-      message: 'must not exceed AVINODE_RECEIVER_READS_PER_SECOND (the share of the Avinode rate limit the workers leave to the receivers)',
+      message:
+        'must not exceed AVINODE_RECEIVER_READS_PER_SECOND (the share of the Avinode rate limit the workers leave to the receivers)',
     });
   }
   if (problems.length > 0 || !core || !webhooks) throw new ConfigError(problems);
@@ -355,26 +432,45 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
   const clientAuthMethod = (pick('AVINODE_CLIENT_AUTH_METHOD', e.AVINODE_CLIENT_AUTH_METHOD) ??
     'client_secret_post') as ClientAuthMethod;
 
-  if (!apiToken) problems.push({ path: 'AVINODE_API_TOKEN', message: 'required when AVINODE_BASE_URL is set', code: 'required' });
+  if (!apiToken)
+    problems.push({ path: 'AVINODE_API_TOKEN', message: 'required when AVINODE_BASE_URL is set', code: 'required' });
   if (e.AVINODE_AUTH === 'static') {
-    if (!e.AVINODE_BEARER_TOKEN && !embedded) problems.push({ path: 'AVINODE_BEARER_TOKEN', message: 'required when AVINODE_AUTH=static', code: 'required' });
+    if (!e.AVINODE_BEARER_TOKEN && !embedded)
+      problems.push({ path: 'AVINODE_BEARER_TOKEN', message: 'required when AVINODE_AUTH=static', code: 'required' });
   } else {
-    if (!clientId) problems.push({ path: 'AVINODE_CLIENT_ID', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
-    if (!clientSecret) problems.push({ path: 'AVINODE_CLIENT_SECRET', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
+    if (!clientId)
+      problems.push({ path: 'AVINODE_CLIENT_ID', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
+    if (!clientSecret)
+      problems.push({ path: 'AVINODE_CLIENT_SECRET', message: 'required when AVINODE_AUTH=oauth', code: 'required' });
     if (!e.AVINODE_CLIENT_AUTH_METHOD && !embedded) {
-      problems.push({ path: 'AVINODE_CLIENT_AUTH_METHOD', message: `required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`, code: 'required' });
+      problems.push({
+        path: 'AVINODE_CLIENT_AUTH_METHOD',
+        message: `required when AVINODE_AUTH=oauth (one of ${CLIENT_AUTH_METHODS.join(', ')})`,
+        code: 'required',
+      });
     }
   }
   if (e.AVINODE_TASK_QUEUE === e.TEMPORAL_TASK_QUEUE) {
-    problems.push({ path: 'AVINODE_TASK_QUEUE', message: 'must differ from TEMPORAL_TASK_QUEUE (its rate limit would hold back callbacks and lookups too)' });
+    problems.push({
+      path: 'AVINODE_TASK_QUEUE',
+      message: 'must differ from TEMPORAL_TASK_QUEUE (its rate limit would hold back callbacks and lookups too)',
+    });
   }
   if (e.AVINODE_RECEIVER_READS_PER_SECOND >= e.AVINODE_RATE_LIMIT_PER_SECOND) {
-    problems.push({ path: 'AVINODE_RECEIVER_READS_PER_SECOND', message: 'must be less than AVINODE_RATE_LIMIT_PER_SECOND (the rest is the Avinode task queue rate of the workers)' });
+    problems.push({
+      path: 'AVINODE_RECEIVER_READS_PER_SECOND',
+      message:
+        'must be less than AVINODE_RATE_LIMIT_PER_SECOND (the rest is the Avinode task queue rate of the workers)',
+    });
   }
   if (e.WORKER_MAX_CACHED_WORKFLOWS > 0 && e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS > e.WORKER_MAX_CACHED_WORKFLOWS) {
-    problems.push({ path: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', message: 'must not exceed WORKER_MAX_CACHED_WORKFLOWS (each task in flight holds a cached workflow)' });
+    problems.push({
+      path: 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+      message: 'must not exceed WORKER_MAX_CACHED_WORKFLOWS (each task in flight holds a cached workflow)',
+    });
   }
-  if (e.CALLBACK_URL && !e.CALLBACK_SECRET) problems.push({ path: 'CALLBACK_SECRET', message: 'required when CALLBACK_URL is set', code: 'required' });
+  if (e.CALLBACK_URL && !e.CALLBACK_SECRET)
+    problems.push({ path: 'CALLBACK_SECRET', message: 'required when CALLBACK_URL is set', code: 'required' });
   requireHttps('AVINODE_BASE_URL', e.AVINODE_BASE_URL, problems);
   requireHttps('AVINODE_TOKEN_URL', e.AVINODE_TOKEN_URL, problems);
   requireHttps('CALLBACK_URL', e.CALLBACK_URL, problems);
@@ -435,7 +531,14 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
     // metrics: the Prometheus scrape endpoint of worker processes; unset when METRICS_PORT=0.
     ...(e.METRICS_PORT > 0 ? { metrics: { bindAddress: hostPort(e.METRICS_HOST, e.METRICS_PORT) } } : {}),
     // tracing unset: no OpenTelemetry spans (OTEL_EXPORTER_OTLP_ENDPOINT unset).
-    ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, ...(e.OTEL_SERVICE_NAME ? { serviceName: e.OTEL_SERVICE_NAME } : {}) } } : {}),
+    ...(e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? {
+          tracing: {
+            otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+            ...(e.OTEL_SERVICE_NAME ? { serviceName: e.OTEL_SERVICE_NAME } : {}),
+          },
+        }
+      : {}),
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -463,17 +566,37 @@ export type TemporalConnectionConfig = NonNullable<Config['temporal']['connectio
 export type WorkerDeploymentConfig = NonNullable<Config['temporal']['workerDeployment']>;
 
 function codecAuthOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
-  const bearer = e.CODEC_AUTH_ISSUER !== undefined || e.CODEC_AUTH_JWKS_URL !== undefined || e.CODEC_AUTH_AUDIENCE !== undefined;
+  const bearer =
+    e.CODEC_AUTH_ISSUER !== undefined || e.CODEC_AUTH_JWKS_URL !== undefined || e.CODEC_AUTH_AUDIENCE !== undefined;
   if (e.CODEC_AUTH === 'none') {
-    if (bearer) problems.push({ path: 'CODEC_AUTH', message: 'is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other' });
+    if (bearer)
+      problems.push({
+        path: 'CODEC_AUTH',
+        message: 'is none, yet CODEC_AUTH_ISSUER/_JWKS_URL/_AUDIENCE are set; remove one or the other',
+      });
     return { kind: 'none' as const };
   }
   if (!bearer && e.CODEC_AUTH !== 'bearer') return undefined;
-  if (!e.CODEC_AUTH_ISSUER) problems.push({ path: 'CODEC_AUTH_ISSUER', message: 'required for the codec bearer check (the issuer of the Temporal UI login tokens)', code: 'required' });
-  if (!e.CODEC_AUTH_JWKS_URL) problems.push({ path: 'CODEC_AUTH_JWKS_URL', message: 'required for the codec bearer check (the JWKS of that issuer)', code: 'required' });
+  if (!e.CODEC_AUTH_ISSUER)
+    problems.push({
+      path: 'CODEC_AUTH_ISSUER',
+      message: 'required for the codec bearer check (the issuer of the Temporal UI login tokens)',
+      code: 'required',
+    });
+  if (!e.CODEC_AUTH_JWKS_URL)
+    problems.push({
+      path: 'CODEC_AUTH_JWKS_URL',
+      message: 'required for the codec bearer check (the JWKS of that issuer)',
+      code: 'required',
+    });
   requireHttps('CODEC_AUTH_JWKS_URL', e.CODEC_AUTH_JWKS_URL, problems);
   if (!e.CODEC_AUTH_ISSUER || !e.CODEC_AUTH_JWKS_URL) return undefined;
-  return { kind: 'bearer' as const, issuer: e.CODEC_AUTH_ISSUER, jwksUrl: e.CODEC_AUTH_JWKS_URL, ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}) };
+  return {
+    kind: 'bearer' as const,
+    issuer: e.CODEC_AUTH_ISSUER,
+    jwksUrl: e.CODEC_AUTH_JWKS_URL,
+    ...(e.CODEC_AUTH_AUDIENCE ? { audience: e.CODEC_AUTH_AUDIENCE } : {}),
+  };
 }
 
 /** A TLS file given by path (read when connecting) or inline (PEM text), with the variable that gave it. */
@@ -486,7 +609,11 @@ const TLS_FILES = {
   serverCACert: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', 'TEMPORAL_TLS_CA_PATH'],
 } as const;
 
-function tlsSourceOf(e: z.infer<typeof CoreEnv>, names: readonly (keyof z.infer<typeof CoreEnv>)[], problems: Problem[]): TlsSource | undefined {
+function tlsSourceOf(
+  e: z.infer<typeof CoreEnv>,
+  names: readonly (keyof z.infer<typeof CoreEnv>)[],
+  problems: Problem[],
+): TlsSource | undefined {
   const given = names.filter((name) => e[name] !== undefined);
   if (given.length > 1) problems.push({ path: given.join(' and '), message: 'name the same file; set one of them' });
   const variable = given[0];
@@ -507,14 +634,28 @@ function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
   const anyTlsSetting = Boolean(clientCert || clientKey || serverCACert) || e.TEMPORAL_TLS_SERVER_NAME !== undefined;
   const anySetting = anyTlsSetting || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS !== undefined;
   if (!anySetting) return undefined;
-  if (!e.TEMPORAL_ADDRESS) problems.push({ path: 'TEMPORAL_ADDRESS', message: 'required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)', code: 'required' });
+  if (!e.TEMPORAL_ADDRESS)
+    problems.push({
+      path: 'TEMPORAL_ADDRESS',
+      message:
+        'required with TEMPORAL_API_KEY or TEMPORAL_TLS* (they describe a remote Temporal; the embedded dev server takes neither)',
+      code: 'required',
+    });
   if (Boolean(clientCert) !== Boolean(clientKey)) {
     const cert = clientCert?.variable ?? 'TEMPORAL_TLS_CLIENT_CERT_PATH';
     const key = clientKey?.variable ?? 'TEMPORAL_TLS_CLIENT_KEY_PATH';
-    problems.push({ path: `${cert} and ${key}`, message: 'set both (the client certificate and its private key) or neither' });
+    problems.push({
+      path: `${cert} and ${key}`,
+      message: 'set both (the client certificate and its private key) or neither',
+    });
   }
-  if (e.TEMPORAL_TLS === 'false' && anyTlsSetting) problems.push({ path: 'TEMPORAL_TLS', message: 'is false, yet TEMPORAL_TLS_* settings are given; remove one or the other' });
-  const tls = e.TEMPORAL_TLS === 'true' || anyTlsSetting || (e.TEMPORAL_API_KEY !== undefined && e.TEMPORAL_TLS !== 'false');
+  if (e.TEMPORAL_TLS === 'false' && anyTlsSetting)
+    problems.push({
+      path: 'TEMPORAL_TLS',
+      message: 'is false, yet TEMPORAL_TLS_* settings are given; remove one or the other',
+    });
+  const tls =
+    e.TEMPORAL_TLS === 'true' || anyTlsSetting || (e.TEMPORAL_API_KEY !== undefined && e.TEMPORAL_TLS !== 'false');
   return {
     ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     ...(tls
@@ -533,7 +674,11 @@ function temporalConnectionOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
 function profileVariables(profile: ClientConfigProfile): Record<string, string | undefined> {
   const tls = profile.tls;
   const source = (prefix: string, data: ConfigDataSource | undefined) =>
-    !data ? {} : 'path' in data ? { [`${prefix}_PATH`]: data.path } : { [`${prefix}_DATA`]: typeof data.data === 'string' ? data.data : Buffer.from(data.data).toString('utf8') };
+    !data
+      ? {}
+      : 'path' in data
+        ? { [`${prefix}_PATH`]: data.path }
+        : { [`${prefix}_DATA`]: typeof data.data === 'string' ? data.data : Buffer.from(data.data).toString('utf8') };
   return {
     TEMPORAL_ADDRESS: profile.address,
     TEMPORAL_NAMESPACE: profile.namespace,
@@ -561,7 +706,9 @@ function withTemporalProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (!file && !name) return env;
   let profile: ClientConfigProfile;
   try {
-    const strings = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    const strings = Object.fromEntries(
+      Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
     profile = loadClientConfigProfile({
       ...(file ? { configSource: { data: readFileSync(file, 'utf8') } } : {}),
       ...(name ? { profile: name } : {}),
@@ -573,14 +720,21 @@ function withTemporalProfile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     throw new ConfigError([profileProblem(error, file, name)]);
   }
   if (profile.grpcMeta && Object.keys(profile.grpcMeta).length > 0) {
-    throw new ConfigError([{ path: 'TEMPORAL_PROFILE', message: `profile "${name ?? 'default'}" sets grpc_meta, which charterflow does not send; remove it` }]);
+    throw new ConfigError([
+      {
+        path: 'TEMPORAL_PROFILE',
+        message: `profile "${name ?? 'default'}" sets grpc_meta, which charterflow does not send; remove it`,
+      },
+    ]);
   }
   // A TLS file the environment names (under any of its names) replaces the profile's.
   const fromProfile = profileVariables(profile);
   for (const names of Object.values(TLS_FILES)) {
     if (names.some((variable) => isSet(env[variable]))) for (const variable of names) delete fromProfile[variable];
   }
-  const merged: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(fromProfile).filter(([, value]) => value !== undefined));
+  const merged: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(fromProfile).filter(([, value]) => value !== undefined),
+  );
   for (const [variable, value] of Object.entries(env)) if (isSet(value)) merged[variable] = value;
   return merged;
 }
@@ -591,17 +745,34 @@ function profileProblem(error: unknown, file: string | undefined, name: string |
   const code = (error as NodeJS.ErrnoException).code;
   if (code) return { path: 'TEMPORAL_CONFIG_FILE', message: `cannot read ${where} (${code})` };
   const message = error instanceof Error ? error.message : '';
-  if (/^Profile '.*' not found/.test(message)) return { path: 'TEMPORAL_PROFILE', message: `no profile "${name}" in ${where}` };
-  if (message.startsWith('Validation error: ')) return { path: 'TEMPORAL_CONFIG_FILE', message: `${where}: ${message.slice('Validation error: '.length)}` };
+  if (/^Profile '.*' not found/.test(message))
+    return { path: 'TEMPORAL_PROFILE', message: `no profile "${name}" in ${where}` };
+  if (message.startsWith('Validation error: '))
+    return { path: 'TEMPORAL_CONFIG_FILE', message: `${where}: ${message.slice('Validation error: '.length)}` };
   return { path: 'TEMPORAL_CONFIG_FILE', message: `${where} is not a valid Temporal configuration file (TOML)` };
 }
 
 /** Both or neither: a versioned worker must say which build it is, and a build id alone names no deployment. */
-function workerDeploymentOf(e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>, problems: Problem[]) {
+function workerDeploymentOf(
+  e: Pick<Env, 'TEMPORAL_WORKER_DEPLOYMENT' | 'TEMPORAL_WORKER_BUILD_ID' | 'CHARTERFLOW_BUILD_ID'>,
+  problems: Problem[],
+) {
   const deploymentName = e.TEMPORAL_WORKER_DEPLOYMENT;
   const buildId = e.TEMPORAL_WORKER_BUILD_ID ?? e.CHARTERFLOW_BUILD_ID;
-  if (deploymentName && !buildId) problems.push({ path: 'TEMPORAL_WORKER_BUILD_ID', message: 'required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)', code: 'required' });
-  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName) problems.push({ path: 'TEMPORAL_WORKER_DEPLOYMENT', message: 'required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)', code: 'required' });
+  if (deploymentName && !buildId)
+    problems.push({
+      path: 'TEMPORAL_WORKER_BUILD_ID',
+      message:
+        'required when TEMPORAL_WORKER_DEPLOYMENT is set (the id of this build, e.g. the git commit or image tag)',
+      code: 'required',
+    });
+  if (e.TEMPORAL_WORKER_BUILD_ID && !deploymentName)
+    problems.push({
+      path: 'TEMPORAL_WORKER_DEPLOYMENT',
+      message:
+        'required when TEMPORAL_WORKER_BUILD_ID is set (the worker deployment the build belongs to, e.g. charterflow)',
+      code: 'required',
+    });
   return deploymentName && buildId ? { deploymentName, buildId } : undefined;
 }
 
@@ -614,7 +785,9 @@ function hostPort(host: string, port: number): string {
  * The Avinode task queue's `maxTaskQueueActivitiesPerSecond`: the fleet's Avinode budget less what
  * the webhook receivers keep for their own reads. The server enforces it across all workers.
  */
-export function avinodeActivityRateLimit(avinode: Pick<Config['avinode'], 'rateLimitPerSecond' | 'receiverReadsPerSecond'>): number {
+export function avinodeActivityRateLimit(
+  avinode: Pick<Config['avinode'], 'rateLimitPerSecond' | 'receiverReadsPerSecond'>,
+): number {
   return avinode.rateLimitPerSecond - avinode.receiverReadsPerSecond;
 }
 

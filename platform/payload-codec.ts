@@ -85,15 +85,21 @@ export class EncryptionCodec implements PayloadCodec {
         );
       }
       const data = Buffer.from(payload.data ?? new Uint8Array());
-      if (data.byteLength < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload (key id "${keyId}") is truncated`);
+      if (data.byteLength < IV_BYTES + TAG_BYTES)
+        throw new PayloadDecryptionError(`encrypted payload (key id "${keyId}") is truncated`);
       let plain: Buffer;
       try {
         const decipher = createDecipheriv(ALGORITHM, key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
         decipher.setAAD(Buffer.from(keyId, 'utf8'));
         decipher.setAuthTag(data.subarray(data.byteLength - TAG_BYTES));
-        plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.byteLength - TAG_BYTES)), decipher.final()]);
+        plain = Buffer.concat([
+          decipher.update(data.subarray(IV_BYTES, data.byteLength - TAG_BYTES)),
+          decipher.final(),
+        ]);
       } catch {
-        throw new PayloadDecryptionError(`encrypted payload (key id "${keyId}") failed authentication: altered, or encrypted with another key under that id`);
+        throw new PayloadDecryptionError(
+          `encrypted payload (key id "${keyId}") failed authentication: altered, or encrypted with another key under that id`,
+        );
       }
       const decoded = ProtoPayload.decode(plain);
       return { metadata: decoded.metadata, data: decoded.data };

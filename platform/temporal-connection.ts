@@ -42,7 +42,9 @@ export function temporalConnectionOptions(
           tls: {
             ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
             ...(tls.serverCACert ? { serverRootCACertificate: readTlsFile(tls.serverCACert, read) } : {}),
-            ...(tls.clientCert && tls.clientKey ? { clientCertPair: { crt: readTlsFile(tls.clientCert, read), key: readTlsFile(tls.clientKey, read) } } : {}),
+            ...(tls.clientCert && tls.clientKey
+              ? { clientCertPair: { crt: readTlsFile(tls.clientCert, read), key: readTlsFile(tls.clientKey, read) } }
+              : {}),
           },
         }
       : {}),

@@ -14,7 +14,12 @@ const USAGE = `Usage: npm run cluster [-- --port N] [--workers N] [--no-autopilo
   --no-autopilot  the emulator's simulated broker and operators stay idle`;
 
 const { values } = parseArgs({
-  options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, workers: { type: 'string' }, 'no-autopilot': { type: 'boolean' } },
+  options: {
+    help: { type: 'boolean', short: 'h' },
+    port: { type: 'string' },
+    workers: { type: 'string' },
+    'no-autopilot': { type: 'boolean' },
+  },
 });
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
@@ -25,15 +30,26 @@ const progress = (line: string) => process.stderr.write(`${line}\n`);
 const config = loadConfig();
 const stoppers: (() => Promise<void>)[] = [];
 const stopAll = async () => {
-  for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => progress(`stop failed: ${error instanceof Error ? error.message : String(error)}`));
+  for (const stop of stoppers.reverse())
+    await stop().catch((error: unknown) =>
+      progress(`stop failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
 };
 
 try {
-  const cluster = await startCluster({ progress, ...(values.port ? { port: Number(values.port) } : {}), namespace: config.temporal.namespace });
+  const cluster = await startCluster({
+    progress,
+    ...(values.port ? { port: Number(values.port) } : {}),
+    namespace: config.temporal.namespace,
+  });
   stoppers.push(cluster.stop);
   printJson({ event: 'listening', service: 'temporal', url: cluster.address, startedInMs: cluster.timings.totalMs });
 
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_NAMESPACE: cluster.namespace,
+  };
   let avinode = config.avinode.baseUrl ?? '';
   if (config.avinode.embedded) {
     const { startEmulator, emulatorCredentialsFromConfig, DEFAULT_AUTOPILOT } = await import('../emulator/index.ts');

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 const DIST = fileURLToPath(new URL('..', import.meta.url));
 // Only ever the compiled copy in dist/scripts/ (from the sources it would walk node_modules).
-if (basename(DIST) !== 'dist') throw new Error(`run the compiled script (node dist/scripts/fix-declaration-imports.js), not ${fileURLToPath(import.meta.url)}`);
+if (basename(DIST) !== 'dist')
+  throw new Error(
+    `run the compiled script (node dist/scripts/fix-declaration-imports.js), not ${fileURLToPath(import.meta.url)}`,
+  );
 const RELATIVE_TS_SPECIFIER = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)\.ts(['"])/g;
 
 let changed = 0;

@@ -9,7 +9,10 @@ import { bundleWorkflowCode, Runtime, Worker } from '@temporalio/worker';
 const { History } = protoModule.temporal.api.history.v1;
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 Runtime.install({ logger: quiet });
-const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)), logger: quiet });
+const bundle = await bundleWorkflowCode({
+  workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+  logger: quiet,
+});
 const COPIES = 10;
 
 for (const file of process.argv.slice(2)) {
@@ -19,7 +22,8 @@ for (const file of process.argv.slice(2)) {
   const tasks = events.filter((event) => event.workflowTaskCompletedEventAttributes).length;
   const replay = async (count: number) => {
     const histories = Array.from({ length: count }, (_, i) => ({ workflowId: `replay-${i}`, history: load() }));
-    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) if (result.error) throw result.error;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories))
+      if (result.error) throw result.error;
   };
   await replay(1);
   const cpu = process.cpuUsage();
@@ -28,5 +32,7 @@ for (const file of process.argv.slice(2)) {
   const wallMs = (performance.now() - started) / COPIES;
   const used = process.cpuUsage(cpu);
   const cpuMs = (used.user + used.system) / 1000 / COPIES;
-  process.stdout.write(`${file}: ${events.length} events, ${tasks} workflow tasks: ${wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU per replay\n`);
+  process.stdout.write(
+    `${file}: ${events.length} events, ${tasks} workflow tasks: ${wallMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU per replay\n`,
+  );
 }

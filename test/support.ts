@@ -25,7 +25,12 @@ export function headersOf(raw: unknown): Record<string, string> {
 }
 
 /** A real pino logger (with the project's redaction) writing into memory, read back as lines, text or parsed records. */
-export function captureLogs(): { logger: Logger; lines: string[]; text: () => string; records: () => Record<string, unknown>[] } {
+export function captureLogs(): {
+  logger: Logger;
+  lines: string[];
+  text: () => string;
+  records: () => Record<string, unknown>[];
+} {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -66,7 +71,11 @@ export function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {
  * vi.waitUntil: polls until `check` returns a truthy value, an error thrown by `check` failing at
  * once; a timeout (which only bounds a broken run) says what it waited for.
  */
-export async function waitUntil<T>(check: () => T | Promise<T>, what: () => string, options: { timeout: number; interval: number }): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  what: () => string,
+  options: { timeout: number; interval: number },
+): Promise<NonNullable<T>> {
   let threw = false;
   const watched = async () => {
     try {

@@ -55,7 +55,9 @@ export async function createCharterWorkers(options: CharterWorkerOptions): Promi
     ...(interceptors ? { interceptors: activityInterceptors } : {}),
     taskQueue: avinodeTaskQueue,
     activities: avinodeActivitiesOf(options.activities),
-    ...(avinodeActivitiesPerSecond !== undefined ? { maxTaskQueueActivitiesPerSecond: avinodeActivitiesPerSecond } : {}),
+    ...(avinodeActivitiesPerSecond !== undefined
+      ? { maxTaskQueueActivitiesPerSecond: avinodeActivitiesPerSecond }
+      : {}),
   });
   const shutdown = () => {
     for (const worker of [main, avinode]) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -63,7 +65,9 @@ export async function createCharterWorkers(options: CharterWorkerOptions): Promi
   let running: Promise<void> | undefined;
   const run = () =>
     (running ??= (async () => {
-      const runs = [main.run(), avinode.run()].map((done) => done.catch((error: unknown) => (shutdown(), Promise.reject(error))));
+      const runs = [main.run(), avinode.run()].map((done) =>
+        done.catch((error: unknown) => (shutdown(), Promise.reject(error))),
+      );
       const results = await Promise.allSettled(runs);
       const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed) throw failed.reason;
@@ -76,7 +80,10 @@ export async function createCharterWorkers(options: CharterWorkerOptions): Promi
     async runUntil<T>(until: Promise<T>): Promise<T> {
       const both = run();
       try {
-        return await Promise.race([until, both.then(() => Promise.reject(new Error('the workers stopped before the work was done')))]);
+        return await Promise.race([
+          until,
+          both.then(() => Promise.reject(new Error('the workers stopped before the work was done'))),
+        ]);
       } finally {
         shutdown();
         await both.catch(() => undefined);

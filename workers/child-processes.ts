@@ -10,7 +10,10 @@ export interface RecentLines {
   lines(): string[];
 }
 
-export function recentLines(limit: number, options: { maxLineLength?: number; onLine?: (line: string) => void } = {}): RecentLines {
+export function recentLines(
+  limit: number,
+  options: { maxLineLength?: number; onLine?: (line: string) => void } = {},
+): RecentLines {
   const kept: string[] = [];
   return {
     record(chunk) {
@@ -100,5 +103,7 @@ export async function waitForTemporalFrontend(
       await new Promise((resolveWait) => setTimeout(resolveWait, 200));
     }
   }
-  throw failure(`not ready within the deadline (${lastError instanceof Error ? lastError.message : String(lastError)})`);
+  throw failure(
+    `not ready within the deadline (${lastError instanceof Error ? lastError.message : String(lastError)})`,
+  );
 }

@@ -29,7 +29,9 @@ const fromJson = (p: JsonPayload): Payload => ({
   data: Buffer.from(p.data ?? '', 'base64'),
 });
 const toJson = (p: Payload) => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -53,7 +55,10 @@ export class CodecExposureRefused extends Error {
 }
 
 /** Why `host` may not be served with these settings, or undefined when it may. */
-export function codecExposureProblem(host: string, settings: { allowedOriginsConfigured: boolean; auth?: CodecAuth }): string | undefined {
+export function codecExposureProblem(
+  host: string,
+  settings: { allowedOriginsConfigured: boolean; auth?: CodecAuth },
+): string | undefined {
   if (isLoopbackHost(host)) return undefined;
   if (!settings.allowedOriginsConfigured) {
     return `--host ${host} is not a loopback address: set CODEC_ALLOWED_ORIGINS to the Web UI origins that may call the codec endpoint`;
@@ -115,7 +120,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   const { codec, logger } = options;
   const allowed = new Set(options.allowedOrigins);
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopbackHost(host) && !options.auth) throw new CodecExposureRefused(codecExposureProblem(host, { allowedOriginsConfigured: true })!);
+  if (!isLoopbackHost(host) && !options.auth)
+    throw new CodecExposureRefused(codecExposureProblem(host, { allowedOriginsConfigured: true })!);
   const checkBearer = options.auth?.kind === 'bearer' ? bearerCheckOf(options.auth) : undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const origin = req.headers.origin;
@@ -130,7 +136,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     };
     // The raw request target: new URL() throws on `//`, which would turn a probe into a 500.
     const path = (req.url ?? '/').split('?', 1)[0];
-    const operation = path === `${CODEC_PATH}/encode` ? 'encode' : path === `${CODEC_PATH}/decode` ? 'decode' : undefined;
+    const operation =
+      path === `${CODEC_PATH}/encode` ? 'encode' : path === `${CODEC_PATH}/decode` ? 'decode' : undefined;
     if (!operation) return send(404, { error: 'not found' });
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
@@ -159,7 +166,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       return send(400, { error: 'body is not JSON' });
     }
     const parsed = Body.safeParse(json);
-    if (!parsed.success) return send(400, { error: `expected { payloads: [{ metadata, data }] }: ${z.prettifyError(parsed.error)}` });
+    if (!parsed.success)
+      return send(400, { error: `expected { payloads: [{ metadata, data }] }: ${z.prettifyError(parsed.error)}` });
     try {
       const payloads = parsed.data.payloads.map(fromJson);
       const result = operation === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
@@ -179,7 +187,11 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`codec server port ${options.port} on ${host} is already in use (CODEC_SERVER_PORT)`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`codec server port ${options.port} on ${host} is already in use (CODEC_SERVER_PORT)`)
+          : error,
+      ),
     );
     server.listen(options.port ?? 0, host, () => {
       server.removeAllListeners('error');
@@ -209,7 +221,11 @@ or CODEC_AUTH=none when a container runtime publishes the port on the host loopb
 
 /** `charterflow codec`: the codec endpoint on its own, for a Temporal UI that charterflow start did not launch. */
 export async function runCodecCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -217,7 +233,9 @@ export async function runCodecCommand(argv: string[]): Promise<number> {
   const config = loadCommandConfig();
   const [codec] = payloadCodecsFor(config.payloadEncryption);
   if (!codec) {
-    process.stderr.write('charterflow codec: PAYLOAD_ENCRYPTION_KEY and PAYLOAD_DECRYPTION_KEYS are unset: there is nothing to encrypt or decrypt.\n');
+    process.stderr.write(
+      'charterflow codec: PAYLOAD_ENCRYPTION_KEY and PAYLOAD_DECRYPTION_KEYS are unset: there is nothing to encrypt or decrypt.\n',
+    );
     return 2;
   }
   const port = values.port !== undefined ? Number(values.port) : config.codecServer.port;
@@ -228,13 +246,25 @@ export async function runCodecCommand(argv: string[]): Promise<number> {
   const logger = createLogger({ level: config.logLevel, name: 'charterflow-codec' });
   const allowedOrigins = config.codecServer.allowedOrigins ?? uiOrigins(config.temporal.uiPort);
   const host = values.host ?? '127.0.0.1';
-  const refused = codecExposureProblem(host, { allowedOriginsConfigured: config.codecServer.allowedOrigins !== undefined, ...(config.codecServer.auth ? { auth: config.codecServer.auth } : {}) });
+  const refused = codecExposureProblem(host, {
+    allowedOriginsConfigured: config.codecServer.allowedOrigins !== undefined,
+    ...(config.codecServer.auth ? { auth: config.codecServer.auth } : {}),
+  });
   if (refused) {
     process.stderr.write(`charterflow codec: ${refused}.\n`);
     return 2;
   }
-  const server = await startCodecServer({ codec, allowedOrigins, port, host, logger, ...(config.codecServer.auth ? { auth: config.codecServer.auth } : {}) });
-  process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'codec', url: server.endpoint, allowedOrigins })}\n`);
+  const server = await startCodecServer({
+    codec,
+    allowedOrigins,
+    port,
+    host,
+    logger,
+    ...(config.codecServer.auth ? { auth: config.codecServer.auth } : {}),
+  });
+  process.stdout.write(
+    `${JSON.stringify({ event: 'listening', service: 'codec', url: server.endpoint, allowedOrigins })}\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

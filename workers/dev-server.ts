@@ -89,7 +89,9 @@ async function ensureSearchAttributes(connection: Connection, namespace: string)
   const { IndexedValueType } = proto.temporal.api.enums.v1;
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]),
+    ),
   });
 }
 

@@ -33,7 +33,10 @@ function runOnce(options: GoInstallOptions, env: NodeJS.ProcessEnv): Promise<GoI
     });
     let output = '';
     const started = Date.now();
-    const ticker = setInterval(() => options.progress(`  … still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+    const ticker = setInterval(
+      () => options.progress(`  … still building (${Math.round((Date.now() - started) / 1000)} s)`),
+      30_000,
+    );
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
       output = (output + text).slice(-20_000);
@@ -60,6 +63,8 @@ function runOnce(options: GoInstallOptions, env: NodeJS.ProcessEnv): Promise<GoI
 export async function goInstall(options: GoInstallOptions): Promise<GoInstallResult> {
   const result = await runOnce(options, options.env);
   if (result.code === 0 || !/verifying|checksum database|SECURITY ERROR/i.test(result.output)) return result;
-  options.progress('Checksum database unreachable; retrying with GOSUMDB=off (modules still come from the configured GOPROXY).');
+  options.progress(
+    'Checksum database unreachable; retrying with GOSUMDB=off (modules still come from the configured GOPROXY).',
+  );
   return runOnce(options, { ...options.env, GOSUMDB: 'off', GONOSUMDB: '*' });
 }

@@ -79,7 +79,12 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     const uiPort = address ? baseConfig.temporal.uiPort : baseConfig.temporal.uiPort || (await findFreePort());
     let codecEndpoint: string | undefined;
     if (payloadCodecs[0]) {
-      const codecServer = await startCodecServer({ codec: payloadCodecs[0], allowedOrigins: uiOrigins(uiPort), port: baseConfig.codecServer.port, logger });
+      const codecServer = await startCodecServer({
+        codec: payloadCodecs[0],
+        allowedOrigins: uiOrigins(uiPort),
+        port: baseConfig.codecServer.port,
+        logger,
+      });
       running.push({ name: 'codec server', stop: codecServer.close });
       codecEndpoint = codecServer.endpoint;
       printJson({ event: 'listening', service: 'codec', url: codecEndpoint });
@@ -98,7 +103,13 @@ export async function runStartCommand(argv: string[]): Promise<number> {
       running.push({ name: 'temporal', stop: server.stop });
       address = server.address;
       uiUrl = server.uiUrl;
-      printJson({ event: 'listening', service: 'temporal', url: address, ui: uiUrl, startedInMs: Date.now() - started });
+      printJson({
+        event: 'listening',
+        service: 'temporal',
+        url: address,
+        ui: uiUrl,
+        startedInMs: Date.now() - started,
+      });
     }
 
     let config: Config = { ...baseConfig, temporal: { ...baseConfig.temporal, address } };
@@ -121,7 +132,8 @@ export async function runStartCommand(argv: string[]): Promise<number> {
     if (interrupted) return 130;
 
     const { installRuntime, metricsUrl, startWorker } = await import('./worker.ts');
-    const metrics = config.metrics && installRuntime(logger, [], config.metrics) ? metricsUrl(config.metrics.bindAddress) : undefined;
+    const metrics =
+      config.metrics && installRuntime(logger, [], config.metrics) ? metricsUrl(config.metrics.bindAddress) : undefined;
     const worker = await startWorker({ config, logger });
     if (metrics) printJson({ event: 'listening', service: 'metrics', url: metrics });
     running.push({ name: 'worker', stop: worker.shutdown });
@@ -167,7 +179,10 @@ export async function runStartCommand(argv: string[]): Promise<number> {
         '',
       ].join('\n'),
     );
-    await Promise.race([workerDone, new Promise<void>((resolve) => process.once('SIGINT', () => resolve()).once('SIGTERM', () => resolve()))]);
+    await Promise.race([
+      workerDone,
+      new Promise<void>((resolve) => process.once('SIGINT', () => resolve()).once('SIGTERM', () => resolve())),
+    ]);
     await stopAll();
     await workerDone.catch(() => undefined);
     return interrupted ? 0 : 1;

@@ -22,7 +22,9 @@ const VERSION_LDFLAG = `-X github.com/temporalio/cli/temporalcli.Version=${TEMPO
 const MIN_GO = [1, 25] as const;
 
 // The package root (holds package.json), from workers/ in a source checkout or dist/workers/ compiled.
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '..' : '../..', import.meta.url)));
+export const PROJECT_ROOT = resolve(
+  fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '..' : '../..', import.meta.url)),
+);
 export const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
 export const CACHED_CLI_PATH = join(TOOLS_DIR, 'temporal');
 
@@ -57,7 +59,10 @@ export function cliVersion(path: string): string | undefined {
 export function cliVersionLine(path: string): string | undefined {
   const out = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 15_000 });
   if (out.status !== 0) return undefined;
-  return out.stdout.split('\n').find((line) => line.startsWith('temporal version'))?.trim();
+  return out.stdout
+    .split('\n')
+    .find((line) => line.startsWith('temporal version'))
+    ?.trim();
 }
 
 /** True for 1.5.1 and anything newer (1.5.2, 1.9.1, 2.0.0, 1.10.0-rc.1); false for older or unparsable versions. */
@@ -90,14 +95,24 @@ async function buildWithGo(env: NodeJS.ProcessEnv, target: string, progress: (li
   if (!version) throw new TemporalCliUnavailable(`No Temporal CLI found and Go is not installed.\n${HOW_TO_INSTALL}`);
   const tooOld = version[0] < MIN_GO[0] || (version[0] === MIN_GO[0] && version[1] < MIN_GO[1]);
   if (tooOld && (env.GOTOOLCHAIN ?? '').startsWith('local')) {
-    throw new TemporalCliUnavailable(`Go ${version.join('.')} is too old (the CLI needs Go ${MIN_GO.join('.')}+) and GOTOOLCHAIN=local forbids fetching a newer toolchain.\n${HOW_TO_INSTALL}`);
+    throw new TemporalCliUnavailable(
+      `Go ${version.join('.')} is too old (the CLI needs Go ${MIN_GO.join('.')}+) and GOTOOLCHAIN=local forbids fetching a newer toolchain.\n${HOW_TO_INSTALL}`,
+    );
   }
   const buildDir = `${target}.build-${process.pid}`;
   mkdirSync(buildDir, { recursive: true });
   try {
-    progress(`Building Temporal CLI ${TEMPORAL_CLI_VERSION} with Go ${version.join('.')} (first time only: a few minutes, ~1 GB of module cache)…`);
+    progress(
+      `Building Temporal CLI ${TEMPORAL_CLI_VERSION} with Go ${version.join('.')} (first time only: a few minutes, ~1 GB of module cache)…`,
+    );
     const started = Date.now();
-    const result = await goInstall({ packages: [`${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`], ldflags: `-s -w ${VERSION_LDFLAG}`, gobin: buildDir, env, progress });
+    const result = await goInstall({
+      packages: [`${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`],
+      ldflags: `-s -w ${VERSION_LDFLAG}`,
+      gobin: buildDir,
+      env,
+      progress,
+    });
     if (result.code !== 0) {
       const tail = result.output.trim().split('\n').slice(-15).join('\n');
       throw new TemporalCliUnavailable(`go install failed (exit ${result.code}):\n${tail}\n\n${HOW_TO_INSTALL}`);
@@ -128,28 +143,45 @@ export async function resolveTemporalCli(options: EnsureOptions = {}): Promise<R
   const progress = options.progress ?? (() => {});
   const found = await findOrBuild(options, progress);
   const versionLine = cliVersionLine(found.path);
-  const resolved = { ...found, ...(versionLine ? { versionLine, version: /temporal version (\S+)/.exec(versionLine)?.[1] } : {}) };
-  progress(`Using ${versionLine ?? 'a Temporal CLI of unknown version'} at ${resolved.path} (${describeSource(resolved.source)}).`);
+  const resolved = {
+    ...found,
+    ...(versionLine ? { versionLine, version: /temporal version (\S+)/.exec(versionLine)?.[1] } : {}),
+  };
+  progress(
+    `Using ${versionLine ?? 'a Temporal CLI of unknown version'} at ${resolved.path} (${describeSource(resolved.source)}).`,
+  );
   return resolved;
 }
 
 function describeSource(source: ResolvedTemporalCli['source']): string {
-  return { TEMPORAL_CLI_PATH: 'TEMPORAL_CLI_PATH', PATH: 'found on PATH', cache: 'cached build in .tools/', built: 'just built' }[source];
+  return {
+    TEMPORAL_CLI_PATH: 'TEMPORAL_CLI_PATH',
+    PATH: 'found on PATH',
+    cache: 'cached build in .tools/',
+    built: 'just built',
+  }[source];
 }
 
-async function findOrBuild(options: EnsureOptions, progress: (line: string) => void): Promise<Pick<ResolvedTemporalCli, 'path' | 'source'>> {
+async function findOrBuild(
+  options: EnsureOptions,
+  progress: (line: string) => void,
+): Promise<Pick<ResolvedTemporalCli, 'path' | 'source'>> {
   const env = options.env ?? process.env;
   const cachePath = options.cachePath ?? CACHED_CLI_PATH;
-  const tooOld = (version: string | undefined) => `version ${version ?? 'unknown'}, older than the minimum ${MIN_TEMPORAL_CLI_VERSION}`;
+  const tooOld = (version: string | undefined) =>
+    `version ${version ?? 'unknown'}, older than the minimum ${MIN_TEMPORAL_CLI_VERSION}`;
 
   const explicit = env.TEMPORAL_CLI_PATH?.trim();
   if (explicit) {
     const path = resolve(explicit);
-    if (!isExecutable(path)) throw new TemporalCliUnavailable(`TEMPORAL_CLI_PATH points at ${path}, which is not an executable file.`);
+    if (!isExecutable(path))
+      throw new TemporalCliUnavailable(`TEMPORAL_CLI_PATH points at ${path}, which is not an executable file.`);
     const version = cliVersion(path);
     // A binary that reports no release (a development build) is the user's explicit choice: use it.
     if (version && !isAtLeastMinimum(version) && !version.startsWith('0.0.0')) {
-      throw new TemporalCliUnavailable(`TEMPORAL_CLI_PATH points at ${path}: ${tooOld(version)}. Install Temporal CLI ${MIN_TEMPORAL_CLI_VERSION} or newer.`);
+      throw new TemporalCliUnavailable(
+        `TEMPORAL_CLI_PATH points at ${path}: ${tooOld(version)}. Install Temporal CLI ${MIN_TEMPORAL_CLI_VERSION} or newer.`,
+      );
     }
     return { path, source: 'TEMPORAL_CLI_PATH' };
   }

@@ -11,7 +11,9 @@ import type { WorkerDeploymentConfig } from '../platform/config.ts';
 
 export const DEFAULT_VERSIONING_BEHAVIOR = 'AUTO_UPGRADE' as const;
 
-export function workerDeploymentOptionsFor(deployment: WorkerDeploymentConfig | undefined): WorkerDeploymentOptions | undefined {
+export function workerDeploymentOptionsFor(
+  deployment: WorkerDeploymentConfig | undefined,
+): WorkerDeploymentOptions | undefined {
   if (!deployment) return undefined;
   return {
     version: { deploymentName: deployment.deploymentName, buildId: deployment.buildId },

@@ -9,11 +9,23 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { Client, Connection, isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  isGrpcServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { createAvinodeTokenSource } from '../activities/auth/index.ts';
 import { createAvinodeClient } from '../activities/avinode/client.ts';
-import { avinodeEvent, FailureType, WEBHOOK_EVENT_TYPES, type AvinodeEvent, type WebhookEventType } from '../workflows/contract.ts';
+import {
+  avinodeEvent,
+  FailureType,
+  WEBHOOK_EVENT_TYPES,
+  type AvinodeEvent,
+  type WebhookEventType,
+} from '../workflows/contract.ts';
 import { failures, isTyped } from '../workflows/failures.ts';
 import { loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, redactError, type Logger } from '../platform/logging.ts';
@@ -24,10 +36,16 @@ import { BoundedMap, ReadBudget, runFinderOf, TripResolver, type TripReader } fr
 const HANDOFF_TIMEOUT_MS = 5_000;
 
 export const WebhookPayload = z.object({
-  id: z.string().regex(/^a[a-z]+-[A-Za-z0-9-]+$/, 'expected a prefixed Avinode id such as arfq-… or asellermsg-…').max(200),
+  id: z
+    .string()
+    .regex(/^a[a-z]+-[A-Za-z0-9-]+$/, 'expected a prefixed Avinode id such as arfq-… or asellermsg-…')
+    .max(200),
   href: z.url({ protocol: /^https?$/ }).max(2_000),
   type: z.string().min(1).max(50),
-  tripId: z.string().regex(/^[A-Za-z0-9]{1,20}$/).optional(),
+  tripId: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,20}$/)
+    .optional(),
 });
 
 /** What the receiver needs of Temporal: a trip run's signal, and a list call on a cold cache. Tests pass a fake. */
@@ -104,7 +122,10 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 /** HTTP Basic against the configured pair, in constant time; both parts are always compared. */
-export function authorized(header: string | undefined, expected: Pick<Config['webhooks'], 'username' | 'password'>): boolean {
+export function authorized(
+  header: string | undefined,
+  expected: Pick<Config['webhooks'], 'username' | 'password'>,
+): boolean {
   const match = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i.exec(header ?? '');
   const decoded = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
   const colon = decoded.indexOf(':');
@@ -161,7 +182,11 @@ class HandoffTimeout extends Error {
 }
 
 /** gRPC answers that mean "not now" rather than "never": Temporal down, too slow, or shedding load. */
-const UNREACHABLE_STATUSES: ReadonlySet<number> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED]);
+const UNREACHABLE_STATUSES: ReadonlySet<number> = new Set([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+]);
 /** Failure types of an Avinode read that a later delivery may not meet (workflows/failures.ts). */
 const TRANSIENT_FAILURES = [FailureType.Unavailable, FailureType.RateLimited] as const;
 
@@ -183,7 +208,10 @@ export function isTemporalUnreachable(error: unknown): boolean {
   return false;
 }
 
-function defaultAvinodeReader(config: Readonly<Config>, logger: Logger): (TripReader & { close(): Promise<void> }) | undefined {
+function defaultAvinodeReader(
+  config: Readonly<Config>,
+  logger: Logger,
+): (TripReader & { close(): Promise<void> }) | undefined {
   if (!config.avinode.baseUrl) return undefined;
   const tokenSource = createAvinodeTokenSource(config.avinode, { logger, timeoutMs: config.avinode.httpTimeoutMs });
   return createAvinodeClient({
@@ -203,7 +231,9 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   const ownedAvinode = options.avinode ? undefined : defaultAvinodeReader(config, logger);
   const avinode = options.avinode ?? ownedAvinode;
   const readsPerSecond = options.avinodeReadsPerSecond ?? config.webhooks.avinodeReadsPerSecond;
-  const resolver = avinode ? new TripResolver({ avinode, findRun: runFinderOf(client), budget: new ReadBudget(readsPerSecond) }) : undefined;
+  const resolver = avinode
+    ? new TripResolver({ avinode, findRun: runFinderOf(client), budget: new ReadBudget(readsPerSecond) })
+    : undefined;
   /** Message events already handed to their run: a redelivery is answered without a read or a signal. */
   const delivered = new BoundedMap<string, string>(50_000);
   /** Unknown-trip events already recorded: a redelivery is acknowledged, not recorded again. */
@@ -214,7 +244,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   /** Same origin and under the API's path: what the activities will agree to fetch (AvinodeHttp.pathOfHref). */
   const insideApi = (href: string) => {
     const url = new URL(href);
-    return api !== undefined && url.origin === api.origin && (url.pathname === apiPath || url.pathname.startsWith(`${apiPath}/`));
+    return (
+      api !== undefined &&
+      url.origin === api.origin &&
+      (url.pathname === apiPath || url.pathname.startsWith(`${apiPath}/`))
+    );
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -229,17 +263,33 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (req.method !== 'POST') return reply(res, 405, { error: 'only POST' }, { allow: 'POST' });
     if (!authorized(req.headers.authorization, config.webhooks)) {
       logger.warn({ eventType, status: 401 }, 'webhook rejected: bad or missing Basic credentials');
-      return reply(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Basic realm="charterflow-webhooks"', connection: 'close' });
+      return reply(
+        res,
+        401,
+        { error: 'unauthorized' },
+        { 'www-authenticate': 'Basic realm="charterflow-webhooks"', connection: 'close' },
+      );
     }
     if (!isJsonContentType(req.headers['content-type'])) {
-      return reply(res, 415, { error: 'Content-Type must be application/json (charset utf-8 if any)' }, { connection: 'close' });
+      return reply(
+        res,
+        415,
+        { error: 'Content-Type must be application/json (charset utf-8 if any)' },
+        { connection: 'close' },
+      );
     }
     const text = await readBody(req, config.webhooks.maxBodyBytes);
     if (text === CLIENT_GONE) {
       logger.info({ eventType, status: 0 }, 'webhook abandoned by the client before its body was complete');
       return void res.destroy();
     }
-    if (text === undefined) return reply(res, 413, { error: `body larger than ${config.webhooks.maxBodyBytes} bytes` }, { connection: 'close' });
+    if (text === undefined)
+      return reply(
+        res,
+        413,
+        { error: `body larger than ${config.webhooks.maxBodyBytes} bytes` },
+        { connection: 'close' },
+      );
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -248,15 +298,26 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     const parsed = WebhookPayload.safeParse(json);
     if (!parsed.success) {
-      return reply(res, 422, { error: 'invalid payload', fields: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
+      return reply(res, 422, {
+        error: 'invalid payload',
+        fields: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`),
+      });
     }
     const payload = parsed.data;
     if (!insideApi(payload.href)) {
       // Untrusted input: an href elsewhere is never followed (our credentials would go with it).
-      logger.warn({ eventType, id: payload.id, status: 422 }, 'webhook refused: href outside the configured Avinode API');
+      logger.warn(
+        { eventType, id: payload.id, status: 422 },
+        'webhook refused: href outside the configured Avinode API',
+      );
       return reply(res, 422, { error: 'href is not under the configured Avinode API (origin and path); refused' });
     }
-    const event: AvinodeEvent = { eventType, id: payload.id, href: payload.href, ...(payload.tripId ? { tripId: payload.tripId } : {}) };
+    const event: AvinodeEvent = {
+      eventType,
+      id: payload.id,
+      href: payload.href,
+      ...(payload.tripId ? { tripId: payload.tripId } : {}),
+    };
     const key = `${eventType}/${payload.id}`;
     const started = performance.now();
     const handoffMs = options.handoffTimeoutMs ?? HANDOFF_TIMEOUT_MS;
@@ -266,7 +327,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     if (seen) {
       // The run has this message already (the signal is in its history): a redelivery needs nothing more.
       stats.redeliveries++;
-      logger.info({ eventType, id: payload.id, workflowId: seen, status: 200 }, 'webhook redelivery; already handed off');
+      logger.info(
+        { eventType, id: payload.id, workflowId: seen, status: 200 },
+        'webhook redelivery; already handed off',
+      );
       return reply(res, 200, { ok: true, workflowId: seen });
     }
     let workflowId: string | undefined;
@@ -278,7 +342,18 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         if (!recorded.has(key)) {
           recorded.set(key, true);
           stats.unknownTrips++;
-          logger.warn({ eventType, id: payload.id, tripId: trip.tripId ?? payload.tripId, atripId: trip.atripId, reason: trip.reason, outcome: 'unknown_trip', status: 200 }, 'webhook for a trip no charterflow run carries; recorded and acknowledged');
+          logger.warn(
+            {
+              eventType,
+              id: payload.id,
+              tripId: trip.tripId ?? payload.tripId,
+              atripId: trip.atripId,
+              reason: trip.reason,
+              outcome: 'unknown_trip',
+              status: 200,
+            },
+            'webhook for a trip no charterflow run carries; recorded and acknowledged',
+          );
         }
         return reply(res, 200, { ok: true, outcome: 'unknown_trip' });
       }
@@ -289,26 +364,50 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         ...(trip.atripId ? { atripId: trip.atripId } : {}),
         ...(trip.message ? { message: trip.message } : {}),
       };
-      await withTimeout(client.workflow.getHandle(workflowId).signal(avinodeEvent, signalled), Math.max(1, deadline - performance.now()));
+      await withTimeout(
+        client.workflow.getHandle(workflowId).signal(avinodeEvent, signalled),
+        Math.max(1, deadline - performance.now()),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         // The run has ended (or never existed under that id): nothing to hand the event to.
         if (!recorded.has(key)) {
           recorded.set(key, true);
           stats.notRunning++;
-          logger.warn({ eventType, id: payload.id, workflowId, outcome: 'not_running', status: 200 }, 'webhook for a trip run that is not running; recorded and acknowledged');
+          logger.warn(
+            { eventType, id: payload.id, workflowId, outcome: 'not_running', status: 200 },
+            'webhook for a trip run that is not running; recorded and acknowledged',
+          );
         }
         return reply(res, 200, { ok: true, outcome: 'not_running', workflowId });
       }
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
         const unreachable = isTemporalUnreachable(error);
-        logger.error({ eventType, id: payload.id, err: redactError(error), status: unreachable ? 503 : 500 }, 'webhook hand-off failed');
-        return reply(res, unreachable ? 503 : 500, { error: unreachable ? 'Temporal unreachable; redeliver later' : 'hand-off failed' }, unreachable ? { 'retry-after': '30' } : {});
+        logger.error(
+          { eventType, id: payload.id, err: redactError(error), status: unreachable ? 503 : 500 },
+          'webhook hand-off failed',
+        );
+        return reply(
+          res,
+          unreachable ? 503 : 500,
+          { error: unreachable ? 'Temporal unreachable; redeliver later' : 'hand-off failed' },
+          unreachable ? { 'retry-after': '30' } : {},
+        );
       }
     }
     stats.signalled++;
     if (messageEvent) delivered.set(key, workflowId!);
-    logger.info({ eventType, id: payload.id, tripId: payload.tripId, workflowId, durationMs: Math.round(performance.now() - started), status: 200 }, 'webhook handed off');
+    logger.info(
+      {
+        eventType,
+        id: payload.id,
+        tripId: payload.tripId,
+        workflowId,
+        durationMs: Math.round(performance.now() - started),
+        status: 200,
+      },
+      'webhook handed off',
+    );
     return reply(res, 200, { ok: true, workflowId });
   };
 
@@ -362,18 +461,36 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function runWebhooksCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, host: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { help: { type: 'boolean', short: 'h' }, port: { type: 'string' }, host: { type: 'string' } },
+  });
   if (values.help) {
-    process.stdout.write('Usage: charterflow webhooks [--port N] [--host H]\n\nServes POST /webhooks/avinode/<EventType> (HTTP Basic: WEBHOOK_USERNAME/WEBHOOK_PASSWORD) on WEBHOOK_PORT.\n--host defaults to 127.0.0.1 (use 0.0.0.0 inside a container).\n');
+    process.stdout.write(
+      'Usage: charterflow webhooks [--port N] [--host H]\n\nServes POST /webhooks/avinode/<EventType> (HTTP Basic: WEBHOOK_USERNAME/WEBHOOK_PASSWORD) on WEBHOOK_PORT.\n--host defaults to 127.0.0.1 (use 0.0.0.0 inside a container).\n',
+    );
     return 0;
   }
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'charterflow-webhooks' });
-  const connection = await Connection.connect({ ...temporalConnectionOptions(config.temporal), connectTimeout: 10_000 });
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) } });
+  const connection = await Connection.connect({
+    ...temporalConnectionOptions(config.temporal),
+    connectTimeout: 10_000,
+  });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: { payloadCodecs: payloadCodecsFor(config.payloadEncryption) },
+  });
   const port = values.port !== undefined ? Number(values.port) : config.webhooks.port;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0-65535`);
-  const server = await startWebhookServer({ config, client, logger, port, ...(values.host ? { host: values.host } : {}) });
+  const server = await startWebhookServer({
+    config,
+    client,
+    logger,
+    port,
+    ...(values.host ? { host: values.host } : {}),
+  });
   process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'webhooks', url: server.url })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -10,7 +10,10 @@ import type { AvinodeClient } from '../activities/avinode/client.ts';
 import type { Config } from '../platform/config.ts';
 import { redactError, type Logger } from '../platform/logging.ts';
 
-export type SubscriptionClient = Pick<AvinodeClient, 'listWebhookSettings' | 'createWebhookSetting' | 'updateWebhookSetting'>;
+export type SubscriptionClient = Pick<
+  AvinodeClient,
+  'listWebhookSettings' | 'createWebhookSetting' | 'updateWebhookSetting'
+>;
 
 export function webhookTargetUri(config: Pick<Config, 'webhooks'>, eventType: string): string {
   const base = (config.webhooks.publicUrl ?? `http://127.0.0.1:${config.webhooks.port}`).replace(/\/+$/, '');

@@ -68,7 +68,8 @@ export class ReadBudget {
         return;
       }
       const waitMs = Math.ceil(((1 - this.tokens) / this.perSecond) * 1_000);
-      if (now + waitMs > deadline) throw failures.rateLimited('the receiver’s Avinode read budget is spent (deadline)', waitMs);
+      if (now + waitMs > deadline)
+        throw failures.rateLimited('the receiver’s Avinode read budget is spent (deadline)', waitMs);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
@@ -80,7 +81,11 @@ function typeOf(error: unknown): string | undefined {
 }
 
 /** The resource cannot tell us anything (gone, refused, malformed id): the event is acknowledged as unknown. */
-const UNREADABLE: ReadonlySet<string> = new Set([FailureType.NotFound, FailureType.ForeignHref, FailureType.RequestInvalid]);
+const UNREADABLE: ReadonlySet<string> = new Set([
+  FailureType.NotFound,
+  FailureType.ForeignHref,
+  FailureType.RequestInvalid,
+]);
 
 export interface TripResolverOptions {
   avinode: TripReader;
@@ -137,7 +142,8 @@ export class TripResolver {
     let message: TripMessageSnapshot | undefined;
     if (!tripId || !rfqId) {
       const known = this.cached(tripId, rfqId);
-      if (known && !event.href.includes('/tripmsgs/')) return { outcome: 'trip', workflowId: known, ...(tripId ? { tripId } : {}) };
+      if (known && !event.href.includes('/tripmsgs/'))
+        return { outcome: 'trip', workflowId: known, ...(tripId ? { tripId } : {}) };
       // A chat or seller response: the message itself names its RFQ (and trip); the run gets it with the signal.
       const resource = await this.read(deadline, () => avinode.readByHref(event.href));
       if (resource.type === 'tripmsgs') {
@@ -165,10 +171,17 @@ export class TripResolver {
     }
     // Cold cache: the run that carries this short trip id (its AvinodeTripId), then what Avinode says.
     const byTripId = async (): Promise<EventTrip | undefined> => {
-      const workflowId = tripId && PLAIN_TRIP_ID.test(tripId) && this.options.findRun ? await this.options.findRun(tripId) : undefined;
+      const workflowId =
+        tripId && PLAIN_TRIP_ID.test(tripId) && this.options.findRun ? await this.options.findRun(tripId) : undefined;
       if (!workflowId) return undefined;
       this.remember(workflowId, atripId, tripId, rfqId);
-      return { outcome: 'trip', workflowId, ...(tripId ? { tripId } : {}), ...(atripId ? { atripId } : {}), ...withMessage };
+      return {
+        outcome: 'trip',
+        workflowId,
+        ...(tripId ? { tripId } : {}),
+        ...(atripId ? { atripId } : {}),
+        ...withMessage,
+      };
     };
     const listed = await byTripId();
     if (listed) return listed;
@@ -181,16 +194,25 @@ export class TripResolver {
       const found = named ? await byTripId() : undefined;
       if (found) return found;
     }
-    if (!atripId) return { outcome: 'unknown_trip', reason: 'no charterflow run carries this trip', ...(tripId ? { tripId } : {}) };
+    if (!atripId)
+      return { outcome: 'unknown_trip', reason: 'no charterflow run carries this trip', ...(tripId ? { tripId } : {}) };
     const { trip } = await this.read(deadline, () => avinode.readTrip(atripId!));
     const found = this.owned(trip.externalTripId, { tripId: trip.tripId, atripId: trip.id }, rfqId);
     return found.outcome === 'trip' ? { ...found, ...withMessage } : found;
   }
 
   /** The trip's externalTripId is the run's workflow id; anything else was not created by charterflow. */
-  private owned(externalTripId: string | undefined, ids: { tripId: string; atripId: string }, rfqId: string | undefined): EventTrip {
+  private owned(
+    externalTripId: string | undefined,
+    ids: { tripId: string; atripId: string },
+    rfqId: string | undefined,
+  ): EventTrip {
     if (!externalTripId?.startsWith(WORKFLOW_ID_PREFIX)) {
-      return { outcome: 'unknown_trip', reason: externalTripId ? 'trip was not created by charterflow' : 'trip carries no externalTripId', ...ids };
+      return {
+        outcome: 'unknown_trip',
+        reason: externalTripId ? 'trip was not created by charterflow' : 'trip carries no externalTripId',
+        ...ids,
+      };
     }
     this.remember(externalTripId, ids.atripId, ids.tripId, rfqId);
     return { outcome: 'trip', workflowId: externalTripId, ...ids };
@@ -201,7 +223,10 @@ export class TripResolver {
 export function runFinderOf(client: { workflow: Pick<Client['workflow'], 'list'> }): RunFinder {
   return async (tripId) => {
     if (!PLAIN_TRIP_ID.test(tripId)) return undefined;
-    for await (const execution of client.workflow.list({ query: `WorkflowType = 'charterTripWorkflow' AND AvinodeTripId = '${tripId}'`, pageSize: 1 })) {
+    for await (const execution of client.workflow.list({
+      query: `WorkflowType = 'charterTripWorkflow' AND AvinodeTripId = '${tripId}'`,
+      pageSize: 1,
+    })) {
       return execution.workflowId;
     }
     return undefined;

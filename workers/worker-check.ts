@@ -17,15 +17,24 @@ export function workflowPollersIn(exposition: string, taskQueue: string): number
   for (const line of exposition.split('\n')) {
     const match = SAMPLE.exec(line);
     if (!match) continue;
-    const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [label[1], label[2]]));
+    const labels = Object.fromEntries(
+      [...match[1]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [label[1], label[2]]),
+    );
     if (labels.task_queue !== taskQueue || !String(labels.poller_type).includes('workflow_task')) continue;
     pollers += Number(match[2]);
   }
   return pollers;
 }
 
-export async function checkWorkerPolling(config: Pick<Config, 'metrics' | 'temporal'>, timeoutMs = 3_000): Promise<WorkerCheckVerdict> {
-  if (!config.metrics) return { ok: false, detail: 'METRICS_PORT=0: the worker serves no metrics endpoint, so --check cannot see it (set METRICS_PORT)' };
+export async function checkWorkerPolling(
+  config: Pick<Config, 'metrics' | 'temporal'>,
+  timeoutMs = 3_000,
+): Promise<WorkerCheckVerdict> {
+  if (!config.metrics)
+    return {
+      ok: false,
+      detail: 'METRICS_PORT=0: the worker serves no metrics endpoint, so --check cannot see it (set METRICS_PORT)',
+    };
   // A worker listening on every interface is reached on loopback from inside its container.
   const bindAddress = config.metrics.bindAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
   const url = metricsUrl(bindAddress);
@@ -35,7 +44,10 @@ export async function checkWorkerPolling(config: Pick<Config, 'metrics' | 'tempo
     if (!response.ok) return { ok: false, detail: `${url} answered ${response.status}` };
     text = await response.text();
   } catch (error) {
-    return { ok: false, detail: `no worker metrics at ${url} (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      ok: false,
+      detail: `no worker metrics at ${url} (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   const pollers = workflowPollersIn(text, config.temporal.taskQueue);
   return pollers > 0

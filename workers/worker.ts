@@ -15,7 +15,11 @@ import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectionOptions } from '../platform/temporal-connection.ts';
 import { activityTracingFor } from './tracing.ts';
 import { workerDeploymentOptionsFor } from './versioning.ts';
-import { reconcileWebhookSubscriptions, WebhookSubscriptionHealer, type SubscriptionCounts } from './webhook-subscriptions.ts';
+import {
+  reconcileWebhookSubscriptions,
+  WebhookSubscriptionHealer,
+  type SubscriptionCounts,
+} from './webhook-subscriptions.ts';
 import { defaultWorkflowSource, describeWorkflowSource, type WorkflowSource } from './workflow-bundle.ts';
 
 export { WORKFLOWS_PATH } from './workflow-bundle.ts';
@@ -23,7 +27,8 @@ export { WORKFLOWS_PATH } from './workflow-bundle.ts';
 /** Temporal's Logger interface on top of our redacting pino logger. */
 export function temporalLoggerFor(logger: Logger): TemporalLogger {
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
-    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level] ?? 'info';
+    const method =
+      ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level] ?? 'info';
     logger[method]({ ...meta, sdk: true }, message);
   };
   return {
@@ -45,7 +50,11 @@ export const metricsUrl = (bindAddress: string) => `http://${bindAddress}/metric
  * Prometheus endpoint for the SDK's metrics and the workflows' own (workflows/metrics.ts).
  * First call wins: a process that wants metrics installs it before startWorker does.
  */
-export function installRuntime(logger: Logger, shutdownSignals: NodeJS.Signals[], metrics?: { bindAddress: string }): boolean {
+export function installRuntime(
+  logger: Logger,
+  shutdownSignals: NodeJS.Signals[],
+  metrics?: { bindAddress: string },
+): boolean {
   try {
     Runtime.install({
       logger: temporalLoggerFor(logger),
@@ -58,7 +67,9 @@ export function installRuntime(logger: Logger, shutdownSignals: NodeJS.Signals[]
     if (error instanceof IllegalStateError) return false;
     if (metrics) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`METRICS_PORT: cannot serve metrics on ${metrics.bindAddress} (${reason}); choose a free port, or METRICS_PORT=0 to turn the endpoint off`);
+      throw new Error(
+        `METRICS_PORT: cannot serve metrics on ${metrics.bindAddress} (${reason}); choose a free port, or METRICS_PORT=0 to turn the endpoint off`,
+      );
     }
     throw error;
   }
@@ -70,7 +81,11 @@ export { webhookTargetUri } from './webhook-subscriptions.ts';
  * One subscription per event type (payloads name the resource, not the event), created or brought
  * in line with our target and credentials; idempotent across restarts and workers.
  */
-export async function registerWebhookSubscriptions(avinode: AvinodeClient, config: Pick<Config, 'webhooks'>, logger?: Logger): Promise<SubscriptionCounts> {
+export async function registerWebhookSubscriptions(
+  avinode: AvinodeClient,
+  config: Pick<Config, 'webhooks'>,
+  logger?: Logger,
+): Promise<SubscriptionCounts> {
   return reconcileWebhookSubscriptions(avinode, config, { refreshAll: true, ...(logger ? { logger } : {}) });
 }
 
@@ -117,11 +132,15 @@ export interface RunningWorker {
 
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config, logger } = options;
-  if (!config.avinode.baseUrl) throw new Error('AVINODE_BASE_URL is unset: the worker needs the Avinode API (or the emulator) to talk to');
+  if (!config.avinode.baseUrl)
+    throw new Error('AVINODE_BASE_URL is unset: the worker needs the Avinode API (or the emulator) to talk to');
   installRuntime(logger, []);
   // Inside an activity every line names its workflow, run, activity type and attempt (the interceptor).
   const activityLogger = activityScopedLogger(logger);
-  const tokenSource = createAvinodeTokenSource(config.avinode, { logger: activityLogger, timeoutMs: config.avinode.httpTimeoutMs });
+  const tokenSource = createAvinodeTokenSource(config.avinode, {
+    logger: activityLogger,
+    timeoutMs: config.avinode.httpTimeoutMs,
+  });
   const avinode = createAvinodeClient({
     baseUrl: config.avinode.baseUrl,
     apiToken: config.avinode.apiToken,
@@ -136,7 +155,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const ownsConnection = !options.connection;
   const connection = options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config.temporal)));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
-  const workflowSource: WorkflowSource = options.workflowBundle ? { workflowBundle: options.workflowBundle } : defaultWorkflowSource();
+  const workflowSource: WorkflowSource = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : defaultWorkflowSource();
   const workerDeploymentOptions = workerDeploymentOptionsFor(config.temporal.workerDeployment);
   const subscriptions =
     (options.registerWebhooks ?? true)
@@ -145,7 +166,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     await subscriptions?.start();
     logger.info(
-      { taskQueue, avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue, workflows: describeWorkflowSource(workflowSource), ...(tracing ? { otlpEndpoint: tracing.endpoint } : {}), ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}) },
+      {
+        taskQueue,
+        avinodeTaskQueue: options.taskQueue ? avinodeTaskQueueOf(options.taskQueue) : config.temporal.avinodeTaskQueue,
+        workflows: describeWorkflowSource(workflowSource),
+        ...(tracing ? { otlpEndpoint: tracing.endpoint } : {}),
+        ...(config.temporal.workerDeployment ? { workerDeployment: config.temporal.workerDeployment } : {}),
+      },
       'creating worker',
     );
     const workers = await createCharterWorkers({
@@ -199,7 +226,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 }
 
 export async function runWorkerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, 'no-webhook-registration': { type: 'boolean' }, check: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'no-webhook-registration': { type: 'boolean' },
+      check: { type: 'boolean' },
+    },
+  });
   if (values.help) {
     process.stdout.write(
       [
@@ -227,7 +261,10 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
   installRuntime(logger, ['SIGINT', 'SIGTERM', 'SIGQUIT'], config.metrics);
   try {
     const running = await startWorker({ config, logger, registerWebhooks: !values['no-webhook-registration'] });
-    if (config.metrics) process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'metrics', url: metricsUrl(config.metrics.bindAddress) })}\n`);
+    if (config.metrics)
+      process.stdout.write(
+        `${JSON.stringify({ event: 'listening', service: 'metrics', url: metricsUrl(config.metrics.bindAddress) })}\n`,
+      );
     const deployment = config.temporal.workerDeployment;
     process.stdout.write(
       `${JSON.stringify({

@@ -14,16 +14,20 @@ import type { Logger as TemporalLogger } from '@temporalio/common';
 export const RUNNING_COMPILED = !import.meta.url.endsWith('.ts');
 
 /** The bundle entry: workflow functions only (workflows/index.ts, or its compiled dist/workflows/index.js). */
-export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${RUNNING_COMPILED ? 'js' : 'ts'}`, import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(`../workflows/index.${RUNNING_COMPILED ? 'js' : 'ts'}`, import.meta.url),
+);
 
 /** Where `npm run build` writes the prebuilt bundle: dist/workflow-bundle.js. */
 export const PREBUILT_WORKFLOW_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
-export type WorkflowSource = { workflowBundle: WorkflowBundleOption; workflowsPath?: never } | { workflowsPath: string; workflowBundle?: never };
+export type WorkflowSource =
+  { workflowBundle: WorkflowBundleOption; workflowsPath?: never } | { workflowsPath: string; workflowBundle?: never };
 
 /** The compiled worker uses the prebuilt bundle when it exists; the sources are bundled at start. */
 export function defaultWorkflowSource(): WorkflowSource {
-  if (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE_PATH)) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE_PATH } };
+  if (RUNNING_COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE_PATH))
+    return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE_PATH } };
   return { workflowsPath: WORKFLOWS_PATH };
 }
 
@@ -40,8 +44,14 @@ const silent: TemporalLogger = { log() {}, trace() {}, debug() {}, info() {}, wa
  * Bundles the workflows into one file (code with its inline source map) for `workflowBundle: { codePath }`.
  * A workflow that imports a Node built-in or an activity value fails here, at build time.
  */
-export async function writeWorkflowBundle(outPath: string = PREBUILT_WORKFLOW_BUNDLE_PATH, options: { workflowsPath?: string; logger?: TemporalLogger } = {}): Promise<{ path: string; bytes: number }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: options.logger ?? silent });
+export async function writeWorkflowBundle(
+  outPath: string = PREBUILT_WORKFLOW_BUNDLE_PATH,
+  options: { workflowsPath?: string; logger?: TemporalLogger } = {},
+): Promise<{ path: string; bytes: number }> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+    logger: options.logger ?? silent,
+  });
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, code);
   return { path: outPath, bytes: Buffer.byteLength(code) };

@@ -73,10 +73,16 @@ export const readOptions: ActivityOptions = {
 };
 
 /** The reconciliation poll: last in the queue (see ActivityPriority). */
-export const pollOptions: ActivityOptions = { ...readOptions, priority: { priorityKey: ActivityPriority.reconciliationPoll } };
+export const pollOptions: ActivityOptions = {
+  ...readOptions,
+  priority: { priorityKey: ActivityPriority.reconciliationPoll },
+};
 
 /** Resolving a webhook event: ahead of polls, it is what makes a quote appear promptly. */
-export const eventReadOptions: ActivityOptions = { ...readOptions, priority: { priorityKey: ActivityPriority.webhookRead } };
+export const eventReadOptions: ActivityOptions = {
+  ...readOptions,
+  priority: { priorityKey: ActivityPriority.webhookRead },
+};
 
 /** Looking for a second Avinode trip of the run (after a create it could not confirm, or an event naming one). */
 export const duplicateCheckOptions: ActivityOptions = {
@@ -133,7 +139,13 @@ export const messageOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   heartbeatTimeout: DEFAULT_ACTIVITY_HEARTBEAT_MS,
   scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s', maximumAttempts: 5, nonRetryableErrorTypes },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '20s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
   priority: { priorityKey: ActivityPriority.userWaiting },
   summary: 'send a message to the operator',
 };

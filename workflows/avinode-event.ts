@@ -1,12 +1,21 @@
 // avinodeEventWorkflow: the durable hand-off of one webhook (id `avinode-event-<EventType>-<resourceId>`,
 // so redeliveries dedupe). It finds the trip the event is about and signals that trip's run.
 // Unknown trips and finished runs are recorded in the result; nothing here retries forever.
-import { getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
+import {
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  setWorkflowOptions,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { CharterActivities } from './activity-types.ts';
 import { eventReadOptions } from './activity-options.ts';
 import { avinodeEvent, WORKFLOW_ID_PREFIX, type AvinodeEvent } from './contract.ts';
 
-const { findTripOfEvent } = proxyActivities<Pick<CharterActivities, 'findTripOfEvent'>>({ ...eventReadOptions, summary: 'find the trip of a webhook event' });
+const { findTripOfEvent } = proxyActivities<Pick<CharterActivities, 'findTripOfEvent'>>({
+  ...eventReadOptions,
+  summary: 'find the trip of a webhook event',
+});
 
 export type AvinodeEventOutcome = 'signalled' | 'unknown_trip' | 'not_running' | 'unresolved';
 
@@ -32,8 +41,14 @@ function messageOf(error: unknown): string {
  * worker, not a command, so setting them changes no history (recorded routing runs still replay).
  */
 function describeRouting(result: AvinodeEventResult): AvinodeEventResult {
-  const target = result.workflowId ? `${result.workflowId}${result.tripId ? ` (${result.tripId})` : ''}` : result.tripId ? `Avinode trip ${result.tripId}` : 'no trip';
-  setCurrentDetails(`**${result.eventType}** ${result.resourceId} → ${target}: ${result.outcome}${result.detail ? ` — ${result.detail}` : ''}`);
+  const target = result.workflowId
+    ? `${result.workflowId}${result.tripId ? ` (${result.tripId})` : ''}`
+    : result.tripId
+      ? `Avinode trip ${result.tripId}`
+      : 'no trip';
+  setCurrentDetails(
+    `**${result.eventType}** ${result.resourceId} → ${target}: ${result.outcome}${result.detail ? ` — ${result.detail}` : ''}`,
+  );
   return result;
 }
 
@@ -50,12 +65,23 @@ export async function avinodeEventWorkflow(event: AvinodeEvent): Promise<Avinode
   const workflowId = trip.externalTripId;
   // The externalTripId we send to Avinode is the trip run's workflow id; anything else is not ours.
   if (!workflowId || !workflowId.startsWith(WORKFLOW_ID_PREFIX)) {
-    return describeRouting({ ...base, outcome: 'unknown_trip', ...(tripId ? { tripId } : {}), detail: workflowId ? 'trip was not created by charterflow' : 'no charterflow run carries this trip' });
+    return describeRouting({
+      ...base,
+      outcome: 'unknown_trip',
+      ...(tripId ? { tripId } : {}),
+      detail: workflowId ? 'trip was not created by charterflow' : 'no charterflow run carries this trip',
+    });
   }
   try {
     await getExternalWorkflowHandle(workflowId).signal(avinodeEvent, { ...event, ...(tripId ? { tripId } : {}) });
   } catch (error) {
-    return describeRouting({ ...base, outcome: 'not_running', workflowId, ...(tripId ? { tripId } : {}), detail: messageOf(error) });
+    return describeRouting({
+      ...base,
+      outcome: 'not_running',
+      workflowId,
+      ...(tripId ? { tripId } : {}),
+      detail: messageOf(error),
+    });
   }
   return describeRouting({ ...base, outcome: 'signalled', workflowId, ...(tripId ? { tripId } : {}) });
 }
@@ -64,4 +90,7 @@ export async function avinodeEventWorkflow(event: AvinodeEvent): Promise<Avinode
 // build that started it and its code never needs a patch; trips auto-upgrade (the worker default).
 // Only a versioned worker may name a behaviour (the server rejects it from an unversioned one), so
 // the option is read when the run starts on a worker that has a deployment version.
-setWorkflowOptions(() => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'PINNED' } : {}), avinodeEventWorkflow);
+setWorkflowOptions(
+  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'PINNED' } : {}),
+  avinodeEventWorkflow,
+);

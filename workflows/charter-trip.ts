@@ -82,7 +82,10 @@ export type { CarriedTripState } from './trip-state.ts';
  * those calling Avinode on the Avinode task queue (its rate limit is the fleet's Avinode budget).
  */
 function activitiesFor(timing: TripTiming, avinodeTaskQueue: string) {
-  const avinode = (preset: ActivityOptions) => ({ ...withHeartbeatTimeout(preset, timing.activityHeartbeatMs), taskQueue: avinodeTaskQueue });
+  const avinode = (preset: ActivityOptions) => ({
+    ...withHeartbeatTimeout(preset, timing.activityHeartbeatMs),
+    taskQueue: avinodeTaskQueue,
+  });
   return {
     createActs: proxyActivities<Pick<CharterActivities, 'createTrip'>>(avinode(createTripOptions)),
     pollActs: proxyActivities<Pick<CharterActivities, 'readTripState'>>(avinode(pollOptions)),
@@ -90,7 +93,9 @@ function activitiesFor(timing: TripTiming, avinodeTaskQueue: string) {
     cancelActs: proxyActivities<Pick<CharterActivities, 'cancelAvinodeTrip'>>(avinode(cancelOptions)),
     credentialActs: proxyActivities<Pick<CharterActivities, 'checkCredentials'>>(avinode(credentialCheckOptions)),
     // Not an Avinode call: on the run's own task queue, outside the Avinode rate limit.
-    callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(withHeartbeatTimeout(callbackOptions, timing.activityHeartbeatMs)),
+    callbackActs: proxyActivities<Pick<CharterActivities, 'deliverCallback'>>(
+      withHeartbeatTimeout(callbackOptions, timing.activityHeartbeatMs),
+    ),
     outcomeActs: proxyActivities<Pick<CharterActivities, 'reportTripOutcome'>>({
       ...avinode(outcomeReportOptions),
       scheduleToCloseTimeout: timing.outcomeReportTimeoutMs ?? DEFAULT_OUTCOME_REPORT_TIMEOUT_MS,
@@ -149,10 +154,12 @@ const COALESCED_VISIBILITY = 'coalesced-visibility';
 const BUNDLED_PATCHES = 'bundled-2026-12';
 /** Later lookups after a retried create whose lookup could not answer (one per poll). */
 const DUPLICATE_LOOKUPS_AFTER_UNCONFIRMED_CREATE = 3;
-const DUPLICATE_MESSAGE = 'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
+const DUPLICATE_MESSAGE =
+  'This request was created twice by mistake; this copy is withdrawn. The same trip stays open under its other request.';
 const CLOSE_OTHERS_MESSAGE = 'Thank you for your quote. The client has chosen another option for this trip.';
 const EXPIRY_MESSAGE = 'The quote deadline for this trip has passed without a selection. Thank you for your response.';
-const DEPARTURE_MESSAGE = 'The departure time of this trip has passed without a selection. Thank you for your response.';
+const DEPARTURE_MESSAGE =
+  'The departure time of this trip has passed without a selection. Thank you for your response.';
 const CALLBACK_DRAIN_BEFORE_CONTINUE_MS = 30_000;
 
 export interface CharterTripInput extends TripRequest {
@@ -196,7 +203,9 @@ function departureDeadlineMs(request: TripRequest): number | undefined {
 export function withResetWindowNote(reason: string, nowMs: number): string {
   const now = new Date(nowMs);
   const inside = now.getUTCDay() === 1 && now.getUTCHours() >= 6 && now.getUTCHours() < 8;
-  return inside ? `${reason} (inside the weekly sandbox reset window, Mondays 06:00–08:00 UTC: may clear by itself)` : reason;
+  return inside
+    ? `${reason} (inside the weekly sandbox reset window, Mondays 06:00–08:00 UTC: may clear by itself)`
+    : reason;
 }
 
 class TripRun extends TripRunState {
@@ -232,7 +241,13 @@ class TripRun extends TripRunState {
   constructor(input: CharterTripInput) {
     const { carried, ...request } = input;
     const timing = { ...DEFAULT_TIMING, ...request.timing };
-    super({ workflowId: workflowInfo().workflowId, request, pollIntervalMs: timing.pollInitialMs, nowMs: Date.now(), ...(carried ? { carried } : {}) });
+    super({
+      workflowId: workflowInfo().workflowId,
+      request,
+      pollIntervalMs: timing.pollInitialMs,
+      nowMs: Date.now(),
+      ...(carried ? { carried } : {}),
+    });
     this.timing = timing;
     this.acts = activitiesFor(this.timing, input.avinodeTaskQueue ?? avinodeTaskQueueOf(workflowInfo().taskQueue));
     this.departureMs = departureDeadlineMs(request);
@@ -266,7 +281,10 @@ class TripRun extends TripRunState {
           this.wake = true;
         }
         const message = messageToSeller ?? this.request.notes;
-        const outcome = await this.cancelOnAvinode(this.trip, { reason, ...(message ? { messageToSeller: message } : {}) });
+        const outcome = await this.cancelOnAvinode(this.trip, {
+          reason,
+          ...(message ? { messageToSeller: message } : {}),
+        });
         this.end('cancelled', `cancelled (${reason})${outcome}`);
         return this.progress();
       },
@@ -292,15 +310,31 @@ class TripRun extends TripRunState {
       {
         validator: ({ quoteId, closeOtherRequests }) => {
           this.assertOpenForDecision();
-          if (closeOtherRequests !== undefined && typeof closeOtherRequests !== 'boolean') throw new Error('closeOtherRequests must be true or false');
+          if (closeOtherRequests !== undefined && typeof closeOtherRequests !== 'boolean')
+            throw new Error('closeOtherRequests must be true or false');
           const quote = this.quotes.get(quoteId);
-          if (!quote) throw new Error(`unknown quote ${quoteId}; ${this.knownIds('quote', this.selectableQuotes().map((known) => known.quoteId))}`);
-          if (quote.vanishedAt) throw new Error(`quote ${quoteId} belonged to a trip that vanished in a sandbox reset; ${this.knownIds('quote', this.selectableQuotes().map((known) => known.quoteId))}`);
+          if (!quote)
+            throw new Error(
+              `unknown quote ${quoteId}; ${this.knownIds(
+                'quote',
+                this.selectableQuotes().map((known) => known.quoteId),
+              )}`,
+            );
+          if (quote.vanishedAt)
+            throw new Error(
+              `quote ${quoteId} belonged to a trip that vanished in a sandbox reset; ${this.knownIds(
+                'quote',
+                this.selectableQuotes().map((known) => known.quoteId),
+              )}`,
+            );
           if (!this.decisionStage) return;
-          if (!this.trip) throw new Error('the run has no Avinode trip right now (it is being re-created after a sandbox reset)');
+          if (!this.trip)
+            throw new Error('the run has no Avinode trip right now (it is being re-created after a sandbox reset)');
           const lift = this.liftOf(quote);
-          if (lift?.status === 'declined') throw new Error(`quote ${quoteId} is on a lift the operator has since declined`);
-          if (!this.winningLiftIdOf(quote)) throw new Error(`quote ${quoteId} names no seller lift, which Avinode's outcome report needs`);
+          if (lift?.status === 'declined')
+            throw new Error(`quote ${quoteId} is on a lift the operator has since declined`);
+          if (!this.winningLiftIdOf(quote))
+            throw new Error(`quote ${quoteId} names no seller lift, which Avinode's outcome report needs`);
         },
       },
     );
@@ -314,11 +348,21 @@ class TripRun extends TripRunState {
         try {
           sent = await this.acts.messageActs.sendTripMessage({ rfqId, message: text, ...this.actingAs() });
         } catch (error) {
-          throw failures.final(failureOf(error).type ?? FailureType.TripFailed, `message to ${rfq.operator} not sent: ${failureOf(error).message}`);
+          throw failures.final(
+            failureOf(error).type ?? FailureType.TripFailed,
+            `message to ${rfq.operator} not sent: ${failureOf(error).message}`,
+          );
         }
         const messageId = sent.messageId ?? `abuyermsg-local-${uuid4()}`;
         this.readMessageIds.add(messageId);
-        this.addMessage({ messageId, direction: 'sent', operator: rfq.operator, rfqId, text, createdOn: sent.createdOn ?? new Date().toISOString() });
+        this.addMessage({
+          messageId,
+          direction: 'sent',
+          operator: rfq.operator,
+          rfqId,
+          text,
+          createdOn: sent.createdOn ?? new Date().toISOString(),
+        });
         this.refreshDetails();
         return this.progress();
       },
@@ -326,7 +370,8 @@ class TripRun extends TripRunState {
         validator: ({ rfqId, message }) => {
           this.assertOpenForDecision();
           if (typeof message !== 'string' || message.trim() === '') throw new Error('message must be non-empty text');
-          if (message.length > MAX_MESSAGE_LENGTH) throw new Error(`message must be at most ${MAX_MESSAGE_LENGTH} characters (got ${message.length})`);
+          if (message.length > MAX_MESSAGE_LENGTH)
+            throw new Error(`message must be at most ${MAX_MESSAGE_LENGTH} characters (got ${message.length})`);
           const rfq = this.rfqs.get(rfqId);
           if (!rfq) throw new Error(`unknown RFQ ${rfqId}; ${this.knownIds('RFQ', [...this.rfqs.keys()])}`);
           if (rfq.cancelled) throw new Error(`RFQ ${rfqId} was cancelled; its operator no longer takes messages`);
@@ -349,7 +394,9 @@ class TripRun extends TripRunState {
           if (Number.isNaN(at)) throw new Error('until must be an ISO-8601 instant');
           if (at <= Date.now()) throw new Error('until must be in the future');
           if (this.quoteDeadlineMs !== undefined && at <= this.quoteDeadlineMs) {
-            throw new Error(`until must be later than the current deadline ${new Date(this.quoteDeadlineMs).toISOString()}`);
+            throw new Error(
+              `until must be later than the current deadline ${new Date(this.quoteDeadlineMs).toISOString()}`,
+            );
           }
         },
       },
@@ -357,7 +404,9 @@ class TripRun extends TripRunState {
 
     setHandler(avinodeEvent, (event) => {
       if (this.isTerminal()) return;
-      const duplicate = this.pendingEvents.some((pending) => pending.eventType === event.eventType && pending.id === event.id);
+      const duplicate = this.pendingEvents.some(
+        (pending) => pending.eventType === event.eventType && pending.id === event.id,
+      );
       if (duplicate) return;
       // A message id is never reused (an RFQ's id is: re-notifications), so a known message is a redelivery.
       if (this.wakeups && this.knowsMessageOf(event)) return;
@@ -382,7 +431,12 @@ class TripRun extends TripRunState {
 
   async main(): Promise<TripProgress> {
     if (patched(BUNDLED_PATCHES)) {
-      this.decisionStage = this.handlesDuplicates = this.timerDecidesWake = this.wakeups = this.coalescedVisibility = true;
+      this.decisionStage =
+        this.handlesDuplicates =
+        this.timerDecidesWake =
+        this.wakeups =
+        this.coalescedVisibility =
+          true;
     } else {
       this.decisionStage = patched(DECISION_STAGE);
       this.handlesDuplicates = patched(DUPLICATE_TRIPS);
@@ -411,7 +465,11 @@ class TripRun extends TripRunState {
       const waitMs = wakeAtMs - this.now();
       if (waitMs > 0 && this.wakeups) {
         // Only an event that brings the next read forward wakes the loop; later events of a burst ride on it.
-        await this.waitForNews(() => this.wake || this.isTerminal() || (this.readDueAtMs !== undefined && this.readDueAtMs < wakeAtMs), waitMs, wakeAtMs);
+        await this.waitForNews(
+          () => this.wake || this.isTerminal() || (this.readDueAtMs !== undefined && this.readDueAtMs < wakeAtMs),
+          waitMs,
+          wakeAtMs,
+        );
       } else if (waitMs > 0) {
         await this.waitForNews(() => this.pendingEvents.length > 0 || this.wake || this.isTerminal(), waitMs, wakeAtMs);
       }
@@ -426,7 +484,8 @@ class TripRun extends TripRunState {
         // Webhooks are hints: an RFQ whose webhook is still on its way would be missed, so the
         // end (or the wait for a selection) is confirmed by one reconciliation poll (the source of
         // truth) before it is declared. Once awaiting a selection, webhooks need no such check.
-        if (this.allLiftsAnswered() && this.phase !== 'awaiting_selection' && patched(CONFIRM_END_BY_POLL)) await this.poll();
+        if (this.allLiftsAnswered() && this.phase !== 'awaiting_selection' && patched(CONFIRM_END_BY_POLL))
+          await this.poll();
       } else if (this.now() >= this.nextPollAtMs) {
         await this.poll();
         this.pollIntervalMs = Math.min(this.pollIntervalMs * 2, this.timing.pollMaxMs);
@@ -485,7 +544,12 @@ class TripRun extends TripRunState {
   }
 
   private nextWakeAt(): number {
-    return Math.min(this.nextPollAtMs, this.readDueAtMs ?? Infinity, this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+    return Math.min(
+      this.nextPollAtMs,
+      this.readDueAtMs ?? Infinity,
+      this.quoteDeadlineMs ?? Infinity,
+      this.departureMs ?? Infinity,
+    );
   }
 
   // ── webhooks as wake-ups (patch WEBHOOK_WAKEUPS) ────────────────────────────
@@ -500,7 +564,8 @@ class TripRun extends TripRunState {
    */
   private takeChat(event: AvinodeEvent): boolean {
     const trip = this.trip;
-    if (event.eventType !== 'TripChatFromSeller' || !event.message || !trip || this.namesOtherTrip(trip, event)) return false;
+    if (event.eventType !== 'TripChatFromSeller' || !event.message || !trip || this.namesOtherTrip(trip, event))
+      return false;
     this.webhooks++;
     tripMetrics.avinodeEvent(event.eventType);
     this.addMessage(event.message);
@@ -544,7 +609,10 @@ class TripRun extends TripRunState {
         continue;
       }
       if (this.handlesDuplicates && event.atripId !== undefined) {
-        await this.checkTripOfEvent(trip, { atripId: event.atripId, ...(event.tripId ? { tripId: event.tripId } : {}) });
+        await this.checkTripOfEvent(trip, {
+          atripId: event.atripId,
+          ...(event.tripId ? { tripId: event.tripId } : {}),
+        });
         if (this.isTerminal() || this.closing || this.trip !== trip) return;
       } else {
         log.info('webhook event belongs to another trip; ignored', { eventType: event.eventType, id: event.id });
@@ -554,8 +622,10 @@ class TripRun extends TripRunState {
 
   private passedDeadline(): { reason: string; messageToSeller: string } | undefined {
     const now = this.now();
-    if (this.quoteDeadlineMs !== undefined && now >= this.quoteDeadlineMs) return { reason: 'quote deadline passed', messageToSeller: EXPIRY_MESSAGE };
-    if (this.departureMs !== undefined && now >= this.departureMs) return { reason: 'departure time passed', messageToSeller: DEPARTURE_MESSAGE };
+    if (this.quoteDeadlineMs !== undefined && now >= this.quoteDeadlineMs)
+      return { reason: 'quote deadline passed', messageToSeller: EXPIRY_MESSAGE };
+    if (this.departureMs !== undefined && now >= this.departureMs)
+      return { reason: 'departure time passed', messageToSeller: DEPARTURE_MESSAGE };
     return undefined;
   }
 
@@ -592,7 +662,8 @@ class TripRun extends TripRunState {
 
   /** Polls restart frequent after news, except while awaiting a selection, which reconciles at the slowest interval. */
   private resetPollInterval(): void {
-    this.pollIntervalMs = this.decisionStage && this.phase === 'awaiting_selection' ? this.timing.pollMaxMs : this.timing.pollInitialMs;
+    this.pollIntervalMs =
+      this.decisionStage && this.phase === 'awaiting_selection' ? this.timing.pollMaxMs : this.timing.pollInitialMs;
     this.nextPollAtMs = this.now() + this.pollIntervalMs;
   }
 
@@ -608,7 +679,10 @@ class TripRun extends TripRunState {
       );
     } catch (error) {
       const { type, message } = failureOf(error);
-      this.fail(`createTrip failed: ${message}`, type === FailureType.RequestInvalid ? FailureType.RequestInvalid : FailureType.TripFailed);
+      this.fail(
+        `createTrip failed: ${message}`,
+        type === FailureType.RequestInvalid ? FailureType.RequestInvalid : FailureType.TripFailed,
+      );
       return;
     }
     if (!created) return;
@@ -630,7 +704,8 @@ class TripRun extends TripRunState {
     this.emit({ type: 'deep_link_ready', reason });
     this.setPhase('awaiting_rfqs', trip.reused ? 'trip found (created by an earlier attempt)' : 'trip created');
     this.resetPollInterval();
-    if (this.handlesDuplicates && (unconfirmed || duplicates?.length)) await this.afterAmbiguousCreate(duplicates ?? [], unconfirmed === true);
+    if (this.handlesDuplicates && (unconfirmed || duplicates?.length))
+      await this.afterAmbiguousCreate(duplicates ?? [], unconfirmed === true);
   }
 
   // ── duplicate trips (patch DUPLICATE_TRIPS) ─────────────────────────────────
@@ -646,9 +721,15 @@ class TripRun extends TripRunState {
     this.duplicateLookupsLeft--;
     let found;
     try {
-      found = await this.acts.duplicateActs.findDuplicateTrips({ workflowId: this.workflowId, keepAtripId: trip.atripId });
+      found = await this.acts.duplicateActs.findDuplicateTrips({
+        workflowId: this.workflowId,
+        keepAtripId: trip.atripId,
+      });
     } catch (error) {
-      log.warn('duplicate-trip lookup failed', { message: failureOf(error).message, lookupsLeft: this.duplicateLookupsLeft });
+      log.warn('duplicate-trip lookup failed', {
+        message: failureOf(error).message,
+        lookupsLeft: this.duplicateLookupsLeft,
+      });
       return;
     }
     if (found.lookup === 'answered') this.duplicateLookupsLeft = 0;
@@ -661,31 +742,61 @@ class TripRun extends TripRunState {
     if (this.duplicateTrips.some((known) => known.atripId === other.atripId && known.status !== 'failed')) return;
     let found;
     try {
-      found = await this.acts.duplicateActs.findDuplicateTrips({ workflowId: this.workflowId, keepAtripId: trip.atripId, candidate: other, lookup: false });
+      found = await this.acts.duplicateActs.findDuplicateTrips({
+        workflowId: this.workflowId,
+        keepAtripId: trip.atripId,
+        candidate: other,
+        lookup: false,
+      });
     } catch (error) {
-      log.warn('the trip a webhook event named could not be read', { atripId: other.atripId, message: failureOf(error).message });
+      log.warn('the trip a webhook event named could not be read', {
+        atripId: other.atripId,
+        message: failureOf(error).message,
+      });
       return;
     }
     if (this.isTerminal() || this.closing || this.trip !== trip) return;
-    if (found.duplicates.length === 0) log.info('webhook event belongs to another trip; ignored', { atripId: other.atripId });
+    if (found.duplicates.length === 0)
+      log.info('webhook event belongs to another trip; ignored', { atripId: other.atripId });
     await this.cancelDuplicates(found.duplicates, 'webhook');
   }
 
   /** Cancels (reason OTHER) each live trip other than the run's own and records it; the run continues on its trip. */
-  private async cancelDuplicates(found: DuplicateTrip[], discoveredBy: DuplicateTripRecord['discoveredBy']): Promise<void> {
+  private async cancelDuplicates(
+    found: DuplicateTrip[],
+    discoveredBy: DuplicateTripRecord['discoveredBy'],
+  ): Promise<void> {
     const own = this.trip?.atripId;
-    const fresh = found.filter((duplicate) => duplicate.atripId !== own && !this.duplicateTrips.some((known) => known.atripId === duplicate.atripId && known.status !== 'failed'));
+    const fresh = found.filter(
+      (duplicate) =>
+        duplicate.atripId !== own &&
+        !this.duplicateTrips.some((known) => known.atripId === duplicate.atripId && known.status !== 'failed'),
+    );
     for (const duplicate of fresh) {
-      const record: DuplicateTripRecord = { ...duplicate, discoveredBy, discoveredAt: new Date().toISOString(), status: 'cancelled' };
+      const record: DuplicateTripRecord = {
+        ...duplicate,
+        discoveredBy,
+        discoveredAt: new Date().toISOString(),
+        status: 'cancelled',
+      };
       try {
-        const { status } = await this.acts.cancelActs.cancelAvinodeTrip({ atripId: duplicate.atripId, reason: 'OTHER', messageToSeller: DUPLICATE_MESSAGE, ...this.actingAs() });
+        const { status } = await this.acts.cancelActs.cancelAvinodeTrip({
+          atripId: duplicate.atripId,
+          reason: 'OTHER',
+          messageToSeller: DUPLICATE_MESSAGE,
+          ...this.actingAs(),
+        });
         if (status === 'vanished') record.status = 'vanished';
       } catch (error) {
         record.status = 'failed';
         record.error = failureOf(error).message;
       }
       this.duplicateTrips = [...this.duplicateTrips.filter((known) => known.atripId !== duplicate.atripId), record];
-      log.warn('a second Avinode trip carried this run’s externalTripId', { atripId: duplicate.atripId, discoveredBy, status: record.status });
+      log.warn('a second Avinode trip carried this run’s externalTripId', {
+        atripId: duplicate.atripId,
+        discoveredBy,
+        status: record.status,
+      });
     }
     if (fresh.length > 0) this.refreshDetails();
   }
@@ -740,16 +851,27 @@ class TripRun extends TripRunState {
       try {
         const currencies = this.request.outputCurrencies;
         resolution = await this.withCredentials(() =>
-          currencies?.length ? this.acts.eventActs.resolveAvinodeEvent(event, { outputCurrencies: currencies }) : this.acts.eventActs.resolveAvinodeEvent(event),
+          currencies?.length
+            ? this.acts.eventActs.resolveAvinodeEvent(event, { outputCurrencies: currencies })
+            : this.acts.eventActs.resolveAvinodeEvent(event),
         );
       } catch (error) {
         const { type, message } = failureOf(error);
-        log.warn('webhook event could not be resolved; the poll will reconcile', { eventType: event.eventType, id: event.id, failureType: type, message });
+        log.warn('webhook event could not be resolved; the poll will reconcile', {
+          eventType: event.eventType,
+          id: event.id,
+          failureType: type,
+          message,
+        });
         continue;
       }
       if (!resolution || this.isTerminal() || !trip || this.trip !== trip) continue;
       if (resolution.unresolved) {
-        log.info('webhook event names nothing readable', { eventType: event.eventType, id: event.id, reason: resolution.unresolved });
+        log.info('webhook event names nothing readable', {
+          eventType: event.eventType,
+          id: event.id,
+          reason: resolution.unresolved,
+        });
         continue;
       }
       const foreign =
@@ -757,7 +879,10 @@ class TripRun extends TripRunState {
         (resolution.atripId === undefined && resolution.tripId !== undefined && resolution.tripId !== trip.tripId);
       if (foreign) {
         if (this.handlesDuplicates && resolution.atripId !== undefined) {
-          await this.checkTripOfEvent(trip, { atripId: resolution.atripId, ...(resolution.tripId ? { tripId: resolution.tripId } : {}) });
+          await this.checkTripOfEvent(trip, {
+            atripId: resolution.atripId,
+            ...(resolution.tripId ? { tripId: resolution.tripId } : {}),
+          });
         } else {
           log.info('webhook event belongs to another trip; ignored', { eventType: event.eventType, id: event.id });
         }
@@ -806,9 +931,15 @@ class TripRun extends TripRunState {
     for (;;) {
       this.credentialsHint = false;
       // A decision being reported (closing) is not cut short by the deadline: it was taken in time.
-      const deadlines = this.closing ? Infinity : Math.min(this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
+      const deadlines = this.closing
+        ? Infinity
+        : Math.min(this.quoteDeadlineMs ?? Infinity, this.departureMs ?? Infinity);
       const until = Math.min(this.now() + this.timing.credentialRecheckMs, deadlines);
-      await this.waitForNews(() => this.credentialsHint || this.isTerminal() || this.wake, Math.max(1, until - this.now()), until);
+      await this.waitForNews(
+        () => this.credentialsHint || this.isTerminal() || this.wake,
+        Math.max(1, until - this.now()),
+        until,
+      );
       this.wake = false;
       if (this.isTerminal()) return false;
       if (!this.closing) {
@@ -847,7 +978,11 @@ class TripRun extends TripRunState {
     const change = this.recordQuote(incoming, new Date().toISOString());
     if (!change) return;
     tripMetrics.quoteReceived(change);
-    this.emit(change === 'new' ? { type: 'quote_received', quote: incoming } : { type: 'quote_received', quote: incoming, reason: 're-priced' });
+    this.emit(
+      change === 'new'
+        ? { type: 'quote_received', quote: incoming }
+        : { type: 'quote_received', quote: incoming, reason: 're-priced' },
+    );
   }
 
   private addMessage(message: TripMessageSnapshot): void {
@@ -897,8 +1032,20 @@ class TripRun extends TripRunState {
     this.refreshDetails();
     const trip = this.trip!;
     const winningSellerLiftId = this.winningLiftIdOf(quote)!;
-    const report: OutcomeReport = { outcome: 'CONVERTED', quoteId: quote.quoteId, winningSellerLiftId, status: 'reported', at: '' };
-    const send = () => this.acts.outcomeActs.reportTripOutcome({ atripId: trip.atripId, outcome: 'CONVERTED', winningSellerLiftId, ...this.actingAs() });
+    const report: OutcomeReport = {
+      outcome: 'CONVERTED',
+      quoteId: quote.quoteId,
+      winningSellerLiftId,
+      status: 'reported',
+      at: '',
+    };
+    const send = () =>
+      this.acts.outcomeActs.reportTripOutcome({
+        atripId: trip.atripId,
+        outcome: 'CONVERTED',
+        winningSellerLiftId,
+        ...this.actingAs(),
+      });
     try {
       try {
         await send();
@@ -918,16 +1065,29 @@ class TripRun extends TripRunState {
     this.outcomeReport = report;
     if (closeOtherRequests) this.closedRequests = await this.closeOtherRequests(quote);
     this.emit({ type: 'quote_selected', quote, outcomeReport: report });
-    const reported = report.status === 'reported' ? 'outcome CONVERTED reported to Avinode' : `reporting the outcome to Avinode failed: ${report.error}`;
-    const closed = this.closedRequests ? `; ${this.closedRequests.filter((request) => request.status === 'cancelled').length}/${this.closedRequests.length} other RFQs cancelled` : '';
-    this.end('completed', `quote ${quote.quoteId} selected (${quote.operator}, ${quote.price} ${quote.currency}); ${reported}${closed}`);
+    const reported =
+      report.status === 'reported'
+        ? 'outcome CONVERTED reported to Avinode'
+        : `reporting the outcome to Avinode failed: ${report.error}`;
+    const closed = this.closedRequests
+      ? `; ${this.closedRequests.filter((request) => request.status === 'cancelled').length}/${this.closedRequests.length} other RFQs cancelled`
+      : '';
+    this.end(
+      'completed',
+      `quote ${quote.quoteId} selected (${quote.operator}, ${quote.price} ${quote.currency}); ${reported}${closed}`,
+    );
   }
 
   private async closeOtherRequests(winner: QuoteRecord): Promise<ClosedRequest[]> {
     return Promise.all(
       this.otherOpenRfqs(winner).map(async (rfq): Promise<ClosedRequest> => {
         try {
-          await this.acts.rfqCancelActs.cancelRfq({ rfqId: rfq.rfqId, reason: 'BOOKED', messageToSeller: CLOSE_OTHERS_MESSAGE, ...this.actingAs() });
+          await this.acts.rfqCancelActs.cancelRfq({
+            rfqId: rfq.rfqId,
+            reason: 'BOOKED',
+            messageToSeller: CLOSE_OTHERS_MESSAGE,
+            ...this.actingAs(),
+          });
           return { rfqId: rfq.rfqId, operator: rfq.operator, status: 'cancelled' };
         } catch (error) {
           return { rfqId: rfq.rfqId, operator: rfq.operator, status: 'failed', error: failureOf(error).message };
@@ -960,9 +1120,16 @@ class TripRun extends TripRunState {
     this.end('failed', message);
   }
 
-  private async cancelOnAvinode(trip: TripCreated, cancel: { reason: (typeof CANCEL_REASONS)[number]; messageToSeller?: string }): Promise<string> {
+  private async cancelOnAvinode(
+    trip: TripCreated,
+    cancel: { reason: (typeof CANCEL_REASONS)[number]; messageToSeller?: string },
+  ): Promise<string> {
     try {
-      const { status } = await this.acts.cancelActs.cancelAvinodeTrip({ atripId: trip.atripId, ...cancel, ...(this.decisionStage ? this.actingAs() : {}) });
+      const { status } = await this.acts.cancelActs.cancelAvinodeTrip({
+        atripId: trip.atripId,
+        ...cancel,
+        ...(this.decisionStage ? this.actingAs() : {}),
+      });
       return status === 'vanished' ? '; the Avinode trip no longer existed' : '; cancelled on Avinode';
     } catch (error) {
       return `; cancelling on Avinode failed: ${failureOf(error).message}`;
@@ -1043,9 +1210,11 @@ class TripRun extends TripRunState {
       keyword(SearchAttributes.AvinodeTripRef, this.trip.atripId);
     }
     const quotes = this.liveQuotes().length;
-    if (held.get(SearchAttributes.QuoteCount) !== quotes) changes.push({ key: SearchAttributes.QuoteCount, value: quotes });
+    if (held.get(SearchAttributes.QuoteCount) !== quotes)
+      changes.push({ key: SearchAttributes.QuoteCount, value: quotes });
     const departure = nominalDeparture(this.request);
-    if (departure && held.get(SearchAttributes.DepartureDate)?.getTime() !== departure.getTime()) changes.push({ key: SearchAttributes.DepartureDate, value: departure });
+    if (departure && held.get(SearchAttributes.DepartureDate)?.getTime() !== departure.getTime())
+      changes.push({ key: SearchAttributes.DepartureDate, value: departure });
     return changes;
   }
 
@@ -1063,7 +1232,8 @@ class TripRun extends TripRunState {
       .then(() => this.acts.callbackActs.deliverCallback({ url, event }))
       .then(
         () => undefined,
-        (error: unknown) => log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message }),
+        (error: unknown) =>
+          log.warn('callback undeliverable; dropped', { eventId: event.eventId, message: failureOf(error).message }),
       )
       .finally(() => this.callbackSettled(event));
   }
@@ -1080,7 +1250,8 @@ class TripRun extends TripRunState {
     // Trips idle for days in awaiting_selection: runs with the decision stage continue as new at a
     // default threshold unless the request sets one (0 = only when the server suggests it).
     const asked = this.request.timing?.continueAsNewAfterEvents;
-    const threshold = asked ?? (this.decisionStage ? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS : this.timing.continueAsNewAfterEvents);
+    const threshold =
+      asked ?? (this.decisionStage ? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS : this.timing.continueAsNewAfterEvents);
     return info.continueAsNewSuggested || (threshold > 0 && info.historyLength >= threshold);
   }
 

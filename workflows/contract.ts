@@ -51,7 +51,11 @@ export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureType[] = [
 ];
 
 /** Failures a person must fix (credentials, permissions): a run waits in `blocked` for these, it does not fail. */
-export const CREDENTIAL_FAILURE_TYPES: readonly FailureType[] = [FailureType.AuthRejected, FailureType.TokenEndpointRejected, FailureType.Forbidden];
+export const CREDENTIAL_FAILURE_TYPES: readonly FailureType[] = [
+  FailureType.AuthRejected,
+  FailureType.TokenEndpointRejected,
+  FailureType.Forbidden,
+];
 
 export const TRIP_PHASES = [
   'creating_trip',
@@ -381,7 +385,15 @@ export interface TripProgress {
   quotes: QuoteRecord[];
   declines: DeclineRecord[];
   messages: TripMessageSnapshot[];
-  counts: { rfqs: number; lifts: number; answered: number; quotes: number; declines: number; polls: number; webhooks: number };
+  counts: {
+    rfqs: number;
+    lifts: number;
+    answered: number;
+    quotes: number;
+    declines: number;
+    polls: number;
+    webhooks: number;
+  };
   lastPollAt?: string;
   nextPollAt?: string;
   quoteDeadline?: string;
@@ -431,7 +443,8 @@ export interface ExtendDeadlineInput {
 }
 
 /** Signed JSON events POSTed to `TripRequest.callbackUrl` (see activities/callbacks.ts for the signature). */
-export type CallbackEventType = 'deep_link_ready' | 'quote_received' | 'phase_changed' | 'quote_selected' | 'message_received' | 'quote_declined';
+export type CallbackEventType =
+  'deep_link_ready' | 'quote_received' | 'phase_changed' | 'quote_selected' | 'message_received' | 'quote_declined';
 export interface CallbackEvent {
   type: CallbackEventType;
   /** Stable per event, so receivers can dedupe redeliveries. */
@@ -474,16 +487,21 @@ export const SearchAttributes = {
 
 /** `--search-attribute` arguments for the dev server, derived from the keys above. */
 export const SEARCH_ATTRIBUTE_FLAGS: readonly string[] = Object.values(SearchAttributes).map((key) => {
-  const type = key.type === SearchAttributeType.DATETIME ? 'Datetime' : key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
+  const type =
+    key.type === SearchAttributeType.DATETIME ? 'Datetime' : key.type === SearchAttributeType.INT ? 'Int' : 'Keyword';
   return `${key.name}=${type}`;
 });
 
 /** What POST /trips needs of a request: the itinerary and the lift criteria. */
-export type TripCriteria = Pick<TripRequest, 'legs' | 'aircraftCategory' | 'requiredLift' | 'maxFuelStopsPerSegment' | 'minimumYearOfMake' | 'includeLiftUpgrades'>;
+export type TripCriteria = Pick<
+  TripRequest,
+  'legs' | 'aircraftCategory' | 'requiredLift' | 'maxFuelStopsPerSegment' | 'minimumYearOfMake' | 'includeLiftUpgrades'
+>;
 
 /** The request's criteria; absent fields stay absent (so the createTrip input of older runs looks the same). */
 export function tripCriteriaOf(request: TripCriteria): TripCriteria {
-  const { legs, aircraftCategory, requiredLift, maxFuelStopsPerSegment, minimumYearOfMake, includeLiftUpgrades } = request;
+  const { legs, aircraftCategory, requiredLift, maxFuelStopsPerSegment, minimumYearOfMake, includeLiftUpgrades } =
+    request;
   return {
     legs,
     ...(aircraftCategory ? { aircraftCategory } : {}),

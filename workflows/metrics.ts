@@ -4,10 +4,16 @@
 // use: the workflow metricMeter exists only inside a workflow context, not when this module loads.
 import { metricMeter } from '@temporalio/workflow';
 
-const count = (name: string, description: string, labels: Record<string, string>) => metricMeter.createCounter(name, '1', description).add(1, labels);
+const count = (name: string, description: string, labels: Record<string, string>) =>
+  metricMeter.createCounter(name, '1', description).add(1, labels);
 
 export const tripMetrics = {
-  phaseEntered: (phase: string) => count('charterflow_trip_phase_entered', 'Charter runs entering a phase (label phase)', { phase }),
-  quoteReceived: (kind: 'new' | 'repriced') => count('charterflow_quotes_received', 'Operator quotes received (label kind: new | repriced)', { kind }),
-  avinodeEvent: (eventType: string) => count('charterflow_avinode_events', 'Avinode webhook events signalled to a run (label event_type)', { event_type: eventType }),
+  phaseEntered: (phase: string) =>
+    count('charterflow_trip_phase_entered', 'Charter runs entering a phase (label phase)', { phase }),
+  quoteReceived: (kind: 'new' | 'repriced') =>
+    count('charterflow_quotes_received', 'Operator quotes received (label kind: new | repriced)', { kind }),
+  avinodeEvent: (eventType: string) =>
+    count('charterflow_avinode_events', 'Avinode webhook events signalled to a run (label event_type)', {
+      event_type: eventType,
+    }),
 };

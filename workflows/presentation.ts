@@ -25,7 +25,8 @@ export function tripSummary(request: Pick<TripRequest, 'legs'>): string {
   const pax = counts.length > 0 ? `${Math.max(...counts)} pax` : 'pax TBD';
   const parts = [airports.join('→'), legDate(first), pax];
   const last = rest.at(-1);
-  if (last) parts.push(`${request.legs.length === 2 && last.to === first.from ? 'return' : 'last leg'} ${legDate(last)}`);
+  if (last)
+    parts.push(`${request.legs.length === 2 && last.to === first.from ? 'return' : 'last leg'} ${legDate(last)}`);
   return parts.join(' · ');
 }
 
@@ -48,7 +49,8 @@ export function renderDetails(progress: TripProgress): string {
   lines.push(
     `**Counts:** ${counts.rfqs} RFQs · ${counts.answered}/${counts.lifts} lifts answered · ${counts.quotes} quotes · ${counts.declines} declines · ${counts.polls} polls · ${counts.webhooks} webhooks${progress.resets > 0 ? ` · ${progress.resets} resets` : ''}`,
   );
-  if (progress.phase === 'awaiting_selection') lines.push('**Waiting for the broker:** every lift is answered; select a quote, message an operator, or cancel.');
+  if (progress.phase === 'awaiting_selection')
+    lines.push('**Waiting for the broker:** every lift is answered; select a quote, message an operator, or cancel.');
   if (progress.note) lines.push(`**Note:** ${cell(progress.note)}`);
   if (progress.selectedQuoteId) lines.push(`**Selected quote:** ${progress.selectedQuoteId}`);
   const report = progress.outcomeReport;
@@ -60,11 +62,15 @@ export function renderDetails(progress: TripProgress): string {
     );
   }
   if (progress.closedRequests?.length) {
-    lines.push(`**Other RFQs closed:** ${progress.closedRequests.map((closed) => `${cell(closed.operator)} ${closed.status === 'cancelled' ? '✓' : `failed (${cell(closed.error)})`}`).join(' · ')}`);
+    lines.push(
+      `**Other RFQs closed:** ${progress.closedRequests.map((closed) => `${cell(closed.operator)} ${closed.status === 'cancelled' ? '✓' : `failed (${cell(closed.error)})`}`).join(' · ')}`,
+    );
   }
   if (progress.duplicateTrips?.length) {
     const outcome = (duplicate: NonNullable<TripProgress['duplicateTrips']>[number]) =>
-      duplicate.status === 'failed' ? `cancel failed (${cell(duplicate.error)}), retried when seen again` : duplicate.status;
+      duplicate.status === 'failed'
+        ? `cancel failed (${cell(duplicate.error)}), retried when seen again`
+        : duplicate.status;
     lines.push(
       `**Duplicate Avinode trips found and withdrawn:** ${progress.duplicateTrips.map((duplicate) => `${cell(duplicate.tripId ?? duplicate.atripId)} ${outcome(duplicate)}`).join(' · ')}`,
     );
@@ -73,13 +79,21 @@ export function renderDetails(progress: TripProgress): string {
   if (progress.rfqs.length > 0) {
     lines.push('', '| RFQ | Operator | Lift | Aircraft | Status | Price |', '|---|---|---|---|---|---|');
     for (const rfq of progress.rfqs) {
-      const cancelled = rfq.cancelled ? ` · RFQ cancelled by ${rfq.cancelled.by}${rfq.cancelled.reason ? ` (${rfq.cancelled.reason})` : ''}` : '';
+      const cancelled = rfq.cancelled
+        ? ` · RFQ cancelled by ${rfq.cancelled.by}${rfq.cancelled.reason ? ` (${rfq.cancelled.reason})` : ''}`
+        : '';
       for (const lift of rfq.lifts) {
         const price = lift.price !== undefined && lift.currency ? money(lift.price, lift.currency) : undefined;
-        lines.push(`| ${cell(rfq.rfqId)} | ${cell(rfq.operator)} | ${cell(lift.liftId)} | ${cell(lift.aircraftType ?? lift.aircraftCategory)} | ${lift.status}${cancelled ? cell(cancelled) : ''} | ${cell(price)} |`);
+        lines.push(
+          `| ${cell(rfq.rfqId)} | ${cell(rfq.operator)} | ${cell(lift.liftId)} | ${cell(lift.aircraftType ?? lift.aircraftCategory)} | ${lift.status}${cancelled ? cell(cancelled) : ''} | ${cell(price)} |`,
+        );
       }
       if (rfq.lifts.length === 0) {
-        const answer = rfq.cancelled ? `cancelled${cancelled}` : (rfq.quoteIds?.length ?? 0) > 0 ? 'quoted on the RFQ' : 'unanswered';
+        const answer = rfq.cancelled
+          ? `cancelled${cancelled}`
+          : (rfq.quoteIds?.length ?? 0) > 0
+            ? 'quoted on the RFQ'
+            : 'unanswered';
         lines.push(`| ${cell(rfq.rfqId)} | ${cell(rfq.operator)} | — | — | ${cell(answer)} | — |`);
       }
     }
@@ -87,9 +101,18 @@ export function renderDetails(progress: TripProgress): string {
   const quotes = progress.quotes.filter((quote) => !quote.vanishedAt);
   if (quotes.length > 0) {
     const cheapest = cheapestQuoteId(progress);
-    lines.push('', '| Quote | Operator | Aircraft | Seats | Price | Re-priced | Seller message |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '| Quote | Operator | Aircraft | Seats | Price | Re-priced | Seller message |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const quote of quotes) {
-      const marks = [quote.quoteId === progress.selectedQuoteId ? '✔ selected' : '', quote.quoteId === cheapest ? 'cheapest' : ''].filter(Boolean).join(', ');
+      const marks = [
+        quote.quoteId === progress.selectedQuoteId ? '✔ selected' : '',
+        quote.quoteId === cheapest ? 'cheapest' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       lines.push(
         `| ${cell(quote.quoteId)}${marks ? ` (${marks})` : ''} | ${cell(quote.operator)} | ${cell(quote.aircraftType ?? quote.aircraftCategory)} | ${cell(quote.seats)} | ${money(quote.price, quote.currency)} | ${quote.priceHistory.length > 0 ? `${quote.priceHistory.length}×` : '—'} | ${cell(quote.sellerMessage)} |`,
       );
@@ -98,14 +121,18 @@ export function renderDetails(progress: TripProgress): string {
   if (progress.declines.length > 0) {
     lines.push('', '| Declined by | RFQ | Reason | Message |', '|---|---|---|---|');
     for (const decline of progress.declines) {
-      lines.push(`| ${cell(decline.operator)} | ${cell(decline.rfqId)} | ${cell(decline.declineReason ? declineReasonText(decline.declineReason) : undefined)} | ${cell(decline.message)} |`);
+      lines.push(
+        `| ${cell(decline.operator)} | ${cell(decline.rfqId)} | ${cell(decline.declineReason ? declineReasonText(decline.declineReason) : undefined)} | ${cell(decline.message)} |`,
+      );
     }
   }
   const chats = progress.messages.filter((message) => !message.quoteId && !message.declineReason);
   if (chats.length > 0) {
     lines.push('', '| Message | Operator | RFQ | Text |', '|---|---|---|---|');
     for (const message of chats.slice(-MESSAGES_SHOWN)) {
-      lines.push(`| ${message.direction === 'sent' ? '→ sent' : '← received'} | ${cell(message.operator)} | ${cell(message.rfqId)} | ${cell(message.text)} |`);
+      lines.push(
+        `| ${message.direction === 'sent' ? '→ sent' : '← received'} | ${cell(message.operator)} | ${cell(message.rfqId)} | ${cell(message.text)} |`,
+      );
     }
   }
   return lines.join('\n');
@@ -124,8 +151,14 @@ export function declineReasonText(reason: string): string {
  */
 export function cheapestQuoteId(progress: Pick<TripProgress, 'quotes'>): string | undefined {
   const live = progress.quotes.filter((quote) => !quote.vanishedAt);
-  const common = live[0]?.convertedPrices?.find((converted) => live.every((quote) => quote.convertedPrices?.some((other) => other.currency === converted.currency)))?.currency;
-  const priceOf = (quote: (typeof live)[number]) => (common ? quote.convertedPrices!.find((converted) => converted.currency === common)!.price : quote.price);
+  const common = live[0]?.convertedPrices?.find((converted) =>
+    live.every((quote) => quote.convertedPrices?.some((other) => other.currency === converted.currency)),
+  )?.currency;
+  const priceOf = (quote: (typeof live)[number]) =>
+    common ? quote.convertedPrices!.find((converted) => converted.currency === common)!.price : quote.price;
   const comparable = common ? live : live.filter((quote) => quote.currency === live[0]?.currency);
-  return comparable.reduce<(typeof live)[number] | undefined>((best, quote) => (!best || priceOf(quote) < priceOf(best) ? quote : best), undefined)?.quoteId;
+  return comparable.reduce<(typeof live)[number] | undefined>(
+    (best, quote) => (!best || priceOf(quote) < priceOf(best) ? quote : best),
+    undefined,
+  )?.quoteId;
 }

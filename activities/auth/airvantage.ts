@@ -5,7 +5,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failures } from '../../workflows/failures.ts';
 import { encodeBasicCredentials, type BasicEncoding } from './basic.ts';
 import type { RefreshTokenStore } from './refresh-token-store.ts';
-import { callTokenEndpoint, grantOf, requestToken, tokenEndpointErrorDetailsOf, type AnomalyRetryDeps, type TokenHttpDeps, type TokenResponse } from './token-endpoint.ts';
+import {
+  callTokenEndpoint,
+  grantOf,
+  requestToken,
+  tokenEndpointErrorDetailsOf,
+  type AnomalyRetryDeps,
+  type TokenHttpDeps,
+  type TokenResponse,
+} from './token-endpoint.ts';
 import { CachedTokenSource, type AccessToken, type TokenSource, type TokenSourceDescription } from './token-source.ts';
 
 export interface PkcePair {
@@ -16,7 +24,8 @@ export interface PkcePair {
 
 /** RFC 7636 S256: BASE64URL(SHA256(ASCII(verifier))), no padding. */
 export function pkceChallengeOf(verifier: string): string {
-  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new Error('PKCE verifier must be 43–128 characters of [A-Za-z0-9-._~]');
+  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier))
+    throw new Error('PKCE verifier must be 43–128 characters of [A-Za-z0-9-._~]');
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
@@ -43,10 +52,17 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
 /** The browser redirect of the authorization-code flow; always S256 and a state. */
 export function buildAuthorizeUrl(
-  options: ({ baseUrl: string } | { host: string }) & { clientId: string; redirectUri: string; codeChallenge: string; state: string; scope?: string },
+  options: ({ baseUrl: string } | { host: string }) & {
+    clientId: string;
+    redirectUri: string;
+    codeChallenge: string;
+    state: string;
+    scope?: string;
+  },
 ): string {
   if (!options.state) throw new Error('buildAuthorizeUrl: state is required');
-  if (!options.codeChallenge) throw new Error('buildAuthorizeUrl: codeChallenge is required (AirVantage treats a missing method as plain)');
+  if (!options.codeChallenge)
+    throw new Error('buildAuthorizeUrl: codeChallenge is required (AirVantage treats a missing method as plain)');
   const base = 'baseUrl' in options ? options.baseUrl : options.host;
   const url = new URL(`${trimSlash(base)}/api/oauth/authorize`);
   url.search = new URLSearchParams({
@@ -67,9 +83,15 @@ export interface AirvantageTokenDeps extends TokenHttpDeps, AnomalyRetryDeps {
 
 export interface AirvantageTokenSource extends TokenSource {
   /** Finishes the authorization-code flow: saves the grant's refresh token, then caches the access token. */
-  exchangeAuthorizationCode(input: { code: string; redirectUri: string; codeVerifier: string }, options?: { signal?: AbortSignal }): Promise<AccessToken>;
+  exchangeAuthorizationCode(
+    input: { code: string; redirectUri: string; codeVerifier: string },
+    options?: { signal?: AbortSignal },
+  ): Promise<AccessToken>;
   /** The password grant (RFC 9700 forbids it; only for a headless account without 2FA). */
-  loginWithPassword(input: { username: string; password: string; factor?: string }, options?: { signal?: AbortSignal }): Promise<AccessToken>;
+  loginWithPassword(
+    input: { username: string; password: string; factor?: string },
+    options?: { signal?: AbortSignal },
+  ): Promise<AccessToken>;
   /** Kills the current access token and with it the whole grant (decommissioning only). */
   expire(options?: { signal?: AbortSignal }): Promise<'expired' | 'already-expired' | 'no-token'>;
 }
@@ -92,14 +114,24 @@ export function createAirvantageTokenSource(
   grant: { grantId: string; store: RefreshTokenStore },
   deps: AirvantageTokenDeps = {},
 ): AirvantageTokenSource {
-  for (const [name, value] of Object.entries({ baseUrl: client.baseUrl, clientId: client.clientId, clientSecret: client.clientSecret, grantId: grant.grantId })) {
+  for (const [name, value] of Object.entries({
+    baseUrl: client.baseUrl,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    grantId: grant.grantId,
+  })) {
     if (!value?.trim()) {
       throw failures.configurationInvalid(`AirVantage credential: ${name} is empty`);
     }
   }
   const baseUrl = trimSlash(client.baseUrl);
   const tokenUrl = `${baseUrl}/api/oauth/token`;
-  const description: TokenSourceDescription = { provider: 'airvantage', host: new URL(baseUrl).host, clientId: client.clientId, method: 'client_secret_basic' };
+  const description: TokenSourceDescription = {
+    provider: 'airvantage',
+    host: new URL(baseUrl).host,
+    clientId: client.clientId,
+    method: 'client_secret_basic',
+  };
   const lockKey = `${baseUrl}|${client.clientId}|${grant.grantId}`;
   const locked = <T>(run: () => Promise<T>) =>
     withProcessLock(lockKey, () => (grant.store.withLock ? grant.store.withLock(grant.grantId, run) : run()));
@@ -107,7 +139,10 @@ export function createAirvantageTokenSource(
     requestToken(
       {
         url: tokenUrl,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: encodeBasicCredentials(client.clientId, client.clientSecret, client.basicEncoding ?? 'form') },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: encodeBasicCredentials(client.clientId, client.clientSecret, client.basicEncoding ?? 'form'),
+        },
         body: form.toString(),
         description,
         route: '/api/oauth/token',
@@ -146,9 +181,13 @@ export function createAirvantageTokenSource(
       locked(async () => {
         const refreshToken = await grant.store.load(grant.grantId);
         if (!refreshToken) {
-          throw failures.tokenEndpointRejected(`airvantage grant ${grant.grantId} of client ${client.clientId} has no stored refresh token: a person must authorize first`);
+          throw failures.tokenEndpointRejected(
+            `airvantage grant ${grant.grantId} of client ${client.clientId} has no stored refresh token: a person must authorize first`,
+          );
         }
-        return dropGrantOn(async () => keep(await post(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), signal)));
+        return dropGrantOn(async () =>
+          keep(await post(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), signal)),
+        );
       }),
   });
 
@@ -157,7 +196,11 @@ export function createAirvantageTokenSource(
    * expired code, a wrong verifier or password): the stored grant, which the server still honours,
    * is kept. Once sent, the request runs to its end so a new grant is saved; `signal` ends the wait.
    */
-  const start = async (attempt: 'authorization-code exchange' | 'password login', form: URLSearchParams, signal?: AbortSignal) => {
+  const start = async (
+    attempt: 'authorization-code exchange' | 'password login',
+    form: URLSearchParams,
+    signal?: AbortSignal,
+  ) => {
     if (signal?.aborted) throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
     const sentAt = (deps.now ?? (() => performance.now()))();
     const exchange = locked(async () => {
@@ -180,9 +223,22 @@ export function createAirvantageTokenSource(
     invalidate: (token) => source.invalidate(token),
     describe: () => source.describe(),
     exchangeAuthorizationCode: ({ code, redirectUri, codeVerifier }, options = {}) =>
-      start('authorization-code exchange', new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }), options.signal),
+      start(
+        'authorization-code exchange',
+        new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          code_verifier: codeVerifier,
+        }),
+        options.signal,
+      ),
     loginWithPassword: ({ username, password, factor }, options = {}) =>
-      start('password login', new URLSearchParams({ grant_type: 'password', username, password, ...(factor ? { factor } : {}) }), options.signal),
+      start(
+        'password login',
+        new URLSearchParams({ grant_type: 'password', username, password, ...(factor ? { factor } : {}) }),
+        options.signal,
+      ),
     async expire(options = {}) {
       let token: AccessToken;
       try {
@@ -214,10 +270,20 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
  * GET /api/oauth/expire?access_token=… (not RFC 7009). 401 means already invalid. The URL carries
  * the token, so only the route template is ever logged or named in an error.
  */
-export async function expireToken(client: Pick<AirvantageClient, 'baseUrl' | 'clientId'>, accessToken: string, deps: TokenHttpDeps = {}, signal?: AbortSignal): Promise<'expired' | 'already-expired'> {
+export async function expireToken(
+  client: Pick<AirvantageClient, 'baseUrl' | 'clientId'>,
+  accessToken: string,
+  deps: TokenHttpDeps = {},
+  signal?: AbortSignal,
+): Promise<'expired' | 'already-expired'> {
   const baseUrl = trimSlash(client.baseUrl);
   const url = `${baseUrl}/api/oauth/expire?${new URLSearchParams({ access_token: accessToken }).toString()}`;
-  const description: TokenSourceDescription = { provider: 'airvantage', host: new URL(baseUrl).host, clientId: client.clientId, method: 'access_token' };
+  const description: TokenSourceDescription = {
+    provider: 'airvantage',
+    host: new URL(baseUrl).host,
+    clientId: client.clientId,
+    method: 'access_token',
+  };
   try {
     await callTokenEndpoint({ url, method: 'GET', headers: {}, description, route: '/api/oauth/expire' }, deps, signal);
     return 'expired';

@@ -5,7 +5,14 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { ClientAuthMethod } from '../../platform/config.ts';
 import { encodeBasicCredentials, type BasicEncoding } from './basic.ts';
 import { CLIENT_AUTH_METHODS } from '../../platform/config.ts';
-import { grantOf, requestToken, tokenEndpointErrorDetailsOf, type AnomalyRetryDeps, type TokenEndpointErrorDetails, type TokenHttpDeps } from './token-endpoint.ts';
+import {
+  grantOf,
+  requestToken,
+  tokenEndpointErrorDetailsOf,
+  type AnomalyRetryDeps,
+  type TokenEndpointErrorDetails,
+  type TokenHttpDeps,
+} from './token-endpoint.ts';
 import { CachedTokenSource, StaticTokenSource, type TokenSource, type TokenSourceDescription } from './token-source.ts';
 
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -32,7 +39,12 @@ const INVALID_CLIENT_HINT =
   'Check that AVINODE_CLIENT_AUTH_METHOD is the method the secret was created for, that the secret is current (secrets expire; a sandbox reset on Mondays 06:00–08:00 UTC regenerates them) and that the API connection is active (unused connections are deactivated after 60 days). `charterflow doctor` can tell which method the secret works with.';
 
 /** A fresh HS256 client assertion (RFC 7523 §3, OIDC Core §9): never reused. */
-export async function createClientAssertion(options: { clientId: string; clientSecret: string; audience: string; nowMs?: number }): Promise<string> {
+export async function createClientAssertion(options: {
+  clientId: string;
+  clientSecret: string;
+  audience: string;
+  nowMs?: number;
+}): Promise<string> {
   const iat = Math.floor((options.nowMs ?? Date.now()) / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -46,13 +58,20 @@ export async function createClientAssertion(options: { clientId: string; clientS
 }
 
 /** The form body and headers of one token request; exported for the request-shape tests. */
-export async function avinodeTokenRequest(credential: AvinodeOAuthCredential, nowMs?: number): Promise<{ headers: Record<string, string>; body: string }> {
+export async function avinodeTokenRequest(
+  credential: AvinodeOAuthCredential,
+  nowMs?: number,
+): Promise<{ headers: Record<string, string>; body: string }> {
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (credential.expiresInMinutes !== undefined) form.set('expiresInMinutes', String(credential.expiresInMinutes));
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   switch (credential.method) {
     case 'client_secret_basic':
-      headers.authorization = encodeBasicCredentials(credential.clientId, credential.clientSecret, credential.basicEncoding ?? 'form');
+      headers.authorization = encodeBasicCredentials(
+        credential.clientId,
+        credential.clientSecret,
+        credential.basicEncoding ?? 'form',
+      );
       break;
     case 'client_secret_post':
       form.set('client_id', credential.clientId);
@@ -62,18 +81,33 @@ export async function avinodeTokenRequest(credential: AvinodeOAuthCredential, no
       form.set('client_assertion_type', JWT_BEARER_ASSERTION_TYPE);
       form.set(
         'client_assertion',
-        await createClientAssertion({ clientId: credential.clientId, clientSecret: credential.clientSecret, audience: credential.assertionAudience ?? credential.tokenUrl, ...(nowMs !== undefined ? { nowMs } : {}) }),
+        await createClientAssertion({
+          clientId: credential.clientId,
+          clientSecret: credential.clientSecret,
+          audience: credential.assertionAudience ?? credential.tokenUrl,
+          ...(nowMs !== undefined ? { nowMs } : {}),
+        }),
       );
       break;
   }
   return { headers, body: form.toString() };
 }
 
-export function describeAvinodeCredential(credential: Pick<AvinodeOAuthCredential, 'tokenUrl' | 'clientId' | 'method'>): TokenSourceDescription {
-  return { provider: 'avinode', host: new URL(credential.tokenUrl).host, clientId: credential.clientId, method: credential.method };
+export function describeAvinodeCredential(
+  credential: Pick<AvinodeOAuthCredential, 'tokenUrl' | 'clientId' | 'method'>,
+): TokenSourceDescription {
+  return {
+    provider: 'avinode',
+    host: new URL(credential.tokenUrl).host,
+    clientId: credential.clientId,
+    method: credential.method,
+  };
 }
 
-export function createAvinodeOAuthTokenSource(credential: AvinodeOAuthCredential, deps: AvinodeTokenDeps = {}): TokenSource {
+export function createAvinodeOAuthTokenSource(
+  credential: AvinodeOAuthCredential,
+  deps: AvinodeTokenDeps = {},
+): TokenSource {
   const description = describeAvinodeCredential(credential);
   return new CachedTokenSource({
     description,
@@ -83,7 +117,14 @@ export function createAvinodeOAuthTokenSource(credential: AvinodeOAuthCredential
     fetch: async (signal) => {
       const { headers, body } = await avinodeTokenRequest(credential, deps.wallClock?.());
       const response = await requestToken(
-        { url: credential.tokenUrl, headers, body, description, route: '/oauth/token', invalidClientHint: INVALID_CLIENT_HINT },
+        {
+          url: credential.tokenUrl,
+          headers,
+          body,
+          description,
+          route: '/oauth/token',
+          invalidClientHint: INVALID_CLIENT_HINT,
+        },
         deps,
         signal,
       );
@@ -143,7 +184,10 @@ export interface AuthMethodDiagnosis {
  * invalid_client, with each other method, to name both the configured and the expected method.
  * Costs up to three token requests; never part of the activity path.
  */
-export async function diagnoseAvinodeAuthMethod(credential: AvinodeOAuthCredential, deps: AvinodeTokenDeps = {}): Promise<AuthMethodDiagnosis> {
+export async function diagnoseAvinodeAuthMethod(
+  credential: AvinodeOAuthCredential,
+  deps: AvinodeTokenDeps = {},
+): Promise<AuthMethodDiagnosis> {
   const attempt = async (method: ClientAuthMethod) => {
     try {
       await createAvinodeOAuthTokenSource({ ...credential, method }, { ...deps, anomalyRetryDelaysMs: [] }).getToken();
@@ -156,7 +200,12 @@ export async function diagnoseAvinodeAuthMethod(credential: AvinodeOAuthCredenti
   const first = await attempt(configured);
   if (!first) return { configured, ok: true, explanation: `${configured} works for client ${credential.clientId}.` };
   if (first.details?.error !== 'invalid_client') {
-    return { configured, ok: false, ...(first.details ? { failure: first.details } : {}), explanation: (first.error as Error).message };
+    return {
+      configured,
+      ok: false,
+      ...(first.details ? { failure: first.details } : {}),
+      explanation: (first.error as Error).message,
+    };
   }
   for (const method of CLIENT_AUTH_METHODS.filter((m) => m !== configured)) {
     if (!(await attempt(method))) {

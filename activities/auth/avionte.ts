@@ -31,7 +31,12 @@ export function avionteTokenRequest(credential: AvionteCredential): { headers: R
 }
 
 export function createAvionteTokenSource(credential: AvionteCredential, deps: AvionteTokenDeps = {}): TokenSource {
-  for (const [name, value] of Object.entries({ clientId: credential.clientId, clientSecret: credential.clientSecret, apiKey: credential.apiKey, scope: credential.scope })) {
+  for (const [name, value] of Object.entries({
+    clientId: credential.clientId,
+    clientSecret: credential.clientSecret,
+    apiKey: credential.apiKey,
+    scope: credential.scope,
+  })) {
     if (!value.trim()) {
       throw failures.configurationInvalid(`Avionté credential: ${name} is empty`);
     }
@@ -50,7 +55,14 @@ export function createAvionteTokenSource(credential: AvionteCredential, deps: Av
     fetch: async (signal) => {
       const { headers, body } = avionteTokenRequest(credential);
       const response = await requestToken(
-        { url: credential.tokenUrl, headers, body, description, route: '/authorize/token', bareRejectionHint: 'Avionté gateway rejected the x-api-key' },
+        {
+          url: credential.tokenUrl,
+          headers,
+          body,
+          description,
+          route: '/authorize/token',
+          bareRejectionHint: 'Avionté gateway rejected the x-api-key',
+        },
         deps,
         signal,
       );

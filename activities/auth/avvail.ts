@@ -68,10 +68,16 @@ export function createAvvailTokenSource(credential: AvvailCredential, deps: Avva
     defaultLifetimeSeconds: 3600,
     fetch: async (signal) => {
       const { headers, body } = avvailTokenRequest(credential);
-      const response = await requestToken({ url: credential.tokenUrl, headers, body, description, route: '/oauth/token' }, deps, signal);
+      const response = await requestToken(
+        { url: credential.tokenUrl, headers, body, description, route: '/oauth/token' },
+        deps,
+        signal,
+      );
       let claimedScope: unknown;
       try {
-        ({ payload: { scope: claimedScope } } = await jwtVerify(response.access_token, jwks, {
+        ({
+          payload: { scope: claimedScope },
+        } = await jwtVerify(response.access_token, jwks, {
           algorithms: ['RS256'],
           issuer,
           audience: credential.audience,
@@ -81,17 +87,33 @@ export function createAvvailTokenSource(credential: AvvailCredential, deps: Avva
         const code = (error as { code?: string }).code ?? (error as Error).name;
         const claim = error instanceof joseErrors.JWTClaimValidationFailed ? ` (claim ${error.claim})` : '';
         // jose reports a non-200 JWKS answer as a generic JOSEError: the key set is unreachable, not the token bad.
-        const unreachable = error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError) || /JSON Web Key Set HTTP response/.test((error as Error).message);
-        throw unreachable ? failures.unavailable(`${who}: the JWKS could not be fetched (${code})`) : failures.contractViolation(`${who} failed verification: ${code}${claim}`);
+        const unreachable =
+          error instanceof joseErrors.JWKSTimeout ||
+          !(error instanceof joseErrors.JOSEError) ||
+          /JSON Web Key Set HTTP response/.test((error as Error).message);
+        throw unreachable
+          ? failures.unavailable(`${who}: the JWKS could not be fetched (${code})`)
+          : failures.contractViolation(`${who} failed verification: ${code}${claim}`);
       }
       // The response's `scope` is what was granted; without one, the token's own `scope` claim.
       const scope = response.scope ?? (typeof claimedScope === 'string' ? claimedScope : '');
       const granted = new Set(scope.split(' ').filter(Boolean));
       const missing = (credential.requiredScopes ?? []).filter((scope) => !granted.has(scope));
       if (missing.length > 0) {
-        throw failures.tokenEndpointRejected(`${who}: credential lacks ${missing.join(', ')} (scopes come with the credential; ask Avvail to grant them)`, [
-          { provider: 'avvail', host: description.host, clientId: credential.clientId, method: description.method, status: 200, error: 'insufficient_scope', errorDetails: missing },
-        ]);
+        throw failures.tokenEndpointRejected(
+          `${who}: credential lacks ${missing.join(', ')} (scopes come with the credential; ask Avvail to grant them)`,
+          [
+            {
+              provider: 'avvail',
+              host: description.host,
+              clientId: credential.clientId,
+              method: description.method,
+              status: 200,
+              error: 'insufficient_scope',
+              errorDetails: missing,
+            },
+          ],
+        );
       }
       return { ...grantOf(response), ...(scope ? { scope } : {}) };
     },

@@ -16,7 +16,10 @@ export * from './www-authenticate.ts';
 
 /** The Avinode credential of a loaded configuration (base URL resolved: the emulator's when embedded). */
 export function createAvinodeTokenSource(
-  avinode: Pick<Config['avinode'], 'auth' | 'bearerToken' | 'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenUrl' | 'tokenMinutes' | 'baseUrl'>,
+  avinode: Pick<
+    Config['avinode'],
+    'auth' | 'bearerToken' | 'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenUrl' | 'tokenMinutes' | 'baseUrl'
+  >,
   deps: AvinodeTokenDeps = {},
 ): TokenSource {
   const missing = (what: string) => failures.configurationInvalid(`Avinode credentials incomplete: ${what} is not set`);

@@ -82,12 +82,16 @@ export class FileRefreshTokenStore implements RefreshTokenStore {
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const ageMs = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const ageMs = await stat(lockPath).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (ageMs > (this.options.staleLockMs ?? 120_000)) {
           await rm(lockPath, { force: true });
           continue;
         }
-        if (performance.now() > deadline) throw new Error(`refresh token store ${this.path} stayed locked by another process (${lockPath})`);
+        if (performance.now() > deadline)
+          throw new Error(`refresh token store ${this.path} stayed locked by another process (${lockPath})`);
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
@@ -104,7 +108,9 @@ export class FileRefreshTokenStore implements RefreshTokenStore {
       return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new Error(`refresh token store ${this.path} is unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`);
+      throw new Error(
+        `refresh token store ${this.path} is unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`,
+      );
     }
   }
 

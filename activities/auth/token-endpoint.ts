@@ -23,7 +23,15 @@ export interface TokenEndpointErrorDetails {
   errorDetails: string[];
 }
 
-const REJECTIONS = new Set(['invalid_client', 'unauthorized_client', 'invalid_scope', 'invalid_grant', 'invalid_request', 'unsupported_grant_type', 'access_denied']);
+const REJECTIONS = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_scope',
+  'invalid_grant',
+  'invalid_request',
+  'unsupported_grant_type',
+  'access_denied',
+]);
 
 const TokenResponse = z.object({
   access_token: z.string().min(1),
@@ -58,7 +66,11 @@ function what(d: TokenSourceDescription): string {
   return `${d.provider} token endpoint at ${d.host} (client ${d.clientId ?? 'n/a'}, method ${d.method})`;
 }
 
-export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, signal?: AbortSignal): Promise<{ status: number; json: unknown }> {
+export async function callTokenEndpoint(
+  call: TokenCall,
+  deps: TokenHttpDeps,
+  signal?: AbortSignal,
+): Promise<{ status: number; json: unknown }> {
   const started = performance.now();
   const route = call.route ?? new URL(call.url).pathname;
   let status: number;
@@ -78,9 +90,20 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
     retryAfter = response.headers['retry-after'];
     text = await response.body.text();
   } catch (error) {
-    deps.logger?.warn({ provider: call.description.provider, host: call.description.host, route, durationMs: Math.round(performance.now() - started), network: (error as Error).name }, 'token request failed');
+    deps.logger?.warn(
+      {
+        provider: call.description.provider,
+        host: call.description.host,
+        route,
+        durationMs: Math.round(performance.now() - started),
+        network: (error as Error).name,
+      },
+      'token request failed',
+    );
     if ((error as Error).name === 'AbortError') throw error;
-    throw failures.unavailable(`${what(call.description)} unreachable: ${(error as { code?: string }).code ?? (error as Error).name}`);
+    throw failures.unavailable(
+      `${what(call.description)} unreachable: ${(error as { code?: string }).code ?? (error as Error).name}`,
+    );
   }
   let json: unknown;
   try {
@@ -89,9 +112,18 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
     json = undefined;
   }
   const parsedError = OAuthError.safeParse(json);
-  const codes = parsedError.success ? [parsedError.data.error, ...(parsedError.data.errorDetails ?? []).map((d) => d.code)] : [];
+  const codes = parsedError.success
+    ? [parsedError.data.error, ...(parsedError.data.errorDetails ?? []).map((d) => d.code)]
+    : [];
   deps.logger?.info(
-    { provider: call.description.provider, host: call.description.host, route, status, durationMs: Math.round(performance.now() - started), errorCodes: codes },
+    {
+      provider: call.description.provider,
+      host: call.description.host,
+      route,
+      status,
+      durationMs: Math.round(performance.now() - started),
+      errorCodes: codes,
+    },
     'token request',
   );
   if (status >= 200 && status < 300) return { status, json };
@@ -110,12 +142,21 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
   if (status === 429) {
     throw failures.rateLimited(`${what(call.description)} answered 429`, retryDelayOf(retryAfter), details);
   }
-  if (status >= 500 || status === 408) throw failures.unavailable(`${what(call.description)} answered ${status}`, details);
+  if (status >= 500 || status === 408)
+    throw failures.unavailable(`${what(call.description)} answered ${status}`, details);
   if (parsedError.success && REJECTIONS.has(parsedError.data.error)) {
     const evaluated = evaluatedMethodOf(details);
-    const mismatch = evaluated && evaluated !== details.method ? ` The server evaluated the request as ${evaluated}, but ${details.method} is configured.` : '';
-    const hint = (parsedError.data.error === 'invalid_client' && call.invalidClientHint ? ` ${call.invalidClientHint}` : '') + mismatch;
-    throw failures.tokenEndpointRejected(`${what(call.description)} rejected the request: ${status} ${parsedError.data.error}${codeText}.${hint}`, [details]);
+    const mismatch =
+      evaluated && evaluated !== details.method
+        ? ` The server evaluated the request as ${evaluated}, but ${details.method} is configured.`
+        : '';
+    const hint =
+      (parsedError.data.error === 'invalid_client' && call.invalidClientHint ? ` ${call.invalidClientHint}` : '') +
+      mismatch;
+    throw failures.tokenEndpointRejected(
+      `${what(call.description)} rejected the request: ${status} ${parsedError.data.error}${codeText}.${hint}`,
+      [details],
+    );
   }
   if (status === 401 || status === 403) {
     const why = call.bareRejectionHint ? `: ${status}, ${call.bareRejectionHint}` : ` answered ${status}${codeText}`;
@@ -128,7 +169,11 @@ export async function callTokenEndpoint(call: TokenCall, deps: TokenHttpDeps, si
       details,
     );
   }
-  if (status === 404 || status === 405) throw failures.configurationInvalid(`${what(call.description)} answered ${status}: is the token URL right?`, details);
+  if (status === 404 || status === 405)
+    throw failures.configurationInvalid(
+      `${what(call.description)} answered ${status}: is the token URL right?`,
+      details,
+    );
   throw failures.requestInvalid(
     `${what(call.description)} answered ${status}${parsedError.success ? ` ${parsedError.data.error}` : ' without an OAuth error body'}: the token request is malformed (a request-builder or configuration bug)`,
     details,
@@ -140,7 +185,11 @@ export function tokenResponseOf(json: unknown, description: TokenSourceDescripti
   const parsed = TokenResponse.safeParse(json);
   if (!parsed.success) {
     const invalid = parsed.error.issues.map((i) => i.path.join('.') || 'body').join(', ');
-    throw failures.contractViolation(`${what(description)} answered 2xx without a usable token (${invalid} invalid)`, undefined, { retryable: true });
+    throw failures.contractViolation(
+      `${what(description)} answered 2xx without a usable token (${invalid} invalid)`,
+      undefined,
+      { retryable: true },
+    );
   }
   return parsed.data;
 }
@@ -167,7 +216,8 @@ export function evaluatedMethodOf(details: Pick<TokenEndpointErrorDetails, 'erro
 export function tokenEndpointErrorDetailsOf(error: unknown): TokenEndpointErrorDetails | undefined {
   if (!(error instanceof ApplicationFailure)) return undefined;
   const first = (error.details ?? [])[0] as Partial<TokenEndpointErrorDetails> | undefined;
-  if (!first || typeof first !== 'object' || typeof first.status !== 'number' || typeof first.provider !== 'string') return undefined;
+  if (!first || typeof first !== 'object' || typeof first.status !== 'number' || typeof first.provider !== 'string')
+    return undefined;
   return { errorDetails: [], method: 'unknown', host: '', ...first } as TokenEndpointErrorDetails;
 }
 
@@ -180,7 +230,11 @@ export interface AnomalyRetryDeps {
  * POSTs and parses a token response. A 2xx without a usable token is a provider anomaly: retried a
  * few times here, then a non-retryable ContractViolation (the type is in every nonRetryableErrorTypes).
  */
-export async function requestToken(call: TokenCall, deps: TokenHttpDeps & AnomalyRetryDeps, signal?: AbortSignal): Promise<TokenResponse> {
+export async function requestToken(
+  call: TokenCall,
+  deps: TokenHttpDeps & AnomalyRetryDeps,
+  signal?: AbortSignal,
+): Promise<TokenResponse> {
   const delays = deps.anomalyRetryDelaysMs ?? [250, 1000];
   for (let attempt = 0; ; attempt += 1) {
     const { json } = await callTokenEndpoint(call, deps, signal);

@@ -31,7 +31,12 @@ export class AccessToken {
   }
 
   toJSON() {
-    return { tokenType: this.tokenType, expiresInSeconds: this.expiresInSeconds, scope: this.scope, value: '[redacted]' };
+    return {
+      tokenType: this.tokenType,
+      expiresInSeconds: this.expiresInSeconds,
+      scope: this.scope,
+      value: '[redacted]',
+    };
   }
   toString() {
     return '[redacted access token]';
@@ -94,8 +99,18 @@ export function refreshAheadSeconds(lifetimeSeconds: number): number {
   return lifetimeSeconds - Math.min(300, 0.2 * lifetimeSeconds);
 }
 
-export function cacheKeyOf(description: TokenSourceDescription, extras: readonly (string | number | undefined)[] = []): string {
-  return [description.provider, description.host, description.clientId ?? '', description.method, description.scope ?? description.audience ?? '', ...extras.map((e) => e ?? '')].join('|');
+export function cacheKeyOf(
+  description: TokenSourceDescription,
+  extras: readonly (string | number | undefined)[] = [],
+): string {
+  return [
+    description.provider,
+    description.host,
+    description.clientId ?? '',
+    description.method,
+    description.scope ?? description.audience ?? '',
+    ...extras.map((e) => e ?? ''),
+  ].join('|');
 }
 
 interface Cached {
@@ -127,7 +142,10 @@ export class CachedTokenSource implements TokenSource {
     return { ...this.options.description };
   }
 
-  async getToken({ signal, forceRefresh = false }: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<AccessToken> {
+  async getToken({
+    signal,
+    forceRefresh = false,
+  }: { signal?: AbortSignal; forceRefresh?: boolean } = {}): Promise<AccessToken> {
     const now = this.now();
     const cached = this.cached;
     const usable = cached && now < cached.hardDeadline ? cached : undefined;
@@ -246,16 +264,24 @@ export class CachedTokenSource implements TokenSource {
 
   private timeoutFailure(timeoutMs: number): ApplicationFailure {
     const { provider, host } = this.options.description;
-    return failures.unavailable(`${provider} token endpoint at ${host} did not answer within ${timeoutMs} ms`, { provider, host, timeoutMs });
+    return failures.unavailable(`${provider} token endpoint at ${host} did not answer within ${timeoutMs} ms`, {
+      provider,
+      host,
+      timeoutMs,
+    });
   }
 
   private cooldownFailure(remainingMs: number): ApplicationFailure {
     const { provider, host } = this.options.description;
-    return failures.rateLimited(`${provider} token endpoint at ${host} is rate limiting us; cooling down for ${Math.ceil(remainingMs / 1000)} s`, Math.ceil(remainingMs), {
-      provider,
-      host,
-      status: 429,
-    });
+    return failures.rateLimited(
+      `${provider} token endpoint at ${host} is rate limiting us; cooling down for ${Math.ceil(remainingMs / 1000)} s`,
+      Math.ceil(remainingMs),
+      {
+        provider,
+        host,
+        status: 429,
+      },
+    );
   }
 }
 

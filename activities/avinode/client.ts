@@ -14,7 +14,12 @@ import {
   type ExistingTripLookup,
 } from './trips.ts';
 import { cancelRfq, reportTripOutcome, sendTripMessage, type TripOutcomeReport } from './decisions.ts';
-import { createWebhookSetting, listWebhookSettings, updateWebhookSetting, type WebhookSettingInput } from './webhooks.ts';
+import {
+  createWebhookSetting,
+  listWebhookSettings,
+  updateWebhookSetting,
+  type WebhookSettingInput,
+} from './webhooks.ts';
 
 export interface AvinodeClientOptions extends AvinodeHttpOptions {
   /** How a retried create looks for the trip an earlier attempt stored; default searchTripsLookup. */
@@ -36,22 +41,37 @@ export function createAvinodeClient(options: AvinodeClientOptions) {
     baseUrl: http.baseUrl,
     close: () => http.close(),
     createTrip: (request: TripCriteria, externalTripId: string, opts?: CreateTripOptions): Promise<CreateTripResult> =>
-      createTrip(http, request, externalTripId, { lookup: tripLookup, ...(options.logger ? { logger: options.logger } : {}), ...opts }),
-    findTripsByExternalId: (externalTripId: string, opts?: CallOptions) => findTripsByExternalId(http, externalTripId, opts),
+      createTrip(http, request, externalTripId, {
+        lookup: tripLookup,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...opts,
+      }),
+    findTripsByExternalId: (externalTripId: string, opts?: CallOptions) =>
+      findTripsByExternalId(http, externalTripId, opts),
     /** The configured lookup: live trips with exactly this externalTripId, oldest first, or `unavailable`. */
     lookUpTrips: (externalTripId: string, opts: CallOptions = {}) => tripLookup.find(http, externalTripId, opts),
     readTrip: (atripId: string, opts?: CallOptions) => readTrip(http, atripId, opts),
     readTripRfqs: (ids: { tripId: string; atripId?: string }, opts?: CallOptions) => readTripRfqs(http, ids, opts),
     readRfq: (arfqId: string, opts?: CallOptions) => readRfq(http, arfqId, opts),
-    readQuote: (aquoteId: string, opts?: CallOptions & { rfqId?: string; liftId?: string; outputCurrencies?: readonly string[] }) => readQuote(http, aquoteId, opts),
+    readQuote: (
+      aquoteId: string,
+      opts?: CallOptions & { rfqId?: string; liftId?: string; outputCurrencies?: readonly string[] },
+    ) => readQuote(http, aquoteId, opts),
     readTripMessage: (messageId: string, opts?: CallOptions) => readTripMessage(http, messageId, opts),
-    cancelTrip: (atripId: string, cancel: CancelTripRequest, opts?: CallOptions) => cancelTrip(http, atripId, cancel, opts),
-    reportTripOutcome: (atripId: string, report: TripOutcomeReport, opts?: CallOptions) => reportTripOutcome(http, atripId, report, opts),
-    sendTripMessage: (arfqId: string, message: { message: string; suppressNotification?: boolean }, opts?: CallOptions) =>
-      sendTripMessage(http, arfqId, message, opts),
-    cancelRfq: (arfqId: string, cancel: CancelTripRequest & { messageToSeller: string }, opts?: CallOptions) => cancelRfq(http, arfqId, cancel, opts),
+    cancelTrip: (atripId: string, cancel: CancelTripRequest, opts?: CallOptions) =>
+      cancelTrip(http, atripId, cancel, opts),
+    reportTripOutcome: (atripId: string, report: TripOutcomeReport, opts?: CallOptions) =>
+      reportTripOutcome(http, atripId, report, opts),
+    sendTripMessage: (
+      arfqId: string,
+      message: { message: string; suppressNotification?: boolean },
+      opts?: CallOptions,
+    ) => sendTripMessage(http, arfqId, message, opts),
+    cancelRfq: (arfqId: string, cancel: CancelTripRequest & { messageToSeller: string }, opts?: CallOptions) =>
+      cancelRfq(http, arfqId, cancel, opts),
     listWebhookSettings: (opts?: CallOptions) => listWebhookSettings(http, opts),
-    createWebhookSetting: (setting: WebhookSettingInput, opts?: CallOptions) => createWebhookSetting(http, setting, opts),
+    createWebhookSetting: (setting: WebhookSettingInput, opts?: CallOptions) =>
+      createWebhookSetting(http, setting, opts),
     updateWebhookSetting: (id: string, setting: Partial<WebhookSettingInput>, opts?: CallOptions) =>
       updateWebhookSetting(http, id, setting, opts),
     /**

@@ -145,7 +145,11 @@ export function expandRoute(route: string, params: Record<string, string> = {}):
  * The body as text, or undefined once it exceeds `limit` bytes (declared or received): reading
  * stops there and the body is destroyed, so a runaway answer costs at most `limit` bytes of memory.
  */
-async function readCapped(body: Dispatcher.ResponseData['body'], contentLength: string | undefined, limit: number): Promise<string | undefined> {
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  contentLength: string | undefined,
+  limit: number,
+): Promise<string | undefined> {
   // undici turns destroy() into a RequestAbortedError 'error' event: listen, or it is uncaught.
   const discard = () => body.on('error', () => undefined).destroy();
   if (contentLength !== undefined && Number(contentLength) > limit) {
@@ -211,8 +215,14 @@ export class AvinodeHttp {
     } catch {
       throw failures.foreignHref('refused href: not an absolute URL');
     }
-    if (url.origin !== this.origin || !(url.pathname === this.basePath || url.pathname.startsWith(`${this.basePath}/`))) {
-      this.options.logger?.warn({ event: 'avinode_href_refused', origin: url.origin }, 'refused an href outside the Avinode API');
+    if (
+      url.origin !== this.origin ||
+      !(url.pathname === this.basePath || url.pathname.startsWith(`${this.basePath}/`))
+    ) {
+      this.options.logger?.warn(
+        { event: 'avinode_href_refused', origin: url.origin },
+        'refused an href outside the Avinode API',
+      );
       throw foreignHref(url.origin, this.origin);
     }
     return url.pathname.slice(this.basePath.length) || '/';
@@ -265,9 +275,20 @@ export class AvinodeHttp {
     };
   }
 
-  private async exchange(spec: RequestSpec<unknown>, url: URL, token: string, authReplay: boolean): Promise<RawExchange> {
+  private async exchange(
+    spec: RequestSpec<unknown>,
+    url: URL,
+    token: string,
+    authReplay: boolean,
+  ): Promise<RawExchange> {
     const started = performance.now();
-    const logFields = { event: 'avinode_http', method: spec.method, route: spec.route, attempt: spec.attempt ?? 1, authReplay };
+    const logFields = {
+      event: 'avinode_http',
+      method: spec.method,
+      route: spec.route,
+      attempt: spec.attempt ?? 1,
+      authReplay,
+    };
     try {
       const response = await request(url, {
         method: spec.method,
@@ -291,14 +312,23 @@ export class AvinodeHttp {
       }
       const durationMs = Math.round(performance.now() - started);
       const codes = response.statusCode >= 400 ? errorCodesOf(json, header(response.headers, 'www-authenticate')) : [];
-      const line = { ...logFields, status: response.statusCode, durationMs, codes, ...(tooLarge ? { responseTooLarge: true, maxResponseBytes: this.maxResponseBytes } : {}) };
+      const line = {
+        ...logFields,
+        status: response.statusCode,
+        durationMs,
+        codes,
+        ...(tooLarge ? { responseTooLarge: true, maxResponseBytes: this.maxResponseBytes } : {}),
+      };
       if (response.statusCode >= 400 || tooLarge) this.options.logger?.warn(line, 'avinode http');
       else this.options.logger?.info(line, 'avinode http');
       return { status: response.statusCode, headers: response.headers, json, parseFailed, tooLarge, durationMs };
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
       const failure = networkFailure(spec.method, spec.route, error);
-      this.options.logger?.warn({ ...logFields, durationMs, codes: (failure.details?.[0] as { codes: string[] }).codes }, 'avinode http failed');
+      this.options.logger?.warn(
+        { ...logFields, durationMs, codes: (failure.details?.[0] as { codes: string[] }).codes },
+        'avinode http failed',
+      );
       if (spec.signal?.aborted) throw spec.signal.reason ?? error;
       throw failure;
     }
@@ -324,7 +354,12 @@ export class AvinodeHttp {
     if (!envelope.success) throw contractViolation(spec.method, spec.route, status, envelope.error.issues);
     const meta = envelope.data.meta ?? { errors: [], warnings: [], infos: [] };
     if (meta.errors.length > 0 && spec.softErrors === 'fail') {
-      throw softErrorFailure(spec.method, spec.route, status, meta.errors.map((item) => item.code));
+      throw softErrorFailure(
+        spec.method,
+        spec.route,
+        status,
+        meta.errors.map((item) => item.code),
+      );
     }
     const data = spec.schema.safeParse(envelope.data.data);
     if (!data.success) throw contractViolation(spec.method, spec.route, status, data.error.issues);

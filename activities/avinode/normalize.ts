@@ -1,5 +1,12 @@
 // Avinode resources → the contract's snapshots (workflow-facing, secret- and noise-free).
-import type { LiftSnapshot, LiftStatus, QuoteLineItem, QuoteSnapshot, RfqSnapshot, TripMessageSnapshot } from '../../workflows/contract.ts';
+import type {
+  LiftSnapshot,
+  LiftStatus,
+  QuoteLineItem,
+  QuoteSnapshot,
+  RfqSnapshot,
+  TripMessageSnapshot,
+} from '../../workflows/contract.ts';
 import type { Quote, Rfq, SellerLift, TripMessage } from './schemas.ts';
 
 const UNKNOWN_OPERATOR = 'unknown operator';
@@ -53,7 +60,10 @@ export function toRfqSnapshot(rfq: Rfq): RfqSnapshot {
 }
 
 /** A quote without a price is not a quote; undefined tells the caller to treat it as a contract violation. */
-export function toQuoteSnapshot(quote: Quote, context: { rfqId?: string; liftId?: string } = {}): QuoteSnapshot | undefined {
+export function toQuoteSnapshot(
+  quote: Quote,
+  context: { rfqId?: string; liftId?: string } = {},
+): QuoteSnapshot | undefined {
   const price = quote.sellerPrice?.price ?? quote.sellerPrice?.amount;
   const currency = quote.sellerPrice?.currency;
   if (price === undefined || !currency) return undefined;
@@ -99,7 +109,14 @@ function withoutCommission(quote: Quote): Pick<QuoteSnapshot, 'priceWithoutCommi
 function lineItemsOf(quote: Quote): Pick<QuoteSnapshot, 'lineItems'> {
   const items = (quote.lineItems ?? []).flatMap((item): QuoteLineItem[] =>
     item && item.price !== undefined && item.visibleToBuyer !== false
-      ? [{ type: item.type ?? 'OTHER', ...(item.displayName ? { displayName: item.displayName } : {}), price: item.price, visibleToBuyer: true }]
+      ? [
+          {
+            type: item.type ?? 'OTHER',
+            ...(item.displayName ? { displayName: item.displayName } : {}),
+            price: item.price,
+            visibleToBuyer: true,
+          },
+        ]
       : [],
   );
   return items.length > 0 ? { lineItems: items } : {};
@@ -108,7 +125,11 @@ function lineItemsOf(quote: Quote): Pick<QuoteSnapshot, 'lineItems'> {
 function contactOf(quote: Quote): Pick<QuoteSnapshot, 'sellerContact'> {
   const info = quote.sellerCompany?.contactInfo;
   if (!info) return {};
-  const contact = { ...(info.name ? { name: info.name } : {}), ...(info.emails?.length ? { emails: info.emails } : {}), ...(info.phone ? { phone: info.phone } : {}) };
+  const contact = {
+    ...(info.name ? { name: info.name } : {}),
+    ...(info.emails?.length ? { emails: info.emails } : {}),
+    ...(info.phone ? { phone: info.phone } : {}),
+  };
   return Object.keys(contact).length > 0 ? { sellerContact: contact } : {};
 }
 

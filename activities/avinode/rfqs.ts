@@ -44,8 +44,18 @@ export async function readTripRfqs(
   return { rfqs, raw: trip.rfqs ?? [], source: 'trip', warnings };
 }
 
-export async function readRfq(http: AvinodeHttp, arfqId: string, options: CallOptions = {}): Promise<{ rfq: RfqSnapshot; raw: Rfq }> {
-  const { data } = await http.call({ ...options, ...avinodeRoute('readRfq'), params: { id: arfqId }, schema: Rfq, softErrors: 'warn' });
+export async function readRfq(
+  http: AvinodeHttp,
+  arfqId: string,
+  options: CallOptions = {},
+): Promise<{ rfq: RfqSnapshot; raw: Rfq }> {
+  const { data } = await http.call({
+    ...options,
+    ...avinodeRoute('readRfq'),
+    params: { id: arfqId },
+    schema: Rfq,
+    softErrors: 'warn',
+  });
   return { rfq: toRfqSnapshot(data), raw: data };
 }
 
@@ -53,7 +63,13 @@ export async function readRfq(http: AvinodeHttp, arfqId: string, options: CallOp
  * The documented include flags that matter to a broker: the price breakdown, the operator's contact,
  * the latest version of the quote, and the aircraft's tail and type details.
  */
-export const QUOTE_INCLUDES = { quotebreakdown: true, sellercontactinfo: true, latestquote: true, taildetails: true, typedetails: true } as const;
+export const QUOTE_INCLUDES = {
+  quotebreakdown: true,
+  sellercontactinfo: true,
+  latestquote: true,
+  taildetails: true,
+  typedetails: true,
+} as const;
 
 /** `GET /quotes/{id}`: `sellerPrice` is authoritative (reflects operator re-pricing). */
 export async function readQuote(

@@ -11,7 +11,9 @@ export const TripRef = prefixed('atrip');
 export const RfqRef = prefixed('arfq');
 export const QuoteRef = prefixed('aquote');
 export const LiftRef = prefixed('asellerlift');
-export const MessageRef = z.string().regex(/^a(buyer|seller)msg-\S+$/, { message: 'expected an abuyermsg-/asellermsg- id' });
+export const MessageRef = z
+  .string()
+  .regex(/^a(buyer|seller)msg-\S+$/, { message: 'expected an abuyermsg-/asellermsg- id' });
 
 export const ErrorItem = z.object({
   code: z.string(),
@@ -47,16 +49,30 @@ export const Segment = z.object({
   startAirport: Airport.optional(),
   endAirport: Airport.optional(),
   dateTime: z
-    .object({ date: z.string().optional(), time: z.string().optional(), departure: z.boolean().optional(), local: z.boolean().optional() })
+    .object({
+      date: z.string().optional(),
+      time: z.string().optional(),
+      departure: z.boolean().optional(),
+      local: z.boolean().optional(),
+    })
     .optional(),
   paxCount: z.union([z.string(), z.number()]).optional(),
 });
 
 const ContactInfo = z
-  .object({ emails: z.array(z.string()).optional().catch(undefined), phone: z.string().optional().catch(undefined), name: z.string().optional().catch(undefined) })
+  .object({
+    emails: z.array(z.string()).optional().catch(undefined),
+    phone: z.string().optional().catch(undefined),
+    name: z.string().optional().catch(undefined),
+  })
   .optional()
   .catch(undefined);
-const Company = z.object({ id: z.string().optional(), displayName: z.string().optional(), name: z.string().optional(), contactInfo: ContactInfo });
+const Company = z.object({
+  id: z.string().optional(),
+  displayName: z.string().optional(),
+  name: z.string().optional(),
+  contactInfo: ContactInfo,
+});
 /** `quotebreakdown` line items (submitQuote's documented fields); a malformed item is dropped, not fatal. */
 const LineItem = z.object({
   type: z.string().optional(),
@@ -65,7 +81,11 @@ const LineItem = z.object({
   price: z.number().optional(),
   visibleToBuyer: z.boolean().optional(),
 });
-const Money = z.object({ price: z.number().optional(), amount: z.number().optional(), currency: z.string().optional() });
+const Money = z.object({
+  price: z.number().optional(),
+  amount: z.number().optional(),
+  currency: z.string().optional(),
+});
 
 export const SellerLift = z.object({
   id: LiftRef,
@@ -79,7 +99,10 @@ export const SellerLift = z.object({
   links: z.object({ quotes: z.array(Link).optional() }).optional(),
   actions: Actions.optional(),
   /** The lift's latest quote, with the `latestquote` include flag [inferred shape]; a malformed one is read on its own. */
-  latestQuote: z.lazy(() => Quote).optional().catch(undefined),
+  latestQuote: z
+    .lazy(() => Quote)
+    .optional()
+    .catch(undefined),
 });
 export type SellerLift = z.infer<typeof SellerLift>;
 
@@ -101,7 +124,10 @@ export const Rfq = z.object({
   /** Documented on cancelled RFQs. */
   canceled: z.boolean().optional().catch(undefined),
   /** Reason and message of a cancellation, where a read carries them (not documented: decoration only). */
-  cancellation: z.object({ reason: z.string().optional(), messageToSeller: z.string().optional() }).optional().catch(undefined),
+  cancellation: z
+    .object({ reason: z.string().optional(), messageToSeller: z.string().optional() })
+    .optional()
+    .catch(undefined),
   buyerAccount: z.object({ displayName: z.string().optional() }).optional().catch(undefined),
 });
 export type Rfq = z.infer<typeof Rfq>;
@@ -161,12 +187,17 @@ export const TripMessage = z.object({
   quote: z.object({ id: QuoteRef }).optional(),
   rfq: z.object({ id: RfqRef }).optional(),
   /** The trip the message is on, where a read names it [inferred shape]: the receiver routes chats by it. */
-  trip: z.object({ id: TripRef.optional().catch(undefined), tripId: z.string().optional().catch(undefined) }).optional().catch(undefined),
+  trip: z
+    .object({ id: TripRef.optional().catch(undefined), tripId: z.string().optional().catch(undefined) })
+    .optional()
+    .catch(undefined),
   lift: z.object({ id: LiftRef }).optional().catch(undefined),
   /** A decline's reason: the documented decline body field (`declineReason`); older emulator shape `decline.reason`. */
   declineReason: z.string().optional().catch(undefined),
   decline: z.object({ reason: z.string().optional() }).optional().catch(undefined),
-  links: z.object({ quotes: z.array(Link).optional(), rfqs: z.array(Link).optional(), rfq: Link.optional() }).optional(),
+  links: z
+    .object({ quotes: z.array(Link).optional(), rfqs: z.array(Link).optional(), rfq: Link.optional() })
+    .optional(),
 });
 export type TripMessage = z.infer<typeof TripMessage>;
 

@@ -50,14 +50,21 @@ export function buildCreateTripBody(trip: TripCriteria, externalTripId: string):
     if (!/^[A-Z0-9]{4}$/.test(from)) throw invalidInput(`legs[${index}].from: expected a 4-character ICAO code`);
     if (!/^[A-Z0-9]{4}$/.test(to)) throw invalidInput(`legs[${index}].to: expected a 4-character ICAO code`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(leg.date)) throw invalidInput(`legs[${index}].date: expected YYYY-MM-DD`);
-    if (leg.time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(leg.time)) throw invalidInput(`legs[${index}].time: expected HH:MM`);
+    if (leg.time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(leg.time))
+      throw invalidInput(`legs[${index}].time: expected HH:MM`);
     const paxTBD = leg.paxTBD === true;
-    if (!paxTBD && (leg.pax === undefined || !Number.isInteger(leg.pax) || leg.pax < 1)) throw invalidInput(`legs[${index}].pax: expected a whole number ≥ 1`);
+    if (!paxTBD && (leg.pax === undefined || !Number.isInteger(leg.pax) || leg.pax < 1))
+      throw invalidInput(`legs[${index}].pax: expected a whole number ≥ 1`);
     const timeTBD = leg.time === undefined;
     return {
       startAirport: { icao: from },
       endAirport: { icao: to },
-      dateTime: { date: leg.date, ...(timeTBD ? {} : { time: leg.time }), departure: leg.arrival !== true, local: leg.utc !== true },
+      dateTime: {
+        date: leg.date,
+        ...(timeTBD ? {} : { time: leg.time }),
+        departure: leg.arrival !== true,
+        local: leg.utc !== true,
+      },
       ...(leg.pax !== undefined ? { paxCount: String(leg.pax) } : {}),
       paxSegment: true,
       paxTBD,
@@ -72,7 +79,13 @@ export function buildCreateTripBody(trip: TripCriteria, externalTripId: string):
     criteria: {
       // Only non-empty strings: an empty aircraftType/aircraftTail is 422 LIFT_INVALID (observed).
       ...(lifts.length > 0
-        ? { requiredLift: lifts.map((lift) => Object.fromEntries(Object.entries(lift).filter(([, value]) => typeof value === 'string' && value.trim() !== ''))) }
+        ? {
+            requiredLift: lifts.map((lift) =>
+              Object.fromEntries(
+                Object.entries(lift).filter(([, value]) => typeof value === 'string' && value.trim() !== ''),
+              ),
+            ),
+          }
         : {}),
       ...(trip.maxFuelStopsPerSegment !== undefined ? { maxFuelStopsPerSegment: trip.maxFuelStopsPerSegment } : {}),
       ...(trip.minimumYearOfMake !== undefined ? { minimumYearOfMake: trip.minimumYearOfMake } : {}),
@@ -119,7 +132,11 @@ export function byCreation(a: Pick<Trip, 'id' | 'createdOn'>, b: Pick<Trip, 'id'
  * Trips whose `externalTripId` equals ours exactly, newest first (`GET /trips?externalTripId=`, the
  * inferred "Search trips"). A host that ignores the parameter answers other trips: never kept.
  */
-export async function findTripsByExternalId(http: AvinodeHttp, externalTripId: string, options: CallOptions = {}): Promise<Trip[]> {
+export async function findTripsByExternalId(
+  http: AvinodeHttp,
+  externalTripId: string,
+  options: CallOptions = {},
+): Promise<Trip[]> {
   const { data } = await http.call({
     ...options,
     ...avinodeRoute('searchTrips'),
@@ -164,7 +181,10 @@ export const searchTripsLookup: ExistingTripLookup = {
       const status = httpStatusOf(error);
       if (status === undefined || status === 401 || status === 408 || status === 429) throw error;
       if (status >= 500 && !codesOf(error).includes('ERR_INTERNAL_CRITICAL')) throw error;
-      return { status: 'unavailable', reason: `${avinodeRoute('searchTrips').method} ${avinodeRoute('searchTrips').route} answered ${status}` };
+      return {
+        status: 'unavailable',
+        reason: `${avinodeRoute('searchTrips').method} ${avinodeRoute('searchTrips').route} answered ${status}`,
+      };
     }
   },
 };
@@ -211,18 +231,38 @@ export async function createTrip(
         return { ...tripCreated(http, oldest, true), ...(duplicates.length > 0 ? { duplicates } : {}) };
       }
     } else {
-      logger?.warn({ lookup: lookup.name, reason: answer.reason }, 'trip lookup unavailable; posting the trip again (a duplicate is cancelled once seen)');
+      logger?.warn(
+        { lookup: lookup.name, reason: answer.reason },
+        'trip lookup unavailable; posting the trip again (a duplicate is cancelled once seen)',
+      );
       unconfirmed = true;
     }
   }
-  const { data, errors, status } = await http.call({ ...call, ...avinodeRoute('createTrip'), body, schema: Trip, softErrors: 'warn' });
+  const { data, errors, status } = await http.call({
+    ...call,
+    ...avinodeRoute('createTrip'),
+    body,
+    schema: Trip,
+    softErrors: 'warn',
+  });
   if (errors.length > 0) {
     // Avinode created the trip but not as asked (e.g. START_AIRPORT_INVALID): do not leave it live.
-    const undone = await cancelTrip(http, data.id, { reason: 'OTHER', messageToSeller: 'This request was created with invalid data and has been withdrawn.' }, call).then(
+    const undone = await cancelTrip(
+      http,
+      data.id,
+      { reason: 'OTHER', messageToSeller: 'This request was created with invalid data and has been withdrawn.' },
+      call,
+    ).then(
       () => 'the trip Avinode created anyway was cancelled',
       () => `the trip Avinode created anyway (${data.id}) could not be cancelled`,
     );
-    throw softErrorFailure('POST', avinodeRoute('createTrip').route, status, errors.map((item) => item.code), undone);
+    throw softErrorFailure(
+      'POST',
+      avinodeRoute('createTrip').route,
+      status,
+      errors.map((item) => item.code),
+      undone,
+    );
   }
   return { ...tripCreated(http, data, false), ...(unconfirmed ? { unconfirmed: true as const } : {}) };
 }
@@ -258,7 +298,11 @@ export async function cancelTrip(
   cancel: CancelTripRequest,
   options: CallOptions = {},
 ): Promise<{ status: number }> {
-  const body = { id: atripId, reason: cancel.reason, ...(cancel.messageToSeller ? { messageToSeller: cancel.messageToSeller } : {}) };
+  const body = {
+    id: atripId,
+    reason: cancel.reason,
+    ...(cancel.messageToSeller ? { messageToSeller: cancel.messageToSeller } : {}),
+  };
   const { status } = await http.call({
     ...options,
     ...avinodeRoute('cancelTrip'),

@@ -26,7 +26,11 @@ export async function listWebhookSettings(http: AvinodeHttp, options: CallOption
   return data;
 }
 
-export async function createWebhookSetting(http: AvinodeHttp, setting: WebhookSettingInput, options: CallOptions = {}): Promise<WebhookSetting> {
+export async function createWebhookSetting(
+  http: AvinodeHttp,
+  setting: WebhookSettingInput,
+  options: CallOptions = {},
+): Promise<WebhookSetting> {
   const { data } = await http.call({
     ...options,
     ...avinodeRoute('createWebhookSetting'),

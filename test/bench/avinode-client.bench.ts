@@ -7,7 +7,10 @@ import { percentile, report, runConcurrently } from './support.ts';
 let emulator: Emulator;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, autopilot: { enabled: false, sendRfqsAfterMs: 0, operators: 0, quoteAfterMs: 0 } });
+  emulator = await startEmulator({
+    port: 0,
+    autopilot: { enabled: false, sendRfqsAfterMs: 0, operators: 0, quoteAfterMs: 0 },
+  });
 });
 afterAll(async () => {
   await emulator?.close();
@@ -24,7 +27,12 @@ describe('Avinode client throughput', () => {
       const latencies = await runConcurrently(count, 32, (i) => client.createTrip(trip, `bench-${i}`));
       const seconds = (performance.now() - started) / 1000;
       const perSecond = count / seconds;
-      report('avinode-client.create-trip', { trips: count, perSecond, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) });
+      report('avinode-client.create-trip', {
+        trips: count,
+        perSecond,
+        p50Ms: percentile(latencies, 50),
+        p95Ms: percentile(latencies, 95),
+      });
       expect(perSecond).toBeGreaterThanOrEqual(300);
       expect(percentile(latencies, 95)).toBeLessThan(250);
     } finally {
@@ -35,13 +43,21 @@ describe('Avinode client throughput', () => {
   it('reads a trip with its RFQs at least 500 times per second with 32 calls in flight', async () => {
     const client = clientFor(emulator, tokenSourceFor(emulator));
     try {
-      const created = await client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 5 }] }, 'bench-read');
+      const created = await client.createTrip(
+        { legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 5 }] },
+        'bench-read',
+      );
       await emulator.admin.sendRfqs(created.atripId, 5);
       const count = 4_000;
       const started = performance.now();
       const latencies = await runConcurrently(count, 32, () => client.readTrip(created.atripId));
       const perSecond = count / ((performance.now() - started) / 1000);
-      report('avinode-client.read-trip', { reads: count, perSecond, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) });
+      report('avinode-client.read-trip', {
+        reads: count,
+        perSecond,
+        p50Ms: percentile(latencies, 50),
+        p95Ms: percentile(latencies, 95),
+      });
       expect(perSecond).toBeGreaterThanOrEqual(500);
     } finally {
       await client.close();

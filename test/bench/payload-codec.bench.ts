@@ -10,7 +10,10 @@ import { report } from './support.ts';
 describe('payload codec throughput', () => {
   it('encrypts and decrypts at least 20,000 trip-request payloads per second each way', async () => {
     const codec = new EncryptionCodec({ current: { keyId: 'bench', key: randomBytes(32) } });
-    const request = { ...oneWayRequest(), notes: 'Two passengers with pets; contact +1 555 0100 for the lead passenger. '.repeat(4) };
+    const request = {
+      ...oneWayRequest(),
+      notes: 'Two passengers with pets; contact +1 555 0100 for the lead passenger. '.repeat(4),
+    };
     const payload = defaultPayloadConverter.toPayload(request);
     const batch = Array.from({ length: 100 }, () => payload);
     for (let i = 0; i < 50; i++) await codec.decode(await codec.encode(batch)); // warm-up

@@ -17,10 +17,23 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const MARKETPLACE: AutopilotOptions = { ...DEFAULT_AUTOPILOT, enabled: true, sendRfqsAfterMs: 200, operators: 3, quoteAfterMs: 400, declineRatio: 0.34, chatRatio: 0 };
+const MARKETPLACE: AutopilotOptions = {
+  ...DEFAULT_AUTOPILOT,
+  enabled: true,
+  sendRfqsAfterMs: 200,
+  operators: 3,
+  quoteAfterMs: 400,
+  declineRatio: 0.34,
+  chatRatio: 0,
+};
 const timing = { pollInitialMs: 5_000, pollMaxMs: 20_000, credentialRecheckMs: 5_000 };
 
-async function measure(name: string, requests: TripRequest[], start: (task: (index: number) => Promise<unknown>) => Promise<number[]>, finish?: (request: TripRequest) => Promise<unknown>) {
+async function measure(
+  name: string,
+  requests: TripRequest[],
+  start: (task: (index: number) => Promise<unknown>) => Promise<number[]>,
+  finish?: (request: TripRequest) => Promise<unknown>,
+) {
   const running = stack!;
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -53,8 +66,11 @@ describe('charter trips under load', () => {
   it('hands back 60 deep links with 6 starts in flight, p95 under 1.5 s', async () => {
     stack = await startStack({ emulator: { tokenRequestsPerMinute: 100_000 } });
     const requests = Array.from({ length: 60 }, () => oneWayRequest({ timing }));
-    const result = await measure('stack.startBurst', requests, (task) => runConcurrently(requests.length, 6, task), (request) =>
-      stack!.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' }),
+    const result = await measure(
+      'stack.startBurst',
+      requests,
+      (task) => runConcurrently(requests.length, 6, task),
+      (request) => stack!.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' }),
     );
     expect(result.finished.every((p) => p.phase === 'cancelled')).toBe(true);
     expect(result.deepLinkP95Ms).toBeLessThan(1_500);

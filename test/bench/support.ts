@@ -19,7 +19,11 @@ export function percentile(samples: number[], p: number): number {
 }
 
 /** Runs `task` for each of `count` items with at most `concurrency` in flight; returns each latency (ms). */
-export async function runConcurrently(count: number, concurrency: number, task: (index: number) => Promise<unknown>): Promise<number[]> {
+export async function runConcurrently(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<unknown>,
+): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -35,7 +39,11 @@ export async function runConcurrently(count: number, concurrency: number, task: 
 }
 
 /** Starts `task` for item i at i × intervalMs (open loop: arrivals do not wait for answers); returns each latency (ms). */
-export async function runPaced(count: number, intervalMs: number, task: (index: number) => Promise<unknown>): Promise<number[]> {
+export async function runPaced(
+  count: number,
+  intervalMs: number,
+  task: (index: number) => Promise<unknown>,
+): Promise<number[]> {
   const latencies: number[] = [];
   const origin = performance.now();
   await Promise.all(
@@ -54,7 +62,11 @@ const round = (value: number) => (Number.isInteger(value) ? value : Math.round(v
 /** Prints one benchmark's numbers and stores them next to the previous run's. */
 export function report(name: string, measurement: Measurement): void {
   const rounded = Object.fromEntries(Object.entries(measurement).map(([key, value]) => [key, round(value)]));
-  process.stdout.write(`[bench] ${name}: ${Object.entries(rounded).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+  process.stdout.write(
+    `[bench] ${name}: ${Object.entries(rounded)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}\n`,
+  );
   let all: Record<string, unknown> = {};
   try {
     all = JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
@@ -62,7 +74,10 @@ export function report(name: string, measurement: Measurement): void {
     // First run, or an unreadable file: start over.
   }
   // The goals benchmark owns the top level (rows, context); the other benchmarks keep theirs here.
-  const benchmarks = (typeof all.benchmarks === 'object' && all.benchmarks !== null ? all.benchmarks : {}) as Record<string, unknown>;
+  const benchmarks = (typeof all.benchmarks === 'object' && all.benchmarks !== null ? all.benchmarks : {}) as Record<
+    string,
+    unknown
+  >;
   benchmarks[name] = { ...rounded, at: new Date().toISOString() };
   all.benchmarks = benchmarks;
   mkdirSync(dirname(RESULTS), { recursive: true });

@@ -11,8 +11,12 @@ import { historyText, oneWayRequest, startStack, waitForProgress, type Stack } f
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
-if (!available) process.stderr.write(`\n[browser tests] SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)\n`);
+if (!available && process.env.CI)
+  throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
+if (!available)
+  process.stderr.write(
+    `\n[browser tests] SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)\n`,
+  );
 
 let server: RunningDevServer;
 let stack: Stack;
@@ -40,7 +44,12 @@ describe.skipIf(!available)('the Temporal Web UI shows a charter run at a glance
     const request = oneWayRequest({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', time: '09:30', pax: 5 }] });
     const trip = await stack.charter.startTrip(request);
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 2);
-    const quoted = await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 41_250, currency: 'USD', aircraftTail: 'N123EX' });
+    const quoted = await stack.emulator.admin.respond(rfqIds[0]!, {
+      action: 'quote',
+      price: 41_250,
+      currency: 'USD',
+      aircraftTail: 'N123EX',
+    });
     await waitForProgress(stack, request.externalId, (p) => p.quotes.length === 1);
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -48,7 +57,16 @@ describe.skipIf(!available)('the Temporal Web UI shows a charter run at a glance
       await openRun(page, trip.workflowId, 'user-metadata');
       // The UI renders Markdown (summary, details) inside sandboxed iframes: read every frame.
       const text = async () =>
-        (await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')))).join('\n');
+        (
+          await Promise.all(
+            page.frames().map((frame) =>
+              frame
+                .locator('body')
+                .innerText()
+                .catch(() => ''),
+            ),
+          )
+        ).join('\n');
       await expect.poll(text, { timeout: 30_000 }).toMatch(/KTEB→KPBI\s·\s14 May 09:30\s·\s5 pax/);
       // Current details come from the running workflow (a query answered by the worker).
       await expect.poll(text, { timeout: 30_000 }).toContain(quoted.quoteId!);
@@ -81,7 +99,11 @@ describe.skipIf(!available)('the Temporal Web UI with payload encryption on', ()
     const uiPort = await findFreePort();
     const [codec] = payloadCodecsFor({ current: { keyId: 'ui-test', key: KEY }, previous: [] });
     codecServer = await startCodecServer({ codec: codec!, allowedOrigins: uiOrigins(uiPort), port: 0 });
-    encryptedServer = await startDevServer({ cliPath: inject('temporalCliPath'), uiPort, codecEndpoint: codecServer.endpoint });
+    encryptedServer = await startDevServer({
+      cliPath: inject('temporalCliPath'),
+      uiPort,
+      codecEndpoint: codecServer.endpoint,
+    });
     encryptedStack = await startStack({
       temporalAddress: encryptedServer.address,
       env: { PAYLOAD_ENCRYPTION_KEY: KEY.toString('base64'), PAYLOAD_ENCRYPTION_KEY_ID: 'ui-test' },
@@ -99,7 +121,11 @@ describe.skipIf(!available)('the Temporal Web UI with payload encryption on', ()
     const request = oneWayRequest({ legs: [{ from: 'KHPN', to: 'KAPF', date: '2027-06-03', time: '14:15', pax: 3 }] });
     const trip = await encryptedStack.charter.startTrip(request);
     const { rfqIds } = await encryptedStack.emulator.admin.sendRfqs(trip.atripId, 2);
-    const quoted = await encryptedStack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 23_900, currency: 'USD' });
+    const quoted = await encryptedStack.emulator.admin.respond(rfqIds[0]!, {
+      action: 'quote',
+      price: 23_900,
+      currency: 'USD',
+    });
     await waitForProgress(encryptedStack, request.externalId, (p) => p.quotes.length === 1);
     // Temporal itself holds only ciphertext.
     expect(await historyText(encryptedStack, request.externalId)).not.toMatch(/KHPN→KAPF/);
@@ -107,10 +133,21 @@ describe.skipIf(!available)('the Temporal Web UI with payload encryption on', ()
     const page = await uiBrowser.newPage({ viewport: { width: 1400, height: 1000 } });
     try {
       const { runId } = await encryptedStack.client.workflow.getHandle(trip.workflowId).describe();
-      await page.goto(`${encryptedServer.uiUrl}/namespaces/default/workflows/${encodeURIComponent(trip.workflowId)}/${runId}/user-metadata`);
+      await page.goto(
+        `${encryptedServer.uiUrl}/namespaces/default/workflows/${encodeURIComponent(trip.workflowId)}/${runId}/user-metadata`,
+      );
       await page.getByTestId('workflow-id-heading').waitFor({ timeout: 30_000 });
       const text = async () =>
-        (await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')))).join('\n');
+        (
+          await Promise.all(
+            page.frames().map((frame) =>
+              frame
+                .locator('body')
+                .innerText()
+                .catch(() => ''),
+            ),
+          )
+        ).join('\n');
       await expect.poll(text, { timeout: 30_000 }).toMatch(/KHPN→KAPF\s·\s3 Jun 14:15\s·\s3 pax/);
       await expect.poll(text, { timeout: 30_000 }).toContain(quoted.quoteId!);
       await page.screenshot({ path: '/tmp/charterflow-ui-encrypted.png', fullPage: true });

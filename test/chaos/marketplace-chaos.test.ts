@@ -31,7 +31,15 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     emulator: {
-      autopilot: { ...DEFAULT_AUTOPILOT, enabled: true, sendRfqsAfterMs: 150, operators: OPERATORS, quoteAfterMs: 250, declineRatio: 0.34, chatRatio: 0.3 },
+      autopilot: {
+        ...DEFAULT_AUTOPILOT,
+        enabled: true,
+        sendRfqsAfterMs: 150,
+        operators: OPERATORS,
+        quoteAfterMs: 250,
+        declineRatio: 0.34,
+        chatRatio: 0.3,
+      },
       seed: SEED,
     },
   });
@@ -45,11 +53,15 @@ describe('charter runs under seeded marketplace chaos', () => {
     await stack.emulator.admin.setFaults(CHAOS, SEED);
     // A low continue-as-new threshold makes some runs carry their state over mid-collection too.
     const requests = Array.from({ length: TRIPS }, () =>
-      oneWayRequest({ timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300, continueAsNewAfterEvents: 120 } }),
+      oneWayRequest({
+        timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300, continueAsNewAfterEvents: 120 },
+      }),
     );
     await runConcurrently(requests.length, 4, (i) => stack.charter.startTrip(requests[i]!));
     // The broker picks the cheapest quote of every run once all its lifts are answered (cancels when all declined).
-    const finished: TripProgress[] = await Promise.all(requests.map((request) => decide(stack, request.externalId, 120_000, { rfqs: OPERATORS })));
+    const finished: TripProgress[] = await Promise.all(
+      requests.map((request) => decide(stack, request.externalId, 120_000, { rfqs: OPERATORS })),
+    );
     const stats = await stack.emulator.admin.stats();
     await stack.emulator.admin.clearFaults();
 
@@ -58,10 +70,19 @@ describe('charter runs under seeded marketplace chaos', () => {
     expect(stats.webhooks.dropped + stats.webhooks.duplicated).toBeGreaterThan(0);
 
     for (const [i, progress] of finished.entries()) {
-      const expected = progress.quotes.length > 0 ? { phase: 'completed', outcome: 'reported' } : { phase: 'cancelled', outcome: undefined };
-      expect({ run: i, phase: progress.phase, outcome: progress.outcomeReport?.status }).toEqual({ run: i, ...expected });
+      const expected =
+        progress.quotes.length > 0
+          ? { phase: 'completed', outcome: 'reported' }
+          : { phase: 'cancelled', outcome: undefined };
+      expect({ run: i, phase: progress.phase, outcome: progress.outcomeReport?.status }).toEqual({
+        run: i,
+        ...expected,
+      });
       if (progress.outcomeReport) {
-        expect(stats.outcomesByTrip[progress.atripId!]).toMatchObject({ outcome: 'CONVERTED', winningSellerLiftId: progress.outcomeReport.winningSellerLiftId });
+        expect(stats.outcomesByTrip[progress.atripId!]).toMatchObject({
+          outcome: 'CONVERTED',
+          winningSellerLiftId: progress.outcomeReport.winningSellerLiftId,
+        });
       }
       expect(progress.quotes.length + progress.declines.length).toBe(OPERATORS);
       expect(new Set(progress.quotes.map((quote) => quote.quoteId)).size).toBe(progress.quotes.length);

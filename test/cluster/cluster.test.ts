@@ -48,7 +48,12 @@ describe('charterflow on the production-shaped Temporal cluster', () => {
     expect(found).toEqual([workflowIdFor(request.externalId)]);
 
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 2);
-    await waitForProgress(stack, request.externalId, (p) => p.phase === 'collecting_quotes' && p.counts.rfqs === 2, 60_000);
+    await waitForProgress(
+      stack,
+      request.externalId,
+      (p) => p.phase === 'collecting_quotes' && p.counts.rfqs === 2,
+      60_000,
+    );
 
     // SIGKILL exactly the worker process that holds the run in its cache.
     const holderPid = await lastWorkflowWorkerPid(trip.workflowId);
@@ -71,7 +76,10 @@ describe('charterflow on the production-shaped Temporal cluster', () => {
     expect(fleet.workers.map((worker) => worker.pid())).toContain(survivorPid);
 
     // Visibility follows the run to its end.
-    await waitUntil(async () => (await stack.client.workflow.count(`${query} AND TripPhase = 'completed'`)).count === 1, 'TripPhase = completed in visibility');
+    await waitUntil(
+      async () => (await stack.client.workflow.count(`${query} AND TripPhase = 'completed'`)).count === 1,
+      'TripPhase = completed in visibility',
+    );
     await holder!.restart();
   });
 });

@@ -7,7 +7,9 @@ import { startCluster } from '../../workers/cluster/cluster.ts';
 
 export default async function setup(project: TestProject) {
   const cluster = await startCluster({ progress: (line) => process.stderr.write(`[cluster] ${line}\n`) });
-  process.stderr.write(`[cluster] ready at ${cluster.address} in ${cluster.timings.totalMs} ms (${JSON.stringify(cluster.timings)})\n`);
+  process.stderr.write(
+    `[cluster] ready at ${cluster.address} in ${cluster.timings.totalMs} ms (${JSON.stringify(cluster.timings)})\n`,
+  );
   project.provide('temporalAddress', cluster.address);
   project.provide('temporalNamespace', cluster.namespace);
   project.provide('temporalCliPath', cluster.cliPath);

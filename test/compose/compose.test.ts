@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseEmulatorArgs } from '../../emulator/cli.ts';
 import { TEMPORAL_SERVER_VERSION } from '../../workers/cluster/server-build.ts';
-import { DEPLOY_DIR, SERVER_ARGS, SERVER_CONFIG_ENV, serverEnvironment } from '../../workers/cluster/temporal-server.ts';
+import {
+  DEPLOY_DIR,
+  SERVER_ARGS,
+  SERVER_CONFIG_ENV,
+  serverEnvironment,
+} from '../../workers/cluster/temporal-server.ts';
 import { BASE_DYNAMIC_CONFIG } from '../../workers/dev-server.ts';
 import { SEARCH_ATTRIBUTE_FLAGS, SearchAttributes } from '../../workflows/contract.ts';
 
@@ -27,7 +32,10 @@ interface Service {
   volumes?: string[];
 }
 
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const services = compose.services;
 
 function service(name: string): Service {
@@ -47,7 +55,9 @@ function envOf(name: string): Record<string, string> {
 /** Ports as "published:target" strings, whatever syntax the file uses. */
 function portsOf(name: string): string[] {
   return (service(name).ports ?? []).map((port) =>
-    typeof port === 'string' ? port.replace(/^(?:[\d.]+:)?(\d+):(\d+)(?:\/tcp)?$/, '$1:$2') : `${port.published}:${port.target}`,
+    typeof port === 'string'
+      ? port.replace(/^(?:[\d.]+:)?(\d+):(\d+)(?:\/tcp)?$/, '$1:$2')
+      : `${port.published}:${port.target}`,
   );
 }
 
@@ -95,7 +105,17 @@ const instructions = dockerfile
 describe('docker-compose.yml', () => {
   it('defines Temporal on PostgreSQL, its schema and admin jobs, its UI, the worker, the webhook receiver, the emulator and the codec endpoint', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['codec', 'emulator', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-schema', 'temporal-ui', 'webhooks', 'worker'].sort(),
+      [
+        'codec',
+        'emulator',
+        'postgresql',
+        'temporal',
+        'temporal-admin-tools',
+        'temporal-schema',
+        'temporal-ui',
+        'webhooks',
+        'worker',
+      ].sort(),
     );
     expect(service('postgresql').image).toMatch(/^postgres:16/);
     // The server version `npm run cluster` builds from the Go module (and the dev server embeds).
@@ -135,7 +155,9 @@ describe('docker-compose.yml', () => {
     // Every variable the template reads without a default is set by compose and by the launcher.
     const template = read(`deploy/temporal/server/${SERVER_CONFIG_ENV}.yaml`);
     expect(template.split('\n')[0]).toBe('# enable-template');
-    const withoutDefault = [...template.matchAll(/env "([A-Z_]+)"\s*\)?\s*(\|\s*default)?/g)].filter((m) => !m[2]).map((m) => m[1]!);
+    const withoutDefault = [...template.matchAll(/env "([A-Z_]+)"\s*\)?\s*(\|\s*default)?/g)]
+      .filter((m) => !m[2])
+      .map((m) => m[1]!);
     expect(withoutDefault.sort()).toEqual(['POSTGRES_PASSWORD', 'POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_USER']);
     const launcher = serverEnvironment({}, { host: '127.0.0.1', port: 5432, user: 'u', password: 'p' }, 'warn');
     for (const name of new Set(withoutDefault)) {
@@ -144,7 +166,8 @@ describe('docker-compose.yml', () => {
     }
     // And each variable either sets is one the template reads.
     const read_ = new Set([...template.matchAll(/env "([A-Z_]+)"/g)].map((m) => m[1]!));
-    for (const name of [...Object.keys(env), ...Object.keys(launcher), 'TEMPORAL_BROADCAST_ADDRESS']) expect(read_, `the template reads ${name}`).toContain(name);
+    for (const name of [...Object.keys(env), ...Object.keys(launcher), 'TEMPORAL_BROADCAST_ADDRESS'])
+      expect(read_, `the template reads ${name}`).toContain(name);
   });
 
   it('applies the schema with temporal-sql-tool through the script `npm run cluster` runs', () => {
@@ -152,7 +175,8 @@ describe('docker-compose.yml', () => {
     expect(service('temporal-schema').entrypoint).toEqual(['/bin/sh', `${root}/setup-schema.sh`]);
     expect(envOf('temporal-schema')).toMatchObject({ SQL_HOST: 'postgresql', SQL_PORT: '5432' });
     const script = read('deploy/temporal/setup-schema.sh');
-    for (const name of script.matchAll(/: "\$\{([A-Z_]+):\?/g)) expect(envOf('temporal-schema')[name[1]!], `temporal-schema sets ${name[1]}`).toBeDefined();
+    for (const name of script.matchAll(/: "\$\{([A-Z_]+):\?/g))
+      expect(envOf('temporal-schema')[name[1]!], `temporal-schema sets ${name[1]}`).toBeDefined();
     expect(script).toContain('update-schema --schema-name "$schema"');
     expect(script).toContain('postgresql/v12/visibility');
   });
@@ -161,7 +185,10 @@ describe('docker-compose.yml', () => {
     const root = deployMount('temporal');
     const containerPath = envOf('temporal').DYNAMIC_CONFIG_FILE_PATH!;
     expect(containerPath.startsWith(`${root}/`)).toBe(true);
-    const file = parse(read(`deploy/temporal/${containerPath.slice(root.length + 1)}`)) as Record<string, { value: unknown }[]>;
+    const file = parse(read(`deploy/temporal/${containerPath.slice(root.length + 1)}`)) as Record<
+      string,
+      { value: unknown }[]
+    >;
     const values = Object.fromEntries(Object.entries(file).map(([key, constrained]) => [key, constrained[0]?.value]));
     expect(values).toEqual(BASE_DYNAMIC_CONFIG);
     expect(values['matching.useNewMatcher']).toBe(true);
@@ -172,7 +199,10 @@ describe('docker-compose.yml', () => {
     expect(codec.profiles).toEqual(['codec']);
     expect(codec.command).toEqual(['codec', '--host', '0.0.0.0']);
     expect(codec.ports).toEqual(['127.0.0.1:8282:8282']);
-    expect(envOf('codec').CODEC_ALLOWED_ORIGINS?.split(',')).toEqual(['http://127.0.0.1:8233', 'http://localhost:8233']);
+    expect(envOf('codec').CODEC_ALLOWED_ORIGINS?.split(',')).toEqual([
+      'http://127.0.0.1:8233',
+      'http://localhost:8233',
+    ]);
     expect(envOf('temporal-ui').TEMPORAL_CODEC_ENDPOINT).toBe('${TEMPORAL_CODEC_ENDPOINT:-}');
   });
 
@@ -193,7 +223,8 @@ describe('docker-compose.yml', () => {
   it('starts the emulator only under the emulator profile, listening on all interfaces of its container', () => {
     expect(service('emulator').profiles).toEqual(['emulator']);
     const optional = new Set(['emulator', 'codec']); // everything else starts with a plain `docker compose up`
-    for (const name of Object.keys(services).filter((n) => !optional.has(n))) expect(service(name).profiles).toBeUndefined();
+    for (const name of Object.keys(services).filter((n) => !optional.has(n)))
+      expect(service(name).profiles).toBeUndefined();
     const [subcommand, ...flags] = commandOf('emulator');
     expect(subcommand).toBe('emulator');
     expect(parseEmulatorArgs(flags).options).toMatchObject({ host: '0.0.0.0', port: 8280 });
@@ -205,12 +236,16 @@ describe('docker-compose.yml', () => {
     expect(dependencies('temporal-admin-tools')).toEqual({ temporal: 'service_healthy' });
     expect(dependencies('temporal-ui')).toMatchObject({ temporal: 'service_healthy' });
     for (const name of ['worker', 'webhooks']) {
-      expect(dependencies(name)).toEqual({ temporal: 'service_healthy', 'temporal-admin-tools': 'service_completed_successfully' });
+      expect(dependencies(name)).toEqual({
+        temporal: 'service_healthy',
+        'temporal-admin-tools': 'service_completed_successfully',
+      });
     }
     // Every service_healthy dependency must have a healthcheck, or compose waits forever.
     for (const name of Object.keys(services)) {
       for (const [dep, condition] of Object.entries(dependencies(name))) {
-        if (condition === 'service_healthy') expect(service(dep).healthcheck?.test, `${dep} needs a healthcheck`).toBeDefined();
+        if (condition === 'service_healthy')
+          expect(service(dep).healthcheck?.test, `${dep} needs a healthcheck`).toBeDefined();
       }
     }
     const order = startOrder();
@@ -245,7 +280,13 @@ describe('docker-compose.yml', () => {
         expect(value, `${name}.${key} must not fall back to a default value`).not.toMatch(/:?-/);
       }
     }
-    expect(checked).toEqual(expect.arrayContaining(['postgresql.POSTGRES_PASSWORD', 'temporal.POSTGRES_PASSWORD', 'temporal-schema.SQL_PASSWORD']));
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        'postgresql.POSTGRES_PASSWORD',
+        'temporal.POSTGRES_PASSWORD',
+        'temporal-schema.SQL_PASSWORD',
+      ]),
+    );
     const text = read('docker-compose.yml');
     for (const localDefault of ['local-webhook-password', 'local-emulator-secret', 'local-emulator-static-token']) {
       expect(text).not.toContain(localDefault);
@@ -255,12 +296,24 @@ describe('docker-compose.yml', () => {
   it('registers exactly the search attributes of the workflow contract, idempotently', () => {
     const declared = envOf('temporal-admin-tools').SEARCH_ATTRIBUTES?.split(/\s+/).filter(Boolean) ?? [];
     expect([...declared].sort()).toEqual([...SEARCH_ATTRIBUTE_FLAGS].sort());
-    expect(declared.map((flag) => flag.split('=')[0]).sort()).toEqual(Object.values(SearchAttributes).map((key) => key.name).sort());
+    expect(declared.map((flag) => flag.split('=')[0]).sort()).toEqual(
+      Object.values(SearchAttributes)
+        .map((key) => key.name)
+        .sort(),
+    );
     // The script `npm run cluster` runs against its server (which passes SEARCH_ATTRIBUTE_FLAGS).
-    expect(service('temporal-admin-tools').entrypoint).toEqual(['/bin/sh', `${deployMount('temporal-admin-tools')}/setup-namespace.sh`]);
-    expect(envOf('temporal-admin-tools')).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'default' });
+    expect(service('temporal-admin-tools').entrypoint).toEqual([
+      '/bin/sh',
+      `${deployMount('temporal-admin-tools')}/setup-namespace.sh`,
+    ]);
+    expect(envOf('temporal-admin-tools')).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_NAMESPACE: 'default',
+    });
     const script = read('deploy/temporal/setup-namespace.sh');
-    expect(script).toContain('operator search-attribute create --namespace "$TEMPORAL_NAMESPACE" --name "$name" --type "$type"');
+    expect(script).toContain(
+      'operator search-attribute create --namespace "$TEMPORAL_NAMESPACE" --name "$name" --type "$type"',
+    );
     expect(script).toContain('for attribute in $SEARCH_ATTRIBUTES');
     expect(script).toMatch(/grep -qi "already"/);
   });
@@ -277,7 +330,9 @@ describe('Dockerfile', () => {
   it('builds in a build stage: all dependencies, then npm run build (dist/ and the prebuilt workflow bundle)', () => {
     expect(stages.map((s) => s.name)).toEqual(['build', 'runtime']);
     expect(stage('build').steps[0]).toEqual({ keyword: 'FROM', args: 'node:20-bookworm-slim AS build' });
-    const runs = stage('build').steps.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const runs = stage('build')
+      .steps.filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args);
     expect(runs).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.build).toContain('build-workflow-bundle');
@@ -286,7 +341,9 @@ describe('Dockerfile', () => {
   it('runs from a runtime stage with production dependencies and the compiled code only: no sources, no tsx', () => {
     const steps = stage('runtime').steps;
     expect(steps[0]).toEqual({ keyword: 'FROM', args: 'node:20-bookworm-slim AS runtime' });
-    expect(steps.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toEqual(['npm ci --omit=dev --no-audit --no-fund && npm cache clean --force']);
+    expect(steps.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toEqual([
+      'npm ci --omit=dev --no-audit --no-fund && npm cache clean --force',
+    ]);
     const copied = steps.filter((i) => i.keyword === 'COPY').map((i) => i.args);
     expect(copied).toEqual(['package.json package-lock.json ./', '--from=build /app/dist ./dist', 'bin ./bin']);
     const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string> };
@@ -302,7 +359,12 @@ describe('Dockerfile', () => {
     expect(JSON.parse(entrypoint!.args)).toEqual(['node', 'bin/charterflow.js']);
     expect(steps.findIndex((i) => i.keyword === 'ENTRYPOINT')).toBeGreaterThan(userIndex);
     const healthcheck = steps.find((i) => i.keyword === 'HEALTHCHECK')!;
-    expect(JSON.parse(healthcheck.args.slice(healthcheck.args.indexOf('CMD ') + 4))).toEqual(['node', 'bin/charterflow.js', 'worker', '--check']);
+    expect(JSON.parse(healthcheck.args.slice(healthcheck.args.indexOf('CMD ') + 4))).toEqual([
+      'node',
+      'bin/charterflow.js',
+      'worker',
+      '--check',
+    ]);
     expect(service('worker').healthcheck?.test).toEqual(['CMD', 'node', 'bin/charterflow.js', 'worker', '--check']);
     expect(JSON.stringify(service('webhooks').healthcheck?.test)).toContain('/healthz');
   });
@@ -310,14 +372,28 @@ describe('Dockerfile', () => {
   it('copies the production sources into the build stage and never .env, tests or local tool folders', () => {
     const copied = instructions
       .filter((i) => i.keyword === 'COPY' || i.keyword === 'ADD')
-      .flatMap((i) => i.args.split(/\s+/).filter((arg) => !arg.startsWith('--')).slice(0, -1));
-    for (const folder of ['bin', 'activities', 'client', 'emulator', 'workers', 'workflows', 'scripts']) expect(copied).toContain(folder);
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((arg) => !arg.startsWith('--'))
+          .slice(0, -1),
+      );
+    for (const folder of ['bin', 'activities', 'client', 'emulator', 'workers', 'workflows', 'scripts'])
+      expect(copied).toContain(folder);
     for (const source of copied) expect(source).not.toMatch(/^(\.|\.\/)?$|\.env|^test|\.tools|\.data|node_modules/);
-    expect(instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG').map((i) => i.args).join(' ')).not.toMatch(/PASSWORD|SECRET|TOKEN/i);
+    expect(
+      instructions
+        .filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG')
+        .map((i) => i.args)
+        .join(' '),
+    ).not.toMatch(/PASSWORD|SECRET|TOKEN/i);
   });
 
   it('keeps .env, tests, tools, data and node_modules out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
-    for (const entry of ['.env', 'test', '.tools', '.data', 'node_modules', '.git', 'dist']) expect(ignored).toContain(entry);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const entry of ['.env', 'test', '.tools', '.data', 'node_modules', '.git', 'dist'])
+      expect(ignored).toContain(entry);
   });
 });

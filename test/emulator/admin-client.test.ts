@@ -19,7 +19,9 @@ describe('typed admin client', () => {
     const quote = await admin.respond(rfqIds[0]!, { action: 'quote', price: 1234, currency: 'EUR' });
     expect(quote).toMatchObject({ action: 'quote', price: 1234, currency: 'EUR', status: 'Accepted' });
 
-    expect(await admin.setFaults([{ kind: '503', route: 'GET /api/trips/:id', times: 1 }], 9)).toEqual([{ kind: '503', route: 'GET /api/trips/:id', times: 1 }]);
+    expect(await admin.setFaults([{ kind: '503', route: 'GET /api/trips/:id', times: 1 }], 9)).toEqual([
+      { kind: '503', route: 'GET /api/trips/:id', times: 1 },
+    ]);
     expect((await h.api('GET', `/trips/${trip.id}`)).status).toBe(503);
     await admin.clearFaults();
     expect(await admin.faults()).toEqual([]);

@@ -24,7 +24,9 @@ describe('delay_response fault', () => {
   it('stores the trip before the held POST /api/trips answer is sent', async () => {
     h = await startHarness();
     const harness = h;
-    await harness.admin('PUT', '/faults', { rules: [{ route: 'POST /api/trips', kind: 'delay_response', latencyMs: 60_000, times: 1 }] });
+    await harness.admin('PUT', '/faults', {
+      rules: [{ route: 'POST /api/trips', kind: 'delay_response', latencyMs: 60_000, times: 1 }],
+    });
     const abort = new AbortController();
     let answered = false;
     const pending = fetch(`${harness.emu.apiBaseUrl}/trips`, {
@@ -38,7 +40,9 @@ describe('delay_response fault', () => {
     );
 
     // The trip exists and can be found while its creator is still waiting for the answer.
-    await waitFor(async () => (await harness.admin('GET', '/stats')).json.data.tripsByExternalId['held-1'] === 1, { what: 'the trip stored' });
+    await waitFor(async () => (await harness.admin('GET', '/stats')).json.data.tripsByExternalId['held-1'] === 1, {
+      what: 'the trip stored',
+    });
     const found = await harness.api('GET', '/trips?externalTripId=held-1');
     expect(found.status).toBe(200);
     expect(found.json.data).toHaveLength(1);
@@ -48,7 +52,14 @@ describe('delay_response fault', () => {
     abort.abort();
     await pending;
     const entry = await waitFor(
-      async () => ((await harness.admin('GET', '/requests?route=POST%20/api/trips')).json.data as { fault?: string; clientGone?: boolean; status: number }[]).at(-1),
+      async () =>
+        (
+          (await harness.admin('GET', '/requests?route=POST%20/api/trips')).json.data as {
+            fault?: string;
+            clientGone?: boolean;
+            status: number;
+          }[]
+        ).at(-1),
       { what: 'the journal entry of the held POST' },
     );
     expect(entry).toMatchObject({ status: 201, fault: 'delay_response', clientGone: true });
@@ -58,13 +69,18 @@ describe('delay_response fault', () => {
 
   it('delivers the stored trip once latencyMs has passed, then stops after `times`', async () => {
     h = await startHarness();
-    await h.admin('PUT', '/faults', { rules: [{ route: 'POST /api/trips', kind: 'delay_response', latencyMs: 50, times: 1 }] });
+    await h.admin('PUT', '/faults', {
+      rules: [{ route: 'POST /api/trips', kind: 'delay_response', latencyMs: 50, times: 1 }],
+    });
     const started = performance.now();
     const held = await h.api('POST', '/trips', { body: tripBody({ externalTripId: 'held-2' }) });
     expect(held.status).toBe(201);
     expect(performance.now() - started).toBeGreaterThanOrEqual(40); // a lower bound only: slowness cannot make it fail
     expect((await h.api('POST', '/trips', { body: tripBody({ externalTripId: 'held-3' }) })).status).toBe(201);
-    const journal = (await h.admin('GET', '/requests?route=POST%20/api/trips')).json.data as { fault?: string; clientGone?: boolean }[];
+    const journal = (await h.admin('GET', '/requests?route=POST%20/api/trips')).json.data as {
+      fault?: string;
+      clientGone?: boolean;
+    }[];
     expect(journal.map((entry) => entry.fault)).toEqual(['delay_response', undefined]);
     expect(journal.every((entry) => entry.clientGone === undefined)).toBe(true);
     expect((await h.admin('GET', '/faults')).json.data.rules).toEqual([]);
@@ -72,7 +88,9 @@ describe('delay_response fault', () => {
 
   it('holds only the answer of the matching route; other routes answer at once', async () => {
     h = await startHarness();
-    await h.admin('PUT', '/faults', { rules: [{ route: 'POST /api/trips', kind: 'delay_response', latencyMs: 60_000 }] });
+    await h.admin('PUT', '/faults', {
+      rules: [{ route: 'POST /api/trips', kind: 'delay_response', latencyMs: 60_000 }],
+    });
     const found = await h.api('GET', '/trips?externalTripId=nothing');
     expect(found.status).toBe(200);
     expect(found.json.data).toEqual([]);

@@ -11,7 +11,9 @@ afterEach(async () => {
 describe('fault injection', () => {
   it('fails the next N calls of one route with 503, then recovers; other routes are untouched', async () => {
     h = await startHarness();
-    await h.admin('PUT', '/faults', { rules: [{ route: 'POST /api/trips', kind: '503', times: 2, retryAfterSeconds: 7 }] });
+    await h.admin('PUT', '/faults', {
+      rules: [{ route: 'POST /api/trips', kind: '503', times: 2, retryAfterSeconds: 7 }],
+    });
     const first = await h.api('POST', '/trips', { body: tripBody() });
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('7');
@@ -45,11 +47,22 @@ describe('fault injection', () => {
 
   it('uses OAuth-shaped errors on the token endpoint', async () => {
     h = await startHarness();
-    await h.admin('PUT', '/faults', { rules: [{ route: 'POST /api/oauth/token', kind: '500', times: 1 }, { route: 'POST /api/oauth/token', kind: '429', times: 1, retryAfterSeconds: 2 }] });
-    const res = await fetch(h.emu.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+    await h.admin('PUT', '/faults', {
+      rules: [
+        { route: 'POST /api/oauth/token', kind: '500', times: 1 },
+        { route: 'POST /api/oauth/token', kind: '429', times: 1, retryAfterSeconds: 2 },
+      ],
+    });
+    const res = await fetch(h.emu.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
     expect(res.status).toBe(500);
     expect(((await res.json()) as any).error).toBe('server_error');
-    const limited = await fetch(h.emu.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+    const limited = await fetch(h.emu.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('2');
   });
@@ -78,10 +91,14 @@ describe('fault injection', () => {
   it('probability faults are deterministic for a given seed', async () => {
     const pattern = async (seed: number) => {
       const harness = await startHarness();
-      await harness.admin('PUT', '/faults', { seed, rules: [{ kind: '500', route: 'GET /api/trips', probability: 0.5 }] });
+      await harness.admin('PUT', '/faults', {
+        seed,
+        rules: [{ kind: '500', route: 'GET /api/trips', probability: 0.5 }],
+      });
       const token = await harness.token();
       const statuses: number[] = [];
-      for (let i = 0; i < 20; i++) statuses.push((await harness.api('GET', '/trips?externalTripId=x', { token })).status);
+      for (let i = 0; i < 20; i++)
+        statuses.push((await harness.api('GET', '/trips?externalTripId=x', { token })).status);
       await harness.emu.close();
       return statuses;
     };
@@ -96,13 +113,22 @@ describe('fault injection', () => {
     h = await startHarness({ webhookRetry: { firstDelayMs: 5, maxDelayMs: 5, horizonMs: 50 } });
     const receiver = await startReceiver();
     try {
-      await h.api('POST', '/webhooks/settings', { body: { targetURI: receiver.url, eventTypes: ['TripRequestMine', 'TripRequestSellerResponse'] } });
-      await h.admin('PUT', '/faults', { rules: [{ kind: 'drop_webhooks', route: 'TripRequestMine', times: 1 }, { kind: 'duplicate_webhooks', route: 'TripRequestSellerResponse', times: 1 }] });
+      await h.api('POST', '/webhooks/settings', {
+        body: { targetURI: receiver.url, eventTypes: ['TripRequestMine', 'TripRequestSellerResponse'] },
+      });
+      await h.admin('PUT', '/faults', {
+        rules: [
+          { kind: 'drop_webhooks', route: 'TripRequestMine', times: 1 },
+          { kind: 'duplicate_webhooks', route: 'TripRequestSellerResponse', times: 1 },
+        ],
+      });
       const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
       const { rfqIds } = (await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 2 })).json.data;
       const quote = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'quote' })).json.data;
       await waitFor(() => receiver.received.length >= 3, { what: 'deliveries' });
-      expect(receiver.received.map((r) => r.body.id).sort()).toEqual([rfqIds[1], quote.messageId, quote.messageId].sort());
+      expect(receiver.received.map((r) => r.body.id).sort()).toEqual(
+        [rfqIds[1], quote.messageId, quote.messageId].sort(),
+      );
       const stats = (await h.admin('GET', '/stats')).json.data.webhooks;
       expect(stats).toMatchObject({ dropped: 1, duplicated: 1, delivered: 3 });
     } finally {
@@ -125,8 +151,16 @@ describe('fault injection', () => {
 
   it('parses the CLI form of a rule', () => {
     expect(parseFaultFlag('503@POST /api/trips,times=2')).toEqual({ kind: '503', route: 'POST /api/trips', times: 2 });
-    expect(parseFaultFlag('429,probability=0.2,retryAfterSeconds=3')).toEqual({ kind: '429', probability: 0.2, retryAfterSeconds: 3 });
-    expect(parseFaultFlag('latency@GET /api/rfqs/:id,latencyMs=300')).toEqual({ kind: 'latency', route: 'GET /api/rfqs/:id', latencyMs: 300 });
+    expect(parseFaultFlag('429,probability=0.2,retryAfterSeconds=3')).toEqual({
+      kind: '429',
+      probability: 0.2,
+      retryAfterSeconds: 3,
+    });
+    expect(parseFaultFlag('latency@GET /api/rfqs/:id,latencyMs=300')).toEqual({
+      kind: 'latency',
+      route: 'GET /api/rfqs/:id',
+      latencyMs: 300,
+    });
     expect(() => parseFaultFlag('boom')).toThrow(/kind/);
     expect(() => parseFaultFlag('500,times')).toThrow(/key=value/);
   });
@@ -136,7 +170,12 @@ describe('extra fault kinds', () => {
   it('403 answers AUTHORIZATION_PERMISSIONS on the API and unauthorized_client on the token endpoint', async () => {
     h = await startHarness();
     const token = await h.token();
-    await h.admin('PUT', '/faults', { rules: [{ kind: '403', route: 'GET /api/trips/:id', times: 1 }, { kind: '403', route: 'POST /api/oauth/token', times: 1 }] });
+    await h.admin('PUT', '/faults', {
+      rules: [
+        { kind: '403', route: 'GET /api/trips/:id', times: 1 },
+        { kind: '403', route: 'POST /api/oauth/token', times: 1 },
+      ],
+    });
     const res = await h.api('GET', '/trips/atrip-1', { token });
     expect(res.status).toBe(403);
     expect(res.json.meta.errors[0].code).toBe('AUTHORIZATION_PERMISSIONS');
@@ -150,7 +189,9 @@ describe('extra fault kinds', () => {
     const res = await h.api('POST', '/trips', { token, body: tripBody() });
     expect(res.status).toBe(201);
     expect(res.json.data.id).toMatch(/^atrip-/);
-    expect(res.json.meta.errors).toEqual([{ title: 'The start airport is invalid', code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' }]);
+    expect(res.json.meta.errors).toEqual([
+      { title: 'The start airport is invalid', code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' },
+    ]);
     expect((await h.api('POST', '/trips', { token, body: tripBody() })).json.meta.errors).toEqual([]);
   });
 
@@ -158,7 +199,14 @@ describe('extra fault kinds', () => {
     h = await startHarness();
     await h.admin('PUT', '/faults', { rules: [{ kind: 'short_tokens', tokenLifetimeSeconds: 10, times: 1 }] });
     await h.api('GET', '/trips?externalTripId=x', { token: 'not-a-token' }); // an API call does not consume the rule
-    const res = await fetch(h.emu.tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: h.emu.credentials.clientId, client_secret: h.emu.credentials.clientSecret }) });
+    const res = await fetch(h.emu.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: h.emu.credentials.clientId,
+        client_secret: h.emu.credentials.clientSecret,
+      }),
+    });
     const body = (await res.json()) as any;
     expect(body.expires_in).toBe(9);
     expect((await h.api('GET', '/trips?externalTripId=x', { token: body.access_token })).status).toBe(200);
@@ -173,7 +221,9 @@ describe('out-of-order webhooks and the Date header', () => {
     h = await startHarness({ webhookRetry: { firstDelayMs: 5, maxDelayMs: 5, horizonMs: 50 } });
     const receiver = await startReceiver();
     try {
-      await h.api('POST', '/webhooks/settings', { body: { targetURI: receiver.url, eventTypes: ['TripRequestSellerResponse'] } });
+      await h.api('POST', '/webhooks/settings', {
+        body: { targetURI: receiver.url, eventTypes: ['TripRequestSellerResponse'] },
+      });
       const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
       const { rfqIds } = (await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 2 })).json.data;
       // Held for a minute: the later event is certainly delivered first; close() discards the held one.

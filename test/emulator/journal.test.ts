@@ -14,13 +14,30 @@ describe('journal and stats', () => {
     const token = await h.token();
     const trip = (await h.api('POST', '/trips', { body: tripBody(), token })).json.data;
     await h.api('GET', `/trips/${trip.id}`, { token });
-    await h.api('POST', '/webhooks/settings', { token, body: { targetURI: 'https://x.test/', eventTypes: ['TripRequestMine'], clientSecret: 'hook-secret' } });
+    await h.api('POST', '/webhooks/settings', {
+      token,
+      body: { targetURI: 'https://x.test/', eventTypes: ['TripRequestMine'], clientSecret: 'hook-secret' },
+    });
     const entries = (await h.admin('GET', '/requests')).json.data;
-    expect(entries.map((e: any) => e.route)).toEqual(['POST /api/oauth/token', 'POST /api/trips', 'GET /api/trips/:id', 'POST /api/webhooks/settings']);
+    expect(entries.map((e: any) => e.route)).toEqual([
+      'POST /api/oauth/token',
+      'POST /api/trips',
+      'GET /api/trips/:id',
+      'POST /api/webhooks/settings',
+    ]);
     const [tokenCall, create, read] = entries;
-    expect(tokenCall.requestBody).toEqual({ grant_type: 'client_credentials', client_id: h.emu.credentials.clientId, client_secret: '[redacted]' });
+    expect(tokenCall.requestBody).toEqual({
+      grant_type: 'client_credentials',
+      client_id: h.emu.credentials.clientId,
+      client_secret: '[redacted]',
+    });
     expect(tokenCall.responseBody).toMatchObject({ access_token: '[redacted]', expires_in: 1799 });
-    expect(create).toMatchObject({ method: 'POST', path: '/api/trips', status: 201, requestBody: { externalTripId: 'trip-ext-1' } });
+    expect(create).toMatchObject({
+      method: 'POST',
+      path: '/api/trips',
+      status: 201,
+      requestBody: { externalTripId: 'trip-ext-1' },
+    });
     expect(create.requestHeaders.authorization).toBe('[redacted]');
     expect(create.requestHeaders['x-avinode-apitoken']).toBe('[redacted]');
     expect(create.requestHeaders['x-avinode-senttimestamp']).toBeTruthy();
@@ -40,11 +57,16 @@ describe('journal and stats', () => {
     expect(all).toHaveLength(5);
     expect(all.at(-1).path).toBe('/nope/7');
     expect(all.at(-1).status).toBe(404);
-    expect((await h.admin('GET', '/requests?limit=2')).json.data.map((e: any) => e.path)).toEqual(['/nope/6', '/nope/7']);
+    expect((await h.admin('GET', '/requests?limit=2')).json.data.map((e: any) => e.path)).toEqual([
+      '/nope/6',
+      '/nope/7',
+    ]);
     const since = all[2].seq;
     expect((await h.admin('GET', `/requests?sinceSeq=${since}`)).json.data).toHaveLength(2);
     await h.admin('DELETE', '/requests');
-    expect((await h.admin('GET', '/requests')).json.data.map((e: any) => e.route)).toEqual(['DELETE /_emulator/requests']);
+    expect((await h.admin('GET', '/requests')).json.data.map((e: any) => e.route)).toEqual([
+      'DELETE /_emulator/requests',
+    ]);
   });
 
   it('counts requests per route, responses per status, token requests, trips per externalTripId', async () => {
@@ -54,7 +76,11 @@ describe('journal and stats', () => {
     await h.api('POST', '/trips', { body: tripBody({ externalTripId: 'A' }), token });
     await h.api('GET', '/trips/atrip-1', { token });
     const stats = (await h.admin('GET', '/stats')).json.data;
-    expect(stats.requestsByRoute).toMatchObject({ 'POST /api/oauth/token': 1, 'POST /api/trips': 2, 'GET /api/trips/:id': 1 });
+    expect(stats.requestsByRoute).toMatchObject({
+      'POST /api/oauth/token': 1,
+      'POST /api/trips': 2,
+      'GET /api/trips/:id': 1,
+    });
     expect(stats.responsesByStatus).toMatchObject({ 200: 1, 201: 2, 404: 1 });
     expect(stats.tokenRequests).toMatchObject({ total: 1, issued: 1, byProvider: { avinode: 1 } });
     expect(stats.tripsByExternalId).toEqual({ A: 2 });

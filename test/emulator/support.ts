@@ -21,7 +21,11 @@ export interface Harness {
   emu: RunningEmulator;
   clock: TestClock;
   token(overrides?: Record<string, string>): Promise<string>;
-  api(method: string, path: string, options?: { body?: unknown; token?: string; headers?: Record<string, string | undefined> }): Promise<{ status: number; headers: Headers; json: any }>;
+  api(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string; headers?: Record<string, string | undefined> },
+  ): Promise<{ status: number; headers: Headers; json: any }>;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
 }
 
@@ -142,7 +146,11 @@ export async function startReceiver(statusFor: (hook: ReceivedHook, index: numbe
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const hook = { path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') };
+      const hook = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'),
+      };
       received.push(hook);
       res.writeHead(statusFor(hook, received.length - 1)).end();
     });
@@ -161,7 +169,10 @@ export async function startReceiver(statusFor: (hook: ReceivedHook, index: numbe
 }
 
 /** Polls until `check` returns a truthy value (vi.waitUntil); the timeout only bounds a broken run. */
-export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 5_000, what = 'condition' } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 5_000, what = 'condition' } = {},
+): Promise<NonNullable<T>> {
   return waitUntil(check, () => what, { timeout: timeoutMs, interval: 10 });
 }
 

@@ -18,7 +18,12 @@ describe('trips', () => {
     const trip = res.json.data;
     expect(trip.id).toMatch(/^atrip-\d+$/);
     expect(trip.tripId).toMatch(/^[A-Z0-9]{6}$/);
-    expect(trip).toMatchObject({ type: 'trips', href: `${h.emu.apiBaseUrl}/trips/${trip.id}`, externalTripId: 'trip-ext-1', status: 'Active' });
+    expect(trip).toMatchObject({
+      type: 'trips',
+      href: `${h.emu.apiBaseUrl}/trips/${trip.id}`,
+      externalTripId: 'trip-ext-1',
+      status: 'Active',
+    });
     expect(trip.actions.searchInAvinode).toEqual({
       type: 'searchInAvinode',
       description: 'Start a search in Avinode',
@@ -26,7 +31,10 @@ describe('trips', () => {
       href: `${h.emu.url}/marketplace/mvc/search/load/${trip.id}?source=api&origin=api_action`,
     });
     expect(trip.actions.viewInAvinode.href).toBe(`${h.emu.url}/marketplace/mvc/trips/buying/${trip.id}?source=api`);
-    expect(trip.actions.cancel).toMatchObject({ httpMethod: 'PUT', href: `${h.emu.apiBaseUrl}/trips/${trip.id}/cancel` });
+    expect(trip.actions.cancel).toMatchObject({
+      httpMethod: 'PUT',
+      href: `${h.emu.apiBaseUrl}/trips/${trip.id}/cancel`,
+    });
     expect(trip.segments).toEqual(tripBody().segments);
   });
 
@@ -40,7 +48,10 @@ describe('trips', () => {
   it('reproduces the sandbox: a body without segments (or with postToTripBoard) is ERR_INTERNAL_CRITICAL', async () => {
     h = await startHarness();
     const { segments: _s, ...noSegments } = tripBody();
-    for (const body of [{ ...noSegments, legs: [{ from: 'KTEB' }], passengers: 5, notes: 'x' }, tripBody({ postToTripBoard: true })]) {
+    for (const body of [
+      { ...noSegments, legs: [{ from: 'KTEB' }], passengers: 5, notes: 'x' },
+      tripBody({ postToTripBoard: true }),
+    ]) {
       const res = await h.api('POST', '/trips', { body });
       expect(res.status).toBe(500);
       expect(err(res.json)).toEqual({
@@ -55,14 +66,24 @@ describe('trips', () => {
     h = await startHarness();
     const { criteria: _c, ...noCriteria } = tripBody();
     const { sourcing: _s, ...noSourcing } = tripBody();
-    expect(err((await h.api('POST', '/trips', { body: noCriteria })).json)).toMatchObject({ code: 'ERR_INPUT_MISSING', path: 'criteria' });
-    expect(err((await h.api('POST', '/trips', { body: noSourcing })).json)).toMatchObject({ code: 'ERR_INPUT_MISSING', path: 'sourcing' });
+    expect(err((await h.api('POST', '/trips', { body: noCriteria })).json)).toMatchObject({
+      code: 'ERR_INPUT_MISSING',
+      path: 'criteria',
+    });
+    expect(err((await h.api('POST', '/trips', { body: noSourcing })).json)).toMatchObject({
+      code: 'ERR_INPUT_MISSING',
+      path: 'sourcing',
+    });
     expect((await h.api('POST', '/trips', { body: tripBody({ sourcing: 'yes' }) })).status).toBe(400);
   });
 
   it('answers empty lift strings and unknown categories with 422 LIFT_INVALID', async () => {
     h = await startHarness();
-    for (const lift of [{ aircraftCategory: 'Midsize jet', aircraftType: '' }, { aircraftCategory: 'Midsize jet', aircraftTail: ' ' }, { aircraftCategory: 'Spaceship' }]) {
+    for (const lift of [
+      { aircraftCategory: 'Midsize jet', aircraftType: '' },
+      { aircraftCategory: 'Midsize jet', aircraftTail: ' ' },
+      { aircraftCategory: 'Spaceship' },
+    ]) {
       const res = await h.api('POST', '/trips', { body: tripBody({ criteria: { requiredLift: [lift] } }) });
       expect(res.status, JSON.stringify(lift)).toBe(422);
       expect(err(res.json).code).toBe('LIFT_INVALID');
@@ -90,7 +111,9 @@ describe('trips', () => {
     const soft = await h.api('POST', '/trips', { body: badAirport });
     expect(soft.status).toBe(201);
     expect(soft.json.data.id).toMatch(/^atrip-/);
-    expect(soft.json.meta.errors).toEqual([expect.objectContaining({ code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' })]);
+    expect(soft.json.meta.errors).toEqual([
+      expect.objectContaining({ code: 'START_AIRPORT_INVALID', path: 'segments[0].startAirport' }),
+    ]);
     await h.emu.close();
     h = await startHarness({ badAirport: 'hard' });
     const hard = await h.api('POST', '/trips', { body: badAirport });
@@ -115,8 +138,18 @@ describe('trips', () => {
     expect(list.status).toBe(200);
     expect(list.json.data.map((r: any) => r.id)).toEqual(sent.rfqIds);
     const rfq = (await h.api('GET', `/rfqs/${sent.rfqIds[0]}`)).json.data;
-    expect(rfq).toMatchObject({ id: sent.rfqIds[0], type: 'rfqs', tripId: trip.tripId, sellerCompany: { displayName: expect.any(String) } });
-    expect(rfq.sellerLift[0]).toMatchObject({ id: expect.stringMatching(/^asellerlift-\d+$/), aircraftCategory: 'Midsize jet', sourcingDisplayStatus: 'Unanswered', links: { quotes: [] } });
+    expect(rfq).toMatchObject({
+      id: sent.rfqIds[0],
+      type: 'rfqs',
+      tripId: trip.tripId,
+      sellerCompany: { displayName: expect.any(String) },
+    });
+    expect(rfq.sellerLift[0]).toMatchObject({
+      id: expect.stringMatching(/^asellerlift-\d+$/),
+      aircraftCategory: 'Midsize jet',
+      sourcingDisplayStatus: 'Unanswered',
+      links: { quotes: [] },
+    });
     expect((await h.api('GET', `/trips/${trip.id}/rfqs`)).status).toBe(404);
     expect((await h.api('GET', '/rfqs/ZZZZZZ')).status).toBe(404);
   });
@@ -144,7 +177,9 @@ describe('trips', () => {
     expect(err(off.json).code).toBe('ERR_INTERNAL_CRITICAL');
     expect(off.json.data).toBeUndefined();
     expect((await h.admin('GET', '/settings')).json.data).toEqual({ searchByExternalId: 'off' });
-    expect((await h.admin('PUT', '/settings', { searchByExternalId: 'on' })).json.data).toEqual({ searchByExternalId: 'on' });
+    expect((await h.admin('PUT', '/settings', { searchByExternalId: 'on' })).json.data).toEqual({
+      searchByExternalId: 'on',
+    });
     expect((await h.api('GET', '/trips?externalTripId=dup')).json.data).toHaveLength(1);
     // The switch is typed: a bad value or an unknown setting is refused by name.
     const bad = await h.admin('PUT', '/settings', { searchByExternalId: 'maybe' });
@@ -168,14 +203,28 @@ describe('trips', () => {
     h = await startHarness();
     const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
     await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 2 });
-    expect((await h.api('PUT', `/trips/${trip.id}/cancel`, { body: { id: trip.id, reason: 'BECAUSE' } })).status).toBe(400);
-    expect((await h.api('PUT', `/trips/${trip.id}/cancel`, { body: { id: 'atrip-1', reason: 'BY_CLIENT' } })).status).toBe(400);
-    const res = await h.api('PUT', `/trips/${trip.id}/cancel`, { body: { id: trip.id, messageToSeller: 'Client chose another option.', reason: 'BY_CLIENT' } });
+    expect((await h.api('PUT', `/trips/${trip.id}/cancel`, { body: { id: trip.id, reason: 'BECAUSE' } })).status).toBe(
+      400,
+    );
+    expect(
+      (await h.api('PUT', `/trips/${trip.id}/cancel`, { body: { id: 'atrip-1', reason: 'BY_CLIENT' } })).status,
+    ).toBe(400);
+    const res = await h.api('PUT', `/trips/${trip.id}/cancel`, {
+      body: { id: trip.id, messageToSeller: 'Client chose another option.', reason: 'BY_CLIENT' },
+    });
     expect(res.status).toBe(200);
-    expect(res.json.data).toMatchObject({ status: 'Cancelled', cancellation: { reason: 'BY_CLIENT', messageToSeller: 'Client chose another option.' } });
+    expect(res.json.data).toMatchObject({
+      status: 'Cancelled',
+      cancellation: { reason: 'BY_CLIENT', messageToSeller: 'Client chose another option.' },
+    });
     expect(res.json.data.actions.cancel).toBeUndefined();
     // The RFQs are canceled; their lifts keep the documented statuses (no invented Cancelled status).
-    expect(res.json.data.rfqs.every((r: any) => r.status === 'Cancelled' && r.canceled === true && r.sellerLift[0].sourcingDisplayStatus === 'Unanswered')).toBe(true);
+    expect(
+      res.json.data.rfqs.every(
+        (r: any) =>
+          r.status === 'Cancelled' && r.canceled === true && r.sellerLift[0].sourcingDisplayStatus === 'Unanswered',
+      ),
+    ).toBe(true);
     expect((await h.api('PUT', `/trips/${trip.id}/cancel`, { body: { reason: 'BY_CLIENT' } })).status).toBe(200); // idempotent
     expect((await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 1 })).status).toBe(409);
     expect((await h.api('PUT', '/trips/atrip-99/cancel', { body: { reason: 'BY_CLIENT' } })).status).toBe(404);

@@ -11,9 +11,23 @@ afterEach(async () => {
 
 const FAST = { firstDelayMs: 5, maxDelayMs: 20, horizonMs: 60 };
 
-async function subscribe(harness: Harness, targetURI: string, eventTypes: string[], extra: Record<string, unknown> = {}) {
+async function subscribe(
+  harness: Harness,
+  targetURI: string,
+  eventTypes: string[],
+  extra: Record<string, unknown> = {},
+) {
   const res = await harness.api('POST', '/webhooks/settings', {
-    body: { targetURI, displayName: 'tests', active: true, clientIdentifier: 'avinode-hook', clientSecret: 's3cret:with colon', clientAuthenticationType: 'BASIC', eventTypes, ...extra },
+    body: {
+      targetURI,
+      displayName: 'tests',
+      active: true,
+      clientIdentifier: 'avinode-hook',
+      clientSecret: 's3cret:with colon',
+      clientAuthenticationType: 'BASIC',
+      eventTypes,
+      ...extra,
+    },
   });
   expect(res.status).toBe(201);
   return res.json.data;
@@ -22,19 +36,34 @@ async function subscribe(harness: Harness, targetURI: string, eventTypes: string
 describe('webhook settings', () => {
   it('creates (active by default), lists and updates settings without echoing the secret', async () => {
     h = await startHarness();
-    const created = await subscribe(h, 'https://hooks.example.test/a', ['TripRequestSellerResponse'], { active: undefined });
-    expect(created).toMatchObject({ id: expect.stringMatching(/^whs-\d+$/), active: true, eventTypes: ['TripRequestSellerResponse'], clientIdentifier: 'avinode-hook' });
+    const created = await subscribe(h, 'https://hooks.example.test/a', ['TripRequestSellerResponse'], {
+      active: undefined,
+    });
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^whs-\d+$/),
+      active: true,
+      eventTypes: ['TripRequestSellerResponse'],
+      clientIdentifier: 'avinode-hook',
+    });
     expect(created.clientSecret).toBeUndefined();
     const list = await h.api('GET', '/webhooks/settings');
     expect(list.json.data.map((s: any) => s.id)).toEqual([created.id]);
-    const updated = await h.api('PUT', `/webhooks/settings/${created.id}`, { body: { active: false, eventTypes: ['TripChatFromSeller', 'TripRequestMine'] } });
-    expect(updated.json.data).toMatchObject({ active: false, eventTypes: ['TripChatFromSeller', 'TripRequestMine'], targetURI: 'https://hooks.example.test/a' });
+    const updated = await h.api('PUT', `/webhooks/settings/${created.id}`, {
+      body: { active: false, eventTypes: ['TripChatFromSeller', 'TripRequestMine'] },
+    });
+    expect(updated.json.data).toMatchObject({
+      active: false,
+      eventTypes: ['TripChatFromSeller', 'TripRequestMine'],
+      targetURI: 'https://hooks.example.test/a',
+    });
     expect((await h.api('PUT', '/webhooks/settings/whs-999999', { body: { active: true } })).status).toBe(404);
   });
 
   it('rejects unknown event types (e.g. the misspelt TripChatSeller) and a missing targetURI', async () => {
     h = await startHarness();
-    const misspelt = await h.api('POST', '/webhooks/settings', { body: { targetURI: 'https://x.test/', eventTypes: ['TripChatSeller'] } });
+    const misspelt = await h.api('POST', '/webhooks/settings', {
+      body: { targetURI: 'https://x.test/', eventTypes: ['TripChatSeller'] },
+    });
     expect(misspelt.status).toBe(400);
     expect(misspelt.json.meta.errors[0].path).toBe('eventTypes');
     expect((await h.api('POST', '/webhooks/settings', { body: { eventTypes: ['TripRequestMine'] } })).status).toBe(400);
@@ -56,12 +85,22 @@ describe('webhook delivery', () => {
     const { rfqIds } = (await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 1 })).json.data;
     const hook = (await waitFor(() => mine.received[0], { what: 'TripRequestMine' }))!;
     expect(hook.path).toBe('/webhooks/avinode/TripRequestMine');
-    expect(hook.body).toEqual({ id: rfqIds[0], href: `${h.emu.apiBaseUrl}/rfqs/${rfqIds[0]}`, type: 'rfqs', tripId: trip.tripId });
-    expect(hook.headers.authorization).toBe(`Basic ${Buffer.from('avinode-hook:s3cret:with colon').toString('base64')}`);
+    expect(hook.body).toEqual({
+      id: rfqIds[0],
+      href: `${h.emu.apiBaseUrl}/rfqs/${rfqIds[0]}`,
+      type: 'rfqs',
+      tripId: trip.tripId,
+    });
+    expect(hook.headers.authorization).toBe(
+      `Basic ${Buffer.from('avinode-hook:s3cret:with colon').toString('base64')}`,
+    );
     expect(hook.headers['content-type']).toBe('application/json');
 
-    const quote = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'quote', price: 41250, currency: 'USD' })).json.data;
-    const chat = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'chat', message: 'Catering?' })).json.data;
+    const quote = (
+      await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'quote', price: 41250, currency: 'USD' })
+    ).json.data;
+    const chat = (await h.admin('POST', `/rfqs/${rfqIds[0]}/respond`, { action: 'chat', message: 'Catering?' })).json
+      .data;
     await waitFor(() => responses.received.length >= 2, { what: 'seller webhooks' });
     // Message notifications name the message only (documented for chats): no tripId.
     expect(responses.received.map((r) => r.body)).toEqual([
@@ -81,12 +120,24 @@ describe('webhook delivery', () => {
     await subscribe(h, flaky.url, ['TripRequestMine']);
     const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
     await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 1 });
-    await waitFor(async () => (await h!.admin('GET', '/stats')).json.data.webhooks.delivered === 1, { what: 'delivery' });
+    await waitFor(async () => (await h!.admin('GET', '/stats')).json.data.webhooks.delivered === 1, {
+      what: 'delivery',
+    });
     expect(flaky.received).toHaveLength(3);
     expect(new Set(flaky.received.map((r) => r.body.id)).size).toBe(1);
-    expect((await h.admin('GET', '/stats')).json.data.webhooks).toMatchObject({ deliveries: 3, failedAttempts: 2, delivered: 1, pending: 0 });
+    expect((await h.admin('GET', '/stats')).json.data.webhooks).toMatchObject({
+      deliveries: 3,
+      failedAttempts: 2,
+      delivered: 1,
+      pending: 0,
+    });
     const deliveries = (await h.admin('GET', '/webhooks')).json.data;
-    expect(deliveries[0]).toMatchObject({ state: 'delivered', attempts: 3, lastStatus: 200, eventType: 'TripRequestMine' });
+    expect(deliveries[0]).toMatchObject({
+      state: 'delivered',
+      attempts: 3,
+      lastStatus: 200,
+      eventType: 'TripRequestMine',
+    });
   });
 
   it('treats any non-200 (even 204) as a failure and drops the delivery after the horizon', async () => {
@@ -96,10 +147,13 @@ describe('webhook delivery', () => {
     await subscribe(h, never.url, ['TripRequestMine']);
     const trip = (await h.api('POST', '/trips', { body: tripBody() })).json.data;
     await h.admin('POST', `/trips/${trip.id}/send-rfqs`, { operators: 1 });
-    const stats = await waitFor(async () => {
-      const webhooks = (await h!.admin('GET', '/stats')).json.data.webhooks;
-      return webhooks.dropped === 1 ? webhooks : undefined;
-    }, { what: 'drop' });
+    const stats = await waitFor(
+      async () => {
+        const webhooks = (await h!.admin('GET', '/stats')).json.data.webhooks;
+        return webhooks.dropped === 1 ? webhooks : undefined;
+      },
+      { what: 'drop' },
+    );
     // delays 5, 10, 20, 20 fit a 60 ms horizon (55 ms); the next 20 would not: 5 attempts in total.
     expect(stats).toMatchObject({ deliveries: 5, failedAttempts: 5, delivered: 0, dropped: 1, pending: 0 });
     expect(never.received).toHaveLength(5);

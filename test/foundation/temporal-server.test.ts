@@ -4,7 +4,13 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SearchAttributes } from '../../workflows/contract.ts';
-import { addToCounter, counterWorkflow, finish, getCounter, greetingWorkflow } from '../fixtures/workflows/foundation.ts';
+import {
+  addToCounter,
+  counterWorkflow,
+  finish,
+  getCounter,
+  greetingWorkflow,
+} from '../fixtures/workflows/foundation.ts';
 
 let connection: Connection;
 let nativeConnection: NativeConnection;
@@ -35,7 +41,11 @@ async function withWorker<T>(activities: object, fn: (taskQueue: string) => Prom
 describe('the real Temporal dev server', () => {
   it('runs a bundled workflow that calls an activity on a real worker', async () => {
     const result = await withWorker({ greet: async (name: string) => `hello, ${name}` }, (taskQueue) =>
-      client.workflow.execute(greetingWorkflow, { taskQueue, workflowId: `greet-${randomUUID()}`, args: ['Teterboro'] }),
+      client.workflow.execute(greetingWorkflow, {
+        taskQueue,
+        workflowId: `greet-${randomUUID()}`,
+        args: ['Teterboro'],
+      }),
     );
     expect(result).toBe('hello, Teterboro');
   });
@@ -71,7 +81,9 @@ describe('the real Temporal dev server', () => {
       expect(await handle.executeUpdate(addToCounter, { args: [2] })).toBe(2);
       expect(await handle.executeUpdate(addToCounter, { args: [3] })).toBe(5);
       expect(await handle.query(getCounter)).toBe(5);
-      await expect(handle.executeUpdate(addToCounter, { args: [-1] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(addToCounter, { args: [-1] })).rejects.toBeInstanceOf(
+        WorkflowUpdateFailedError,
+      );
       await handle.executeUpdate(finish);
       expect(await handle.result()).toBe(5);
     });

@@ -11,7 +11,12 @@ import { TRIP_FLAG_OPTIONS, tripRequestFromFlags, UsageError } from '../../clien
 import { problemText } from '../../workflows/failures.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { createLogger } from '../../platform/logging.ts';
-import { startWebhookServer, WebhookPayload, type RunningWebhookServer, type TripSignaller } from '../../workers/webhook-server.ts';
+import {
+  startWebhookServer,
+  WebhookPayload,
+  type RunningWebhookServer,
+  type TripSignaller,
+} from '../../workers/webhook-server.ts';
 import type { TripReader } from '../../workers/webhook-trips.ts';
 import { AIRCRAFT_CATEGORIES, FailureType, type TripRequest } from '../../workflows/contract.ts';
 import { countingPort, runCli, STACK_LINE } from './support.ts';
@@ -40,12 +45,19 @@ function expectNormalized(request: TripRequest) {
 }
 
 /** A problem names a field path of the request (or the request itself), then says what is wrong. */
-const FIELD_PROBLEM = /^(request|externalId|legs(\[\d+\](\.(from|to|date|time|pax))?)?|aircraftCategory|quoteDeadline|onReset|callbackUrl|timing(\.\w+)?|notes|endWhenAllAnswered|onExpiry|actAsAccount): \S/;
+const FIELD_PROBLEM =
+  /^(request|externalId|legs(\[\d+\](\.(from|to|date|time|pax))?)?|aircraftCategory|quoteDeadline|onReset|callbackUrl|timing(\.\w+)?|notes|endWhenAllAnswered|onExpiry|actAsAccount): \S/;
 
 // --- trip request objects ------------------------------------------------------------------------
 
 const validLeg = () => ({ from: 'KTEB', to: 'KPBI', date: futureDate(30), time: '09:30', pax: 5 });
-const validRequest = () => ({ externalId: 'fuzz-1', legs: [validLeg()], aircraftCategory: 'Midsize jet', onReset: 'recreate', quoteDeadline: new Date(Date.now() + 5 * DAY).toISOString() });
+const validRequest = () => ({
+  externalId: 'fuzz-1',
+  legs: [validLeg()],
+  aircraftCategory: 'Midsize jet',
+  onReset: 'recreate',
+  quoteDeadline: new Date(Date.now() + 5 * DAY).toISOString(),
+});
 
 /** Strings that look almost right: codes, dates, times, ids, URLs, with unicode and control characters. */
 const nearMiss = fc.oneof(
@@ -54,21 +66,72 @@ const nearMiss = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9ıſﬀ ]{3,5}$/),
   fc.stringMatching(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?Z?)?$/),
   fc.stringMatching(/^\d{1,2}:\d{1,2}$/),
-  fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', '', ' ', '\u0000', '\u202e', '💺', 'KTEB', 'kpbi', 'Midsize jet', 'recreate', 'fail'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    '',
+    ' ',
+    '\u0000',
+    '\u202e',
+    '💺',
+    'KTEB',
+    'kpbi',
+    'Midsize jet',
+    'recreate',
+    'fail',
+  ),
   fc.webUrl({ withQueryParameters: true, withFragments: true }),
-  fc.constantFrom('http://attacker.example/x', 'https://u:p@hooks.example/', 'javascript:alert(1)', 'http://127.0.0.1:1/cb', 'https://hooks.example/cb'),
+  fc.constantFrom(
+    'http://attacker.example/x',
+    'https://u:p@hooks.example/',
+    'javascript:alert(1)',
+    'http://127.0.0.1:1/cb',
+    'https://hooks.example/cb',
+  ),
 );
 const hostileValue = fc.oneof(
   nearMiss,
-  fc.anything({ withBigInt: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true, withSparseArray: true, maxDepth: 3 }),
+  fc.anything({
+    withBigInt: true,
+    withNullPrototype: true,
+    withObjectString: true,
+    withBoxedValues: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withSparseArray: true,
+    maxDepth: 3,
+  }),
   fc.integer({ min: -5, max: 300 }),
   fc.double(),
 );
 const FIELD_PATHS = [
-  'externalId', 'legs', 'legs.0', 'legs.0.from', 'legs.0.to', 'legs.0.date', 'legs.0.time', 'legs.0.pax', 'legs.0.extra', 'legs.1',
-  'aircraftCategory', 'quoteDeadline', 'onReset', 'callbackUrl', 'timing', 'timing.pollInitialMs', 'timing.pollMaxMs', 'notes',
-  'endWhenAllAnswered', 'onExpiry', 'actAsAccount',
-  '__proto__', 'constructor', 'quoteDeadLine',
+  'externalId',
+  'legs',
+  'legs.0',
+  'legs.0.from',
+  'legs.0.to',
+  'legs.0.date',
+  'legs.0.time',
+  'legs.0.pax',
+  'legs.0.extra',
+  'legs.1',
+  'aircraftCategory',
+  'quoteDeadline',
+  'onReset',
+  'callbackUrl',
+  'timing',
+  'timing.pollInitialMs',
+  'timing.pollMaxMs',
+  'notes',
+  'endWhenAllAnswered',
+  'onExpiry',
+  'actAsAccount',
+  '__proto__',
+  'constructor',
+  'quoteDeadLine',
 ] as const;
 const mutation = fc.tuple(fc.constantFrom(...FIELD_PATHS), hostileValue, fc.boolean());
 
@@ -92,10 +155,20 @@ describe('fuzzing CharterClient.startTrip', () => {
     let startedRequest: TripRequest | undefined;
     const fake = {
       workflow: {
-        executeUpdateWithStart: async (_update: unknown, { startWorkflowOperation }: { startWorkflowOperation: WithStartWorkflowOperation<never> }) => {
+        executeUpdateWithStart: async (
+          _update: unknown,
+          { startWorkflowOperation }: { startWorkflowOperation: WithStartWorkflowOperation<never> },
+        ) => {
           starts += 1;
           startedRequest = startWorkflowOperation.options.args?.[0] as TripRequest;
-          return { workflowId: 'trip-fuzz-1', atripId: 'atrip-1', tripId: 'Q1', href: '', deepLinks: {}, reused: false };
+          return {
+            workflowId: 'trip-fuzz-1',
+            atripId: 'atrip-1',
+            tripId: 'Q1',
+            href: '',
+            deepLinks: {},
+            reused: false,
+          };
         },
       },
     } as unknown as Client;
@@ -135,7 +208,25 @@ describe('fuzzing CharterClient.startTrip', () => {
 const FLAG_NAMES = [...Object.keys(TRIP_FLAG_OPTIONS), 'deadline', 'on-reset', 'callback-url'] as const;
 const flagValue = fc.oneof(
   nearMiss,
-  fc.constantFrom('KTEB', 'KPBI', 'EGLL', futureDate(20), futureDate(40), '09:30', '5', '0', '201', '2.5', '1e1', '-1', '2h', '30m', '99999999d', 'Midsize jet', 'fail'),
+  fc.constantFrom(
+    'KTEB',
+    'KPBI',
+    'EGLL',
+    futureDate(20),
+    futureDate(40),
+    '09:30',
+    '5',
+    '0',
+    '201',
+    '2.5',
+    '1e1',
+    '-1',
+    '2h',
+    '30m',
+    '99999999d',
+    'Midsize jet',
+    'fail',
+  ),
 );
 const argvArb = fc
   .tuple(
@@ -147,7 +238,12 @@ const argvArb = fc
     ...pairs.flatMap(([name, value]) => [`--${name}=${value}`]),
   ]);
 
-const TRIP_START_OPTIONS = { ...TRIP_FLAG_OPTIONS, deadline: { type: 'string' }, 'on-reset': { type: 'string' }, 'callback-url': { type: 'string' } } as const;
+const TRIP_START_OPTIONS = {
+  ...TRIP_FLAG_OPTIONS,
+  deadline: { type: 'string' },
+  'on-reset': { type: 'string' },
+  'callback-url': { type: 'string' },
+} as const;
 
 /** What `trip start` decides before it connects: a request, or the error it prints. */
 function classify(argv: string[]): { request: TripRequest } | { error: Error } {
@@ -182,7 +278,10 @@ describe('fuzzing trip flags', () => {
         const parseArgsError = /^ERR_PARSE_ARGS_/.test(String((error as { code?: unknown }).code));
         expect(error instanceof UsageError || parseArgsError, `${error.name}: ${error.message}`).toBe(true);
         expect(error.message).toMatch(/--[a-z]/);
-        const run = await runCli(['trip', 'start', ...argv], { TEMPORAL_ADDRESS: temporal.address, LOG_LEVEL: 'silent' });
+        const run = await runCli(['trip', 'start', ...argv], {
+          TEMPORAL_ADDRESS: temporal.address,
+          LOG_LEVEL: 'silent',
+        });
         expect(run.code).not.toBe(0);
         expect(run.stderr).toMatch(/--[a-z]/);
         expect(run.stderr).not.toMatch(STACK_LINE);
@@ -215,28 +314,94 @@ const GOOD_AUTH = `Basic ${Buffer.from(`avinode:${PASSWORD}`).toString('base64')
 const idArb = fc.oneof(fc.stringMatching(/^a(rfq|quote|sellermsg|trip)-[A-Za-z0-9]{1,12}$/), nearMiss);
 const hrefArb = fc.oneof(
   idArb.map((id) => `${API}/rfqs/${encodeURIComponent(String(id))}`),
-  fc.constantFrom('http://127.0.0.1:9/_emulator/reset', 'https://127.0.0.1:9/api/rfqs/arfq-1', 'http://127.0.0.1:10/api/rfqs/arfq-1', 'http://127.0.0.1:9@attacker.example/api/rfqs/arfq-1', 'http://127.0.0.1:9/apix/rfqs/arfq-1'),
+  fc.constantFrom(
+    'http://127.0.0.1:9/_emulator/reset',
+    'https://127.0.0.1:9/api/rfqs/arfq-1',
+    'http://127.0.0.1:10/api/rfqs/arfq-1',
+    'http://127.0.0.1:9@attacker.example/api/rfqs/arfq-1',
+    'http://127.0.0.1:9/apix/rfqs/arfq-1',
+  ),
   nearMiss,
 );
 const payloadArb = fc.record(
-  { id: idArb, href: hrefArb, type: fc.oneof(fc.constantFrom('rfqs', 'quotes', 'tripmsgs'), nearMiss), tripId: fc.oneof(fc.stringMatching(/^[A-Z0-9]{6}$/), nearMiss) },
+  {
+    id: idArb,
+    href: hrefArb,
+    type: fc.oneof(fc.constantFrom('rfqs', 'quotes', 'tripmsgs'), nearMiss),
+    tripId: fc.oneof(fc.stringMatching(/^[A-Z0-9]{6}$/), nearMiss),
+  },
   { requiredKeys: [] },
 );
 const bodyArb = fc.oneof(
   payloadArb.map((payload) => JSON.stringify(payload)),
   fc.json({ maxDepth: 4 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.constantFrom('', '{', '[]', 'null', `{"id":"arfq-1","href":"${API}/rfqs/arfq-1","type":"rfqs","__proto__":{"tripId":"X"}}`),
-  fc.integer({ min: 4_000, max: 9_000 }).map((size) => JSON.stringify({ id: 'arfq-1', href: `${API}/rfqs/arfq-1`, type: 'x'.repeat(size) })),
+  fc.constantFrom(
+    '',
+    '{',
+    '[]',
+    'null',
+    `{"id":"arfq-1","href":"${API}/rfqs/arfq-1","type":"rfqs","__proto__":{"tripId":"X"}}`,
+  ),
+  fc
+    .integer({ min: 4_000, max: 9_000 })
+    .map((size) => JSON.stringify({ id: 'arfq-1', href: `${API}/rfqs/arfq-1`, type: 'x'.repeat(size) })),
 );
 const requestArb = fc.record({
-  method: fc.oneof({ weight: 4, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') }),
-  path: fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom('/webhooks/avinode/TripRequestMine', '/webhooks/avinode/TripRequestSellerResponse', '/webhooks/avinode/TripChatFromSeller') },
-    { weight: 1, arbitrary: fc.oneof(fc.constantFrom('/webhooks/avinode/constructor', '/webhooks/avinode/', '/', '/webhooks/avinode/TripRequestMine/x'), fc.webPath()) },
+  method: fc.oneof(
+    { weight: 4, arbitrary: fc.constant('POST') },
+    { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') },
   ),
-  authorization: fc.oneof({ weight: 4, arbitrary: fc.constant(GOOD_AUTH) }, { weight: 1, arbitrary: fc.oneof(fc.constant(undefined), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`), fc.string({ unit: 'grapheme-ascii', maxLength: 60 })) }),
-  contentType: fc.oneof({ weight: 4, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom(undefined, 'application/json; charset=UTF-8', 'application/json;charset=latin1', 'text/json', 'application/jsonx', 'APPLICATION/JSON'), fc.string({ unit: 'grapheme-ascii', maxLength: 30 })) }),
+  path: fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(
+        '/webhooks/avinode/TripRequestMine',
+        '/webhooks/avinode/TripRequestSellerResponse',
+        '/webhooks/avinode/TripChatFromSeller',
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constantFrom(
+          '/webhooks/avinode/constructor',
+          '/webhooks/avinode/',
+          '/',
+          '/webhooks/avinode/TripRequestMine/x',
+        ),
+        fc.webPath(),
+      ),
+    },
+  ),
+  authorization: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(GOOD_AUTH) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constant(undefined),
+        fc.string({ unit: 'grapheme-ascii', maxLength: 40 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
+        fc.string({ unit: 'grapheme-ascii', maxLength: 60 }),
+      ),
+    },
+  ),
+  contentType: fc.oneof(
+    { weight: 4, arbitrary: fc.constant('application/json') },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.constantFrom(
+          undefined,
+          'application/json; charset=UTF-8',
+          'application/json;charset=latin1',
+          'text/json',
+          'application/jsonx',
+          'APPLICATION/JSON',
+        ),
+        fc.string({ unit: 'grapheme-ascii', maxLength: 30 }),
+      ),
+    },
+  ),
   body: bodyArb,
 });
 
@@ -266,24 +431,35 @@ describe('fuzzing the webhook receiver', () => {
           },
         }),
         // Every short trip id belongs to a run: an authentic, valid payload naming one is always signalled.
-        list: () => (async function* () {
-          yield { workflowId: 'trip-fuzz-1' };
-        })(),
+        list: () =>
+          (async function* () {
+            yield { workflowId: 'trip-fuzz-1' };
+          })(),
       },
     } as unknown as TripSignaller;
     // Messages are read (they name no trip); anything else the payload does not place is not found.
     const avinode: TripReader = {
       readByHref: async (href: string) => {
         const id = href.split('/').pop() ?? '';
-        if (!/^a(seller|buyer)msg-/.test(id)) throw Object.assign(new Error('not found'), { type: FailureType.NotFound });
-        return { type: 'tripmsgs', value: { message: { messageId: id, text: '' }, raw: { id, trip: { id: 'atrip-1', tripId: 'Q1' } } } } as never;
+        if (!/^a(seller|buyer)msg-/.test(id))
+          throw Object.assign(new Error('not found'), { type: FailureType.NotFound });
+        return {
+          type: 'tripmsgs',
+          value: { message: { messageId: id, text: '' }, raw: { id, trip: { id: 'atrip-1', tripId: 'Q1' } } },
+        } as never;
       },
       readRfq: async () => {
         throw Object.assign(new Error('not found'), { type: FailureType.NotFound });
       },
       readTrip: async () => ({ trip: { id: 'atrip-1', tripId: 'Q1', externalTripId: 'trip-fuzz-1' } }) as never,
     };
-    receiver = await startWebhookServer({ config, client, avinode, logger: createLogger({ level: 'silent' }), port: 0 });
+    receiver = await startWebhookServer({
+      config,
+      client,
+      avinode,
+      logger: createLogger({ level: 'silent' }),
+      port: 0,
+    });
   });
   afterAll(async () => {
     await receiver?.close();
@@ -298,7 +474,11 @@ describe('fuzzing the webhook receiver', () => {
         if (sent.authorization !== undefined) headers.authorization = sent.authorization;
         if (sent.contentType !== undefined) headers['content-type'] = sent.contentType;
         const hasBody = !['GET', 'OPTIONS'].includes(sent.method);
-        const response = await fetch(`${receiver.url}${sent.path}`, { method: sent.method, headers, ...(hasBody ? { body: sent.body } : {}) });
+        const response = await fetch(`${receiver.url}${sent.path}`, {
+          method: sent.method,
+          headers,
+          ...(hasBody ? { body: sent.body } : {}),
+        });
         const text = await response.text();
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         expect(response.status).toBeLessThan(500);
@@ -316,11 +496,13 @@ describe('fuzzing the webhook receiver', () => {
         expect(acceptable(sent.body)).toBe(true);
         // Handed to its run once, or acknowledged: a message redelivery, or an event about no known trip.
         expect(started.length - before).toBeLessThanOrEqual(1);
-        if (started.length === before) expect(answer.outcome ?? 'redelivery').toMatch(/unknown_trip|not_running|redelivery/);
+        if (started.length === before)
+          expect(answer.outcome ?? 'redelivery').toMatch(/unknown_trip|not_running|redelivery/);
       }),
       { seed: SEED, numRuns: 600 },
     );
     // Every kind of answer came up, so each branch of the property was exercised.
-    for (const status of [200, 401, 404, 405, 413, 415, 422]) expect(statuses.get(status) ?? 0, `status ${status}: ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
+    for (const status of [200, 401, 404, 405, 413, 415, 422])
+      expect(statuses.get(status) ?? 0, `status ${status}: ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
   });
 });

@@ -15,8 +15,12 @@ export interface CliRun {
 export async function runCli(argv: string[], env: Record<string, string>): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const out = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   try {
     const code = await main(argv);
@@ -32,7 +36,12 @@ export async function runCli(argv: string[], env: Record<string, string>): Promi
 export const STACK_LINE = /^\s+at .+[(:]\d+/m;
 
 /** A TCP port that counts connections and closes each at once: nothing behind it speaks any protocol. */
-export async function countingPort(): Promise<{ address: string; url: string; connections: () => number; close: () => Promise<void> }> {
+export async function countingPort(): Promise<{
+  address: string;
+  url: string;
+  connections: () => number;
+  close: () => Promise<void>;
+}> {
   let count = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

@@ -24,7 +24,12 @@ const children: ChildProcess[] = [];
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
   const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 300_000 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`.slice(-6_000));
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`.slice(
+        -6_000,
+      ),
+    );
   return result.stdout;
 }
 
@@ -60,7 +65,9 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`${what} exited with ${code} before ${pattern}:\n${output.slice(-4_000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${what} exited with ${code} before ${pattern}:\n${output.slice(-4_000)}`)),
+    );
   });
 }
 
@@ -73,10 +80,21 @@ beforeAll(async () => {
   writeFileSync(join(work, 'files.json'), JSON.stringify(packed[0]!.files.map((file) => file.path)));
   app = join(work, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'charterflow-consumer', private: true, type: 'module' }, null, 2));
-  const typesNode = (JSON.parse(readFileSync(join(root, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as { version: string }).version;
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'charterflow-consumer', private: true, type: 'module' }, null, 2),
+  );
+  const typesNode = (
+    JSON.parse(readFileSync(join(root, 'node_modules', '@types', 'node', 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `@types/node@${typesNode}`], app);
-  emulator = await startEmulator({ port: 0, autopilot: { ...DEFAULT_AUTOPILOT, enabled: false }, tokenRequestsPerMinute: 10_000 });
+  emulator = await startEmulator({
+    port: 0,
+    autopilot: { ...DEFAULT_AUTOPILOT, enabled: false },
+    tokenRequestsPerMinute: 10_000,
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -88,7 +106,15 @@ afterAll(async () => {
 describe('the packed charterflow package', () => {
   it('ships the compiled code, its types and the prebuilt workflow bundle, and no sources or tests', () => {
     const files = JSON.parse(readFileSync(join(work, 'files.json'), 'utf8')) as string[];
-    expect(files).toEqual(expect.arrayContaining(['bin/charterflow.js', 'dist/client/package-entry.js', 'dist/client/package-entry.d.ts', 'dist/client/package-entry.js.map', 'dist/workflow-bundle.js']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'bin/charterflow.js',
+        'dist/client/package-entry.js',
+        'dist/client/package-entry.d.ts',
+        'dist/client/package-entry.js.map',
+        'dist/workflow-bundle.js',
+      ]),
+    );
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((file) => /^(test|dist\/test)\//.test(file))).toEqual([]);
     // A production install: no tsx to run TypeScript with.
@@ -99,13 +125,23 @@ describe('the packed charterflow package', () => {
     const taskQueue = `packed-${randomUUID()}`;
     const metricsPort = await findFreePort();
     const env = tripEnv(taskQueue, metricsPort);
-    const worker = spawn(join(app, 'node_modules', '.bin', 'charterflow'), ['worker', '--no-webhook-registration'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const worker = spawn(join(app, 'node_modules', '.bin', 'charterflow'), ['worker', '--no-webhook-registration'], {
+      cwd: app,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(worker);
     let workerLog = '';
     worker.stdout!.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));
     await waitForLine(worker, /"event":"ready"/, 'charterflow worker');
-    expect(workerLog).toContain(`prebuilt bundle ${join(app, 'node_modules', 'charterflow', 'dist', 'workflow-bundle.js')}`);
-    const check = spawnSync(join(app, 'node_modules', '.bin', 'charterflow'), ['worker', '--check'], { cwd: app, env, encoding: 'utf8' });
+    expect(workerLog).toContain(
+      `prebuilt bundle ${join(app, 'node_modules', 'charterflow', 'dist', 'workflow-bundle.js')}`,
+    );
+    const check = spawnSync(join(app, 'node_modules', '.bin', 'charterflow'), ['worker', '--check'], {
+      cwd: app,
+      env,
+      encoding: 'utf8',
+    });
     expect(check.stdout).toContain(`polling:`);
     expect(check.status).toBe(0);
 
@@ -137,7 +173,9 @@ await charter.close();
     const script = spawn(process.execPath, ['trip.mjs'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(script);
     const finishedLine = waitForLine(script, /"finished"/, 'trip.mjs');
-    const { started } = JSON.parse(await waitForLine(script, /"started"/, 'trip.mjs')) as { started: { atripId: string; workflowId: string } };
+    const { started } = JSON.parse(await waitForLine(script, /"started"/, 'trip.mjs')) as {
+      started: { atripId: string; workflowId: string };
+    };
     expect(started.workflowId).toBe(`trip-${externalId}`);
     const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 1);
     await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 30_500, currency: 'USD' });
@@ -146,9 +184,12 @@ await charter.close();
     expect(finished.quotes.map((quote) => quote.price)).toEqual([30_500]);
   }, 120_000);
 
-  it("type-checks every TypeScript example of the README's \"Using it from a backend\" against the installed package", () => {
+  it('type-checks every TypeScript example of the README\'s "Using it from a backend" against the installed package', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Using it from a backend'), readme.indexOf('\n## ', readme.indexOf('## Using it from a backend') + 5));
+    const section = readme.slice(
+      readme.indexOf('## Using it from a backend'),
+      readme.indexOf('\n## ', readme.indexOf('## Using it from a backend') + 5),
+    );
     const examples = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
     expect(examples.length).toBeGreaterThanOrEqual(4);
     const dir = join(app, 'readme-examples');
@@ -156,25 +197,40 @@ await charter.close();
     const files = examples.map((code, index) => {
       const file = `example-${index + 1}.ts`;
       // The examples call the backend's own storage; everything else must come from the package.
-      const prelude = code.includes('recordOnce(') ? 'declare function recordOnce(eventId: string, event: unknown): Promise<void>;\n' : '';
+      const prelude = code.includes('recordOnce(')
+        ? 'declare function recordOnce(eventId: string, event: unknown): Promise<void>;\n'
+        : '';
       writeFileSync(join(dir, file), `${prelude}${code}\nexport {};\n`);
       return file;
     });
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        files,
+      }),
     );
     const result = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
 
-  it.each(['bundler', 'nodenext'] as const)('type-checks a TypeScript consumer under moduleResolution %s', (resolution) => {
-    const dir = join(app, `ts-${resolution}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'consumer.ts'),
-      `import { CharterClient, TripRequestInvalid, type TripProgress, type TripRequest, type StartTripInput } from 'charterflow';
+  it.each(['bundler', 'nodenext'] as const)(
+    'type-checks a TypeScript consumer under moduleResolution %s',
+    (resolution) => {
+      const dir = join(app, `ts-${resolution}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'consumer.ts'),
+        `import { CharterClient, TripRequestInvalid, type TripProgress, type TripRequest, type StartTripInput } from 'charterflow';
 import { verifyCallbackSignature, type CallbackEvent } from 'charterflow/callbacks';
 import { loadConfig, startWorker, type RunningWorker } from 'charterflow/worker';
 
@@ -197,14 +253,26 @@ export const request: Pick<TripRequest, 'externalId'> = { externalId: 'REQ-1' };
 // @ts-expect-error: the types are real, not any: a phase outside TripPhase is refused.
 export const wrong: TripProgress['phase'] = 'teleported';
 `,
-    );
-    const module = resolution === 'bundler' ? 'esnext' : 'nodenext';
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'es2022', module, moduleResolution: resolution, strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['consumer.ts'] }),
-    );
-    const result = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
+      );
+      const module = resolution === 'bundler' ? 'esnext' : 'nodenext';
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'es2022',
+            module,
+            moduleResolution: resolution,
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+          },
+          files: ['consumer.ts'],
+        }),
+      );
+      const result = spawnSync(process.execPath, [TSC, '-p', dir], { cwd: dir, encoding: 'utf8' });
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
 });

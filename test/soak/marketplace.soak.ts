@@ -93,14 +93,28 @@ beforeAll(async () => {
     temporalNamespace: temporal.namespace,
     emulator: {
       // Each quoting operator re-prices once, 400 ms after its quote: mostly while the run still collects.
-      autopilot: { ...DEFAULT_AUTOPILOT, enabled: true, operators: OPERATORS, sendRfqsAfterMs: 300, quoteAfterMs: 1_000, repriceAfterMs: 400, declineRatio: 0.25, chatRatio: 0.3 },
+      autopilot: {
+        ...DEFAULT_AUTOPILOT,
+        enabled: true,
+        operators: OPERATORS,
+        sendRfqsAfterMs: 300,
+        quoteAfterMs: 1_000,
+        repriceAfterMs: 400,
+        declineRatio: 0.25,
+        chatRatio: 0.3,
+      },
       seed: SEED,
       tokenRequestsPerMinute: 100_000,
       journalSize: 100,
     },
   });
   const { WEBHOOK_PUBLIC_URL: _inProcessReceiver, ...env } = stack.env;
-  fleet = await startCharterflowFleet({ env: { ...process.env, ...env }, workers: 2, metrics: true, onOutput: (_name, line) => processOutput.push(line) });
+  fleet = await startCharterflowFleet({
+    env: { ...process.env, ...env },
+    workers: 2,
+    metrics: true,
+    onOutput: (_name, line) => processOutput.push(line),
+  });
 });
 afterAll(async () => {
   await fleet?.stop();
@@ -220,7 +234,14 @@ async function withRetry<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** Checks one ended run against Avinode (its live trip, quotes, prices, declines) and its history. */
-async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string, number>, secrets: string[], tally: Tally, options: { resetAt?: number }): Promise<void> {
+async function checkRun(
+  run: Run,
+  avinode: Avinode,
+  tripsCreated: Record<string, number>,
+  secrets: string[],
+  tally: Tally,
+  options: { resetAt?: number },
+): Promise<void> {
   const { externalId } = run.request;
   const workflowId = workflowIdFor(externalId);
   const handle = stack.client.workflow.getHandle(workflowId);
@@ -240,9 +261,14 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   // Right terminal phase: the broker's action decides it (a cancelled run nobody quoted is cancelled,
   // a selection or a run that ended by itself once every lift was answered is completed).
   const expected = run.cancelled ? 'cancelled' : 'completed';
-  if (progress.phase !== expected) tally.violations.push(`${externalId}: phase ${progress.phase} (${progress.endReason ?? 'no end reason'}), expected ${expected}`);
-  if (run.selected && progress.selectedQuoteId !== undefined && progress.selectedQuoteId !== run.selected) tally.violations.push(`${externalId}: selected ${progress.selectedQuoteId}, the driver chose ${run.selected}`);
-  if (new Set(progress.quotes.map((q) => q.quoteId)).size !== progress.quotes.length) tally.violations.push(`${externalId}: a quote recorded twice`);
+  if (progress.phase !== expected)
+    tally.violations.push(
+      `${externalId}: phase ${progress.phase} (${progress.endReason ?? 'no end reason'}), expected ${expected}`,
+    );
+  if (run.selected && progress.selectedQuoteId !== undefined && progress.selectedQuoteId !== run.selected)
+    tally.violations.push(`${externalId}: selected ${progress.selectedQuoteId}, the driver chose ${run.selected}`);
+  if (new Set(progress.quotes.map((q) => q.quoteId)).size !== progress.quotes.length)
+    tally.violations.push(`${externalId}: a quote recorded twice`);
   // With the decision stage, a selection is reported to Avinode (outcome CONVERTED); it must not have
   // failed. One failure is expected, not a violation: a report attempted after the sandbox reset, which
   // Avinode answers NOT_FOUND because the wipe took the trip. There is nothing left to report on, the run
@@ -250,16 +276,24 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   // NOT_FOUND before the reset, is a violation.
   const outcome = (progress as { outcomeReport?: { status?: string; error?: string; at?: string } }).outcomeReport;
   if (outcome?.status === 'failed') {
-    const onWipedTrip = options.resetAt !== undefined && /\b404\b|NOT_FOUND/.test(outcome.error ?? '') && outcome.at !== undefined && Date.parse(outcome.at) >= options.resetAt;
+    const onWipedTrip =
+      options.resetAt !== undefined &&
+      /\b404\b|NOT_FOUND/.test(outcome.error ?? '') &&
+      outcome.at !== undefined &&
+      Date.parse(outcome.at) >= options.resetAt;
     if (onWipedTrip) tally.outcomeReportsOnWipedTrips += 1;
     else tally.violations.push(`${externalId}: outcome report failed: ${outcome.error ?? 'no error given'}`);
   }
   const created = tripsCreated[workflowId] ?? 0;
-  if (created !== 1 + progress.resets) tally.violations.push(`${externalId}: ${created} trips created for ${progress.resets} resets`);
+  if (created !== 1 + progress.resets)
+    tally.violations.push(`${externalId}: ${created} trips created for ${progress.resets} resets`);
   if (run.repriced) {
     const quote = progress.quotes.find((q) => q.quoteId === run.repriced!.quoteId);
     if (quote && !quote.vanishedAt) {
-      if (quote.price !== run.repriced.to || !quote.priceHistory.some((old) => old.price === run.repriced!.from)) tally.violations.push(`${externalId}: re-price of ${quote.quoteId} to ${run.repriced.to} not reflected (${quote.price})`);
+      if (quote.price !== run.repriced.to || !quote.priceHistory.some((old) => old.price === run.repriced!.from))
+        tally.violations.push(
+          `${externalId}: re-price of ${quote.quoteId} to ${run.repriced.to} not reflected (${quote.price})`,
+        );
     }
   }
 
@@ -268,13 +302,16 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   // The wipe deleted the trip of a run that ended before it could notice: it ended within a poll
   // interval of the wipe, or (on a backlogged machine) its last read of Avinode came before the wipe.
   const lastRead = progress.lastPollAt ? Date.parse(progress.lastPollAt) : 0;
-  const tripMayBeWiped = options.resetAt !== undefined && (closedAt <= options.resetAt + LATE_MS || lastRead < options.resetAt + LATE_MS);
+  const tripMayBeWiped =
+    options.resetAt !== undefined && (closedAt <= options.resetAt + LATE_MS || lastRead < options.resetAt + LATE_MS);
   if (trips.length === 0 && tripMayBeWiped) {
     tally.wipedBeforeCheck += 1;
   } else if (trips.length !== 1) {
     tally.violations.push(`${externalId}: ${trips.length} live Avinode trips`);
   } else if (progress.phase === 'completed' && progress.tripId) {
-    const { rfqs } = await withRetry(() => avinode.readTripRfqs({ tripId: progress.tripId!, ...(progress.atripId ? { atripId: progress.atripId } : {}) }));
+    const { rfqs } = await withRetry(() =>
+      avinode.readTripRfqs({ tripId: progress.tripId!, ...(progress.atripId ? { atripId: progress.atripId } : {}) }),
+    );
     const truth = new Set(rfqs.flatMap((rfq) => rfq.lifts.flatMap((lift) => lift.quoteIds)));
     const held = new Set(live.map((q) => q.quoteId));
     const lost = [...truth].filter((id) => !held.has(id));
@@ -287,9 +324,15 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
     }
     if (reallyLost.length > 0 || extra.length > 0) {
       // What the run knew of the lifts those quotes belong to, for the diagnosis.
-      const lifts = progress.rfqs.flatMap((rfq) => rfq.lifts).filter((lift) => reallyLost.some((id) => lift.quoteIds.includes(id)));
-      const known = lifts.map((lift) => `${lift.liftId} ${lift.status} [${lift.quoteIds.join(',')}]`).join('; ') || 'no lift of the run lists them';
-      tally.violations.push(`${externalId}: quotes lost ${reallyLost.join(',') || '-'} / not on Avinode ${extra.join(',') || '-'} (run ${progress.phase}, ${progress.endReason ?? ''}; ${known})`);
+      const lifts = progress.rfqs
+        .flatMap((rfq) => rfq.lifts)
+        .filter((lift) => reallyLost.some((id) => lift.quoteIds.includes(id)));
+      const known =
+        lifts.map((lift) => `${lift.liftId} ${lift.status} [${lift.quoteIds.join(',')}]`).join('; ') ||
+        'no lift of the run lists them';
+      tally.violations.push(
+        `${externalId}: quotes lost ${reallyLost.join(',') || '-'} / not on Avinode ${extra.join(',') || '-'} (run ${progress.phase}, ${progress.endReason ?? ''}; ${known})`,
+      );
     }
     for (const quote of live) {
       const { quote: actual } = await withRetry(() => avinode.readQuote(quote.quoteId));
@@ -298,12 +341,16 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
         continue;
       }
       if (late(actual.updatedOn)) tally.lateChanges += 1;
-      else tally.violations.push(`${externalId}: ${quote.quoteId} at ${quote.price}, Avinode says ${actual.price} since ${actual.updatedOn}, the run ended ${new Date(closedAt).toISOString()}`);
+      else
+        tally.violations.push(
+          `${externalId}: ${quote.quoteId} at ${quote.price}, Avinode says ${actual.price} since ${actual.updatedOn}, the run ended ${new Date(closedAt).toISOString()}`,
+        );
     }
     const declinedOnAvinode = rfqs.flatMap((rfq) => rfq.lifts).filter((lift) => lift.status === 'declined').length;
     const rfqIds = new Set(rfqs.map((rfq) => rfq.rfqId));
     const declinedInRun = progress.declines.filter((decline) => rfqIds.has(decline.rfqId)).length;
-    if (declinedOnAvinode !== declinedInRun) tally.violations.push(`${externalId}: ${declinedInRun} declines recorded, Avinode has ${declinedOnAvinode}`);
+    if (declinedOnAvinode !== declinedInRun)
+      tally.violations.push(`${externalId}: ${declinedInRun} declines recorded, Avinode has ${declinedOnAvinode}`);
   }
 
   // The server's record: workflow task failures by cause, non-determinism above all; secrets.
@@ -311,12 +358,16 @@ async function checkRun(run: Run, avinode: Avinode, tripsCreated: Record<string,
   for (const event of history.events ?? []) {
     const failed = event.workflowTaskFailedEventAttributes;
     if (!failed) continue;
-    const cause = WorkflowTaskFailedCause[failed.cause ?? 0]?.replace('WORKFLOW_TASK_FAILED_CAUSE_', '') ?? String(failed.cause);
+    const cause =
+      WorkflowTaskFailedCause[failed.cause ?? 0]?.replace('WORKFLOW_TASK_FAILED_CAUSE_', '') ?? String(failed.cause);
     tally.workflowTaskFailures[cause] = (tally.workflowTaskFailures[cause] ?? 0) + 1;
-    if (/NON_DETERMINISTIC|non.?determinis/i.test(`${cause} ${failed.failure?.message ?? ''}`)) tally.nonDeterminism += 1;
+    if (/NON_DETERMINISTIC|non.?determinis/i.test(`${cause} ${failed.failure?.message ?? ''}`))
+      tally.nonDeterminism += 1;
   }
   const text = historyToJSON(history);
-  const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+  const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) =>
+    Buffer.from(b64, 'base64').toString('utf8'),
+  );
   if (secrets.some((secret) => text.includes(secret) || decoded.includes(secret))) tally.secretsInHistories += 1;
 }
 
@@ -326,7 +377,12 @@ describe(`soak (${PROFILE} profile)`, () => {
       request: oneWayRequest({
         externalId: `soak-${SEED}-${Date.now().toString(36)}-${i}`,
         // Every fourth run continues as new early, so state carry-over is soaked too.
-        timing: { pollInitialMs: 1_000, pollMaxMs: 5_000, credentialRecheckMs: 1_000, ...(i % 4 === 0 ? { continueAsNewAfterEvents: 150 } : {}) },
+        timing: {
+          pollInitialMs: 1_000,
+          pollMaxMs: 5_000,
+          credentialRecheckMs: 1_000,
+          ...(i % 4 === 0 ? { continueAsNewAfterEvents: 150 } : {}),
+        },
       }),
       startAttempts: 0,
       closed: false,
@@ -340,7 +396,12 @@ describe(`soak (${PROFILE} profile)`, () => {
       apiVersion: stack.config.avinode.apiVersion,
       tokenSource: createAvinodeTokenSource(stack.config.avinode),
     });
-    const secrets = [stack.emulator.credentials.clientSecret, stack.emulator.credentials.apiToken, stack.config.webhooks.password ?? '', ...temporal.secrets].filter((s) => s.length >= 8);
+    const secrets = [
+      stack.emulator.credentials.clientSecret,
+      stack.emulator.credentials.apiToken,
+      stack.config.webhooks.password ?? '',
+      ...temporal.secrets,
+    ].filter((s) => s.length >= 8);
     const tally: Tally = {
       violations: [],
       workflowTaskFailures: {},
@@ -416,11 +477,15 @@ describe(`soak (${PROFILE} profile)`, () => {
       await sleep(2_000);
       try {
         // A run that continued as new leaves a closed execution behind under the same workflow id.
-        for (const id of await listIds(`TaskQueue = '${queue}' AND WorkflowType = 'charterTripWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`)) {
+        for (const id of await listIds(
+          `TaskQueue = '${queue}' AND WorkflowType = 'charterTripWorkflow' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'`,
+        )) {
           const run = byWorkflowId.get(id);
           if (run) run.closed = true;
         }
-        const waiting = await listIds(`TaskQueue = '${queue}' AND ExecutionStatus = 'Running' AND (TripPhase = '${AWAITING_SELECTION}' OR (TripPhase = 'collecting_quotes' AND QuoteCount = 0))`);
+        const waiting = await listIds(
+          `TaskQueue = '${queue}' AND ExecutionStatus = 'Running' AND (TripPhase = '${AWAITING_SELECTION}' OR (TripPhase = 'collecting_quotes' AND QuoteCount = 0))`,
+        );
         for (const id of waiting) {
           const run = byWorkflowId.get(id);
           if (run && !run.closed) await decide(run).catch(() => undefined); // retried on the next pass
@@ -442,7 +507,14 @@ describe(`soak (${PROFILE} profile)`, () => {
     // ---- Invariants, from the emulator's ground truth and the server's records ----
     for (const run of runs) {
       if (checked.has(run)) continue;
-      await checkRun(run, avinode, stats.tripsByExternalId, secrets, tally, Number.isFinite(resetAt) ? { resetAt } : {});
+      await checkRun(
+        run,
+        avinode,
+        stats.tripsByExternalId,
+        secrets,
+        tally,
+        Number.isFinite(resetAt) ? { resetAt } : {},
+      );
     }
     await avinode.close();
     const { violations } = tally;
@@ -471,7 +543,10 @@ describe(`soak (${PROFILE} profile)`, () => {
     if (secretsInLogs > 0) violations.push(`${secretsInLogs} secrets in log lines`);
     if (secretsInMetrics > 0) violations.push(`${secretsInMetrics} secrets in metrics`);
     if (!metricsText.includes('temporal_')) violations.push('no worker metrics scraped');
-    if (kills < 1 || serverRestarts !== 1 || sandboxResets !== 1) violations.push(`disruptions missing: ${kills} kills, ${serverRestarts} server restarts, ${sandboxResets} resets`);
+    if (kills < 1 || serverRestarts !== 1 || sandboxResets !== 1)
+      violations.push(
+        `disruptions missing: ${kills} kills, ${serverRestarts} server restarts, ${sandboxResets} resets`,
+      );
 
     const apiCalls = Object.entries(stats.requestsByRoute)
       .filter(([route]) => / \/api\//.test(route))
@@ -487,7 +562,12 @@ describe(`soak (${PROFILE} profile)`, () => {
       cancelled: tally.cancelled,
       durationS: round(durationMs / 1000),
       faultsInjected: stats.faultsInjected,
-      webhooks: { delivered: stats.webhooks.delivered, dropped: stats.webhooks.dropped, duplicated: stats.webhooks.duplicated, failedAttempts: stats.webhooks.failedAttempts },
+      webhooks: {
+        delivered: stats.webhooks.delivered,
+        dropped: stats.webhooks.dropped,
+        duplicated: stats.webhooks.duplicated,
+        failedAttempts: stats.webhooks.failedAttempts,
+      },
       tokenRevocations: revocations,
       sandboxResets,
       workerKills: kills,
@@ -518,7 +598,13 @@ describe(`soak (${PROFILE} profile)`, () => {
       violations: violations.length,
       at: new Date().toISOString(),
     };
-    process.stdout.write(`\n[soak] ${PROFILE} profile\n${Object.entries(results).map(([key, value]) => `  ${key.padEnd(22)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`).join('\n')}\n`);
+    process.stdout.write(
+      `\n[soak] ${PROFILE} profile\n${Object.entries(results)
+        .map(
+          ([key, value]) => `  ${key.padEnd(22)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+        )
+        .join('\n')}\n`,
+    );
     if (violations.length > 0) process.stdout.write(`[soak] violations:\n  ${violations.slice(0, 50).join('\n  ')}\n`);
     let all: Record<string, unknown> = {};
     try {

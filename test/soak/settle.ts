@@ -8,8 +8,10 @@ import { TERMINAL_PHASES, type QuoteRecord, type TripProgress } from '../../work
 export const AWAITING_SELECTION = 'awaiting_selection';
 
 export const isTerminal = (progress: TripProgress) => TERMINAL_PHASES.includes(progress.phase);
-export const liveQuotes = (progress: TripProgress): QuoteRecord[] => progress.quotes.filter((quote) => !quote.vanishedAt);
-const allLiftsAnswered = (progress: TripProgress) => progress.counts.lifts > 0 && progress.counts.answered >= progress.counts.lifts;
+export const liveQuotes = (progress: TripProgress): QuoteRecord[] =>
+  progress.quotes.filter((quote) => !quote.vanishedAt);
+const allLiftsAnswered = (progress: TripProgress) =>
+  progress.counts.lifts > 0 && progress.counts.answered >= progress.counts.lifts;
 
 /**
  * The broker's turn: the run waits for a selection, or has every lift answered and has stayed open
@@ -18,12 +20,16 @@ const allLiftsAnswered = (progress: TripProgress) => progress.counts.lifts > 0 &
  */
 export function awaitsDecision(progress: TripProgress, allAnsweredForMs = 0, stableForMs = 45_000): boolean {
   if (isTerminal(progress)) return false;
-  return (progress.phase as string) === AWAITING_SELECTION || (allLiftsAnswered(progress) && allAnsweredForMs >= stableForMs);
+  return (
+    (progress.phase as string) === AWAITING_SELECTION || (allLiftsAnswered(progress) && allAnsweredForMs >= stableForMs)
+  );
 }
 
 /** The cheapest quote the broker can still choose: live, and not on a lift its operator has since declined. */
 export function cheapestLiveQuote(progress: TripProgress): QuoteRecord | undefined {
-  const declinedLifts = new Set(progress.rfqs.flatMap((rfq) => rfq.lifts.filter((lift) => lift.status === 'declined').map((lift) => lift.liftId)));
+  const declinedLifts = new Set(
+    progress.rfqs.flatMap((rfq) => rfq.lifts.filter((lift) => lift.status === 'declined').map((lift) => lift.liftId)),
+  );
   return liveQuotes(progress)
     .filter((quote) => !quote.liftId || !declinedLifts.has(quote.liftId))
     .sort((a, b) => a.price - b.price || a.quoteId.localeCompare(b.quoteId))[0];
@@ -50,9 +56,14 @@ export async function settleRun(charter: CharterClient, externalId: string, time
   while (Date.now() < deadline) {
     try {
       last = await charter.getProgress(externalId);
-      if (isTerminal(last)) return { progress: last, ...(selectedByDriver ? { selectedByDriver } : {}), cancelledByDriver };
+      if (isTerminal(last))
+        return { progress: last, ...(selectedByDriver ? { selectedByDriver } : {}), cancelledByDriver };
       if (allLiftsAnswered(last)) allAnsweredSince ??= Date.now();
-      if (awaitsDecision(last, allAnsweredSince === undefined ? 0 : Date.now() - allAnsweredSince) && !selectedByDriver && !cancelledByDriver) {
+      if (
+        awaitsDecision(last, allAnsweredSince === undefined ? 0 : Date.now() - allAnsweredSince) &&
+        !selectedByDriver &&
+        !cancelledByDriver
+      ) {
         const cheapest = cheapestLiveQuote(last);
         if (cheapest) {
           await charter.selectQuote(externalId, cheapest.quoteId);
@@ -69,5 +80,7 @@ export async function settleRun(charter: CharterClient, externalId: string, time
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   }
   const detail = last && { phase: last.phase, counts: last.counts, blockedReason: last.blockedReason };
-  throw new Error(`${externalId} did not settle in ${timeoutMs} ms; last progress: ${JSON.stringify(detail)}; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+  throw new Error(
+    `${externalId} did not settle in ${timeoutMs} ms; last progress: ${JSON.stringify(detail)}; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+  );
 }

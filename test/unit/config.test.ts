@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { avinodeActivityRateLimit, CONFIG_VARIABLES, ConfigError, DEFAULT_MAX_CACHED_WORKFLOWS, LOCAL_AVINODE_DEFAULTS, loadCommandConfig, loadConfig, loadPayloadEncryption, webhookConfigOf } from '../../platform/config.ts';
+import {
+  avinodeActivityRateLimit,
+  CONFIG_VARIABLES,
+  ConfigError,
+  DEFAULT_MAX_CACHED_WORKFLOWS,
+  LOCAL_AVINODE_DEFAULTS,
+  loadCommandConfig,
+  loadConfig,
+  loadPayloadEncryption,
+  webhookConfigOf,
+} from '../../platform/config.ts';
 import { configErrorOf } from '../support.ts';
 import { problemText } from '../../workflows/failures.ts';
 
@@ -29,11 +39,15 @@ describe('configuration', () => {
 
   it('serves worker metrics on 127.0.0.1:9464 by default, on METRICS_HOST:METRICS_PORT when set, and not at all with port 0', () => {
     expect(loadConfig({}).metrics).toEqual({ bindAddress: '127.0.0.1:9464' });
-    expect(loadConfig({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9500' }).metrics).toEqual({ bindAddress: '0.0.0.0:9500' });
+    expect(loadConfig({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9500' }).metrics).toEqual({
+      bindAddress: '0.0.0.0:9500',
+    });
     expect(loadConfig({ METRICS_HOST: '::1' }).metrics).toEqual({ bindAddress: '[::1]:9464' });
     expect(loadConfig({ METRICS_PORT: '0' }).metrics).toBeUndefined();
     expect(problemsOf({ METRICS_PORT: 'ninety' })).toMatch(/METRICS_PORT/);
-    expect(problemsOf({ METRICS_HOST: 'host name/with slash' })).toMatch(/METRICS_HOST: must be a host name or IP address/);
+    expect(problemsOf({ METRICS_HOST: 'host name/with slash' })).toMatch(
+      /METRICS_HOST: must be a host name or IP address/,
+    );
   });
 
   it('treats blank values as unset', () => {
@@ -49,7 +63,13 @@ describe('configuration', () => {
 
   it('names every missing variable for a real base URL, and no secret value', () => {
     const message = problemsOf({ AVINODE_BASE_URL: 'https://sandbox.avinode.com/api' });
-    for (const name of ['AVINODE_API_TOKEN', 'AVINODE_CLIENT_ID', 'AVINODE_CLIENT_SECRET', 'AVINODE_CLIENT_AUTH_METHOD', 'WEBHOOK_PASSWORD']) {
+    for (const name of [
+      'AVINODE_API_TOKEN',
+      'AVINODE_CLIENT_ID',
+      'AVINODE_CLIENT_SECRET',
+      'AVINODE_CLIENT_AUTH_METHOD',
+      'WEBHOOK_PASSWORD',
+    ]) {
       expect(message).toContain(name);
     }
   });
@@ -60,9 +80,17 @@ describe('configuration', () => {
     const command = loadCommandConfig(onlyAvinode);
     expect(command.avinode.baseUrl).toBe('https://sandbox.avinode.com/api');
     expect('webhooks' in command).toBe(false);
-    expect(webhookConfigOf(onlyAvinode)).toEqual({ problems: [{ path: 'WEBHOOK_PASSWORD', message: expect.stringMatching(/^required/), code: 'required' }] });
-    expect(loadCommandConfig({ ...realSandbox, WEBHOOK_PORT: 'eighty', WEBHOOK_PASSWORD: 'short' }).avinode.clientId).toBe('client-id-123');
-    const invalid = webhookConfigOf({ ...realSandbox, WEBHOOK_PASSWORD: 'short', WEBHOOK_PUBLIC_URL: 'http://hooks.example.com' });
+    expect(webhookConfigOf(onlyAvinode)).toEqual({
+      problems: [{ path: 'WEBHOOK_PASSWORD', message: expect.stringMatching(/^required/), code: 'required' }],
+    });
+    expect(
+      loadCommandConfig({ ...realSandbox, WEBHOOK_PORT: 'eighty', WEBHOOK_PASSWORD: 'short' }).avinode.clientId,
+    ).toBe('client-id-123');
+    const invalid = webhookConfigOf({
+      ...realSandbox,
+      WEBHOOK_PASSWORD: 'short',
+      WEBHOOK_PUBLIC_URL: 'http://hooks.example.com',
+    });
     expect(invalid.problems.map((problem) => problem.path)).toEqual(expect.arrayContaining(['WEBHOOK_PASSWORD']));
     expect(invalid.problems.map(problemText).join('\n')).not.toContain('short');
     expect(() => loadCommandConfig({ ...onlyAvinode, AVINODE_CLIENT_SECRET: '' })).toThrow(ConfigError);
@@ -82,42 +110,73 @@ describe('configuration', () => {
     expect(message).toContain('WEBHOOK_PASSWORD');
     expect(message).toContain('TEMPORAL_ADDRESS');
     expect(message).toContain('AVINODE_AUTH');
-    for (const secret of ['sup3r-secret-value-x9', 'api-token-value-7f1e2d', 'short']) expect(message).not.toContain(secret);
+    for (const secret of ['sup3r-secret-value-x9', 'api-token-value-7f1e2d', 'short'])
+      expect(message).not.toContain(secret);
   });
 
   it('requires https for a non-loopback Avinode base URL but allows http on loopback', () => {
-    expect(problemsOf({ ...realSandbox, AVINODE_BASE_URL: 'http://sandbox.avinode.com/api' })).toContain('AVINODE_BASE_URL: must use https://');
-    expect(loadConfig({ ...realSandbox, AVINODE_BASE_URL: 'http://127.0.0.1:8280/api' }).avinode.baseUrl).toBe('http://127.0.0.1:8280/api');
+    expect(problemsOf({ ...realSandbox, AVINODE_BASE_URL: 'http://sandbox.avinode.com/api' })).toContain(
+      'AVINODE_BASE_URL: must use https://',
+    );
+    expect(loadConfig({ ...realSandbox, AVINODE_BASE_URL: 'http://127.0.0.1:8280/api' }).avinode.baseUrl).toBe(
+      'http://127.0.0.1:8280/api',
+    );
   });
 
   it('requires the bearer token in static mode and a secret with a callback URL', () => {
-    const message = problemsOf({ ...realSandbox, AVINODE_AUTH: 'static', CALLBACK_URL: 'https://backend.example.test/events' });
+    const message = problemsOf({
+      ...realSandbox,
+      AVINODE_AUTH: 'static',
+      CALLBACK_URL: 'https://backend.example.test/events',
+    });
     expect(message).toContain('AVINODE_BEARER_TOKEN');
     expect(message).toContain('CALLBACK_SECRET');
   });
 
   it('bounds the sticky cache by default and reads the worker tuning settings', () => {
-    expect(loadConfig({}).worker).toEqual({ maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS, maxConcurrentWorkflowTasks: 40, maxConcurrentActivities: 100 });
+    expect(loadConfig({}).worker).toEqual({
+      maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTasks: 40,
+      maxConcurrentActivities: 100,
+    });
     expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBeLessThanOrEqual(250);
-    const tuned = loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '500', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10', WORKER_MAX_CONCURRENT_ACTIVITIES: '25' }).worker;
+    const tuned = loadConfig({
+      WORKER_MAX_CACHED_WORKFLOWS: '500',
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '25',
+    }).worker;
     expect(tuned).toEqual({ maxCachedWorkflows: 500, maxConcurrentWorkflowTasks: 10, maxConcurrentActivities: 25 });
     expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(0);
   });
 
   it('names each bad worker tuning value', () => {
     expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: 'many' })).toMatch(/WORKER_MAX_CACHED_WORKFLOWS:/);
-    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '1' })).toContain('WORKER_MAX_CACHED_WORKFLOWS: must be 0 (no sticky cache) or at least 2');
+    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '1' })).toContain(
+      'WORKER_MAX_CACHED_WORKFLOWS: must be 0 (no sticky cache) or at least 2',
+    );
     expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '-5' })).toMatch(/WORKER_MAX_CACHED_WORKFLOWS:/);
     expect(problemsOf({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toMatch(/WORKER_MAX_CONCURRENT_WORKFLOW_TASKS:/);
     expect(problemsOf({ WORKER_MAX_CONCURRENT_ACTIVITIES: '0' })).toMatch(/WORKER_MAX_CONCURRENT_ACTIVITIES:/);
     expect(problemsOf({ WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' })).toMatch(/WORKER_MAX_CONCURRENT_ACTIVITIES:/);
-    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '20', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' })).toContain('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: must not exceed WORKER_MAX_CACHED_WORKFLOWS');
+    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '20', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' })).toContain(
+      'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: must not exceed WORKER_MAX_CACHED_WORKFLOWS',
+    );
   });
 
-  it('gives the Avinode task queue the fleet rate less the receivers\' read budget, which must leave some', () => {
+  it("gives the Avinode task queue the fleet rate less the receivers' read budget, which must leave some", () => {
     expect(avinodeActivityRateLimit(loadConfig({}).avinode)).toBe(15);
-    expect(avinodeActivityRateLimit(loadConfig({ AVINODE_RATE_LIMIT_PER_SECOND: '10', AVINODE_RECEIVER_READS_PER_SECOND: '2.5', WEBHOOK_AVINODE_READS_PER_SECOND: '2.5' }).avinode)).toBe(7.5);
-    expect(problemsOf({ AVINODE_RATE_LIMIT_PER_SECOND: '5', AVINODE_RECEIVER_READS_PER_SECOND: '5' })).toContain('AVINODE_RECEIVER_READS_PER_SECOND: must be less than AVINODE_RATE_LIMIT_PER_SECOND');
+    expect(
+      avinodeActivityRateLimit(
+        loadConfig({
+          AVINODE_RATE_LIMIT_PER_SECOND: '10',
+          AVINODE_RECEIVER_READS_PER_SECOND: '2.5',
+          WEBHOOK_AVINODE_READS_PER_SECOND: '2.5',
+        }).avinode,
+      ),
+    ).toBe(7.5);
+    expect(problemsOf({ AVINODE_RATE_LIMIT_PER_SECOND: '5', AVINODE_RECEIVER_READS_PER_SECOND: '5' })).toContain(
+      'AVINODE_RECEIVER_READS_PER_SECOND: must be less than AVINODE_RATE_LIMIT_PER_SECOND',
+    );
     expect(problemsOf({ AVINODE_RECEIVER_READS_PER_SECOND: '-1' })).toMatch(/AVINODE_RECEIVER_READS_PER_SECOND:/);
   });
 
@@ -125,21 +184,28 @@ describe('configuration', () => {
     expect(problemsOf({ AVINODE_RECEIVER_READS_PER_SECOND: '2', WEBHOOK_AVINODE_READS_PER_SECOND: '3' })).toContain(
       'WEBHOOK_AVINODE_READS_PER_SECOND: must not exceed AVINODE_RECEIVER_READS_PER_SECOND',
     );
-    expect(loadConfig({ AVINODE_RECEIVER_READS_PER_SECOND: '6', WEBHOOK_AVINODE_READS_PER_SECOND: '3' }).webhooks.avinodeReadsPerSecond).toBe(3);
+    expect(
+      loadConfig({ AVINODE_RECEIVER_READS_PER_SECOND: '6', WEBHOOK_AVINODE_READS_PER_SECOND: '3' }).webhooks
+        .avinodeReadsPerSecond,
+    ).toBe(3);
   });
 
   it('runs Avinode calls on <task queue>-avinode unless AVINODE_TASK_QUEUE names another queue than the main one', () => {
     expect(loadConfig({}).temporal.avinodeTaskQueue).toBe('charter-trips-avinode');
     expect(loadConfig({ TEMPORAL_TASK_QUEUE: 'trips-eu' }).temporal.avinodeTaskQueue).toBe('trips-eu-avinode');
     expect(loadConfig({ AVINODE_TASK_QUEUE: 'avinode-calls' }).temporal.avinodeTaskQueue).toBe('avinode-calls');
-    expect(problemsOf({ AVINODE_TASK_QUEUE: 'charter-trips' })).toContain('AVINODE_TASK_QUEUE: must differ from TEMPORAL_TASK_QUEUE');
+    expect(problemsOf({ AVINODE_TASK_QUEUE: 'charter-trips' })).toContain(
+      'AVINODE_TASK_QUEUE: must differ from TEMPORAL_TASK_QUEUE',
+    );
   });
 
   it('continues trips as new after 1,500 events by default, 0 or at least 100 when set', () => {
     expect(loadCommandConfig({}).trips.continueAsNewAfterEvents).toBe(1_500);
     expect(loadCommandConfig({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '800' }).trips.continueAsNewAfterEvents).toBe(800);
     expect(loadCommandConfig({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '0' }).trips.continueAsNewAfterEvents).toBe(0);
-    expect(problemsOf({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '50' })).toContain('TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: must be 0 (only when the server suggests) or at least 100');
+    expect(problemsOf({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: '50' })).toContain(
+      'TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: must be 0 (only when the server suggests) or at least 100',
+    );
     expect(problemsOf({ TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: 'soon' })).toMatch(/TRIP_CONTINUE_AS_NEW_AFTER_EVENTS:/);
   });
 
@@ -162,28 +228,42 @@ describe('payload encryption configuration', () => {
   });
 
   it('reads the current key, its id and older decrypt-only keys', () => {
-    const env = { PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: '2025-06', PAYLOAD_DECRYPTION_KEYS: ` 2024-12:${OLD_KEY} ` };
+    const env = {
+      PAYLOAD_ENCRYPTION_KEY: KEY,
+      PAYLOAD_ENCRYPTION_KEY_ID: '2025-06',
+      PAYLOAD_DECRYPTION_KEYS: ` 2024-12:${OLD_KEY} `,
+    };
     const encryption = loadConfig(env).payloadEncryption!;
     expect(encryption.current?.keyId).toBe('2025-06');
     expect(Buffer.from(encryption.current!.key).equals(Buffer.alloc(32, 7))).toBe(true);
     expect(encryption.previous.map((k) => k.keyId)).toEqual(['2024-12']);
     expect(loadPayloadEncryption(env)).toEqual(encryption);
-    expect(loadPayloadEncryption({ PAYLOAD_DECRYPTION_KEYS: `2024-12:${OLD_KEY}` })).toMatchObject({ previous: [{ keyId: '2024-12' }] });
+    expect(loadPayloadEncryption({ PAYLOAD_DECRYPTION_KEYS: `2024-12:${OLD_KEY}` })).toMatchObject({
+      previous: [{ keyId: '2024-12' }],
+    });
   });
 
   it('names a key of the wrong length or encoding without echoing it', () => {
-    for (const bad of [Buffer.alloc(16, 3).toString('base64'), 'not base64 at all!', Buffer.alloc(32, 3).toString('hex')]) {
+    for (const bad of [
+      Buffer.alloc(16, 3).toString('base64'),
+      'not base64 at all!',
+      Buffer.alloc(32, 3).toString('hex'),
+    ]) {
       const message = problemsOf({ PAYLOAD_ENCRYPTION_KEY: bad, PAYLOAD_ENCRYPTION_KEY_ID: 'k1' });
       expect(message).toContain('PAYLOAD_ENCRYPTION_KEY: must be the base64 encoding of 32 bytes');
       expect(message).not.toContain(bad);
     }
-    expect(() => loadPayloadEncryption({ PAYLOAD_ENCRYPTION_KEY: 'c2hvcnQ=', PAYLOAD_ENCRYPTION_KEY_ID: 'k1' })).toThrow(/PAYLOAD_ENCRYPTION_KEY: must be/);
+    expect(() =>
+      loadPayloadEncryption({ PAYLOAD_ENCRYPTION_KEY: 'c2hvcnQ=', PAYLOAD_ENCRYPTION_KEY_ID: 'k1' }),
+    ).toThrow(/PAYLOAD_ENCRYPTION_KEY: must be/);
   });
 
   it('names bad decryption keys by position and key id, never by value', () => {
     const short = Buffer.alloc(8, 1).toString('base64');
     const message = problemsOf({ PAYLOAD_DECRYPTION_KEYS: `old:${short},${OLD_KEY},dup:${OLD_KEY},dup:${OLD_KEY}` });
-    expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: entry 1 (key id "old"): key must be the base64 encoding of 32 bytes');
+    expect(message).toContain(
+      'PAYLOAD_DECRYPTION_KEYS: entry 1 (key id "old"): key must be the base64 encoding of 32 bytes',
+    );
     expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: entry 2: expected keyId:base64key');
     expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: entry 4: key id "dup" appears twice');
     expect(message).not.toContain(short);
@@ -191,10 +271,20 @@ describe('payload encryption configuration', () => {
   });
 
   it('requires the key and its id together, and distinct ids across current and old keys', () => {
-    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY })).toContain('PAYLOAD_ENCRYPTION_KEY_ID: required when PAYLOAD_ENCRYPTION_KEY is set');
-    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY_ID: 'k1' })).toContain('PAYLOAD_ENCRYPTION_KEY: required when PAYLOAD_ENCRYPTION_KEY_ID is set');
-    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'has space' })).toContain('PAYLOAD_ENCRYPTION_KEY_ID: must be 1-64 characters');
-    const message = problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'k1', PAYLOAD_DECRYPTION_KEYS: `k1:${OLD_KEY}` });
+    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY })).toContain(
+      'PAYLOAD_ENCRYPTION_KEY_ID: required when PAYLOAD_ENCRYPTION_KEY is set',
+    );
+    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY_ID: 'k1' })).toContain(
+      'PAYLOAD_ENCRYPTION_KEY: required when PAYLOAD_ENCRYPTION_KEY_ID is set',
+    );
+    expect(problemsOf({ PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'has space' })).toContain(
+      'PAYLOAD_ENCRYPTION_KEY_ID: must be 1-64 characters',
+    );
+    const message = problemsOf({
+      PAYLOAD_ENCRYPTION_KEY: KEY,
+      PAYLOAD_ENCRYPTION_KEY_ID: 'k1',
+      PAYLOAD_DECRYPTION_KEYS: `k1:${OLD_KEY}`,
+    });
     expect(message).toContain('PAYLOAD_DECRYPTION_KEYS: key id "k1" is already PAYLOAD_ENCRYPTION_KEY_ID');
     expect(message).not.toContain(KEY);
     expect(message).not.toContain(OLD_KEY);

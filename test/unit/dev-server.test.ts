@@ -10,7 +10,9 @@ import { DevServerError, startDevServer } from '../../workers/dev-server.ts';
 describe('the dev server lifecycle', () => {
   it('reports a busy port clearly before starting anything', async () => {
     const blocker: Server = createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
     try {
       const attempt = startDevServer({ cliPath: inject('temporalCliPath'), port, headless: true });
       await expect(attempt).rejects.toBeInstanceOf(DevServerError);
@@ -47,16 +49,24 @@ describe('the dev server lifecycle', () => {
       const connection = await Connection.connect({ address: again.address });
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
       await connection.close();
-      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(Object.values(SearchAttributes).map((key) => key.name)));
+      expect(Object.keys(customAttributes ?? {})).toEqual(
+        expect.arrayContaining(Object.values(SearchAttributes).map((key) => key.name)),
+      );
     } finally {
       await again.stop();
     }
   });
 
   it('hands the codec endpoint to the Web UI settings', async () => {
-    const server = await startDevServer({ cliPath: inject('temporalCliPath'), uiPort: 0, codecEndpoint: 'http://127.0.0.1:8282/codec' });
+    const server = await startDevServer({
+      cliPath: inject('temporalCliPath'),
+      uiPort: 0,
+      codecEndpoint: 'http://127.0.0.1:8282/codec',
+    });
     try {
-      const settings = (await (await fetch(`${server.uiUrl}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+      const settings = (await (await fetch(`${server.uiUrl}/api/v1/settings`)).json()) as {
+        Codec: { Endpoint: string };
+      };
       expect(settings.Codec.Endpoint).toBe('http://127.0.0.1:8282/codec');
     } finally {
       await server.stop();

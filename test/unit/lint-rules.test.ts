@@ -72,17 +72,27 @@ describe('the lint rules of the folder graph', () => {
   it('let only the launchers load the emulator, and only lazily', async () => {
     const code = "export const load = () => import('../emulator/index.ts');\n";
     expect(await problemsOf('workers/start.ts', code)).toEqual([]);
-    expect(await problemsOf('workers/lint-probe.ts', code)).toEqual([expect.stringMatching(/^no-restricted-syntax: Only the launchers/)]);
+    expect(await problemsOf('workers/lint-probe.ts', code)).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: Only the launchers/),
+    ]);
     expect(await problemsOf('workers/start.ts', "export { startEmulator } from '../emulator/index.ts';\n")).toEqual([
       expect.stringMatching(/^boundaries\/dependencies: .*"workers" to elements of type "emulator"/),
     ]);
   });
 
   it('keep the emulator on the platform and the contract, and the client library off the processes', async () => {
-    expect(await problemsOf('emulator/lint-probe.ts', "export { startWorker } from '../workers/worker.ts';\nexport { loadConfig } from '../platform/config.ts';\n")).toEqual([
-      expect.stringMatching(/^boundaries\/dependencies: .*"emulator" to elements of type "workers"/),
-    ]);
-    expect(await problemsOf('client/lint-probe.ts', "export { startWorker } from '../workers/worker.ts';\nexport { createAvinodeClient } from '../activities/avinode/client.ts';\n")).toEqual([
+    expect(
+      await problemsOf(
+        'emulator/lint-probe.ts',
+        "export { startWorker } from '../workers/worker.ts';\nexport { loadConfig } from '../platform/config.ts';\n",
+      ),
+    ).toEqual([expect.stringMatching(/^boundaries\/dependencies: .*"emulator" to elements of type "workers"/)]);
+    expect(
+      await problemsOf(
+        'client/lint-probe.ts',
+        "export { startWorker } from '../workers/worker.ts';\nexport { createAvinodeClient } from '../activities/avinode/client.ts';\n",
+      ),
+    ).toEqual([
       expect.stringMatching(/^boundaries\/dependencies: .*"client" to elements of type "workers"/),
       expect.stringMatching(/^boundaries\/dependencies: .*"client" to elements of type "activities"/),
     ]);

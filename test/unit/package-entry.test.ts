@@ -25,7 +25,8 @@ function loadedBy(entry: string): { files: string[]; packages: string[] } {
     files.add(file);
     for (const specifier of valueImportsOf(readFileSync(file, 'utf8'))) {
       if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
-      else packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
+      else
+        packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
     }
   };
   visit(join(root, entry));
@@ -73,7 +74,9 @@ describe('package entry points', () => {
 
   it('need only production dependencies at run time: tsx runs the sources of a checkout, never the package', () => {
     expect(pkg.dependencies).not.toHaveProperty('tsx');
-    const everything = ['.', './callbacks', './worker'].flatMap((name) => loadedBy(sourceOf((pkg.exports[name] as { import: string }).import)).packages);
+    const everything = ['.', './callbacks', './worker'].flatMap(
+      (name) => loadedBy(sourceOf((pkg.exports[name] as { import: string }).import)).packages,
+    );
     for (const name of new Set(everything)) {
       if (name.startsWith('node:')) continue;
       expect(Object.keys(pkg.dependencies), `${name} is loaded by an entry point`).toContain(name);

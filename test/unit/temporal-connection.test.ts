@@ -17,12 +17,20 @@ const problemsOf = (env: NodeJS.ProcessEnv): string[] => configErrorOf(env).prob
 describe('Temporal connection settings', () => {
   it('connects in plain gRPC to the address, or the local default, when nothing else is set', () => {
     expect(temporalConnectionOptions(loadConfig({}).temporal)).toEqual({ address: '127.0.0.1:7233' });
-    expect(temporalConnectionOptions(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporal)).toEqual({ address: 'temporal:7233' });
+    expect(temporalConnectionOptions(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporal)).toEqual({
+      address: 'temporal:7233',
+    });
   });
 
   it('sends an API key over TLS by default, and over plain gRPC only when TEMPORAL_TLS=false says so', () => {
-    expect(temporalConnectionOptions(loadConfig({ ...CLOUD, TEMPORAL_API_KEY: API_KEY }).temporal)).toEqual({ address: CLOUD.TEMPORAL_ADDRESS, apiKey: API_KEY, tls: {} });
-    expect(temporalConnectionOptions(loadConfig({ ...CLOUD, TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS: 'false' }).temporal)).toEqual({ address: CLOUD.TEMPORAL_ADDRESS, apiKey: API_KEY, tls: false });
+    expect(temporalConnectionOptions(loadConfig({ ...CLOUD, TEMPORAL_API_KEY: API_KEY }).temporal)).toEqual({
+      address: CLOUD.TEMPORAL_ADDRESS,
+      apiKey: API_KEY,
+      tls: {},
+    });
+    expect(
+      temporalConnectionOptions(loadConfig({ ...CLOUD, TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS: 'false' }).temporal),
+    ).toEqual({ address: CLOUD.TEMPORAL_ADDRESS, apiKey: API_KEY, tls: false });
   });
 
   it('reads the client certificate, key and CA for mTLS, with the server name override', () => {
@@ -47,7 +55,9 @@ describe('Temporal connection settings', () => {
   it('names the variable and path of a TLS file it cannot read, as a configuration error', () => {
     const temporal = loadConfig({ ...CLOUD, TEMPORAL_TLS_CA_PATH: '/nonexistent/ca.pem' }).temporal;
     expect(() => temporalConnectionOptions(temporal)).toThrow(ConfigError);
-    expect(() => temporalConnectionOptions(temporal)).toThrow('TEMPORAL_TLS_CA_PATH: cannot read /nonexistent/ca.pem (ENOENT)');
+    expect(() => temporalConnectionOptions(temporal)).toThrow(
+      'TEMPORAL_TLS_CA_PATH: cannot read /nonexistent/ca.pem (ENOENT)',
+    );
   });
 
   it('rejects settings that contradict each other or have no remote Temporal, never echoing the API key', () => {
@@ -69,20 +79,21 @@ describe('Temporal connection settings', () => {
   it('reads the TLS files under the names of Temporal environment configuration, inline PEM text included', () => {
     const dir = mkdtempSync(join(tmpdir(), 'charterflow-tls-'));
     writeFileSync(join(dir, 'ca.pem'), 'contents of ca.pem');
-    const tls = temporalConnectionOptions(
-      loadConfig({
-        ...CLOUD,
-        TEMPORAL_TLS_CLIENT_CERT_DATA: 'inline certificate',
-        TEMPORAL_TLS_CLIENT_KEY_DATA: 'inline key',
-        TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'ca.pem'),
-      }).temporal,
-    ).tls || undefined;
+    const tls =
+      temporalConnectionOptions(
+        loadConfig({
+          ...CLOUD,
+          TEMPORAL_TLS_CLIENT_CERT_DATA: 'inline certificate',
+          TEMPORAL_TLS_CLIENT_KEY_DATA: 'inline key',
+          TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'ca.pem'),
+        }).temporal,
+      ).tls || undefined;
     expect(Buffer.from(tls!.clientCertPair!.crt).toString()).toBe('inline certificate');
     expect(Buffer.from(tls!.clientCertPair!.key).toString()).toBe('inline key');
     expect(Buffer.from(tls!.serverRootCACertificate!).toString()).toBe('contents of ca.pem');
-    expect(problemsOf({ ...CLOUD, TEMPORAL_TLS_CA_PATH: '/a.pem', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/b.pem' })).toEqual([
-      'TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_TLS_CA_PATH: name the same file; set one of them',
-    ]);
+    expect(
+      problemsOf({ ...CLOUD, TEMPORAL_TLS_CA_PATH: '/a.pem', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/b.pem' }),
+    ).toEqual(['TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_TLS_CA_PATH: name the same file; set one of them']);
   });
 
   describe('a profile of a Temporal configuration file', () => {
@@ -105,11 +116,18 @@ describe('Temporal connection settings', () => {
     it('fills in the address, namespace, API key and TLS the environment leaves unset', () => {
       const config = loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud' });
       expect(config.temporal.namespace).toBe(CLOUD.TEMPORAL_NAMESPACE);
-      expect(temporalConnectionOptions(config.temporal)).toEqual({ address: CLOUD.TEMPORAL_ADDRESS, apiKey: API_KEY, tls: { serverNameOverride: 'temporal.internal' } });
+      expect(temporalConnectionOptions(config.temporal)).toEqual({
+        address: CLOUD.TEMPORAL_ADDRESS,
+        apiKey: API_KEY,
+        tls: { serverNameOverride: 'temporal.internal' },
+      });
     });
 
     it('lets the environment win over the profile, and reads the default profile without TEMPORAL_PROFILE', () => {
-      expect(loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud', TEMPORAL_NAMESPACE: 'other' }).temporal.namespace).toBe('other');
+      expect(
+        loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'cloud', TEMPORAL_NAMESPACE: 'other' }).temporal
+          .namespace,
+      ).toBe('other');
       expect(loadConfig({ TEMPORAL_CONFIG_FILE: file }).temporal.address).toBe('127.0.0.1:7233');
     });
 

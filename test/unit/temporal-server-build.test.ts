@@ -2,12 +2,21 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureTemporalServer, serverToolsFor, TEMPORAL_SERVER_VERSION, TemporalServerUnavailable } from '../../workers/cluster/server-build.ts';
+import {
+  ensureTemporalServer,
+  serverToolsFor,
+  TEMPORAL_SERVER_VERSION,
+  TemporalServerUnavailable,
+} from '../../workers/cluster/server-build.ts';
 
 describe('Temporal server build for the cluster tier', () => {
   it('keeps one directory per server version under .tools/', () => {
     const tools = serverToolsFor('1.29.1', '/repo/.tools');
-    expect(tools).toEqual({ version: '1.29.1', serverPath: '/repo/.tools/temporal-server-1.29.1/temporal-server', sqlToolPath: '/repo/.tools/temporal-server-1.29.1/temporal-sql-tool' });
+    expect(tools).toEqual({
+      version: '1.29.1',
+      serverPath: '/repo/.tools/temporal-server-1.29.1/temporal-server',
+      sqlToolPath: '/repo/.tools/temporal-server-1.29.1/temporal-sql-tool',
+    });
   });
 
   it('returns a cached build without asking Go', async () => {
@@ -25,6 +34,8 @@ describe('Temporal server build for the cluster tier', () => {
     const toolsDir = mkdtempSync(join(tmpdir(), 'server-none-'));
     const attempt = ensureTemporalServer({ env: { PATH: '/nonexistent-bin' }, toolsDir });
     await expect(attempt).rejects.toBeInstanceOf(TemporalServerUnavailable);
-    await expect(attempt).rejects.toThrow(/Go is not installed[\s\S]*go install go\.temporal\.io\/server\/cmd\/server@v1\.29\.1 go\.temporal\.io\/server\/cmd\/tools\/sql@v1\.29\.1/);
+    await expect(attempt).rejects.toThrow(
+      /Go is not installed[\s\S]*go install go\.temporal\.io\/server\/cmd\/server@v1\.29\.1 go\.temporal\.io\/server\/cmd\/tools\/sql@v1\.29\.1/,
+    );
   });
 });

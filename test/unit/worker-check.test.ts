@@ -32,13 +32,25 @@ describe('worker --check', () => {
 
   it('is healthy while the worker polls, reaching a 0.0.0.0 endpoint over loopback', async () => {
     const bindAddress = await metricsServing(exposition('charter-trips', 3));
-    expect(await checkWorkerPolling({ metrics: { bindAddress }, temporal: { taskQueue: 'charter-trips' } as never })).toEqual({ ok: true, detail: 'polling: 6 workflow-task poller(s) on charter-trips' });
+    expect(
+      await checkWorkerPolling({ metrics: { bindAddress }, temporal: { taskQueue: 'charter-trips' } as never }),
+    ).toEqual({ ok: true, detail: 'polling: 6 workflow-task poller(s) on charter-trips' });
   });
 
   it('is unhealthy when the worker does not poll, serves no metrics, or cannot be reached', async () => {
     const bindAddress = await metricsServing(exposition('charter-trips', 0));
-    expect((await checkWorkerPolling({ metrics: { bindAddress }, temporal: { taskQueue: 'charter-trips' } as never })).ok).toBe(false);
-    expect(await checkWorkerPolling({ temporal: { taskQueue: 'charter-trips' } as never })).toMatchObject({ ok: false, detail: expect.stringContaining('METRICS_PORT=0') });
-    expect(await checkWorkerPolling({ metrics: { bindAddress: '127.0.0.1:1' }, temporal: { taskQueue: 'charter-trips' } as never })).toMatchObject({ ok: false, detail: expect.stringContaining('no worker metrics at http://127.0.0.1:1/metrics') });
+    expect(
+      (await checkWorkerPolling({ metrics: { bindAddress }, temporal: { taskQueue: 'charter-trips' } as never })).ok,
+    ).toBe(false);
+    expect(await checkWorkerPolling({ temporal: { taskQueue: 'charter-trips' } as never })).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('METRICS_PORT=0'),
+    });
+    expect(
+      await checkWorkerPolling({
+        metrics: { bindAddress: '127.0.0.1:1' },
+        temporal: { taskQueue: 'charter-trips' } as never,
+      }),
+    ).toMatchObject({ ok: false, detail: expect.stringContaining('no worker metrics at http://127.0.0.1:1/metrics') });
   });
 });

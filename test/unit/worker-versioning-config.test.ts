@@ -23,13 +23,30 @@ describe('worker versioning configuration', () => {
   });
 
   it('takes the build id baked into the image unless TEMPORAL_WORKER_BUILD_ID overrides it', () => {
-    expect(loadConfig({ TEMPORAL_WORKER_DEPLOYMENT: 'charterflow', CHARTERFLOW_BUILD_ID: 'img-1' }).temporal.workerDeployment?.buildId).toBe('img-1');
-    expect(loadConfig({ TEMPORAL_WORKER_DEPLOYMENT: 'charterflow', CHARTERFLOW_BUILD_ID: 'img-1', TEMPORAL_WORKER_BUILD_ID: 'hotfix-2' }).temporal.workerDeployment?.buildId).toBe('hotfix-2');
+    expect(
+      loadConfig({ TEMPORAL_WORKER_DEPLOYMENT: 'charterflow', CHARTERFLOW_BUILD_ID: 'img-1' }).temporal.workerDeployment
+        ?.buildId,
+    ).toBe('img-1');
+    expect(
+      loadConfig({
+        TEMPORAL_WORKER_DEPLOYMENT: 'charterflow',
+        CHARTERFLOW_BUILD_ID: 'img-1',
+        TEMPORAL_WORKER_BUILD_ID: 'hotfix-2',
+      }).temporal.workerDeployment?.buildId,
+    ).toBe('hotfix-2');
   });
 
   it('refuses a deployment without a build id, a build id without a deployment, and a dotted deployment name', () => {
-    expect(configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charterflow' }).problems.map(problemText)).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set/)]);
-    expect(configErrorOf({ TEMPORAL_WORKER_BUILD_ID: '4f2a9c1' }).problems.map(problemText)).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set/)]);
-    expect(configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charter.flow', TEMPORAL_WORKER_BUILD_ID: '1' }).problems.map(problemText)).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: must be .*no dot/)]);
+    expect(configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charterflow' }).problems.map(problemText)).toEqual([
+      expect.stringMatching(/^TEMPORAL_WORKER_BUILD_ID: required when TEMPORAL_WORKER_DEPLOYMENT is set/),
+    ]);
+    expect(configErrorOf({ TEMPORAL_WORKER_BUILD_ID: '4f2a9c1' }).problems.map(problemText)).toEqual([
+      expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: required when TEMPORAL_WORKER_BUILD_ID is set/),
+    ]);
+    expect(
+      configErrorOf({ TEMPORAL_WORKER_DEPLOYMENT: 'charter.flow', TEMPORAL_WORKER_BUILD_ID: '1' }).problems.map(
+        problemText,
+      ),
+    ).toEqual([expect.stringMatching(/^TEMPORAL_WORKER_DEPLOYMENT: must be .*no dot/)]);
   });
 });

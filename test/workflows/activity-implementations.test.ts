@@ -16,7 +16,10 @@ function failure(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
-function rfq(rfqId: string, lifts: { liftId: string; status: 'unanswered' | 'quoted' | 'declined'; quoteIds?: string[]; price?: number }[]): RfqSnapshot {
+function rfq(
+  rfqId: string,
+  lifts: { liftId: string; status: 'unanswered' | 'quoted' | 'declined'; quoteIds?: string[]; price?: number }[],
+): RfqSnapshot {
   return {
     rfqId,
     operator: 'Skyward Charter',
@@ -40,7 +43,8 @@ function scriptedAvinode(script: Record<string, (...args: any[]) => unknown>) {
   const client = new Proxy(
     {},
     {
-      get: (_target, method: string) =>
+      get:
+        (_target, method: string) =>
         async (...args: unknown[]) => {
           calls.push({ method, args });
           const fn = script[method];
@@ -59,7 +63,9 @@ describe('readTripState', () => {
         rfqs: [
           rfq('arfq-1', [{ liftId: 'asellerlift-1', status: 'quoted', quoteIds: ['aquote-1'], price: 1000 }]),
           rfq('arfq-2', [{ liftId: 'asellerlift-2', status: 'quoted', quoteIds: ['aquote-2'], price: 900 }]),
-          rfq('arfq-3', [{ liftId: 'asellerlift-3', status: 'quoted', quoteIds: ['aquote-0', 'aquote-3'], price: 800 }]),
+          rfq('arfq-3', [
+            { liftId: 'asellerlift-3', status: 'quoted', quoteIds: ['aquote-0', 'aquote-3'], price: 800 },
+          ]),
           rfq('arfq-4', [{ liftId: 'asellerlift-4', status: 'declined' }]),
         ],
       }),
@@ -76,7 +82,10 @@ describe('readTripState', () => {
         { quoteId: 'aquote-0', price: 990, currency: 'USD' },
       ],
     });
-    expect(calls.filter((call) => call.method === 'readQuote').map((call) => call.args[0])).toEqual(['aquote-2', 'aquote-3']);
+    expect(calls.filter((call) => call.method === 'readQuote').map((call) => call.args[0])).toEqual([
+      'aquote-2',
+      'aquote-3',
+    ]);
     expect(state.quotes.map((q) => [q.quoteId, q.price])).toEqual([
       ['aquote-2', 850],
       ['aquote-3', 800],
@@ -90,20 +99,42 @@ describe('readTripState', () => {
       sourcingDisplayStatus: 'Accepted',
       sellerPrice: { price, currency: 'USD' },
       links: { quotes: [{ id: quoteId }] },
-      latestQuote: { id: quoteId, sellerPrice: { price, currency: 'USD' }, sellerCompany: { displayName: 'Skyward Charter' }, lift: { id, aircraftTail: 'N1SK' } },
+      latestQuote: {
+        id: quoteId,
+        sellerPrice: { price, currency: 'USD' },
+        sellerCompany: { displayName: 'Skyward Charter' },
+        lift: { id, aircraftTail: 'N1SK' },
+      },
     });
     const { client, calls } = scriptedAvinode({
       readTripRfqs: () => ({
-        rfqs: [rfq('arfq-1', [{ liftId: 'asellerlift-1', status: 'quoted', quoteIds: ['aquote-1'], price: 1000 }]), rfq('arfq-2', [{ liftId: 'asellerlift-2', status: 'quoted', quoteIds: ['aquote-2'], price: 900 }])],
+        rfqs: [
+          rfq('arfq-1', [{ liftId: 'asellerlift-1', status: 'quoted', quoteIds: ['aquote-1'], price: 1000 }]),
+          rfq('arfq-2', [{ liftId: 'asellerlift-2', status: 'quoted', quoteIds: ['aquote-2'], price: 900 }]),
+        ],
         // arfq-2's lift carries no embedded quote (a host without the flag): that one is read.
-        raw: [{ id: 'arfq-1', sellerLift: [lift('asellerlift-1', 'aquote-1', 1000)] }, { id: 'arfq-2', sellerLift: [{ id: 'asellerlift-2', links: { quotes: [{ id: 'aquote-2' }] } }] }],
+        raw: [
+          { id: 'arfq-1', sellerLift: [lift('asellerlift-1', 'aquote-1', 1000)] },
+          { id: 'arfq-2', sellerLift: [{ id: 'asellerlift-2', links: { quotes: [{ id: 'aquote-2' }] } }] },
+        ],
       }),
       readQuote: (id: string) => ({ quote: quote(id, 900) }),
     });
-    const state = await createActivities({ avinode: client }).readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [] });
+    const state = await createActivities({ avinode: client }).readTripState({
+      atripId: 'atrip-1',
+      tripId: 'Q4K7ZP',
+      knownQuotes: [],
+    });
     expect(calls.filter((call) => call.method === 'readQuote').map((call) => call.args[0])).toEqual(['aquote-2']);
     expect(state.quotes).toEqual([
-      expect.objectContaining({ quoteId: 'aquote-1', price: 1000, currency: 'USD', rfqId: 'arfq-1', liftId: 'asellerlift-1', aircraftTail: 'N1SK' }),
+      expect.objectContaining({
+        quoteId: 'aquote-1',
+        price: 1000,
+        currency: 'USD',
+        rfqId: 'arfq-1',
+        liftId: 'asellerlift-1',
+        aircraftTail: 'N1SK',
+      }),
       expect.objectContaining({ quoteId: 'aquote-2', price: 900 }),
     ]);
   });
@@ -116,8 +147,16 @@ describe('readTripState', () => {
         return { message: { messageId: id, text: 'Any pets?', rfqId: 'arfq-1' } };
       },
     });
-    const state = await createActivities({ avinode: client }).readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [], messageIds: ['asellermsg-1', 'asellermsg-2'] });
-    expect(calls.filter((call) => call.method === 'readTripMessage').map((call) => call.args[0])).toEqual(['asellermsg-1', 'asellermsg-2']);
+    const state = await createActivities({ avinode: client }).readTripState({
+      atripId: 'atrip-1',
+      tripId: 'Q4K7ZP',
+      knownQuotes: [],
+      messageIds: ['asellermsg-1', 'asellermsg-2'],
+    });
+    expect(calls.filter((call) => call.method === 'readTripMessage').map((call) => call.args[0])).toEqual([
+      'asellermsg-1',
+      'asellermsg-2',
+    ]);
     expect(state.messages).toEqual([{ messageId: 'asellermsg-1', text: 'Any pets?', rfqId: 'arfq-1' }]);
   });
 
@@ -176,7 +215,10 @@ describe('resolveAvinodeEvent', () => {
   it('records a refused foreign href as unresolved instead of failing forever', async () => {
     const { client } = scriptedAvinode({
       readByHref: () => {
-        throw failure(FailureType.ForeignHref, 'refused href on https://evil.example: only https://sandbox.avinode.com receives Avinode credentials');
+        throw failure(
+          FailureType.ForeignHref,
+          'refused href on https://evil.example: only https://sandbox.avinode.com receives Avinode credentials',
+        );
       },
     });
     const resolution = await createActivities({ avinode: client }).resolveAvinodeEvent({
@@ -224,7 +266,11 @@ describe('findTripOfEvent', () => {
       readByHref: () => ({ type: 'rfqs', value: { rfq: rfq('arfq-1', []), raw: { tripId: 'ZZ9PLZ' } } }),
     });
     const { temporalClient, queries } = fakeTemporal([]);
-    const found = await createActivities({ avinode: client, temporalClient, visibilityLookup: { attempts: 3, delayMs: 1 } }).findTripOfEvent({
+    const found = await createActivities({
+      avinode: client,
+      temporalClient,
+      visibilityLookup: { attempts: 3, delayMs: 1 },
+    }).findTripOfEvent({
       eventType: 'TripRequestMine',
       id: 'arfq-1',
       href: 'https://sandbox.avinode.com/api/rfqs/arfq-1',
@@ -248,7 +294,11 @@ describe('findTripOfEvent', () => {
         },
       },
     } as never;
-    const found = await createActivities({ avinode: client, temporalClient, visibilityLookup: { attempts: 4, delayMs: 1 } }).findTripOfEvent({
+    const found = await createActivities({
+      avinode: client,
+      temporalClient,
+      visibilityLookup: { attempts: 4, delayMs: 1 },
+    }).findTripOfEvent({
       eventType: 'TripRequestMine',
       id: 'arfq-1',
       href: 'https://sandbox.avinode.com/api/rfqs/arfq-1',
@@ -260,11 +310,18 @@ describe('findTripOfEvent', () => {
 
   it('routes an event of a trip no run carries by the trip the RFQ names, when that trip carries a run’s externalTripId', async () => {
     const { client, calls } = scriptedAvinode({
-      readByHref: () => ({ type: 'rfqs', value: { rfq: rfq('arfq-9', []), raw: { tripId: 'DUP123', trip: { id: 'atrip-9' } } } }),
+      readByHref: () => ({
+        type: 'rfqs',
+        value: { rfq: rfq('arfq-9', []), raw: { tripId: 'DUP123', trip: { id: 'atrip-9' } } },
+      }),
       readTrip: (id: string) => ({ trip: { id, tripId: 'DUP123', externalTripId: 'trip-ext-1' } }),
     });
     const { temporalClient } = fakeTemporal([]);
-    const found = await createActivities({ avinode: client, temporalClient, visibilityLookup: { attempts: 1, delayMs: 1 } }).findTripOfEvent({
+    const found = await createActivities({
+      avinode: client,
+      temporalClient,
+      visibilityLookup: { attempts: 1, delayMs: 1 },
+    }).findTripOfEvent({
       eventType: 'TripRequestMine',
       id: 'arfq-9',
       href: 'https://sandbox.avinode.com/api/rfqs/arfq-9',
@@ -300,10 +357,18 @@ describe('findDuplicateTrips', () => {
         ],
       }),
       readTrip: (id: string) =>
-        id === 'atrip-3' ? { trip: { id, tripId: 'DUP003', externalTripId: 'trip-x', status: 'Active' } } : { trip: { id, tripId: 'GONE05', externalTripId: 'trip-x', status: 'Cancelled' } },
+        id === 'atrip-3'
+          ? { trip: { id, tripId: 'DUP003', externalTripId: 'trip-x', status: 'Active' } }
+          : { trip: { id, tripId: 'GONE05', externalTripId: 'trip-x', status: 'Cancelled' } },
     });
     const activities = createActivities({ avinode: client });
-    expect(await activities.findDuplicateTrips({ workflowId: 'trip-x', keepAtripId: 'atrip-1', candidate: { atripId: 'atrip-3' } })).toEqual({
+    expect(
+      await activities.findDuplicateTrips({
+        workflowId: 'trip-x',
+        keepAtripId: 'atrip-1',
+        candidate: { atripId: 'atrip-3' },
+      }),
+    ).toEqual({
       duplicates: [
         { atripId: 'atrip-3', tripId: 'DUP003' },
         { atripId: 'atrip-2', tripId: 'DUP002' },
@@ -311,7 +376,14 @@ describe('findDuplicateTrips', () => {
       lookup: 'answered',
     });
     // A cancelled trip is no duplicate; without the lookup only the named trip is read.
-    expect(await activities.findDuplicateTrips({ workflowId: 'trip-x', keepAtripId: 'atrip-1', candidate: { atripId: 'atrip-5' }, lookup: false })).toEqual({ duplicates: [] });
+    expect(
+      await activities.findDuplicateTrips({
+        workflowId: 'trip-x',
+        keepAtripId: 'atrip-1',
+        candidate: { atripId: 'atrip-5' },
+        lookup: false,
+      }),
+    ).toEqual({ duplicates: [] });
   });
 
   it('says when the lookup cannot answer, and treats a named trip that is gone as no duplicate', async () => {
@@ -321,7 +393,13 @@ describe('findDuplicateTrips', () => {
         throw failure(FailureType.NotFound, 'GET /trips/{id} → 404 NOT_FOUND');
       },
     });
-    expect(await createActivities({ avinode: client }).findDuplicateTrips({ workflowId: 'trip-x', keepAtripId: 'atrip-1', candidate: { atripId: 'atrip-9' } })).toEqual({
+    expect(
+      await createActivities({ avinode: client }).findDuplicateTrips({
+        workflowId: 'trip-x',
+        keepAtripId: 'atrip-1',
+        candidate: { atripId: 'atrip-9' },
+      }),
+    ).toEqual({
       duplicates: [],
       lookup: 'unavailable',
     });
@@ -376,58 +454,92 @@ describe('checkCredentials and cancelAvinodeTrip', () => {
     });
     const wiped = scriptedAvinode({
       readTrip: () => {
-        throw ApplicationFailure.create({ type: FailureType.NotFound, message: 'GET /trips/{id} → 404 NOT_FOUND', nonRetryable: true, details: [{ status: 404 }] });
+        throw ApplicationFailure.create({
+          type: FailureType.NotFound,
+          message: 'GET /trips/{id} → 404 NOT_FOUND',
+          nonRetryable: true,
+          details: [{ status: 404 }],
+        });
       },
     });
-    expect(await createActivities({ avinode: wiped.client }).checkCredentials({ atripId: 'atrip-1' })).toEqual({ ok: true });
+    expect(await createActivities({ avinode: wiped.client }).checkCredentials({ atripId: 'atrip-1' })).toEqual({
+      ok: true,
+    });
     expect(wiped.calls.map((call) => [call.method, call.args[0]])).toEqual([['readTrip', 'atrip-1']]);
     const unsupportedSearch = scriptedAvinode({
       findTripsByExternalId: () => {
-        throw ApplicationFailure.create({ type: FailureType.Unavailable, message: 'GET /trips → 500 ERR_INTERNAL_CRITICAL', details: [{ status: 500 }] });
+        throw ApplicationFailure.create({
+          type: FailureType.Unavailable,
+          message: 'GET /trips → 500 ERR_INTERNAL_CRITICAL',
+          details: [{ status: 500 }],
+        });
       },
     });
     expect(await createActivities({ avinode: unsupportedSearch.client }).checkCredentials()).toEqual({ ok: true });
   });
 
   it('appends nothing when the failure already names the method', async () => {
-    const message = 'avinode token endpoint at h (client c, method client_secret_jwt) rejected the request: 401 invalid_client';
+    const message =
+      'avinode token endpoint at h (client c, method client_secret_jwt) rejected the request: 401 invalid_client';
     const { client } = scriptedAvinode({
       findTripsByExternalId: () => {
         throw failure(FailureType.TokenEndpointRejected, message);
       },
     });
-    const activities = createActivities({ avinode: client, authDescription: 'OAuth client credentials, client_secret_jwt', authMethod: 'client_secret_jwt' });
+    const activities = createActivities({
+      avinode: client,
+      authDescription: 'OAuth client credentials, client_secret_jwt',
+      authMethod: 'client_secret_jwt',
+    });
     expect(await activities.checkCredentials()).toEqual({ ok: false, explanation: message });
   });
 
   it('turns a typed credential error that is not an ApplicationFailure into a final one, without its details', async () => {
     const { client } = scriptedAvinode({
       createTrip: () => {
-        throw Object.assign(new Error('token endpoint → 401 invalid_client'), { type: FailureType.TokenEndpointRejected, details: [{ raw: 'anything' }] });
+        throw Object.assign(new Error('token endpoint → 401 invalid_client'), {
+          type: FailureType.TokenEndpointRejected,
+          details: [{ raw: 'anything' }],
+        });
       },
     });
     const error = (await createActivities({ avinode: client })
-      .createTrip({ request: { legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', pax: 5 }] }, workflowId: 'trip-x' })
+      .createTrip({
+        request: { legs: [{ from: 'KTEB', to: 'KPBI', date: '2027-05-14', pax: 5 }] },
+        workflowId: 'trip-x',
+      })
       .catch((e: unknown) => e)) as ApplicationFailure;
     expect(error).toBeInstanceOf(ApplicationFailure);
-    expect([error.type, error.nonRetryable, error.message]).toEqual([FailureType.TokenEndpointRejected, true, 'token endpoint → 401 invalid_client']);
+    expect([error.type, error.nonRetryable, error.message]).toEqual([
+      FailureType.TokenEndpointRejected,
+      true,
+      'token endpoint → 401 invalid_client',
+    ]);
     expect(error.details ?? []).toEqual([]);
   });
 
   it('lets a network failure of the credential check through for Temporal to retry', async () => {
     const { client } = scriptedAvinode({
       findTripsByExternalId: () => {
-        throw ApplicationFailure.create({ type: FailureType.Unavailable, message: 'GET /trips → network error ECONNRESET' });
+        throw ApplicationFailure.create({
+          type: FailureType.Unavailable,
+          message: 'GET /trips → network error ECONNRESET',
+        });
       },
     });
-    const error = (await createActivities({ avinode: client }).checkCredentials().catch((e: unknown) => e)) as ApplicationFailure;
+    const error = (await createActivities({ avinode: client })
+      .checkCredentials()
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(error.type).toBe(FailureType.Unavailable);
   });
 
   it('names the configured auth method in credential failures and explanations, and leaves other failures alone', async () => {
     const { client } = scriptedAvinode({
       readTripRfqs: () => {
-        throw failure(FailureType.AuthRejected, 'GET /rfqs/{tripId} → 401 AUTHENTICATION_INVALID (still rejected after one token refresh)');
+        throw failure(
+          FailureType.AuthRejected,
+          'GET /rfqs/{tripId} → 401 AUTHENTICATION_INVALID (still rejected after one token refresh)',
+        );
       },
       findTripsByExternalId: () => {
         throw failure(FailureType.AuthRejected, 'GET /trips → 401 AUTHENTICATION_INVALID');
@@ -437,11 +549,20 @@ describe('checkCredentials and cancelAvinodeTrip', () => {
       },
     });
     const activities = createActivities({ avinode: client, authDescription: 'OAuth client_secret_jwt' });
-    const rejected = (await activities.readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [] }).catch((e: unknown) => e)) as ApplicationFailure;
+    const rejected = (await activities
+      .readTripState({ atripId: 'atrip-1', tripId: 'Q4K7ZP', knownQuotes: [] })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect([rejected.type, rejected.nonRetryable]).toEqual([FailureType.AuthRejected, true]);
-    expect(rejected.message).toBe('GET /rfqs/{tripId} → 401 AUTHENTICATION_INVALID (still rejected after one token refresh) (auth: OAuth client_secret_jwt)');
-    expect(await activities.checkCredentials()).toEqual({ ok: false, explanation: 'GET /trips → 401 AUTHENTICATION_INVALID (auth: OAuth client_secret_jwt)' });
-    const invalid = (await activities.cancelAvinodeTrip({ atripId: 'atrip-1', reason: 'BY_CLIENT' }).catch((e: unknown) => e)) as ApplicationFailure;
+    expect(rejected.message).toBe(
+      'GET /rfqs/{tripId} → 401 AUTHENTICATION_INVALID (still rejected after one token refresh) (auth: OAuth client_secret_jwt)',
+    );
+    expect(await activities.checkCredentials()).toEqual({
+      ok: false,
+      explanation: 'GET /trips → 401 AUTHENTICATION_INVALID (auth: OAuth client_secret_jwt)',
+    });
+    const invalid = (await activities
+      .cancelAvinodeTrip({ atripId: 'atrip-1', reason: 'BY_CLIENT' })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(invalid.message).toBe('PUT /trips/{id}/cancel → 400 ERR_INPUT_MISSING');
   });
 
@@ -451,7 +572,9 @@ describe('checkCredentials and cancelAvinodeTrip', () => {
         throw failure(FailureType.NotFound, 'PUT /trips/{id}/cancel → 404 NOT_FOUND');
       },
     });
-    expect(await createActivities({ avinode: client }).cancelAvinodeTrip({ atripId: 'atrip-1', reason: 'BY_CLIENT' })).toEqual({ status: 'vanished' });
+    expect(
+      await createActivities({ avinode: client }).cancelAvinodeTrip({ atripId: 'atrip-1', reason: 'BY_CLIENT' }),
+    ).toEqual({ status: 'vanished' });
   });
 });
 
@@ -462,7 +585,9 @@ describe('deliverCallback', () => {
     server = undefined;
   });
 
-  async function receiver(status: number): Promise<{ url: string; received: { headers: IncomingMessage['headers']; body: string }[] }> {
+  async function receiver(
+    status: number,
+  ): Promise<{ url: string; received: { headers: IncomingMessage['headers']; body: string }[] }> {
     const received: { headers: IncomingMessage['headers']; body: string }[] = [];
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -507,20 +632,28 @@ describe('deliverCallback', () => {
   it('fails retryably on a 5xx and non-retryably when the receiver refuses the event', async () => {
     const activities = createActivities({ avinode: scriptedAvinode({}).client, callbackSecret: CALLBACK_SECRET });
     const down = await receiver(503);
-    const retryable = (await activities.deliverCallback({ url: down.url, event }).catch((e: unknown) => e)) as ApplicationFailure;
+    const retryable = (await activities
+      .deliverCallback({ url: down.url, event })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect([retryable.type, retryable.nonRetryable]).toEqual([FailureType.CallbackUndelivered, false]);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     const refusing = await receiver(400);
-    const final = (await activities.deliverCallback({ url: refusing.url, event }).catch((e: unknown) => e)) as ApplicationFailure;
+    const final = (await activities
+      .deliverCallback({ url: refusing.url, event })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect([final.type, final.nonRetryable]).toEqual([FailureType.CallbackRejected, true]);
   });
 
   it('refuses plain http to another host and refuses to send unsigned without CALLBACK_SECRET', async () => {
     const signed = createActivities({ avinode: scriptedAvinode({}).client, callbackSecret: CALLBACK_SECRET });
-    const insecure = (await signed.deliverCallback({ url: 'http://backend.example/hooks', event }).catch((e: unknown) => e)) as ApplicationFailure;
+    const insecure = (await signed
+      .deliverCallback({ url: 'http://backend.example/hooks', event })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect([insecure.type, insecure.nonRetryable]).toEqual([FailureType.CallbackRejected, true]);
     const unsigned = createActivities({ avinode: scriptedAvinode({}).client });
-    const missing = (await unsigned.deliverCallback({ url: 'https://backend.example/hooks', event }).catch((e: unknown) => e)) as ApplicationFailure;
+    const missing = (await unsigned
+      .deliverCallback({ url: 'https://backend.example/hooks', event })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(missing.type).toBe(FailureType.ConfigurationInvalid);
     expect(missing.message).toMatch(/CALLBACK_SECRET/);
   });
@@ -543,9 +676,13 @@ describe('activityDepsFromConfig', () => {
     expect(deps.callbackSecret).toBe(CALLBACK_SECRET);
     expect(deps.authDescription).toBe('OAuth client credentials, client_secret_basic');
     expect(deps.authMethod).toBe('client_secret_basic');
-    const secrets = [config.avinode.clientSecret, config.avinode.apiToken, config.avinode.bearerToken].filter((v): v is string => !!v);
+    const secrets = [config.avinode.clientSecret, config.avinode.apiToken, config.avinode.bearerToken].filter(
+      (v): v is string => !!v,
+    );
     expect(secrets.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(deps.authDescription).not.toContain(secret);
-    expect(activityDepsFromConfig(loadConfig({ AVINODE_AUTH: 'static' }), scriptedAvinode({}).client).authDescription).toMatch(/static bearer token/);
+    expect(
+      activityDepsFromConfig(loadConfig({ AVINODE_AUTH: 'static' }), scriptedAvinode({}).client).authDescription,
+    ).toMatch(/static bearer token/);
   });
 });

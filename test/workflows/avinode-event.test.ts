@@ -2,7 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
-import { FakeAvinode, keepHistory, oneWay, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
+import {
+  FakeAvinode,
+  keepHistory,
+  oneWay,
+  setupTemporal,
+  startTrip,
+  waitForProgress,
+  withWorker,
+  type TemporalEnv,
+} from './support.ts';
 
 let env: TemporalEnv;
 
@@ -18,7 +27,12 @@ describe('avinodeEventWorkflow', () => {
   it('finds the trip run by the Avinode trip and signals it, so the quote arrives without a poll', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+      const timing = {
+        pollInitialMs: 3_600_000,
+        pollMaxMs: 3_600_000,
+        credentialRecheckMs: 3_600_000,
+        continueAsNewAfterEvents: 0,
+      };
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing }));
       const [a] = fake.sendRfqs(started.atripId, 1);
       const quoteId = fake.quote(a!, 15_000);
@@ -28,7 +42,13 @@ describe('avinodeEventWorkflow', () => {
         workflowId: `avinode-event-${event.eventType}-${event.id}`,
         args: [event],
       });
-      expect(routed).toEqual({ outcome: 'signalled', eventType: event.eventType, resourceId: quoteId, workflowId: started.workflowId, tripId: started.tripId });
+      expect(routed).toEqual({
+        outcome: 'signalled',
+        eventType: event.eventType,
+        resourceId: quoteId,
+        workflowId: started.workflowId,
+        tripId: started.tripId,
+      });
       const result = await handle.result();
       expect(result.phase).toBe('completed');
       expect(result.quotes.map((q) => q.quoteId)).toEqual([quoteId]);
@@ -42,8 +62,17 @@ describe('avinodeEventWorkflow', () => {
   it('records an event for a trip Avinode does not know and completes', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const event = { eventType: 'TripRequestMine' as const, id: 'arfq-nowhere', href: 'https://sandbox.example/api/rfqs/arfq-nowhere', tripId: 'ZZZZZZ' };
-      const routed = await env.client.workflow.execute(avinodeEventWorkflow, { taskQueue, workflowId: `avinode-event-${randomUUID()}`, args: [event] });
+      const event = {
+        eventType: 'TripRequestMine' as const,
+        id: 'arfq-nowhere',
+        href: 'https://sandbox.example/api/rfqs/arfq-nowhere',
+        tripId: 'ZZZZZZ',
+      };
+      const routed = await env.client.workflow.execute(avinodeEventWorkflow, {
+        taskQueue,
+        workflowId: `avinode-event-${randomUUID()}`,
+        args: [event],
+      });
       expect(routed).toMatchObject({ outcome: 'unresolved', resourceId: 'arfq-nowhere' });
       expect(routed.detail).toContain('NOT_FOUND');
     });
@@ -57,14 +86,28 @@ describe('avinodeEventWorkflow', () => {
       fake.quote(a!, 9_000);
       await handle.result();
       const event = fake.event('TripRequestMine', a!);
-      const ended = await env.client.workflow.execute(avinodeEventWorkflow, { taskQueue, workflowId: `avinode-event-${randomUUID()}`, args: [event] });
+      const ended = await env.client.workflow.execute(avinodeEventWorkflow, {
+        taskQueue,
+        workflowId: `avinode-event-${randomUUID()}`,
+        args: [event],
+      });
       // A completed run still accepts nothing: the signal to a closed execution fails and is recorded.
       expect(ended).toMatchObject({ outcome: 'not_running', workflowId: started.workflowId });
 
-      const foreign = fake.activities({ findTripOfEvent: async () => ({ externalTripId: 'crm-4411', tripId: 'ABC123', atripId: 'atrip-1' }) });
+      const foreign = fake.activities({
+        findTripOfEvent: async () => ({ externalTripId: 'crm-4411', tripId: 'ABC123', atripId: 'atrip-1' }),
+      });
       await withWorker(env, foreign, async (otherQueue) => {
-        const routed = await env.client.workflow.execute(avinodeEventWorkflow, { taskQueue: otherQueue, workflowId: `avinode-event-${randomUUID()}`, args: [event] });
-        expect(routed).toMatchObject({ outcome: 'unknown_trip', tripId: 'ABC123', detail: 'trip was not created by charterflow' });
+        const routed = await env.client.workflow.execute(avinodeEventWorkflow, {
+          taskQueue: otherQueue,
+          workflowId: `avinode-event-${randomUUID()}`,
+          args: [event],
+        });
+        expect(routed).toMatchObject({
+          outcome: 'unknown_trip',
+          tripId: 'ABC123',
+          detail: 'trip was not created by charterflow',
+        });
       });
     });
   });
@@ -72,13 +115,22 @@ describe('avinodeEventWorkflow', () => {
   it('signals a blocked run, which handles the event once its credentials work again', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+      const timing = {
+        pollInitialMs: 3_600_000,
+        pollMaxMs: 3_600_000,
+        credentialRecheckMs: 3_600_000,
+        continueAsNewAfterEvents: 0,
+      };
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, endWhenAllAnswered: true }));
       const [a] = fake.sendRfqs(started.atripId, 1);
       fake.credentialsOk = false;
       const quoteId = fake.quote(a!, 11_000);
       const event = fake.event('TripRequestSellerResponse', quoteId);
-      const routed = await env.client.workflow.execute(avinodeEventWorkflow, { taskQueue, workflowId: `avinode-event-${randomUUID()}`, args: [event] });
+      const routed = await env.client.workflow.execute(avinodeEventWorkflow, {
+        taskQueue,
+        workflowId: `avinode-event-${randomUUID()}`,
+        args: [event],
+      });
       expect(routed.outcome).toBe('signalled');
       await waitForProgress(handle, (p) => p.phase === 'blocked', 'blocked');
       fake.credentialsOk = true;

@@ -2,7 +2,17 @@
 // has not acknowledged move to the next run and are delivered there, in order, none lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallbackEvent } from '../../workflows/contract.ts';
-import { FakeAvinode, keepHistory, oneWay, secretsIn, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
+import {
+  FakeAvinode,
+  keepHistory,
+  oneWay,
+  secretsIn,
+  setupTemporal,
+  startTrip,
+  waitForProgress,
+  withWorker,
+  type TemporalEnv,
+} from './support.ts';
 
 let env: TemporalEnv;
 beforeAll(async () => {
@@ -26,8 +36,18 @@ describe('callback delivery across continue-as-new', () => {
       },
     });
     await withWorker(env, activities, async (taskQueue) => {
-      const timing = { pollInitialMs: 50, pollMaxMs: 100, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 40, callbackDrainMs: 100 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing, callbackUrl: 'https://backend.example/hooks' }));
+      const timing = {
+        pollInitialMs: 50,
+        pollMaxMs: 100,
+        credentialRecheckMs: 1_000,
+        continueAsNewAfterEvents: 40,
+        callbackDrainMs: 100,
+      };
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ endWhenAllAnswered: true, timing, callbackUrl: 'https://backend.example/hooks' }),
+      );
       const rfqs = fake.sendRfqs(started.atripId, 2);
       fake.quote(rfqs[0]!, 30_000);
       // The receiver has not acknowledged anything, yet the run moves on.
@@ -42,7 +62,9 @@ describe('callback delivery across continue-as-new', () => {
       const sequence = ids.map((id) => Number(id.split('/').at(-1)));
       expect(sequence).toEqual(sequence.map((_, index) => index + 1));
       const delivered = new Map(acknowledged.map((event) => [event.eventId, event]));
-      const types = [...delivered.values()].map((event) => `${event.type}${event.type === 'phase_changed' ? `:${event.phase}` : ''}`);
+      const types = [...delivered.values()].map(
+        (event) => `${event.type}${event.type === 'phase_changed' ? `:${event.phase}` : ''}`,
+      );
       expect(types[0]).toBe('phase_changed:creating_trip');
       expect(types).toContain('deep_link_ready');
       expect(types.filter((type) => type === 'quote_received')).toHaveLength(2);

@@ -3,8 +3,27 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelTrip, FailureType, getProgress, SearchAttributes, selectQuote, sendMessage, type TripProgress } from '../../workflows/contract.ts';
-import { FakeAvinode, keepHistory, oneWay, secretsIn, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv, type TripHandle } from './support.ts';
+import {
+  cancelTrip,
+  FailureType,
+  getProgress,
+  SearchAttributes,
+  selectQuote,
+  sendMessage,
+  type TripProgress,
+} from '../../workflows/contract.ts';
+import {
+  FakeAvinode,
+  keepHistory,
+  oneWay,
+  secretsIn,
+  setupTemporal,
+  startTrip,
+  waitForProgress,
+  withWorker,
+  type TemporalEnv,
+  type TripHandle,
+} from './support.ts';
 
 let env: TemporalEnv;
 
@@ -16,7 +35,12 @@ afterAll(async () => {
   await env?.close();
 });
 
-const NO_SCHEDULED_POLLS = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+const NO_SCHEDULED_POLLS = {
+  pollInitialMs: 3_600_000,
+  pollMaxMs: 3_600_000,
+  credentialRecheckMs: 3_600_000,
+  continueAsNewAfterEvents: 0,
+};
 
 async function updateError(update: Promise<unknown>): Promise<string> {
   const error = await update.then(
@@ -29,7 +53,9 @@ async function updateError(update: Promise<unknown>): Promise<string> {
 
 async function activitiesScheduled(handle: TripHandle, activityType: string): Promise<number> {
   const history = await handle.fetchHistory();
-  return (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType).length;
+  return (history.events ?? []).filter(
+    (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
+  ).length;
 }
 
 const phases = (progress: TripProgress) => progress.phaseHistory.map((change) => change.phase);
@@ -45,16 +71,32 @@ describe('charterTripWorkflow decision stage', () => {
       const qb = fake.quote(b!, 38_500);
       const waiting = await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
       expect(waiting.quotes.map((quote) => quote.quoteId).sort()).toEqual([qa, qb].sort());
-      expect((await handle.describe()).typedSearchAttributes.get(SearchAttributes.TripPhase)).toBe('awaiting_selection');
+      expect((await handle.describe()).typedSearchAttributes.get(SearchAttributes.TripPhase)).toBe(
+        'awaiting_selection',
+      );
       // Still reconciling, at the slowest interval.
-      expect(Date.parse(waiting.nextPollAt!) - Date.parse(waiting.phaseHistory.at(-1)!.at)).toBeGreaterThanOrEqual(request.timing!.pollMaxMs! - 50);
+      expect(Date.parse(waiting.nextPollAt!) - Date.parse(waiting.phaseHistory.at(-1)!.at)).toBeGreaterThanOrEqual(
+        request.timing!.pollMaxMs! - 50,
+      );
 
       const progress = await handle.executeUpdate(selectQuote, { args: [{ quoteId: qb }] });
-      expect(progress).toMatchObject({ phase: 'completed', selectedQuoteId: qb, outcomeReport: { outcome: 'CONVERTED', quoteId: qb, status: 'reported' } });
+      expect(progress).toMatchObject({
+        phase: 'completed',
+        selectedQuoteId: qb,
+        outcomeReport: { outcome: 'CONVERTED', quoteId: qb, status: 'reported' },
+      });
       const result = await handle.result();
       const liftOfB = result.rfqs.find((rfq) => rfq.rfqId === b)!.lifts[0]!.liftId;
-      expect(fake.outcomeReports).toEqual([{ atripId: started.atripId, outcome: 'CONVERTED', winningSellerLiftId: liftOfB, actAsAccount: 'dana.broker' }]);
-      expect(phases(result)).toEqual(['creating_trip', 'awaiting_rfqs', 'collecting_quotes', 'awaiting_selection', 'completed']);
+      expect(fake.outcomeReports).toEqual([
+        { atripId: started.atripId, outcome: 'CONVERTED', winningSellerLiftId: liftOfB, actAsAccount: 'dana.broker' },
+      ]);
+      expect(phases(result)).toEqual([
+        'creating_trip',
+        'awaiting_rfqs',
+        'collecting_quotes',
+        'awaiting_selection',
+        'completed',
+      ]);
       expect(await activitiesScheduled(handle, 'reportTripOutcome')).toBe(1);
       const selected = fake.callbacks.find((event) => event.type === 'quote_selected');
       expect(selected).toMatchObject({ quote: { quoteId: qb }, outcomeReport: { status: 'reported' } });
@@ -76,7 +118,11 @@ describe('charterTripWorkflow decision stage', () => {
       },
     };
     await withWorker(env, activities, async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing: { ...oneWay().timing!, activityHeartbeatMs: 1_000 } }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ timing: { ...oneWay().timing!, activityHeartbeatMs: 1_000 } }),
+      );
       const [a] = fake.sendRfqs(started.atripId, 1);
       const qa = fake.quote(a!, 30_000);
       await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
@@ -94,7 +140,11 @@ describe('charterTripWorkflow decision stage', () => {
 
   it('completes with the failure recorded when Avinode rejects the outcome report for good: the selection is never lost', async () => {
     const fake = new FakeAvinode();
-    fake.outcomeFailure = ApplicationFailure.create({ type: FailureType.Forbidden, message: 'PUT /trips/{id}/outcome → 403 NOT_AUTHORIZED', nonRetryable: true });
+    fake.outcomeFailure = ApplicationFailure.create({
+      type: FailureType.Forbidden,
+      message: 'PUT /trips/{id}/outcome → 403 NOT_AUTHORIZED',
+      nonRetryable: true,
+    });
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const { handle, started } = await startTrip(env, taskQueue, oneWay());
       const [a] = fake.sendRfqs(started.atripId, 1);
@@ -102,7 +152,11 @@ describe('charterTripWorkflow decision stage', () => {
       await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
       await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
       const result = await handle.result();
-      expect(result).toMatchObject({ phase: 'completed', selectedQuoteId: qa, outcomeReport: { status: 'failed', error: expect.stringContaining('403 NOT_AUTHORIZED') } });
+      expect(result).toMatchObject({
+        phase: 'completed',
+        selectedQuoteId: qa,
+        outcomeReport: { status: 'failed', error: expect.stringContaining('403 NOT_AUTHORIZED') },
+      });
       expect(result.endReason).toContain('reporting the outcome to Avinode failed');
     });
   });
@@ -115,7 +169,11 @@ describe('charterTripWorkflow decision stage', () => {
       ...base,
       async reportTripOutcome(input: Parameters<typeof base.reportTripOutcome>[0]) {
         if (rejections-- > 0) {
-          throw ApplicationFailure.create({ type: FailureType.AuthRejected, message: 'PUT /trips/{id}/outcome → 401 invalid_token (still rejected after one token refresh)', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: FailureType.AuthRejected,
+            message: 'PUT /trips/{id}/outcome → 401 invalid_token (still rejected after one token refresh)',
+            nonRetryable: true,
+          });
         }
         return base.reportTripOutcome(input);
       },
@@ -140,11 +198,18 @@ describe('charterTripWorkflow decision stage', () => {
       ...base,
       async reportTripOutcome(): Promise<{ status: number }> {
         attempts++;
-        throw ApplicationFailure.create({ type: FailureType.Unavailable, message: 'PUT /trips/{id}/outcome → 503 SERVICE_UNAVAILABLE' });
+        throw ApplicationFailure.create({
+          type: FailureType.Unavailable,
+          message: 'PUT /trips/{id}/outcome → 503 SERVICE_UNAVAILABLE',
+        });
       },
     };
     await withWorker(env, activities, async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing: { ...oneWay().timing!, outcomeReportTimeoutMs: 2_500 } }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ timing: { ...oneWay().timing!, outcomeReportTimeoutMs: 2_500 } }),
+      );
       const [a] = fake.sendRfqs(started.atripId, 1);
       const qa = fake.quote(a!, 30_000);
       await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
@@ -162,7 +227,11 @@ describe('charterTripWorkflow decision stage', () => {
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       fake.decline(a!, 'CREW_NOT_AVAILABLE', 'No crew that day.');
       fake.decline(b!, 'AIRCRAFT_NOT_AVAILABLE', 'Aircraft in maintenance.');
-      const declined = await waitForProgress(handle, (p) => p.counts.declines === 2 && p.declines.every((d) => d.declineReason), 'two declines with reasons');
+      const declined = await waitForProgress(
+        handle,
+        (p) => p.counts.declines === 2 && p.declines.every((d) => d.declineReason),
+        'two declines with reasons',
+      );
       expect(declined.phase).toBe('collecting_quotes');
       expect(declined.note).toContain('every operator declined');
       expect(declined.declines.map((d) => [d.rfqId, d.declineReason, d.message]).sort()).toEqual(
@@ -173,7 +242,11 @@ describe('charterTripWorkflow decision stage', () => {
       );
       const [c] = fake.sendRfqs(started.atripId, 1);
       const qc = fake.quote(c!, 52_000);
-      const waiting = await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection after the later RFQ');
+      const waiting = await waitForProgress(
+        handle,
+        (p) => p.phase === 'awaiting_selection',
+        'awaiting_selection after the later RFQ',
+      );
       expect(waiting.quotes.map((quote) => quote.quoteId)).toEqual([qc]);
       expect(waiting.note).toBeUndefined();
       await handle.executeUpdate(selectQuote, { args: [{ quoteId: qc }] });
@@ -192,7 +265,9 @@ describe('charterTripWorkflow decision stage', () => {
       await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
       const result = await handle.result();
       expect(result).toMatchObject({ phase: 'expired', endReason: 'quote deadline passed; cancelled on Avinode' });
-      expect(fake.cancels).toEqual([{ atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('quote deadline') }]);
+      expect(fake.cancels).toEqual([
+        { atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('quote deadline') },
+      ]);
       expect(fake.trip(started.atripId).cancelled).toBe(true);
       await keepHistory(env, handle, 'decision-expired-cancelled');
     });
@@ -204,7 +279,10 @@ describe('charterTripWorkflow decision stage', () => {
       const quoteDeadline = new Date(Date.now() + 1_500).toISOString();
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ quoteDeadline, onExpiry: 'keep' }));
       const result = await handle.result();
-      expect(result).toMatchObject({ phase: 'expired', endReason: 'quote deadline passed; the Avinode trip stays open (onExpiry: keep)' });
+      expect(result).toMatchObject({
+        phase: 'expired',
+        endReason: 'quote deadline passed; the Avinode trip stays open (onExpiry: keep)',
+      });
       expect(fake.cancels).toEqual([]);
       expect(fake.trip(started.atripId).cancelled).toBe(false);
     });
@@ -213,7 +291,11 @@ describe('charterTripWorkflow decision stage', () => {
   it('merges a re-price and an operator chat while awaiting selection', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing: NO_SCHEDULED_POLLS, callbackUrl: 'https://backend.example/hooks' }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ timing: NO_SCHEDULED_POLLS, callbackUrl: 'https://backend.example/hooks' }),
+      );
       const [a] = fake.sendRfqs(started.atripId, 1);
       const qa = fake.quote(a!, 21_900);
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', qa));
@@ -222,12 +304,27 @@ describe('charterTripWorkflow decision stage', () => {
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', qa));
       const chat = fake.chat(a!, 'We can add catering at no cost.');
       await handle.signal('avinodeEvent', fake.event('TripChatFromSeller', chat));
-      const progress = await waitForProgress(handle, (p) => p.quotes[0]?.price === 20_500 && p.messages.length === 1, 'the re-price and the chat');
+      const progress = await waitForProgress(
+        handle,
+        (p) => p.quotes[0]?.price === 20_500 && p.messages.length === 1,
+        'the re-price and the chat',
+      );
       expect(progress.phase).toBe('awaiting_selection');
       expect(progress.quotes[0]!.priceHistory.map((entry) => entry.price)).toEqual([21_900]);
-      expect(progress.messages).toEqual([expect.objectContaining({ messageId: chat, direction: 'received', rfqId: a, text: 'We can add catering at no cost.' })]);
+      expect(progress.messages).toEqual([
+        expect.objectContaining({
+          messageId: chat,
+          direction: 'received',
+          rfqId: a,
+          text: 'We can add catering at no cost.',
+        }),
+      ]);
       // Callbacks go out in the background, in order, behind the run's main loop.
-      await expect.poll(() => fake.callbacks.filter((event) => event.type === 'message_received').map((event) => event.message?.messageId)).toEqual([chat]);
+      await expect
+        .poll(() =>
+          fake.callbacks.filter((event) => event.type === 'message_received').map((event) => event.message?.messageId),
+        )
+        .toEqual([chat]);
       await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
       await handle.result();
     });
@@ -248,7 +345,14 @@ describe('charterTripWorkflow decision stage', () => {
       const ql = fake.quote(late!, 28_000);
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', ql));
       const again = await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection again');
-      expect(phases(again)).toEqual(['creating_trip', 'awaiting_rfqs', 'collecting_quotes', 'awaiting_selection', 'collecting_quotes', 'awaiting_selection']);
+      expect(phases(again)).toEqual([
+        'creating_trip',
+        'awaiting_rfqs',
+        'collecting_quotes',
+        'awaiting_selection',
+        'collecting_quotes',
+        'awaiting_selection',
+      ]);
       await handle.executeUpdate(selectQuote, { args: [{ quoteId: ql }] });
       await handle.result();
     });
@@ -260,18 +364,41 @@ describe('charterTripWorkflow decision stage', () => {
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ actAsAccount: 'dana.broker' }));
       const [a] = fake.sendRfqs(started.atripId, 1);
       await waitForProgress(handle, (p) => p.rfqs.length === 1, 'the RFQ');
-      const unknown = await updateError(handle.executeUpdate(sendMessage, { args: [{ rfqId: 'arfq-999', message: 'Hello?' }] }));
+      const unknown = await updateError(
+        handle.executeUpdate(sendMessage, { args: [{ rfqId: 'arfq-999', message: 'Hello?' }] }),
+      );
       expect(unknown).toBe(`unknown RFQ arfq-999; the run knows RFQs ${a}`);
-      expect(await updateError(handle.executeUpdate(sendMessage, { args: [{ rfqId: a!, message: '   ' }] }))).toBe('message must be non-empty text');
+      expect(await updateError(handle.executeUpdate(sendMessage, { args: [{ rfqId: a!, message: '   ' }] }))).toBe(
+        'message must be non-empty text',
+      );
       expect(fake.calls.sendTripMessage).toBeUndefined();
       const history = await handle.fetchHistory();
-      expect((history.events ?? []).some((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'sendMessage')).toBe(false);
+      expect(
+        (history.events ?? []).some(
+          (event) =>
+            event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'sendMessage',
+        ),
+      ).toBe(false);
 
-      const progress = await handle.executeUpdate(sendMessage, { args: [{ rfqId: a!, message: 'Can you do a 08:00 departure?' }] });
-      expect(fake.sentMessages).toEqual([{ rfqId: a, message: 'Can you do a 08:00 departure?', actAsAccount: 'dana.broker' }]);
-      expect(progress.messages).toEqual([expect.objectContaining({ direction: 'sent', rfqId: a, text: 'Can you do a 08:00 departure?', operator: progress.rfqs[0]!.operator })]);
+      const progress = await handle.executeUpdate(sendMessage, {
+        args: [{ rfqId: a!, message: 'Can you do a 08:00 departure?' }],
+      });
+      expect(fake.sentMessages).toEqual([
+        { rfqId: a, message: 'Can you do a 08:00 departure?', actAsAccount: 'dana.broker' },
+      ]);
+      expect(progress.messages).toEqual([
+        expect.objectContaining({
+          direction: 'sent',
+          rfqId: a,
+          text: 'Can you do a 08:00 departure?',
+          operator: progress.rfqs[0]!.operator,
+        }),
+      ]);
       await handle.executeUpdate(sendMessage, { args: [{ rfqId: a!, message: 'Thanks!' }] });
-      expect((await handle.query(getProgress)).messages.map((message) => message.text)).toEqual(['Can you do a 08:00 departure?', 'Thanks!']);
+      expect((await handle.query(getProgress)).messages.map((message) => message.text)).toEqual([
+        'Can you do a 08:00 departure?',
+        'Thanks!',
+      ]);
       await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
       await handle.result();
       await keepHistory(env, handle, 'decision-send-message');
@@ -288,13 +415,21 @@ describe('charterTripWorkflow decision stage', () => {
       await waitForProgress(handle, (p) => p.quotes.length === 2, 'two quotes');
       fake.decline(a!);
       await waitForProgress(handle, (p) => p.counts.declines === 1, 'the decline');
-      expect(await updateError(handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] }))).toBe(`quote ${qa} is on a lift the operator has since declined`);
+      expect(await updateError(handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] }))).toBe(
+        `quote ${qa} is on a lift the operator has since declined`,
+      );
 
       fake.vanish(started.atripId);
-      const recreated = await waitForProgress(handle, (p) => p.resets === 1 && p.phase === 'awaiting_rfqs', 'the trip re-created after the reset');
+      const recreated = await waitForProgress(
+        handle,
+        (p) => p.resets === 1 && p.phase === 'awaiting_rfqs',
+        'the trip re-created after the reset',
+      );
       expect(recreated.atripId).not.toBe(started.atripId);
       const vanished = await updateError(handle.executeUpdate(selectQuote, { args: [{ quoteId: qb }] }));
-      expect(vanished).toBe(`quote ${qb} belonged to a trip that vanished in a sandbox reset; the run knows no quote yet`);
+      expect(vanished).toBe(
+        `quote ${qb} belonged to a trip that vanished in a sandbox reset; the run knows no quote yet`,
+      );
       expect(fake.outcomeReports).toEqual([]);
       await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
       await handle.result();
@@ -312,11 +447,17 @@ describe('charterTripWorkflow decision stage', () => {
       await waitForProgress(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
       const progress = await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa, closeOtherRequests: true }] });
       expect(fake.rfqCancels.map((cancel) => cancel.rfqId).sort()).toEqual([b, c].sort());
-      expect(fake.rfqCancels.every((cancel) => cancel.reason === 'BOOKED' && cancel.messageToSeller.includes('another option'))).toBe(true);
-      expect(progress.closedRequests?.map((closed) => [closed.rfqId, closed.status]).sort()).toEqual([
-        [b, 'cancelled'],
-        [c, 'cancelled'],
-      ].sort());
+      expect(
+        fake.rfqCancels.every(
+          (cancel) => cancel.reason === 'BOOKED' && cancel.messageToSeller.includes('another option'),
+        ),
+      ).toBe(true);
+      expect(progress.closedRequests?.map((closed) => [closed.rfqId, closed.status]).sort()).toEqual(
+        [
+          [b, 'cancelled'],
+          [c, 'cancelled'],
+        ].sort(),
+      );
       expect(progress.endReason).toContain('2/2 other RFQs cancelled');
     });
   });
@@ -324,13 +465,31 @@ describe('charterTripWorkflow decision stage', () => {
   it('keeps the decline reason read by a reconciliation poll when no webhook carried it', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ callbackUrl: 'https://backend.example/hooks' }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ callbackUrl: 'https://backend.example/hooks' }),
+      );
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       fake.decline(a!, 'OWNER_DECLINED', 'The owner is using the aircraft.');
       fake.quote(b!, 40_000);
-      const progress = await waitForProgress(handle, (p) => p.declines[0]?.declineReason !== undefined, 'the decline reason');
-      expect(progress.declines[0]).toMatchObject({ rfqId: a, declineReason: 'OWNER_DECLINED', message: 'The owner is using the aircraft.' });
-      await expect.poll(() => fake.callbacks.filter((event) => event.type === 'quote_declined').map((event) => event.decline?.declineReason)).toEqual(['OWNER_DECLINED']);
+      const progress = await waitForProgress(
+        handle,
+        (p) => p.declines[0]?.declineReason !== undefined,
+        'the decline reason',
+      );
+      expect(progress.declines[0]).toMatchObject({
+        rfqId: a,
+        declineReason: 'OWNER_DECLINED',
+        message: 'The owner is using the aircraft.',
+      });
+      await expect
+        .poll(() =>
+          fake.callbacks
+            .filter((event) => event.type === 'quote_declined')
+            .map((event) => event.decline?.declineReason),
+        )
+        .toEqual(['OWNER_DECLINED']);
       await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
       const result = await handle.result();
       expect(secretsIn(JSON.stringify(result))).toEqual([]);

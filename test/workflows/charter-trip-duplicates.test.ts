@@ -4,7 +4,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelTrip, getTrip, type TripCreated } from '../../workflows/contract.ts';
 import type { CreateTripResult } from '../../workflows/activity-types.ts';
-import { FakeAvinode, keepHistory, oneWay, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
+import {
+  FakeAvinode,
+  keepHistory,
+  oneWay,
+  setupTemporal,
+  startTrip,
+  waitForProgress,
+  withWorker,
+  type TemporalEnv,
+} from './support.ts';
 
 let env: TemporalEnv;
 
@@ -32,12 +41,22 @@ function withLostTrip(fake: FakeAvinode, answer: (kept: TripCreated, lost: TripC
 describe('duplicate Avinode trips of one run', () => {
   it('cancels the further trips the create lookup found, records them, and hands out only the kept trip', async () => {
     const fake = new FakeAvinode();
-    const { activities, lost } = withLostTrip(fake, (kept, earlier) => ({ ...kept, reused: true, duplicates: [{ atripId: earlier.atripId, tripId: earlier.tripId }] }));
+    const { activities, lost } = withLostTrip(fake, (kept, earlier) => ({
+      ...kept,
+      reused: true,
+      duplicates: [{ atripId: earlier.atripId, tripId: earlier.tripId }],
+    }));
     await withWorker(env, activities, async (taskQueue) => {
       const { handle, started } = await startTrip(env, taskQueue, oneWay());
       expect(Object.keys(started).sort()).toEqual(['atripId', 'deepLinks', 'href', 'reused', 'tripId', 'workflowId']);
-      const progress = await waitForProgress(handle, (p) => (p.duplicateTrips?.length ?? 0) > 0, 'the duplicate recorded');
-      expect(progress.duplicateTrips).toEqual([expect.objectContaining({ atripId: lost[0]!.atripId, discoveredBy: 'create_lookup', status: 'cancelled' })]);
+      const progress = await waitForProgress(
+        handle,
+        (p) => (p.duplicateTrips?.length ?? 0) > 0,
+        'the duplicate recorded',
+      );
+      expect(progress.duplicateTrips).toEqual([
+        expect.objectContaining({ atripId: lost[0]!.atripId, discoveredBy: 'create_lookup', status: 'cancelled' }),
+      ]);
       expect(fake.cancels).toEqual([expect.objectContaining({ atripId: lost[0]!.atripId, reason: 'OTHER' })]);
       expect(progress.atripId).toBe(started.atripId);
       expect((await handle.executeUpdate(getTrip)).atripId).toBe(started.atripId);
@@ -61,8 +80,14 @@ describe('duplicate Avinode trips of one run', () => {
       // The broker sends RFQs from the other trip; its webhook reaches this run.
       const [rfqId] = fake.sendRfqs(lost[0]!.atripId, 1);
       await handle.signal('avinodeEvent', fake.event('TripRequestMine', rfqId!));
-      const progress = await waitForProgress(handle, (p) => (p.duplicateTrips?.length ?? 0) > 0, 'the duplicate recorded');
-      expect(progress.duplicateTrips).toEqual([expect.objectContaining({ atripId: lost[0]!.atripId, discoveredBy: 'webhook', status: 'cancelled' })]);
+      const progress = await waitForProgress(
+        handle,
+        (p) => (p.duplicateTrips?.length ?? 0) > 0,
+        'the duplicate recorded',
+      );
+      expect(progress.duplicateTrips).toEqual([
+        expect.objectContaining({ atripId: lost[0]!.atripId, discoveredBy: 'webhook', status: 'cancelled' }),
+      ]);
       // The other trip's RFQ is not merged into this run, and the run stays on its own trip.
       expect(progress.rfqs).toEqual([]);
       expect(progress).toMatchObject({ atripId: started.atripId, phase: 'awaiting_rfqs' });

@@ -19,7 +19,17 @@ import { loadConfig } from '../../platform/config.ts';
 import { DEFAULT_AUTOPILOT, startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import { avinodeEventWorkflow } from '../../workflows/avinode-event.ts';
 import { charterTripWorkflow } from '../../workflows/charter-trip.ts';
-import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote, sendMessage, workflowIdFor, type TripProgress, type TripRequest } from '../../workflows/contract.ts';
+import {
+  cancelTrip,
+  credentialsUpdated,
+  getProgress,
+  getTrip,
+  selectQuote,
+  sendMessage,
+  workflowIdFor,
+  type TripProgress,
+  type TripRequest,
+} from '../../workflows/contract.ts';
 import { envFor, futureDate } from '../integration/avinode/helpers.ts';
 import { waitUntil } from '../support.ts';
 import { historyText } from './support.ts';
@@ -57,7 +67,10 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      callbacks.push({ body, signed: verifyCallbackSignature(CALLBACK_SECRET, body, req.headers[SIGNATURE_HEADER] as string | undefined) });
+      callbacks.push({
+        body,
+        signed: verifyCallbackSignature(CALLBACK_SECRET, body, req.headers[SIGNATURE_HEADER] as string | undefined),
+      });
       res.statusCode = 204;
       res.end();
     });
@@ -97,7 +110,11 @@ async function withRealWorker<T>(fn: (taskQueue: string) => Promise<T>): Promise
 }
 
 /** Collecting tests end when every lift is answered; the decision stage has its own tests (decide: true). */
-function request(timing: TripRequest['timing'], onReset: TripRequest['onReset'] = 'recreate', { decide = false } = {}): TripRequest {
+function request(
+  timing: TripRequest['timing'],
+  onReset: TripRequest['onReset'] = 'recreate',
+  { decide = false } = {},
+): TripRequest {
   return {
     externalId: `emu-${randomUUID().slice(0, 12)}`,
     legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(30), time: '09:30', pax: 5 }],
@@ -125,18 +142,28 @@ async function start(taskQueue: string, trip: TripRequest) {
   return { started, handle: await startWorkflowOperation.workflowHandle() };
 }
 
-async function waitFor(handle: { query: (q: typeof getProgress) => Promise<TripProgress> }, predicate: (p: TripProgress) => boolean, what: string) {
+async function waitFor(
+  handle: { query: (q: typeof getProgress) => Promise<TripProgress> },
+  predicate: (p: TripProgress) => boolean,
+  what: string,
+) {
   let last: TripProgress | undefined;
   const matching = async () => {
     last = await handle.query(getProgress);
     return predicate(last) ? last : undefined;
   };
-  return waitUntil(matching, () => `${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`, { timeout: 30_000, interval: 50 });
+  return waitUntil(matching, () => `${what}; last phase ${last?.phase}, ${last?.quotes.length} quotes`, {
+    timeout: 30_000,
+    interval: 50,
+  });
 }
 
 describe('charterTripWorkflow with the real activities against the emulator', () => {
   it('creates one trip, returns its deep link, and completes from polling once one operator quoted and one declined', async () => {
-    const trip = { ...request({ pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 }), callbackUrl };
+    const trip = {
+      ...request({ pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 }),
+      callbackUrl,
+    };
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, trip);
       expect(started.atripId).toMatch(/^atrip-\d+$/);
@@ -152,24 +179,36 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const stats = await emulator.admin.stats();
       expect(stats.tripsByExternalId[workflowIdFor(trip.externalId)]).toBe(1);
       // Signed events reached the backend: the run waits for them before it ends.
-      const events = callbacks.map(({ body }) => JSON.parse(body) as { type: string; workflowId: string; deepLinks?: { searchInAvinode?: string } });
+      const events = callbacks.map(
+        ({ body }) =>
+          JSON.parse(body) as { type: string; workflowId: string; deepLinks?: { searchInAvinode?: string } },
+      );
       expect(callbacks.every((callback) => callback.signed)).toBe(true);
       expect(events.every((event) => event.workflowId === handle.workflowId)).toBe(true);
-      expect(events.find((event) => event.type === 'deep_link_ready')?.deepLinks?.searchInAvinode).toBe(started.deepLinks.searchInAvinode);
+      expect(events.find((event) => event.type === 'deep_link_ready')?.deepLinks?.searchInAvinode).toBe(
+        started.deepLinks.searchInAvinode,
+      );
       expect(events.filter((event) => event.type === 'quote_received')).toHaveLength(1);
     });
   });
 
   it('routes a seller-response webhook through avinodeEventWorkflow (a routing run an older receiver started) to the trip run, whose read fetches the quote and the message', async () => {
     // Polls an hour apart: only the routed webhook can bring the quote in.
-    const trip = request({ pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
+    const trip = request({
+      pollInitialMs: 3_600_000,
+      pollMaxMs: 3_600_000,
+      credentialRecheckMs: 1_000,
+      continueAsNewAfterEvents: 0,
+    });
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, trip);
       const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 1);
       const answer = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 39_900, currency: 'USD' });
       const routed = await client.workflow.execute(avinodeEventWorkflow, {
         taskQueue,
-        workflowId: routingId(`avinode-event-TripRequestSellerResponse-${answer.messageId}-${randomUUID().slice(0, 6)}`),
+        workflowId: routingId(
+          `avinode-event-TripRequestSellerResponse-${answer.messageId}-${randomUUID().slice(0, 6)}`,
+        ),
         args: [
           {
             eventType: 'TripRequestSellerResponse',
@@ -194,18 +233,32 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const result = await client.workflow.execute(avinodeEventWorkflow, {
         taskQueue,
         workflowId: routingId(`avinode-event-TripRequestMine-${randomUUID()}`),
-        args: [{ eventType: 'TripRequestMine', id: 'arfq-99999999', href: `${emulator.apiBaseUrl}/rfqs/arfq-99999999`, tripId: 'ZZZZZZ' }],
+        args: [
+          {
+            eventType: 'TripRequestMine',
+            id: 'arfq-99999999',
+            href: `${emulator.apiBaseUrl}/rfqs/arfq-99999999`,
+            tripId: 'ZZZZZZ',
+          },
+        ],
       });
       expect(result.outcome).toBe('unknown_trip');
     });
   });
 
   it('cancelTrip cancels the trip on the emulator', async () => {
-    const trip = request({ pollInitialMs: 200, pollMaxMs: 1_000, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
+    const trip = request({
+      pollInitialMs: 200,
+      pollMaxMs: 1_000,
+      credentialRecheckMs: 1_000,
+      continueAsNewAfterEvents: 0,
+    });
     await withRealWorker(async (taskQueue) => {
       const { handle } = await start(taskQueue, trip);
       const before = (await emulator.admin.stats()).cancels;
-      const progress = await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT', messageToSeller: 'Client chose another option.' }] });
+      const progress = await handle.executeUpdate(cancelTrip, {
+        args: [{ reason: 'BY_CLIENT', messageToSeller: 'Client chose another option.' }],
+      });
       expect(progress.phase).toBe('cancelled');
       expect(progress.endReason).toMatch(/cancelled on Avinode/);
       expect((await emulator.admin.stats()).cancels).toBe(before + 1);
@@ -214,14 +267,27 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
   });
 
   it('recreates the trip after a sandbox reset under policy recreate, then completes on the new trip', async () => {
-    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
+    const trip = request({
+      pollInitialMs: 100,
+      pollMaxMs: 200,
+      credentialRecheckMs: 1_000,
+      continueAsNewAfterEvents: 0,
+    });
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, trip);
       const first = await emulator.admin.sendRfqs(started.atripId, 2);
-      const oldQuote = await emulator.admin.respond(first.rfqIds[0]!, { action: 'quote', price: 50_000, currency: 'USD' });
+      const oldQuote = await emulator.admin.respond(first.rfqIds[0]!, {
+        action: 'quote',
+        price: 50_000,
+        currency: 'USD',
+      });
       await waitFor(handle, (p) => p.quotes.length === 1, 'the first quote');
       await emulator.admin.reset();
-      const recreated = await waitFor(handle, (p) => p.resets === 1 && p.atripId !== undefined && p.atripId !== started.atripId, 'the recreated trip');
+      const recreated = await waitFor(
+        handle,
+        (p) => p.resets === 1 && p.atripId !== undefined && p.atripId !== started.atripId,
+        'the recreated trip',
+      );
       expect(recreated.phase).toBe('awaiting_rfqs');
       expect(recreated.counts.quotes).toBe(0);
       expect(recreated.quotes.find((q) => q.quoteId === oldQuote.quoteId)?.vanishedAt).toBeDefined();
@@ -229,7 +295,11 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       expect(again.atripId).toBe(recreated.atripId);
       expect(again.deepLinks.searchInAvinode).not.toBe(started.deepLinks.searchInAvinode);
       const second = await emulator.admin.sendRfqs(recreated.atripId!, 1);
-      const newQuote = await emulator.admin.respond(second.rfqIds[0]!, { action: 'quote', price: 48_000, currency: 'USD' });
+      const newQuote = await emulator.admin.respond(second.rfqIds[0]!, {
+        action: 'quote',
+        price: 48_000,
+        currency: 'USD',
+      });
       const result = await handle.result();
       expect(result.phase).toBe('completed');
       expect(result.quotes.filter((q) => !q.vanishedAt).map((q) => q.quoteId)).toEqual([newQuote.quoteId]);
@@ -239,7 +309,10 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
   });
 
   it('fails the run with TripVanished after a sandbox reset under policy fail', async () => {
-    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 }, 'fail');
+    const trip = request(
+      { pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 },
+      'fail',
+    );
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, trip);
       await emulator.admin.sendRfqs(started.atripId, 1);
@@ -258,7 +331,12 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
 
   it('blocks on a rotated client secret with the explanation, and completes after the secret is fixed and credentialsUpdated', async () => {
     // A re-check an hour away: only the signal can resume the run.
-    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 });
+    const trip = request({
+      pollInitialMs: 100,
+      pollMaxMs: 200,
+      credentialRecheckMs: 3_600_000,
+      continueAsNewAfterEvents: 0,
+    });
     const original = emulator.credentials.clientSecret;
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, trip);
@@ -278,13 +356,25 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 45_000, currency: 'USD' });
       const result = await handle.result();
       expect(result.phase).toBe('completed');
-      expect(result.phaseHistory.map((change) => change.phase)).toEqual(['creating_trip', 'awaiting_rfqs', 'blocked', 'awaiting_rfqs', 'collecting_quotes', 'completed']);
+      expect(result.phaseHistory.map((change) => change.phase)).toEqual([
+        'creating_trip',
+        'awaiting_rfqs',
+        'blocked',
+        'awaiting_rfqs',
+        'collecting_quotes',
+        'completed',
+      ]);
       expect(result.blockedReason).toBeUndefined();
     });
   });
 
   it('waits out a 429 storm on the poll as Retry-After says, then completes', async () => {
-    const trip = request({ pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 });
+    const trip = request({
+      pollInitialMs: 100,
+      pollMaxMs: 200,
+      credentialRecheckMs: 1_000,
+      continueAsNewAfterEvents: 0,
+    });
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, trip);
       const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 1);
@@ -299,36 +389,76 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
         .sort((a, b) => a.seq - b.seq);
       const storm = polls.findIndex((entry) => entry.status === 429);
       expect(polls.slice(storm, storm + 4).map((entry) => entry.status)).toEqual([429, 429, 429, 200]);
-      const gaps = polls.slice(storm + 1, storm + 4).map((entry, index) => Date.parse(entry.at) - Date.parse(polls[storm + index]!.at));
+      const gaps = polls
+        .slice(storm + 1, storm + 4)
+        .map((entry, index) => Date.parse(entry.at) - Date.parse(polls[storm + index]!.at));
       // Never a hot loop: every retry waited the second Retry-After asked for.
       for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(900);
     });
   });
 
   it('reports a selection to Avinode as outcome CONVERTED with the winning lift, after a message to that operator', async () => {
-    const trip = request({ pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 }, 'recreate', { decide: true });
+    const trip = request(
+      { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 },
+      'recreate',
+      { decide: true },
+    );
     await withRealWorker(async (taskQueue) => {
       const { started, handle } = await start(taskQueue, { ...trip, actAsAccount: 'dana.broker@example.test' });
       const { rfqIds, liftIds } = await emulator.admin.sendRfqs(started.atripId, 2);
       const cheap = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 20_700, currency: 'USD' });
-      await emulator.admin.respond(rfqIds[1]!, { action: 'decline', reason: 'CREW_NOT_AVAILABLE', message: 'No crew that weekend.' });
-      const waiting = await waitFor(handle, (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined, 'awaiting_selection with the decline reason');
-      expect(waiting.declines[0]).toMatchObject({ rfqId: rfqIds[1], declineReason: 'CREW_NOT_AVAILABLE', message: 'No crew that weekend.' });
-      expect(waiting.quotes[0]).toMatchObject({ quoteId: cheap.quoteId, sellerMessage: expect.stringContaining('20700 USD') });
+      await emulator.admin.respond(rfqIds[1]!, {
+        action: 'decline',
+        reason: 'CREW_NOT_AVAILABLE',
+        message: 'No crew that weekend.',
+      });
+      const waiting = await waitFor(
+        handle,
+        (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined,
+        'awaiting_selection with the decline reason',
+      );
+      expect(waiting.declines[0]).toMatchObject({
+        rfqId: rfqIds[1],
+        declineReason: 'CREW_NOT_AVAILABLE',
+        message: 'No crew that weekend.',
+      });
+      expect(waiting.quotes[0]).toMatchObject({
+        quoteId: cheap.quoteId,
+        sellerMessage: expect.stringContaining('20700 USD'),
+      });
 
-      const sent = await handle.executeUpdate(sendMessage, { args: [{ rfqId: rfqIds[0]!, message: 'Can you do a 08:00 departure?' }] });
-      expect(sent.messages.at(-1)).toMatchObject({ direction: 'sent', rfqId: rfqIds[0], messageId: expect.stringMatching(/^abuyermsg-/) });
+      const sent = await handle.executeUpdate(sendMessage, {
+        args: [{ rfqId: rfqIds[0]!, message: 'Can you do a 08:00 departure?' }],
+      });
+      expect(sent.messages.at(-1)).toMatchObject({
+        direction: 'sent',
+        rfqId: rfqIds[0],
+        messageId: expect.stringMatching(/^abuyermsg-/),
+      });
       const done = await handle.executeUpdate(selectQuote, { args: [{ quoteId: cheap.quoteId! }] });
-      expect(done).toMatchObject({ phase: 'completed', outcomeReport: { status: 'reported', winningSellerLiftId: liftIds[0] } });
+      expect(done).toMatchObject({
+        phase: 'completed',
+        outcomeReport: { status: 'reported', winningSellerLiftId: liftIds[0] },
+      });
 
       const stats = await emulator.admin.stats();
-      expect(stats.outcomesByTrip[started.atripId]).toEqual({ outcome: 'CONVERTED', winningSellerLiftId: liftIds[0], reports: 1 });
+      expect(stats.outcomesByTrip[started.atripId]).toEqual({
+        outcome: 'CONVERTED',
+        winningSellerLiftId: liftIds[0],
+        reports: 1,
+      });
       const journal = await emulator.admin.requests({});
-      const chat = journal.filter((entry) => entry.method === 'POST' && entry.path === `/api/tripmsgs/${rfqIds[0]}/chat`);
+      const chat = journal.filter(
+        (entry) => entry.method === 'POST' && entry.path === `/api/tripmsgs/${rfqIds[0]}/chat`,
+      );
       expect(chat.map((entry) => entry.status)).toEqual([201]);
       expect(chat[0]!.requestHeaders['x-avinode-actasaccount']).toBe('dana.broker@example.test');
       expect(chat[0]!.requestBody).toMatchObject({ message: 'Can you do a 08:00 departure?' });
-      expect(journal.filter((entry) => entry.path === `/api/trips/${started.atripId}/outcome`).map((entry) => [entry.method, entry.status])).toEqual([['PUT', 200]]);
+      expect(
+        journal
+          .filter((entry) => entry.path === `/api/trips/${started.atripId}/outcome`)
+          .map((entry) => [entry.method, entry.status]),
+      ).toEqual([['PUT', 200]]);
     });
   });
 
@@ -336,14 +466,44 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
     const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
     await withRealWorker(async (taskQueue) => {
       const { aircraftCategory: _category, ...base } = request(timing, 'recreate', { decide: true });
-      const { started, handle } = await start(taskQueue, { ...base, requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }], maxFuelStopsPerSegment: 0 });
+      const { started, handle } = await start(taskQueue, {
+        ...base,
+        requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }],
+        maxFuelStopsPerSegment: 0,
+      });
       const { rfqIds, liftIds } = await emulator.admin.sendRfqs(started.atripId, 1, 2);
-      const posted = (await emulator.admin.requests({ route: 'POST /api/trips' })).find((entry) => (entry.responseBody as { data?: { id?: string } })?.data?.id === started.atripId);
-      expect((posted!.requestBody as { criteria: unknown }).criteria).toEqual({ requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }], maxFuelStopsPerSegment: 0 });
-      const onLift = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', liftId: liftIds[0], price: 31_000, currency: 'USD' });
-      const alternate = await emulator.admin.respond(rfqIds[0]!, { action: 'quote', onRfq: true, aircraftTail: 'N350AL', aircraftType: 'Challenger 350', price: 36_500, currency: 'USD' });
-      await emulator.admin.respond(rfqIds[0]!, { action: 'decline', liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' });
-      const waiting = await waitFor(handle, (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined, 'awaiting_selection');
+      const posted = (await emulator.admin.requests({ route: 'POST /api/trips' })).find(
+        (entry) => (entry.responseBody as { data?: { id?: string } })?.data?.id === started.atripId,
+      );
+      expect((posted!.requestBody as { criteria: unknown }).criteria).toEqual({
+        requiredLift: [{ aircraftType: 'Citation XLS+' }, { aircraftTail: 'N500RL' }],
+        maxFuelStopsPerSegment: 0,
+      });
+      const onLift = await emulator.admin.respond(rfqIds[0]!, {
+        action: 'quote',
+        liftId: liftIds[0],
+        price: 31_000,
+        currency: 'USD',
+      });
+      const alternate = await emulator.admin.respond(rfqIds[0]!, {
+        action: 'quote',
+        onRfq: true,
+        aircraftTail: 'N350AL',
+        aircraftType: 'Challenger 350',
+        price: 36_500,
+        currency: 'USD',
+      });
+      await emulator.admin.respond(rfqIds[0]!, {
+        action: 'decline',
+        liftId: liftIds[1],
+        declineReason: 'OWNER_DECLINED',
+        message: 'The owner is flying.',
+      });
+      const waiting = await waitFor(
+        handle,
+        (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined,
+        'awaiting_selection',
+      );
       expect(waiting.quotes.map((quote) => [quote.quoteId, quote.price, quote.aircraftTail ?? null]).sort()).toEqual(
         [
           [onLift.quoteId, 31_000, expect.any(String)],
@@ -355,8 +515,18 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       const lineItems = waiting.quotes.find((quote) => quote.quoteId === onLift.quoteId)!.lineItems!;
       expect(lineItems.map((item) => item.type)).toEqual(['FLIGHT', 'CREW', 'POSITIONING', 'CATERING']);
       expect(lineItems.reduce((sum, item) => sum + item.price, 0)).toBe(31_000);
-      expect(waiting.quotes[0]).toMatchObject({ sellerContact: { emails: [expect.stringContaining('@')] }, yearOfMake: expect.any(Number), priceWithoutCommission: { currency: 'USD' } });
-      expect(waiting.declines).toEqual([expect.objectContaining({ liftId: liftIds[1], declineReason: 'OWNER_DECLINED', message: 'The owner is flying.' })]);
+      expect(waiting.quotes[0]).toMatchObject({
+        sellerContact: { emails: [expect.stringContaining('@')] },
+        yearOfMake: expect.any(Number),
+        priceWithoutCommission: { currency: 'USD' },
+      });
+      expect(waiting.declines).toEqual([
+        expect.objectContaining({
+          liftId: liftIds[1],
+          declineReason: 'OWNER_DECLINED',
+          message: 'The owner is flying.',
+        }),
+      ]);
       // The RFQ requests the two lifts the trip asked for.
       expect(waiting.rfqs[0]!.lifts.map((lift) => [lift.aircraftType, lift.aircraftTail])).toEqual([
         ['Citation XLS+', expect.any(String)],
@@ -369,18 +539,26 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
     });
   });
 
-  it('converts quote prices into the run\'s outputCurrencies, so quotes in different currencies compare', async () => {
+  it("converts quote prices into the run's outputCurrencies, so quotes in different currencies compare", async () => {
     const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
     await withRealWorker(async (taskQueue) => {
-      const { started, handle } = await start(taskQueue, { ...request(timing, 'recreate', { decide: true }), outputCurrencies: ['USD'] });
+      const { started, handle } = await start(taskQueue, {
+        ...request(timing, 'recreate', { decide: true }),
+        outputCurrencies: ['USD'],
+      });
       const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 2);
       await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 20_000, currency: 'EUR' });
       const dollars = await emulator.admin.respond(rfqIds[1]!, { action: 'quote', price: 21_000, currency: 'USD' });
       const waiting = await waitFor(handle, (p) => p.phase === 'awaiting_selection', 'awaiting_selection');
-      expect(waiting.quotes.map((quote) => [quote.currency, quote.convertedPrices?.[0]?.currency]).sort()).toEqual([['EUR', 'USD'], ['USD', 'USD']]);
+      expect(waiting.quotes.map((quote) => [quote.currency, quote.convertedPrices?.[0]?.currency]).sort()).toEqual([
+        ['EUR', 'USD'],
+        ['USD', 'USD'],
+      ]);
       // 20,000 EUR is about 21,700 USD: the dollar quote is the cheaper one, though its number is larger.
       expect(cheapestQuoteId(waiting)).toBe(dollars.quoteId);
-      const reads = (await emulator.admin.requests({ route: 'GET /api/quotes/:id' })).filter((entry) => waiting.quotes.some((quote) => entry.path.includes(quote.quoteId)));
+      const reads = (await emulator.admin.requests({ route: 'GET /api/quotes/:id' })).filter((entry) =>
+        waiting.quotes.some((quote) => entry.path.includes(quote.quoteId)),
+      );
       expect(reads.every((entry) => decodeURIComponent(entry.path).includes('outputCurrencies[]=USD'))).toBe(true);
       await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
     });
@@ -394,7 +572,10 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
       await emulator.admin.cancelRfq(rfqIds[0]!, { reason: 'CHANGED' });
       const partial = await waitFor(handle, (p) => p.rfqs.some((rfq) => rfq.cancelled), 'the cancelled RFQ');
       expect(partial.phase).toBe('collecting_quotes');
-      expect(partial.rfqs.find((rfq) => rfq.rfqId === rfqIds[0])!.cancelled).toMatchObject({ by: expect.any(String), reason: 'CHANGED' });
+      expect(partial.rfqs.find((rfq) => rfq.rfqId === rfqIds[0])!.cancelled).toMatchObject({
+        by: expect.any(String),
+        reason: 'CHANGED',
+      });
       await emulator.admin.cancelRfq(rfqIds[1]!, { reason: 'CHANGED' });
       const result = await handle.result();
       expect(result).toMatchObject({ phase: 'cancelled', endReason: 'every RFQ was cancelled in Avinode (CHANGED)' });
@@ -404,21 +585,31 @@ describe('charterTripWorkflow with the real activities against the emulator', ()
   it('cancels the Avinode trip when the quote deadline passes with no selection', async () => {
     const timing = { pollInitialMs: 100, pollMaxMs: 300, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
     await withRealWorker(async (taskQueue) => {
-      const { started, handle } = await start(taskQueue, { ...request(timing, 'recreate', { decide: true }), quoteDeadline: new Date(Date.now() + 2_500).toISOString() });
+      const { started, handle } = await start(taskQueue, {
+        ...request(timing, 'recreate', { decide: true }),
+        quoteDeadline: new Date(Date.now() + 2_500).toISOString(),
+      });
       const { rfqIds } = await emulator.admin.sendRfqs(started.atripId, 1);
       await emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 30_000, currency: 'USD' });
       const result = await handle.result();
       expect(result).toMatchObject({ phase: 'expired', endReason: 'quote deadline passed; cancelled on Avinode' });
       const trip = await avinode.readTrip(started.atripId);
       expect(trip.trip.status).toBe('Cancelled');
-      const cancel = (await emulator.admin.requests({})).filter((entry) => entry.path === `/api/trips/${started.atripId}/cancel`);
+      const cancel = (await emulator.admin.requests({})).filter(
+        (entry) => entry.path === `/api/trips/${started.atripId}/cancel`,
+      );
       expect(cancel.map((entry) => entry.status)).toEqual([200]);
     });
   });
 
   it('leaves none of the credentials or the minted access token in any history of this file', async () => {
     const { value: accessToken } = await tokenSource.getToken();
-    const secrets = [emulator.credentials.clientSecret, emulator.credentials.apiToken, accessToken, CALLBACK_SECRET].filter((secret): secret is string => !!secret);
+    const secrets = [
+      emulator.credentials.clientSecret,
+      emulator.credentials.apiToken,
+      accessToken,
+      CALLBACK_SECRET,
+    ].filter((secret): secret is string => !!secret);
     expect(secrets.length).toBe(4);
     expect(callbacks.length).toBeGreaterThan(0);
     expect(workflowIds.length).toBeGreaterThanOrEqual(9);

@@ -4,7 +4,18 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelTrip, credentialsUpdated, getProgress, getTrip, selectQuote } from '../../workflows/contract.ts';
-import { FAKE_SECRETS, FakeAvinode, keepHistory, oneWay, secretsIn, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
+import {
+  FAKE_SECRETS,
+  FakeAvinode,
+  keepHistory,
+  oneWay,
+  secretsIn,
+  setupTemporal,
+  startTrip,
+  waitForProgress,
+  withWorker,
+  type TemporalEnv,
+} from './support.ts';
 
 let env: TemporalEnv;
 
@@ -20,14 +31,22 @@ describe('charterTripWorkflow when the sandbox is reset', () => {
   it('recreates the trip under policy recreate: new trip and deep link, resets counted, old quotes kept but not selectable', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const request = oneWay({ endWhenAllAnswered: true, onReset: 'recreate', callbackUrl: 'https://backend.example/hooks' });
+      const request = oneWay({
+        endWhenAllAnswered: true,
+        onReset: 'recreate',
+        callbackUrl: 'https://backend.example/hooks',
+      });
       const { handle, started } = await startTrip(env, taskQueue, request);
       const [a] = fake.sendRfqs(started.atripId, 2);
       const old = fake.quote(a!, 40_000);
       await waitForProgress(handle, (p) => p.quotes.length === 1, 'the first quote');
 
       fake.vanish(started.atripId);
-      const recreated = await waitForProgress(handle, (p) => p.resets === 1 && p.phase === 'awaiting_rfqs', 'the recreated trip');
+      const recreated = await waitForProgress(
+        handle,
+        (p) => p.resets === 1 && p.phase === 'awaiting_rfqs',
+        'the recreated trip',
+      );
       expect(recreated.atripId).not.toBe(started.atripId);
       expect(recreated.rfqs).toEqual([]);
       expect(recreated.quotes).toEqual([expect.objectContaining({ quoteId: old, vanishedAt: expect.any(String) })]);
@@ -94,7 +113,12 @@ describe('charterTripWorkflow with rejected credentials', () => {
   it('moves to blocked with the explanation and resumes after credentialsUpdated', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const timing = { pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+      const timing = {
+        pollInitialMs: 100,
+        pollMaxMs: 200,
+        credentialRecheckMs: 3_600_000,
+        continueAsNewAfterEvents: 0,
+      };
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing }));
       fake.credentialsOk = false;
       const blocked = await waitForProgress(handle, (p) => p.phase === 'blocked', 'blocked');
@@ -103,7 +127,11 @@ describe('charterTripWorkflow with rejected credentials', () => {
 
       // A credentialsUpdated while they still fail keeps the run blocked, with the check's explanation.
       await handle.signal(credentialsUpdated);
-      const stillBlocked = await waitForProgress(handle, (p) => p.blockedReason?.includes('invalid_client') === true, 'the explanation of the failed check');
+      const stillBlocked = await waitForProgress(
+        handle,
+        (p) => p.blockedReason?.includes('invalid_client') === true,
+        'the explanation of the failed check',
+      );
       expect(stillBlocked.phase).toBe('blocked');
 
       fake.credentialsOk = true;
@@ -113,7 +141,14 @@ describe('charterTripWorkflow with rejected credentials', () => {
       const result = await handle.result();
       expect(result.phase).toBe('completed');
       expect(result.blockedReason).toBeUndefined();
-      expect(result.phaseHistory.map((change) => change.phase)).toEqual(['creating_trip', 'awaiting_rfqs', 'blocked', 'awaiting_rfqs', 'collecting_quotes', 'completed']);
+      expect(result.phaseHistory.map((change) => change.phase)).toEqual([
+        'creating_trip',
+        'awaiting_rfqs',
+        'blocked',
+        'awaiting_rfqs',
+        'collecting_quotes',
+        'completed',
+      ]);
       expect(fake.credentialChecks).toBe(2);
       await keepHistory(env, handle, 'blocked-credentials-updated');
     });
@@ -128,7 +163,11 @@ describe('charterTripWorkflow with rejected credentials', () => {
       // Blocked before the trip exists: the start call waits until creation resumes.
       const starting = startTrip(env, taskQueue, request);
       const handle = env.client.workflow.getHandle(`trip-${request.externalId}`);
-      await waitForProgress(handle as never, (p) => p.phase === 'blocked' && fake.credentialChecks >= 2, 'two failed re-checks');
+      await waitForProgress(
+        handle as never,
+        (p) => p.phase === 'blocked' && fake.credentialChecks >= 2,
+        'two failed re-checks',
+      );
       fake.credentialsOk = true;
       const { started } = await starting;
       expect(started.atripId).toMatch(/^atrip-/);
@@ -136,7 +175,11 @@ describe('charterTripWorkflow with rejected credentials', () => {
       fake.quote(a!, 10_000);
       const result = await handle.result();
       expect(result.phase).toBe('completed');
-      expect(result.phaseHistory.slice(0, 3).map((change: { phase: string }) => change.phase)).toEqual(['creating_trip', 'blocked', 'creating_trip']);
+      expect(result.phaseHistory.slice(0, 3).map((change: { phase: string }) => change.phase)).toEqual([
+        'creating_trip',
+        'blocked',
+        'creating_trip',
+      ]);
     });
   });
 });
@@ -150,8 +193,14 @@ describe('charterTripWorkflow with transient Avinode failures and early cancels'
       async createTrip(input) {
         const { attempt } = Context.current().info;
         attempts.push(attempt);
-        if (attempt === 1) throw ApplicationFailure.create({ type: 'AvinodeUnavailable', message: 'POST /trips → 503' });
-        if (attempt === 2) throw ApplicationFailure.create({ type: 'AvinodeRateLimited', message: 'POST /trips → 429 (retry after 1 s)', nextRetryDelay: 100 });
+        if (attempt === 1)
+          throw ApplicationFailure.create({ type: 'AvinodeUnavailable', message: 'POST /trips → 503' });
+        if (attempt === 2)
+          throw ApplicationFailure.create({
+            type: 'AvinodeRateLimited',
+            message: 'POST /trips → 429 (retry after 1 s)',
+            nextRetryDelay: 100,
+          });
         return base.createTrip(input);
       },
     });
@@ -172,7 +221,11 @@ describe('charterTripWorkflow with transient Avinode failures and early cancels'
       async readTripState(input) {
         if (failures < 2) {
           failures++;
-          throw ApplicationFailure.create({ type: 'AvinodeContractViolation', message: 'GET /rfqs/{tripId} → 200 response violates its schema: 0.id:invalid_string', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'AvinodeContractViolation',
+            message: 'GET /rfqs/{tripId} → 200 response violates its schema: 0.id:invalid_string',
+            nonRetryable: true,
+          });
         }
         return base.readTripState(input);
       },
@@ -218,7 +271,9 @@ describe('charterTripWorkflow with transient Avinode failures and early cancels'
     const fake = new FakeAvinode();
     fake.credentialsOk = false;
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const request = oneWay({ timing: { pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 } });
+      const request = oneWay({
+        timing: { pollInitialMs: 100, pollMaxMs: 200, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 },
+      });
       const starting = startTrip(env, taskQueue, request).then(
         () => 'started',
         (error: unknown) => (error as Error).name,
@@ -226,7 +281,10 @@ describe('charterTripWorkflow with transient Avinode failures and early cancels'
       const handle = env.client.workflow.getHandle(`trip-${request.externalId}`);
       await waitForProgress(handle as never, (p) => p.phase === 'blocked', 'blocked');
       const progress = await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT' }] });
-      expect(progress).toMatchObject({ phase: 'cancelled', endReason: 'cancelled (BY_CLIENT) before an Avinode trip existed' });
+      expect(progress).toMatchObject({
+        phase: 'cancelled',
+        endReason: 'cancelled (BY_CLIENT) before an Avinode trip existed',
+      });
       expect(await starting).toBe('WorkflowUpdateFailedError');
       expect((await handle.result()).phase).toBe('cancelled');
       expect(fake.cancels).toEqual([]);
@@ -240,7 +298,11 @@ describe('charterTripWorkflow over a long run', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const timing = { pollInitialMs: 50, pollMaxMs: 100, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 30 };
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing, callbackUrl: 'https://backend.example/hooks' }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ endWhenAllAnswered: true, timing, callbackUrl: 'https://backend.example/hooks' }),
+      );
       const rfqs = fake.sendRfqs(started.atripId, 5);
       const quoteIds: string[] = [];
       for (const [index, rfqId] of rfqs.slice(0, 4).entries()) {
@@ -249,7 +311,11 @@ describe('charterTripWorkflow over a long run', () => {
         await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', quoteIds.at(-1)!));
       }
       fake.reprice(quoteIds[0]!, 18_500);
-      await waitForProgress(handle, (p) => p.quotes.find((q) => q.quoteId === quoteIds[0])?.price === 18_500, 'the re-price');
+      await waitForProgress(
+        handle,
+        (p) => p.quotes.find((q) => q.quoteId === quoteIds[0])?.price === 18_500,
+        'the re-price',
+      );
       const beforeEnd = await waitForProgress(handle, (p) => p.continuedAsNew >= 2, 'two continue-as-new');
       expect(beforeEnd.quotes).toHaveLength(4);
       fake.decline(rfqs[4]!);
@@ -261,7 +327,12 @@ describe('charterTripWorkflow over a long run', () => {
       expect(result.declines).toHaveLength(1);
       expect(result.counts.webhooks).toBe(4);
       expect(result.counts.polls).toBeGreaterThan(result.continuedAsNew);
-      expect(result.phaseHistory.map((change) => change.phase)).toEqual(['creating_trip', 'awaiting_rfqs', 'collecting_quotes', 'completed']);
+      expect(result.phaseHistory.map((change) => change.phase)).toEqual([
+        'creating_trip',
+        'awaiting_rfqs',
+        'collecting_quotes',
+        'completed',
+      ]);
       // Callback ids stay unique across runs.
       expect(new Set(fake.callbacks.map((event) => event.eventId)).size).toBe(fake.callbacks.length);
       expect(fake.callbacks.filter((event) => event.type === 'quote_received')).toHaveLength(5);
@@ -288,18 +359,28 @@ describe('charterTripWorkflow visibility', () => {
       };
       await expect.poll(found, { timeout: 30_000, interval: 200 }).toEqual([handle.workflowId]);
       const description = await handle.describe();
-      expect(description.typedSearchAttributes.get((await import('../../workflows/contract.ts')).SearchAttributes.DepartureDate)?.toISOString()).toBe('2027-05-14T09:30:00.000Z');
+      expect(
+        description.typedSearchAttributes
+          .get((await import('../../workflows/contract.ts')).SearchAttributes.DepartureDate)
+          ?.toISOString(),
+      ).toBe('2027-05-14T09:30:00.000Z');
       const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       expect(metadata.currentDetails).toContain('**Phase:** collecting_quotes');
       expect(metadata.currentDetails).toContain('| Quote | Operator |');
       expect(metadata.currentDetails).toContain('27,500 USD');
-      await handle.executeUpdate(selectQuote, { args: [{ quoteId: (await handle.query(getProgress)).quotes[0]!.quoteId }] });
+      await handle.executeUpdate(selectQuote, {
+        args: [{ quoteId: (await handle.query(getProgress)).quotes[0]!.quoteId }],
+      });
       await handle.result();
     });
   });
 
   it('leaves none of the fake secrets in any history this file produced', () => {
     expect(env.histories.length).toBeGreaterThanOrEqual(4);
-    expect(env.histories.flatMap(({ name, text }) => secretsIn(text, Object.values(FAKE_SECRETS)).map((secret) => `${name}: ${secret}`))).toEqual([]);
+    expect(
+      env.histories.flatMap(({ name, text }) =>
+        secretsIn(text, Object.values(FAKE_SECRETS)).map((secret) => `${name}: ${secret}`),
+      ),
+    ).toEqual([]);
   });
 });

@@ -2,11 +2,29 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelTrip, extendDeadline, getProgress, selectQuote, workflowIdFor } from '../../workflows/contract.ts';
-import { FAKE_SECRETS, FakeAvinode, historyText, keepHistory, oneWay, roundTrip, secretsIn, setupTemporal, startTrip, waitForProgress, withWorker, type TemporalEnv } from './support.ts';
+import {
+  FAKE_SECRETS,
+  FakeAvinode,
+  historyText,
+  keepHistory,
+  oneWay,
+  roundTrip,
+  secretsIn,
+  setupTemporal,
+  startTrip,
+  waitForProgress,
+  withWorker,
+  type TemporalEnv,
+} from './support.ts';
 
 let env: TemporalEnv;
 /** Polls an hour apart: only webhooks can wake a read. */
-const HOURLY = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+const HOURLY = {
+  pollInitialMs: 3_600_000,
+  pollMaxMs: 3_600_000,
+  credentialRecheckMs: 3_600_000,
+  continueAsNewAfterEvents: 0,
+};
 
 beforeAll(async () => {
   env = await setupTemporal();
@@ -37,13 +55,20 @@ describe('charterTripWorkflow', () => {
       const result = await handle.result();
       expect(result.phase).toBe('completed');
       expect(result.endReason).toBe('all lifts answered');
-      expect(result.quotes.map((q) => [q.quoteId, q.price, q.currency]).sort()).toEqual([
-        [q1, 41_250, 'USD'],
-        [q2, 39_900, 'EUR'],
-      ].sort());
+      expect(result.quotes.map((q) => [q.quoteId, q.price, q.currency]).sort()).toEqual(
+        [
+          [q1, 41_250, 'USD'],
+          [q2, 39_900, 'EUR'],
+        ].sort(),
+      );
       expect(result.counts).toMatchObject({ rfqs: 2, lifts: 2, answered: 2, quotes: 2, webhooks: 0 });
       expect(result.counts.polls).toBeGreaterThan(0);
-      expect(result.phaseHistory.map((change) => change.phase)).toEqual(['creating_trip', 'awaiting_rfqs', 'collecting_quotes', 'completed']);
+      expect(result.phaseHistory.map((change) => change.phase)).toEqual([
+        'creating_trip',
+        'awaiting_rfqs',
+        'collecting_quotes',
+        'completed',
+      ]);
       await keepHistory(env, handle, 'one-way-polling');
     });
   });
@@ -94,10 +119,17 @@ describe('charterTripWorkflow', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       // A debounce far longer than the burst takes to send: every event lands before the read.
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 5_000 } }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 5_000 } }),
+      );
       const rfqs = fake.sendRfqs(started.atripId, 4);
       const quotes = rfqs.map((rfqId, index) => fake.quote(rfqId, 20_000 + index));
-      const burst = [...rfqs.map((rfqId) => fake.event('TripRequestMine', rfqId)), ...quotes.map((quoteId) => fake.event('TripRequestSellerResponse', quoteId))];
+      const burst = [
+        ...rfqs.map((rfqId) => fake.event('TripRequestMine', rfqId)),
+        ...quotes.map((quoteId) => fake.event('TripRequestSellerResponse', quoteId)),
+      ];
       await Promise.all(burst.map((event) => handle.signal('avinodeEvent', event)));
       const result = await handle.result();
       expect(result.phase).toBe('completed');
@@ -111,7 +143,11 @@ describe('charterTripWorkflow', () => {
   it('takes a seller chat from its webhook without a read, and ignores a redelivery of it', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 100 } }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 100 } }),
+      );
       const [a] = fake.sendRfqs(started.atripId, 1);
       await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
       await waitForProgress(handle, (p) => p.rfqs.length === 1 && p.counts.polls === 1, 'the RFQ');
@@ -119,7 +155,11 @@ describe('charterTripWorkflow', () => {
       await handle.signal('avinodeEvent', fake.event('TripChatFromSeller', chat));
       await handle.signal('avinodeEvent', fake.event('TripChatFromSeller', chat));
       const progress = await waitForProgress(handle, (p) => p.messages.length === 1, 'the chat');
-      expect(progress.messages[0]).toMatchObject({ messageId: chat, text: 'Catering included.', direction: 'received' });
+      expect(progress.messages[0]).toMatchObject({
+        messageId: chat,
+        text: 'Catering included.',
+        direction: 'received',
+      });
       fake.decline(a!);
       await handle.signal('avinodeEvent', fake.event('TripRequestSellerResponse', a!));
       const result = await handle.result();
@@ -133,14 +173,22 @@ describe('charterTripWorkflow', () => {
   it('processes a re-notification with the same RFQ id (the request changed) with a read of its own', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 100 } }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ endWhenAllAnswered: true, timing: { ...HOURLY, webhookDebounceMs: 100 } }),
+      );
       const [a] = fake.sendRfqs(started.atripId, 1);
       await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
       await waitForProgress(handle, (p) => p.rfqs.length === 1 && p.counts.polls === 1, 'the RFQ');
       // Avinode re-sends TripRequestMine with the same RFQ id when the request is updated.
       const [b] = fake.sendRfqs(started.atripId, 1);
       await handle.signal('avinodeEvent', fake.event('TripRequestMine', a!));
-      const progress = await waitForProgress(handle, (p) => p.rfqs.length === 2, 'the second RFQ the re-notification announced');
+      const progress = await waitForProgress(
+        handle,
+        (p) => p.rfqs.length === 2,
+        'the second RFQ the re-notification announced',
+      );
       expect(progress.counts).toMatchObject({ webhooks: 2, polls: 2 });
       fake.decline(a!);
       fake.decline(b!);
@@ -152,7 +200,12 @@ describe('charterTripWorkflow', () => {
   it('does not end on webhook data alone while another RFQ has not been announced yet', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+      const timing = {
+        pollInitialMs: 3_600_000,
+        pollMaxMs: 3_600_000,
+        credentialRecheckMs: 3_600_000,
+        continueAsNewAfterEvents: 0,
+      };
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, endWhenAllAnswered: true }));
       const [a, b] = fake.sendRfqs(started.atripId, 2);
       // Only RFQ a's webhooks arrive; RFQ b's TripRequestMine is still being redelivered.
@@ -174,7 +227,12 @@ describe('charterTripWorkflow', () => {
   it('keeps each quote once across duplicate and out-of-order webhooks', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 1_000, continueAsNewAfterEvents: 0 };
+      const timing = {
+        pollInitialMs: 3_600_000,
+        pollMaxMs: 3_600_000,
+        credentialRecheckMs: 1_000,
+        continueAsNewAfterEvents: 0,
+      };
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ timing, endWhenAllAnswered: true }));
       const [a, b, c] = fake.sendRfqs(started.atripId, 3);
       const qb = fake.quote(b!, 20_000);
@@ -251,7 +309,9 @@ describe('charterTripWorkflow', () => {
       const [a] = fake.sendRfqs(started.atripId, 1);
       fake.quote(a!, 12_345);
       await handle.result();
-      const types = fake.callbacks.map((event) => `${event.type}${event.type === 'phase_changed' ? `:${event.phase}` : ''}`);
+      const types = fake.callbacks.map(
+        (event) => `${event.type}${event.type === 'phase_changed' ? `:${event.phase}` : ''}`,
+      );
       expect(types).toEqual([
         'phase_changed:creating_trip',
         'deep_link_ready',
@@ -263,7 +323,11 @@ describe('charterTripWorkflow', () => {
       const deepLink = fake.callbacks.find((event) => event.type === 'deep_link_ready')!;
       expect(deepLink.deepLinks).toEqual(started.deepLinks);
       expect(new Set(fake.callbacks.map((event) => event.eventId)).size).toBe(fake.callbacks.length);
-      expect(fake.callbacks.every((event) => event.workflowId === started.workflowId && event.externalId === request.externalId)).toBe(true);
+      expect(
+        fake.callbacks.every(
+          (event) => event.workflowId === started.workflowId && event.externalId === request.externalId,
+        ),
+      ).toBe(true);
     });
   });
 
@@ -273,9 +337,13 @@ describe('charterTripWorkflow', () => {
       const { handle, started } = await startTrip(env, taskQueue, oneWay());
       fake.sendRfqs(started.atripId, 2);
       await waitForProgress(handle, (p) => p.phase === 'collecting_quotes', 'collecting_quotes');
-      const progress = await handle.executeUpdate(cancelTrip, { args: [{ reason: 'BY_CLIENT', messageToSeller: 'Client changed plans' }] });
+      const progress = await handle.executeUpdate(cancelTrip, {
+        args: [{ reason: 'BY_CLIENT', messageToSeller: 'Client changed plans' }],
+      });
       expect(progress.phase).toBe('cancelled');
-      expect(fake.cancels).toEqual([{ atripId: started.atripId, reason: 'BY_CLIENT', messageToSeller: 'Client changed plans' }]);
+      expect(fake.cancels).toEqual([
+        { atripId: started.atripId, reason: 'BY_CLIENT', messageToSeller: 'Client changed plans' },
+      ]);
       const result = await handle.result();
       expect(result.phase).toBe('cancelled');
       expect(result.endReason).toContain('cancelled on Avinode');
@@ -290,14 +358,23 @@ describe('charterTripWorkflow', () => {
       const [a] = fake.sendRfqs(started.atripId, 3);
       const qa = fake.quote(a!, 25_000);
       await waitForProgress(handle, (p) => p.quotes.length === 1, 'a quote');
-      const unknown = await handle.executeUpdate(selectQuote, { args: [{ quoteId: 'aquote-unknown' }] }).then(() => undefined, (error: unknown) => error as WorkflowUpdateFailedError);
+      const unknown = await handle.executeUpdate(selectQuote, { args: [{ quoteId: 'aquote-unknown' }] }).then(
+        () => undefined,
+        (error: unknown) => error as WorkflowUpdateFailedError,
+      );
       expect(unknown).toBeInstanceOf(WorkflowUpdateFailedError);
       expect(unknown?.cause?.message).toBe(`unknown quote aquote-unknown; the run knows quotes ${qa}`);
       const progress = await handle.executeUpdate(selectQuote, { args: [{ quoteId: qa }] });
-      expect(progress).toMatchObject({ phase: 'completed', selectedQuoteId: qa, outcomeReport: { status: 'reported', quoteId: qa } });
+      expect(progress).toMatchObject({
+        phase: 'completed',
+        selectedQuoteId: qa,
+        outcomeReport: { status: 'reported', quoteId: qa },
+      });
       const result = await handle.result();
       expect(result.endReason).toMatch(new RegExp(`^quote ${qa} selected .*; outcome CONVERTED reported to Avinode$`));
-      expect(fake.outcomeReports).toEqual([{ atripId: started.atripId, outcome: 'CONVERTED', winningSellerLiftId: result.quotes[0]!.liftId }]);
+      expect(fake.outcomeReports).toEqual([
+        { atripId: started.atripId, outcome: 'CONVERTED', winningSellerLiftId: result.quotes[0]!.liftId },
+      ]);
       await keepHistory(env, handle, 'decision-select-while-collecting');
     });
   });
@@ -313,7 +390,9 @@ describe('charterTripWorkflow', () => {
       const result = await handle.result();
       expect(result.phase).toBe('expired');
       expect(result.endReason).toBe('quote deadline passed; cancelled on Avinode');
-      expect(fake.cancels).toEqual([{ atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('quote deadline') }]);
+      expect(fake.cancels).toEqual([
+        { atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('quote deadline') },
+      ]);
       expect(result.quotes.map((q) => q.quoteId)).toEqual([qa]);
       expect(Date.parse(result.phaseHistory.at(-1)!.at)).toBeGreaterThanOrEqual(Date.parse(quoteDeadline));
     });
@@ -325,9 +404,17 @@ describe('charterTripWorkflow', () => {
       const quoteDeadline = new Date(Date.now() + 60_000).toISOString();
       const { handle, started } = await startTrip(env, taskQueue, oneWay({ quoteDeadline }));
       fake.sendRfqs(started.atripId, 1);
-      await expect(handle.executeUpdate(extendDeadline, { args: [{ until: new Date(Date.now() - 1_000).toISOString() }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-      await expect(handle.executeUpdate(extendDeadline, { args: [{ until: new Date(Date.parse(quoteDeadline) - 1_000).toISOString() }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-      await expect(handle.executeUpdate(extendDeadline, { args: [{ until: 'next tuesday' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(
+        handle.executeUpdate(extendDeadline, { args: [{ until: new Date(Date.now() - 1_000).toISOString() }] }),
+      ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(
+        handle.executeUpdate(extendDeadline, {
+          args: [{ until: new Date(Date.parse(quoteDeadline) - 1_000).toISOString() }],
+        }),
+      ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(handle.executeUpdate(extendDeadline, { args: [{ until: 'next tuesday' }] })).rejects.toBeInstanceOf(
+        WorkflowUpdateFailedError,
+      );
       const later = new Date(Date.parse(quoteDeadline) + 3_600_000).toISOString();
       const progress = await handle.executeUpdate(extendDeadline, { args: [{ until: later }] });
       expect(progress.quoteDeadline).toBe(later);
@@ -340,7 +427,12 @@ describe('charterTripWorkflow', () => {
   it('extendDeadline wakes a run waiting on the old deadline, which then expires at the new one', async () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
-      const timing = { pollInitialMs: 3_600_000, pollMaxMs: 3_600_000, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 };
+      const timing = {
+        pollInitialMs: 3_600_000,
+        pollMaxMs: 3_600_000,
+        credentialRecheckMs: 3_600_000,
+        continueAsNewAfterEvents: 0,
+      };
       const first = new Date(Date.now() + 1_500).toISOString();
       const { handle } = await startTrip(env, taskQueue, oneWay({ quoteDeadline: first, timing }));
       const later = new Date(Date.now() + 3_000).toISOString();
@@ -356,17 +448,27 @@ describe('charterTripWorkflow', () => {
     const fake = new FakeAvinode();
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const past = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
-      const { handle, started } = await startTrip(env, taskQueue, oneWay({ legs: [{ from: 'KTEB', to: 'KPBI', date: past, time: '09:30', pax: 2 }] }));
+      const { handle, started } = await startTrip(
+        env,
+        taskQueue,
+        oneWay({ legs: [{ from: 'KTEB', to: 'KPBI', date: past, time: '09:30', pax: 2 }] }),
+      );
       const result = await handle.result();
       expect(result).toMatchObject({ phase: 'expired', endReason: 'departure time passed; cancelled on Avinode' });
-      expect(fake.cancels).toEqual([{ atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('departure') }]);
+      expect(fake.cancels).toEqual([
+        { atripId: started.atripId, reason: 'OTHER', messageToSeller: expect.stringContaining('departure') },
+      ]);
     });
   });
 
   it('fails the run with a clear message when Avinode rejects the trip, and getTrip reports it', async () => {
     const { ApplicationFailure } = await import('@temporalio/common');
     const fake = new FakeAvinode();
-    fake.createFailure = ApplicationFailure.create({ type: 'AvinodeRequestInvalid', message: 'POST /trips → 422 START_AIRPORT_INVALID', nonRetryable: true });
+    fake.createFailure = ApplicationFailure.create({
+      type: 'AvinodeRequestInvalid',
+      message: 'POST /trips → 422 START_AIRPORT_INVALID',
+      nonRetryable: true,
+    });
     await withWorker(env, fake.activities(), async (taskQueue) => {
       const request = oneWay();
       const error = await startTrip(env, taskQueue, request).then(
@@ -374,18 +476,28 @@ describe('charterTripWorkflow', () => {
         (failure: unknown) => failure as WorkflowUpdateFailedError,
       );
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(error!.cause?.message).toMatch(/no Avinode trip: createTrip failed: POST \/trips → 422 START_AIRPORT_INVALID/);
+      expect(error!.cause?.message).toMatch(
+        /no Avinode trip: createTrip failed: POST \/trips → 422 START_AIRPORT_INVALID/,
+      );
       const handle = env.client.workflow.getHandle(workflowIdFor(request.externalId));
       await expect(handle.result()).rejects.toThrow();
-      expect(historyText(await handle.fetchHistory())).toContain('createTrip failed: POST /trips → 422 START_AIRPORT_INVALID');
+      expect(historyText(await handle.fetchHistory())).toContain(
+        'createTrip failed: POST /trips → 422 START_AIRPORT_INVALID',
+      );
     });
   });
 
   it('leaves none of the fake secrets in any history this file produced', () => {
     expect(env.histories.length).toBeGreaterThanOrEqual(5);
-    expect(env.histories.flatMap(({ name, text }) => secretsIn(text).map((secret) => `${name}: ${secret}`))).toEqual([]);
+    expect(env.histories.flatMap(({ name, text }) => secretsIn(text).map((secret) => `${name}: ${secret}`))).toEqual(
+      [],
+    );
     // The scan itself finds a secret hidden in a (binary) payload.
-    const planted = { events: [{ input: { payloads: [{ data: new TextEncoder().encode(`{"token":"${FAKE_SECRETS.accessToken}"}`) }] } }] };
+    const planted = {
+      events: [
+        { input: { payloads: [{ data: new TextEncoder().encode(`{"token":"${FAKE_SECRETS.accessToken}"}`) }] } },
+      ],
+    };
     expect(secretsIn(historyText(planted))).toEqual([FAKE_SECRETS.accessToken]);
   });
 });

@@ -27,7 +27,10 @@ describe('recorded workflow histories', () => {
   });
 
   it('replay against the current workflow code without a determinism error', async () => {
-    const histories = fixtures.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromFixture(readFileSync(`${HISTORIES_DIR}${file}`, 'utf8')) }));
+    const histories = fixtures.map((file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: historyFromFixture(readFileSync(`${HISTORIES_DIR}${file}`, 'utf8')),
+    }));
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {

@@ -18,7 +18,15 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { avinodeEvent, avinodeTaskQueueOf, getProgress } from '../../workflows/contract.ts';
 import { waitUntil } from '../support.ts';
-import { FakeAvinode, HISTORIES_DIR, historyToFixture, oneWay, setupTemporal, startTrip, type TemporalEnv } from './support.ts';
+import {
+  FakeAvinode,
+  HISTORIES_DIR,
+  historyToFixture,
+  oneWay,
+  setupTemporal,
+  startTrip,
+  type TemporalEnv,
+} from './support.ts';
 
 const { EventType } = protoModule.temporal.api.enums.v1;
 type HistoryEvent = protoModule.temporal.api.history.v1.IHistoryEvent;
@@ -75,14 +83,20 @@ function sigkill(child: ChildProcess): Promise<void> {
 }
 
 /** Waits until `check` gives a truthy value; the timeout only bounds a broken run. */
-const waitFor = <T>(check: () => Promise<T>, what: string) => waitUntil(check, () => what, { timeout: 40_000, interval: 50 });
+const waitFor = <T>(check: () => Promise<T>, what: string) =>
+  waitUntil(check, () => what, { timeout: 40_000, interval: 50 });
 
 /** The history as a new worker would replay it at its next task: through the commands of the last completed task. */
-function upToLastCompletedTask(history: protoModule.temporal.api.history.v1.IHistory): protoModule.temporal.api.history.v1.IHistory {
+function upToLastCompletedTask(
+  history: protoModule.temporal.api.history.v1.IHistory,
+): protoModule.temporal.api.history.v1.IHistory {
   const events = history.events ?? [];
   let lastCompleted = events.length - 1;
-  while (lastCompleted >= 0 && events[lastCompleted]!.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) lastCompleted--;
-  const commandsUntil = events.findIndex((event, index) => index > lastCompleted && !COMMAND_EVENTS.has(event.eventType!));
+  while (lastCompleted >= 0 && events[lastCompleted]!.eventType !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)
+    lastCompleted--;
+  const commandsUntil = events.findIndex(
+    (event, index) => index > lastCompleted && !COMMAND_EVENTS.has(event.eventType!),
+  );
   return { events: events.slice(0, commandsUntil === -1 ? events.length : commandsUntil) };
 }
 const COMMAND_EVENTS = new Set([
@@ -95,7 +109,8 @@ const COMMAND_EVENTS = new Set([
   EventType.EVENT_TYPE_TIMER_CANCELED,
 ]);
 
-const timeOf = (event: HistoryEvent) => Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6);
+const timeOf = (event: HistoryEvent) =>
+  Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6);
 
 interface Scenario {
   /** A webhook lands after the timer fired, before the takeover worker's first task. */
@@ -109,13 +124,17 @@ async function killWhileWaitingAndQuery({ signal, fixture }: Scenario): Promise<
   const namespace = inject('temporalNamespace');
   // Activities in this process, on both queues (Avinode calls run on their own): only workflow tasks go to the killed one.
   const activityWorkers = await Promise.all(
-    [taskQueue, avinodeTaskQueueOf(taskQueue)].map((queue) => Worker.create({ connection: env.nativeConnection, namespace, taskQueue: queue, activities: fake.activities() })),
+    [taskQueue, avinodeTaskQueueOf(taskQueue)].map((queue) =>
+      Worker.create({ connection: env.nativeConnection, namespace, taskQueue: queue, activities: fake.activities() }),
+    ),
   );
   const activitiesRunning = Promise.all(activityWorkers.map((worker) => worker.run()));
   let sticky: ChildProcess | undefined = await spawnWorkflowWorker(taskQueue);
   let takeover: Worker | undefined;
   let takeoverRunning: Promise<void> | undefined;
-  const request = oneWay({ timing: { pollInitialMs: POLL_MS, pollMaxMs: POLL_MS, credentialRecheckMs: 200, continueAsNewAfterEvents: 0 } });
+  const request = oneWay({
+    timing: { pollInitialMs: POLL_MS, pollMaxMs: POLL_MS, credentialRecheckMs: 200, continueAsNewAfterEvents: 0 },
+  });
   const { handle, started } = await startTrip(env, taskQueue, request);
   try {
     const events = async () => (await handle.fetchHistory()).events ?? [];
@@ -128,7 +147,12 @@ async function killWhileWaitingAndQuery({ signal, fixture }: Scenario): Promise<
     sticky = undefined;
     const querySentAt = Date.now();
     const query = handle.query(getProgress);
-    takeover = await Worker.create({ connection: env.nativeConnection, namespace, taskQueue, workflowBundle: env.bundle });
+    takeover = await Worker.create({
+      connection: env.nativeConnection,
+      namespace,
+      taskQueue,
+      workflowBundle: env.bundle,
+    });
     takeoverRunning = takeover.run();
     expect((await query).phase).toBe('awaiting_rfqs');
     const queryAnsweredAt = Date.now();
@@ -141,7 +165,13 @@ async function killWhileWaitingAndQuery({ signal, fixture }: Scenario): Promise<
       await handle.signal(avinodeEvent, fake.event('TripRequestSellerResponse', quoteId));
     }
 
-    const fired = await waitFor(async () => (await events()).find((event) => Number(event.timerFiredEventAttributes?.startedEventId ?? 0) === Number(timer.eventId)), 'the poll timer to fire');
+    const fired = await waitFor(
+      async () =>
+        (await events()).find(
+          (event) => Number(event.timerFiredEventAttributes?.startedEventId ?? 0) === Number(timer.eventId),
+        ),
+      'the poll timer to fire',
+    );
     // The order this test is about: query sent, then the timer fired, then the query answered (by the
     // takeover worker, from a history that ends past the last workflow task).
     expect(timeOf(fired)).toBeGreaterThan(querySentAt);
@@ -149,18 +179,34 @@ async function killWhileWaitingAndQuery({ signal, fixture }: Scenario): Promise<
     // The takeover worker carries on, through its own next poll timer.
     const history = await waitFor(async () => {
       const all = await handle.fetchHistory();
-      const anchor = signal ? all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) : fired;
-      const firedLater = anchor && all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_TIMER_FIRED && Number(event.eventId) > Number(anchor.eventId));
-      const handled = firedLater && all.events?.some((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(event.eventId) > Number(firedLater.eventId));
+      const anchor = signal
+        ? all.events?.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+        : fired;
+      const firedLater =
+        anchor &&
+        all.events?.find(
+          (event) =>
+            event.eventType === EventType.EVENT_TYPE_TIMER_FIRED && Number(event.eventId) > Number(anchor.eventId),
+        );
+      const handled =
+        firedLater &&
+        all.events?.some(
+          (event) =>
+            event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED &&
+            Number(event.eventId) > Number(firedLater.eventId),
+        );
       return handled ? all : undefined;
     }, 'the takeover worker to reach its next poll timer and handle it');
     const timedOut = history.events!.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
-    expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(protoModule.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+    expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(
+      protoModule.temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+    );
 
     // What the next worker to take the run does: replay it.
     const replayed = upToLastCompletedTask(history);
     await expect(Worker.runReplayHistory({ workflowBundle: env.bundle }, replayed, fixture)).resolves.toBeUndefined();
-    if (process.env.RECORD_HISTORIES === '1') writeFileSync(`${HISTORIES_DIR}${fixture}.json`, historyToFixture(replayed));
+    if (process.env.RECORD_HISTORIES === '1')
+      writeFileSync(`${HISTORIES_DIR}${fixture}.json`, historyToFixture(replayed));
     if (quoteId) expect((await handle.query(getProgress)).quotes.map((quote) => quote.quoteId)).toEqual([quoteId]);
   } finally {
     await handle.terminate('test over').catch(() => undefined);

@@ -3,14 +3,25 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import protoModule from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { waitUntil } from '../support.ts';
 import { createCharterWorkers } from '../../workers/charter-workers.ts';
-import type { AvinodeEventResolution, CharterActivities, EventTrip, TripState } from '../../workflows/activity-types.ts';
+import type {
+  AvinodeEventResolution,
+  CharterActivities,
+  EventTrip,
+  TripState,
+} from '../../workflows/activity-types.ts';
 import type { charterTripWorkflow } from '../../workflows/charter-trip.ts';
 import {
   FailureType,
@@ -56,7 +67,9 @@ export function historyFromFixture(json: string): HistoryMessage {
 
 /** The history as text with every payload decoded (payload data is binary: base64 would hide a secret). */
 export function historyText(history: unknown): string {
-  return JSON.stringify(history, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
+  return JSON.stringify(history, (_key, value: unknown) =>
+    value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
+  );
 }
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
@@ -90,7 +103,11 @@ export async function setupTemporal(): Promise<TemporalEnv> {
   };
 }
 
-export async function withWorker<T>(env: TemporalEnv, activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+export async function withWorker<T>(
+  env: TemporalEnv,
+  activities: object,
+  fn: (taskQueue: string) => Promise<T>,
+): Promise<T> {
   const taskQueue = `wf-${randomUUID()}`;
   // Both queues, as `charterflow worker` polls them: Avinode-calling activities run on `<queue>-avinode`.
   const workers = await createCharterWorkers({
@@ -103,7 +120,12 @@ export async function withWorker<T>(env: TemporalEnv, activities: object, fn: (t
   return workers.runUntil(fn(taskQueue));
 }
 
-export const FAST_TIMING = { pollInitialMs: 100, pollMaxMs: 400, credentialRecheckMs: 200, continueAsNewAfterEvents: 0 };
+export const FAST_TIMING = {
+  pollInitialMs: 100,
+  pollMaxMs: 400,
+  credentialRecheckMs: 200,
+  continueAsNewAfterEvents: 0,
+};
 
 export function oneWay(overrides: Partial<TripRequest> = {}): TripRequest {
   return {
@@ -129,7 +151,11 @@ export function roundTrip(overrides: Partial<TripRequest> = {}): TripRequest {
 export type TripHandle = WorkflowHandle<typeof charterTripWorkflow>;
 
 /** What the client library does: update-with-start, USE_EXISTING, the deep link in one call. */
-export async function startTrip(env: TemporalEnv, taskQueue: string, request: TripRequest): Promise<{ handle: TripHandle; started: TripStarted }> {
+export async function startTrip(
+  env: TemporalEnv,
+  taskQueue: string,
+  request: TripRequest,
+): Promise<{ handle: TripHandle; started: TripStarted }> {
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof charterTripWorkflow>('charterTripWorkflow', {
     workflowId: workflowIdFor(request.externalId),
     taskQueue,
@@ -142,7 +168,12 @@ export async function startTrip(env: TemporalEnv, taskQueue: string, request: Tr
 }
 
 /** Polls getProgress until the predicate holds (vi.waitUntil: a timeout, then a clear failure). */
-export async function waitForProgress(handle: TripHandle, predicate: (progress: TripProgress) => boolean, what: string, timeoutMs = 30_000): Promise<TripProgress> {
+export async function waitForProgress(
+  handle: TripHandle,
+  predicate: (progress: TripProgress) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<TripProgress> {
   let last: TripProgress | undefined;
   const matching = async () => {
     try {
@@ -154,7 +185,11 @@ export async function waitForProgress(handle: TripHandle, predicate: (progress: 
       throw error;
     }
   };
-  return waitUntil(matching, () => `${what}; last progress: phase=${last?.phase} quotes=${last?.quotes.length} rfqs=${last?.rfqs.length}`, { timeout: timeoutMs, interval: 50 });
+  return waitUntil(
+    matching,
+    () => `${what}; last progress: phase=${last?.phase} quotes=${last?.quotes.length} rfqs=${last?.rfqs.length}`,
+    { timeout: timeoutMs, interval: 50 },
+  );
 }
 
 /**
@@ -164,7 +199,8 @@ export async function waitForProgress(handle: TripHandle, predicate: (progress: 
 export async function keepHistory(env: TemporalEnv, handle: WorkflowHandle, name: string): Promise<void> {
   const latest = (await handle.describe()).runId;
   const runIds = new Set<string>([latest]);
-  for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runIds.add(execution.runId);
+  for await (const execution of env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+    runIds.add(execution.runId);
   for (const runId of runIds) {
     const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
     env.histories.push({ name: `${name}:${runId}`, text: historyText(history) });
@@ -211,7 +247,8 @@ export class FakeAvinode {
   readonly cancels: { atripId: string; reason: string; messageToSeller?: string }[] = [];
   readonly callbacks: CallbackEvent[] = [];
   readonly messages = new Map<string, TripMessageSnapshot>();
-  readonly outcomeReports: { atripId: string; outcome: string; winningSellerLiftId: string; actAsAccount?: string }[] = [];
+  readonly outcomeReports: { atripId: string; outcome: string; winningSellerLiftId: string; actAsAccount?: string }[] =
+    [];
   readonly sentMessages: { rfqId: string; message: string; actAsAccount?: string }[] = [];
   readonly rfqCancels: { rfqId: string; reason: string; messageToSeller: string }[] = [];
   /** Fails every outcome report with this failure (a rejection retrying cannot fix). */
@@ -321,7 +358,13 @@ export class FakeAvinode {
 
   private addMessage(rfq: FakeRfq, content: Omit<TripMessageSnapshot, 'messageId' | 'rfqId' | 'operator'>): string {
     const messageId = this.next('asellermsg-');
-    this.messages.set(messageId, { messageId, rfqId: rfq.rfqId, operator: rfq.operator, direction: 'received', ...content });
+    this.messages.set(messageId, {
+      messageId,
+      rfqId: rfq.rfqId,
+      operator: rfq.operator,
+      direction: 'received',
+      ...content,
+    });
     rfq.messageIds.push(messageId);
     return messageId;
   }
@@ -337,8 +380,17 @@ export class FakeAvinode {
    * without tripId, and nothing the receiver resolved).
    */
   event(eventType: WebhookEventType, resourceId: string, options: { withTripId?: boolean } = {}): AvinodeEvent {
-    const kind = resourceId.startsWith('aquote-') ? 'quotes' : resourceId.startsWith('asellermsg-') ? 'tripmsgs' : 'rfqs';
-    const rfqId = kind === 'quotes' ? this.quotes.get(resourceId)!.rfqId : kind === 'tripmsgs' ? this.messages.get(resourceId)!.rfqId! : resourceId;
+    const kind = resourceId.startsWith('aquote-')
+      ? 'quotes'
+      : resourceId.startsWith('asellermsg-')
+        ? 'tripmsgs'
+        : 'rfqs';
+    const rfqId =
+      kind === 'quotes'
+        ? this.quotes.get(resourceId)!.rfqId
+        : kind === 'tripmsgs'
+          ? this.messages.get(resourceId)!.rfqId!
+          : resourceId;
     const { trip } = this.rfq(rfqId);
     const message = kind === 'tripmsgs' ? this.messages.get(resourceId) : undefined;
     return {
@@ -398,7 +450,12 @@ export class FakeAvinode {
         self.count('readTripState');
         self.guard();
         const trip = self.trips.get(atripId);
-        if (!trip) throw ApplicationFailure.create({ type: FailureType.TripVanished, message: 'GET /rfqs/{tripId} → NOT_FOUND for a trip that existed', nonRetryable: true });
+        if (!trip)
+          throw ApplicationFailure.create({
+            type: FailureType.TripVanished,
+            message: 'GET /rfqs/{tripId} → NOT_FOUND for a trip that existed',
+            nonRetryable: true,
+          });
         const known = new Map(knownQuotes.map((quote) => [quote.quoteId, quote]));
         const quotes = trip.rfqs
           .flatMap((rfq) => (rfq.quoteId ? [self.publicQuote(rfq.quoteId)] : []))
@@ -408,7 +465,11 @@ export class FakeAvinode {
           .flatMap(({ rfqId }) => trip.rfqs.find((rfq) => rfq.rfqId === rfqId)?.messageIds ?? [])
           .filter((id) => !read.has(id))
           .map((id) => ({ ...self.messages.get(id)! }));
-        return { rfqs: trip.rfqs.map((rfq) => self.snapshot(rfq)), quotes, ...(declinesWithoutReason ? { messages } : {}) };
+        return {
+          rfqs: trip.rfqs.map((rfq) => self.snapshot(rfq)),
+          quotes,
+          ...(declinesWithoutReason ? { messages } : {}),
+        };
       },
       async resolveAvinodeEvent(event): Promise<AvinodeEventResolution> {
         self.count('resolveAvinodeEvent');
@@ -449,9 +510,13 @@ export class FakeAvinode {
         const named = candidate ? self.trips.get(candidate.atripId) : undefined;
         if (named && isDuplicate(named)) found.set(named.atripId, { atripId: named.atripId, tripId: named.tripId });
         if (lookup && self.tripLookup === 'on') {
-          for (const trip of self.trips.values()) if (isDuplicate(trip)) found.set(trip.atripId, { atripId: trip.atripId, tripId: trip.tripId });
+          for (const trip of self.trips.values())
+            if (isDuplicate(trip)) found.set(trip.atripId, { atripId: trip.atripId, tripId: trip.tripId });
         }
-        return { duplicates: [...found.values()], ...(lookup ? { lookup: self.tripLookup === 'on' ? ('answered' as const) : ('unavailable' as const) } : {}) };
+        return {
+          duplicates: [...found.values()],
+          ...(lookup ? { lookup: self.tripLookup === 'on' ? ('answered' as const) : ('unavailable' as const) } : {}),
+        };
       },
       async cancelAvinodeTrip({ atripId, reason, messageToSeller }) {
         self.count('cancelAvinodeTrip');
@@ -466,7 +531,12 @@ export class FakeAvinode {
         self.count('reportTripOutcome');
         self.guard();
         if (self.outcomeFailure) throw self.outcomeFailure;
-        if (!self.trips.has(atripId)) throw ApplicationFailure.create({ type: FailureType.NotFound, message: 'PUT /trips/{id}/outcome → 404 NOT_FOUND', nonRetryable: true });
+        if (!self.trips.has(atripId))
+          throw ApplicationFailure.create({
+            type: FailureType.NotFound,
+            message: 'PUT /trips/{id}/outcome → 404 NOT_FOUND',
+            nonRetryable: true,
+          });
         self.outcomeReports.push({ atripId, outcome, winningSellerLiftId, ...(actAsAccount ? { actAsAccount } : {}) });
         return { status: 200 };
       },
@@ -487,7 +557,9 @@ export class FakeAvinode {
       },
       async checkCredentials() {
         self.credentialChecks++;
-        return self.credentialsOk ? { ok: true as const } : { ok: false as const, explanation: 'token endpoint answered 401 invalid_client (client_secret_post)' };
+        return self.credentialsOk
+          ? { ok: true as const }
+          : { ok: false as const, explanation: 'token endpoint answered 401 invalid_client (client_secret_post)' };
       },
       async deliverCallback({ event }) {
         self.count('deliverCallback');

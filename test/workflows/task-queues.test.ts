@@ -47,16 +47,29 @@ describe('Avinode task queue', () => {
     expect(workers.avinodeTaskQueue).toBe(avinodeTaskQueueOf(taskQueue));
     await workers.runUntil(
       (async () => {
-        const request = oneWay({ callbackUrl: 'https://backend.example/charter-events', timing: { pollInitialMs: 10, pollMaxMs: 10, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 } });
+        const request = oneWay({
+          callbackUrl: 'https://backend.example/charter-events',
+          timing: { pollInitialMs: 10, pollMaxMs: 10, credentialRecheckMs: 3_600_000, continueAsNewAfterEvents: 0 },
+        });
         // A plain start: the deep link may be an hour away.
-        const handle = await env.client.workflow.start<typeof charterTripWorkflow>('charterTripWorkflow', { workflowId: workflowIdFor(request.externalId), taskQueue, args: [request] });
+        const handle = await env.client.workflow.start<typeof charterTripWorkflow>('charterTripWorkflow', {
+          workflowId: workflowIdFor(request.externalId),
+          taskQueue,
+          args: [request],
+        });
         const held = await until('an Avinode call waiting for the Avinode queue', async () => {
           const pending = (await handle.describe()).raw.pendingActivities ?? [];
-          return pending.find((activity) => activity.activityType?.name !== 'deliverCallback' && !activity.lastStartedTime) ?? undefined;
+          return (
+            pending.find(
+              (activity) => activity.activityType?.name !== 'deliverCallback' && !activity.lastStartedTime,
+            ) ?? undefined
+          );
         });
         expect(['createTrip', 'readTripState']).toContain(held.activityType?.name);
         // The run's first callback (phase creating_trip) is queued before any Avinode call returns.
-        const delivered = await until('the first phase callback', async () => fake.callbacks.find((event) => event.type === 'phase_changed'));
+        const delivered = await until('the first phase callback', async () =>
+          fake.callbacks.find((event) => event.type === 'phase_changed'),
+        );
         expect(delivered.phase).toBe('creating_trip');
         await handle.terminate('test over: the held Avinode call would wait an hour');
       })(),
@@ -77,7 +90,10 @@ describe('Avinode task queue', () => {
     });
     await workers.runUntil(
       (async () => {
-        const request = { ...oneWay({ callbackUrl: 'https://backend.example/charter-events', endWhenAllAnswered: true }), avinodeTaskQueue };
+        const request = {
+          ...oneWay({ callbackUrl: 'https://backend.example/charter-events', endWhenAllAnswered: true }),
+          avinodeTaskQueue,
+        };
         const { handle, started } = await startTrip(env, taskQueue, request);
         const [rfq] = fake.sendRfqs(started.atripId, 1);
         fake.quote(rfq!, 30_000);
@@ -86,7 +102,8 @@ describe('Avinode task queue', () => {
           const attributes = event.activityTaskScheduledEventAttributes;
           return attributes ? [[attributes.activityType?.name, attributes.taskQueue?.name] as const] : [];
         });
-        const queuesOf = (type: string) => new Set(scheduled.filter(([name]) => name === type).map(([, queue]) => queue));
+        const queuesOf = (type: string) =>
+          new Set(scheduled.filter(([name]) => name === type).map(([, queue]) => queue));
         expect(queuesOf('createTrip')).toEqual(new Set([avinodeTaskQueue]));
         expect(queuesOf('readTripState')).toEqual(new Set([avinodeTaskQueue]));
         expect(queuesOf('deliverCallback')).toEqual(new Set([taskQueue]));

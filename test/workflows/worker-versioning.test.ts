@@ -15,7 +15,17 @@ import { workerDeploymentOptionsFor } from '../../workers/versioning.ts';
 import { writeWorkflowBundle } from '../../workers/workflow-bundle.ts';
 import { selectQuote } from '../../workflows/contract.ts';
 import { NEW_STEP_PATCH } from '../fixtures/workflows/next-build-compatible.ts';
-import { FakeAvinode, HISTORIES_DIR, historyFromFixture, oneWay, setupTemporal, startTrip, waitForProgress, type TemporalEnv, type TripHandle } from './support.ts';
+import {
+  FakeAvinode,
+  HISTORIES_DIR,
+  historyFromFixture,
+  oneWay,
+  setupTemporal,
+  startTrip,
+  waitForProgress,
+  type TemporalEnv,
+  type TripHandle,
+} from './support.ts';
 
 const { VersioningBehavior } = protoModule.temporal.api.enums.v1;
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/workflows/${name}`, import.meta.url));
@@ -32,7 +42,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'charterflow-versions-'));
   // Each build bundled the way `npm run build` does it, and loaded by its worker from the file.
   buildA = (await writeWorkflowBundle(join(dir, 'build-a.js'))).path;
-  buildB = (await writeWorkflowBundle(join(dir, 'build-b.js'), { workflowsPath: fixture('next-build-compatible.ts') })).path;
+  buildB = (await writeWorkflowBundle(join(dir, 'build-b.js'), { workflowsPath: fixture('next-build-compatible.ts') }))
+    .path;
   incompatible = await bundleWorkflowCode({ workflowsPath: fixture('next-build-incompatible.ts'), logger: quiet });
 });
 
@@ -41,7 +52,13 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function startVersionedWorker(taskQueue: string, deploymentName: string, buildId: string, codePath: string, fake: FakeAvinode) {
+async function startVersionedWorker(
+  taskQueue: string,
+  deploymentName: string,
+  buildId: string,
+  codePath: string,
+  fake: FakeAvinode,
+) {
   const workers = await createCharterWorkers({
     connection: env.nativeConnection,
     namespace: inject('temporalNamespace'),
@@ -59,7 +76,12 @@ async function makeCurrent(deploymentName: string, buildId: string): Promise<voi
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      await env.client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: inject('temporalNamespace'), deploymentName, buildId, identity: 'upgrade-test' });
+      await env.client.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace: inject('temporalNamespace'),
+        deploymentName,
+        buildId,
+        identity: 'upgrade-test',
+      });
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
@@ -70,7 +92,10 @@ async function makeCurrent(deploymentName: string, buildId: string): Promise<voi
 
 async function versioningOf(handle: WorkflowHandle) {
   const info = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
-  return { behavior: info?.behavior ?? VersioningBehavior.VERSIONING_BEHAVIOR_UNSPECIFIED, buildId: info?.deploymentVersion?.buildId ?? undefined };
+  return {
+    behavior: info?.behavior ?? VersioningBehavior.VERSIONING_BEHAVIOR_UNSPECIFIED,
+    buildId: info?.deploymentVersion?.buildId ?? undefined,
+  };
 }
 
 /** Build ids of the workers that completed each workflow task, in history order. */
@@ -84,8 +109,13 @@ async function buildsThatRan(handle: WorkflowHandle): Promise<string[]> {
 
 /** Ends a run whose every lift answered, whether the code ends it by itself or waits for the broker's choice. */
 async function finish(handle: TripHandle) {
-  const progress = await waitForProgress(handle, (p) => p.phase === 'completed' || p.phase === 'awaiting_selection' as string, 'every lift answered');
-  if (progress.phase !== 'completed') await handle.executeUpdate(selectQuote, { args: [{ quoteId: progress.quotes[0]!.quoteId }] });
+  const progress = await waitForProgress(
+    handle,
+    (p) => p.phase === 'completed' || p.phase === ('awaiting_selection' as string),
+    'every lift answered',
+  );
+  if (progress.phase !== 'completed')
+    await handle.executeUpdate(selectQuote, { args: [{ quoteId: progress.quotes[0]!.quoteId }] });
   return await handle.result();
 }
 
@@ -101,7 +131,10 @@ describe('worker versioning', () => {
       const { handle, started } = await startTrip(env, taskQueue, oneWay());
       const [rfqId] = fake.sendRfqs(started.atripId, 1);
       await waitForProgress(handle, (p) => p.phase === 'collecting_quotes', 'collecting_quotes on build A');
-      expect(await versioningOf(handle)).toEqual({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE, buildId: 'build-a' });
+      expect(await versioningOf(handle)).toEqual({
+        behavior: VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE,
+        buildId: 'build-a',
+      });
 
       // The deploy: B starts polling, becomes current, A goes away while the trip is still open.
       b = await startVersionedWorker(taskQueue, deploymentName, 'build-b', buildB, fake);
@@ -125,7 +158,9 @@ describe('worker versioning', () => {
       await finish(next.handle);
       expect((await next.handle.describe()).memo?.startedOnBuild).toBe('B');
       const history = await next.handle.fetchHistory();
-      expect(JSON.stringify(history.events?.filter((event) => event.markerRecordedEventAttributes))).toContain(Buffer.from(JSON.stringify(NEW_STEP_PATCH)).toString('base64'));
+      expect(JSON.stringify(history.events?.filter((event) => event.markerRecordedEventAttributes))).toContain(
+        Buffer.from(JSON.stringify(NEW_STEP_PATCH)).toString('base64'),
+      );
     } finally {
       await b?.stop();
       if (a.worker.getState() === 'RUNNING') await a.stop();
@@ -150,7 +185,10 @@ describe('worker versioning', () => {
       // Its line in the Web UI names the trip it routed to (current details, answered by the worker).
       const metadata = await routing.query<{ currentDetails: string }>('__temporal_workflow_metadata');
       expect(metadata.currentDetails).toContain(`→ ${started.workflowId} (${started.tripId}): signalled`);
-      expect(await versioningOf(routing)).toEqual({ behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, buildId: 'build-a' });
+      expect(await versioningOf(routing)).toEqual({
+        behavior: VersioningBehavior.VERSIONING_BEHAVIOR_PINNED,
+        buildId: 'build-a',
+      });
       expect((await versioningOf(handle)).behavior).toBe(VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE);
       await handle.terminate('test over');
     } finally {
@@ -162,11 +200,15 @@ describe('worker versioning', () => {
 describe('the replay gate', () => {
   const tripFixtures = readdirSync(HISTORIES_DIR)
     .filter((file) => file.endsWith('.json') && !file.startsWith('avinode-event'))
-    .map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromFixture(readFileSync(join(HISTORIES_DIR, file), 'utf8')) }));
+    .map((file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: historyFromFixture(readFileSync(join(HISTORIES_DIR, file), 'utf8')),
+    }));
 
   async function replayFailures(workflowBundle: WorkflowBundleWithSourceMap | { codePath: string }): Promise<string[]> {
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, tripFixtures)) if (result.error) failures.push(result.workflowId);
+    for await (const result of Worker.runReplayHistories({ workflowBundle }, tripFixtures))
+      if (result.error) failures.push(result.workflowId);
     return failures;
   }
 

@@ -3,7 +3,8 @@
 // timeout (WORKER_STICKY_TIMEOUT_MS). Prints "ready" once polling.
 import { NativeConnection, Worker } from '@temporalio/worker';
 
-const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, WORKFLOW_BUNDLE_PATH, WORKER_STICKY_TIMEOUT_MS } = process.env;
+const { TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, WORKFLOW_BUNDLE_PATH, WORKER_STICKY_TIMEOUT_MS } =
+  process.env;
 const connection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS! });
 const worker = await Worker.create({
   connection,

@@ -6,7 +6,13 @@
 import { ensureTemporalCli } from '../temporal-cli.ts';
 import { startPostgres, type RunningPostgres } from './postgres.ts';
 import { ensureTemporalServer, type TemporalServerTools } from './server-build.ts';
-import { applySchema, setupNamespace, startTemporalServer, waitForSearchAttributes, type RunningTemporalServer } from './temporal-server.ts';
+import {
+  applySchema,
+  setupNamespace,
+  startTemporalServer,
+  waitForSearchAttributes,
+  type RunningTemporalServer,
+} from './temporal-server.ts';
 
 export interface ClusterOptions {
   namespace?: string;
@@ -62,7 +68,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
     await applySchema(tools, postgres);
     const schemaMs = lap();
     progress(`Temporal schema applied with temporal-sql-tool (${schemaMs} ms)`);
-    server = await startTemporalServer({ tools, postgres, ...(options.port ? { port: options.port } : {}), logLevel: options.serverLogLevel ?? 'warn' });
+    server = await startTemporalServer({
+      tools,
+      postgres,
+      ...(options.port ? { port: options.port } : {}),
+      logLevel: options.serverLogLevel ?? 'warn',
+    });
     const serverMs = lap();
     progress(`Temporal server ${tools.version} ready on ${server.address} (${serverMs} ms)`);
     await setupNamespace(cliPath, server.address, namespace);

@@ -38,12 +38,13 @@ export interface RunningPostgres {
 }
 
 const HOST = '127.0.0.1';
-const INSTALL_HINT = 'Install PostgreSQL from Debian\'s packages: apt-get update && apt-get install -y postgresql';
+const INSTALL_HINT = "Install PostgreSQL from Debian's packages: apt-get update && apt-get install -y postgresql";
 
 export function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
   const explicit = env.POSTGRES_BIN_DIR?.trim();
   if (explicit) {
-    if (!existsSync(join(explicit, 'initdb'))) throw new PostgresUnavailable(`POSTGRES_BIN_DIR=${explicit} has no initdb.`);
+    if (!existsSync(join(explicit, 'initdb')))
+      throw new PostgresUnavailable(`POSTGRES_BIN_DIR=${explicit} has no initdb.`);
     return explicit;
   }
   const root = '/usr/lib/postgresql';
@@ -61,7 +62,10 @@ function runAs(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-  if (uid.status !== 0 || gid.status !== 0) throw new PostgresUnavailable(`Running as root, but there is no "postgres" user to run PostgreSQL as. ${INSTALL_HINT}`);
+  if (uid.status !== 0 || gid.status !== 0)
+    throw new PostgresUnavailable(
+      `Running as root, but there is no "postgres" user to run PostgreSQL as. ${INSTALL_HINT}`,
+    );
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
@@ -74,7 +78,10 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   const password = randomBytes(18).toString('base64url');
   const port = options.port ?? (await findFreePort());
   const chown = (path: string) => identity && chownSync(path, identity.uid, identity.gid);
-  const spawnAs = { ...(identity ?? {}), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dataDir } };
+  const spawnAs = {
+    ...(identity ?? {}),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: dataDir },
+  };
 
   mkdirSync(dataDir, { recursive: true });
   chmodSync(dataDir, 0o700);
@@ -87,11 +94,28 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
     chown(passwordFile);
     const init = spawnSync(
       join(binDir, 'initdb'),
-      ['--pgdata', pgdata, '--username', user, '--pwfile', passwordFile, '--auth', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C.UTF-8', '--no-instructions'],
+      [
+        '--pgdata',
+        pgdata,
+        '--username',
+        user,
+        '--pwfile',
+        passwordFile,
+        '--auth',
+        'scram-sha-256',
+        '--encoding',
+        'UTF8',
+        '--locale',
+        'C.UTF-8',
+        '--no-instructions',
+      ],
       { ...spawnAs, encoding: 'utf8' },
     );
     rmSync(passwordFile, { force: true });
-    if (init.status !== 0) throw new PostgresUnavailable(`initdb failed (exit ${init.status ?? init.signal}):\n${(init.stderr || init.stdout || String(init.error)).trim()}`);
+    if (init.status !== 0)
+      throw new PostgresUnavailable(
+        `initdb failed (exit ${init.status ?? init.signal}):\n${(init.stderr || init.stdout || String(init.error)).trim()}`,
+      );
   } else if (!options.dataDir) {
     throw new PostgresUnavailable(`${pgdata} already holds a cluster`);
   }
@@ -100,7 +124,24 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   const server = watchChild(
     spawn(
       join(binDir, 'postgres'),
-      ['-D', pgdata, '-c', `listen_addresses=${HOST}`, '-c', `port=${port}`, '-c', `unix_socket_directories=${dataDir}`, '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      [
+        '-D',
+        pgdata,
+        '-c',
+        `listen_addresses=${HOST}`,
+        '-c',
+        `port=${port}`,
+        '-c',
+        `unix_socket_directories=${dataDir}`,
+        '-c',
+        'max_connections=200',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ],
       { ...spawnAs, stdio: ['ignore', 'pipe', 'pipe'] },
     ),
     output,
@@ -119,11 +160,17 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
       await stop();
       throw new PostgresUnavailable(`PostgreSQL ${exitReason}:\n${output.lines().slice(-15).join('\n')}`);
     }
-    const ready = spawnSync(join(binDir, 'pg_isready'), ['-h', HOST, '-p', String(port), '-U', user, '-d', 'postgres', '-q'], { timeout: 5_000 });
+    const ready = spawnSync(
+      join(binDir, 'pg_isready'),
+      ['-h', HOST, '-p', String(port), '-U', user, '-d', 'postgres', '-q'],
+      { timeout: 5_000 },
+    );
     if (ready.status === 0) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new PostgresUnavailable(`PostgreSQL not ready on ${HOST}:${port} within the deadline:\n${output.lines().slice(-15).join('\n')}`);
+      throw new PostgresUnavailable(
+        `PostgreSQL not ready on ${HOST}:${port} within the deadline:\n${output.lines().slice(-15).join('\n')}`,
+      );
     }
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   }

@@ -49,14 +49,21 @@ export async function startCharterflowProcess(options: CharterflowProcessOptions
 
   const launch = () =>
     new Promise<void>((resolveReady, reject) => {
-      const started = spawn(process.execPath, [BIN, ...options.args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const started = spawn(process.execPath, [BIN, ...options.args], {
+        env: options.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child = started;
       starts += 1;
       let pending = '';
       let ready = false;
       const timer = setTimeout(() => {
         started.kill('SIGKILL');
-        reject(new ProcessNotReady(`${options.name} not ready in ${options.readyTimeoutMs ?? 90_000} ms:\n${output.slice(-3_000)}`));
+        reject(
+          new ProcessNotReady(
+            `${options.name} not ready in ${options.readyTimeoutMs ?? 90_000} ms:\n${output.slice(-3_000)}`,
+          ),
+        );
       }, options.readyTimeoutMs ?? 90_000);
       const onLine = (line: string) => {
         output = `${output}${line}\n`.slice(-20_000);
@@ -84,7 +91,12 @@ export async function startCharterflowProcess(options: CharterflowProcessOptions
       });
       started.once('exit', (code, signal) => {
         clearTimeout(timer);
-        if (!ready) reject(new ProcessNotReady(`${options.name} exited with ${signal ?? `code ${code}`} before it was ready:\n${output.slice(-3_000)}`));
+        if (!ready)
+          reject(
+            new ProcessNotReady(
+              `${options.name} exited with ${signal ?? `code ${code}`} before it was ready:\n${output.slice(-3_000)}`,
+            ),
+          );
       });
     });
 

@@ -48,17 +48,27 @@ export async function ensureTemporalServer(options: EnsureServerOptions = {}): P
 
   const version = goVersion(env);
   const manual = `Manual build: CGO_ENABLED=0 go install ${TEMPORAL_SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION} ${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`;
-  if (!version) throw new TemporalServerUnavailable(`Go is not installed: the cluster tier builds the Temporal server ${TEMPORAL_SERVER_VERSION} from the Go module proxy.\n${manual}`);
+  if (!version)
+    throw new TemporalServerUnavailable(
+      `Go is not installed: the cluster tier builds the Temporal server ${TEMPORAL_SERVER_VERSION} from the Go module proxy.\n${manual}`,
+    );
   if (version[0] < MIN_GO[0] || (version[0] === MIN_GO[0] && version[1] < MIN_GO[1])) {
-    throw new TemporalServerUnavailable(`Go ${version.join('.')} is too old: the Temporal server ${TEMPORAL_SERVER_VERSION} needs Go ${MIN_GO.join('.')}+.\n${manual}`);
+    throw new TemporalServerUnavailable(
+      `Go ${version.join('.')} is too old: the Temporal server ${TEMPORAL_SERVER_VERSION} needs Go ${MIN_GO.join('.')}+.\n${manual}`,
+    );
   }
   const buildDir = `${join(tools.serverPath, '..')}.build-${process.pid}`;
   mkdirSync(buildDir, { recursive: true });
   try {
-    progress(`Building Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with Go ${version.join('.')} (first time only: several minutes)…`);
+    progress(
+      `Building Temporal server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool with Go ${version.join('.')} (first time only: several minutes)…`,
+    );
     const started = Date.now();
     const result = await goInstall({
-      packages: [`${TEMPORAL_SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`],
+      packages: [
+        `${TEMPORAL_SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`,
+        `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
+      ],
       ldflags: '-s -w',
       gobin: buildDir,
       env,
@@ -66,7 +76,9 @@ export async function ensureTemporalServer(options: EnsureServerOptions = {}): P
     });
     if (result.code !== 0) {
       const tail = result.output.trim().split('\n').slice(-15).join('\n');
-      throw new TemporalServerUnavailable(`go install of the Temporal server failed (exit ${result.code}):\n${tail}\n${manual}`);
+      throw new TemporalServerUnavailable(
+        `go install of the Temporal server failed (exit ${result.code}):\n${tail}\n${manual}`,
+      );
     }
     const target = join(tools.serverPath, '..');
     rmSync(target, { recursive: true, force: true });

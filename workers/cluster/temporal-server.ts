@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS, SearchAttributes } from '../../workflows/contract.ts';
-import { killOnParentExit, recentLines, waitForTemporalFrontend, watchChild, type WatchedChild } from '../child-processes.ts';
+import {
+  killOnParentExit,
+  recentLines,
+  waitForTemporalFrontend,
+  watchChild,
+  type WatchedChild,
+} from '../child-processes.ts';
 import { findFreePort } from '../dev-server.ts';
 import { PROJECT_ROOT } from '../temporal-cli.ts';
 import type { RunningPostgres } from './postgres.ts';
@@ -25,7 +31,16 @@ export const SETUP_NAMESPACE_SCRIPT = join(DEPLOY_DIR, 'setup-namespace.sh');
 
 const HOST = '127.0.0.1';
 /** `temporal-server` arguments; docker-compose.yml runs the same with its mount of deploy/temporal/ as root. */
-export const SERVER_ARGS = ['--root', DEPLOY_DIR, '--config', 'server', '--env', SERVER_CONFIG_ENV, '--allow-no-auth', 'start'];
+export const SERVER_ARGS = [
+  '--root',
+  DEPLOY_DIR,
+  '--config',
+  'server',
+  '--env',
+  SERVER_CONFIG_ENV,
+  '--allow-no-auth',
+  'start',
+];
 
 export class ClusterSetupFailed extends Error {
   override name = 'ClusterSetupFailed';
@@ -34,13 +49,20 @@ export class ClusterSetupFailed extends Error {
 /** Runs a deploy/temporal/ script with only the environment it needs; rejects with its output. */
 function runScript(script: string, env: Record<string, string>, what: string): Promise<string> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn('/bin/sh', [script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', [script], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8_000));
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.once('error', (error) => reject(new ClusterSetupFailed(`${what}: ${error.message}`)));
-    child.once('close', (code) => (code === 0 ? resolveRun(output) : reject(new ClusterSetupFailed(`${what} failed (exit ${code}):\n${output.trim()}`))));
+    child.once('close', (code) =>
+      code === 0
+        ? resolveRun(output)
+        : reject(new ClusterSetupFailed(`${what} failed (exit ${code}):\n${output.trim()}`)),
+    );
   });
 }
 
@@ -48,7 +70,13 @@ function runScript(script: string, env: Record<string, string>, what: string): P
 export function applySchema(tools: TemporalServerTools, postgres: RunningPostgres): Promise<string> {
   return runScript(
     SETUP_SCHEMA_SCRIPT,
-    { SQL_HOST: postgres.host, SQL_PORT: String(postgres.port), SQL_USER: postgres.user, SQL_PASSWORD: postgres.password, TEMPORAL_SQL_TOOL: tools.sqlToolPath },
+    {
+      SQL_HOST: postgres.host,
+      SQL_PORT: String(postgres.port),
+      SQL_USER: postgres.user,
+      SQL_PASSWORD: postgres.password,
+      TEMPORAL_SQL_TOOL: tools.sqlToolPath,
+    },
     'schema setup (deploy/temporal/setup-schema.sh)',
   );
 }
@@ -57,7 +85,12 @@ export function applySchema(tools: TemporalServerTools, postgres: RunningPostgre
 export function setupNamespace(cliPath: string, address: string, namespace: string): Promise<string> {
   return runScript(
     SETUP_NAMESPACE_SCRIPT,
-    { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, SEARCH_ATTRIBUTES: SEARCH_ATTRIBUTE_FLAGS.join(' '), TEMPORAL_CLI: cliPath },
+    {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      SEARCH_ATTRIBUTES: SEARCH_ATTRIBUTE_FLAGS.join(' '),
+      TEMPORAL_CLI: cliPath,
+    },
     'namespace setup (deploy/temporal/setup-namespace.sh)',
   );
 }
@@ -79,7 +112,10 @@ export async function waitForSearchAttributes(address: string, namespace: string
         await client.workflow.count(query);
         return;
       } catch (error) {
-        if (Date.now() > deadline) throw new ClusterSetupFailed(`search attributes not queryable within ${timeoutMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+        if (Date.now() > deadline)
+          throw new ClusterSetupFailed(
+            `search attributes not queryable within ${timeoutMs} ms: ${error instanceof Error ? error.message : String(error)}`,
+          );
         await new Promise((resolveWait) => setTimeout(resolveWait, 250));
       }
     }
@@ -130,7 +166,10 @@ async function findFreeMembershipPort(taken: Set<number>): Promise<number> {
 }
 
 async function serverPorts(frontendPort?: number): Promise<Record<string, string>> {
-  const ports: Record<string, string> = { FRONTEND_GRPC_PORT: String(frontendPort ?? (await findFreePort())), FRONTEND_HTTP_PORT: String(await findFreePort()) };
+  const ports: Record<string, string> = {
+    FRONTEND_GRPC_PORT: String(frontendPort ?? (await findFreePort())),
+    FRONTEND_HTTP_PORT: String(await findFreePort()),
+  };
   const taken = new Set<number>();
   for (const service of SERVICES) {
     if (service !== 'FRONTEND') ports[`${service}_GRPC_PORT`] = String(await findFreePort());
@@ -145,7 +184,11 @@ async function serverPorts(frontendPort?: number): Promise<Record<string, string
  * The variables server/charterflow.yaml reads, as the launcher sets them (docker-compose.yml sets
  * the same names for its container; test/compose checks both cover every variable without a default).
  */
-export function serverEnvironment(ports: Record<string, string>, postgres: Pick<RunningPostgres, 'host' | 'port' | 'user' | 'password'>, logLevel: string): Record<string, string> {
+export function serverEnvironment(
+  ports: Record<string, string>,
+  postgres: Pick<RunningPostgres, 'host' | 'port' | 'user' | 'password'>,
+  logLevel: string,
+): Record<string, string> {
   return {
     ...ports,
     BIND_ON_IP: HOST,
@@ -163,14 +206,20 @@ export function serverEnvironment(ports: Record<string, string>, postgres: Pick<
 export async function startTemporalServer(options: TemporalServerOptions): Promise<RunningTemporalServer> {
   const ports = await serverPorts(options.port);
   const address = `${HOST}:${ports.FRONTEND_GRPC_PORT}`;
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...serverEnvironment(ports, options.postgres, options.logLevel ?? 'warn') };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    ...serverEnvironment(ports, options.postgres, options.logLevel ?? 'warn'),
+  };
   // Server log lines carry whole stack traces: keep the message end of each.
   const output = recentLines(60, { maxLineLength: 600, onLine: options.onLog });
   let server: WatchedChild | undefined;
   const releaseExitHook = killOnParentExit(() => server?.child);
   const halt = async () => server?.stop('SIGTERM', 20_000);
   const launch = async () => {
-    const started = watchChild(spawn(options.tools.serverPath, SERVER_ARGS, { env, stdio: ['ignore', 'pipe', 'pipe'] }), output);
+    const started = watchChild(
+      spawn(options.tools.serverPath, SERVER_ARGS, { env, stdio: ['ignore', 'pipe', 'pipe'] }),
+      output,
+    );
     server = started;
     try {
       const connection = await waitForTemporalFrontend(
@@ -185,7 +234,9 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
       await connection.close();
     } catch (error) {
       await halt();
-      throw new ClusterSetupFailed(`${error instanceof Error ? error.message : String(error)}\nLast server log lines:\n${output.lines().slice(-20).join('\n')}`);
+      throw new ClusterSetupFailed(
+        `${error instanceof Error ? error.message : String(error)}\nLast server log lines:\n${output.lines().slice(-20).join('\n')}`,
+      );
     }
   };
 

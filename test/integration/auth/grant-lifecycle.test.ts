@@ -22,12 +22,20 @@ describe('Avinode client auth method mismatch', () => {
   let emulator: RunningEmulator;
   const SECRET = 'mismatch+secret&value=%';
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, credentials: { clientId: 'mm-client', clientSecret: SECRET, authMethod: 'client_secret_jwt' } });
+    emulator = await startEmulator({
+      port: 0,
+      credentials: { clientId: 'mm-client', clientSecret: SECRET, authMethod: 'client_secret_jwt' },
+    });
   });
   afterAll(() => emulator.close());
 
   it("names the configured method and the server's errorDetails code, without the secret", async () => {
-    const source = createAvinodeOAuthTokenSource({ tokenUrl: emulator.tokenUrl, clientId: 'mm-client', clientSecret: SECRET, method: 'client_secret_post' });
+    const source = createAvinodeOAuthTokenSource({
+      tokenUrl: emulator.tokenUrl,
+      clientId: 'mm-client',
+      clientSecret: SECRET,
+      method: 'client_secret_post',
+    });
     const failure = await failureOf(source.getToken());
     expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
     expect(failure.message).toContain('method client_secret_post');
@@ -43,13 +51,17 @@ describe('AirVantage grant in a FileRefreshTokenStore', () => {
   let dir: string;
   const client = () => ({ baseUrl: `${emulator.url}/airvantage`, clientId: d.clientId, clientSecret: d.clientSecret });
   const works = async (token: string) => {
-    const response = await request(`${emulator.url}/airvantage/api/v1/users/current`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await request(`${emulator.url}/airvantage/api/v1/users/current`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     await response.body.dump();
     return response.statusCode === 200;
   };
   async function authorizationCode(codeChallenge: string): Promise<string> {
     const state = createOAuthState();
-    const response = await request(buildAuthorizeUrl({ host: client().baseUrl, clientId: d.clientId, redirectUri, codeChallenge, state }));
+    const response = await request(
+      buildAuthorizeUrl({ host: client().baseUrl, clientId: d.clientId, redirectUri, codeChallenge, state }),
+    );
     await response.body.dump();
     expect(response.statusCode).toBe(302);
     const callback = new URL(String(response.headers.location));
@@ -70,7 +82,11 @@ describe('AirVantage grant in a FileRefreshTokenStore', () => {
     const path = join(dir, 'restart.json');
     const pkce = createPkcePair();
     const before = createAirVantageTokenSource(client(), { grantId: 'ops', store: new FileRefreshTokenStore(path) });
-    const first = await before.exchangeAuthorizationCode({ code: await authorizationCode(pkce.challenge), redirectUri, codeVerifier: pkce.verifier });
+    const first = await before.exchangeAuthorizationCode({
+      code: await authorizationCode(pkce.challenge),
+      redirectUri,
+      codeVerifier: pkce.verifier,
+    });
     expect(await works(first.value)).toBe(true);
     const refreshA = JSON.parse(await readFile(path, 'utf8')).ops as string;
 
@@ -95,25 +111,38 @@ describe('AirVantage grant in a FileRefreshTokenStore', () => {
     const path = join(dir, 'concurrent.json');
     const seed = createAirVantageTokenSource(client(), { grantId: 'ops', store: new FileRefreshTokenStore(path) });
     await seed.loginWithPassword({ username: d.username, password: d.password });
-    const workers = [0, 1, 2].map(() => createAirVantageTokenSource(client(), { grantId: 'ops', store: new FileRefreshTokenStore(path) }));
+    const workers = [0, 1, 2].map(() =>
+      createAirVantageTokenSource(client(), { grantId: 'ops', store: new FileRefreshTokenStore(path) }),
+    );
     const tokens = await Promise.all(workers.map((w) => w.getToken({ forceRefresh: true })));
     expect(new Set(tokens.map((t) => t.value)).size).toBe(3);
     // Only the last issued access token's grant state matters: the stored refresh token still works.
-    const next = await createAirVantageTokenSource(client(), { grantId: 'ops', store: new FileRefreshTokenStore(path) }).getToken();
+    const next = await createAirVantageTokenSource(client(), {
+      grantId: 'ops',
+      store: new FileRefreshTokenStore(path),
+    }).getToken();
     expect(await works(next.value)).toBe(true);
   });
 
   it('fails the exchange with invalid_grant when the verifier does not match the S256 challenge', async () => {
     const pkce = createPkcePair();
     const code = await authorizationCode(pkce.challenge);
-    const source = createAirVantageTokenSource(client(), { grantId: 'wrong-verifier', store: new FileRefreshTokenStore(join(dir, 'wrong.json')) });
-    const failure = await failureOf(source.exchangeAuthorizationCode({ code, redirectUri, codeVerifier: createPkcePair().verifier }));
+    const source = createAirVantageTokenSource(client(), {
+      grantId: 'wrong-verifier',
+      store: new FileRefreshTokenStore(join(dir, 'wrong.json')),
+    });
+    const failure = await failureOf(
+      source.exchangeAuthorizationCode({ code, redirectUri, codeVerifier: createPkcePair().verifier }),
+    );
     expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
     expect(failure.message).toContain('invalid_grant');
   });
 
   it('expires a token once; a second expire of the same token is reported as already expired', async () => {
-    const source = createAirVantageTokenSource(client(), { grantId: 'expire', store: new FileRefreshTokenStore(join(dir, 'expire.json')) });
+    const source = createAirVantageTokenSource(client(), {
+      grantId: 'expire',
+      store: new FileRefreshTokenStore(join(dir, 'expire.json')),
+    });
     const token = await source.loginWithPassword({ username: d.username, password: d.password });
     expect(await expireAccessToken({ host: client().baseUrl, token })).toBe('expired');
     expect(await works(token.value)).toBe(false);

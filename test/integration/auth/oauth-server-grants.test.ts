@@ -3,7 +3,12 @@
 // (presenting a consumed refresh token revokes the whole grant) decide every outcome here.
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAirvantageTokenSource, createPkcePair, MemoryRefreshTokenStore, type AirvantageTokenSource } from '../../../activities/auth/index.ts';
+import {
+  createAirvantageTokenSource,
+  createPkcePair,
+  MemoryRefreshTokenStore,
+  type AirvantageTokenSource,
+} from '../../../activities/auth/index.ts';
 import { FailureType } from '../../../workflows/contract.ts';
 import { ACCOUNT, CLIENT, REDIRECT_URI, startOAuthServer, type OAuthServer } from './oidc-server.ts';
 
@@ -67,11 +72,19 @@ describe('AirVantage grants against a real OAuth server', () => {
     const stored = await store.load('g-code');
 
     const { code } = await server.authorize();
-    const wrongVerifier = await failureOf(source.exchangeAuthorizationCode({ code, redirectUri: REDIRECT_URI, codeVerifier: createPkcePair().verifier }));
+    const wrongVerifier = await failureOf(
+      source.exchangeAuthorizationCode({ code, redirectUri: REDIRECT_URI, codeVerifier: createPkcePair().verifier }),
+    );
     expect(wrongVerifier.type).toBe(FailureType.TokenEndpointRejected);
     expect(wrongVerifier.message).toContain('authorization-code exchange');
     expect(wrongVerifier.message).toContain('only this attempt failed');
-    const unknownCode = await failureOf(source.exchangeAuthorizationCode({ code: 'not-a-code', redirectUri: REDIRECT_URI, codeVerifier: createPkcePair().verifier }));
+    const unknownCode = await failureOf(
+      source.exchangeAuthorizationCode({
+        code: 'not-a-code',
+        redirectUri: REDIRECT_URI,
+        codeVerifier: createPkcePair().verifier,
+      }),
+    );
     expect(unknownCode.message).toContain('invalid_grant');
 
     expect(await store.load('g-code')).toBe(stored);
@@ -82,7 +95,9 @@ describe('AirVantage grants against a real OAuth server', () => {
   it('a failed password login keeps the stored grant, which still refreshes; a good one replaces it', async () => {
     const { source, store } = await authorizedSource('g-password');
     const stored = await store.load('g-password');
-    const failure = await failureOf(source.loginWithPassword({ username: ACCOUNT.username, password: 'wrong-password-7d' }));
+    const failure = await failureOf(
+      source.loginWithPassword({ username: ACCOUNT.username, password: 'wrong-password-7d' }),
+    );
     expect(failure.type).toBe(FailureType.TokenEndpointRejected);
     expect(failure.message).toContain('password login');
     expect(failure.message).not.toContain('wrong-password-7d');
@@ -103,7 +118,12 @@ describe('AirVantage grants against a real OAuth server', () => {
     const consumed = await store.load('g-cancel');
     const held = server.holdNextTokenResponse();
     const callers = [new AbortController(), new AbortController()];
-    const waits = callers.map((caller) => source.getToken({ forceRefresh: true, signal: caller.signal }).then(() => 'token', (error: Error) => error.name));
+    const waits = callers.map((caller) =>
+      source.getToken({ forceRefresh: true, signal: caller.signal }).then(
+        () => 'token',
+        (error: Error) => error.name,
+      ),
+    );
     await held.processed; // the server has rotated: the stored refresh token is consumed now
     for (const caller of callers) caller.abort(new DOMException('activity cancelled', 'AbortError'));
     expect(await Promise.all(waits)).toEqual(['AbortError', 'AbortError']);
@@ -114,18 +134,30 @@ describe('AirVantage grants against a real OAuth server', () => {
     const rotated = await store.load('g-cancel');
     expect(rotated).not.toBe(consumed);
     // The grant is alive: refreshing presents the rotated token (the first call may join the finishing request).
-    for (let attempt = 0; attempt < 2 && (await store.load('g-cancel')) === rotated; attempt++) await source.getToken({ forceRefresh: true });
+    for (let attempt = 0; attempt < 2 && (await store.load('g-cancel')) === rotated; attempt++)
+      await source.getToken({ forceRefresh: true });
     expect(await store.load('g-cancel')).not.toBe(rotated);
     expect(server.tokenRequests.at(-1)).toBe('refresh_token');
   });
 
   it('a cancelled code exchange still saves the grant the server issued', async () => {
     const store = new ObservedStore();
-    const source = createAirvantageTokenSource({ baseUrl: server.baseUrl, ...CLIENT }, { grantId: 'g-cancel-code', store });
+    const source = createAirvantageTokenSource(
+      { baseUrl: server.baseUrl, ...CLIENT },
+      { grantId: 'g-cancel-code', store },
+    );
     const { code, pkce } = await server.authorize();
     const held = server.holdNextTokenResponse();
     const caller = new AbortController();
-    const wait = source.exchangeAuthorizationCode({ code, redirectUri: REDIRECT_URI, codeVerifier: pkce.verifier }, { signal: caller.signal }).then(() => 'token', (error: Error) => error.name);
+    const wait = source
+      .exchangeAuthorizationCode(
+        { code, redirectUri: REDIRECT_URI, codeVerifier: pkce.verifier },
+        { signal: caller.signal },
+      )
+      .then(
+        () => 'token',
+        (error: Error) => error.name,
+      );
     await held.processed;
     caller.abort(new DOMException('request cancelled', 'AbortError'));
     expect(await wait).toBe('AbortError');

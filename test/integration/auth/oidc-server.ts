@@ -58,7 +58,14 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    ttl: { AccessToken: 3600, AuthorizationCode: 60, RefreshToken: 30 * 86_400, Grant: 30 * 86_400, Interaction: 600, Session: 3600 },
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      RefreshToken: 30 * 86_400,
+      Grant: 30 * 86_400,
+      Interaction: 600,
+      Session: 3600,
+    },
   });
 
   // The password grant (AirVantage has it; oidc-provider leaves it to the deployment).
@@ -66,13 +73,26 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     'password',
     async (ctx) => {
       const { username, password } = ctx.oidc.params;
-      if (username !== ACCOUNT.username || password !== ACCOUNT.password) throw new errors.InvalidGrant('invalid credentials');
+      if (username !== ACCOUNT.username || password !== ACCOUNT.password)
+        throw new errors.InvalidGrant('invalid credentials');
       const client = ctx.oidc.client;
       const grant = new provider.Grant({ accountId: username, clientId: client.clientId });
       grant.addOIDCScope('openid');
       const grantId = await grant.save();
-      const accessToken = new provider.AccessToken({ accountId: username, client, grantId, scope: 'openid', gty: 'password' });
-      const refreshToken = new provider.RefreshToken({ accountId: username, client, grantId, scope: 'openid', gty: 'password' });
+      const accessToken = new provider.AccessToken({
+        accountId: username,
+        client,
+        grantId,
+        scope: 'openid',
+        gty: 'password',
+      });
+      const refreshToken = new provider.RefreshToken({
+        accountId: username,
+        client,
+        grantId,
+        scope: 'openid',
+        gty: 'password',
+      });
       ctx.body = {
         access_token: await accessToken.save(),
         token_type: 'Bearer',
@@ -91,7 +111,13 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     const held = hold;
     hold = undefined;
     await next();
-    tokenRequests.push(String((ctx.request as unknown as { body?: { grant_type?: string } }).body?.grant_type ?? ctx.oidc?.params?.grant_type ?? '?'));
+    tokenRequests.push(
+      String(
+        (ctx.request as unknown as { body?: { grant_type?: string } }).body?.grant_type ??
+          ctx.oidc?.params?.grant_type ??
+          '?',
+      ),
+    );
     if (held) {
       held.processed.resolve();
       await held.released.promise;
@@ -107,7 +133,12 @@ export async function startOAuthServer(): Promise<OAuthServer> {
       const grant = new provider.Grant({ accountId: 'pilot-ops', clientId: String(details.params.client_id) });
       grant.addOIDCScope('openid');
       const grantId = await grant.save();
-      await provider.interactionFinished(req, res, { login: { accountId: 'pilot-ops' }, consent: { grantId } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: 'pilot-ops' }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      );
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
@@ -115,10 +146,19 @@ export async function startOAuthServer(): Promise<OAuthServer> {
 
   async function authorize(pkce: PkcePair = createPkcePair()) {
     const state = createOAuthState();
-    let url = buildAuthorizeUrl({ baseUrl, clientId: CLIENT.clientId, redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge, state, scope: 'openid' });
+    let url = buildAuthorizeUrl({
+      baseUrl,
+      clientId: CLIENT.clientId,
+      redirectUri: REDIRECT_URI,
+      codeChallenge: pkce.challenge,
+      state,
+      scope: 'openid',
+    });
     const cookies = new Map<string, string>();
     for (let hop = 0; hop < 10; hop++) {
-      const response = await request(url, { headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      const response = await request(url, {
+        headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
       await response.body.dump();
       const setCookie = response.headers['set-cookie'];
       for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
@@ -127,7 +167,8 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         cookies.set(pair.slice(0, at), pair.slice(at + 1));
       }
       const location = response.headers.location;
-      if (typeof location !== 'string') throw new Error(`authorize: ${response.statusCode} without a redirect at hop ${hop}`);
+      if (typeof location !== 'string')
+        throw new Error(`authorize: ${response.statusCode} without a redirect at hop ${hop}`);
       const next = new URL(location, url);
       if (next.href.startsWith(REDIRECT_URI)) {
         if (next.searchParams.get('state') !== state) throw new Error('authorize: state mismatch');

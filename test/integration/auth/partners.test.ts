@@ -30,19 +30,29 @@ afterAll(async () => {
 });
 
 async function ping(path: string, token: string, headers: Record<string, string> = {}): Promise<number> {
-  const response = await request(`${emulator.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+  const response = await request(`${emulator.url}${path}`, {
+    headers: { authorization: `Bearer ${token}`, ...headers },
+  });
   await response.body.dump();
   return response.statusCode;
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ApplicationFailure);
   return error as ApplicationFailure;
 }
 
 describe('Avionté', () => {
-  const credential = { clientId: avionte.clientId, clientSecret: avionte.clientSecret, apiKey: avionte.apiKey, scope: avionte.scope };
+  const credential = {
+    clientId: avionte.clientId,
+    clientSecret: avionte.clientSecret,
+    apiKey: avionte.apiKey,
+    scope: avionte.scope,
+  };
 
   it('gets a token with the gateway key and the required scope, and the token works', async () => {
     const source = createAvionteTokenSource({ ...credential, tokenUrl: `${emulator.url}/avionte/authorize/token` });
@@ -52,7 +62,11 @@ describe('Avionté', () => {
   });
 
   it('explains a rejected x-api-key without retrying', async () => {
-    const source = createAvionteTokenSource({ ...credential, tokenUrl: `${emulator.url}/avionte/authorize/token`, apiKey: 'wrong-gateway-key' });
+    const source = createAvionteTokenSource({
+      ...credential,
+      tokenUrl: `${emulator.url}/avionte/authorize/token`,
+      apiKey: 'wrong-gateway-key',
+    });
     const failure = await failureOf(source.getToken());
     expect(failure.type).toBe(FailureType.TokenEndpointRejected);
     expect(failure.nonRetryable).toBe(true);
@@ -102,12 +116,18 @@ describe('Avvail', () => {
 });
 
 describe('AirVantage', () => {
-  const client = () => ({ baseUrl: `${emulator.url}/airvantage`, clientId: airvantage.clientId, clientSecret: airvantage.clientSecret });
+  const client = () => ({
+    baseUrl: `${emulator.url}/airvantage`,
+    clientId: airvantage.clientId,
+    clientSecret: airvantage.clientSecret,
+  });
 
   it('completes the authorization-code flow with PKCE S256 and persists the refresh token before use', async () => {
     const pkce = createPkcePair();
     const state = createOAuthState();
-    const authorize = await request(buildAuthorizeUrl({ ...client(), redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge, state }));
+    const authorize = await request(
+      buildAuthorizeUrl({ ...client(), redirectUri: REDIRECT_URI, codeChallenge: pkce.challenge, state }),
+    );
     await authorize.body.dump();
     expect(authorize.statusCode).toBe(302);
     const callback = new URL(String(authorize.headers.location));
@@ -117,7 +137,11 @@ describe('AirVantage', () => {
     const dir = mkdtempSync(join(tmpdir(), 'airvantage-store-'));
     const store = new FileRefreshTokenStore(join(dir, 'grants.json'));
     const source = createAirvantageTokenSource(client(), { grantId: 'ops', store });
-    const token = await source.exchangeAuthorizationCode({ code, redirectUri: REDIRECT_URI, codeVerifier: pkce.verifier });
+    const token = await source.exchangeAuthorizationCode({
+      code,
+      redirectUri: REDIRECT_URI,
+      codeVerifier: pkce.verifier,
+    });
     expect(token.value.length).toBeGreaterThan(10);
     const saved = await store.load('ops');
     expect(saved).toBeTruthy();
@@ -147,14 +171,18 @@ describe('AirVantage', () => {
     const source = createAirvantageTokenSource(client(), { grantId: 'expire', store: new MemoryRefreshTokenStore() });
     const token = await source.loginWithPassword({ username: airvantage.username, password: airvantage.password });
     expect(await source.expire()).toBe('expired');
-    const check = await request(`${emulator.url}/airvantage/api/oauth/expire?access_token=${encodeURIComponent(token.value)}`);
+    const check = await request(
+      `${emulator.url}/airvantage/api/oauth/expire?access_token=${encodeURIComponent(token.value)}`,
+    );
     await check.body.dump();
     expect(check.statusCode).toBe(401);
   });
 
   it('answers invalid_grant for a wrong password without leaking it', async () => {
     const source = createAirvantageTokenSource(client(), { grantId: 'bad', store: new MemoryRefreshTokenStore() });
-    const failure = await failureOf(source.loginWithPassword({ username: airvantage.username, password: 'not-the-password-x' }));
+    const failure = await failureOf(
+      source.loginWithPassword({ username: airvantage.username, password: 'not-the-password-x' }),
+    );
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).not.toContain('not-the-password-x');
   });

@@ -21,12 +21,21 @@ const SECRET = 'integration+secret&with=odd%chars';
 describe.each(CLIENT_AUTH_METHODS)('Avinode %s against a matching registration', (method) => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, credentials: { clientId: 'it-client', clientSecret: SECRET, authMethod: method } });
+    emulator = await startEmulator({
+      port: 0,
+      credentials: { clientId: 'it-client', clientSecret: SECRET, authMethod: method },
+    });
   });
   afterAll(() => emulator.close());
 
   it('obtains a token', async () => {
-    const source = createAvinodeOAuthTokenSource({ tokenUrl: emulator.tokenUrl, clientId: 'it-client', clientSecret: SECRET, method, expiresInMinutes: 5 });
+    const source = createAvinodeOAuthTokenSource({
+      tokenUrl: emulator.tokenUrl,
+      clientId: 'it-client',
+      clientSecret: SECRET,
+      method,
+      expiresInMinutes: 5,
+    });
     const token = await source.getToken();
     expect(token.value.length).toBeGreaterThan(10);
     expect(token.expiresInSeconds).toBeGreaterThan(200);
@@ -35,7 +44,12 @@ describe.each(CLIENT_AUTH_METHODS)('Avinode %s against a matching registration',
   it('names the configured and the expected method when another method is configured', async () => {
     const wrong = CLIENT_AUTH_METHODS.find((m) => m !== method)!;
     const credential = { tokenUrl: emulator.tokenUrl, clientId: 'it-client', clientSecret: SECRET, method: wrong };
-    const failure = await createAvinodeOAuthTokenSource(credential).getToken().then(() => new Error("expected a failure"), (e: unknown) => e as Error);
+    const failure = await createAvinodeOAuthTokenSource(credential)
+      .getToken()
+      .then(
+        () => new Error('expected a failure'),
+        (e: unknown) => e as Error,
+      );
     expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
     expect(failure.message).toContain(wrong);
     expect(failure.message).not.toContain(SECRET);
@@ -55,18 +69,39 @@ describe('partner token endpoints of the emulator', () => {
 
   it('Avionté issues a token with x-api-key and scope, and says the gateway rejected a wrong key', async () => {
     const d = EMULATOR_PARTNER_DEFAULTS.avionte;
-    const credential = { tokenUrl: `${emulator.url}/avionte/authorize/token`, clientId: d.clientId, clientSecret: d.clientSecret, apiKey: d.apiKey, scope: d.scope };
+    const credential = {
+      tokenUrl: `${emulator.url}/avionte/authorize/token`,
+      clientId: d.clientId,
+      clientSecret: d.clientSecret,
+      apiKey: d.apiKey,
+      scope: d.scope,
+    };
     expect((await createAvionteTokenSource(credential).getToken()).tokenType).toBe('Bearer');
-    const failure = await createAvionteTokenSource({ ...credential, apiKey: 'wrong-key' }).getToken().then(() => new Error("expected a failure"), (e: unknown) => e as Error);
+    const failure = await createAvionteTokenSource({ ...credential, apiKey: 'wrong-key' })
+      .getToken()
+      .then(
+        () => new Error('expected a failure'),
+        (e: unknown) => e as Error,
+      );
     expect(failure.message).toContain('Avionté gateway rejected the x-api-key');
   });
 
   it('Avvail issues a JWT that verifies against the JWKS and carries the required scope', async () => {
     const d = EMULATOR_PARTNER_DEFAULTS.avvail;
-    const base = { tokenUrl: `${emulator.url}/avvail/oauth/token`, clientId: d.clientId, clientSecret: d.clientSecret, audience: d.audience };
+    const base = {
+      tokenUrl: `${emulator.url}/avvail/oauth/token`,
+      clientId: d.clientId,
+      clientSecret: d.clientSecret,
+      audience: d.audience,
+    };
     const token = await createAvvailTokenSource({ ...base, requiredScopes: ['reservations:create'] }).getToken();
     expect(token.scope).toContain('reservations:create');
-    const failure = await createAvvailTokenSource({ ...base, requiredScopes: ['holds:create'] }).getToken().then(() => new Error("expected a failure"), (e: unknown) => e as Error);
+    const failure = await createAvvailTokenSource({ ...base, requiredScopes: ['holds:create'] })
+      .getToken()
+      .then(
+        () => new Error('expected a failure'),
+        (e: unknown) => e as Error,
+      );
     expect(failure.message).toContain('credential lacks holds:create');
   });
 
@@ -76,14 +111,20 @@ describe('partner token endpoints of the emulator', () => {
     const pkce = createPkcePair();
     const state = createOAuthState();
     const redirectUri = d.redirectUris[0]!;
-    const authorize = await request(buildAuthorizeUrl({ ...client, redirectUri, codeChallenge: pkce.challenge, state }));
+    const authorize = await request(
+      buildAuthorizeUrl({ ...client, redirectUri, codeChallenge: pkce.challenge, state }),
+    );
     await authorize.body.dump();
     const location = new URL(String(authorize.headers.location));
     expect(location.searchParams.get('state')).toBe(state);
     const store = new MemoryRefreshTokenStore();
     let clock = 0;
     const source = createAirvantageTokenSource(client, { grantId: 'grant-1', store }, { now: () => clock });
-    const first = await source.exchangeAuthorizationCode({ code: location.searchParams.get('code')!, redirectUri, codeVerifier: pkce.verifier });
+    const first = await source.exchangeAuthorizationCode({
+      code: location.searchParams.get('code')!,
+      redirectUri,
+      codeVerifier: pkce.verifier,
+    });
     const firstRefresh = await store.load('grant-1');
     clock += 43_000_000; // past refresh-ahead
     const second = await source.getToken();

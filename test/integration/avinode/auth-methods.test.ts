@@ -19,7 +19,10 @@ describe('each Avinode client auth method', () => {
       await admin(emulator, 'PUT', '/_emulator/credentials', { authMethod: method });
       const client = clientFor(emulator, tokenSourceFor(emulator, method));
       try {
-        const created = await client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 2 }] }, `auth-${method}`);
+        const created = await client.createTrip(
+          { legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 2 }] },
+          `auth-${method}`,
+        );
         expect((await client.readTrip(created.atripId)).trip.id).toBe(created.atripId);
       } finally {
         await client.close();

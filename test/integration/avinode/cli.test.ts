@@ -4,7 +4,17 @@ import { runAvinodeCommand, type CliIo } from '../../../client/avinode-cli.ts';
 import { runDoctorCommand } from '../../../client/doctor.ts';
 import { loadConfig } from '../../../platform/config.ts';
 import { registerWebhookSubscriptions } from '../../../workers/worker.ts';
-import { admin, captureLogs, clientFor, envFor, futureDate, tokenSourceFactory, tokenSourceFor, type AuthMethod, type Emulator } from './helpers.ts';
+import {
+  admin,
+  captureLogs,
+  clientFor,
+  envFor,
+  futureDate,
+  tokenSourceFactory,
+  tokenSourceFor,
+  type AuthMethod,
+  type Emulator,
+} from './helpers.ts';
 
 let emulator: Emulator;
 let jwtEmulator: Emulator;
@@ -38,7 +48,9 @@ describe('charterflow avinode', () => {
   it('token prints the token type and lifetime, never the token', async () => {
     const result = await run(runAvinodeCommand, ['token'], envFor(emulator));
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Bearer token via client_secret_post from http:\/\/127\.0\.0\.1:\d+\/api: expires in 1799 s \(~30 min\)/);
+    expect(result.stdout).toMatch(
+      /^Bearer token via client_secret_post from http:\/\/127\.0\.0\.1:\d+\/api: expires in 1799 s \(~30 min\)/,
+    );
     expect(result.stdout).not.toMatch(LONG_OPAQUE);
     expect(result.stdout).not.toContain(emulator.credentials.clientSecret);
   });
@@ -46,12 +58,35 @@ describe('charterflow avinode', () => {
   it('create-trip posts a round trip and prints ids and deep links; get-trip and rfqs read it back', async () => {
     const created = await run(
       runAvinodeCommand,
-      ['create-trip', '--from', 'KTEB', '--to', 'KPBI', '--date', futureDate(), '--time', '09:30', '--pax', '5', '--category', 'midsize jet', '--return-date', futureDate(33), '--external-id', 'cli-it-1'],
+      [
+        'create-trip',
+        '--from',
+        'KTEB',
+        '--to',
+        'KPBI',
+        '--date',
+        futureDate(),
+        '--time',
+        '09:30',
+        '--pax',
+        '5',
+        '--category',
+        'midsize jet',
+        '--return-date',
+        futureDate(33),
+        '--external-id',
+        'cli-it-1',
+      ],
       envFor(emulator),
     );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
-    const trip = JSON.parse(created.stdout) as { atripId: string; tripId: string; externalTripId: string; deepLinks: { searchInAvinode?: string } };
+    const trip = JSON.parse(created.stdout) as {
+      atripId: string;
+      tripId: string;
+      externalTripId: string;
+      deepLinks: { searchInAvinode?: string };
+    };
     expect(trip.externalTripId).toBe('cli-it-1');
     expect(trip.atripId).toMatch(/^atrip-/);
     expect(trip.deepLinks.searchInAvinode).toContain(trip.atripId);
@@ -88,7 +123,11 @@ describe('charterflow avinode', () => {
   });
 
   it('names a bad flag value and exits non-zero', async () => {
-    const result = await run(runAvinodeCommand, ['create-trip', '--from', 'TEB', '--to', 'KPBI', '--date', futureDate(), '--pax', '2'], envFor(emulator));
+    const result = await run(
+      runAvinodeCommand,
+      ['create-trip', '--from', 'TEB', '--to', 'KPBI', '--date', futureDate(), '--pax', '2'],
+      envFor(emulator),
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--from must be a 4-character ICAO airport code such as KTEB');
   });
@@ -101,14 +140,34 @@ describe('configuration scoped to the command', () => {
     const token = await run(runAvinodeCommand, ['token'], onlyAvinode());
     expect(token.stderr).toBe('');
     expect(token.code).toBe(0);
-    const created = await run(runAvinodeCommand, ['create-trip', '--from', 'KTEB', '--to', 'KPBI', '--date', futureDate(), '--pax', '2', '--external-id', 'cli-scoped-1'], onlyAvinode());
+    const created = await run(
+      runAvinodeCommand,
+      [
+        'create-trip',
+        '--from',
+        'KTEB',
+        '--to',
+        'KPBI',
+        '--date',
+        futureDate(),
+        '--pax',
+        '2',
+        '--external-id',
+        'cli-scoped-1',
+      ],
+      onlyAvinode(),
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ externalTripId: 'cli-scoped-1' });
   });
 
   it('a webhook variable that is invalid does not stop a direct Avinode call either', async () => {
-    const result = await run(runAvinodeCommand, ['token'], envFor(emulator, { WEBHOOK_PASSWORD: 'short', WEBHOOK_PORT: 'eighty' }));
+    const result = await run(
+      runAvinodeCommand,
+      ['token'],
+      envFor(emulator, { WEBHOOK_PASSWORD: 'short', WEBHOOK_PORT: 'eighty' }),
+    );
     expect(result.code).toBe(0);
   });
 
@@ -130,7 +189,11 @@ describe('configuration scoped to the command', () => {
   });
 
   it('doctor lists the webhook finding next to invalid Avinode settings', async () => {
-    const result = await run(runDoctorCommand, [], envFor(emulator, { WEBHOOK_PASSWORD: undefined, AVINODE_CLIENT_SECRET: '' }));
+    const result = await run(
+      runDoctorCommand,
+      [],
+      envFor(emulator, { WEBHOOK_PASSWORD: undefined, AVINODE_CLIENT_SECRET: '' }),
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✗ configuration is invalid');
     expect(result.stdout).toContain('AVINODE_CLIENT_SECRET: required');
@@ -138,8 +201,14 @@ describe('configuration scoped to the command', () => {
   });
 
   it('doctor says the webhook settings are present when they are', async () => {
-    const result = await run(runDoctorCommand, [], envFor(emulator, { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com' }));
-    expect(result.stdout).toContain('✓ webhook receiver settings present: Basic user avinode, target https://hooks.example.com');
+    const result = await run(
+      runDoctorCommand,
+      [],
+      envFor(emulator, { WEBHOOK_PUBLIC_URL: 'https://hooks.example.com' }),
+    );
+    expect(result.stdout).toContain(
+      '✓ webhook receiver settings present: Basic user avinode, target https://hooks.example.com',
+    );
   });
 });
 
@@ -159,13 +228,17 @@ describe('charterflow doctor', () => {
       const env = envFor(emu, { WEBHOOK_PUBLIC_URL: 'https://hooks.example.test/charterflow' });
       const missing = await run(runDoctorCommand, [], env);
       expect(missing.stdout).toContain('! webhook subscriptions: 3 of 3 event types have no active subscription');
-      expect(missing.stdout).toContain('missing: TripRequestMine → https://hooks.example.test/charterflow/webhooks/avinode/TripRequestMine');
+      expect(missing.stdout).toContain(
+        'missing: TripRequestMine → https://hooks.example.test/charterflow/webhooks/avinode/TripRequestMine',
+      );
       const client = clientFor(emu, tokenSourceFor(emu));
       await registerWebhookSubscriptions(client, loadConfig(env));
       await client.close();
       const healthy = await run(runDoctorCommand, [], env);
       expect(healthy.stdout).toContain('✓ webhook subscriptions: every event type charterflow needs is active');
-      expect(healthy.stdout).toMatch(/whs-\d+: TripRequestSellerResponse → https:\/\/hooks\.example\.test\/charterflow\/webhooks\/avinode\/TripRequestSellerResponse \(active\)/);
+      expect(healthy.stdout).toMatch(
+        /whs-\d+: TripRequestSellerResponse → https:\/\/hooks\.example\.test\/charterflow\/webhooks\/avinode\/TripRequestSellerResponse \(active\)/,
+      );
       expect(healthy.stdout).not.toContain(env.WEBHOOK_PASSWORD!);
       expect(healthy.code).toBe(0);
     } finally {
@@ -178,8 +251,14 @@ describe('charterflow doctor', () => {
     const plain = await run(runDoctorCommand, [], envFor(emulator));
     expect(plain.stdout).toContain('✓ payload encryption off');
     expect(plain.stdout).toContain('✓ worker metrics on http://127.0.0.1:9464/metrics');
-    expect(plain.stdout).toContain('✓ worker: Avinode calls on charter-trips-avinode at 20/s fleet-wide; sticky cache 200 trips, 40 workflow tasks, 100 activities per queue; trips continue as new after 1500 events');
-    const encrypted = await run(runDoctorCommand, [], envFor(emulator, { PAYLOAD_ENCRYPTION_KEY: key, PAYLOAD_ENCRYPTION_KEY_ID: 'k-2026', METRICS_PORT: '0' }));
+    expect(plain.stdout).toContain(
+      '✓ worker: Avinode calls on charter-trips-avinode at 20/s fleet-wide; sticky cache 200 trips, 40 workflow tasks, 100 activities per queue; trips continue as new after 1500 events',
+    );
+    const encrypted = await run(
+      runDoctorCommand,
+      [],
+      envFor(emulator, { PAYLOAD_ENCRYPTION_KEY: key, PAYLOAD_ENCRYPTION_KEY_ID: 'k-2026', METRICS_PORT: '0' }),
+    );
     expect(encrypted.stdout).toContain('✓ payload encryption on: AES-256-GCM, key id k-2026');
     expect(encrypted.stdout).toContain('worker metrics off (METRICS_PORT=0)');
     expect(encrypted.stdout).not.toContain(key);
@@ -190,7 +269,9 @@ describe('charterflow doctor', () => {
     const configured: AuthMethod = 'client_secret_basic';
     const result = await run(runDoctorCommand, [], envFor(jwtEmulator, { AVINODE_CLIENT_AUTH_METHOD: configured }));
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('client auth method mismatch: configured client_secret_basic, but the secret works with client_secret_jwt');
+    expect(result.stdout).toContain(
+      'client auth method mismatch: configured client_secret_basic, but the secret works with client_secret_jwt',
+    );
     expect(result.stdout).toContain('errorDetails codes: invalid_client_secret_basic');
     expect(result.stdout).toContain('Set AVINODE_CLIENT_AUTH_METHOD=client_secret_jwt');
     expect(result.stdout).not.toContain(jwtEmulator.credentials.clientSecret);
@@ -209,14 +290,27 @@ describe('charterflow doctor', () => {
   it('explains an unset or empty client secret', async () => {
     const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_CLIENT_SECRET: '' }));
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('AVINODE_CLIENT_SECRET: required when AVINODE_AUTH=oauth — the client secret is unset or empty');
+    expect(result.stdout).toContain(
+      'AVINODE_CLIENT_SECRET: required when AVINODE_AUTH=oauth — the client secret is unset or empty',
+    );
   });
 
   it('explains each configuration problem by its variable: a plain-HTTP Avinode URL, a missing client auth method', async () => {
-    const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_BASE_URL: 'http://sandbox.avinode.example/api', AVINODE_CLIENT_AUTH_METHOD: undefined }));
+    const result = await run(
+      runDoctorCommand,
+      [],
+      envFor(emulator, {
+        AVINODE_BASE_URL: 'http://sandbox.avinode.example/api',
+        AVINODE_CLIENT_AUTH_METHOD: undefined,
+      }),
+    );
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('AVINODE_BASE_URL: must use https:// for a non-loopback host — Avinode is HTTPS-only');
-    expect(result.stdout).toMatch(/AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth \(one of [^)]+\) — use the method chosen when the secret was created/);
+    expect(result.stdout).toContain(
+      'AVINODE_BASE_URL: must use https:// for a non-loopback host — Avinode is HTTPS-only',
+    );
+    expect(result.stdout).toMatch(
+      /AVINODE_CLIENT_AUTH_METHOD: required when AVINODE_AUTH=oauth \(one of [^)]+\) — use the method chosen when the secret was created/,
+    );
   });
 
   it('flags a secret with trailing whitespace', async () => {
@@ -227,7 +321,11 @@ describe('charterflow doctor', () => {
   });
 
   it('explains a rejected API token after a fresh access token', async () => {
-    const result = await run(runDoctorCommand, [], envFor(emulator, { AVINODE_API_TOKEN: '11111111-2222-4333-8444-555555555555' }));
+    const result = await run(
+      runDoctorCommand,
+      [],
+      envFor(emulator, { AVINODE_API_TOKEN: '11111111-2222-4333-8444-555555555555' }),
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✓ token obtained');
     expect(result.stdout).toContain('✗ the API rejected a freshly issued token');

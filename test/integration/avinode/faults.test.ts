@@ -15,7 +15,8 @@ beforeAll(async () => {
   emulator = await startEmulator({ port: 0 });
   tokens = tokenSourceFor(emulator);
   client = clientFor(emulator, tokens, logs.logger, { headersMs: 1_000, bodyMs: 1_000 });
-  atripId = (await client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 4 }] }, 'it-faults')).atripId;
+  atripId = (await client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 4 }] }, 'it-faults'))
+    .atripId;
 });
 afterEach(async () => {
   await setFaults(emulator, []);
@@ -25,7 +26,8 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-const tokensIssued = async (): Promise<number> => (await admin(emulator, 'GET', '/_emulator/stats')).tokenRequests.issued;
+const tokensIssued = async (): Promise<number> =>
+  (await admin(emulator, 'GET', '/_emulator/stats')).tokenRequests.issued;
 
 describe('injected faults map to failure types', () => {
   it.each([
@@ -44,10 +46,14 @@ describe('injected faults map to failure types', () => {
   it('a soft error on create (200 + meta.errors, as the error guide documents for a bad airport) fails as RequestInvalid and withdraws the trip Avinode created', async () => {
     await setFaults(emulator, [{ route: 'POST /api/trips', kind: 'soft_error', times: 1 }]);
     const before = (await admin(emulator, 'GET', '/_emulator/stats')).cancels;
-    const failure = await failureOf(client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 4 }] }, 'it-faults-soft'));
+    const failure = await failureOf(
+      client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 4 }] }, 'it-faults-soft'),
+    );
     expect(failure.type).toBe(FailureType.RequestInvalid);
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toMatch(/^POST \/trips → 201 START_AIRPORT_INVALID .*the trip Avinode created anyway was cancelled$/);
+    expect(failure.message).toMatch(
+      /^POST \/trips → 201 START_AIRPORT_INVALID .*the trip Avinode created anyway was cancelled$/,
+    );
     expect((await admin(emulator, 'GET', '/_emulator/stats')).cancels).toBe(before + 1);
   });
 
@@ -95,13 +101,17 @@ describe('injected faults map to failure types', () => {
   });
 
   it('403 NOT_AUTHORIZED (seller-only RFQ list) → Forbidden', async () => {
-    const failure = await failureOf(client.http.call({ method: 'GET', route: '/rfqs', schema: z.unknown(), softErrors: 'warn' }));
+    const failure = await failureOf(
+      client.http.call({ method: 'GET', route: '/rfqs', schema: z.unknown(), softErrors: 'warn' }),
+    );
     expect(failure.type).toBe(FailureType.Forbidden);
     expect(failure.message).toBe('GET /rfqs → 403 NOT_AUTHORIZED');
   });
 
   it('a past date → 422 → RequestInvalid; a bad cancel reason → 400 → RequestInvalid', async () => {
-    const past = await failureOf(client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2020-01-01', pax: 1 }] }, 'it-faults-past'));
+    const past = await failureOf(
+      client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2020-01-01', pax: 1 }] }, 'it-faults-past'),
+    );
     expect(past.type).toBe(FailureType.RequestInvalid);
     expect(past.message).toMatch(/^POST \/trips → 422/);
     const cancel = await failureOf(client.cancelTrip(atripId, { reason: 'NOT_A_REASON' as never }));

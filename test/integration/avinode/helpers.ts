@@ -14,7 +14,12 @@ export { captureLogs };
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 export type AuthMethod = Emulator['credentials']['authMethod'];
 
-export async function admin(emulator: Emulator, method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<any> {
+export async function admin(
+  emulator: Emulator,
+  method: 'GET' | 'PUT' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<any> {
   const response = await request(`${emulator.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
@@ -26,14 +31,20 @@ export async function admin(emulator: Emulator, method: 'GET' | 'PUT' | 'POST', 
   return parsed && typeof parsed === 'object' && 'data' in parsed ? parsed.data : parsed;
 }
 
-export const setFaults = (emulator: Emulator, rules: FaultRule[]) => admin(emulator, 'PUT', '/_emulator/faults', { rules });
+export const setFaults = (emulator: Emulator, rules: FaultRule[]) =>
+  admin(emulator, 'PUT', '/_emulator/faults', { rules });
 
 /** A future date, so POST /trips accepts it. */
 export function futureDate(daysAhead = 30): string {
   return new Date(Date.now() + daysAhead * 86_400_000).toISOString().slice(0, 10);
 }
 
-export function clientFor(emulator: Emulator, tokenSource: TokenSource, logger?: Logger, timeouts?: { headersMs?: number; bodyMs?: number }) {
+export function clientFor(
+  emulator: Emulator,
+  tokenSource: TokenSource,
+  logger?: Logger,
+  timeouts?: { headersMs?: number; bodyMs?: number },
+) {
   return createAvinodeClient({
     baseUrl: emulator.apiBaseUrl,
     apiToken: emulator.credentials.apiToken,
@@ -65,5 +76,8 @@ export function targetFor(emulator: Emulator, overrides: Record<string, string |
 /** The product's token layer, as the activities and the CLI build it. */
 export const tokenSourceFactory: TokenSourceFactory = (target, deps) => createAvinodeTokenSource(target, deps);
 
-export const tokenSourceFor = (emulator: Emulator, method: AuthMethod = emulator.credentials.authMethod, logger?: Logger) =>
-  tokenSourceFactory(targetFor(emulator, { AVINODE_CLIENT_AUTH_METHOD: method }), { ...(logger ? { logger } : {}) });
+export const tokenSourceFor = (
+  emulator: Emulator,
+  method: AuthMethod = emulator.credentials.authMethod,
+  logger?: Logger,
+) => tokenSourceFactory(targetFor(emulator, { AVINODE_CLIENT_AUTH_METHOD: method }), { ...(logger ? { logger } : {}) });

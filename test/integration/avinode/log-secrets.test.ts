@@ -3,7 +3,18 @@ import { startEmulator } from '../../../emulator/index.ts';
 import type { TokenSource } from '../../../activities/avinode/http.ts';
 import { runAvinodeCommand, type TokenSourceFactory } from '../../../client/avinode-cli.ts';
 import { runDoctorCommand } from '../../../client/doctor.ts';
-import { admin, captureLogs, clientFor, envFor, futureDate, setFaults, targetFor, tokenSourceFactory, type AuthMethod, type Emulator } from './helpers.ts';
+import {
+  admin,
+  captureLogs,
+  clientFor,
+  envFor,
+  futureDate,
+  setFaults,
+  targetFor,
+  tokenSourceFactory,
+  type AuthMethod,
+  type Emulator,
+} from './helpers.ts';
 
 const logs = captureLogs();
 let emulator: Emulator;
@@ -35,7 +46,9 @@ describe('log output', () => {
   it('of a run with faults, through every auth method, the CLI and the doctor, contains no secret, API token, assertion or access token', async () => {
     for (const method of METHODS) {
       await admin(emulator, 'PUT', '/_emulator/credentials', { authMethod: method });
-      const tokens = tokenSourceFactory(targetFor(emulator, { AVINODE_CLIENT_AUTH_METHOD: method }), { logger: logs.logger });
+      const tokens = tokenSourceFactory(targetFor(emulator, { AVINODE_CLIENT_AUTH_METHOD: method }), {
+        logger: logs.logger,
+      });
       const client = clientFor(emulator, recording(tokens), logs.logger);
       try {
         await setFaults(emulator, [
@@ -48,7 +61,9 @@ describe('log output', () => {
         await expect(client.createTrip(trip, `log-${method}`)).rejects.toMatchObject({ type: 'AvinodeUnavailable' });
         const created = await client.createTrip(trip, `log-${method}`, { attempt: 2 });
         await client.readTrip(created.atripId);
-        await expect(client.readTripRfqs({ tripId: created.tripId, atripId: created.atripId })).rejects.toMatchObject({ type: 'AvinodeRateLimited' });
+        await expect(client.readTripRfqs({ tripId: created.tripId, atripId: created.atripId })).rejects.toMatchObject({
+          type: 'AvinodeRateLimited',
+        });
         await expect(client.listWebhookSettings()).rejects.toMatchObject({ type: 'AvinodeUnavailable' });
         await client.cancelTrip(created.atripId, { reason: 'OTHER' });
       } finally {

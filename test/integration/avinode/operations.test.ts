@@ -32,13 +32,19 @@ describe('Avinode client against the emulator', () => {
     expect(created.reused).toBe(false);
     const read = await client.readTrip(created.atripId);
     expect(read.trip.id).toBe(created.atripId);
-    expect(read.trip.segments?.map((s) => `${s.startAirport?.icao}-${s.endAirport?.icao}`)).toEqual(['KTEB-KPBI', 'KPBI-KTEB']);
+    expect(read.trip.segments?.map((s) => `${s.startAirport?.icao}-${s.endAirport?.icao}`)).toEqual([
+      'KTEB-KPBI',
+      'KPBI-KTEB',
+    ]);
     expect(read.trip.segments?.[0]?.paxCount).toBe('5');
     expect(read.rfqs).toEqual([]);
   });
 
   it('creates one-way and multi-leg trips, the latter with a TBD time', async () => {
-    const oneWay = await client.createTrip({ legs: [{ from: 'KTEB', to: 'KMIA', date: futureDate(10), pax: 2 }] }, 'it-ops-oneway');
+    const oneWay = await client.createTrip(
+      { legs: [{ from: 'KTEB', to: 'KMIA', date: futureDate(10), pax: 2 }] },
+      'it-ops-oneway',
+    );
     const multi = await client.createTrip(
       {
         legs: [
@@ -57,7 +63,11 @@ describe('Avinode client against the emulator', () => {
     const created = await client.createTrip(roundTrip(), 'it-ops-quotes');
     const sent = await admin(emulator, 'POST', `/_emulator/trips/${created.atripId}/send-rfqs`, { operators: 2 });
     expect(sent.rfqIds).toHaveLength(2);
-    await admin(emulator, 'POST', `/_emulator/rfqs/${sent.rfqIds[0]}/respond`, { action: 'quote', price: 41250, currency: 'USD' });
+    await admin(emulator, 'POST', `/_emulator/rfqs/${sent.rfqIds[0]}/respond`, {
+      action: 'quote',
+      price: 41250,
+      currency: 'USD',
+    });
     await admin(emulator, 'POST', `/_emulator/rfqs/${sent.rfqIds[1]}/respond`, { action: 'decline' });
 
     const { rfqs, source } = await client.readTripRfqs({ tripId: created.tripId, atripId: created.atripId });
@@ -71,7 +81,13 @@ describe('Avinode client against the emulator', () => {
     const quoteId = quotedRfq.lifts[0]!.quoteIds[0]!;
     expect(quoteId).toMatch(/^aquote-/);
     const { quote } = await client.readQuote(quoteId);
-    expect(quote).toMatchObject({ quoteId, rfqId: quotedRfq.rfqId, liftId: quotedRfq.lifts[0]!.liftId, price: 41250, currency: 'USD' });
+    expect(quote).toMatchObject({
+      quoteId,
+      rfqId: quotedRfq.rfqId,
+      liftId: quotedRfq.lifts[0]!.liftId,
+      price: 41250,
+      currency: 'USD',
+    });
     expect(quote.operator).toBe(quotedRfq.operator);
 
     const messageId = quotedRfq.messageIds[0]!;

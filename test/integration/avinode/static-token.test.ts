@@ -19,7 +19,8 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-const tokenRequests = async (): Promise<number> => (await admin(emulator, 'GET', '/_emulator/stats')).tokenRequests.total;
+const tokenRequests = async (): Promise<number> =>
+  (await admin(emulator, 'GET', '/_emulator/stats')).tokenRequests.total;
 
 /** The token layer and client exactly as a worker configured with AVINODE_AUTH=static builds them. */
 function staticClient(bearer: string) {
@@ -34,7 +35,10 @@ describe('static-token mode (AVINODE_AUTH=static)', () => {
     try {
       const before = await tokenRequests();
       expect((await tokens.getToken()).value).toBe(STATIC_BEARER);
-      const created = await client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 3 }] }, 'it-static-create');
+      const created = await client.createTrip(
+        { legs: [{ from: 'KTEB', to: 'KPBI', date: futureDate(), pax: 3 }] },
+        'it-static-create',
+      );
       expect(created.atripId).toMatch(/^atrip-\d+$/);
       const read = await client.readTrip(created.atripId);
       expect(read.trip.id).toBe(created.atripId);
@@ -51,7 +55,9 @@ describe('static-token mode (AVINODE_AUTH=static)', () => {
       const readsBefore = (await admin(emulator, 'GET', '/_emulator/stats')).requestsByRoute['GET /api/trips/:id'] ?? 0;
       const failure = await failureOf(client.readTrip('atrip-1'));
       // Nothing to refresh: no replay of the rejected call.
-      expect((await admin(emulator, 'GET', '/_emulator/stats')).requestsByRoute['GET /api/trips/:id']).toBe(readsBefore + 1);
+      expect((await admin(emulator, 'GET', '/_emulator/stats')).requestsByRoute['GET /api/trips/:id']).toBe(
+        readsBefore + 1,
+      );
       expect(failure.message).toContain('static bearer token cannot be refreshed: replace AVINODE_BEARER_TOKEN');
       expect(failure.type).toBe(FailureType.AuthRejected);
       expect(failure.nonRetryable).toBe(true);

@@ -36,7 +36,10 @@ afterEach(async () => {
 async function oursByEventType(): Promise<Record<string, WebhookSetting[]>> {
   const settings = await client.listWebhookSettings();
   return Object.fromEntries(
-    WEBHOOK_EVENT_TYPES.map((eventType) => [eventType, settings.filter((setting) => setting.targetURI === webhookTargetUri(config, eventType))]),
+    WEBHOOK_EVENT_TYPES.map((eventType) => [
+      eventType,
+      settings.filter((setting) => setting.targetURI === webhookTargetUri(config, eventType)),
+    ]),
   );
 }
 
@@ -71,16 +74,29 @@ describe('webhook subscriptions', () => {
     const first = await reconcileWebhookSubscriptions(client, config);
     expect(first).toMatchObject({ created: WEBHOOK_EVENT_TYPES.length, deactivated: 0 });
     const again = await reconcileWebhookSubscriptions(client, config);
-    expect(again).toEqual({ created: 0, updated: 0, reactivated: 0, deactivated: 0, unchanged: WEBHOOK_EVENT_TYPES.length });
+    expect(again).toEqual({
+      created: 0,
+      updated: 0,
+      reactivated: 0,
+      deactivated: 0,
+      unchanged: WEBHOOK_EVENT_TYPES.length,
+    });
     for (const [eventType, settings] of Object.entries(await oursByEventType())) {
       expect(settings).toHaveLength(1);
-      expect(settings[0]).toMatchObject({ active: true, eventTypes: [eventType], clientIdentifier: config.webhooks.username });
+      expect(settings[0]).toMatchObject({
+        active: true,
+        eventTypes: [eventType],
+        clientIdentifier: config.webhooks.username,
+      });
     }
   });
 
   it('two healers deciding on the same empty list end with one active setting per event type, the extras deactivated', async () => {
     const racing = listingTogether(2);
-    const [a, b] = await Promise.all([reconcileWebhookSubscriptions(racing(), config), reconcileWebhookSubscriptions(racing(), config)]);
+    const [a, b] = await Promise.all([
+      reconcileWebhookSubscriptions(racing(), config),
+      reconcileWebhookSubscriptions(racing(), config),
+    ]);
     // Both really created (the race happened), and between them they retired every extra.
     expect(a.created + b.created).toBe(2 * WEBHOOK_EVENT_TYPES.length);
     expect(a.deactivated + b.deactivated).toBeGreaterThanOrEqual(WEBHOOK_EVENT_TYPES.length);
@@ -92,14 +108,17 @@ describe('webhook subscriptions', () => {
     // A later check reuses what is there: no third setting, still one active per event type.
     const later = await reconcileWebhookSubscriptions(client, config);
     expect(later).toMatchObject({ created: 0, deactivated: 0 });
-    for (const settings of Object.values(await oursByEventType())) expect(settings.filter((s) => s.active !== false)).toHaveLength(1);
+    for (const settings of Object.values(await oursByEventType()))
+      expect(settings.filter((s) => s.active !== false)).toHaveLength(1);
   });
 
   it('re-activates a deactivated subscription and narrows one that listens to other event types', async () => {
     await reconcileWebhookSubscriptions(client, config);
     const byType = await oursByEventType();
     await client.updateWebhookSetting(byType.TripRequestMine![0]!.id, { active: false });
-    await client.updateWebhookSetting(byType.TripChatFromSeller![0]!.id, { eventTypes: ['TripChatFromSeller', 'TripChatMine'] });
+    await client.updateWebhookSetting(byType.TripChatFromSeller![0]!.id, {
+      eventTypes: ['TripChatFromSeller', 'TripChatMine'],
+    });
     const healed = await reconcileWebhookSubscriptions(client, config);
     expect(healed).toMatchObject({ created: 0, reactivated: 2 });
     const after = await oursByEventType();
@@ -113,7 +132,12 @@ describe('webhook subscriptions', () => {
       await healer.start();
       await admin(emulator, 'POST', '/_emulator/reset', {});
       expect((await client.listWebhookSettings()).length).toBe(0);
-      await expect.poll(async () => describeSubscriptions(await client.listWebhookSettings(), config).missing, { timeout: 20_000, interval: 25 }).toEqual([]);
+      await expect
+        .poll(async () => describeSubscriptions(await client.listWebhookSettings(), config).missing, {
+          timeout: 20_000,
+          interval: 25,
+        })
+        .toEqual([]);
     } finally {
       await healer.stop();
     }
@@ -134,7 +158,11 @@ describe('webhook subscriptions', () => {
     };
     const healer = new WebhookSubscriptionHealer({ avinode: counting, config, intervalMs: 0 });
     const first = healer.check('trip_vanished');
-    const joined = [healer.check('trip_vanished'), healer.check('credentials_recovered'), healer.check('trip_vanished')];
+    const joined = [
+      healer.check('trip_vanished'),
+      healer.check('credentials_recovered'),
+      healer.check('trip_vanished'),
+    ];
     release();
     await Promise.all([first, ...joined]);
     // One check in flight plus one after it (each lists once, twice when it created), not four.

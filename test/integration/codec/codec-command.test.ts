@@ -16,14 +16,23 @@ afterEach(() => {
 });
 
 /** Runs `charterflow codec` with `env`; resolves with its listening line, or its exit code and stderr. */
-function runCodec(env: Record<string, string>, args: string[] = []): Promise<{ listening?: { url: string; allowedOrigins: string[] }; code?: number; stderr: string }> {
-  const process_ = spawn(process.execPath, [BIN, 'codec', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runCodec(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ listening?: { url: string; allowedOrigins: string[] }; code?: number; stderr: string }> {
+  const process_ = spawn(process.execPath, [BIN, 'codec', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child = process_;
   let stderr = '';
   process_.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => {
     process_.stdout!.on('data', (chunk: Buffer) => {
-      const line = chunk.toString().split('\n').find((text) => text.includes('"event":"listening"'));
+      const line = chunk
+        .toString()
+        .split('\n')
+        .find((text) => text.includes('"event":"listening"'));
       if (line) resolve({ listening: JSON.parse(line), stderr });
     });
     process_.once('exit', (code) => resolve({ code: code ?? -1, stderr }));
@@ -36,10 +45,23 @@ const post = (url: string, body: unknown, origin = UI_ORIGIN) =>
 describe('charterflow codec', () => {
   it('encrypts and decrypts for the configured UI origin only, with the keys of the environment', async () => {
     const port = await findFreePort();
-    const { listening } = await runCodec({ PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'k1', CODEC_SERVER_PORT: String(port), CODEC_ALLOWED_ORIGINS: UI_ORIGIN });
-    expect(listening).toEqual({ event: 'listening', service: 'codec', url: `http://127.0.0.1:${port}/codec`, allowedOrigins: [UI_ORIGIN] });
+    const { listening } = await runCodec({
+      PAYLOAD_ENCRYPTION_KEY: KEY,
+      PAYLOAD_ENCRYPTION_KEY_ID: 'k1',
+      CODEC_SERVER_PORT: String(port),
+      CODEC_ALLOWED_ORIGINS: UI_ORIGIN,
+    });
+    expect(listening).toEqual({
+      event: 'listening',
+      service: 'codec',
+      url: `http://127.0.0.1:${port}/codec`,
+      allowedOrigins: [UI_ORIGIN],
+    });
 
-    const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{"notes":"VIP"}').toString('base64') };
+    const plain = {
+      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+      data: Buffer.from('{"notes":"VIP"}').toString('base64'),
+    };
     const encoded = await post(`${listening!.url}/encode`, { payloads: [plain] });
     expect(encoded.status).toBe(200);
     expect(encoded.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
@@ -50,11 +72,21 @@ describe('charterflow codec', () => {
     const decoded = await post(`${listening!.url}/decode`, { payloads: [encrypted] });
     expect(((await decoded.json()) as { payloads: unknown[] }).payloads).toEqual([plain]);
 
-    expect((await post(`${listening!.url}/decode`, { payloads: [encrypted] }, 'https://elsewhere.example')).status).toBe(403);
+    expect(
+      (await post(`${listening!.url}/decode`, { payloads: [encrypted] }, 'https://elsewhere.example')).status,
+    ).toBe(403);
   });
 
   it('refuses a non-loopback host without an origin allow-list and a bearer check, naming the variables', async () => {
-    const keys = { PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'k1', CODEC_SERVER_PORT: '0', CODEC_ALLOWED_ORIGINS: '', CODEC_AUTH: '', CODEC_AUTH_ISSUER: '', CODEC_AUTH_JWKS_URL: '' };
+    const keys = {
+      PAYLOAD_ENCRYPTION_KEY: KEY,
+      PAYLOAD_ENCRYPTION_KEY_ID: 'k1',
+      CODEC_SERVER_PORT: '0',
+      CODEC_ALLOWED_ORIGINS: '',
+      CODEC_AUTH: '',
+      CODEC_AUTH_ISSUER: '',
+      CODEC_AUTH_JWKS_URL: '',
+    };
     const noList = await runCodec(keys, ['--host', '0.0.0.0']);
     expect(noList.code).toBe(2);
     expect(noList.stderr).toContain('set CODEC_ALLOWED_ORIGINS');
@@ -70,7 +102,11 @@ describe('charterflow codec', () => {
   });
 
   it('names CODEC_ALLOWED_ORIGINS when an entry is not an origin', async () => {
-    const result = await runCodec({ PAYLOAD_ENCRYPTION_KEY: KEY, PAYLOAD_ENCRYPTION_KEY_ID: 'k1', CODEC_ALLOWED_ORIGINS: 'http://ui.example/path' });
+    const result = await runCodec({
+      PAYLOAD_ENCRYPTION_KEY: KEY,
+      PAYLOAD_ENCRYPTION_KEY_ID: 'k1',
+      CODEC_ALLOWED_ORIGINS: 'http://ui.example/path',
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/CODEC_ALLOWED_ORIGINS.*origin such as http:\/\/127\.0\.0\.1:8233/);
     expect(result.stderr).not.toContain(KEY);

@@ -12,7 +12,9 @@ import { startEmulator } from '../../../emulator/index.ts';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
-async function listen(handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<{ server: Server; url: string }> {
+async function listen(
+  handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -28,9 +30,16 @@ let redirectStatus = 302;
 
 beforeAll(async () => {
   foreign = await listen((req, res) => {
-    foreignRequests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, apiToken: req.headers['x-avinode-apitoken'] as string | undefined });
+    foreignRequests.push({
+      method: req.method,
+      url: req.url,
+      authorization: req.headers.authorization,
+      apiToken: req.headers['x-avinode-apitoken'] as string | undefined,
+    });
     req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"stolen","token_type":"Bearer","expires_in":3600,"data":{}}');
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end('{"access_token":"stolen","token_type":"Bearer","expires_in":3600,"data":{}}');
   });
   emulator = await startEmulator({ port: 0 });
   // Answers every request with a redirect to the same path on the foreign origin.
@@ -47,7 +56,13 @@ afterAll(async () => {
 
 function envOf(overrides: Record<string, string>): NodeJS.ProcessEnv {
   const { clientId, clientSecret, apiToken, authMethod } = emulator.credentials;
-  return { AVINODE_API_TOKEN: apiToken, AVINODE_CLIENT_ID: clientId, AVINODE_CLIENT_SECRET: clientSecret, AVINODE_CLIENT_AUTH_METHOD: authMethod, ...overrides };
+  return {
+    AVINODE_API_TOKEN: apiToken,
+    AVINODE_CLIENT_ID: clientId,
+    AVINODE_CLIENT_SECRET: clientSecret,
+    AVINODE_CLIENT_AUTH_METHOD: authMethod,
+    ...overrides,
+  };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -65,7 +80,12 @@ describe('redirects never carry Avinode credentials elsewhere', () => {
     it(`a ${status} from the token endpoint is a ConfigurationInvalid failure, and the foreign origin sees nothing`, async () => {
       redirectStatus = status;
       foreignRequests.length = 0;
-      const target = resolveTarget(loadCommandConfig(envOf({ AVINODE_BASE_URL: emulator.apiBaseUrl, AVINODE_TOKEN_URL: `${redirecting.url}/oauth/token` })), undefined);
+      const target = resolveTarget(
+        loadCommandConfig(
+          envOf({ AVINODE_BASE_URL: emulator.apiBaseUrl, AVINODE_TOKEN_URL: `${redirecting.url}/oauth/token` }),
+        ),
+        undefined,
+      );
       const failure = await failureOf(createAvinodeTokenSource(target, {}).getToken());
       expect(failure.type).toBe(FailureType.ConfigurationInvalid);
       expect(failure.message).toContain(`answered ${status}, a redirect; not followed`);
@@ -77,7 +97,15 @@ describe('redirects never carry Avinode credentials elsewhere', () => {
       redirectStatus = status;
       foreignRequests.length = 0;
       // Real tokens from the emulator, API calls to the redirecting origin.
-      const target = resolveTarget(loadCommandConfig(envOf({ AVINODE_BASE_URL: `${redirecting.url}/api`, AVINODE_TOKEN_URL: `${emulator.apiBaseUrl}/oauth/token` })), undefined);
+      const target = resolveTarget(
+        loadCommandConfig(
+          envOf({
+            AVINODE_BASE_URL: `${redirecting.url}/api`,
+            AVINODE_TOKEN_URL: `${emulator.apiBaseUrl}/oauth/token`,
+          }),
+        ),
+        undefined,
+      );
       const client = createClientFor(target, createAvinodeTokenSource(target, {}));
       try {
         const failure = await failureOf(client.readTrip('atrip-70000001'));

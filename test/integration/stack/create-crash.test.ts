@@ -11,7 +11,16 @@ import { ActivityPriority } from '../../../workflows/activity-options.ts';
 import { workflowIdFor } from '../../../workflows/contract.ts';
 import { registerWebhookSubscriptions } from '../../../workers/worker.ts';
 import { clientFor, tokenSourceFor } from '../avinode/helpers.ts';
-import { isTerminal, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, waitUntil, type Stack } from './harness.ts';
+import {
+  isTerminal,
+  killProcess,
+  oneWayRequest,
+  spawnWorkerProcess,
+  startStack,
+  waitForProgress,
+  waitUntil,
+  type Stack,
+} from './harness.ts';
 
 const HEARTBEAT_MS = 2_000;
 let stack: Stack;
@@ -23,14 +32,19 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const externalTripIdOf = (entry: JournalEntry) => (entry.requestBody as { externalTripId?: unknown } | undefined)?.externalTripId;
+const externalTripIdOf = (entry: JournalEntry) =>
+  (entry.requestBody as { externalTripId?: unknown } | undefined)?.externalTripId;
 
 describe('a worker process killed while POST /api/trips is in flight', () => {
   it('gets the trip Avinode stored from a restarted worker by lookup, leaving exactly one Avinode trip for its externalTripId', async () => {
-    const request = oneWayRequest({ timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300, activityHeartbeatMs: HEARTBEAT_MS } });
+    const request = oneWayRequest({
+      timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300, activityHeartbeatMs: HEARTBEAT_MS },
+    });
     const workflowId = workflowIdFor(request.externalId);
     // Avinode stores the trip, then holds the answer far longer than the test needs.
-    await stack.emulator.admin.setFaults([{ kind: 'delay_response', route: 'POST /api/trips', latencyMs: 60_000, times: 1 }]);
+    await stack.emulator.admin.setFaults([
+      { kind: 'delay_response', route: 'POST /api/trips', latencyMs: 60_000, times: 1 },
+    ]);
 
     const first = await spawnWorkerProcess(stack);
     let second: ChildProcess | undefined;
@@ -38,12 +52,18 @@ describe('a worker process killed while POST /api/trips is in flight', () => {
       const started = stack.charter.startTrip(request);
       started.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
 
-      await waitUntil(async () => (await stack.emulator.admin.stats()).tripsByExternalId[workflowId] === 1, 'the trip stored while its answer is held');
+      await waitUntil(
+        async () => (await stack.emulator.admin.stats()).tripsByExternalId[workflowId] === 1,
+        'the trip stored while its answer is held',
+      );
       await killProcess(first, 'SIGKILL');
 
       // The answer never reached a worker: the emulator journals the held POST once its client is gone.
       const post = await waitUntil(
-        async () => (await stack.emulator.admin.requests({ route: 'POST /api/trips' })).find((entry) => externalTripIdOf(entry) === workflowId),
+        async () =>
+          (await stack.emulator.admin.requests({ route: 'POST /api/trips' })).find(
+            (entry) => externalTripIdOf(entry) === workflowId,
+          ),
         'the held POST /api/trips in the journal',
       );
       expect(post).toMatchObject({ status: 201, fault: 'delay_response', clientGone: true });
@@ -56,24 +76,36 @@ describe('a worker process killed while POST /api/trips is in flight', () => {
 
       const progress = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_rfqs');
       expect(progress.atripId).toBe(storedAtripId);
-      expect(progress.phaseHistory.map((change) => change.reason)).toContain('trip found (created by an earlier attempt)');
+      expect(progress.phaseHistory.map((change) => change.reason)).toContain(
+        'trip found (created by an earlier attempt)',
+      );
 
       const stats = await stack.emulator.admin.stats();
       expect(stats.tripsByExternalId[workflowId]).toBe(1);
-      const posts = (await stack.emulator.admin.requests({ route: 'POST /api/trips' })).filter((entry) => externalTripIdOf(entry) === workflowId);
+      const posts = (await stack.emulator.admin.requests({ route: 'POST /api/trips' })).filter(
+        (entry) => externalTripIdOf(entry) === workflowId,
+      );
       expect(posts).toHaveLength(1);
       const lookups = (await stack.emulator.admin.requests({ route: 'GET /api/trips' })).filter(
-        (entry) => entry.seq > post.seq && new URL(entry.path, 'http://emulator.invalid').searchParams.get('externalTripId') === workflowId,
+        (entry) =>
+          entry.seq > post.seq &&
+          new URL(entry.path, 'http://emulator.invalid').searchParams.get('externalTripId') === workflowId,
       );
       expect(lookups.map((entry) => entry.status)).toContain(200);
 
       // The retry came from the heartbeat timeout (seconds), not the 60 s startToCloseTimeout.
       const events = (await stack.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-      const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'createTrip')!;
-      expect(Number(scheduled.activityTaskScheduledEventAttributes!.heartbeatTimeout?.seconds)).toBe(HEARTBEAT_MS / 1_000);
+      const scheduled = events.find(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'createTrip',
+      )!;
+      expect(Number(scheduled.activityTaskScheduledEventAttributes!.heartbeatTimeout?.seconds)).toBe(
+        HEARTBEAT_MS / 1_000,
+      );
       // Creating the trip goes ahead of every poll waiting under the queue's rate limit.
       expect(scheduled.activityTaskScheduledEventAttributes!.priority?.priorityKey).toBe(ActivityPriority.userWaiting);
-      const startedEvent = events.find((event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId))!;
+      const startedEvent = events.find(
+        (event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
+      )!;
       expect(startedEvent.activityTaskStartedEventAttributes!.attempt).toBeGreaterThanOrEqual(2);
       expect(startedEvent.activityTaskStartedEventAttributes!.lastFailure?.timeoutFailureInfo?.timeoutType).toBe(
         temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT,
@@ -96,10 +128,14 @@ describe('a worker process killed while POST /api/trips is in flight', () => {
 
 describe('a worker process killed while POST /api/trips is in flight, where Avinode cannot search trips by externalTripId', () => {
   it('posts again, then cancels the first trip (reason OTHER) as soon as an event names it, records it, and continues on one live trip', async () => {
-    const request = oneWayRequest({ timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300, activityHeartbeatMs: HEARTBEAT_MS } });
+    const request = oneWayRequest({
+      timing: { pollInitialMs: 300, pollMaxMs: 1_000, credentialRecheckMs: 300, activityHeartbeatMs: HEARTBEAT_MS },
+    });
     const workflowId = workflowIdFor(request.externalId);
     await stack.emulator.admin.settings({ searchByExternalId: 'off' });
-    await stack.emulator.admin.setFaults([{ kind: 'delay_response', route: 'POST /api/trips', latencyMs: 60_000, times: 1 }]);
+    await stack.emulator.admin.setFaults([
+      { kind: 'delay_response', route: 'POST /api/trips', latencyMs: 60_000, times: 1 },
+    ]);
     // The spawned workers do not register webhooks; the deployment's subscriptions exist already.
     const avinode = clientFor(stack.emulator, tokenSourceFor(stack.emulator));
     await registerWebhookSubscriptions(avinode, stack.config);
@@ -109,10 +145,16 @@ describe('a worker process killed while POST /api/trips is in flight, where Avin
     try {
       const started = stack.charter.startTrip(request);
       started.catch(() => undefined);
-      await waitUntil(async () => (await stack.emulator.admin.stats()).tripsByExternalId[workflowId] === 1, 'the trip stored while its answer is held');
+      await waitUntil(
+        async () => (await stack.emulator.admin.stats()).tripsByExternalId[workflowId] === 1,
+        'the trip stored while its answer is held',
+      );
       await killProcess(first, 'SIGKILL');
       const post = await waitUntil(
-        async () => (await stack.emulator.admin.requests({ route: 'POST /api/trips' })).find((entry) => externalTripIdOf(entry) === workflowId),
+        async () =>
+          (await stack.emulator.admin.requests({ route: 'POST /api/trips' })).find(
+            (entry) => externalTripIdOf(entry) === workflowId,
+          ),
         'the held POST /api/trips in the journal',
       );
       const lostAtripId = (post.responseBody as { data: { id: string } }).data.id;
@@ -122,7 +164,9 @@ describe('a worker process killed while POST /api/trips is in flight, where Avin
       // The search answered like an unsupported one, so the retried attempt posted a second trip.
       expect(trip).toMatchObject({ workflowId, reused: false });
       expect(trip.atripId).not.toBe(lostAtripId);
-      const lookups = (await stack.emulator.admin.requests({ route: 'GET /api/trips' })).filter((entry) => entry.seq > post.seq);
+      const lookups = (await stack.emulator.admin.requests({ route: 'GET /api/trips' })).filter(
+        (entry) => entry.seq > post.seq,
+      );
       expect(lookups.length).toBeGreaterThan(0);
       expect(lookups.every((entry) => entry.status === 500)).toBe(true);
       expect((await stack.emulator.admin.stats()).live.activeTripsByExternalId[workflowId]).toBe(2);
@@ -132,14 +176,21 @@ describe('a worker process killed while POST /api/trips is in flight, where Avin
       await stack.emulator.admin.sendRfqs(lostAtripId, 1);
       const progress = await waitForProgress(stack, request.externalId, (p) => (p.duplicateTrips?.length ?? 0) > 0);
       expect(progress.duplicateTrips).toEqual([
-        expect.objectContaining({ atripId: lostAtripId, tripId: lost.trip.tripId, discoveredBy: 'webhook', status: 'cancelled' }),
+        expect.objectContaining({
+          atripId: lostAtripId,
+          tripId: lost.trip.tripId,
+          discoveredBy: 'webhook',
+          status: 'cancelled',
+        }),
       ]);
       expect(progress).toMatchObject({ atripId: trip.atripId, phase: 'awaiting_rfqs' });
 
       const stats = await stack.emulator.admin.stats();
       expect(stats.tripsByExternalId[workflowId]).toBe(2);
       expect(stats.live.activeTripsByExternalId[workflowId]).toBe(1);
-      const cancels = (await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' })).filter((entry) => entry.path.includes(lostAtripId));
+      const cancels = (await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' })).filter((entry) =>
+        entry.path.includes(lostAtripId),
+      );
       expect(cancels.map((entry) => (entry.requestBody as { reason?: string }).reason)).toEqual(['OTHER']);
       expect((await avinode.readTrip(trip.atripId)).trip.status).toBe('Active');
 

@@ -36,13 +36,20 @@ describe('a create retried after a timeout while the trip lookup is failing', ()
       expect(firstAtripId).not.toBe(trip.atripId);
 
       const progress = await waitForProgress(stack, request.externalId, (p) => (p.duplicateTrips?.length ?? 0) > 0);
-      expect(progress.duplicateTrips).toEqual([expect.objectContaining({ atripId: firstAtripId, discoveredBy: 'lookup', status: 'cancelled' })]);
+      expect(progress.duplicateTrips).toEqual([
+        expect.objectContaining({ atripId: firstAtripId, discoveredBy: 'lookup', status: 'cancelled' }),
+      ]);
       expect(progress.atripId).toBe(trip.atripId);
       const stats = await stack.emulator.admin.stats();
       expect(stats.tripsByExternalId[workflowId]).toBe(2);
       expect(stats.live.activeTripsByExternalId[workflowId]).toBe(1);
-      const cancel = (await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' })).find((entry) => entry.path.includes(firstAtripId));
-      expect(cancel?.requestBody).toMatchObject({ reason: 'OTHER', messageToSeller: expect.stringContaining('created twice') });
+      const cancel = (await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' })).find((entry) =>
+        entry.path.includes(firstAtripId),
+      );
+      expect(cancel?.requestBody).toMatchObject({
+        reason: 'OTHER',
+        messageToSeller: expect.stringContaining('created twice'),
+      });
     } finally {
       await stack.emulator.admin.clearFaults();
     }

@@ -23,13 +23,23 @@ describe('charter trips on documented shapes, by webhook', () => {
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1);
     await waitForProgress(stack, request.externalId, (p) => p.rfqs.length === 1);
     const chat = await stack.emulator.admin.respond(rfqIds[0]!, { action: 'chat', message: 'Any pets on board?' });
-    const progress = await waitForProgress(stack, request.externalId, (p) => p.messages.some((message) => message.messageId === chat.messageId));
-    expect(progress.messages.find((message) => message.messageId === chat.messageId)).toMatchObject({ direction: 'received', rfqId: rfqIds[0], text: 'Any pets on board?' });
+    const progress = await waitForProgress(stack, request.externalId, (p) =>
+      p.messages.some((message) => message.messageId === chat.messageId),
+    );
+    expect(progress.messages.find((message) => message.messageId === chat.messageId)).toMatchObject({
+      direction: 'received',
+      rfqId: rfqIds[0],
+      text: 'Any pets on board?',
+    });
     // No scheduled poll came due (an hour apart): every read was one a webhook woke.
     expect(progress.counts.polls).toBeGreaterThan(0);
     expect(progress.counts.polls).toBeLessThanOrEqual(progress.counts.webhooks);
     const deliveries = await stack.emulator.admin.webhookDeliveries();
-    expect(deliveries.filter((delivery) => delivery.payload.id === chat.messageId).every((delivery) => !('tripId' in delivery.payload))).toBe(true);
+    expect(
+      deliveries
+        .filter((delivery) => delivery.payload.id === chat.messageId)
+        .every((delivery) => !('tripId' in delivery.payload)),
+    ).toBe(true);
     await stack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' });
   });
 
@@ -42,7 +52,10 @@ describe('charter trips on documented shapes, by webhook', () => {
     const collecting = await waitForProgress(stack, request.externalId, (p) => p.quotes.length === 1);
     expect(collecting.phase).toBe('collecting_quotes');
     // The first notification for rfqIds[1] has been answered, so the next one with the same id is a new notification.
-    const answered = async () => (await stack.emulator.admin.webhookDeliveries()).filter((delivery) => delivery.payload.id === rfqIds[1]).every((delivery) => delivery.state === 'delivered');
+    const answered = async () =>
+      (await stack.emulator.admin.webhookDeliveries())
+        .filter((delivery) => delivery.payload.id === rfqIds[1])
+        .every((delivery) => delivery.state === 'delivered');
     await expect.poll(answered, { timeout: 20_000 }).toBe(true);
     await stack.emulator.admin.cancelRfq(rfqIds[1]!, { reason: 'CHANGED' });
     const waiting = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection');

@@ -10,7 +10,12 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { inject, vi } from 'vitest';
 import { waitUntil as waitUntilOf } from '../../support.ts';
 import { CharterClient } from '../../../client/index.ts';
-import { DEFAULT_AUTOPILOT, startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../emulator/index.ts';
+import {
+  DEFAULT_AUTOPILOT,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../../emulator/index.ts';
 import { loadConfig, loadPayloadEncryption, type Config } from '../../../platform/config.ts';
 import { createLogger } from '../../../platform/logging.ts';
 import { payloadCodecsFor } from '../../../platform/payload-codec.ts';
@@ -111,7 +116,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     charter: new CharterClient(client, { taskQueue }),
     logs: () => lines.join(''),
     async startWorker() {
-      const running = await startWorker({ config, logger, workflowBundle: await workflowBundle(), shutdownGraceTime: '2s' });
+      const running = await startWorker({
+        config,
+        logger,
+        workflowBundle: await workflowBundle(),
+        shutdownGraceTime: '2s',
+      });
       void running.run();
       stack.worker = running;
       return running;
@@ -147,7 +157,12 @@ export function oneWayRequest(overrides: Partial<TripRequest> = {}): TripRequest
 }
 
 /** Polls getProgress until the predicate holds (vi.waitFor); the timeout only bounds a broken run. */
-export async function waitForProgress(stack: Stack, externalId: string, predicate: (p: TripProgress) => boolean, timeoutMs = 45_000): Promise<TripProgress> {
+export async function waitForProgress(
+  stack: Stack,
+  externalId: string,
+  predicate: (p: TripProgress) => boolean,
+  timeoutMs = 45_000,
+): Promise<TripProgress> {
   let last: TripProgress | undefined;
   return vi.waitFor(
     async () => {
@@ -155,7 +170,9 @@ export async function waitForProgress(stack: Stack, externalId: string, predicat
       const progress = await stack.charter.getProgress(externalId).catch(() => undefined);
       if (progress) last = progress;
       if (!progress || !predicate(progress)) {
-        throw new Error(`timed out waiting on ${externalId}; last progress: ${JSON.stringify(last && { phase: last.phase, counts: last.counts, blockedReason: last.blockedReason })}`);
+        throw new Error(
+          `timed out waiting on ${externalId}; last progress: ${JSON.stringify(last && { phase: last.phase, counts: last.counts, blockedReason: last.blockedReason })}`,
+        );
       }
       return progress;
     },
@@ -166,7 +183,8 @@ export async function waitForProgress(stack: Stack, externalId: string, predicat
 export const isTerminal = (p: TripProgress) => TERMINAL_PHASES.includes(p.phase);
 
 /** Every lift answered: a live quote awaits the broker's choice, or every operator declined. */
-export const isDecidable = (p: TripProgress) => p.phase === 'awaiting_selection' || (p.phase === 'collecting_quotes' && p.note !== undefined);
+export const isDecidable = (p: TripProgress) =>
+  p.phase === 'awaiting_selection' || (p.phase === 'collecting_quotes' && p.note !== undefined);
 
 /** The cheapest live quote (same currency as the first), as `trip watch` marks it. */
 export function cheapestLiveQuote(p: TripProgress): TripProgress['quotes'][number] | undefined {
@@ -179,12 +197,26 @@ export function cheapestLiveQuote(p: TripProgress): TripProgress['quotes'][numbe
  * live quote; when every operator declined, cancel. `rfqs`: how many RFQs the broker sent (the run
  * may not have heard of all of them yet when the first ones are declined). Answers the final progress.
  */
-export async function decide(stack: Stack, externalId: string, timeoutMs = 45_000, { rfqs }: { rfqs?: number } = {}): Promise<TripProgress> {
-  const ready = await waitForProgress(stack, externalId, (p) => (isDecidable(p) && (rfqs === undefined || p.counts.rfqs >= rfqs)) || isTerminal(p), timeoutMs);
+export async function decide(
+  stack: Stack,
+  externalId: string,
+  timeoutMs = 45_000,
+  { rfqs }: { rfqs?: number } = {},
+): Promise<TripProgress> {
+  const ready = await waitForProgress(
+    stack,
+    externalId,
+    (p) => (isDecidable(p) && (rfqs === undefined || p.counts.rfqs >= rfqs)) || isTerminal(p),
+    timeoutMs,
+  );
   if (isTerminal(ready)) return ready;
   const cheapest = ready.phase === 'awaiting_selection' ? cheapestLiveQuote(ready) : undefined;
   if (cheapest) await stack.charter.selectQuote(externalId, cheapest.quoteId);
-  else await stack.charter.cancelTrip(externalId, { reason: 'OTHER', messageToSeller: 'No operator could take the trip.' });
+  else
+    await stack.charter.cancelTrip(externalId, {
+      reason: 'OTHER',
+      messageToSeller: 'No operator could take the trip.',
+    });
   return waitForProgress(stack, externalId, isTerminal, timeoutMs);
 }
 
@@ -192,7 +224,9 @@ export async function decide(stack: Stack, externalId: string, timeoutMs = 45_00
 export async function historyText(stack: Stack, externalId: string): Promise<string> {
   const history = await stack.client.workflow.getHandle(workflowIdFor(externalId)).fetchHistory();
   const text = historyToJSON(history);
-  const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+  const decoded = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) =>
+    Buffer.from(b64, 'base64').toString('utf8'),
+  );
   return `${text}\n${decoded}`;
 }
 
@@ -231,6 +265,10 @@ export function killProcess(child: ChildProcess, signal: NodeJS.Signals): Promis
 }
 
 /** Polls `check` until it returns a truthy value; the deadline only bounds a broken run. */
-export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 60_000): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<NonNullable<T>> {
   return waitUntilOf(check, () => what, { timeout: timeoutMs, interval: 100 });
 }

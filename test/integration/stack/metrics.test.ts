@@ -4,7 +4,15 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../../workers/dev-server.ts';
-import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitUntil, type Stack } from './harness.ts';
+import {
+  decide,
+  killProcess,
+  oneWayRequest,
+  spawnWorkerProcess,
+  startStack,
+  waitUntil,
+  type Stack,
+} from './harness.ts';
 
 let stack: Stack;
 let worker: ChildProcess | undefined;
@@ -48,7 +56,10 @@ describe('the worker metrics endpoint', () => {
       return sample(body, 'charterflow_trip_phase_entered', { phase: 'completed', taskQueue }) >= 1 ? body : undefined;
     }, 'the completed phase in the metrics');
     for (const phase of ['creating_trip', 'awaiting_rfqs', 'collecting_quotes', 'awaiting_selection', 'completed']) {
-      expect(sample(text, 'charterflow_trip_phase_entered', { phase, taskQueue, workflowType: 'charterTripWorkflow' }), phase).toBe(1);
+      expect(
+        sample(text, 'charterflow_trip_phase_entered', { phase, taskQueue, workflowType: 'charterTripWorkflow' }),
+        phase,
+      ).toBe(1);
     }
     expect(sample(text, 'charterflow_quotes_received', { kind: 'new', taskQueue })).toBe(1);
     expect(sample(text, 'charterflow_quotes_received', { kind: 'repriced', taskQueue })).toBe(0);
@@ -63,7 +74,10 @@ describe('the worker metrics endpoint', () => {
     expect(trip.atripId).toMatch(/^atrip-/);
     // createTrip runs on the Avinode task queue: the sample is told apart by activity type.
     const failed = await waitUntil(async () => {
-      const count = sample(await (await fetch(metricsUrl)).text(), 'charterflow_activity_failures', { type: 'AvinodeUnavailable', activityType: 'createTrip' });
+      const count = sample(await (await fetch(metricsUrl)).text(), 'charterflow_activity_failures', {
+        type: 'AvinodeUnavailable',
+        activityType: 'createTrip',
+      });
       return count >= 1 ? count : undefined;
     }, 'the failed createTrip attempt in the metrics');
     expect(failed).toBeGreaterThanOrEqual(1);
@@ -75,7 +89,9 @@ describe('the worker metrics endpoint', () => {
     const { port } = squatter.address() as { port: number };
     try {
       await expect(spawnWorkerProcess(stack, { METRICS_PORT: String(port) })).rejects.toThrow(
-        new RegExp(`METRICS_PORT: cannot serve metrics on 127\\.0\\.0\\.1:${port} .*choose a free port, or METRICS_PORT=0`),
+        new RegExp(
+          `METRICS_PORT: cannot serve metrics on 127\\.0\\.0\\.1:${port} .*choose a free port, or METRICS_PORT=0`,
+        ),
       );
     } finally {
       await new Promise((resolve) => squatter.close(resolve));

@@ -45,7 +45,9 @@ describe('payload encryption on the whole stack', () => {
     expect(Buffer.from(input!.metadata!.encoding!).toString()).toBe('binary/encrypted');
     expect(Buffer.from(input!.metadata!['encryption-key-id']!).toString()).toBe(KEY_ID);
     const text = historyToJSON(history);
-    const decodedData = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString('latin1'));
+    const decodedData = text.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_m, b64: string) =>
+      Buffer.from(b64, 'base64').toString('latin1'),
+    );
     expect(text).not.toContain(MARKER);
     expect(decodedData).not.toContain(MARKER);
     expect(decodedData).not.toContain('"legs":'); // no payload holds the plain JSON request
@@ -55,13 +57,26 @@ describe('payload encryption on the whole stack', () => {
     // A backend process configured through the environment reads it, also after a key rotation.
     const address = inject('temporalAddress');
     const namespace = inject('temporalNamespace');
-    const fromEnv = await CharterClient.connect({ address, namespace, taskQueue: stack.charter.taskQueue, env: stack.env });
+    const fromEnv = await CharterClient.connect({
+      address,
+      namespace,
+      taskQueue: stack.charter.taskQueue,
+      env: stack.env,
+    });
     const rotated = await CharterClient.connect({
       address,
       namespace,
-      env: { PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'), PAYLOAD_ENCRYPTION_KEY_ID: 'it-2025-07', PAYLOAD_DECRYPTION_KEYS: `${KEY_ID}:${KEY}` },
+      env: {
+        PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        PAYLOAD_ENCRYPTION_KEY_ID: 'it-2025-07',
+        PAYLOAD_DECRYPTION_KEYS: `${KEY_ID}:${KEY}`,
+      },
     });
-    const wrongKey = await CharterClient.connect({ address, namespace, env: { PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'), PAYLOAD_ENCRYPTION_KEY_ID: 'other' } });
+    const wrongKey = await CharterClient.connect({
+      address,
+      namespace,
+      env: { PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'), PAYLOAD_ENCRYPTION_KEY_ID: 'other' },
+    });
     try {
       expect((await fromEnv.getProgress(request.externalId)).quotes).toHaveLength(1);
       expect((await rotated.getProgress(request.externalId)).phase).toBe('completed');

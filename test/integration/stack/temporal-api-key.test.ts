@@ -26,7 +26,12 @@ describe('a Temporal API key', () => {
     const config = loadConfig({ ...stack.env, TEMPORAL_API_KEY: API_KEY, TEMPORAL_TLS: 'false' });
     const connection = temporalConnectionOptions(config.temporal);
     expect(connection.apiKey).toBe(API_KEY);
-    const charter = await CharterClient.connect({ ...connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, payloadCodecs: [] });
+    const charter = await CharterClient.connect({
+      ...connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      payloadCodecs: [],
+    });
     try {
       const request = oneWayRequest();
       const trip = await charter.startTrip(request);

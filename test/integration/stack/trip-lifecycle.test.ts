@@ -2,7 +2,18 @@
 // HTTP → webhooks back through the receiver. End states asserted via getProgress and emulator stats.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../../workflows/contract.ts';
-import { cheapestLiveQuote, decide, futureDate, historyText, isTerminal, oneWayRequest, startStack, waitForProgress, WEBHOOK_PASSWORD, type Stack } from './harness.ts';
+import {
+  cheapestLiveQuote,
+  decide,
+  futureDate,
+  historyText,
+  isTerminal,
+  oneWayRequest,
+  startStack,
+  waitForProgress,
+  WEBHOOK_PASSWORD,
+  type Stack,
+} from './harness.ts';
 
 let stack: Stack;
 const started: string[] = [];
@@ -30,14 +41,34 @@ describe('charter trips on the whole stack', () => {
     expect(trip.deepLinks.searchInAvinode).toContain(`/marketplace/mvc/search/load/${trip.atripId}`);
 
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 2);
-    await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 41_250, currency: 'USD', aircraftType: 'Citation XLS+', aircraftTail: 'N123EX' });
+    await stack.emulator.admin.respond(rfqIds[0]!, {
+      action: 'quote',
+      price: 41_250,
+      currency: 'USD',
+      aircraftType: 'Citation XLS+',
+      aircraftTail: 'N123EX',
+    });
     await stack.emulator.admin.respond(rfqIds[1]!, { action: 'decline', reason: 'AIRCRAFT_NOT_AVAILABLE' });
-    const waiting = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined);
+    const waiting = await waitForProgress(
+      stack,
+      request.externalId,
+      (p) => p.phase === 'awaiting_selection' && p.declines[0]?.declineReason !== undefined,
+    );
     expect(waiting.quotes).toHaveLength(1);
     expect(waiting.quotes[0]).toMatchObject({ price: 41_250, currency: 'USD', aircraftTail: 'N123EX' });
-    expect(waiting.declines).toEqual([expect.objectContaining({ rfqId: rfqIds[1], declineReason: 'AIRCRAFT_NOT_AVAILABLE', message: expect.any(String) })]);
+    expect(waiting.declines).toEqual([
+      expect.objectContaining({
+        rfqId: rfqIds[1],
+        declineReason: 'AIRCRAFT_NOT_AVAILABLE',
+        message: expect.any(String),
+      }),
+    ]);
     const done = await decide(stack, request.externalId);
-    expect(done).toMatchObject({ phase: 'completed', selectedQuoteId: waiting.quotes[0]!.quoteId, outcomeReport: { status: 'reported' } });
+    expect(done).toMatchObject({
+      phase: 'completed',
+      selectedQuoteId: waiting.quotes[0]!.quoteId,
+      outcomeReport: { status: 'reported' },
+    });
 
     const again = await stack.charter.startTrip(request);
     expect(again).toMatchObject({ atripId: trip.atripId, tripId: trip.tripId, reused: true });
@@ -62,7 +93,9 @@ describe('charter trips on the whole stack', () => {
   });
 
   it('collects quotes from webhooks alone when polling is too slow to matter', async () => {
-    const { request, trip } = await start({ timing: { pollInitialMs: 600_000, pollMaxMs: 600_000, credentialRecheckMs: 300 } });
+    const { request, trip } = await start({
+      timing: { pollInitialMs: 600_000, pollMaxMs: 600_000, credentialRecheckMs: 300 },
+    });
     const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1);
     await waitForProgress(stack, request.externalId, (p) => p.phase === 'collecting_quotes');
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 20_000, currency: 'EUR' });
@@ -91,13 +124,27 @@ describe('charter trips on the whole stack', () => {
   });
 
   it('keeps one quote per Avinode quote id through duplicated and delayed webhooks, and records a re-price', async () => {
-    await stack.emulator.admin.setFaults([{ kind: 'duplicate_webhooks' }, { kind: 'delay_webhooks', probability: 0.5, latencyMs: 400 }]);
+    await stack.emulator.admin.setFaults([
+      { kind: 'duplicate_webhooks' },
+      { kind: 'delay_webhooks', probability: 0.5, latencyMs: 400 },
+    ]);
     try {
-      const { request, trip } = await start({ timing: { pollInitialMs: 600_000, pollMaxMs: 600_000, credentialRecheckMs: 300 } });
+      const { request, trip } = await start({
+        timing: { pollInitialMs: 600_000, pollMaxMs: 600_000, credentialRecheckMs: 300 },
+      });
       const { rfqIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 2);
-      const quoted = await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', price: 50_000, currency: 'USD' });
+      const quoted = await stack.emulator.admin.respond(rfqIds[0]!, {
+        action: 'quote',
+        price: 50_000,
+        currency: 'USD',
+      });
       await waitForProgress(stack, request.externalId, (p) => p.quotes.length === 1);
-      await stack.emulator.admin.respond(rfqIds[0]!, { action: 'reprice', price: 47_500, currency: 'USD', liftId: quoted.liftId });
+      await stack.emulator.admin.respond(rfqIds[0]!, {
+        action: 'reprice',
+        price: 47_500,
+        currency: 'USD',
+        liftId: quoted.liftId,
+      });
       const repriced = await waitForProgress(stack, request.externalId, (p) => p.quotes[0]?.price === 47_500);
       expect(repriced.quotes).toHaveLength(1);
       expect(repriced.quotes[0]!.priceHistory.map((h) => h.price)).toEqual([50_000]);
@@ -112,7 +159,10 @@ describe('charter trips on the whole stack', () => {
     const { request, trip } = await start();
     await stack.emulator.admin.sendRfqs(trip.atripId, 1);
     const before = (await stack.emulator.admin.stats()).cancels;
-    const progress = await stack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT', messageToSeller: 'Client chose another option.' });
+    const progress = await stack.charter.cancelTrip(request.externalId, {
+      reason: 'BY_CLIENT',
+      messageToSeller: 'Client chose another option.',
+    });
     expect(progress.phase).toBe('cancelled');
     expect((await stack.emulator.admin.stats()).cancels).toBe(before + 1);
     const cancels = await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' });
@@ -132,16 +182,47 @@ describe('charter trips on the whole stack', () => {
   });
 
   it('collects from one RFQ with two lifts a lift quote, an alternate-tail quote on the RFQ and a decline with its reason', async () => {
-    const { request, trip } = await start({ timing: { pollInitialMs: 600_000, pollMaxMs: 600_000, credentialRecheckMs: 300 } });
+    const { request, trip } = await start({
+      timing: { pollInitialMs: 600_000, pollMaxMs: 600_000, credentialRecheckMs: 300 },
+    });
     const { rfqIds, liftIds } = await stack.emulator.admin.sendRfqs(trip.atripId, 1, 2);
-    const onLift = await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', liftId: liftIds[0], price: 30_500, currency: 'USD' });
-    const alternate = await stack.emulator.admin.respond(rfqIds[0]!, { action: 'quote', onRfq: true, aircraftTail: 'N777AT', price: 34_000, currency: 'USD' });
-    await stack.emulator.admin.respond(rfqIds[0]!, { action: 'decline', liftId: liftIds[1], declineReason: 'AIRCRAFT_NOT_AVAILABLE', message: 'In maintenance.' });
+    const onLift = await stack.emulator.admin.respond(rfqIds[0]!, {
+      action: 'quote',
+      liftId: liftIds[0],
+      price: 30_500,
+      currency: 'USD',
+    });
+    const alternate = await stack.emulator.admin.respond(rfqIds[0]!, {
+      action: 'quote',
+      onRfq: true,
+      aircraftTail: 'N777AT',
+      price: 34_000,
+      currency: 'USD',
+    });
+    await stack.emulator.admin.respond(rfqIds[0]!, {
+      action: 'decline',
+      liftId: liftIds[1],
+      declineReason: 'AIRCRAFT_NOT_AVAILABLE',
+      message: 'In maintenance.',
+    });
     // Webhooks alone (polls are ten minutes away), and message notifications carry no tripId.
-    const waiting = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection' && p.quotes.length === 2 && p.declines[0]?.declineReason !== undefined);
+    const waiting = await waitForProgress(
+      stack,
+      request.externalId,
+      (p) => p.phase === 'awaiting_selection' && p.quotes.length === 2 && p.declines[0]?.declineReason !== undefined,
+    );
     expect(waiting.quotes.map((quote) => quote.quoteId).sort()).toEqual([onLift.quoteId, alternate.quoteId].sort());
-    expect(waiting.quotes.find((quote) => quote.quoteId === alternate.quoteId)).toMatchObject({ aircraftTail: 'N777AT', price: 34_000 });
-    expect(waiting.declines).toEqual([expect.objectContaining({ liftId: liftIds[1], declineReason: 'AIRCRAFT_NOT_AVAILABLE', message: 'In maintenance.' })]);
+    expect(waiting.quotes.find((quote) => quote.quoteId === alternate.quoteId)).toMatchObject({
+      aircraftTail: 'N777AT',
+      price: 34_000,
+    });
+    expect(waiting.declines).toEqual([
+      expect.objectContaining({
+        liftId: liftIds[1],
+        declineReason: 'AIRCRAFT_NOT_AVAILABLE',
+        message: 'In maintenance.',
+      }),
+    ]);
     expect(waiting.counts.polls).toBeLessThanOrEqual(1);
     await stack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' });
   });
@@ -153,24 +234,49 @@ describe('charter trips on the whole stack', () => {
     const cheap = await stack.emulator.admin.respond(rfqIds[1]!, { action: 'quote', price: 20_700, currency: 'USD' });
     await stack.emulator.admin.respond(rfqIds[2]!, { action: 'decline', reason: 'CREW_NOT_AVAILABLE' });
     await stack.emulator.admin.respond(rfqIds[0]!, { action: 'chat', message: 'We can also offer a Challenger 350.' });
-    const waiting = await waitForProgress(stack, request.externalId, (p) => p.phase === 'awaiting_selection' && p.messages.some((m) => m.direction === 'received' && !m.quoteId && !m.declineReason));
+    const waiting = await waitForProgress(
+      stack,
+      request.externalId,
+      (p) =>
+        p.phase === 'awaiting_selection' &&
+        p.messages.some((m) => m.direction === 'received' && !m.quoteId && !m.declineReason),
+    );
     expect(cheapestLiveQuote(waiting)?.quoteId).toBe(cheap.quoteId);
 
     await stack.charter.sendMessage(request.externalId, rfqIds[1]!, 'Is catering included?');
     await expect(stack.charter.sendMessage(request.externalId, 'arfq-1', 'hello')).rejects.toThrow();
     const done = await stack.charter.selectQuote(request.externalId, cheap.quoteId!, { closeOtherRequests: true });
-    expect(done).toMatchObject({ phase: 'completed', selectedQuoteId: cheap.quoteId, outcomeReport: { status: 'reported', winningSellerLiftId: liftIds[1] } });
-    expect(done.messages.filter((m) => m.direction === 'sent').map((m) => [m.rfqId, m.text])).toEqual([[rfqIds[1], 'Is catering included?']]);
+    expect(done).toMatchObject({
+      phase: 'completed',
+      selectedQuoteId: cheap.quoteId,
+      outcomeReport: { status: 'reported', winningSellerLiftId: liftIds[1] },
+    });
+    expect(done.messages.filter((m) => m.direction === 'sent').map((m) => [m.rfqId, m.text])).toEqual([
+      [rfqIds[1], 'Is catering included?'],
+    ]);
 
     const stats = await stack.emulator.admin.stats();
-    expect(stats.outcomesByTrip[trip.atripId]).toEqual({ outcome: 'CONVERTED', winningSellerLiftId: liftIds[1], reports: 1 });
+    expect(stats.outcomesByTrip[trip.atripId]).toEqual({
+      outcome: 'CONVERTED',
+      winningSellerLiftId: liftIds[1],
+      reports: 1,
+    });
     expect(stats.messagesByTrip[trip.atripId]).toMatchObject({ fromBuyer: 1 });
     const messages = await stack.emulator.admin.requests({ route: 'POST /api/tripmsgs/:id/chat' });
-    expect(messages.filter((entry) => entry.path === `/api/tripmsgs/${rfqIds[1]}/chat`).map((entry) => entry.requestBody)).toEqual([{ message: 'Is catering included?', suppressNotification: false }]);
+    expect(
+      messages.filter((entry) => entry.path === `/api/tripmsgs/${rfqIds[1]}/chat`).map((entry) => entry.requestBody),
+    ).toEqual([{ message: 'Is catering included?', suppressNotification: false }]);
     const outcomes = await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/outcome' });
-    expect(outcomes.filter((entry) => entry.path.includes(trip.atripId)).map((entry) => entry.requestBody)).toEqual([{ outcome: 'CONVERTED', winningSellerLiftId: liftIds[1] }]);
+    expect(outcomes.filter((entry) => entry.path.includes(trip.atripId)).map((entry) => entry.requestBody)).toEqual([
+      { outcome: 'CONVERTED', winningSellerLiftId: liftIds[1] },
+    ]);
     const rfqCancels = await stack.emulator.admin.requests({ route: 'PUT /api/rfqs/:id/cancel' });
-    expect(rfqCancels.map((entry) => entry.path).filter((path) => rfqIds.some((id) => path.includes(id))).sort()).toEqual([`/api/rfqs/${rfqIds[0]}/cancel`, `/api/rfqs/${rfqIds[2]}/cancel`]);
+    expect(
+      rfqCancels
+        .map((entry) => entry.path)
+        .filter((path) => rfqIds.some((id) => path.includes(id)))
+        .sort(),
+    ).toEqual([`/api/rfqs/${rfqIds[0]}/cancel`, `/api/rfqs/${rfqIds[2]}/cancel`]);
   });
 
   it('expires at the quote deadline, and extendDeadline moves it later', async () => {
@@ -182,7 +288,11 @@ describe('charter trips on the whole stack', () => {
     const done = await waitForProgress(stack, request.externalId, isTerminal);
     expect(done).toMatchObject({ phase: 'expired', endReason: 'quote deadline passed; cancelled on Avinode' });
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(until));
-    expect((await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' })).filter((entry) => entry.path.includes(trip.atripId)).map((entry) => entry.requestBody)).toEqual([
+    expect(
+      (await stack.emulator.admin.requests({ route: 'PUT /api/trips/:id/cancel' }))
+        .filter((entry) => entry.path.includes(trip.atripId))
+        .map((entry) => entry.requestBody),
+    ).toEqual([
       expect.objectContaining({ reason: 'OTHER', messageToSeller: expect.stringContaining('quote deadline') }),
     ]);
   });
@@ -212,7 +322,11 @@ describe('charter trips on the whole stack', () => {
   it('rejects an invalid request naming each field and starts nothing', async () => {
     const before = (await stack.emulator.admin.stats()).trips;
     await expect(
-      stack.charter.startTrip({ externalId: 'bad one', legs: [{ from: 'XX', to: 'KPBI', date: '2001-01-01', pax: 0 }], onReset: 'recreate' }),
+      stack.charter.startTrip({
+        externalId: 'bad one',
+        legs: [{ from: 'XX', to: 'KPBI', date: '2001-01-01', pax: 0 }],
+        onReset: 'recreate',
+      }),
     ).rejects.toThrow(/externalId[\s\S]*legs\[0\]\.from[\s\S]*legs\[0\]\.date[\s\S]*legs\[0\]\.pax|externalId/);
     expect((await stack.emulator.admin.stats()).trips).toBe(before);
   });

@@ -9,7 +9,15 @@ import { workflowIdFor, type TripProgress } from '../../../workflows/contract.ts
 import { decide, oneWayRequest, startStack, type Stack } from './harness.ts';
 
 const TRIPS = 8;
-const MARKETPLACE: AutopilotOptions = { ...DEFAULT_AUTOPILOT, enabled: true, sendRfqsAfterMs: 200, operators: 3, quoteAfterMs: 400, declineRatio: 0.34, chatRatio: 0 };
+const MARKETPLACE: AutopilotOptions = {
+  ...DEFAULT_AUTOPILOT,
+  enabled: true,
+  sendRfqsAfterMs: 200,
+  operators: 3,
+  quoteAfterMs: 400,
+  declineRatio: 0.34,
+  chatRatio: 0,
+};
 const timing = { pollInitialMs: 5_000, pollMaxMs: 20_000, credentialRecheckMs: 5_000 };
 
 let stack: Stack;
@@ -41,7 +49,9 @@ async function runTrips(label: string) {
     await stack.charter.startTrip(request);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const finished: TripProgress[] = await Promise.all(requests.map((request) => decide(stack, request.externalId, 120_000, { rfqs: MARKETPLACE.operators })));
+  const finished: TripProgress[] = await Promise.all(
+    requests.map((request) => decide(stack, request.externalId, 120_000, { rfqs: MARKETPLACE.operators })),
+  );
   const stats = await stack.emulator.admin.stats();
   const after = avinodeCalls(stats.requestsByRoute);
   const quotes = finished.reduce((sum, progress) => sum + progress.quotes.length, 0);
@@ -50,11 +60,19 @@ async function runTrips(label: string) {
 
   let executions = 0;
   let events = 0;
-  for await (const execution of stack.client.workflow.list({ query: `TaskQueue = '${stack.config.temporal.taskQueue}' AND StartTime >= '${since}'` })) {
+  for await (const execution of stack.client.workflow.list({
+    query: `TaskQueue = '${stack.config.temporal.taskQueue}' AND StartTime >= '${since}'`,
+  })) {
     executions++;
-    events += (await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()).events?.length ?? 0;
+    events +=
+      (await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory()).events?.length ?? 0;
   }
-  const tripEvents = await Promise.all(requests.map(async (request) => (await stack.client.workflow.getHandle(workflowIdFor(request.externalId)).fetchHistory()).events?.length ?? 0));
+  const tripEvents = await Promise.all(
+    requests.map(
+      async (request) =>
+        (await stack.client.workflow.getHandle(workflowIdFor(request.externalId)).fetchHistory()).events?.length ?? 0,
+    ),
+  );
   const figures = {
     trips: TRIPS,
     quotes,

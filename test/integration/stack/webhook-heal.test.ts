@@ -30,10 +30,18 @@ describe('webhook subscriptions after the weekly sandbox wipe', () => {
     // The wipe regenerates the connection's secret and API token; the operator restores them.
     await stack.emulator.admin.reset({ wipeCredentials: true });
     expect((await stack.emulator.admin.stats()).live.webhookSettings).toBe(0);
-    await stack.emulator.admin.updateCredentials({ clientSecret: stack.env.AVINODE_CLIENT_SECRET!, apiToken: stack.env.AVINODE_API_TOKEN!, revokeTokens: true });
+    await stack.emulator.admin.updateCredentials({
+      clientSecret: stack.env.AVINODE_CLIENT_SECRET!,
+      apiToken: stack.env.AVINODE_API_TOKEN!,
+      revokeTokens: true,
+    });
 
     // The run finds its trip gone and re-creates it; the worker heals its subscriptions meanwhile.
-    const recreated = await waitForProgress(stack, running.externalId, (p) => p.resets >= 1 && p.phase === 'awaiting_rfqs' && p.atripId !== first.atripId);
+    const recreated = await waitForProgress(
+      stack,
+      running.externalId,
+      (p) => p.resets >= 1 && p.phase === 'awaiting_rfqs' && p.atripId !== first.atripId,
+    );
     await waitUntil(async () => (await missingSubscriptions()).length === 0, 'subscriptions re-created');
     const settings = await stack.worker!.avinode.listWebhookSettings();
     expect(settings.filter((setting) => setting.active !== false)).toHaveLength(3);
@@ -50,7 +58,9 @@ describe('webhook subscriptions after the weekly sandbox wipe', () => {
     const delivered = (await stack.emulator.admin.webhookDeliveries()).filter(
       (delivery) => delivery.state === 'delivered' && !before.some((old) => old.deliveryId === delivery.deliveryId),
     );
-    expect(delivered.map((delivery) => delivery.targetURI)).toContain(`${stack.webhooks.url}/webhooks/avinode/TripRequestSellerResponse`);
+    expect(delivered.map((delivery) => delivery.targetURI)).toContain(
+      `${stack.webhooks.url}/webhooks/avinode/TripRequestSellerResponse`,
+    );
 
     for (const request of [running, fresh]) {
       await stack.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' });

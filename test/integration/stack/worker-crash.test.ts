@@ -1,6 +1,14 @@
 // Durability: the worker process is SIGKILLed mid-run and restarted; continue-as-new keeps state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide, killProcess, oneWayRequest, spawnWorkerProcess, startStack, waitForProgress, type Stack } from './harness.ts';
+import {
+  decide,
+  killProcess,
+  oneWayRequest,
+  spawnWorkerProcess,
+  startStack,
+  waitForProgress,
+  type Stack,
+} from './harness.ts';
 
 let stack: Stack;
 

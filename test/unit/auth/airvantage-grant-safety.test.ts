@@ -20,7 +20,12 @@ const SECRET = 'client+secret/with=odd&chars';
 const client = { baseUrl: ORIGIN, clientId: 'my_client', clientSecret: SECRET };
 const tokenReply = (access: string, refresh?: string) => ({
   status: 200,
-  json: { access_token: access, ...(refresh ? { refresh_token: refresh } : {}), token_type: 'Bearer', expires_in: 43_199 },
+  json: {
+    access_token: access,
+    ...(refresh ? { refresh_token: refresh } : {}),
+    token_type: 'Bearer',
+    expires_in: 43_199,
+  },
 });
 
 let agent: MockAgent;
@@ -29,7 +34,8 @@ mockNetworkPerTest((fresh) => (agent = fresh));
 const turns = async (n: number) => {
   for (let i = 0; i < n; i += 1) await new Promise((resolve) => setImmediate(resolve));
 };
-const until = (condition: () => boolean, what: string) => waitUntil(condition, () => what, { timeout: 5_000, interval: 1 });
+const until = (condition: () => boolean, what: string) =>
+  waitUntil(condition, () => what, { timeout: 5_000, interval: 1 });
 
 describe('AirVantage refresh: save before hand-out', () => {
   it('does not hand out the new access token until the rotated refresh token is saved', async () => {
@@ -105,7 +111,9 @@ describe('AirVantage refresh: save before hand-out', () => {
     await store.save('g', 'refresh-1');
     const seen = capture(agent, ORIGIN, '/api/oauth/token', tokenReply('access-2', 'refresh-2'));
     await createAirvantageTokenSource(client, { grantId: 'g', store }, { dispatcher: agent }).getToken();
-    expect(seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from('my_client:client%2Bsecret%2Fwith%3Dodd%26chars').toString('base64')}`);
+    expect(seen[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from('my_client:client%2Bsecret%2Fwith%3Dodd%26chars').toString('base64')}`,
+    );
     expect(seen[0]!.body).not.toContain('client_secret');
     expect(seen[0]!.body).not.toContain('client_id');
   });
@@ -114,7 +122,11 @@ describe('AirVantage refresh: save before hand-out', () => {
 describe('AirVantage password grant', () => {
   it('sends the 2FA factor when one is given', async () => {
     const seen = capture(agent, ORIGIN, '/api/oauth/token', tokenReply('access-p', 'refresh-p'));
-    await createAirvantageTokenSource(client, { grantId: 'gp', store: new MemoryRefreshTokenStore() }, { dispatcher: agent }).loginWithPassword({
+    await createAirvantageTokenSource(
+      client,
+      { grantId: 'gp', store: new MemoryRefreshTokenStore() },
+      { dispatcher: agent },
+    ).loginWithPassword({
       username: 'ops@example.test',
       password: 'pw',
       factor: '123456',
@@ -123,10 +135,16 @@ describe('AirVantage password grant', () => {
   });
 
   it('answers bad user credentials with a non-retryable failure of that attempt alone, holding no password', async () => {
-    capture(agent, ORIGIN, '/api/oauth/token', { status: 400, json: { error: 'invalid_grant', error_description: 'Bad credentials' } });
+    capture(agent, ORIGIN, '/api/oauth/token', {
+      status: 400,
+      json: { error: 'invalid_grant', error_description: 'Bad credentials' },
+    });
     const store = new MemoryRefreshTokenStore();
     const failure = await failureOf(
-      createAirvantageTokenSource(client, { grantId: 'gp', store }, { dispatcher: agent }).loginWithPassword({ username: 'ops@example.test', password: 'wrong-password-value' }),
+      createAirvantageTokenSource(client, { grantId: 'gp', store }, { dispatcher: agent }).loginWithPassword({
+        username: 'ops@example.test',
+        password: 'wrong-password-value',
+      }),
     );
     expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
     expect(failure.message).toContain('only this attempt failed');
@@ -137,7 +155,11 @@ describe('AirVantage password grant', () => {
   it('maps bad client credentials (400 invalid_client) to a non-retryable rejection', async () => {
     capture(agent, ORIGIN, '/api/oauth/token', { status: 400, json: { error: 'invalid_client' } });
     const failure = await failureOf(
-      createAirvantageTokenSource(client, { grantId: 'gp', store: new MemoryRefreshTokenStore() }, { dispatcher: agent }).loginWithPassword({ username: 'u', password: 'p' }),
+      createAirvantageTokenSource(
+        client,
+        { grantId: 'gp', store: new MemoryRefreshTokenStore() },
+        { dispatcher: agent },
+      ).loginWithPassword({ username: 'u', password: 'p' }),
     );
     expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
     expect(failure.message).toContain('invalid_client');
@@ -148,7 +170,9 @@ describe('AirVantage expire endpoint', () => {
   it('never logs the expire URL or the token, and treats 401 as already expired', async () => {
     const { logger, output } = memoryLogger();
     const seen = capture(agent, ORIGIN, '/api/oauth/expire', { status: 401, text: '' }, 'GET');
-    expect(await expireAccessToken({ host: ORIGIN, token: 'opaque-access-token-value' }, { dispatcher: agent, logger })).toBe('already-expired');
+    expect(
+      await expireAccessToken({ host: ORIGIN, token: 'opaque-access-token-value' }, { dispatcher: agent, logger }),
+    ).toBe('already-expired');
     expect(seen[0]!.path).toBe('/api/oauth/expire?access_token=opaque-access-token-value');
     expect(output()).toContain('/api/oauth/expire');
     expect(output()).not.toContain('opaque-access-token-value');
@@ -157,7 +181,9 @@ describe('AirVantage expire endpoint', () => {
 
   it('reports a failing expire endpoint as retryable without the token in the message', async () => {
     capture(agent, ORIGIN, '/api/oauth/expire', { status: 502, text: '' }, 'GET');
-    const failure = await failureOf(expireAccessToken({ host: ORIGIN, token: 'opaque-access-token-value' }, { dispatcher: agent }));
+    const failure = await failureOf(
+      expireAccessToken({ host: ORIGIN, token: 'opaque-access-token-value' }, { dispatcher: agent }),
+    );
     expect(failure).toMatchObject({ type: FailureType.Unavailable, nonRetryable: false });
     expect(failure.message).not.toContain('opaque-access-token-value');
   });
@@ -171,27 +197,51 @@ describe('AirVantage expire endpoint', () => {
     expect(await source.expire()).toBe('expired');
     expect(seen[0]!.path).toBe(`/api/oauth/expire?access_token=${token.value}`);
     expect(await store.load('g')).toBeUndefined();
-    expect(await failureOf(source.getToken())).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
+    expect(await failureOf(source.getToken())).toMatchObject({
+      type: FailureType.TokenEndpointRejected,
+      nonRetryable: true,
+    });
   });
 });
 
 describe('AirVantage names and inputs', () => {
   it('offers the names the issue uses', () => {
     expect(createAirVantageTokenSource).toBe(createAirvantageTokenSource);
-    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
-    const url = new URL(buildAuthorizeUrl({ host: 'https://eu.airvantage.net', clientId: 'c', redirectUri: 'https://app.test/cb', codeChallenge: 'ch', state: 's' }));
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
+    const url = new URL(
+      buildAuthorizeUrl({
+        host: 'https://eu.airvantage.net',
+        clientId: 'c',
+        redirectUri: 'https://app.test/cb',
+        codeChallenge: 'ch',
+        state: 's',
+      }),
+    );
     expect(url.pathname).toBe('/api/oauth/authorize');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
   });
 
   it('refuses an authorize URL without a challenge, which AirVantage would treat as plain', () => {
-    expect(() => buildAuthorizeUrl({ host: ORIGIN, clientId: 'c', redirectUri: 'https://app.test/cb', codeChallenge: '', state: 's' })).toThrow(/codeChallenge/);
+    expect(() =>
+      buildAuthorizeUrl({
+        host: ORIGIN,
+        clientId: 'c',
+        redirectUri: 'https://app.test/cb',
+        codeChallenge: '',
+        state: 's',
+      }),
+    ).toThrow(/codeChallenge/);
   });
 
   it('rejects an empty client secret at construction, naming the field', () => {
     let error: unknown;
     try {
-      createAirvantageTokenSource({ ...client, clientSecret: ' ' }, { grantId: 'g', store: new MemoryRefreshTokenStore() });
+      createAirvantageTokenSource(
+        { ...client, clientSecret: ' ' },
+        { grantId: 'g', store: new MemoryRefreshTokenStore() },
+      );
     } catch (e) {
       error = e;
     }

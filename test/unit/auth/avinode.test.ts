@@ -17,7 +17,10 @@ import type { MockAgent } from 'undici';
 const ORIGIN = 'https://sandbox.avinode.com';
 const TOKEN_URL = `${ORIGIN}/api/oauth/token`;
 const SECRET = 's3cr+t&=%/value-that-is-long-enough-for-hs256';
-const credential = (method: AvinodeOAuthCredential['method'], extra: Partial<AvinodeOAuthCredential> = {}): AvinodeOAuthCredential => ({
+const credential = (
+  method: AvinodeOAuthCredential['method'],
+  extra: Partial<AvinodeOAuthCredential> = {},
+): AvinodeOAuthCredential => ({
   tokenUrl: TOKEN_URL,
   clientId: 'my-client-id',
   clientSecret: SECRET,
@@ -32,10 +35,14 @@ mockNetworkPerTest((fresh) => (agent = fresh));
 describe('Avinode token request shape', () => {
   it('client_secret_basic sends form-encoded Basic credentials and no secret in the body', async () => {
     const seen = capture(agent, ORIGIN, '/api/oauth/token', ok);
-    const token = await createAvinodeOAuthTokenSource(credential('client_secret_basic', { expiresInMinutes: 30 }), { dispatcher: agent }).getToken();
+    const token = await createAvinodeOAuthTokenSource(credential('client_secret_basic', { expiresInMinutes: 30 }), {
+      dispatcher: agent,
+    }).getToken();
     expect(token.value).toBe('issued-access-token');
     const [request] = seen;
-    expect(request!.headers.authorization).toBe(`Basic ${Buffer.from(`my-client-id:${new URLSearchParams({ v: SECRET }).toString().slice(2)}`).toString('base64')}`);
+    expect(request!.headers.authorization).toBe(
+      `Basic ${Buffer.from(`my-client-id:${new URLSearchParams({ v: SECRET }).toString().slice(2)}`).toString('base64')}`,
+    );
     expect(request!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(request!.headers.accept).toBe('application/json');
     expect(request!.body).toBe('grant_type=client_credentials&expiresInMinutes=30');
@@ -43,7 +50,9 @@ describe('Avinode token request shape', () => {
 
   it('client_secret_basic with basicEncoding raw encodes id:secret without percent-encoding', async () => {
     const seen = capture(agent, ORIGIN, '/api/oauth/token', ok);
-    await createAvinodeOAuthTokenSource(credential('client_secret_basic', { basicEncoding: 'raw' }), { dispatcher: agent }).getToken();
+    await createAvinodeOAuthTokenSource(credential('client_secret_basic', { basicEncoding: 'raw' }), {
+      dispatcher: agent,
+    }).getToken();
     expect(seen[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`my-client-id:${SECRET}`).toString('base64')}`);
   });
 
@@ -52,13 +61,25 @@ describe('Avinode token request shape', () => {
     await createAvinodeOAuthTokenSource(credential('client_secret_post'), { dispatcher: agent }).getToken();
     const [request] = seen;
     expect(request!.headers.authorization).toBeUndefined();
-    expect(request!.body).toBe(new URLSearchParams({ grant_type: 'client_credentials', client_id: 'my-client-id', client_secret: SECRET }).toString());
+    expect(request!.body).toBe(
+      new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'my-client-id',
+        client_secret: SECRET,
+      }).toString(),
+    );
     expect(request!.body).toContain('client_secret=s3cr%2Bt%26%3D%25%2Fvalue');
   });
 
   it('client_secret_jwt sends a fresh HS256 assertion per request, without client_id or client_secret', async () => {
-    const seen = capture(agent, ORIGIN, '/api/oauth/token', { status: 200, json: { access_token: 'a', expires_in: 1799, token_type: 'Bearer' } });
-    const again = capture(agent, ORIGIN, '/api/oauth/token', { status: 200, json: { access_token: 'b', expires_in: 1799, token_type: 'Bearer' } });
+    const seen = capture(agent, ORIGIN, '/api/oauth/token', {
+      status: 200,
+      json: { access_token: 'a', expires_in: 1799, token_type: 'Bearer' },
+    });
+    const again = capture(agent, ORIGIN, '/api/oauth/token', {
+      status: 200,
+      json: { access_token: 'b', expires_in: 1799, token_type: 'Bearer' },
+    });
     const source = createAvinodeOAuthTokenSource(credential('client_secret_jwt'), { dispatcher: agent });
     const first = await source.getToken();
     source.invalidate(first);
@@ -71,14 +92,21 @@ describe('Avinode token request shape', () => {
     expect(form.get('client_assertion_type')).toBe(JWT_BEARER_ASSERTION_TYPE);
     const assertion = form.get('client_assertion')!;
     expect(decodeProtectedHeader(assertion)).toEqual({ alg: 'HS256', typ: 'JWT' });
-    const { payload } = await jwtVerify(assertion, new TextEncoder().encode(SECRET), { algorithms: ['HS256'], issuer: 'my-client-id', subject: 'my-client-id', audience: TOKEN_URL });
+    const { payload } = await jwtVerify(assertion, new TextEncoder().encode(SECRET), {
+      algorithms: ['HS256'],
+      issuer: 'my-client-id',
+      subject: 'my-client-id',
+      audience: TOKEN_URL,
+    });
     expect(payload.exp! - payload.iat!).toBe(60);
     expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('client_secret_jwt uses the configured assertion audience when one is set', async () => {
     const seen = capture(agent, ORIGIN, '/api/oauth/token', ok);
-    await createAvinodeOAuthTokenSource(credential('client_secret_jwt', { assertionAudience: ORIGIN }), { dispatcher: agent }).getToken();
+    await createAvinodeOAuthTokenSource(credential('client_secret_jwt', { assertionAudience: ORIGIN }), {
+      dispatcher: agent,
+    }).getToken();
     expect(decodeJwt(new URLSearchParams(seen[0]!.body).get('client_assertion')!).aud).toBe(ORIGIN);
   });
 });
@@ -108,10 +136,25 @@ describe('client_secret_jwt assertion (vector 10)', () => {
   });
 
   it('generates assertions with the same claims, each with its own jti', async () => {
-    const make = () => createClientAssertion({ clientId: 'my-client-id', clientSecret: 'test-secret-do-not-use', audience: TOKEN_URL, nowMs: 1_700_000_000_000 });
+    const make = () =>
+      createClientAssertion({
+        clientId: 'my-client-id',
+        clientSecret: 'test-secret-do-not-use',
+        audience: TOKEN_URL,
+        nowMs: 1_700_000_000_000,
+      });
     const [a, b] = await Promise.all([make(), make()]);
-    const { payload } = await jwtVerify(a, new TextEncoder().encode('test-secret-do-not-use'), { currentDate: new Date(1_700_000_030_000), algorithms: ['HS256'] });
-    expect(payload).toMatchObject({ iss: 'my-client-id', sub: 'my-client-id', aud: TOKEN_URL, iat: 1_700_000_000, exp: 1_700_000_060 });
+    const { payload } = await jwtVerify(a, new TextEncoder().encode('test-secret-do-not-use'), {
+      currentDate: new Date(1_700_000_030_000),
+      algorithms: ['HS256'],
+    });
+    expect(payload).toMatchObject({
+      iss: 'my-client-id',
+      sub: 'my-client-id',
+      aud: TOKEN_URL,
+      iat: 1_700_000_000,
+      exp: 1_700_000_060,
+    });
     expect(decodeJwt(a).jti).not.toBe(decodeJwt(b).jti);
   });
 });
@@ -121,7 +164,10 @@ describe('Avinode token-endpoint errors (§2, §5)', () => {
     createAvinodeOAuthTokenSource(credential(method), { dispatcher: agent, anomalyRetryDelaysMs: [0, 0], ...deps });
 
   it('maps 401 invalid_client to a non-retryable TokenEndpointRejected naming client, method and errorDetails', async () => {
-    capture(agent, ORIGIN, '/api/oauth/token', { status: 401, json: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_post' }] } });
+    capture(agent, ORIGIN, '/api/oauth/token', {
+      status: 401,
+      json: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_post' }] },
+    });
     const failure = await failureOf(source('client_secret_post').getToken());
     expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
     expect(failure.message).toContain('my-client-id');
@@ -141,18 +187,33 @@ describe('Avinode token-endpoint errors (§2, §5)', () => {
   });
 
   it('names both methods when the server evaluated another method than the configured one', async () => {
-    capture(agent, ORIGIN, '/api/oauth/token', { status: 401, json: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_post' }] } });
+    capture(agent, ORIGIN, '/api/oauth/token', {
+      status: 401,
+      json: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_post' }] },
+    });
     const failure = await failureOf(source('client_secret_jwt').getToken());
-    expect(failure.message).toContain('evaluated the request as client_secret_post, but client_secret_jwt is configured');
-    expect(tokenEndpointErrorDetailsOf(failure)).toMatchObject({ error: 'invalid_client', method: 'client_secret_jwt', errorDetails: ['invalid_client_secret_post'] });
+    expect(failure.message).toContain(
+      'evaluated the request as client_secret_post, but client_secret_jwt is configured',
+    );
+    expect(tokenEndpointErrorDetailsOf(failure)).toMatchObject({
+      error: 'invalid_client',
+      method: 'client_secret_jwt',
+      errorDetails: ['invalid_client_secret_post'],
+    });
   });
 
-  it.each(['unauthorized_client', 'invalid_scope', 'invalid_grant', 'invalid_request', 'unsupported_grant_type'])('maps %s to a non-retryable TokenEndpointRejected', async (error) => {
-    capture(agent, ORIGIN, '/api/oauth/token', { status: error === 'unauthorized_client' ? 401 : 400, json: { error } });
-    const failure = await failureOf(source().getToken());
-    expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
-    expect(failure.message).toContain(error);
-  });
+  it.each(['unauthorized_client', 'invalid_scope', 'invalid_grant', 'invalid_request', 'unsupported_grant_type'])(
+    'maps %s to a non-retryable TokenEndpointRejected',
+    async (error) => {
+      capture(agent, ORIGIN, '/api/oauth/token', {
+        status: error === 'unauthorized_client' ? 401 : 400,
+        json: { error },
+      });
+      const failure = await failureOf(source().getToken());
+      expect(failure).toMatchObject({ type: FailureType.TokenEndpointRejected, nonRetryable: true });
+      expect(failure.message).toContain(error);
+    },
+  );
 
   it('fails fast on a 400 without an OAuth body (a request-builder bug)', async () => {
     capture(agent, ORIGIN, '/api/oauth/token', { status: 400, text: '<html>Bad Request</html>' });
@@ -180,7 +241,10 @@ describe('Avinode token-endpoint errors (§2, §5)', () => {
   });
 
   it('maps a network error to a retryable Unavailable', async () => {
-    agent.get(ORIGIN).intercept({ path: '/api/oauth/token', method: 'POST' }).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    agent
+      .get(ORIGIN)
+      .intercept({ path: '/api/oauth/token', method: 'POST' })
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     const failure = await failureOf(source().getToken());
     expect(failure).toMatchObject({ type: FailureType.Unavailable, nonRetryable: false });
   });
@@ -192,7 +256,8 @@ describe('Avinode token-endpoint errors (§2, §5)', () => {
   });
 
   it('retries a 200 that is not JSON a few times, then fails with a ContractViolation', async () => {
-    for (let i = 0; i < 3; i += 1) capture(agent, ORIGIN, '/api/oauth/token', { status: 200, text: '<html>maintenance</html>' });
+    for (let i = 0; i < 3; i += 1)
+      capture(agent, ORIGIN, '/api/oauth/token', { status: 200, text: '<html>maintenance</html>' });
     const failure = await failureOf(source().getToken());
     expect(failure).toMatchObject({ type: FailureType.ContractViolation, nonRetryable: true });
     expect(failure.message).toContain('after 3 attempts');
@@ -206,14 +271,26 @@ describe('Avinode token-endpoint errors (§2, §5)', () => {
 
   it('logs one line per token request with status and codes, and no secret, assertion or token', async () => {
     const { logger, output } = memoryLogger();
-    const seen = capture(agent, ORIGIN, '/api/oauth/token', { status: 401, json: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_jwt' }] } });
+    const seen = capture(agent, ORIGIN, '/api/oauth/token', {
+      status: 401,
+      json: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_jwt' }] },
+    });
     capture(agent, ORIGIN, '/api/oauth/token', ok);
     const jwtSource = createAvinodeOAuthTokenSource(credential('client_secret_jwt'), { dispatcher: agent, logger });
     await jwtSource.getToken().catch(() => undefined);
     await jwtSource.getToken();
-    const lines = output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ provider: 'avinode', host: 'sandbox.avinode.com', route: '/oauth/token', status: 401, errorCodes: ['invalid_client', 'invalid_client_secret_jwt'] });
+    expect(lines[0]).toMatchObject({
+      provider: 'avinode',
+      host: 'sandbox.avinode.com',
+      route: '/oauth/token',
+      status: 401,
+      errorCodes: ['invalid_client', 'invalid_client_secret_jwt'],
+    });
     expect(typeof lines[1]!.durationMs).toBe('number');
     const assertion = new URLSearchParams(seen[0]!.body).get('client_assertion')!;
     for (const secret of [SECRET, assertion, 'issued-access-token']) expect(output()).not.toContain(secret);
@@ -221,7 +298,13 @@ describe('Avinode token-endpoint errors (§2, §5)', () => {
 });
 
 describe('Avinode static-token mode', () => {
-  const config = { auth: 'static' as const, bearerToken: 'static-bearer-value', baseUrl: `${ORIGIN}/api`, clientAuthMethod: 'client_secret_post' as const, tokenMinutes: 30 };
+  const config = {
+    auth: 'static' as const,
+    bearerToken: 'static-bearer-value',
+    baseUrl: `${ORIGIN}/api`,
+    clientAuthMethod: 'client_secret_post' as const,
+    tokenMinutes: 30,
+  };
 
   it('returns the configured bearer without any token request', async () => {
     const source = createAvinodeTokenSource(config, { dispatcher: agent });
@@ -244,7 +327,14 @@ describe('createAvinodeTokenSource from configuration', () => {
   it('posts to <base>/oauth/token with the configured method and expiresInMinutes', async () => {
     const seen = capture(agent, ORIGIN, '/api/oauth/token', ok);
     const source = createAvinodeTokenSource(
-      { auth: 'oauth', baseUrl: `${ORIGIN}/api`, clientId: 'cid', clientSecret: 'sec', clientAuthMethod: 'client_secret_post', tokenMinutes: 45 },
+      {
+        auth: 'oauth',
+        baseUrl: `${ORIGIN}/api`,
+        clientId: 'cid',
+        clientSecret: 'sec',
+        clientAuthMethod: 'client_secret_post',
+        tokenMinutes: 45,
+      },
       { dispatcher: agent },
     );
     await source.getToken();
@@ -253,9 +343,15 @@ describe('createAvinodeTokenSource from configuration', () => {
   });
 
   it('names the missing variable when credentials are incomplete', () => {
-    expect(() => createAvinodeTokenSource({ auth: 'oauth', baseUrl: `${ORIGIN}/api`, clientId: 'cid', clientAuthMethod: 'client_secret_post', tokenMinutes: 30 })).toThrow(
-      /AVINODE_CLIENT_SECRET/,
-    );
+    expect(() =>
+      createAvinodeTokenSource({
+        auth: 'oauth',
+        baseUrl: `${ORIGIN}/api`,
+        clientId: 'cid',
+        clientAuthMethod: 'client_secret_post',
+        tokenMinutes: 30,
+      }),
+    ).toThrow(/AVINODE_CLIENT_SECRET/);
   });
 });
 
@@ -266,7 +362,15 @@ describe('describeStaticToken', () => {
       .setIssuer('avinode')
       .sign(new TextEncoder().encode('k'.repeat(64)));
     const facts = describeStaticToken(token);
-    expect(facts).toEqual({ kind: 'jwt', alg: 'HS512', kid: 'key-1', iss: 'avinode', avitype: 16, avitenant: 'tenant-42', hasExpiry: false });
+    expect(facts).toEqual({
+      kind: 'jwt',
+      alg: 'HS512',
+      kid: 'key-1',
+      iss: 'avinode',
+      avitype: 16,
+      avitenant: 'tenant-42',
+      hasExpiry: false,
+    });
     expect(JSON.stringify(facts)).not.toContain(token.split('.')[2]);
   });
 

@@ -1,7 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { MockAgent } from 'undici';
-import { AVIONTE_DEFAULT_SCOPE, avionteTokenRequest, createAvionteTokenSource, type AvionteCredential } from '../../../activities/auth/avionte.ts';
+import {
+  AVIONTE_DEFAULT_SCOPE,
+  avionteTokenRequest,
+  createAvionteTokenSource,
+  type AvionteCredential,
+} from '../../../activities/auth/avionte.ts';
 import { FailureType } from '../../../workflows/contract.ts';
 import { capture, mockNetworkPerTest } from './support.ts';
 
@@ -36,15 +41,27 @@ describe('Avionté token source', () => {
   });
 
   it('sends the form, the x-api-key and Accept: application/json, and caches the token', async () => {
-    const seen = capture(agent, ORIGIN, '/authorize/token', { status: 200, json: { access_token: 'avionte-token', expires_in: 3600, token_type: 'Bearer' } });
+    const seen = capture(agent, ORIGIN, '/authorize/token', {
+      status: 200,
+      json: { access_token: 'avionte-token', expires_in: 3600, token_type: 'Bearer' },
+    });
     const source = createAvionteTokenSource(credential, { dispatcher: agent });
     expect((await source.getToken()).value).toBe('avionte-token');
     expect((await source.getToken()).value).toBe('avionte-token');
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.headers).toMatchObject({ 'x-api-key': 'gateway-key-value', accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' });
+    expect(seen[0]!.headers).toMatchObject({
+      'x-api-key': 'gateway-key-value',
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(seen[0]!.headers.authorization).toBeUndefined();
     expect(seen[0]!.body).toBe(avionteTokenRequest(credential).body);
-    expect(source.describe()).toMatchObject({ provider: 'avionte', host: 'api.avionte.com', clientId: 'id', scope: AVIONTE_DEFAULT_SCOPE });
+    expect(source.describe()).toMatchObject({
+      provider: 'avionte',
+      host: 'api.avionte.com',
+      clientId: 'id',
+      scope: AVIONTE_DEFAULT_SCOPE,
+    });
   });
 
   it('maps a 400 with an OAuth body by its error code', async () => {

@@ -34,16 +34,26 @@ describe('encodeBasicCredentials', () => {
   });
 
   it('distinguishes form, strict and raw for + / = and - (vector 5)', () => {
-    expect(encodeBasicCredentials('abc4ba37-4ab8-49b5', 'a+b/c=', 'form')).toBe('Basic YWJjNGJhMzctNGFiOC00OWI1OmElMkJiJTJGYyUzRA==');
-    expect(encodeBasicCredentials('abc4ba37-4ab8-49b5', 'a+b/c=', 'strict')).toBe('Basic YWJjNGJhMzclMkQ0YWI4JTJENDliNTphJTJCYiUyRmMlM0Q=');
-    expect(encodeBasicCredentials('abc4ba37-4ab8-49b5', 'a+b/c=', 'raw')).toBe('Basic YWJjNGJhMzctNGFiOC00OWI1OmErYi9jPQ==');
+    expect(encodeBasicCredentials('abc4ba37-4ab8-49b5', 'a+b/c=', 'form')).toBe(
+      'Basic YWJjNGJhMzctNGFiOC00OWI1OmElMkJiJTJGYyUzRA==',
+    );
+    expect(encodeBasicCredentials('abc4ba37-4ab8-49b5', 'a+b/c=', 'strict')).toBe(
+      'Basic YWJjNGJhMzclMkQ0YWI4JTJENDliNTphJTJCYiUyRmMlM0Q=',
+    );
+    expect(encodeBasicCredentials('abc4ba37-4ab8-49b5', 'a+b/c=', 'raw')).toBe(
+      'Basic YWJjNGJhMzctNGFiOC00OWI1OmErYi9jPQ==',
+    );
   });
 
   it('matches the public AppAuth-Android vector in form and strict modes (vector 6)', () => {
     const expected =
       'Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUyRjhiTCUyQndmRlR0MXJGdyUzRA==';
-    expect(encodeBasicCredentials('1PpG/Q 1', 'z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=', 'form')).toBe(expected);
-    expect(encodeBasicCredentials('1PpG/Q 1', 'z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=', 'strict')).toBe(expected);
+    expect(encodeBasicCredentials('1PpG/Q 1', 'z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=', 'form')).toBe(
+      expected,
+    );
+    expect(encodeBasicCredentials('1PpG/Q 1', 'z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=', 'strict')).toBe(
+      expected,
+    );
   });
 
   it('form-encodes the RFC 6749 Appendix B characters (vector 7)', () => {

@@ -4,7 +4,11 @@ import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileRefreshTokenStore, InMemoryRefreshTokenStore, MemoryRefreshTokenStore } from '../../../activities/auth/index.ts';
+import {
+  FileRefreshTokenStore,
+  InMemoryRefreshTokenStore,
+  MemoryRefreshTokenStore,
+} from '../../../activities/auth/index.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -65,7 +69,9 @@ describe('FileRefreshTokenStore', () => {
 
   it('releases the lock when the locked work fails', async () => {
     const store = new FileRefreshTokenStore(join(dir, 'grants.json'));
-    await expect(store.withLock('g', async () => Promise.reject(new Error('refresh failed')))).rejects.toThrow('refresh failed');
+    await expect(store.withLock('g', async () => Promise.reject(new Error('refresh failed')))).rejects.toThrow(
+      'refresh failed',
+    );
     expect(await store.withLock('g', async () => 'again')).toBe('again');
   });
 
@@ -80,7 +86,9 @@ describe('FileRefreshTokenStore', () => {
   it('gives up with a clear error when another process keeps the lock', async () => {
     const path = join(dir, 'grants.json');
     await writeFile(`${path}.lock`, '12345');
-    const error = await new FileRefreshTokenStore(path, { lockTimeoutMs: 30 }).withLock('g', async () => 'ran').catch((e: unknown) => e as Error);
+    const error = await new FileRefreshTokenStore(path, { lockTimeoutMs: 30 })
+      .withLock('g', async () => 'ran')
+      .catch((e: unknown) => e as Error);
     expect((error as Error).message).toContain('locked by another process');
   });
 });

@@ -42,9 +42,18 @@ export function capture(
     .get(origin)
     .intercept({ path: (p) => p.split('?')[0] === path, method })
     .reply((options) => {
-      seen.push({ method: options.method, path: options.path, headers: headersOf(options.headers), body: typeof options.body === 'string' ? options.body : String(options.body ?? '') });
+      seen.push({
+        method: options.method,
+        path: options.path,
+        headers: headersOf(options.headers),
+        body: typeof options.body === 'string' ? options.body : String(options.body ?? ''),
+      });
       const data = reply.text ?? (reply.json === undefined ? '' : JSON.stringify(reply.json));
-      return { statusCode: reply.status, data, responseOptions: { headers: { 'content-type': 'application/json', ...reply.headers } } };
+      return {
+        statusCode: reply.status,
+        data,
+        responseOptions: { headers: { 'content-type': 'application/json', ...reply.headers } },
+      };
     });
   return seen;
 }

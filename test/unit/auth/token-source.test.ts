@@ -3,7 +3,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { MockAgent } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
 import { createAvinodeOAuthTokenSource } from '../../../activities/auth/avinode.ts';
-import { AccessToken, CachedTokenSource, cacheKeyOf, refreshAheadSeconds, StaticTokenSource, type TokenGrant } from '../../../activities/auth/token-source.ts';
+import {
+  AccessToken,
+  CachedTokenSource,
+  cacheKeyOf,
+  refreshAheadSeconds,
+  StaticTokenSource,
+  type TokenGrant,
+} from '../../../activities/auth/token-source.ts';
 import { FailureType } from '../../../workflows/contract.ts';
 import { capture, memoryLogger, mockNetworkPerTest } from './support.ts';
 
@@ -20,7 +27,9 @@ function harness(lifetimeSeconds = 1799) {
     fetch: () => {
       issued += 1;
       const next = queue.shift();
-      return next ? next() : Promise.resolve({ value: `token-${issued}`, tokenType: 'Bearer', expiresInSeconds: lifetimeSeconds });
+      return next
+        ? next()
+        : Promise.resolve({ value: `token-${issued}`, tokenType: 'Bearer', expiresInSeconds: lifetimeSeconds });
     },
   });
   return {
@@ -32,7 +41,11 @@ function harness(lifetimeSeconds = 1799) {
 }
 
 const rateLimited = (retryAfterMs?: number) =>
-  ApplicationFailure.create({ type: FailureType.RateLimited, message: '429', ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}) });
+  ApplicationFailure.create({
+    type: FailureType.RateLimited,
+    message: '429',
+    ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
+  });
 
 describe('refreshAheadSeconds (vector 11)', () => {
   it.each([
@@ -61,7 +74,12 @@ describe('CachedTokenSource', () => {
   it('measures the lifetime from when the request was sent, not when the answer arrived', async () => {
     const h = harness(59);
     let release!: () => void;
-    h.nextFetch(() => new Promise((resolve) => (release = () => resolve({ value: 'slow', tokenType: 'Bearer', expiresInSeconds: 59 }))));
+    h.nextFetch(
+      () =>
+        new Promise(
+          (resolve) => (release = () => resolve({ value: 'slow', tokenType: 'Bearer', expiresInSeconds: 59 })),
+        ),
+    );
     const pending = h.source.getToken();
     h.advance(10_000); // the answer takes 10 s
     release();
@@ -154,8 +172,12 @@ describe('CachedTokenSource', () => {
   });
 
   it('builds its cache key from provider, host, client id, method, scope and extras', () => {
-    expect(cacheKeyOf({ ...description, scope: 's1' }, [30])).toBe('test|auth.example|client-1|client_secret_post|s1|30');
-    expect(cacheKeyOf({ ...description, scope: 's1' }, [30])).not.toBe(cacheKeyOf({ ...description, scope: 's1' }, [60]));
+    expect(cacheKeyOf({ ...description, scope: 's1' }, [30])).toBe(
+      'test|auth.example|client-1|client_secret_post|s1|30',
+    );
+    expect(cacheKeyOf({ ...description, scope: 's1' }, [30])).not.toBe(
+      cacheKeyOf({ ...description, scope: 's1' }, [60]),
+    );
     expect(cacheKeyOf(description)).not.toBe(cacheKeyOf({ ...description, method: 'client_secret_basic' }));
   });
 });
@@ -164,7 +186,15 @@ describe('AccessToken', () => {
   const token = new AccessToken({ value: 'very-secret-access-token', tokenType: 'Bearer', expiresInSeconds: 60 });
 
   it('does not leak its value through JSON.stringify, util.inspect, String() or spreading', () => {
-    for (const text of [JSON.stringify(token), JSON.stringify({ token }), inspect(token), inspect({ token }, { depth: 5 }), String(token), `${token}`, JSON.stringify({ ...token })]) {
+    for (const text of [
+      JSON.stringify(token),
+      JSON.stringify({ token }),
+      inspect(token),
+      inspect({ token }, { depth: 5 }),
+      String(token),
+      `${token}`,
+      JSON.stringify({ ...token }),
+    ]) {
       expect(text).not.toContain('very-secret-access-token');
     }
     expect(Object.keys(token)).not.toContain('value');
@@ -187,7 +217,12 @@ describe('StaticTokenSource', () => {
 
 describe('CachedTokenSource single flight and cancellation', () => {
   const TOKEN_URL = 'https://sandbox.avinode.test/api/oauth/token';
-  const credential = { tokenUrl: TOKEN_URL, clientId: 'client-1', clientSecret: 'client-secret-value', method: 'client_secret_post' } as const;
+  const credential = {
+    tokenUrl: TOKEN_URL,
+    clientId: 'client-1',
+    clientSecret: 'client-secret-value',
+    method: 'client_secret_post',
+  } as const;
   let agent: MockAgent;
   mockNetworkPerTest((fresh) => (agent = fresh));
 
@@ -251,10 +286,15 @@ describe('CachedTokenSource single flight and cancellation', () => {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((line) => line.msg === 'token request failed' || line.msg === 'token request');
-    await vi.waitFor(() => expect(requestLines()).toMatchObject([{ msg: 'token request failed', network: 'AbortError' }]));
+    await vi.waitFor(() =>
+      expect(requestLines()).toMatchObject([{ msg: 'token request failed', network: 'AbortError' }]),
+    );
     expect(output()).not.toContain('client-secret-value');
 
-    capture(agent, 'https://sandbox.avinode.test', '/api/oauth/token', { status: 200, json: { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 1799 } });
+    capture(agent, 'https://sandbox.avinode.test', '/api/oauth/token', {
+      status: 200,
+      json: { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 1799 },
+    });
     expect((await source.getToken()).value).toBe('fresh-token');
   });
 
@@ -308,7 +348,10 @@ describe('CachedTokenSource single flight and cancellation', () => {
 
   it('rejects at once, without a request, for a caller whose signal is already aborted', async () => {
     let fetches = 0;
-    const source = new CachedTokenSource({ description, fetch: async () => (fetches += 1, { value: 'x', tokenType: 'Bearer' }) });
+    const source = new CachedTokenSource({
+      description,
+      fetch: async () => ((fetches += 1), { value: 'x', tokenType: 'Bearer' }),
+    });
     const a = new AbortController();
     a.abort(new Error('already cancelled'));
     await expect(source.getToken({ signal: a.signal })).rejects.toThrow('already cancelled');
@@ -325,10 +368,16 @@ describe('CachedTokenSource single flight and cancellation', () => {
         return new Promise(() => undefined); // never answers, ignores the signal
       },
     });
-    const results = await Promise.allSettled([source.getToken(), source.getToken({ signal: new AbortController().signal })]);
+    const results = await Promise.allSettled([
+      source.getToken(),
+      source.getToken({ signal: new AbortController().signal }),
+    ]);
     for (const result of results) {
       expect(result.status).toBe('rejected');
-      expect((result as PromiseRejectedResult).reason).toMatchObject({ type: FailureType.Unavailable, nonRetryable: false });
+      expect((result as PromiseRejectedResult).reason).toMatchObject({
+        type: FailureType.Unavailable,
+        nonRetryable: false,
+      });
       expect(String((result as PromiseRejectedResult).reason.message)).toContain('did not answer within 50 ms');
     }
     expect(seen?.aborted).toBe(true);

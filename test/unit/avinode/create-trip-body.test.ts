@@ -21,7 +21,11 @@ describe('buildCreateTripBody', () => {
           { from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '11:45', arrival: true, utc: true, paxTBD: true },
           { from: 'KPBI', to: 'KTEB', date: '2026-05-18', time: '16:00', pax: 4 },
         ],
-        requiredLift: [{ aircraftCategory: 'Heavy jet' }, { aircraftType: 'Challenger 350' }, { aircraftTail: 'N123EX' }],
+        requiredLift: [
+          { aircraftCategory: 'Heavy jet' },
+          { aircraftType: 'Challenger 350' },
+          { aircraftTail: 'N123EX' },
+        ],
         maxFuelStopsPerSegment: 1,
         minimumYearOfMake: 2012,
         includeLiftUpgrades: true,
@@ -46,7 +50,10 @@ describe('buildCreateTripBody', () => {
   });
 
   it('builds a one-way trip with documented segments, paxCount as a string and sourcing on', () => {
-    const body = buildCreateTripBody({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 }] }, 'trip-ORCH-7f3c');
+    const body = buildCreateTripBody(
+      { legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 }] },
+      'trip-ORCH-7f3c',
+    );
     expect(body).toEqual({
       externalTripId: 'trip-ORCH-7f3c',
       sourcing: true,
@@ -71,7 +78,10 @@ describe('buildCreateTripBody', () => {
       externalTripId: 'ORCH-7f3c',
       sourcing: true,
       criteria: { requiredLift: [{ aircraftCategory: 'Midsize jet' }] },
-      segments: [segment('KTEB', 'KPBI', '2026-05-14', '09:30', '5'), segment('KPBI', 'KTEB', '2026-05-18', '16:00', '5')],
+      segments: [
+        segment('KTEB', 'KPBI', '2026-05-14', '09:30', '5'),
+        segment('KPBI', 'KTEB', '2026-05-18', '16:00', '5'),
+      ],
     });
   });
 
@@ -95,9 +105,15 @@ describe('buildCreateTripBody', () => {
   });
 
   it('never sends empty-string aircraftType or aircraftTail (422 LIFT_INVALID) and omits a blank category', () => {
-    const blank = buildCreateTripBody({ aircraftCategory: '  ' as never, legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', pax: 1 }] }, 'x');
+    const blank = buildCreateTripBody(
+      { aircraftCategory: '  ' as never, legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', pax: 1 }] },
+      'x',
+    );
     expect(blank.criteria).toEqual({});
-    const withCategory = buildCreateTripBody({ aircraftCategory: 'Heavy jet', legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', pax: 1 }] }, 'x');
+    const withCategory = buildCreateTripBody(
+      { aircraftCategory: 'Heavy jet', legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', pax: 1 }] },
+      'x',
+    );
     expect(withCategory.criteria.requiredLift).toEqual([{ aircraftCategory: 'Heavy jet' }]);
     expect(JSON.stringify(withCategory)).not.toMatch(/aircraftType|aircraftTail|""/);
   });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { describeStaticToken, insideWeeklyResetWindow, methodTriedByServer, tokenRejectionOf } from '../../../client/doctor.ts';
+import {
+  describeStaticToken,
+  insideWeeklyResetWindow,
+  methodTriedByServer,
+  tokenRejectionOf,
+} from '../../../client/doctor.ts';
 import { resolveTarget } from '../../../client/avinode-cli.ts';
 import { tripRequestFromFlags, UsageError, type TripFlags } from '../../../client/trip-flags.ts';
 import { loadConfig } from '../../../platform/config.ts';
@@ -28,12 +33,20 @@ describe('doctor helpers', () => {
   });
 
   it('reads a token-endpoint rejection from details, nested causes or the message', () => {
-    expect(tokenRejectionOf({ details: [{ status: 401, error: 'invalid_client', errorDetails: ['invalid_client_secret_post'] }] })).toEqual({
+    expect(
+      tokenRejectionOf({
+        details: [{ status: 401, error: 'invalid_client', errorDetails: ['invalid_client_secret_post'] }],
+      }),
+    ).toEqual({
       status: 401,
       error: 'invalid_client',
       codes: ['invalid_client_secret_post'],
     });
-    expect(tokenRejectionOf({ cause: { details: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_jwt' }] } } })).toEqual({
+    expect(
+      tokenRejectionOf({
+        cause: { details: { error: 'invalid_client', errorDetails: [{ code: 'invalid_client_secret_jwt' }] } },
+      }),
+    ).toEqual({
       error: 'invalid_client',
       codes: ['invalid_client_secret_jwt'],
     });
@@ -52,8 +65,18 @@ describe('doctor helpers', () => {
 
 describe('avinode CLI helpers', () => {
   it('builds a round trip from the trip flags', () => {
-    const legsFromFlags = (flags: TripFlags) => tripRequestFromFlags(flags, { command: 'create-trip', nowMs: Date.parse('2026-05-01T00:00:00Z') }).legs;
-    expect(legsFromFlags({ from: 'kteb', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: '5', 'return-date': '2026-05-18' })).toEqual([
+    const legsFromFlags = (flags: TripFlags) =>
+      tripRequestFromFlags(flags, { command: 'create-trip', nowMs: Date.parse('2026-05-01T00:00:00Z') }).legs;
+    expect(
+      legsFromFlags({
+        from: 'kteb',
+        to: 'KPBI',
+        date: '2026-05-14',
+        time: '09:30',
+        pax: '5',
+        'return-date': '2026-05-18',
+      }),
+    ).toEqual([
       { from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 },
       { from: 'KPBI', to: 'KTEB', date: '2026-05-18', pax: 5 },
     ]);

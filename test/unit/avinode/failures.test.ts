@@ -47,7 +47,13 @@ describe('Retry-After', () => {
     expect(clampRetryAfterMs(86_400_000)).toBe(600_000);
   });
   it('uses an HTTP-date Retry-After for nextRetryDelay', () => {
-    const failure = httpStatusFailure({ method: 'GET', route: '/trips/{id}', status: 429, retryAfter: 'Fri, 01 May 2026 10:00:20 GMT', now });
+    const failure = httpStatusFailure({
+      method: 'GET',
+      route: '/trips/{id}',
+      status: 429,
+      retryAfter: 'Fri, 01 May 2026 10:00:20 GMT',
+      now,
+    });
     expect(failure.nextRetryDelay).toBe(20_000);
     expect(failure.message).toBe('GET /trips/{id} → 429 (retry after 20 s)');
   });
@@ -72,14 +78,26 @@ describe('failure taxonomy', () => {
   });
 
   it('keeps route, status and codes in details and reads them back', () => {
-    const failure = httpStatusFailure({ method: 'PUT', route: '/trips/{id}/cancel', status: 400, codes: ['ERR_INPUT_MISSING'] });
-    expect(failure.details?.[0]).toEqual({ method: 'PUT', route: '/trips/{id}/cancel', status: 400, codes: ['ERR_INPUT_MISSING'] });
+    const failure = httpStatusFailure({
+      method: 'PUT',
+      route: '/trips/{id}/cancel',
+      status: 400,
+      codes: ['ERR_INPUT_MISSING'],
+    });
+    expect(failure.details?.[0]).toEqual({
+      method: 'PUT',
+      route: '/trips/{id}/cancel',
+      status: 400,
+      codes: ['ERR_INPUT_MISSING'],
+    });
     expect(httpStatusOf(failure)).toBe(400);
     expect(httpStatusOf(networkFailure('GET', '/trips/{id}', new Error('x')))).toBeUndefined();
   });
 
   it('names the network error code found in the cause chain', () => {
-    const error = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    const error = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    });
     const failure = networkFailure('POST', '/trips', error);
     expect(failure.type).toBe(FailureType.Unavailable);
     expect(failure.message).toBe('POST /trips → network error ECONNREFUSED');
@@ -92,7 +110,9 @@ describe('failure taxonomy', () => {
     ]);
     expect(failure.type).toBe(FailureType.ContractViolation);
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toBe('GET /quotes/{id} → 200 response violates its schema: sellerPrice.price:invalid_type, (root):custom');
+    expect(failure.message).toBe(
+      'GET /quotes/{id} → 200 response violates its schema: sellerPrice.price:invalid_type, (root):custom',
+    );
   });
 
   it('refuses a foreign href naming only the origins', () => {
@@ -105,7 +125,12 @@ describe('failure taxonomy', () => {
 describe('named constructors', () => {
   it('give each failure its type and the retryability of the table, with details when given', () => {
     const limited = failures.rateLimited('GET /trips → 429', 5_000, { status: 429 });
-    expect([limited.type, limited.nonRetryable, limited.nextRetryDelay, limited.details]).toEqual([FailureType.RateLimited, false, 5_000, [{ status: 429 }]]);
+    expect([limited.type, limited.nonRetryable, limited.nextRetryDelay, limited.details]).toEqual([
+      FailureType.RateLimited,
+      false,
+      5_000,
+      [{ status: 429 }],
+    ]);
     const cases: [ApplicationFailure, FailureType][] = [
       [failures.unavailable('x'), FailureType.Unavailable],
       [failures.authRejected('x'), FailureType.AuthRejected],
@@ -123,7 +148,11 @@ describe('named constructors', () => {
     ];
     for (const [failure, type] of cases) {
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      expect([failure.type, failure.nonRetryable, failure.details]).toEqual([type, NON_RETRYABLE_FAILURE_TYPES.includes(type), undefined]);
+      expect([failure.type, failure.nonRetryable, failure.details]).toEqual([
+        type,
+        NON_RETRYABLE_FAILURE_TYPES.includes(type),
+        undefined,
+      ]);
     }
     // One constructor per type of the table.
     expect([limited.type, ...cases.map(([, type]) => type)].sort()).toEqual(Object.keys(FAILURE_TABLE).sort());
@@ -135,25 +164,44 @@ describe('named constructors', () => {
 
   it('passes a failure on with its type, finally', () => {
     const passed = failures.final(FailureType.RequestInvalid, 'message to Skyward not sent: 400', [{ status: 400 }]);
-    expect([passed.type, passed.nonRetryable, passed.details]).toEqual([FailureType.RequestInvalid, true, [{ status: 400 }]]);
+    expect([passed.type, passed.nonRetryable, passed.details]).toEqual([
+      FailureType.RequestInvalid,
+      true,
+      [{ status: 400 }],
+    ]);
   });
 
   it('adds what undoing a half-done write did to a soft-error failure', () => {
-    const failure = softErrorFailure('POST', '/trips', 200, ['START_AIRPORT_INVALID'], 'the trip Avinode created anyway was cancelled');
-    expect(failure.message).toBe('POST /trips → 200 START_AIRPORT_INVALID (soft errors in meta.errors); the trip Avinode created anyway was cancelled');
+    const failure = softErrorFailure(
+      'POST',
+      '/trips',
+      200,
+      ['START_AIRPORT_INVALID'],
+      'the trip Avinode created anyway was cancelled',
+    );
+    expect(failure.message).toBe(
+      'POST /trips → 200 START_AIRPORT_INVALID (soft errors in meta.errors); the trip Avinode created anyway was cancelled',
+    );
     expect([failure.type, failure.nonRetryable]).toEqual([FailureType.RequestInvalid, true]);
   });
 });
 
 describe('credential failures', () => {
   it('are the types runs wait in blocked for', () => {
-    expect(CREDENTIAL_FAILURE_TYPES.map((type) => isCredentialFailure(failures.final(type, 'x')))).toEqual([true, true, true]);
+    expect(CREDENTIAL_FAILURE_TYPES.map((type) => isCredentialFailure(failures.final(type, 'x')))).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect(isCredentialFailure(failures.notFound('x'))).toBe(false);
     expect(isCredentialFailure(Object.assign(new Error('typed'), { type: FailureType.AuthRejected }))).toBe(true);
   });
 
   it('name the auth method once, and leave other failures alone', () => {
-    const named = namingAuthMethod(failures.authRejected('GET /trips → 401'), 'static bearer token (AVINODE_AUTH=static)') as ApplicationFailure;
+    const named = namingAuthMethod(
+      failures.authRejected('GET /trips → 401'),
+      'static bearer token (AVINODE_AUTH=static)',
+    ) as ApplicationFailure;
     expect(named.message).toBe('GET /trips → 401 (auth: static bearer token (AVINODE_AUTH=static))');
     expect(namingAuthMethod(named, 'static bearer token (AVINODE_AUTH=static)')).toBe(named);
     const other = failures.unavailable('GET /trips → 503');
@@ -169,6 +217,9 @@ describe('the README failure table', () => {
   it('is the one rendered from the failure module', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const table = /<!-- failure-table:start[^>]*-->\n([\s\S]*?)\n<!-- failure-table:end -->/.exec(readme)?.[1];
-    expect(table, 'README.md: paste renderFailureTable() of workflows/failures.ts between the failure-table markers').toBe(renderFailureTable());
+    expect(
+      table,
+      'README.md: paste renderFailureTable() of workflows/failures.ts between the failure-table markers',
+    ).toBe(renderFailureTable());
   });
 });

@@ -41,7 +41,10 @@ export function setup(overrides: { actAsAccount?: string; now?: () => Date; maxR
   return { agent, pool, tokens, logs, client };
 }
 
-export const envelope = (data: unknown, meta: Partial<Record<'errors' | 'warnings' | 'infos', unknown[]>> = {}): object => ({
+export const envelope = (
+  data: unknown,
+  meta: Partial<Record<'errors' | 'warnings' | 'infos', unknown[]>> = {},
+): object => ({
   meta: { errors: [], warnings: [], infos: [], ...meta },
   data,
 });
@@ -58,8 +61,16 @@ export function tripResource(id = 'atrip-70001234', extra: Record<string, unknow
     tripId: 'Q4K7ZP',
     href: `${BASE_URL}/trips/${id}`,
     actions: {
-      searchInAvinode: { type: 'searchInAvinode', httpMethod: 'GET', href: `${ORIGIN}/marketplace/mvc/search/load/${id}?source=api` },
-      viewInAvinode: { type: 'viewInAvinode', httpMethod: 'GET', href: `${ORIGIN}/marketplace/mvc/trips/buying/${id}?source=api` },
+      searchInAvinode: {
+        type: 'searchInAvinode',
+        httpMethod: 'GET',
+        href: `${ORIGIN}/marketplace/mvc/search/load/${id}?source=api`,
+      },
+      viewInAvinode: {
+        type: 'viewInAvinode',
+        httpMethod: 'GET',
+        href: `${ORIGIN}/marketplace/mvc/trips/buying/${id}?source=api`,
+      },
       cancel: { type: 'cancel', httpMethod: 'PUT', href: `${BASE_URL}/trips/${id}/cancel` },
     },
     ...extra,
@@ -74,6 +85,8 @@ export function rfqResource(id = 'arfq-80004567', lifts: unknown[] = []) {
     createdOn: '2026-05-01T14:02:11Z',
     sellerCompany: { id: 'c-1', displayName: 'Example Air Charter' },
     sellerLift: lifts,
-    links: { tripmsgs: [{ id: 'asellermsg-96660002', href: `${BASE_URL}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' }] },
+    links: {
+      tripmsgs: [{ id: 'asellermsg-96660002', href: `${BASE_URL}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' }],
+    },
   };
 }

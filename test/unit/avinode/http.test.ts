@@ -19,7 +19,10 @@ describe('Avinode request headers', () => {
       seen = headersOf(request.headers);
       return { statusCode: 201, data: envelope(tripResource()), responseOptions: { headers: JSON_HEADERS } };
     });
-    await client.createTrip({ legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 }] }, 'trip-x1');
+    await client.createTrip(
+      { legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 }] },
+      'trip-x1',
+    );
     expect(seen.authorization).toBe('Bearer access-token-1');
     expect(seen['x-avinode-apitoken']).toBe(API_TOKEN);
     expect(seen['x-avinode-senttimestamp']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -67,7 +70,11 @@ describe('401 handling', () => {
       pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply((request) => {
         auth.push(headersOf(request.headers).authorization!);
         return status === 401
-          ? { statusCode: 401, data: errorEnvelope('ERR_INPUT_GENERIC_INVALID'), responseOptions: { headers: { ...JSON_HEADERS, 'www-authenticate': 'Bearer error="invalid_token"' } } }
+          ? {
+              statusCode: 401,
+              data: errorEnvelope('ERR_INPUT_GENERIC_INVALID'),
+              responseOptions: { headers: { ...JSON_HEADERS, 'www-authenticate': 'Bearer error="invalid_token"' } },
+            }
           : { statusCode: 200, data: envelope(tripResource('atrip-1')), responseOptions: { headers: JSON_HEADERS } };
       });
     }
@@ -79,7 +86,10 @@ describe('401 handling', () => {
 
   it('fails with AuthRejected, non-retryable, when the replay is rejected too', async () => {
     const { pool, client, tokens } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(401, { error: 'invalid_token' }, { headers: JSON_HEADERS }).times(2);
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(401, { error: 'invalid_token' }, { headers: JSON_HEADERS })
+      .times(2);
     const failure = await failureOf(client.readTrip('atrip-1'));
     expect(failure.type).toBe(FailureType.AuthRejected);
     expect(failure.nonRetryable).toBe(true);
@@ -89,7 +99,9 @@ describe('401 handling', () => {
 
   it('does not refresh when a 401 says the company may not access the resource', async () => {
     const { pool, client, tokens } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(401, errorEnvelope('AUTHENTICATION_COMPANY_ACCESS'), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(401, errorEnvelope('AUTHENTICATION_COMPANY_ACCESS'), { headers: JSON_HEADERS });
     const failure = await failureOf(client.readTrip('atrip-1'));
     expect(failure.type).toBe(FailureType.Forbidden);
     expect(tokens.issued).toBe(1);
@@ -116,7 +128,9 @@ describe('status → failure type', () => {
   for (const { status, codes, type, retryable } of cases) {
     it(`maps ${status}${codes.length ? ` ${codes.join(',')}` : ''} to ${type} (${retryable ? 'retryable' : 'non-retryable'})`, async () => {
       const { pool, client } = fresh();
-      pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(status, errorEnvelope(...codes), { headers: JSON_HEADERS });
+      pool
+        .intercept({ path: '/api/trips/atrip-9', method: 'GET' })
+        .reply(status, errorEnvelope(...codes), { headers: JSON_HEADERS });
       const failure = await failureOf(client.readTrip('atrip-9'));
       expect(failure.type).toBe(type);
       expect(failure.nonRetryable).toBe(!retryable);
@@ -128,7 +142,9 @@ describe('status → failure type', () => {
 
   it('retries a 429 after Retry-After seconds through nextRetryDelay', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(429, errorEnvelope(), { headers: { ...JSON_HEADERS, 'retry-after': '7' } });
+    pool
+      .intercept({ path: '/api/trips/atrip-9', method: 'GET' })
+      .reply(429, errorEnvelope(), { headers: { ...JSON_HEADERS, 'retry-after': '7' } });
     const failure = await failureOf(client.readTrip('atrip-9'));
     expect(failure.type).toBe(FailureType.RateLimited);
     expect(failure.nonRetryable).toBe(false);
@@ -138,9 +154,13 @@ describe('status → failure type', () => {
 
   it('clamps a Retry-After of an hour to ten minutes and a missing one to the 30 s default', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(429, {}, { headers: { ...JSON_HEADERS, 'retry-after': '3600' } });
+    pool
+      .intercept({ path: '/api/trips/atrip-9', method: 'GET' })
+      .reply(429, {}, { headers: { ...JSON_HEADERS, 'retry-after': '3600' } });
     pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(429, {}, { headers: JSON_HEADERS });
-    pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).reply(429, {}, { headers: { ...JSON_HEADERS, 'retry-after': '0' } });
+    pool
+      .intercept({ path: '/api/trips/atrip-9', method: 'GET' })
+      .reply(429, {}, { headers: { ...JSON_HEADERS, 'retry-after': '0' } });
     expect((await failureOf(client.readTrip('atrip-9'))).nextRetryDelay).toBe(600_000);
     expect((await failureOf(client.readTrip('atrip-9'))).nextRetryDelay).toBe(30_000);
     expect((await failureOf(client.readTrip('atrip-9'))).nextRetryDelay).toBe(1_000);
@@ -148,7 +168,9 @@ describe('status → failure type', () => {
 
   it('maps a connection error to Unavailable, retryable', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-9', method: 'GET' }).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    pool
+      .intercept({ path: '/api/trips/atrip-9', method: 'GET' })
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     const failure = await failureOf(client.readTrip('atrip-9'));
     expect(failure.type).toBe(FailureType.Unavailable);
     expect(failure.nonRetryable).toBe(false);
@@ -174,23 +196,36 @@ describe('status → failure type', () => {
 describe('envelope and schemas', () => {
   it('returns soft errors of a read as warnings', async () => {
     const { pool, client } = fresh();
-    pool
-      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
-      .reply(200, envelope(tripResource('atrip-1'), { errors: [{ code: 'FIELD_IGNORED', title: 't', path: 'fields' }], warnings: [{ code: 'W1', title: 'w' }] }), {
+    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(
+      200,
+      envelope(tripResource('atrip-1'), {
+        errors: [{ code: 'FIELD_IGNORED', title: 't', path: 'fields' }],
+        warnings: [{ code: 'W1', title: 'w' }],
+      }),
+      {
         headers: JSON_HEADERS,
-      });
+      },
+    );
     const read = await client.readTrip('atrip-1');
     expect(read.warnings.map((w) => w.code)).toEqual(['FIELD_IGNORED', 'W1']);
   });
 
   it('fails a create whose 201 carries meta.errors with RequestInvalid naming the codes', async () => {
     const { pool, client } = fresh();
-    pool
-      .intercept({ path: '/api/trips', method: 'POST' })
-      .reply(201, envelope(tripResource(), { errors: [{ code: 'START_AIRPORT_INVALID', title: 'Start airport KXXX unknown', path: 'segments[0].startAirport' }] }), {
+    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(
+      201,
+      envelope(tripResource(), {
+        errors: [
+          { code: 'START_AIRPORT_INVALID', title: 'Start airport KXXX unknown', path: 'segments[0].startAirport' },
+        ],
+      }),
+      {
         headers: JSON_HEADERS,
-      });
-    const failure = await failureOf(client.createTrip({ legs: [{ from: 'KXXX', to: 'KPBI', date: '2026-05-14', pax: 2 }] }, 'trip-x'));
+      },
+    );
+    const failure = await failureOf(
+      client.createTrip({ legs: [{ from: 'KXXX', to: 'KPBI', date: '2026-05-14', pax: 2 }] }, 'trip-x'),
+    );
     expect(failure.type).toBe(FailureType.RequestInvalid);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain('POST /trips → 201 START_AIRPORT_INVALID');
@@ -199,8 +234,13 @@ describe('envelope and schemas', () => {
 
   it('tolerates unknown fields anywhere in a response', async () => {
     const { pool, client } = fresh();
-    const trip = tripResource('atrip-1', { brandNewField: { nested: true }, actions: { somethingNew: { href: 'x', extra: 1 } } });
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(200, { ...envelope(trip), links: { self: 'x' } }, { headers: JSON_HEADERS });
+    const trip = tripResource('atrip-1', {
+      brandNewField: { nested: true },
+      actions: { somethingNew: { href: 'x', extra: 1 } },
+    });
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(200, { ...envelope(trip), links: { self: 'x' } }, { headers: JSON_HEADERS });
     const read = await client.readTrip('atrip-1');
     expect(read.trip.tripId).toBe('Q4K7ZP');
     expect(read.deepLinks).toEqual({});
@@ -208,14 +248,18 @@ describe('envelope and schemas', () => {
 
   it('keeps prefixed ids intact in the path and in the result', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-70001234', method: 'GET' }).reply(200, envelope(tripResource('atrip-70001234')), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips/atrip-70001234', method: 'GET' })
+      .reply(200, envelope(tripResource('atrip-70001234')), { headers: JSON_HEADERS });
     const read = await client.readTrip('atrip-70001234');
     expect(read.trip.id).toBe('atrip-70001234');
   });
 
   it('treats a bare numeric id in a response as a contract violation naming the field, not the value', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(200, envelope({ ...tripResource('atrip-1'), id: '70001234' }), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(200, envelope({ ...tripResource('atrip-1'), id: '70001234' }), { headers: JSON_HEADERS });
     const failure = await failureOf(client.readTrip('atrip-1'));
     expect(failure.type).toBe(FailureType.ContractViolation);
     expect(failure.message).toContain('id:invalid_format');
@@ -239,16 +283,27 @@ describe('hrefs', () => {
 
   it('refuses an href on our host but outside the API path, and a lookalike host', async () => {
     const { client } = fresh();
-    expect((await failureOf(client.readByHref('https://sandbox.avinode.test/marketplace/rfqs/arfq-1'))).type).toBe(FailureType.ForeignHref);
-    expect((await failureOf(client.readByHref('https://sandbox.avinode.test.evil.example/api/rfqs/arfq-1'))).type).toBe(FailureType.ForeignHref);
-    expect((await failureOf(client.readByHref('http://sandbox.avinode.test/api/rfqs/arfq-1'))).type).toBe(FailureType.ForeignHref);
+    expect((await failureOf(client.readByHref('https://sandbox.avinode.test/marketplace/rfqs/arfq-1'))).type).toBe(
+      FailureType.ForeignHref,
+    );
+    expect((await failureOf(client.readByHref('https://sandbox.avinode.test.evil.example/api/rfqs/arfq-1'))).type).toBe(
+      FailureType.ForeignHref,
+    );
+    expect((await failureOf(client.readByHref('http://sandbox.avinode.test/api/rfqs/arfq-1'))).type).toBe(
+      FailureType.ForeignHref,
+    );
   });
 
   it('follows an href into the configured API to the resource it names', async () => {
     const { pool, client } = fresh();
     pool.intercept({ path: '/api/tripmsgs/asellermsg-96660002', method: 'GET' }).reply(
       200,
-      envelope({ id: 'asellermsg-96660002', type: 'tripmsgs', message: 'We can do it', sellerCompany: { displayName: 'Example Air' } }),
+      envelope({
+        id: 'asellermsg-96660002',
+        type: 'tripmsgs',
+        message: 'We can do it',
+        sellerCompany: { displayName: 'Example Air' },
+      }),
       { headers: JSON_HEADERS },
     );
     const resource = await client.readByHref(`${BASE_URL}/tripmsgs/asellermsg-96660002`);
@@ -265,13 +320,31 @@ describe('hrefs', () => {
 describe('logging', () => {
   it('writes one line per HTTP exchange with the route template, status, duration and attempt, and no secrets', async () => {
     const { pool, client, logs } = fresh();
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(401, { error: 'invalid_token' }, { headers: JSON_HEADERS });
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(200, envelope(tripResource('atrip-1')), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(401, { error: 'invalid_token' }, { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(200, envelope(tripResource('atrip-1')), { headers: JSON_HEADERS });
     await client.readTrip('atrip-1', { attempt: 3 });
     const records = logs.records().filter((r) => r.event === 'avinode_http');
     expect(records).toHaveLength(2);
-    expect(records[0]).toMatchObject({ method: 'GET', route: '/trips/{id}', status: 401, attempt: 3, authReplay: false, codes: ['invalid_token'] });
-    expect(records[1]).toMatchObject({ method: 'GET', route: '/trips/{id}', status: 200, attempt: 3, authReplay: true, codes: [] });
+    expect(records[0]).toMatchObject({
+      method: 'GET',
+      route: '/trips/{id}',
+      status: 401,
+      attempt: 3,
+      authReplay: false,
+      codes: ['invalid_token'],
+    });
+    expect(records[1]).toMatchObject({
+      method: 'GET',
+      route: '/trips/{id}',
+      status: 200,
+      attempt: 3,
+      authReplay: true,
+      codes: [],
+    });
     expect(typeof records[0]!.durationMs).toBe('number');
     const all = logs.lines.join('\n');
     for (const secret of [API_TOKEN, 'access-token-1', 'access-token-2', 'atrip-1']) expect(all).not.toContain(secret);

@@ -42,20 +42,26 @@ describe('createTrip (find-or-create)', () => {
 
   it('adopts the oldest trip with exactly our externalTripId on a retry instead of posting again, and names the others as duplicates', async () => {
     const { pool, client } = fresh();
-    pool
-      .intercept({ path: searchPath('trip-abc'), method: 'GET' })
-      .reply(
-        200,
-        envelope([
-          tripResource('atrip-3', { externalTripId: 'trip-abc', createdOn: '2026-05-01T10:00:02Z' }),
-          tripResource('atrip-1', { externalTripId: 'trip-abc', createdOn: '2026-05-01T10:00:00Z' }),
-          tripResource('atrip-2', { externalTripId: 'trip-abc', status: 'Cancelled', createdOn: '2026-05-01T10:00:01Z' }),
-        ]),
-        { headers: JSON_HEADERS },
-      );
+    pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(
+      200,
+      envelope([
+        tripResource('atrip-3', { externalTripId: 'trip-abc', createdOn: '2026-05-01T10:00:02Z' }),
+        tripResource('atrip-1', { externalTripId: 'trip-abc', createdOn: '2026-05-01T10:00:00Z' }),
+        tripResource('atrip-2', {
+          externalTripId: 'trip-abc',
+          status: 'Cancelled',
+          createdOn: '2026-05-01T10:00:01Z',
+        }),
+      ]),
+      { headers: JSON_HEADERS },
+    );
     const created = await client.createTrip(oneWay, 'trip-abc', { attempt: 2 });
     // A cancelled trip is neither adopted nor a duplicate.
-    expect(created).toMatchObject({ atripId: 'atrip-1', reused: true, duplicates: [{ atripId: 'atrip-3', tripId: 'Q4K7ZP' }] });
+    expect(created).toMatchObject({
+      atripId: 'atrip-1',
+      reused: true,
+      duplicates: [{ atripId: 'atrip-3', tripId: 'Q4K7ZP' }],
+    });
     expect(created.unconfirmed).toBeUndefined();
   });
 
@@ -63,59 +69,105 @@ describe('createTrip (find-or-create)', () => {
     const { pool, client } = fresh();
     pool
       .intercept({ path: searchPath('trip-abc'), method: 'GET' })
-      .reply(200, envelope([tripResource('atrip-8'), tripResource('atrip-9', { externalTripId: 'trip-abc-2' })]), { headers: JSON_HEADERS });
-    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-10')), { headers: JSON_HEADERS });
+      .reply(200, envelope([tripResource('atrip-8'), tripResource('atrip-9', { externalTripId: 'trip-abc-2' })]), {
+        headers: JSON_HEADERS,
+      });
+    pool
+      .intercept({ path: '/api/trips', method: 'POST' })
+      .reply(201, envelope(tripResource('atrip-10')), { headers: JSON_HEADERS });
     const created = await client.createTrip(oneWay, 'trip-abc', { attempt: 2 });
     expect(created).toMatchObject({ atripId: 'atrip-10', reused: false });
     // The search answered (nothing of ours), so the create is not in doubt.
     expect(created.unconfirmed).toBeUndefined();
-    expect(await client.findTripsByExternalId('trip-abc').catch(() => 'no interceptor left')).toBe('no interceptor left');
+    expect(await client.findTripsByExternalId('trip-abc').catch(() => 'no interceptor left')).toBe(
+      'no interceptor left',
+    );
   });
 
   it('posts on a retry when the search finds nothing, and tolerates a response without actions', async () => {
     const { pool, client } = fresh();
     pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(200, envelope([]), { headers: JSON_HEADERS });
-    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope({ id: 'atrip-5', tripId: 'ZZZ111' }), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips', method: 'POST' })
+      .reply(201, envelope({ id: 'atrip-5', tripId: 'ZZZ111' }), { headers: JSON_HEADERS });
     const created = await client.createTrip(oneWay, 'trip-abc', { attempt: 2 });
-    expect(created).toEqual({ atripId: 'atrip-5', tripId: 'ZZZ111', href: `${BASE_URL}/trips/atrip-5`, deepLinks: {}, reused: false });
+    expect(created).toEqual({
+      atripId: 'atrip-5',
+      tripId: 'ZZZ111',
+      href: `${BASE_URL}/trips/atrip-5`,
+      deepLinks: {},
+      reused: false,
+    });
   });
 
   it('still creates the trip when the search is not supported by the host (ERR_INTERNAL_CRITICAL), marked unconfirmed', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(500, errorEnvelope('ERR_INTERNAL_CRITICAL'), { headers: JSON_HEADERS });
-    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-6')), { headers: JSON_HEADERS });
-    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 3 })).toMatchObject({ atripId: 'atrip-6', reused: false, unconfirmed: true });
+    pool
+      .intercept({ path: searchPath('trip-abc'), method: 'GET' })
+      .reply(500, errorEnvelope('ERR_INTERNAL_CRITICAL'), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips', method: 'POST' })
+      .reply(201, envelope(tripResource('atrip-6')), { headers: JSON_HEADERS });
+    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 3 })).toMatchObject({
+      atripId: 'atrip-6',
+      reused: false,
+      unconfirmed: true,
+    });
   });
 
   it('fails the attempt (no post) when the search answers a passing 503, which a retry may get past', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(503, errorEnvelope('SERVICE_UNAVAILABLE'), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: searchPath('trip-abc'), method: 'GET' })
+      .reply(503, errorEnvelope('SERVICE_UNAVAILABLE'), { headers: JSON_HEADERS });
     // No POST interceptor: posting would fail the call with a MockAgent error instead of the 503.
-    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.Unavailable, message: expect.stringMatching(/^GET \/trips → 503/) });
+    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({
+      type: FailureType.Unavailable,
+      message: expect.stringMatching(/^GET \/trips → 503/),
+    });
   });
 
   it('takes the lookup as a strategy: with none, a retried attempt posts at once, marked unconfirmed', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-11')), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips', method: 'POST' })
+      .reply(201, envelope(tripResource('atrip-11')), { headers: JSON_HEADERS });
     // No search interceptor: a GET would fail the call (MockAgent refuses unmatched requests).
-    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 2, lookup: noTripLookup })).toMatchObject({ atripId: 'atrip-11', unconfirmed: true });
+    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 2, lookup: noTripLookup })).toMatchObject({
+      atripId: 'atrip-11',
+      unconfirmed: true,
+    });
   });
 
   it('fails the attempt (no post) when the search is rate limited or the network fails', async () => {
     const { pool, client } = fresh();
     pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(429, {}, { headers: { 'retry-after': '5' } });
-    pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
-    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.RateLimited, nextRetryDelay: 5_000 });
-    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({ type: FailureType.Unavailable });
+    pool
+      .intercept({ path: searchPath('trip-abc'), method: 'GET' })
+      .replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({
+      type: FailureType.RateLimited,
+      nextRetryDelay: 5_000,
+    });
+    await expect(client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).rejects.toMatchObject({
+      type: FailureType.Unavailable,
+    });
   });
 
   it('ignores search hits that carry a different externalTripId', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: searchPath('trip-abc'), method: 'GET' }).reply(200, envelope([tripResource('atrip-9', { externalTripId: 'trip-other' })]), {
-      headers: JSON_HEADERS,
+    pool
+      .intercept({ path: searchPath('trip-abc'), method: 'GET' })
+      .reply(200, envelope([tripResource('atrip-9', { externalTripId: 'trip-other' })]), {
+        headers: JSON_HEADERS,
+      });
+    pool
+      .intercept({ path: '/api/trips', method: 'POST' })
+      .reply(201, envelope(tripResource('atrip-7')), { headers: JSON_HEADERS });
+    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).toMatchObject({
+      atripId: 'atrip-7',
+      reused: false,
     });
-    pool.intercept({ path: '/api/trips', method: 'POST' }).reply(201, envelope(tripResource('atrip-7')), { headers: JSON_HEADERS });
-    expect(await client.createTrip(oneWay, 'trip-abc', { attempt: 2 })).toMatchObject({ atripId: 'atrip-7', reused: false });
   });
 });
 
@@ -130,12 +182,19 @@ const liftQuoted = {
   sellerPrice: { price: 41250, currency: 'USD' },
   links: { quotes: [{ id: 'aquote-95550001' }] },
 };
-const liftDeclined = { id: 'asellerlift-90001112', aircraftCategory: 'Midsize jet', sourcingDisplayStatus: 'Declined', links: { quotes: [] } };
+const liftDeclined = {
+  id: 'asellerlift-90001112',
+  aircraftCategory: 'Midsize jet',
+  sourcingDisplayStatus: 'Declined',
+  links: { quotes: [] },
+};
 
 describe('RFQs, quotes and messages', () => {
   it('reads a trip’s RFQs by short trip id and normalizes lifts', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(200, envelope([rfqResource('arfq-1', [liftQuoted, liftDeclined])]), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } })
+      .reply(200, envelope([rfqResource('arfq-1', [liftQuoted, liftDeclined])]), { headers: JSON_HEADERS });
     const read = await client.readTripRfqs({ tripId: 'Q4K7ZP', atripId: 'atrip-1' });
     expect(read.source).toBe('rfqs');
     expect(read.rfqs).toEqual([
@@ -164,10 +223,14 @@ describe('RFQs, quotes and messages', () => {
 
   it('falls back to the trip’s embedded RFQs when GET /rfqs/{tripId} answers 404', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(200, envelope(tripResource('atrip-1', { rfqs: [rfqResource('arfq-2', [liftDeclined])] })), {
-      headers: JSON_HEADERS,
-    });
+    pool
+      .intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } })
+      .reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(200, envelope(tripResource('atrip-1', { rfqs: [rfqResource('arfq-2', [liftDeclined])] })), {
+        headers: JSON_HEADERS,
+      });
     const read = await client.readTripRfqs({ tripId: 'Q4K7ZP', atripId: 'atrip-1' });
     expect(read.source).toBe('trip');
     expect(read.rfqs.map((r) => r.rfqId)).toEqual(['arfq-2']);
@@ -175,14 +238,22 @@ describe('RFQs, quotes and messages', () => {
 
   it('throws NotFound when the trip itself is gone too (the workflow decides it vanished)', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
-    pool.intercept({ path: '/api/trips/atrip-1', method: 'GET' }).reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
-    await expect(client.readTripRfqs({ tripId: 'Q4K7ZP', atripId: 'atrip-1' })).rejects.toMatchObject({ type: FailureType.NotFound });
+    pool
+      .intercept({ path: '/api/rfqs/Q4K7ZP', method: 'GET', query: { ...QUOTE_INCLUDES } })
+      .reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/trips/atrip-1', method: 'GET' })
+      .reply(404, errorEnvelope('NOT_FOUND'), { headers: JSON_HEADERS });
+    await expect(client.readTripRfqs({ tripId: 'Q4K7ZP', atripId: 'atrip-1' })).rejects.toMatchObject({
+      type: FailureType.NotFound,
+    });
   });
 
   it('reads one RFQ by its arfq- id', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/rfqs/arfq-80004567', method: 'GET' }).reply(200, envelope(rfqResource('arfq-80004567', [liftQuoted])), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/rfqs/arfq-80004567', method: 'GET' })
+      .reply(200, envelope(rfqResource('arfq-80004567', [liftQuoted])), { headers: JSON_HEADERS });
     const { rfq } = await client.readRfq('arfq-80004567');
     expect(rfq.rfqId).toBe('arfq-80004567');
     expect(rfq.lifts[0]!.status).toBe('quoted');
@@ -197,7 +268,13 @@ describe('RFQs, quotes and messages', () => {
         sellerPrice: { price: 39900, currency: 'USD' },
         sellerPriceWithoutCommission: { price: 38000, currency: 'USD' },
         sellerCompany: { displayName: 'Example Air Charter', contactInfo: { emails: ['charter@example-air.test'] } },
-        lift: { aircraftCategory: 'Midsize jet', aircraftType: 'Citation XLS+', aircraftTail: 'N123EX', maxPax: 8, yearOfMake: 2016 },
+        lift: {
+          aircraftCategory: 'Midsize jet',
+          aircraftType: 'Citation XLS+',
+          aircraftTail: 'N123EX',
+          maxPax: 8,
+          yearOfMake: 2016,
+        },
         lineItems: [
           { type: 'FLIGHT', displayName: 'Flight', price: 35900, visibleToBuyer: true },
           { type: 'CREW', displayName: 'Crew', price: 4000, visibleToBuyer: true },
@@ -233,7 +310,9 @@ describe('RFQs, quotes and messages', () => {
 
   it('treats a quote without a price as a contract violation', async () => {
     const { pool, client } = fresh();
-    pool.intercept({ path: '/api/quotes/aquote-1', method: 'GET', query: { ...QUOTE_INCLUDES } }).reply(200, envelope({ id: 'aquote-1' }), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/quotes/aquote-1', method: 'GET', query: { ...QUOTE_INCLUDES } })
+      .reply(200, envelope({ id: 'aquote-1' }), { headers: JSON_HEADERS });
     const error = await client.readQuote('aquote-1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).type).toBe(FailureType.ContractViolation);
@@ -243,11 +322,22 @@ describe('RFQs, quotes and messages', () => {
     const { pool, client } = fresh();
     pool.intercept({ path: '/api/tripmsgs/asellermsg-1', method: 'GET' }).reply(
       200,
-      envelope({ id: 'asellermsg-1', message: 'Quote attached', sellerCompany: { displayName: 'Op' }, links: { quotes: [{ id: 'aquote-7' }] } }),
+      envelope({
+        id: 'asellermsg-1',
+        message: 'Quote attached',
+        sellerCompany: { displayName: 'Op' },
+        links: { quotes: [{ id: 'aquote-7' }] },
+      }),
       { headers: JSON_HEADERS },
     );
     const { message } = await client.readTripMessage('asellermsg-1');
-    expect(message).toEqual({ messageId: 'asellermsg-1', direction: 'received', operator: 'Op', text: 'Quote attached', quoteId: 'aquote-7' });
+    expect(message).toEqual({
+      messageId: 'asellermsg-1',
+      direction: 'received',
+      operator: 'Op',
+      text: 'Quote attached',
+      quoteId: 'aquote-7',
+    });
   });
 
   it.each([
@@ -277,17 +367,28 @@ describe('cancel and webhook settings', () => {
 
   it('lists, creates and updates webhook settings', async () => {
     const { pool, client } = fresh();
-    const setting = { id: 'whs-1583', targetURI: 'https://hooks.example/webhooks/avinode/TripRequestMine', active: true, eventTypes: ['TripRequestMine'] };
+    const setting = {
+      id: 'whs-1583',
+      targetURI: 'https://hooks.example/webhooks/avinode/TripRequestMine',
+      active: true,
+      eventTypes: ['TripRequestMine'],
+    };
     let created: unknown;
     let updated: unknown;
-    pool.intercept({ path: '/api/webhooks/settings', method: 'GET' }).reply(200, envelope([setting]), { headers: JSON_HEADERS });
+    pool
+      .intercept({ path: '/api/webhooks/settings', method: 'GET' })
+      .reply(200, envelope([setting]), { headers: JSON_HEADERS });
     pool.intercept({ path: '/api/webhooks/settings', method: 'POST' }).reply((request) => {
       created = JSON.parse(String(request.body));
       return { statusCode: 201, data: envelope(setting), responseOptions: { headers: JSON_HEADERS } };
     });
     pool.intercept({ path: '/api/webhooks/settings/whs-1583', method: 'PUT' }).reply((request) => {
       updated = JSON.parse(String(request.body));
-      return { statusCode: 200, data: envelope({ ...setting, active: false }), responseOptions: { headers: JSON_HEADERS } };
+      return {
+        statusCode: 200,
+        data: envelope({ ...setting, active: false }),
+        responseOptions: { headers: JSON_HEADERS },
+      };
     });
     expect(await client.listWebhookSettings()).toEqual([setting]);
     const input = {

@@ -26,7 +26,10 @@ function fakeClient(executeUpdateWithStart: (call: UpdateWithStartCall) => Promi
   const handles: string[] = [];
   const client = {
     workflow: {
-      executeUpdateWithStart: async (update: unknown, { startWorkflowOperation }: { startWorkflowOperation: WithStartWorkflowOperation<never> }) => {
+      executeUpdateWithStart: async (
+        update: unknown,
+        { startWorkflowOperation }: { startWorkflowOperation: WithStartWorkflowOperation<never> },
+      ) => {
         const call = { update, operation: startWorkflowOperation };
         calls.push(call);
         return await executeUpdateWithStart(call);
@@ -35,7 +38,12 @@ function fakeClient(executeUpdateWithStart: (call: UpdateWithStartCall) => Promi
         handles.push(workflowId);
         return {
           describe: async () => ({ status: { name: 'COMPLETED' } }),
-          result: async () => ({ workflowId, atripId: 'atrip-9', tripId: 'OLD123', deepLinks: { cancel: 'http://127.0.0.1:8280/api/trips/atrip-9/cancel' } }),
+          result: async () => ({
+            workflowId,
+            atripId: 'atrip-9',
+            tripId: 'OLD123',
+            deepLinks: { cancel: 'http://127.0.0.1:8280/api/trips/atrip-9/cancel' },
+          }),
           query: async () => {
             throw new Error('no query expected');
           },
@@ -46,7 +54,10 @@ function fakeClient(executeUpdateWithStart: (call: UpdateWithStartCall) => Promi
   return { client, calls, handles };
 }
 
-const oneWay: StartTripInput = { externalId: 'order-42', legs: [{ from: 'kteb', to: 'kpbi', date: '2026-05-14', time: '09:30', pax: 5 }] };
+const oneWay: StartTripInput = {
+  externalId: 'order-42',
+  legs: [{ from: 'kteb', to: 'kpbi', date: '2026-05-14', time: '09:30', pax: 5 }],
+};
 
 describe('CharterClient.startTrip', () => {
   it('throws TripRequestInvalid naming each bad field and never calls Temporal', async () => {
@@ -70,7 +81,11 @@ describe('CharterClient.startTrip', () => {
     expect(update).toBe(getTrip);
     expect(operation).toBeInstanceOf(WithStartWorkflowOperation);
     expect(operation.workflowTypeOrFunc).toBe('charterTripWorkflow');
-    const normalized = { externalId: 'order-42', legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 }], onReset: 'recreate' };
+    const normalized = {
+      externalId: 'order-42',
+      legs: [{ from: 'KTEB', to: 'KPBI', date: '2026-05-14', time: '09:30', pax: 5 }],
+      onReset: 'recreate',
+    };
     expect(operation.options).toMatchObject({
       workflowId: 'trip-order-42',
       taskQueue: 'trips-under-test',
@@ -80,7 +95,12 @@ describe('CharterClient.startTrip', () => {
       staticSummary: tripSummary(normalized as never),
     });
     expect(operation.options.staticDetails).toContain('| 1 | KTEB | KPBI | 2026-05-14 09:30 | 5 |');
-    const attributes = new Map((operation.options.typedSearchAttributes as { key: { name: string }; value: unknown }[]).map((p) => [p.key.name, p.value]));
+    const attributes = new Map(
+      (operation.options.typedSearchAttributes as { key: { name: string }; value: unknown }[]).map((p) => [
+        p.key.name,
+        p.value,
+      ]),
+    );
     expect(attributes.get(SearchAttributes.TripPhase.name)).toBe('creating_trip');
     expect(attributes.get(SearchAttributes.Route.name)).toBe('KTEB-KPBI');
     expect(attributes.get(SearchAttributes.DepartureDate.name)).toEqual(new Date('2026-05-14T09:30:00Z'));
@@ -90,17 +110,37 @@ describe('CharterClient.startTrip', () => {
   it('writes its continue-as-new threshold into requests that set none, and keeps the one a request sets', async () => {
     const fake = fakeClient();
     await new CharterClient(fake.client, { now: () => NOW }).startTrip(oneWay);
-    await new CharterClient(fake.client, { now: () => NOW, continueAsNewAfterEvents: 800 }).startTrip({ ...oneWay, timing: { pollInitialMs: 5_000 } });
-    await new CharterClient(fake.client, { now: () => NOW, continueAsNewAfterEvents: 800 }).startTrip({ ...oneWay, timing: { continueAsNewAfterEvents: 0 } });
+    await new CharterClient(fake.client, { now: () => NOW, continueAsNewAfterEvents: 800 }).startTrip({
+      ...oneWay,
+      timing: { pollInitialMs: 5_000 },
+    });
+    await new CharterClient(fake.client, { now: () => NOW, continueAsNewAfterEvents: 800 }).startTrip({
+      ...oneWay,
+      timing: { continueAsNewAfterEvents: 0 },
+    });
     const timings = fake.calls.map(({ operation }) => (operation.options.args as { timing?: object }[])[0]!.timing);
-    expect(timings).toEqual([{ continueAsNewAfterEvents: 1_500 }, { pollInitialMs: 5_000, continueAsNewAfterEvents: 800 }, { continueAsNewAfterEvents: 0 }]);
+    expect(timings).toEqual([
+      { continueAsNewAfterEvents: 1_500 },
+      { pollInitialMs: 5_000, continueAsNewAfterEvents: 800 },
+      { continueAsNewAfterEvents: 0 },
+    ]);
   });
 
   it('names the Avinode task queue in the run input only when it is not the derived <task queue>-avinode', async () => {
     const fake = fakeClient();
-    await new CharterClient(fake.client, { now: () => NOW, taskQueue: 'trips', avinodeTaskQueue: 'trips-avinode' }).startTrip(oneWay);
-    await new CharterClient(fake.client, { now: () => NOW, taskQueue: 'trips', avinodeTaskQueue: 'avinode-calls' }).startTrip(oneWay);
-    const inputs = fake.calls.map(({ operation }) => (operation.options.args as { avinodeTaskQueue?: string }[])[0]!.avinodeTaskQueue);
+    await new CharterClient(fake.client, {
+      now: () => NOW,
+      taskQueue: 'trips',
+      avinodeTaskQueue: 'trips-avinode',
+    }).startTrip(oneWay);
+    await new CharterClient(fake.client, {
+      now: () => NOW,
+      taskQueue: 'trips',
+      avinodeTaskQueue: 'avinode-calls',
+    }).startTrip(oneWay);
+    const inputs = fake.calls.map(
+      ({ operation }) => (operation.options.args as { avinodeTaskQueue?: string }[])[0]!.avinodeTaskQueue,
+    );
     expect(inputs).toEqual([undefined, 'avinode-calls']);
   });
 
@@ -116,7 +156,9 @@ describe('CharterClient.startTrip', () => {
     });
     const options = fake.calls[0]!.operation.options;
     expect(options.taskQueue).toBe('charter-trips');
-    const route = (options.typedSearchAttributes as { key: { name: string }; value: unknown }[]).find((p) => p.key.name === 'Route');
+    const route = (options.typedSearchAttributes as { key: { name: string }; value: unknown }[]).find(
+      (p) => p.key.name === 'Route',
+    );
     expect(route?.value).toBe('KTEB-KPBI-MYNN');
   });
 
@@ -127,7 +169,13 @@ describe('CharterClient.startTrip', () => {
     const charter = new CharterClient(fake.client, { now: () => NOW });
     const started = await charter.startTrip(oneWay);
     expect(fake.handles).toEqual(['trip-order-42']);
-    expect(started).toMatchObject({ workflowId: 'trip-order-42', atripId: 'atrip-9', tripId: 'OLD123', href: 'http://127.0.0.1:8280/api/trips/atrip-9', reused: true });
+    expect(started).toMatchObject({
+      workflowId: 'trip-order-42',
+      atripId: 'atrip-9',
+      tripId: 'OLD123',
+      href: 'http://127.0.0.1:8280/api/trips/atrip-9',
+      reused: true,
+    });
   });
 
   it('passes other Temporal errors through unchanged', async () => {

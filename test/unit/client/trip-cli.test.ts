@@ -35,7 +35,10 @@ describe('tripInputFromFlags', () => {
   });
 
   it('adds the return leg from --return-date, reversing the route and keeping the passengers', () => {
-    const input = tripInputFromFlags({ ...flags, 'return-date': '2026-05-18', 'return-time': '17:00', 'external-id': 'order-7' }, NOW);
+    const input = tripInputFromFlags(
+      { ...flags, 'return-date': '2026-05-18', 'return-time': '17:00', 'external-id': 'order-7' },
+      NOW,
+    );
     expect(input.externalId).toBe('order-7');
     expect(input.legs).toEqual([
       { from: 'kteb', to: 'kpbi', date: '2026-05-14', time: '09:30', pax: 5 },
@@ -44,8 +47,16 @@ describe('tripInputFromFlags', () => {
   });
 
   it('carries category, deadline, reset policy and callback URL', () => {
-    const input = tripInputFromFlags({ ...flags, category: 'Midsize jet', deadline: '2h', 'on-reset': 'fail', 'callback-url': 'https://b.example/cb' }, NOW);
-    expect(input).toMatchObject({ aircraftCategory: 'Midsize jet', quoteDeadline: '2026-05-01T14:00:00.000Z', onReset: 'fail', callbackUrl: 'https://b.example/cb' });
+    const input = tripInputFromFlags(
+      { ...flags, category: 'Midsize jet', deadline: '2h', 'on-reset': 'fail', 'callback-url': 'https://b.example/cb' },
+      NOW,
+    );
+    expect(input).toMatchObject({
+      aircraftCategory: 'Midsize jet',
+      quoteDeadline: '2026-05-01T14:00:00.000Z',
+      onReset: 'fail',
+      callbackUrl: 'https://b.example/cb',
+    });
     expect(tripInputFromFlags(flags, NOW)).not.toHaveProperty('onReset');
   });
 
@@ -104,7 +115,9 @@ function progress(overrides: Partial<TripProgress> = {}): TripProgress {
 describe('renderProgress', () => {
   it('shows the phase, ids, deep link and counts', () => {
     const text = renderProgress(progress());
-    expect(text.split('\n')[0]).toBe('trip-order-7  KTEB-KPBI  phase: COLLECTING_QUOTES  Avinode trip Q4K7ZP (atrip-1000001)');
+    expect(text.split('\n')[0]).toBe(
+      'trip-order-7  KTEB-KPBI  phase: COLLECTING_QUOTES  Avinode trip Q4K7ZP (atrip-1000001)',
+    );
     expect(text).toContain('deep link: https://marketplace.example/trip/Q4K7ZP');
     expect(text).toContain('RFQs 3 · lifts 3 (answered 3) · quotes 2 · declines 1 · polls 4 · webhooks 5');
     expect(text).not.toContain('sandbox resets');
@@ -123,12 +136,16 @@ describe('renderProgress', () => {
   });
 
   it('marks the selected quote and shows declines, end reason, blocked reason and resets', () => {
-    const ended = renderProgress(progress({ phase: 'completed', selectedQuoteId: 'aquote-2', endReason: 'quote selected', resets: 1 }));
+    const ended = renderProgress(
+      progress({ phase: 'completed', selectedQuoteId: 'aquote-2', endReason: 'quote selected', resets: 1 }),
+    );
     expect(ended).toMatch(/aquote-2 .* ✔ selected · re-priced from 55,000 EUR$/m);
     expect(ended).toContain('declined:\n  Nope Air (arfq-3)');
     expect(ended).toContain('ended: quote selected');
     expect(ended).toContain('sandbox resets 1');
-    const blocked = renderProgress(progress({ phase: 'blocked', blockedReason: 'Avinode rejected the client secret', quotes: [], declines: [] }));
+    const blocked = renderProgress(
+      progress({ phase: 'blocked', blockedReason: 'Avinode rejected the client secret', quotes: [], declines: [] }),
+    );
     expect(blocked).toContain('blocked: Avinode rejected the client secret');
     expect(blocked).not.toContain('QUOTE');
     expect(blocked).not.toContain('declined:');
@@ -152,10 +169,29 @@ describe('trip commands refused before connecting', () => {
   }
 
   it('asks for the RFQ and the text of a message, and for a known phase in list', async () => {
-    expect(await refused(['message', 'order-7', 'arfq-1'])).toEqual({ code: 2, stderr: 'trip message: usage: trip message <externalId> <rfqId> <text>\n' });
+    expect(await refused(['message', 'order-7', 'arfq-1'])).toEqual({
+      code: 2,
+      stderr: 'trip message: usage: trip message <externalId> <rfqId> <text>\n',
+    });
     const list = await refused(['list', '--phase', 'waiting']);
     expect(list.code).toBe(2);
     expect(list.stderr).toContain('awaiting_selection');
-    expect((await refused(['start', '--from', 'KTEB', '--to', 'KPBI', '--date', new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), '--pax', '2', '--on-expiry', 'later'])).stderr).toBe('--on-expiry: must be cancel or keep\n');
+    expect(
+      (
+        await refused([
+          'start',
+          '--from',
+          'KTEB',
+          '--to',
+          'KPBI',
+          '--date',
+          new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+          '--pax',
+          '2',
+          '--on-expiry',
+          'later',
+        ])
+      ).stderr,
+    ).toBe('--on-expiry: must be cancel or keep\n');
   });
 });

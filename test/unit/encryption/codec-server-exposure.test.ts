@@ -5,7 +5,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecExposureProblem, CodecExposureRefused, startCodecServer, type RunningCodecServer } from '../../../workers/codec-server.ts';
+import {
+  codecExposureProblem,
+  CodecExposureRefused,
+  startCodecServer,
+  type RunningCodecServer,
+} from '../../../workers/codec-server.ts';
 import { EncryptionCodec } from '../../../platform/payload-codec.ts';
 import { loadCommandConfig } from '../../../platform/config.ts';
 import { configErrorOf } from '../../support.ts';
@@ -30,7 +35,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
-  exposed = await startCodecServer({ codec, allowedOrigins: [UI], host: '0.0.0.0', port: 0, auth: { kind: 'bearer', issuer: ISSUER, jwksUrl, audience: AUDIENCE } });
+  exposed = await startCodecServer({
+    codec,
+    allowedOrigins: [UI],
+    host: '0.0.0.0',
+    port: 0,
+    auth: { kind: 'bearer', issuer: ISSUER, jwksUrl, audience: AUDIENCE },
+  });
 });
 afterAll(async () => {
   await exposed?.close();
@@ -56,11 +67,16 @@ const decode = (authorization?: string) =>
 
 describe('the codec endpoint beyond loopback', () => {
   it('refuses to listen on a non-loopback host without a bearer check', async () => {
-    await expect(startCodecServer({ codec, allowedOrigins: [UI], host: '0.0.0.0', port: 0 })).rejects.toThrow(CodecExposureRefused);
+    await expect(startCodecServer({ codec, allowedOrigins: [UI], host: '0.0.0.0', port: 0 })).rejects.toThrow(
+      CodecExposureRefused,
+    );
     expect(codecExposureProblem('0.0.0.0', { allowedOriginsConfigured: false })).toMatch(/set CODEC_ALLOWED_ORIGINS/);
-    expect(codecExposureProblem('0.0.0.0', { allowedOriginsConfigured: true })).toMatch(/CODEC_AUTH_ISSUER and CODEC_AUTH_JWKS_URL/);
+    expect(codecExposureProblem('0.0.0.0', { allowedOriginsConfigured: true })).toMatch(
+      /CODEC_AUTH_ISSUER and CODEC_AUTH_JWKS_URL/,
+    );
     expect(codecExposureProblem('0.0.0.0', { allowedOriginsConfigured: true, auth: { kind: 'none' } })).toBeUndefined();
-    for (const host of ['127.0.0.1', 'localhost', '::1']) expect(codecExposureProblem(host, { allowedOriginsConfigured: false })).toBeUndefined();
+    for (const host of ['127.0.0.1', 'localhost', '::1'])
+      expect(codecExposureProblem(host, { allowedOriginsConfigured: false })).toBeUndefined();
   });
 
   it('answers 401 without a token, with a token of another issuer, audience or key, and with an expired one', async () => {
@@ -78,7 +94,9 @@ describe('the codec endpoint beyond loopback', () => {
       const response = await decode(authorization);
       expect(response.status, authorization).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-      expect(((await response.json()) as { error: string }).error).toMatch(/bearer token of the Temporal UI login is required/);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /bearer token of the Temporal UI login is required/,
+      );
     }
   });
 
@@ -86,18 +104,31 @@ describe('the codec endpoint beyond loopback', () => {
     const response = await decode(`Bearer ${await tokenOf({})}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ payloads: [] });
-    const preflight = await fetch(`${endpointOf(exposed)}/decode`, { method: 'OPTIONS', headers: { origin: UI, 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${endpointOf(exposed)}/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: UI, 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(204);
     const foreign = await fetch(`${endpointOf(exposed)}/decode`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: 'https://evil.example', authorization: `Bearer ${await tokenOf({})}` },
+      headers: {
+        'content-type': 'application/json',
+        origin: 'https://evil.example',
+        authorization: `Bearer ${await tokenOf({})}`,
+      },
       body: '{"payloads":[]}',
     });
     expect(foreign.status).toBe(403);
   });
 
   it('reads the bearer check from CODEC_AUTH_* and names what is missing', () => {
-    expect(loadCommandConfig({ CODEC_AUTH_ISSUER: ISSUER, CODEC_AUTH_JWKS_URL: 'https://login.example.com/jwks', CODEC_AUTH_AUDIENCE: AUDIENCE }).codecServer.auth).toEqual({
+    expect(
+      loadCommandConfig({
+        CODEC_AUTH_ISSUER: ISSUER,
+        CODEC_AUTH_JWKS_URL: 'https://login.example.com/jwks',
+        CODEC_AUTH_AUDIENCE: AUDIENCE,
+      }).codecServer.auth,
+    ).toEqual({
       kind: 'bearer',
       issuer: ISSUER,
       jwksUrl: 'https://login.example.com/jwks',
@@ -108,6 +139,8 @@ describe('the codec endpoint beyond loopback', () => {
     expect(configErrorOf({ CODEC_AUTH_ISSUER: ISSUER }).message).toContain('CODEC_AUTH_JWKS_URL: required');
     expect(configErrorOf({ CODEC_AUTH: 'bearer' }).message).toContain('CODEC_AUTH_ISSUER: required');
     expect(configErrorOf({ CODEC_AUTH: 'none', CODEC_AUTH_ISSUER: ISSUER }).message).toContain('CODEC_AUTH: is none');
-    expect(configErrorOf({ CODEC_AUTH_ISSUER: ISSUER, CODEC_AUTH_JWKS_URL: 'http://login.example.com/jwks' }).message).toContain('CODEC_AUTH_JWKS_URL: must use https://');
+    expect(
+      configErrorOf({ CODEC_AUTH_ISSUER: ISSUER, CODEC_AUTH_JWKS_URL: 'http://login.example.com/jwks' }).message,
+    ).toContain('CODEC_AUTH_JWKS_URL: must use https://');
   });
 });

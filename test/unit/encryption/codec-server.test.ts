@@ -26,7 +26,9 @@ const post = (operation: string, body: unknown, origin = UI) =>
 function jsonPayload(value: unknown) {
   const payload = defaultPayloadConverter.toPayload(value);
   return {
-    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+    ),
     data: Buffer.from(payload.data!).toString('base64'),
   };
 }
@@ -35,7 +37,11 @@ describe('the remote codec endpoint for the Web UI', () => {
   it('answers the CORS preflight of the UI origin with the headers the UI sends', async () => {
     const response = await fetch(`${server.endpoint}/decode`, {
       method: 'OPTIONS',
-      headers: { origin: UI, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      headers: {
+        origin: UI,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(UI);
@@ -65,7 +71,15 @@ describe('the remote codec endpoint for the Web UI', () => {
 
     expect((await post('decode', { nope: true })).status).toBe(400);
     const unknownKey = await post('decode', {
-      payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64'), 'encryption-key-id': Buffer.from('k0').toString('base64') }, data: '' }],
+      payloads: [
+        {
+          metadata: {
+            encoding: Buffer.from('binary/encrypted').toString('base64'),
+            'encryption-key-id': Buffer.from('k0').toString('base64'),
+          },
+          data: '',
+        },
+      ],
     });
     expect(unknownKey.status).toBe(400);
     expect(((await unknownKey.json()) as { error: string }).error).toContain('unknown key id "k0"');
@@ -73,7 +87,9 @@ describe('the remote codec endpoint for the Web UI', () => {
     // A protocol-relative request target (new URL() throws on it): 404, not a crash.
     const raw = await new Promise<number>((resolve, reject) => {
       const { hostname, port } = new URL(server.endpoint);
-      const req = httpRequest({ host: hostname, port, path: '//', method: 'POST' }, (res) => resolve(res.statusCode ?? 0));
+      const req = httpRequest({ host: hostname, port, path: '//', method: 'POST' }, (res) =>
+        resolve(res.statusCode ?? 0),
+      );
       req.on('error', reject);
       req.end();
     });

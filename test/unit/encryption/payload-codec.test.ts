@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA, PayloadDecryptionError, payloadCodecsFor } from '../../../platform/payload-codec.ts';
+import {
+  ENCRYPTED_ENCODING,
+  EncryptionCodec,
+  KEY_ID_METADATA,
+  PayloadDecryptionError,
+  payloadCodecsFor,
+} from '../../../platform/payload-codec.ts';
 
 const MARKER = 'passenger-notes-marker-5b1c';
 const key = (keyId: string) => ({ keyId, key: randomBytes(32) });
@@ -86,7 +92,11 @@ describe('the payload encryption codec', () => {
 
   it('passes plain payloads through on decode, so histories from before encryption still read', async () => {
     const codec = new EncryptionCodec({ current: key('k1') });
-    const plain = [payloadOf({ notes: MARKER }), { metadata: { [METADATA_ENCODING_KEY]: Buffer.from('binary/null') } }, {}];
+    const plain = [
+      payloadOf({ notes: MARKER }),
+      { metadata: { [METADATA_ENCODING_KEY]: Buffer.from('binary/null') } },
+      {},
+    ];
     expect(await codec.decode(plain)).toEqual(plain);
   });
 
@@ -100,7 +110,9 @@ describe('the payload encryption codec', () => {
   });
 
   it('refuses keys of the wrong length or a key id used twice, and builds no codec without keys', () => {
-    expect(() => new EncryptionCodec({ current: { keyId: 'short', key: randomBytes(16) } })).toThrow('encryption key "short": expected 32 bytes');
+    expect(() => new EncryptionCodec({ current: { keyId: 'short', key: randomBytes(16) } })).toThrow(
+      'encryption key "short": expected 32 bytes',
+    );
     expect(() => new EncryptionCodec({ current: key('dup'), previous: [key('dup')] })).toThrow('key id used twice');
     expect(payloadCodecsFor(undefined)).toEqual([]);
     expect(payloadCodecsFor({ previous: [] })).toEqual([]);

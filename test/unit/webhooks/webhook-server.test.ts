@@ -1,18 +1,36 @@
 // The webhook receiver over real HTTP on port 0, with a fake Temporal client recording signals and a fake Avinode.
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
-import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../platform/config.ts';
 import { createLogger } from '../../../platform/logging.ts';
-import { authorized, isJsonContentType, isTemporalUnreachable, sameSecret, startWebhookServer, type RunningWebhookServer, type TripSignaller } from '../../../workers/webhook-server.ts';
+import {
+  authorized,
+  isJsonContentType,
+  isTemporalUnreachable,
+  sameSecret,
+  startWebhookServer,
+  type RunningWebhookServer,
+  type TripSignaller,
+} from '../../../workers/webhook-server.ts';
 import type { TripReader } from '../../../workers/webhook-trips.ts';
 import { FailureType, type AvinodeEvent } from '../../../workflows/contract.ts';
 import { failures, networkFailure } from '../../../workflows/failures.ts';
 
 /** What the Temporal client throws for a gRPC status: a ServiceError caused by the grpc-js error. */
 function grpcFailure(code: GrpcStatus, details: string): ServiceError {
-  const cause = Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${details}`), { code, details, metadata: new Metadata() });
+  const cause = Object.assign(new Error(`${code} ${GrpcStatus[code]}: ${details}`), {
+    code,
+    details,
+    metadata: new Metadata(),
+  });
   return new ServiceError('Failed to signal Workflow', { cause });
 }
 
@@ -76,8 +94,16 @@ const fakeAvinode = (reads: string[], failure?: Error): TripReader => ({
     return {
       type: 'tripmsgs',
       value: {
-        message: { messageId: id, direction: 'received', operator: 'Example Air', text: 'Can do, crew rest permitting.', rfqId: foreign ? 'arfq-99' : documented ? 'arfq-77' : 'arfq-12345678' },
-        raw: documented ? { id } : { id, trip: foreign ? { id: 'atrip-2', tripId: 'ZZ9ZZ9' } : { id: 'atrip-1', tripId: 'Q4K7ZP' } },
+        message: {
+          messageId: id,
+          direction: 'received',
+          operator: 'Example Air',
+          text: 'Can do, crew rest permitting.',
+          rfqId: foreign ? 'arfq-99' : documented ? 'arfq-77' : 'arfq-12345678',
+        },
+        raw: documented
+          ? { id }
+          : { id, trip: foreign ? { id: 'atrip-2', tripId: 'ZZ9ZZ9' } : { id: 'atrip-1', tripId: 'Q4K7ZP' } },
       },
     } as never;
   },
@@ -88,11 +114,21 @@ const fakeAvinode = (reads: string[], failure?: Error): TripReader => ({
   },
   readTrip: async (atripId: string) => {
     reads.push(atripId);
-    return { trip: { id: atripId, tripId: atripId === 'atrip-2' ? 'ZZ9ZZ9' : 'Q4K7ZP', externalTripId: atripId === 'atrip-2' ? 'their-own-id' : 'trip-REQ-1042' } } as never;
+    return {
+      trip: {
+        id: atripId,
+        tripId: atripId === 'atrip-2' ? 'ZZ9ZZ9' : 'Q4K7ZP',
+        externalTripId: atripId === 'atrip-2' ? 'their-own-id' : 'trip-REQ-1042',
+      },
+    } as never;
   },
 });
 
-async function harness(behaviour: SignalBehaviour = async () => undefined, handoffTimeoutMs?: number, avinodeFailure?: Error): Promise<Harness> {
+async function harness(
+  behaviour: SignalBehaviour = async () => undefined,
+  handoffTimeoutMs?: number,
+  avinodeFailure?: Error,
+): Promise<Harness> {
   const calls: SignalCall[] = [];
   const lookups: string[] = [];
   const reads: string[] = [];
@@ -122,25 +158,49 @@ async function harness(behaviour: SignalBehaviour = async () => undefined, hando
     },
   } as unknown as TripSignaller;
   const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void logs.push(line) } });
-  const server = await startWebhookServer({ config, client, logger, port: 0, avinode: fakeAvinode(reads, avinodeFailure), ...(handoffTimeoutMs ? { handoffTimeoutMs } : {}) });
+  const server = await startWebhookServer({
+    config,
+    client,
+    logger,
+    port: 0,
+    avinode: fakeAvinode(reads, avinodeFailure),
+    ...(handoffTimeoutMs ? { handoffTimeoutMs } : {}),
+  });
   running = server;
   return { server, calls, lookups, reads, logs, settled };
 }
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 const goodAuth = basic(USERNAME, PASSWORD);
-const goodPayload = { id: 'arfq-12345678', href: 'http://127.0.0.1:9/api/rfqs/arfq-12345678', type: 'rfqs', tripId: 'Q4K7ZP' };
+const goodPayload = {
+  id: 'arfq-12345678',
+  href: 'http://127.0.0.1:9/api/rfqs/arfq-12345678',
+  type: 'rfqs',
+  tripId: 'Q4K7ZP',
+};
 
 async function post(
   server: RunningWebhookServer,
   body: unknown,
-  { path = '/webhooks/avinode/TripRequestSellerResponse', auth = goodAuth as string | null, contentType = 'application/json' } = {},
+  {
+    path = '/webhooks/avinode/TripRequestSellerResponse',
+    auth = goodAuth as string | null,
+    contentType = 'application/json',
+  } = {},
 ) {
   const headers: Record<string, string> = { 'content-type': contentType };
   if (auth !== null) headers.authorization = auth;
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, json: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
+  };
 }
 
 describe('webhook receiver', () => {
@@ -179,7 +239,8 @@ describe('webhook receiver', () => {
 
   it('signals a re-notification with the same RFQ id again (the request changed), not as a redelivery', async () => {
     const h = await harness();
-    for (let i = 0; i < 3; i++) expect((await post(h.server, goodPayload, { path: '/webhooks/avinode/TripRequestMine' })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await post(h.server, goodPayload, { path: '/webhooks/avinode/TripRequestMine' })).status).toBe(200);
     expect(h.calls.map((call) => call.event.id)).toEqual(['arfq-12345678', 'arfq-12345678', 'arfq-12345678']);
   });
 
@@ -188,14 +249,23 @@ describe('webhook receiver', () => {
     const chat = { id: 'asellermsg-96660002', href: `${API}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' };
     const first = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
     expect(first).toMatchObject({ status: 200, json: { ok: true, workflowId: 'trip-REQ-1042' } });
-    expect(h.calls[0]!.event).toMatchObject({ id: chat.id, tripId: 'Q4K7ZP', atripId: 'atrip-1', message: { messageId: chat.id, text: 'Can do, crew rest permitting.' } });
+    expect(h.calls[0]!.event).toMatchObject({
+      id: chat.id,
+      tripId: 'Q4K7ZP',
+      atripId: 'atrip-1',
+      message: { messageId: chat.id, text: 'Can do, crew rest permitting.' },
+    });
     expect(h.reads).toEqual([chat.href]);
     const again = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
     expect(again).toMatchObject({ status: 200, json: { ok: true, workflowId: 'trip-REQ-1042' } });
     expect(h.reads).toHaveLength(1);
     expect(h.calls).toHaveLength(1);
     // Another message on the same RFQ: one read (its text), and the cache knows the run.
-    await post(h.server, { ...chat, id: 'asellermsg-96660003', href: `${API}/tripmsgs/asellermsg-96660003` }, { path: '/webhooks/avinode/TripChatFromSeller' });
+    await post(
+      h.server,
+      { ...chat, id: 'asellermsg-96660003', href: `${API}/tripmsgs/asellermsg-96660003` },
+      { path: '/webhooks/avinode/TripChatFromSeller' },
+    );
     expect(h.reads).toHaveLength(2);
     expect(h.lookups).toHaveLength(1);
     expect(h.server.stats()).toMatchObject({ signalled: 2, redeliveries: 1, avinodeReads: 2 });
@@ -209,7 +279,11 @@ describe('webhook receiver', () => {
     expect(h.reads).toEqual([chat.href, 'arfq-77']);
     expect(h.lookups).toHaveLength(1);
     // The next message on that RFQ: its own read only.
-    await post(h.server, { ...chat, id: 'asellermsg-96660017', href: `${API}/tripmsgs/asellermsg-96660017` }, { path: '/webhooks/avinode/TripChatFromSeller' });
+    await post(
+      h.server,
+      { ...chat, id: 'asellermsg-96660017', href: `${API}/tripmsgs/asellermsg-96660017` },
+      { path: '/webhooks/avinode/TripChatFromSeller' },
+    );
     expect(h.reads).toHaveLength(3);
     expect(h.lookups).toHaveLength(1);
     expect(h.calls.map((call) => call.workflowId)).toEqual(['trip-REQ-1042', 'trip-REQ-1042']);
@@ -223,7 +297,9 @@ describe('webhook receiver', () => {
       expect(response).toMatchObject({ status: 200, json: { ok: true, outcome: 'unknown_trip' } });
     }
     const gone = { id: 'arfq-404', href: `${API}/rfqs/arfq-404`, type: 'rfqs' };
-    expect((await post(h.server, gone, { path: '/webhooks/avinode/TripRequestMine' })).json).toMatchObject({ outcome: 'unknown_trip' });
+    expect((await post(h.server, gone, { path: '/webhooks/avinode/TripRequestMine' })).json).toMatchObject({
+      outcome: 'unknown_trip',
+    });
     expect(h.calls).toEqual([]);
     expect(h.logs.filter((line) => line.includes('no charterflow run carries'))).toHaveLength(2);
     expect(h.server.stats()).toMatchObject({ unknownTrips: 2, signalled: 0 });
@@ -234,12 +310,23 @@ describe('webhook receiver', () => {
       throw new WorkflowNotFoundError('workflow execution already completed', workflowId, undefined);
     });
     const response = await post(h.server, goodPayload);
-    expect(response).toMatchObject({ status: 200, json: { ok: true, outcome: 'not_running', workflowId: 'trip-REQ-1042' } });
+    expect(response).toMatchObject({
+      status: 200,
+      json: { ok: true, outcome: 'not_running', workflowId: 'trip-REQ-1042' },
+    });
   });
 
   it('answers 503 with Retry-After when Avinode cannot be read to find the trip', async () => {
     // What the Avinode client throws when the API does not answer.
-    const h = await harness(undefined, undefined, networkFailure('GET', '/tripmsgs/{id}', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })));
+    const h = await harness(
+      undefined,
+      undefined,
+      networkFailure(
+        'GET',
+        '/tripmsgs/{id}',
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+      ),
+    );
     const chat = { id: 'asellermsg-96660002', href: `${API}/tripmsgs/asellermsg-96660002`, type: 'tripmsgs' };
     const response = await post(h.server, chat, { path: '/webhooks/avinode/TripChatFromSeller' });
     expect(response.status).toBe(503);
@@ -260,7 +347,9 @@ describe('webhook receiver', () => {
   it('answers 404 for an unknown event type and 405 for GET on a webhook route', async () => {
     const h = await harness();
     expect((await post(h.server, goodPayload, { path: '/webhooks/avinode/TripDeleted' })).status).toBe(404);
-    const get = await fetch(`${h.server.url}/webhooks/avinode/TripRequestMine`, { headers: { authorization: goodAuth } });
+    const get = await fetch(`${h.server.url}/webhooks/avinode/TripRequestMine`, {
+      headers: { authorization: goodAuth },
+    });
     await get.text();
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
@@ -345,9 +434,13 @@ describe('a client that goes away mid-body', () => {
     const { port } = new URL(h.server.url);
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    socket.write(`POST /webhooks/avinode/TripRequestMine HTTP/1.1\r\nHost: x\r\nAuthorization: ${goodAuth}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"id":`);
+    socket.write(
+      `POST /webhooks/avinode/TripRequestMine HTTP/1.1\r\nHost: x\r\nAuthorization: ${goodAuth}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"id":`,
+    );
     socket.end(); // a FIN after the partial body: the bytes above arrive first
-    await expect.poll(() => h.logs.some((line) => line.includes('abandoned by the client')), { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(() => h.logs.some((line) => line.includes('abandoned by the client')), { timeout: 5_000 })
+      .toBe(true);
     expect(h.calls).toEqual([]);
     expect(h.logs.join('')).not.toContain('crashed');
   });
@@ -371,8 +464,24 @@ describe('receiver checks', () => {
   });
 
   it('accepts application/json with at most a UTF-8 charset, and nothing that merely starts like it', () => {
-    for (const type of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) expect(isJsonContentType(type), type).toBe(true);
-    for (const type of [undefined, '', 'application/json-patch+json', 'application/jsonp', 'application/json; charset=utf-16', 'application/json; boundary=x', 'text/json', 'application/x-json', 'multipart/form-data']) {
+    for (const type of [
+      'application/json',
+      'Application/JSON',
+      'application/json; charset=utf-8',
+      'application/json;charset="UTF-8"',
+    ])
+      expect(isJsonContentType(type), type).toBe(true);
+    for (const type of [
+      undefined,
+      '',
+      'application/json-patch+json',
+      'application/jsonp',
+      'application/json; charset=utf-16',
+      'application/json; boundary=x',
+      'text/json',
+      'application/x-json',
+      'multipart/form-data',
+    ]) {
       expect(isJsonContentType(type), String(type)).toBe(false);
     }
   });
@@ -382,19 +491,31 @@ describe('isTemporalUnreachable', () => {
   it('calls UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED unreachable, by gRPC status, through the client error', () => {
     expect(isTemporalUnreachable(grpcFailure(GrpcStatus.UNAVAILABLE, 'connection refused'))).toBe(true);
     expect(isTemporalUnreachable(grpcFailure(GrpcStatus.DEADLINE_EXCEEDED, 'deadline exceeded'))).toBe(true);
-    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.RESOURCE_EXHAUSTED, 'namespace rate limit exceeded'))).toBe(true);
+    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.RESOURCE_EXHAUSTED, 'namespace rate limit exceeded'))).toBe(
+      true,
+    );
   });
 
   it('asks for a redelivery when the Avinode read failed for a while, not for good', () => {
     expect(isTemporalUnreachable(failures.unavailable('GET /rfqs/{id} → 503'))).toBe(true);
-    expect(isTemporalUnreachable(failures.rateLimited('the receiver’s Avinode read budget is spent (deadline)', 1_000))).toBe(true);
+    expect(
+      isTemporalUnreachable(failures.rateLimited('the receiver’s Avinode read budget is spent (deadline)', 1_000)),
+    ).toBe(true);
     expect(isTemporalUnreachable(failures.authRejected('GET /rfqs/{id} → 401'))).toBe(false);
   });
 
   it('does not read error text: a permission error that mentions a timeout is not unreachable', () => {
-    expect(isTemporalUnreachable(grpcFailure(GrpcStatus.PERMISSION_DENIED, 'request timed out waiting for authorization; connect again'))).toBe(false);
+    expect(
+      isTemporalUnreachable(
+        grpcFailure(GrpcStatus.PERMISSION_DENIED, 'request timed out waiting for authorization; connect again'),
+      ),
+    ).toBe(false);
     expect(isTemporalUnreachable(new Error('14 UNAVAILABLE: ECONNREFUSED'))).toBe(false);
-    expect(isTemporalUnreachable(new WorkflowExecutionAlreadyStartedError('already started', 'trip-x', 'charterTripWorkflow'))).toBe(false);
+    expect(
+      isTemporalUnreachable(
+        new WorkflowExecutionAlreadyStartedError('already started', 'trip-x', 'charterTripWorkflow'),
+      ),
+    ).toBe(false);
   });
 
   it('recognises what the SDK really throws when no Temporal listens at the address', async () => {
