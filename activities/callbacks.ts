@@ -8,14 +8,6 @@ import type { CallbackEvent } from '../workflows/contract.ts';
 import { failures } from '../workflows/failures.ts';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signCallback } from '../platform/callback-signature.ts';
 
-export {
-  EVENT_ID_HEADER,
-  EVENT_TYPE_HEADER,
-  SIGNATURE_HEADER,
-  signCallback,
-  verifyCallbackSignature,
-} from '../platform/callback-signature.ts';
-
 /** Answers that retrying will not change: the receiver refuses this event. Everything else is retried. */
 const REJECTING_STATUSES = new Set([400, 410, 413, 422]);
 

@@ -77,19 +77,8 @@ export function registerAvinodeApi(
     const trip = idOf(ctx.params.id!, 'atrip') ? store.trips.get(ctx.params.id!) : undefined;
     if (!trip) return notFound();
     const body = jsonObject(ctx);
-    if (body.id !== undefined && body.id !== trip.id)
-      return fail(400, 'ERR_INPUT_GENERIC_INVALID', "The body 'id' does not match the trip in the path", 'id');
-    if (body.reason === undefined) return fail(400, 'ERR_INPUT_MISSING', "The field 'reason' is required", 'reason');
-    if (!isCancelReason(body.reason))
-      return fail(
-        400,
-        'ERR_INPUT_GENERIC_INVALID',
-        'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER',
-        'reason',
-      );
-    if (body.messageToSeller !== undefined && typeof body.messageToSeller !== 'string') {
-      return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'messageToSeller must be a string', 'messageToSeller');
-    }
+    const refused = cancelBodyProblem(body, trip.id, 'trip', { reasonRequired: true });
+    if (refused) return refused;
     market.cancelTrip(trip, body.reason as string, body.messageToSeller as string | undefined);
     return ok(render.trip(trip));
   });
@@ -111,18 +100,8 @@ export function registerAvinodeApi(
     const rfq = idOf(ctx.params.id!, 'arfq') ? store.rfqs.get(ctx.params.id!) : undefined;
     if (!rfq) return notFound();
     const body = jsonObject(ctx, { optional: true });
-    if (body.id !== undefined && body.id !== rfq.id)
-      return fail(400, 'ERR_INPUT_GENERIC_INVALID', "The body 'id' does not match the RFQ in the path", 'id');
-    if (body.reason !== undefined && !isCancelReason(body.reason))
-      return fail(
-        400,
-        'ERR_INPUT_GENERIC_INVALID',
-        'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER',
-        'reason',
-      );
-    if (body.messageToSeller !== undefined && typeof body.messageToSeller !== 'string') {
-      return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'messageToSeller must be a string', 'messageToSeller');
-    }
+    const refused = cancelBodyProblem(body, rfq.id, 'RFQ', { reasonRequired: false });
+    if (refused) return refused;
     market.cancelRfq(rfq, {
       ...(typeof body.reason === 'string' ? { reason: body.reason } : {}),
       ...(typeof body.messageToSeller === 'string' ? { messageToSeller: body.messageToSeller } : {}),
@@ -362,4 +341,23 @@ function parseWebhookSetting(
     out.active = active;
   }
   return out;
+}
+
+/** The cancel body of a trip or an RFQ (`id`, `reason`, `messageToSeller`), or the answer refusing it. */
+function cancelBodyProblem(
+  body: Record<string, unknown>,
+  id: string,
+  what: 'trip' | 'RFQ',
+  { reasonRequired }: { reasonRequired: boolean },
+): Reply | undefined {
+  if (body.id !== undefined && body.id !== id)
+    return fail(400, 'ERR_INPUT_GENERIC_INVALID', `The body 'id' does not match the ${what} in the path`, 'id');
+  if (body.reason === undefined && reasonRequired)
+    return fail(400, 'ERR_INPUT_MISSING', "The field 'reason' is required", 'reason');
+  if (body.reason !== undefined && !isCancelReason(body.reason))
+    return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'reason must be one of BY_CLIENT, CHANGED, BOOKED, OTHER', 'reason');
+  if (body.messageToSeller !== undefined && typeof body.messageToSeller !== 'string') {
+    return fail(400, 'ERR_INPUT_GENERIC_INVALID', 'messageToSeller must be a string', 'messageToSeller');
+  }
+  return undefined;
 }

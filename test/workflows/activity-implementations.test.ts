@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AvinodeClient } from '../../activities/avinode/client.ts';
-import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
+import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../platform/callback-signature.ts';
 import { activityDepsFromConfig, createActivities } from '../../activities/index.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { FailureType, type CallbackEvent, type QuoteSnapshot, type RfqSnapshot } from '../../workflows/contract.ts';

@@ -12,7 +12,7 @@ import { createCharterWorkers } from '../../workers/charter-workers.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAvinodeClient, type AvinodeClient } from '../../activities/avinode/client.ts';
 import { createAvinodeTokenSource, type TokenSource } from '../../activities/auth/index.ts';
-import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../activities/callbacks.ts';
+import { SIGNATURE_HEADER, verifyCallbackSignature } from '../../platform/callback-signature.ts';
 import { activityDepsFromConfig, createActivities, type ActivityDeps } from '../../activities/index.ts';
 import { charterActivityInterceptors } from '../../activities/interceptors.ts';
 import { loadConfig } from '../../platform/config.ts';
