@@ -367,10 +367,11 @@ function describeOperations(report: Report, config: Readonly<CommandConfig>): vo
       : 'worker metrics off (METRICS_PORT=0)',
   );
   const { worker, avinode, temporal, trips } = config;
-  const receivers = avinode.receiverReadsPerSecond > 0 ? `, receivers keep ${avinode.receiverReadsPerSecond}/s` : '';
+  const receivers =
+    avinode.receiverReadsPerSecond > 0 ? `, webhook receivers keep ${avinode.receiverReadsPerSecond}/s` : '';
   report.line(
     'ok',
-    `worker: Avinode calls on ${temporal.avinodeTaskQueue} at ${avinodeActivityRateLimit(avinode)}/s fleet-wide${receivers}; sticky cache ${worker.maxCachedWorkflows} trips, ${worker.maxConcurrentWorkflowTasks} workflow tasks, ${worker.maxConcurrentActivities} activities per queue; trips continue as new after ${trips.continueAsNewAfterEvents || 'the server-suggested'} events`,
+    `worker: Avinode calls on ${temporal.avinodeTaskQueue} at ${avinodeActivityRateLimit(avinode)}/s (fleet-wide cap ${avinode.rateLimitPerSecond}/s${receivers}); sticky cache ${worker.maxCachedWorkflows} trips, ${worker.maxConcurrentWorkflowTasks} workflow tasks, ${worker.maxConcurrentActivities} activities per queue; trips continue as new after ${trips.continueAsNewAfterEvents || 'the server-suggested'} events`,
   );
 }
 

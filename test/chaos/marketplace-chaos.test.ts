@@ -18,6 +18,8 @@ const CHAOS: FaultRule[] = [
   { kind: '503', route: 'GET /api/rfqs/:id', probability: 0.15 },
   { kind: 'internal_critical', route: 'POST /api/trips', probability: 0.25 },
   { kind: '500', route: 'GET /api/quotes/:id', probability: 0.15 },
+  // Quotes now come inside the trip read; the webhook receiver reads the messages that name no trip.
+  { kind: '500', route: 'GET /api/tripmsgs/:id', probability: 0.15 },
   { kind: '429', probability: 0.05, retryAfterSeconds: 1 },
   { kind: 'latency', probability: 0.3, latencyMs: 120 },
   { kind: 'revoke_tokens', probability: 0.03 },

@@ -252,7 +252,7 @@ describe('charterflow doctor', () => {
     expect(plain.stdout).toContain('✓ payload encryption off');
     expect(plain.stdout).toContain('✓ worker metrics on http://127.0.0.1:9464/metrics');
     expect(plain.stdout).toContain(
-      '✓ worker: Avinode calls on charter-trips-avinode at 20/s fleet-wide; sticky cache 200 trips, 40 workflow tasks, 100 activities per queue; trips continue as new after 1500 events',
+      '✓ worker: Avinode calls on charter-trips-avinode at 15/s (fleet-wide cap 20/s, webhook receivers keep 5/s); sticky cache 200 trips, 40 workflow tasks, 100 activities per queue; trips continue as new after 1500 events',
     );
     const encrypted = await run(
       runDoctorCommand,
