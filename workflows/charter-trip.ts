@@ -140,6 +140,12 @@ const TIMER_DECIDES_WAKE = 'timer-decides-wake';
 const WEBHOOK_WAKEUPS = 'webhook-wakeups';
 const DEFAULT_WEBHOOK_DEBOUNCE_MS = 2_000;
 /**
+ * The debounce of runs started with BUNDLED_PATCHES: long enough to gather the notifications of one
+ * operator's answer (seller response, chat) into one read, short enough that the quote reaches the
+ * broker within a second. A different default for older runs would change when their reads happen.
+ */
+const BUNDLED_WEBHOOK_DEBOUNCE_MS = 500;
+/**
  * Patch id of coalesced visibility writes: search attributes and current details are written once
  * per workflow task at most, only with values that changed (none the start already set). Checked
  * once at the start of each run, like DECISION_STAGE: older runs keep upserting at each change.
@@ -227,6 +233,8 @@ class TripRun extends TripRunState {
   private wakeups = false;
   /** When the read webhooks asked for is due; undefined: no event waits for a read. */
   private readDueAtMs: number | undefined;
+  /** The run was started with BUNDLED_PATCHES (every patch of 2026-12 at once). */
+  private bundled = false;
   /** Events received before main() knew whether webhooks are wake-ups (the first activation's signals). */
   private eventsBeforeMain = 0;
   /** A decision (selection, cancellation, expiry) is being carried to Avinode: the loop stops polling. */
@@ -431,6 +439,7 @@ class TripRun extends TripRunState {
 
   async main(): Promise<TripProgress> {
     if (patched(BUNDLED_PATCHES)) {
+      this.bundled = true;
       this.decisionStage =
         this.handlesDuplicates =
         this.timerDecidesWake =
@@ -555,7 +564,7 @@ class TripRun extends TripRunState {
   // ── webhooks as wake-ups (patch WEBHOOK_WAKEUPS) ────────────────────────────
 
   private webhookDebounceMs(): number {
-    return this.timing.webhookDebounceMs ?? DEFAULT_WEBHOOK_DEBOUNCE_MS;
+    return this.timing.webhookDebounceMs ?? (this.bundled ? BUNDLED_WEBHOOK_DEBOUNCE_MS : DEFAULT_WEBHOOK_DEBOUNCE_MS);
   }
 
   /**

@@ -166,7 +166,8 @@ export interface TripTiming {
   outcomeReportTimeoutMs?: number;
   /**
    * Webhooks are wake-ups (patch webhook-wakeups): the first event of a burst schedules one read of
-   * the trip this long after it; events until then ride on the same read (default 2 s).
+   * the trip this long after it; events until then ride on the same read (default 500 ms; 2 s for
+   * runs started before patch bundled-2026-12).
    */
   webhookDebounceMs?: number;
 }
