@@ -275,15 +275,15 @@ async function checkRun(
   // records the failure and the selection stands (the documented behaviour). Any other failure, or a
   // NOT_FOUND before the reset, is a violation.
   const outcome = (progress as { outcomeReport?: { status?: string; error?: string; at?: string } }).outcomeReport;
-  if (outcome?.status === 'failed') {
-    const onWipedTrip =
-      options.resetAt !== undefined &&
-      /\b404\b|NOT_FOUND/.test(outcome.error ?? '') &&
-      outcome.at !== undefined &&
-      Date.parse(outcome.at) >= options.resetAt;
-    if (onWipedTrip) tally.outcomeReportsOnWipedTrips += 1;
-    else tally.violations.push(`${externalId}: outcome report failed: ${outcome.error ?? 'no error given'}`);
-  }
+  const reportedOnWipedTrip =
+    outcome?.status === 'failed' &&
+    options.resetAt !== undefined &&
+    /\b404\b|NOT_FOUND/.test(outcome.error ?? '') &&
+    outcome.at !== undefined &&
+    Date.parse(outcome.at) >= options.resetAt;
+  if (reportedOnWipedTrip) tally.outcomeReportsOnWipedTrips += 1;
+  else if (outcome?.status === 'failed')
+    tally.violations.push(`${externalId}: outcome report failed: ${outcome.error ?? 'no error given'}`);
   const created = tripsCreated[workflowId] ?? 0;
   if (created !== 1 + progress.resets)
     tally.violations.push(`${externalId}: ${created} trips created for ${progress.resets} resets`);
@@ -301,9 +301,12 @@ async function checkRun(
   const trips = await withRetry(() => avinode.findTripsByExternalId(workflowId));
   // The wipe deleted the trip of a run that ended before it could notice: it ended within a poll
   // interval of the wipe, or (on a backlogged machine) its last read of Avinode came before the wipe.
+  // Or the wipe came while the broker's selection was being reported: a run reporting a decision does not
+  // recreate its trip (the quotes chosen from are gone), so the report's NOT_FOUND is the run's last word.
   const lastRead = progress.lastPollAt ? Date.parse(progress.lastPollAt) : 0;
   const tripMayBeWiped =
-    options.resetAt !== undefined && (closedAt <= options.resetAt + LATE_MS || lastRead < options.resetAt + LATE_MS);
+    options.resetAt !== undefined &&
+    (closedAt <= options.resetAt + LATE_MS || lastRead < options.resetAt + LATE_MS || reportedOnWipedTrip);
   if (trips.length === 0 && tripMayBeWiped) {
     tally.wipedBeforeCheck += 1;
   } else if (trips.length !== 1) {
