@@ -440,6 +440,7 @@ class TripRun extends TripRunState {
   async main(): Promise<TripProgress> {
     if (patched(BUNDLED_PATCHES)) {
       this.bundled = true;
+      this.keepsNewestQuoteRead = true;
       this.decisionStage =
         this.handlesDuplicates =
         this.timerDecidesWake =

@@ -132,6 +132,8 @@ export class TripRunState {
   readonly readMessageIds = new Set<string>();
   /** The run was started with the decision stage (patch DECISION_STAGE); false only when replaying older runs. */
   decisionStage = false;
+  /** Same-price reads keep their newer `updatedOn` (bundled patch); false only when replaying older runs. */
+  keepsNewestQuoteRead = false;
   duplicateTrips: DuplicateTripRecord[] = [];
   /** Lookups still to try because a retried create could not rule out an earlier attempt's trip. */
   duplicateLookupsLeft = 0;
@@ -264,7 +266,13 @@ export class TripRunState {
       this.markLiftQuoted(incoming);
       return 'new';
     }
-    if (existing.price === incoming.price && existing.currency === incoming.currency) return undefined;
+    if (existing.price === incoming.price && existing.currency === incoming.currency) {
+      // Re-priced and back, the middle price never read: without the newer instant, a late read of
+      // that middle price would pass for the newest.
+      if (this.keepsNewestQuoteRead && incoming.updatedOn && (existing.updatedOn ?? '') < incoming.updatedOn)
+        this.quotes.set(incoming.quoteId, { ...existing, updatedOn: incoming.updatedOn });
+      return undefined;
+    }
     // Out of order: a read older than what we hold must not roll a re-price back.
     if (existing.updatedOn && incoming.updatedOn && incoming.updatedOn < existing.updatedOn) return undefined;
     const priceHistory = [

@@ -179,6 +179,19 @@ export function isAvinodeCall(route: string): boolean {
   return !/\/oauth\/|\/token\b|\/webhooks\/settings/.test(route);
 }
 
+/** Avinode API calls between two `requestsByRoute` snapshots, by route (routes with none left out). */
+export function avinodeCallsByRouteBetween(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const byRoute: Record<string, number> = {};
+  for (const [route, count] of Object.entries(after)) {
+    const calls = count - (before[route] ?? 0);
+    if (isAvinodeCall(route) && calls > 0) byRoute[route] = calls;
+  }
+  return byRoute;
+}
+
 /** Avinode API calls between two `requestsByRoute` snapshots. */
 export function avinodeCallsBetween(
   before: Readonly<Record<string, number>>,

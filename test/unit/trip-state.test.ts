@@ -478,6 +478,30 @@ describe('merging quotes', () => {
     expect(s.quotes.get('aquote-1')).toMatchObject({ price: 19_500, priceHistory: [] });
   });
 
+  it('a quote re-priced and back keeps the newest read, so a late read of the middle price does not win', () => {
+    const s = state();
+    s.keepsNewestQuoteRead = true;
+    s.recordQuote(quote('aquote-1', { price: 21_900, updatedOn: '2027-05-10T12:00:00Z' }), NOW);
+    expect(
+      s.recordQuote(quote('aquote-1', { price: 21_900, updatedOn: '2027-05-10T13:00:00Z' }), LATER),
+    ).toBeUndefined();
+    expect(
+      s.recordQuote(quote('aquote-1', { price: 19_500, updatedOn: '2027-05-10T12:40:00Z' }), LATER),
+    ).toBeUndefined();
+    expect(s.quotes.get('aquote-1')).toMatchObject({
+      price: 21_900,
+      updatedOn: '2027-05-10T13:00:00Z',
+      priceHistory: [],
+    });
+  });
+
+  it('replaying a run older than the bundled patch, a same-price read leaves the quote as it was', () => {
+    const s = state();
+    s.recordQuote(quote('aquote-1', { price: 21_900, updatedOn: '2027-05-10T12:00:00Z' }), NOW);
+    s.recordQuote(quote('aquote-1', { price: 21_900, updatedOn: '2027-05-10T13:00:00Z' }), LATER);
+    expect(s.quotes.get('aquote-1')).toMatchObject({ updatedOn: '2027-05-10T12:00:00Z' });
+  });
+
   it('a re-price does not turn a lift answered at the first price into another answer', () => {
     const s = state();
     s.recordRfq(rfq('arfq-1', [lift('asellerlift-1')]), NOW);
@@ -919,6 +943,29 @@ describe('merge properties (fast-check)', () => {
         const newest = reads.reduce((a, b) => (b.minute > a.minute ? b : a));
         expect(s.quotes.get('aquote-1')?.price).toBe(newest.price);
         expect(s.quotes.size).toBe(1);
+      }),
+      RUNS,
+    );
+  });
+
+  it('with the bundled patch, re-prices end on the newest price in any order even when a price comes back', () => {
+    const reads = fc
+      .uniqueArray(
+        fc.record({ price: fc.constantFrom(19_500, 21_900, 23_000), minute: fc.integer({ min: 0, max: 59 }) }),
+        { minLength: 1, maxLength: 8, selector: (read) => read.minute },
+      )
+      .chain((all) => fc.shuffledSubarray(all, { minLength: all.length }));
+    fc.assert(
+      fc.property(reads, (order) => {
+        const s = state();
+        s.keepsNewestQuoteRead = true;
+        for (const { price, minute } of order)
+          s.recordQuote(
+            quote('aquote-1', { price, updatedOn: `2027-05-10T12:${String(minute).padStart(2, '0')}:00Z` }),
+            NOW,
+          );
+        const newest = order.reduce((a, b) => (b.minute > a.minute ? b : a));
+        expect(s.quotes.get('aquote-1')?.price).toBe(newest.price);
       }),
       RUNS,
     );
