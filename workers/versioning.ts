@@ -6,6 +6,8 @@
 //   changes go behind patched() and the replay fixtures guard them.
 // - avinodeEventWorkflow: PINNED (workflows/avinode-event.ts). A routing run lives for seconds and
 //   finishes on the build that started it; its code never needs a patch.
+// - unknownAvinodeEventWorkflow: PINNED (workflows/unknown-event.ts), for the same reason: a record
+//   ends in its first workflow task.
 import type { WorkerDeploymentOptions } from '@temporalio/worker';
 import type { WorkerDeploymentConfig } from '../platform/config.ts';
 

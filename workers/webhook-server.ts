@@ -22,8 +22,10 @@ import { createAvinodeClient } from '../activities/avinode/client.ts';
 import {
   avinodeEvent,
   FailureType,
+  unknownEventWorkflowIdOf,
   WEBHOOK_EVENT_TYPES,
   type AvinodeEvent,
+  type UnknownAvinodeEvent,
   type WebhookEventType,
 } from '../workflows/contract.ts';
 import { failures, isTyped } from '../workflows/failures.ts';
@@ -31,6 +33,7 @@ import { loadConfig, type Config } from '../platform/config.ts';
 import { createLogger, redactError, type Logger } from '../platform/logging.ts';
 import { payloadCodecsFor } from '../platform/payload-codec.ts';
 import { temporalConnectionOptions } from '../platform/temporal-connection.ts';
+import type { unknownAvinodeEventWorkflow } from '../workflows/unknown-event.ts';
 import { BoundedMap, ReadBudget, runFinderOf, TripResolver, type TripReader } from './webhook-trips.ts';
 
 const HANDOFF_TIMEOUT_MS = 5_000;
@@ -50,7 +53,7 @@ export const WebhookPayload = z.object({
 
 /** What the receiver needs of Temporal: a trip run's signal, and a list call on a cold cache. Tests pass a fake. */
 export interface TripSignaller {
-  workflow: Pick<Client['workflow'], 'getHandle' | 'list'>;
+  workflow: Pick<Client['workflow'], 'getHandle' | 'list' | 'start'>;
 }
 
 /** Reads per second the receiver may make to Avinode when the configuration does not say. */
@@ -251,6 +254,26 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     );
   };
 
+  /**
+   * The durable record of an event no run carries: a workflow that ends at once, one per event type
+   * and id (REJECT_DUPLICATE: a second receiver or a restarted one finds it). false = recorded before.
+   */
+  const recordUnknown = async (unknown: UnknownAvinodeEvent): Promise<boolean> => {
+    try {
+      await client.workflow.start<typeof unknownAvinodeEventWorkflow>('unknownAvinodeEventWorkflow', {
+        workflowId: unknownEventWorkflowIdOf(unknown),
+        taskQueue: config.temporal.taskQueue,
+        args: [unknown],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `${unknown.eventType} ${unknown.id}: ${unknown.reason}`,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw error;
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     // The raw request target, not new URL(): that throws on `//` and would turn a probe into a 500.
     const pathname = (req.url ?? '/').split('?', 1)[0]!;
@@ -340,19 +363,33 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       stats.avinodeReads = resolver.reads;
       if (trip.outcome === 'unknown_trip') {
         if (!recorded.has(key)) {
+          const tripId = trip.tripId ?? payload.tripId;
+          const unknown: UnknownAvinodeEvent = {
+            eventType,
+            id: payload.id,
+            href: payload.href,
+            reason: trip.reason,
+            ...(tripId ? { tripId } : {}),
+            ...(trip.atripId ? { atripId: trip.atripId } : {}),
+            receivedAt: new Date().toISOString(),
+          };
+          const fresh = await withTimeout(recordUnknown(unknown), Math.max(1, deadline - performance.now()));
           recorded.set(key, true);
-          stats.unknownTrips++;
+          if (fresh) stats.unknownTrips++;
           logger.warn(
             {
               eventType,
               id: payload.id,
-              tripId: trip.tripId ?? payload.tripId,
+              tripId,
               atripId: trip.atripId,
               reason: trip.reason,
               outcome: 'unknown_trip',
+              record: unknownEventWorkflowIdOf(unknown),
               status: 200,
             },
-            'webhook for a trip no charterflow run carries; recorded and acknowledged',
+            fresh
+              ? 'webhook for a trip no charterflow run carries; recorded and acknowledged'
+              : 'webhook for a trip no charterflow run carries; recorded before, acknowledged',
           );
         }
         return reply(res, 200, { ok: true, outcome: 'unknown_trip' });

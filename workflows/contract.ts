@@ -426,6 +426,25 @@ export interface AvinodeEvent {
   message?: TripMessageSnapshot;
 }
 
+/** Workflow ids of the durable records of webhook events no charterflow run carries. */
+export const UNKNOWN_EVENT_WORKFLOW_PREFIX = 'avinode-unknown-';
+
+/** What the receiver records of an event about a trip no charterflow run carries (once per event type and id). */
+export interface UnknownAvinodeEvent {
+  eventType: WebhookEventType;
+  id: string;
+  href: string;
+  /** Why no run takes it: e.g. the trip was not created by charterflow, or the resource cannot be read. */
+  reason: string;
+  tripId?: string;
+  atripId?: string;
+  receivedAt: string;
+}
+
+export function unknownEventWorkflowIdOf(event: Pick<UnknownAvinodeEvent, 'eventType' | 'id'>): string {
+  return `${UNKNOWN_EVENT_WORKFLOW_PREFIX}${event.eventType}-${event.id}`;
+}
+
 export interface CancelTripInput {
   reason: CancelReason;
   messageToSeller?: string;

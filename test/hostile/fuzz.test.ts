@@ -430,6 +430,8 @@ describe('fuzzing the webhook receiver', () => {
             started.push(event);
           },
         }),
+        // Records of events about no known trip (unknownAvinodeEventWorkflow): accepted.
+        start: async () => undefined,
         // Every short trip id belongs to a run: an authentic, valid payload naming one is always signalled.
         list: () =>
           (async function* () {

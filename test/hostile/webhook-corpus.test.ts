@@ -16,6 +16,8 @@ let receiver: RunningWebhookServer;
 let foreign: { server: Server; url: string; requests: string[] };
 /** Signals the receiver sent to trip runs (passed through to the real client). */
 const starts: string[] = [];
+/** Records of events about unknown trips the receiver started (unknownAvinodeEventWorkflow). */
+const records: string[] = [];
 
 const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 800, timeoutCheckIntervalMs: 50 };
 
@@ -37,6 +39,10 @@ beforeAll(async () => {
         },
       }),
       list: (options: { query: string }) => stack.client.workflow.list(options),
+      start: (...args: Parameters<typeof stack.client.workflow.start>) => {
+        records.push(args[1].workflowId);
+        return stack.client.workflow.start(...args);
+      },
     },
   } as unknown as TripSignaller;
   receiver = await startWebhookServer({
@@ -476,6 +482,18 @@ describe('hostile webhook requests', () => {
     expect(again.status).toBe(200);
     expect(receiver.stats().unknownTrips).toBe(2);
     expect(starts).toEqual([]);
+    // Each record is a finished workflow on the server holding what was received, found by its id.
+    expect(records).toEqual([
+      'avinode-unknown-TripRequestSellerResponse-arfq-99999999',
+      'avinode-unknown-TripChatFromSeller-asellermsg-99999998',
+    ]);
+    const record = await stack.client.workflow.getHandle(records[1]!).result();
+    expect(record).toMatchObject({
+      eventType: 'TripChatFromSeller',
+      id: 'asellermsg-99999998',
+      tripId: 'ZZZZZZ',
+      reason: expect.stringMatching(/not readable/),
+    });
   });
 
   it('never sent anything to the foreign origin', () => {

@@ -8,7 +8,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../platform/config.ts';
 import { createLogger } from '../../../platform/logging.ts';
 import {
@@ -60,9 +60,13 @@ const config = loadConfig({
 type SignalCall = { workflowId: string; signal: string; event: AvinodeEvent };
 type SignalBehaviour = (call: SignalCall) => Promise<unknown>;
 
+type StartCall = { workflowType: string; workflowId: string; taskQueue: string; reusePolicy: string; record: unknown };
+
 interface Harness {
   server: RunningWebhookServer;
   calls: SignalCall[];
+  /** Records of unknown-trip events started (accepted by the fake server). */
+  starts: StartCall[];
   /** Visibility lookups (cold cache) and Avinode reads the receiver made. */
   lookups: string[];
   reads: string[];
@@ -124,12 +128,20 @@ const fakeAvinode = (reads: string[], failure?: Error): TripReader => ({
   },
 });
 
+/** Workflow ids the fake Temporal server holds, shared by every harness (another receiver sees them). */
+let serverWorkflowIds = new Set<string>();
+beforeEach(() => {
+  serverWorkflowIds = new Set();
+});
+
 async function harness(
   behaviour: SignalBehaviour = async () => undefined,
   handoffTimeoutMs?: number,
   avinodeFailure?: Error,
+  startFailure?: Error,
 ): Promise<Harness> {
   const calls: SignalCall[] = [];
+  const starts: StartCall[] = [];
   const lookups: string[] = [];
   const reads: string[] = [];
   const logs: string[] = [];
@@ -148,6 +160,22 @@ async function harness(
           }
         },
       }),
+      start: async (
+        workflowType: string,
+        options: { workflowId: string; taskQueue: string; workflowIdReusePolicy: string; args: unknown[] },
+      ) => {
+        if (startFailure) throw startFailure;
+        if (serverWorkflowIds.has(options.workflowId))
+          throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, workflowType);
+        serverWorkflowIds.add(options.workflowId);
+        starts.push({
+          workflowType,
+          workflowId: options.workflowId,
+          taskQueue: options.taskQueue,
+          reusePolicy: options.workflowIdReusePolicy,
+          record: options.args[0],
+        });
+      },
       list: ({ query }: { query: string }) => {
         lookups.push(query);
         const tripId = /AvinodeTripId = '([^']+)'/.exec(query)?.[1] ?? '';
@@ -167,7 +195,7 @@ async function harness(
     ...(handoffTimeoutMs ? { handoffTimeoutMs } : {}),
   });
   running = server;
-  return { server, calls, lookups, reads, logs, settled };
+  return { server, calls, starts, lookups, reads, logs, settled };
 }
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -303,6 +331,54 @@ describe('webhook receiver', () => {
     expect(h.calls).toEqual([]);
     expect(h.logs.filter((line) => line.includes('no charterflow run carries'))).toHaveLength(2);
     expect(h.server.stats()).toMatchObject({ unknownTrips: 2, signalled: 0 });
+    // The records are durable: one workflow per event type and id, never started twice.
+    expect(h.starts).toEqual([
+      {
+        workflowType: 'unknownAvinodeEventWorkflow',
+        workflowId: 'avinode-unknown-TripChatFromSeller-asellermsg-11110009',
+        taskQueue: 'hooks-test-queue',
+        reusePolicy: 'REJECT_DUPLICATE',
+        record: expect.objectContaining({
+          eventType: 'TripChatFromSeller',
+          id: 'asellermsg-11110009',
+          tripId: 'ZZ9ZZ9',
+          atripId: 'atrip-2',
+          reason: 'trip was not created by charterflow',
+          receivedAt: expect.any(String),
+        }),
+      },
+      expect.objectContaining({
+        workflowId: 'avinode-unknown-TripRequestMine-arfq-404',
+        record: expect.objectContaining({ reason: 'resource not readable (AvinodeNotFound)' }),
+      }),
+    ]);
+  });
+
+  it('records an unknown-trip event once across receivers: a redelivery to another process finds the record', async () => {
+    const foreign = { id: 'asellermsg-11110009', href: `${API}/tripmsgs/asellermsg-11110009`, type: 'tripmsgs' };
+    const first = await harness();
+    await post(first.server, foreign, { path: '/webhooks/avinode/TripChatFromSeller' });
+    await first.server.close();
+    const second = await harness();
+    const response = await post(second.server, foreign, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(response).toMatchObject({ status: 200, json: { ok: true, outcome: 'unknown_trip' } });
+    expect(first.starts).toHaveLength(1);
+    expect(second.starts).toEqual([]);
+    expect(second.server.stats()).toMatchObject({ unknownTrips: 0 });
+    expect(second.logs.filter((line) => line.includes('recorded before, acknowledged'))).toHaveLength(1);
+  });
+
+  it('answers 503 for an unknown-trip event it cannot record because Temporal is unreachable, so Avinode redelivers', async () => {
+    const h = await harness(
+      undefined,
+      undefined,
+      undefined,
+      grpcFailure(GrpcStatus.UNAVAILABLE, 'No connection established'),
+    );
+    const foreign = { id: 'asellermsg-11110009', href: `${API}/tripmsgs/asellermsg-11110009`, type: 'tripmsgs' };
+    const response = await post(h.server, foreign, { path: '/webhooks/avinode/TripChatFromSeller' });
+    expect(response.status).toBe(503);
+    expect(h.server.stats()).toMatchObject({ unknownTrips: 0 });
   });
 
   it('acknowledges an event for a run that has ended with 200', async () => {
