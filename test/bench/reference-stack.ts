@@ -11,7 +11,7 @@ import { activityDepsFromConfig, createActivities } from '../../activities/index
 import { createAvinodeTokenSource } from '../../activities/auth/index.ts';
 import { createAvinodeClient, type AvinodeClient } from '../../activities/avinode/client.ts';
 import type { RunningEmulator } from '../../emulator/index.ts';
-import { loadConfig, type Config } from '../../platform/config.ts';
+import { avinodeActivityRateLimit, loadConfig, type Config } from '../../platform/config.ts';
 import { createLogger } from '../../platform/logging.ts';
 import { registerWebhookSubscriptions } from '../../workers/worker.ts';
 import type { TripCreated, TripRequest } from '../../workflows/contract.ts';
@@ -160,8 +160,9 @@ export async function startReference(options: {
       reportTripOutcome: activities.reportTripOutcome,
       cancelAvinodeTrip: activities.cancelAvinodeTrip,
     },
-    // The same Avinode call budget as charterflow's worker: every reference activity calls Avinode.
-    maxTaskQueueActivitiesPerSecond: config.avinode.rateLimitPerSecond,
+    // The same Avinode call budget as charterflow's Avinode queue: every reference activity calls
+    // Avinode, and its receiver's reads stay outside, as charterflow's receivers' share does.
+    maxTaskQueueActivitiesPerSecond: avinodeActivityRateLimit(config.avinode),
     shutdownGraceTime: '2s',
   });
   const running = worker.run();

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_AUTOPILOT, type AutopilotOptions } from '../../emulator/index.ts';
 import { workflowIdFor, type TripRequest } from '../../workflows/contract.ts';
 import { decide, oneWayRequest, startStack, type Stack } from '../integration/stack/harness.ts';
-import { mib, percentile, report, runConcurrently, runPaced } from './support.ts';
+import { mib, percentile, report, runConcurrently, runPaced, target } from './support.ts';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -73,18 +73,22 @@ describe('charter trips under load', () => {
       (request) => stack!.charter.cancelTrip(request.externalId, { reason: 'BY_CLIENT' }),
     );
     expect(result.finished.every((p) => p.phase === 'cancelled')).toBe(true);
-    expect(result.deepLinkP95Ms).toBeLessThan(1_500);
-    expect(result.heapGrowthMiB).toBeLessThan(150);
+    target('stack.startBurst', 'deepLinkP95Ms', result.deepLinkP95Ms, '<', 1_500);
+    target('stack.startBurst', 'heapGrowthMiB', result.heapGrowthMiB, '<', 150);
   });
 
   it('runs 40 trips arriving every 1.5 s through a living marketplace: deep-link p95 under 2 s, all complete within 120 s', async () => {
     stack = await startStack({ emulator: { autopilot: MARKETPLACE, tokenRequestsPerMinute: 100_000 } });
     const requests = Array.from({ length: 40 }, () => oneWayRequest({ timing }));
     const result = await measure('stack.marketplace', requests, (task) => runPaced(requests.length, 1_500, task));
-    expect(result.finished.every((p) => p.phase === 'completed')).toBe(true);
+    // A trip every operator declined is cancelled by the driver (decide); every other one completes.
+    for (const progress of result.finished) {
+      const everyLiftDeclined = progress.rfqs.every((rfq) => rfq.lifts.every((lift) => lift.status === 'declined'));
+      expect(progress.phase).toBe(everyLiftDeclined ? 'cancelled' : 'completed');
+    }
     expect(result.quotes).toBeGreaterThan(0);
-    expect(result.deepLinkP95Ms).toBeLessThan(2_000);
-    expect(result.completedAllMs).toBeLessThan(120_000);
-    expect(result.heapGrowthMiB).toBeLessThan(150);
+    target('stack.marketplace', 'deepLinkP95Ms', result.deepLinkP95Ms, '<', 2_000);
+    target('stack.marketplace', 'completedAllMs', result.completedAllMs, '<', 120_000);
+    target('stack.marketplace', 'heapGrowthMiB', result.heapGrowthMiB, '<', 150);
   });
 });

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.bench', 'results.json');
 
@@ -67,21 +68,53 @@ export function report(name: string, measurement: Measurement): void {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}\n`,
   );
-  let all: Record<string, unknown> = {};
+  const all = readResults();
+  const benchmarks = benchmarksOf(all);
+  benchmarks[name] = { ...rounded, at: new Date().toISOString() };
+  writeResults({ ...all, benchmarks });
+}
+
+function readResults(): Record<string, unknown> {
   try {
-    all = JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>;
   } catch {
-    // First run, or an unreadable file: start over.
+    return {}; // First run, or an unreadable file: start over.
   }
-  // The goals benchmark owns the top level (rows, context); the other benchmarks keep theirs here.
-  const benchmarks = (typeof all.benchmarks === 'object' && all.benchmarks !== null ? all.benchmarks : {}) as Record<
+}
+
+/** The goals benchmark owns the top level (rows, context); the other benchmarks keep theirs here. */
+function benchmarksOf(all: Record<string, unknown>): Record<string, unknown> {
+  return { ...(typeof all.benchmarks === 'object' && all.benchmarks !== null ? all.benchmarks : {}) } as Record<
     string,
     unknown
   >;
-  benchmarks[name] = { ...rounded, at: new Date().toISOString() };
-  all.benchmarks = benchmarks;
+}
+
+function writeResults(all: Record<string, unknown>): void {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
 }
 
 export const mib = (bytes: number) => bytes / 1024 / 1024;
+
+/** Like the goals table: a missed target is reported, and fails the run only with BENCH_ENFORCE_GOALS=1. */
+const ENFORCE_TARGETS = process.env.BENCH_ENFORCE_GOALS === '1';
+
+/**
+ * A speed or size target of a component benchmark: printed and stored with its figures
+ * (`.bench/results.json`, `benchmarks.<name>.targets`), never a timed assertion that a loaded
+ * machine can fail by itself.
+ */
+export function target(name: string, measure: string, value: number, op: '>=' | '<', limit: number): boolean {
+  const met = op === '>=' ? value >= limit : value < limit;
+  process.stdout.write(
+    `[bench] ${name}: ${measure} ${round(value)} (target ${op} ${limit}) ${met ? 'met' : 'MISSED'}\n`,
+  );
+  const all = readResults();
+  const benchmarks = benchmarksOf(all);
+  const entry = (benchmarks[name] ?? {}) as { targets?: Record<string, unknown> };
+  benchmarks[name] = { ...entry, targets: { ...entry.targets, [measure]: { value: round(value), op, limit, met } } };
+  writeResults({ ...all, benchmarks });
+  if (ENFORCE_TARGETS) expect.soft(met, `${name}: ${measure} ${round(value)}, target ${op} ${limit}`).toBe(true);
+  return met;
+}
