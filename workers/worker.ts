@@ -24,13 +24,13 @@ import { defaultWorkflowSource, describeWorkflowSource, type WorkflowSource } fr
 
 export { WORKFLOWS_PATH } from './workflow-bundle.ts';
 
-/** Temporal's Logger interface on top of our redacting pino logger. */
 /**
  * SDK warnings that describe how charterflow is built, not a problem: the Avinode-queue worker runs
  * activities only (workers/charter-workers.ts), so "no workflows registered" is expected there.
  */
 const EXPECTED_SDK_WARNINGS = [/^No workflows registered, not polling for workflow tasks/];
 
+/** Temporal's Logger interface on top of our redacting pino logger (expected SDK warnings at debug). */
 export function temporalLoggerFor(logger: Logger): TemporalLogger {
   const write = (given: LogLevel, message: string, meta?: LogMetadata) => {
     const level = given === 'WARN' && EXPECTED_SDK_WARNINGS.some((known) => known.test(message)) ? 'DEBUG' : given;

@@ -13,6 +13,8 @@ import { startStack, WEBHOOK_PASSWORD, type Stack } from '../integration/stack/h
 
 let stack: Stack;
 let receiver: RunningWebhookServer;
+/** A receiver process of its own (nothing in memory) on the same Temporal and Avinode. */
+let startReceiver: () => Promise<RunningWebhookServer>;
 let foreign: { server: Server; url: string; requests: string[] };
 /** Signals the receiver sent to trip runs (passed through to the real client). */
 const starts: string[] = [];
@@ -45,13 +47,15 @@ beforeAll(async () => {
       },
     },
   } as unknown as TripSignaller;
-  receiver = await startWebhookServer({
-    config: stack.config,
-    client,
-    logger: createLogger({ level: 'silent' }),
-    port: 0,
-    limits: LIMITS,
-  });
+  startReceiver = () =>
+    startWebhookServer({
+      config: stack.config,
+      client,
+      logger: createLogger({ level: 'silent' }),
+      port: 0,
+      limits: LIMITS,
+    });
+  receiver = await startReceiver();
 }, 120_000);
 afterAll(async () => {
   await receiver?.close();
@@ -494,6 +498,15 @@ describe('hostile webhook requests', () => {
       tripId: 'ZZZZZZ',
       reason: expect.stringMatching(/not readable/),
     });
+    // A redelivery to another receiver process, which remembers nothing: the server refuses a second
+    // record (REJECT_DUPLICATE on the finished one), and the event is acknowledged all the same.
+    const { runId: firstRun } = await stack.client.workflow.getHandle(records[1]!).describe();
+    await receiver.close();
+    receiver = await startReceiver();
+    const elsewhere = await send({ path: '/webhooks/avinode/TripChatFromSeller', body: json(unknownTrip) });
+    expect(elsewhere.json).toMatchObject({ ok: true, outcome: 'unknown_trip' });
+    expect(receiver.stats().unknownTrips).toBe(0);
+    expect((await stack.client.workflow.getHandle(records[1]!).describe()).runId).toBe(firstRun);
   });
 
   it('never sent anything to the foreign origin', () => {
