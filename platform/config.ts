@@ -221,6 +221,8 @@ const Env = z.object({
     .default(DEFAULT_MAX_CACHED_WORKFLOWS),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).default(40),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  // How long a trip's task waits on its worker's sticky queue before any worker may take it (SDK default 10 s).
+  WORKER_STICKY_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(3_000),
   // Events in one trip run before it continues as new, for trips whose request sets none (0: only when the server suggests).
   TRIP_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce
     .number()
@@ -516,6 +518,7 @@ function commandConfigOf(e: z.infer<typeof CoreEnv>, problems: Problem[]) {
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      stickyQueueTimeoutMs: e.WORKER_STICKY_QUEUE_TIMEOUT_MS,
     },
     trips: { continueAsNewAfterEvents: e.TRIP_CONTINUE_AS_NEW_AFTER_EVENTS },
     emulator: { port: e.EMULATOR_PORT },

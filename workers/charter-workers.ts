@@ -44,6 +44,7 @@ export async function createCharterWorkers(options: CharterWorkerOptions): Promi
     workflowBundle: _bundle,
     maxCachedWorkflows: _cache,
     maxConcurrentWorkflowTaskExecutions: _wft,
+    stickyQueueScheduleToStartTimeout: _sticky,
     bundlerOptions: _bundler,
     interceptors,
     ...activityOnly

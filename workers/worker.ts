@@ -102,6 +102,7 @@ export function workerTuningOptions(worker: Config['worker']) {
     maxCachedWorkflows: worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
     maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
+    stickyQueueScheduleToStartTimeout: worker.stickyQueueTimeoutMs,
   };
 }
 

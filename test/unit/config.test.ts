@@ -138,14 +138,21 @@ describe('configuration', () => {
       maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTasks: 40,
       maxConcurrentActivities: 100,
+      stickyQueueTimeoutMs: 3_000,
     });
     expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBeLessThanOrEqual(250);
     const tuned = loadConfig({
       WORKER_MAX_CACHED_WORKFLOWS: '500',
       WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10',
       WORKER_MAX_CONCURRENT_ACTIVITIES: '25',
+      WORKER_STICKY_QUEUE_TIMEOUT_MS: '10000',
     }).worker;
-    expect(tuned).toEqual({ maxCachedWorkflows: 500, maxConcurrentWorkflowTasks: 10, maxConcurrentActivities: 25 });
+    expect(tuned).toEqual({
+      maxCachedWorkflows: 500,
+      maxConcurrentWorkflowTasks: 10,
+      maxConcurrentActivities: 25,
+      stickyQueueTimeoutMs: 10_000,
+    });
     expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(0);
   });
 
@@ -158,6 +165,7 @@ describe('configuration', () => {
     expect(problemsOf({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toMatch(/WORKER_MAX_CONCURRENT_WORKFLOW_TASKS:/);
     expect(problemsOf({ WORKER_MAX_CONCURRENT_ACTIVITIES: '0' })).toMatch(/WORKER_MAX_CONCURRENT_ACTIVITIES:/);
     expect(problemsOf({ WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' })).toMatch(/WORKER_MAX_CONCURRENT_ACTIVITIES:/);
+    expect(problemsOf({ WORKER_STICKY_QUEUE_TIMEOUT_MS: '100' })).toMatch(/WORKER_STICKY_QUEUE_TIMEOUT_MS:/);
     expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '20', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '40' })).toContain(
       'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: must not exceed WORKER_MAX_CACHED_WORKFLOWS',
     );
