@@ -52,6 +52,8 @@ const SETTLED_AFTER_MS = 45_000;
 /** Bounds a broken soak only: arrivals plus ten minutes to drain. */
 const DRAIN_MS = 600_000;
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.bench', 'soak.json');
+/** Where a failing soak leaves what a diagnosis needs. */
+const EVIDENCE = join(dirname(RESULTS), 'soak-evidence');
 
 // Evaluated in order, one reply fault per call at most: 5 % 503 + 5.27 % of the rest 500 = 10 % 5xx,
 // then 2.23 % of the remaining 90 % = 2 % 429 with Retry-After.
@@ -533,6 +535,10 @@ describe(`soak (${PROFILE} profile)`, () => {
       const task = raw.pendingWorkflowTask;
       if (task && (task.attempt ?? 1) > 1) stuckWorkflowTasks += 1;
       const activity = raw.pendingActivities?.[0];
+      // Kept for the diagnosis: the run's history as the server has it (the soak tears the cluster down).
+      const history = await stack.client.workflow.getHandle(id).fetchHistory();
+      mkdirSync(EVIDENCE, { recursive: true });
+      writeFileSync(join(EVIDENCE, `${id}.json`), historyToJSON(history));
       violations.push(
         `${id} still running: workflow task ${task ? `pending, attempt ${task.attempt}` : 'none pending'}; activity ${activity ? `${activity.activityType?.name} attempt ${activity.attempt}: ${activity.lastFailure?.message ?? 'no failure'}` : 'none'}`,
       );
@@ -540,6 +546,12 @@ describe(`soak (${PROFILE} profile)`, () => {
     if (tally.nonDeterminism > 0) violations.push(`${tally.nonDeterminism} non-determinism errors`);
     if (tally.secretsInHistories > 0) violations.push(`secrets in ${tally.secretsInHistories} histories`);
     const logText = `${processOutput.join('\n')}\n${stack.logs()}`;
+    if (violations.length > 0) {
+      // The worker processes' output (redacted by the processes themselves) beside the histories.
+      mkdirSync(EVIDENCE, { recursive: true });
+      writeFileSync(join(EVIDENCE, 'processes.log'), `${processOutput.slice(-50_000).join('\n')}\n`);
+      process.stdout.write(`[soak] evidence (histories of runs left open, process output) in ${EVIDENCE}\n`);
+    }
     const metricsText = (await Promise.all(fleet.metricsUrls.map(async (url) => (await fetch(url)).text()))).join('\n');
     const secretsInLogs = secrets.filter((secret) => logText.includes(secret)).length;
     const secretsInMetrics = secrets.filter((secret) => metricsText.includes(secret)).length;
