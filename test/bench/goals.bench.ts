@@ -698,43 +698,34 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
         ({ execution }) => execution.type === 'charterTripWorkflow' && execution.status.name === 'COMPLETED',
       );
       shortHistory = trip?.history;
+      // What each side's lifecycles cost and did, the same fields for both.
+      const sideContext = (name: 'cf' | 'ref', census: typeof cf, counts: typeof cfPerTrip) => {
+        const side = sides[name];
+        return {
+          ...roundAll({
+            trips: side.trips,
+            perSecond: perSecond(side),
+            quotes: side.quotes,
+            avinodeCalls: side.calls,
+            receiverReads: receiverReads[name],
+            webhooksUndeliveredWhenCounted: undelivered[name],
+          }),
+          outcomes: side.outcomes,
+          cpu: roundAll(side.cpu!),
+          serverCpuMsPerLifecycle: round(side.cpu!.serverMs / side.trips, 1),
+          benchProcessCpuMsPerLifecycle: round(side.cpu!.benchMs / side.trips, 1),
+          executionsByType: census.byType,
+          avinodeCallsByRoute: avinodeCallsByRouteBetween(
+            callsFrom[name].requestsByRoute,
+            callsTo[name].requestsByRoute,
+          ),
+          perTrip: roundAll(counts),
+        };
+      };
       context.lifecycles = {
         phaseStartedAt: phaseStart.toISOString(),
-        charterflow: {
-          ...roundAll({
-            trips: sides.cf.trips,
-            perSecond: perSecond(sides.cf),
-            quotes: sides.cf.quotes,
-            avinodeCalls: sides.cf.calls,
-            receiverReads: receiverReads.cf,
-            webhooksUndeliveredWhenCounted: undelivered.cf,
-          }),
-          outcomes: sides.cf.outcomes,
-          cpu: roundAll(sides.cf.cpu!),
-          serverCpuMsPerLifecycle: round(sides.cf.cpu!.serverMs / sides.cf.trips, 1),
-          benchProcessCpuMsPerLifecycle: round(sides.cf.cpu!.benchMs / sides.cf.trips, 1),
-          executionsByType: cf.byType,
-          avinodeCallsByRoute: avinodeCallsByRouteBetween(callsFrom.cf.requestsByRoute, callsTo.cf.requestsByRoute),
-          perTrip: roundAll(cfPerTrip),
-          stillRunningWhenCounted: cf.stillRunning,
-        },
-        reference: {
-          ...roundAll({
-            trips: sides.ref.trips,
-            perSecond: perSecond(sides.ref),
-            quotes: sides.ref.quotes,
-            avinodeCalls: sides.ref.calls,
-            receiverReads: receiverReads.ref,
-            webhooksUndeliveredWhenCounted: undelivered.ref,
-          }),
-          outcomes: sides.ref.outcomes,
-          cpu: roundAll(sides.ref.cpu!),
-          serverCpuMsPerLifecycle: round(sides.ref.cpu!.serverMs / sides.ref.trips, 1),
-          benchProcessCpuMsPerLifecycle: round(sides.ref.cpu!.benchMs / sides.ref.trips, 1),
-          executionsByType: ref.byType,
-          avinodeCallsByRoute: avinodeCallsByRouteBetween(callsFrom.ref.requestsByRoute, callsTo.ref.requestsByRoute),
-          perTrip: roundAll(refPerTrip),
-        },
+        charterflow: { ...sideContext('cf', cf, cfPerTrip), stillRunningWhenCounted: cf.stillRunning },
+        reference: sideContext('ref', ref, refPerTrip),
         settings: { AVINODE_RATE_LIMIT_PER_SECOND: stack.config.avinode.rateLimitPerSecond },
       };
     } finally {
