@@ -93,16 +93,24 @@ export interface TripResolverOptions {
   budget: ReadBudget;
   /** Entries of the trip/RFQ → workflow id cache (default 50,000: a few MiB). */
   cacheSize?: number;
+  /** Waits before asking visibility again for a run it did not show yet (default 250 ms, then 750 ms). */
+  visibilityRetryMs?: readonly number[];
 }
+
+const VISIBILITY_RETRY_MS = [250, 750] as const;
 
 export class TripResolver {
   /** `atrip-…`, short trip id or `arfq-…` → workflow id. */
   private readonly runs: BoundedMap<string, string>;
+  /** Cold lookups under way, by the trip's first known id: concurrent events of one trip share one. */
+  private readonly coldLookups = new Map<string, Promise<EventTrip>>();
+  private readonly visibilityRetryMs: readonly number[];
   /** Avinode reads made (tests and the benchmark count them). */
   reads = 0;
 
   constructor(private readonly options: TripResolverOptions) {
     this.runs = new BoundedMap(options.cacheSize ?? 50_000);
+    this.visibilityRetryMs = options.visibilityRetryMs ?? VISIBILITY_RETRY_MS;
   }
 
   private async read<T>(deadline: number, call: () => Promise<T>): Promise<T> {
@@ -162,32 +170,48 @@ export class TripResolver {
         return this.owned(trip.externalTripId, { tripId: trip.tripId, atripId: trip.id }, rfqId);
       }
     }
-    const withMessage = message ? { message } : {};
-    const ids = { ...(tripId ? { tripId } : {}), ...(atripId ? { atripId } : {}) };
     const known = this.cached(atripId, tripId, rfqId);
     if (known) {
       this.remember(known, atripId, tripId, rfqId);
-      return { outcome: 'trip', workflowId: known, ...ids, ...withMessage };
-    }
-    // Cold cache: the run that carries this short trip id (its AvinodeTripId), then what Avinode says.
-    const byTripId = async (): Promise<EventTrip | undefined> => {
-      const workflowId =
-        tripId && PLAIN_TRIP_ID.test(tripId) && this.options.findRun ? await this.options.findRun(tripId) : undefined;
-      if (!workflowId) return undefined;
-      this.remember(workflowId, atripId, tripId, rfqId);
       return {
         outcome: 'trip',
-        workflowId,
+        workflowId: known,
         ...(tripId ? { tripId } : {}),
         ...(atripId ? { atripId } : {}),
-        ...withMessage,
+        ...(message ? { message } : {}),
       };
+    }
+    // Events of one trip arrive together (an operator's answers, the RFQs sent): one cold lookup serves them all.
+    const ids = { tripId, atripId, rfqId };
+    const key = tripId ?? atripId ?? rfqId ?? event.id;
+    let lookup = this.coldLookups.get(key);
+    if (!lookup) {
+      lookup = this.lookUpCold(ids, deadline).finally(() => this.coldLookups.delete(key));
+      this.coldLookups.set(key, lookup);
+    }
+    const found = await lookup;
+    return found.outcome === 'trip' && message ? { ...found, message } : found;
+  }
+
+  /** Cold cache: the run that carries this short trip id (its AvinodeTripId), then what Avinode says. */
+  private async lookUpCold(
+    ids: { tripId?: string; atripId?: string; rfqId?: string },
+    deadline: number,
+  ): Promise<EventTrip> {
+    const { avinode } = this.options;
+    let { tripId, atripId } = ids;
+    const { rfqId } = ids;
+    const byTripId = async (): Promise<EventTrip | undefined> => {
+      const workflowId = tripId ? await this.runCarrying(tripId, deadline) : undefined;
+      if (!workflowId) return undefined;
+      this.remember(workflowId, atripId, tripId, rfqId);
+      return { outcome: 'trip', workflowId, ...(tripId ? { tripId } : {}), ...(atripId ? { atripId } : {}) };
     };
     const listed = await byTripId();
     if (listed) return listed;
     if (!atripId && rfqId) {
       // The documented RFQ names its trip by the short tripId; the `trip` link is not always there.
-      const { raw } = await this.read(deadline, () => avinode.readRfq(rfqId!));
+      const { raw } = await this.read(deadline, () => avinode.readRfq(rfqId));
       atripId = raw.trip?.id;
       const named = raw.tripId && raw.tripId !== tripId ? raw.tripId : undefined;
       tripId = raw.tripId ?? tripId;
@@ -197,8 +221,26 @@ export class TripResolver {
     if (!atripId)
       return { outcome: 'unknown_trip', reason: 'no charterflow run carries this trip', ...(tripId ? { tripId } : {}) };
     const { trip } = await this.read(deadline, () => avinode.readTrip(atripId!));
-    const found = this.owned(trip.externalTripId, { tripId: trip.tripId, atripId: trip.id }, rfqId);
-    return found.outcome === 'trip' ? { ...found, ...withMessage } : found;
+    return this.owned(trip.externalTripId, { tripId: trip.tripId, atripId: trip.id }, rfqId);
+  }
+
+  /**
+   * The run whose AvinodeTripId is `tripId`. Visibility trails the run's upsert by a moment, and the first
+   * events of a trip (its RFQs sent) can come that soon after the create: a miss is asked again after
+   * each of `visibilityRetryMs` (while the hand-off deadline allows) before Avinode is read instead.
+   */
+  private async runCarrying(tripId: string, deadline: number): Promise<string | undefined> {
+    const { findRun } = this.options;
+    if (!findRun || !PLAIN_TRIP_ID.test(tripId)) return undefined;
+    for (const waitMs of [0, ...this.visibilityRetryMs]) {
+      if (waitMs > 0) {
+        if (performance.now() + waitMs >= deadline) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+      const workflowId = await findRun(tripId);
+      if (workflowId) return workflowId;
+    }
+    return undefined;
   }
 
   /** The trip's externalTripId is the run's workflow id; anything else was not created by charterflow. */
