@@ -3,11 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   avinodeCallsBetween,
+  callsPerQuoteLimit,
+  contractFloorPerQuote,
   countHistory,
   cpuTicksOfStat,
   formatTable,
   isAvinodeCall,
   machineTicksOfStat,
+  marketplaceCountsBetween,
   percentile,
   perTrip,
   rowOf,
@@ -167,6 +170,31 @@ describe('goals benchmark counting', () => {
       'GET /_emulator/stats': 7,
     };
     expect(avinodeCallsBetween(before, after)).toBe(7);
+  });
+
+  it('sets the floor of the documented contract at one create, one decision and one read per seller message a trip', () => {
+    // 2 trips: 4 quotes, 2 declines, 1 chat; one trip converted, the other cancelled.
+    const counts = { trips: 2, outcomeReports: 1, cancels: 1, quotes: 4, declines: 2, chats: 1 };
+    expect(contractFloorPerQuote(counts)).toBe((2 + 1 + 1 + 4 + 2 + 1) / 4);
+    // The goal adds one and a half reads of the trip per trip: 2.75 + 1.5 × 2 / 4.
+    expect(callsPerQuoteLimit(counts)).toBe(3.5);
+    // A trip of 2 quotes and 1 decline is at the issue's ≤ 2.5 before it reads itself once: (1 + 1 + 3) / 2.
+    expect(contractFloorPerQuote({ trips: 1, outcomeReports: 1, cancels: 0, quotes: 2, declines: 1, chats: 0 })).toBe(
+      2.5,
+    );
+  });
+
+  it('takes the marketplace counts between two emulator snapshots', () => {
+    const from = { trips: 3, outcomeReports: 1, cancels: 0, quotes: 5, declines: 2, chats: 0 };
+    const to = { trips: 5, outcomeReports: 2, cancels: 1, quotes: 9, declines: 3, chats: 1 };
+    expect(marketplaceCountsBetween(from, to)).toEqual({
+      trips: 2,
+      outcomeReports: 1,
+      cancels: 1,
+      quotes: 4,
+      declines: 1,
+      chats: 1,
+    });
   });
 
   it('reads CPU ticks and RSS from /proc texts, whatever the process name holds', () => {
