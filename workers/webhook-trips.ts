@@ -181,16 +181,18 @@ export class TripResolver {
         ...(message ? { message } : {}),
       };
     }
-    // Events of one trip arrive together (an operator's answers, the RFQs sent): one cold lookup serves them all.
-    const ids = { tripId, atripId, rfqId };
-    const key = tripId ?? atripId ?? rfqId ?? event.id;
+    // Events of one trip arrive together (an operator's answers, the RFQs sent): one cold lookup serves
+    // them all. Only events that name the trip the same way share one, so none gets a poorer answer.
+    const key = tripId || atripId ? `trip:${tripId ?? ''}|${atripId ?? ''}` : `rfq:${rfqId ?? event.id}`;
     let lookup = this.coldLookups.get(key);
     if (!lookup) {
-      lookup = this.lookUpCold(ids, deadline).finally(() => this.coldLookups.delete(key));
+      lookup = this.lookUpCold({ tripId, atripId, rfqId }, deadline).finally(() => this.coldLookups.delete(key));
       this.coldLookups.set(key, lookup);
     }
     const found = await lookup;
-    return found.outcome === 'trip' && message ? { ...found, message } : found;
+    if (found.outcome !== 'trip') return found;
+    this.remember(found.workflowId, atripId, tripId, rfqId);
+    return message ? { ...found, message } : found;
   }
 
   /** Cold cache: the run that carries this short trip id (its AvinodeTripId), then what Avinode says. */

@@ -59,6 +59,22 @@ describe('the receiver on a cold cache', () => {
     expect(reads).toEqual([]);
   });
 
+  it('remembers the RFQ of every event that shared a lookup, so a later event naming only its RFQ costs nothing', async () => {
+    const lookups: string[] = [];
+    const reads: string[] = [];
+    const resolver = new TripResolver({
+      avinode: avinode(reads),
+      budget: new ReadBudget(100),
+      findRun: async (tripId) => (lookups.push(tripId), 'trip-REQ-1042'),
+    });
+    await Promise.all(['arfq-1', 'arfq-2', 'arfq-3'].map((id) => resolver.resolve(rfqsSent(id), soon())));
+    // An older payload revision: the RFQ without its trip id.
+    const { tripId: _omitted, ...withoutTrip } = rfqsSent('arfq-3');
+    expect(await resolver.resolve(withoutTrip, soon())).toMatchObject({ workflowId: 'trip-REQ-1042' });
+    expect(lookups).toEqual(['Q4K7ZP']);
+    expect(reads).toEqual([]);
+  });
+
   it('asks visibility again for a run that has just written its trip id, instead of reading Avinode', async () => {
     const lookups: number[] = [];
     const reads: string[] = [];
