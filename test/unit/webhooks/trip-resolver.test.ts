@@ -1,6 +1,6 @@
 // How the receiver finds a trip's run on a cold cache: what it asks visibility, what it reads from Avinode.
 import { describe, expect, it } from 'vitest';
-import { ReadBudget, TripResolver, type TripReader } from '../../../workers/webhook-trips.ts';
+import { ReadBudget, TripResolver, type TripReader, type TripResolverOptions } from '../../../workers/webhook-trips.ts';
 import type { AvinodeEvent } from '../../../workflows/contract.ts';
 
 const API = 'http://127.0.0.1:9/api';
@@ -33,15 +33,17 @@ function avinode(reads: string[]): TripReader {
 
 const soon = () => performance.now() + 5_000;
 
+/** A resolver over the fake Avinode, recording its reads in `reads`. */
+const resolverOf = (reads: string[], options: Pick<TripResolverOptions, 'findRun' | 'visibilityRetryMs'>) =>
+  new TripResolver({ avinode: avinode(reads), budget: new ReadBudget(100), ...options });
+
 describe('the receiver on a cold cache', () => {
   it('looks a trip up once when several of its events arrive together', async () => {
     const lookups: string[] = [];
     let release!: () => void;
     const visible = new Promise<void>((resolve) => (release = resolve));
     const reads: string[] = [];
-    const resolver = new TripResolver({
-      avinode: avinode(reads),
-      budget: new ReadBudget(100),
+    const resolver = resolverOf(reads, {
       findRun: async (tripId) => {
         lookups.push(tripId);
         await visible;
@@ -62,9 +64,7 @@ describe('the receiver on a cold cache', () => {
   it('remembers the RFQ of every event that shared a lookup, so a later event naming only its RFQ costs nothing', async () => {
     const lookups: string[] = [];
     const reads: string[] = [];
-    const resolver = new TripResolver({
-      avinode: avinode(reads),
-      budget: new ReadBudget(100),
+    const resolver = resolverOf(reads, {
       findRun: async (tripId) => (lookups.push(tripId), 'trip-REQ-1042'),
     });
     await Promise.all(['arfq-1', 'arfq-2', 'arfq-3'].map((id) => resolver.resolve(rfqsSent(id), soon())));
@@ -78,9 +78,7 @@ describe('the receiver on a cold cache', () => {
   it('asks visibility again for a run that has just written its trip id, instead of reading Avinode', async () => {
     const lookups: number[] = [];
     const reads: string[] = [];
-    const resolver = new TripResolver({
-      avinode: avinode(reads),
-      budget: new ReadBudget(100),
+    const resolver = resolverOf(reads, {
       visibilityRetryMs: [5, 5],
       findRun: async () => (lookups.push(lookups.length) < 2 ? undefined : 'trip-REQ-1042'),
     });
@@ -92,9 +90,7 @@ describe('the receiver on a cold cache', () => {
   it('reads the RFQ and its trip once visibility still shows no run after the retries', async () => {
     const reads: string[] = [];
     let lookups = 0;
-    const resolver = new TripResolver({
-      avinode: avinode(reads),
-      budget: new ReadBudget(100),
+    const resolver = resolverOf(reads, {
       visibilityRetryMs: [5, 5],
       findRun: async () => (lookups++, undefined),
     });
@@ -110,9 +106,7 @@ describe('the receiver on a cold cache', () => {
   it('does not wait past the hand-off deadline for visibility', async () => {
     const reads: string[] = [];
     let lookups = 0;
-    const resolver = new TripResolver({
-      avinode: avinode(reads),
-      budget: new ReadBudget(100),
+    const resolver = resolverOf(reads, {
       visibilityRetryMs: [60_000],
       findRun: async () => (lookups++, undefined),
     });
@@ -124,9 +118,7 @@ describe('the receiver on a cold cache', () => {
 
   it('shares a lookup only while it is under way: a failed one is tried afresh by the next event', async () => {
     let calls = 0;
-    const resolver = new TripResolver({
-      avinode: avinode([]),
-      budget: new ReadBudget(100),
+    const resolver = resolverOf([], {
       visibilityRetryMs: [],
       findRun: async () => {
         if (calls++ === 0) throw new Error('visibility unavailable');
