@@ -3,6 +3,7 @@
 // are `tripmsgs` references without a tripId (avinode-api.md §9, §13): the message is read once
 // (the run gets it with the signal and never reads it again), and an in-process cache maps
 // Avinode trips and RFQs to workflow ids, so an event for a known trip costs no other read.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { AvinodeClient } from '../activities/avinode/client.ts';
 import { FailureType, WORKFLOW_ID_PREFIX, type AvinodeEvent, type TripMessageSnapshot } from '../workflows/contract.ts';
@@ -70,7 +71,7 @@ export class ReadBudget {
       const waitMs = Math.ceil(((1 - this.tokens) / this.perSecond) * 1_000);
       if (now + waitMs > deadline)
         throw failures.rateLimited('the receiver’s Avinode read budget is spent (deadline)', waitMs);
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await sleep(waitMs);
     }
   }
 }
@@ -237,7 +238,7 @@ export class TripResolver {
     for (const waitMs of [0, ...this.visibilityRetryMs]) {
       if (waitMs > 0) {
         if (performance.now() + waitMs >= deadline) return undefined;
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        await sleep(waitMs);
       }
       const workflowId = await findRun(tripId);
       if (workflowId) return workflowId;

@@ -638,10 +638,14 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
         cf: stack.webhooks.stats().avinodeReads - callsFrom.receiverReads.cf,
         ref: reference.receiverReads() - callsFrom.receiverReads.ref,
       };
+      const happened = {
+        cf: marketplaceCountsBetween(callsFrom.cf, callsTo.cf),
+        ref: marketplaceCountsBetween(callsFrom.ref, callsTo.ref),
+      };
       sides.cf.calls = avinodeCallsBetween(callsFrom.cf.requestsByRoute, callsTo.cf.requestsByRoute);
-      sides.cf.quotes = callsTo.cf.quotes - callsFrom.cf.quotes;
+      sides.cf.quotes = happened.cf.quotes;
       sides.ref.calls = avinodeCallsBetween(callsFrom.ref.requestsByRoute, callsTo.ref.requestsByRoute);
-      sides.ref.quotes = callsTo.ref.quotes - callsFrom.ref.quotes;
+      sides.ref.quotes = happened.ref.quotes;
       const cfPerTrip = perTrip(cf.counts, sides.cf.trips);
       const refPerTrip = perTrip(ref.counts, sides.ref.trips);
       push(
@@ -660,10 +664,6 @@ describe(`issue 12 goals (${PROFILE.name} profile)`, () => {
           goal: { of: 'value', op: '<=', limit: 2 },
         }),
       );
-      const happened = {
-        cf: marketplaceCountsBetween(callsFrom.cf, callsTo.cf),
-        ref: marketplaceCountsBetween(callsFrom.ref, callsTo.ref),
-      };
       push(
         rowOf({
           measure: 'Avinode calls per quote, webhooks on',

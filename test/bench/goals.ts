@@ -238,17 +238,11 @@ export function callsPerQuoteLimit(counts: MarketplaceCounts): number {
   return round(contractFloorPerQuote(counts) + (TRIP_READS_PER_TRIP_ALLOWED * counts.trips) / counts.quotes, 2);
 }
 
+const MARKETPLACE_KEYS = ['trips', 'outcomeReports', 'cancels', 'quotes', 'declines', 'chats'] as const;
+
 /** The difference of two snapshots' marketplace counts. */
 export function marketplaceCountsBetween(from: MarketplaceCounts, to: MarketplaceCounts): MarketplaceCounts {
-  const delta = (key: keyof MarketplaceCounts) => to[key] - from[key];
-  return {
-    trips: delta('trips'),
-    outcomeReports: delta('outcomeReports'),
-    cancels: delta('cancels'),
-    quotes: delta('quotes'),
-    declines: delta('declines'),
-    chats: delta('chats'),
-  };
+  return Object.fromEntries(MARKETPLACE_KEYS.map((key) => [key, to[key] - from[key]])) as unknown as MarketplaceCounts;
 }
 
 // ── /proc ────────────────────────────────────────────────────────────────────
